@@ -1,0 +1,7 @@
+"""Tierlink's companion: page analysis, backlink store, verdicts, HTTP service and CLI.
+
+The CLI (`companion.cli`) and the HTTP API (`companion.app`) are thin layers over
+the same library modules, so both give the same answers.
+"""
+
+__version__ = "0.1.0"

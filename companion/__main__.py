@@ -1,0 +1,4 @@
+"""`python -m companion` runs the CLI, for environments without the console script."""
+from companion.cli import main
+
+raise SystemExit(main())

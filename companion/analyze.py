@@ -1,0 +1,279 @@
+"""Page analysis: what every link on a page is, and what the page says about itself.
+
+`analyze(url, html, profile, knowledge)` returns the Analysis of CONTRACT.md. It
+parses once with lxml's HTML parser (never an XML parser: real pages are not XML)
+and walks only the `<a>`/`<area>` elements and their ancestors, which keeps the
+whole analysis close to the cost of the bare parse (see scripts/bench_analyze.py).
+
+`knowledge` is what the store knows (tier-1 pages, pages holding my placements);
+without it, targets are decided from the profile alone. The verdict fields
+(`boost`, `tier2`, `changes` and the labels that need the store) are filled by
+`companion.verdicts`, which calls this first.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+import lxml.etree
+import lxml.html
+
+from companion import urls
+from companion.decode import decode_html
+from companion.errors import BadInput
+from companion.positions import PositionFinder
+from companion.profile import Profile
+
+# libxml2 drops text nodes over ~10 MB and content nested too deep; we cap the
+# input ourselves and say so rather than lose links silently.
+MAX_HTML_BYTES = 10 * 1024 * 1024
+MAX_URL_LENGTH = 8192
+NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
+ROBOTS_META_NAMES = frozenset({"robots", "googlebot"})
+_WS = re.compile(r"\s+")
+
+
+class Knowledge(Protocol):
+    """What the analysis may ask the store; all lookups by `urls.page_key`."""
+
+    def is_tier1_page(self, key: str) -> bool: ...
+
+    def is_placement_page(self, key: str) -> bool: ...
+
+
+def _collapse(text: str | None) -> str:
+    return _WS.sub(" ", text).strip() if text else ""
+
+
+def _link_text(el) -> str:
+    text = _collapse(el.text_content())
+    if el.tag == "area":
+        return text or _collapse(el.get("alt"))
+    if not text:
+        alts = [_collapse(img.get("alt")) for img in el.iter("img")]
+        text = " ".join(a for a in alts if a)
+    return text
+
+
+def _rel_tokens(value: str | None) -> list[str]:
+    if not value:
+        return []
+    tokens: list[str] = []
+    for token in value.lower().split():
+        if token not in tokens:
+            tokens.append(token)
+    return tokens
+
+
+def _robots(doc) -> dict:
+    """Page-level robots from <meta name=robots|googlebot>; the most restrictive wins."""
+    noindex = nofollow = False
+    for meta in iter_tags(doc, "meta"):
+        name = (meta.get("name") or "").strip().lower()
+        if name not in ROBOTS_META_NAMES:
+            continue
+        for token in re.split(r"[\s,]+", (meta.get("content") or "").lower()):
+            if token in ("noindex", "none"):
+                noindex = True
+            if token in ("nofollow", "none"):
+                nofollow = True
+    return {"noindex": noindex, "nofollow": nofollow}
+
+
+def _tops(doc) -> list:
+    """The document's top-level elements.
+
+    libxml2 puts content after `</html>` into a second top-level element beside
+    the root, where `root.iter()` never looks; browsers put it in the body.
+    """
+    before = [el for el in doc.itersiblings(preceding=True) if isinstance(el.tag, str)]
+    after = [el for el in doc.itersiblings() if isinstance(el.tag, str)]
+    return before[::-1] + [doc] + after
+
+
+def iter_tags(doc, *tags):
+    """Elements with these tags in document order, content after `</html>` included."""
+    for top in _tops(doc):
+        yield from top.iter(*tags)
+
+
+def _first(doc, tag: str, attr: str, pred=None):
+    for el in iter_tags(doc, tag):
+        if el.get(attr) is not None and (pred is None or pred(el)):
+            return el
+    return None
+
+
+def _canonical(doc, base: str) -> str | None:
+    link = _first(doc, "link", "href", lambda el: "canonical" in _rel_tokens(el.get("rel")))
+    if link is None:
+        return None
+    return urls.resolve(base, link.get("href"))
+
+
+def prepare_html(html: str | bytes) -> tuple[bytes, list[str], bool]:
+    """UTF-8 bytes ready for lxml, notes for the user, and whether the page was cut."""
+    notes: list[str] = []
+    if isinstance(html, bytes):
+        text, encoding = decode_html(html)
+        if encoding not in ("utf-8", "ascii", "utf-8-sig"):
+            notes.append(f"decoded as {encoding}")
+    else:
+        text = html
+    data = text.encode("utf-8", "replace")
+    truncated = False
+    if len(data) > MAX_HTML_BYTES:
+        total = len(data)
+        data = data[:MAX_HTML_BYTES]
+        truncated = True
+        notes.append(
+            f"page cut at {MAX_HTML_BYTES // (1024 * 1024)} MiB of {total / (1024 * 1024):.1f} MiB: "
+            "links after that point are not listed"
+        )
+    return data, notes, truncated
+
+
+def parse(data: bytes):
+    """(document or None, parser messages worth telling the user)."""
+    parser = lxml.html.HTMLParser(encoding="utf-8", recover=True, huge_tree=True,
+                                  remove_comments=False, no_network=True)
+    try:
+        doc = lxml.html.document_fromstring(data, parser=parser)
+    except (lxml.etree.ParserError, ValueError):
+        return None, ["the page is empty"]
+    notes = []
+    for entry in parser.error_log:
+        if "Excessive depth" in entry.message:
+            notes.append("elements nested deeper than the HTML parser allows were cut: some links may be missing")
+            break
+    return doc, notes
+
+
+def _page_url(url: str) -> str:
+    if not isinstance(url, str) or not url.strip():
+        raise BadInput("url is required")
+    url = url.strip()
+    if len(url) > MAX_URL_LENGTH:
+        raise BadInput(f"url is longer than {MAX_URL_LENGTH} characters")
+    if not urls.is_http_url(url):
+        raise BadInput(f"url must be an absolute http(s) URL, got {url[:200]!r}")
+    return url
+
+
+def analyze(url: str, html: str | bytes, profile: Profile | None = None,
+            knowledge: Knowledge | None = None) -> dict:
+    """The Analysis of one page (CONTRACT.md, "Analysis")."""
+    url = _page_url(url)
+    profile = profile or Profile()
+    data, notes, truncated = prepare_html(html)
+    doc, parse_notes = parse(data)
+    notes.extend(parse_notes)
+    if parse_notes and doc is not None:
+        truncated = True
+
+    page_host = urls.host_of(url)
+    page_site = urls.registrable_domain(page_host)
+    page_is_me = profile.is_me(page_host)
+    result: dict = {
+        "url": url,
+        "canonical": None,
+        "title": "",
+        "lang": None,
+        "robots": {"noindex": False, "nofollow": False},
+        "indexable": True,
+        "links": [],
+        "counts": {"links": 0, "internal": 0, "external": 0, "external_follow": 0},
+        "labels": [],
+        "boost": None,
+        "tier2": None,
+        "changes": [],
+        "site": page_site,
+        "truncated": truncated,
+        "notes": notes,
+    }
+    if doc is None:
+        return result
+
+    base_el = _first(doc, "base", "href")
+    base = url
+    if base_el is not None:
+        base = urls.resolve(url, base_el.get("href")) or url
+    robots = _robots(doc)
+    canonical = _canonical(doc, base)
+    title_el = next(iter_tags(doc, "title"), None)
+    html_el = doc
+    result["title"] = _collapse(title_el.text_content()) if title_el is not None else ""
+    result["lang"] = (html_el.get("lang") or html_el.get("xml:lang") or "").strip() or None
+    result["robots"] = robots
+    result["canonical"] = canonical
+    self_key = urls.safe_page_key(url)
+    canonical_ok = canonical is None or urls.safe_page_key(canonical) == self_key
+    result["indexable"] = not robots["noindex"] and canonical_ok
+
+    finder = PositionFinder()
+    links = result["links"]
+    counts = result["counts"]
+    page_nofollow = robots["nofollow"]
+    check_tier1 = knowledge is not None
+    for el in iter_tags(doc, "a", "area"):
+        href = urls.resolve(base, el.get("href"))
+        if href is None:
+            continue
+        rel = _rel_tokens(el.get("rel"))
+        follow = not page_nofollow and NOFOLLOW_RELS.isdisjoint(rel)
+        host = urls.host_of(href)
+        site = urls.registrable_domain(host) if host else ""
+        internal = bool(site) and site == page_site
+        target = _target(href, host, internal, page_is_me, profile, knowledge if check_tier1 else None)
+        links.append({
+            "href": href,
+            "text": _link_text(el),
+            "rel": rel,
+            "follow": follow,
+            "position": finder.position(el),
+            "internal": internal,
+            "target": target,
+        })
+        counts["links"] += 1
+        if internal:
+            counts["internal"] += 1
+        else:
+            counts["external"] += 1
+            if follow:
+                counts["external_follow"] += 1
+
+    labels = result["labels"]
+    if any(link["target"] == "me" for link in links):
+        labels.append("tier1")
+    elif any(link["target"] == "competitor" for link in links):
+        labels.append("competitor_linker")
+    if profile.is_owned(page_host):
+        labels.append("owned_site")
+    return result
+
+
+def _target(href: str, host: str, internal: bool, page_is_me: bool, profile: Profile,
+            knowledge: Knowledge | None) -> str:
+    """me, tier1, competitor, owned, internal or other (first match wins).
+
+    A link to a tier-1 page is `tier1` even when it is internal to that page's
+    site: an internal link to a page that links to me powers it up too (the
+    seed's "ask the editor to add internal links"). On my own site, links to my
+    site are internal navigation, not tier-1 links.
+    """
+    if not host:
+        return "other"
+    if profile.is_me(host):
+        return "internal" if page_is_me else "me"
+    if knowledge is not None:
+        key = urls.safe_page_key(href)
+        if key and knowledge.is_tier1_page(key):
+            return "tier1"
+    if internal:
+        return "internal"
+    if profile.is_competitor(host):
+        return "competitor"
+    if profile.is_owned(host):
+        return "owned"
+    return "other"

@@ -1,0 +1,239 @@
+"""The `tierlink` command: a thin layer over the library.
+
+Each command parses its arguments, calls one library function and prints the
+result: with `--json` exactly one JSON document on stdout, otherwise a short human
+summary. Messages and progress go to stderr. Every expected failure is a
+`TierlinkError`, printed as one line (`tierlink: error: ...`) with a non-zero exit;
+a traceback is never shown unless TIERLINK_DEBUG=1.
+
+Commands register themselves with `@command(...)`, so a feature adds its commands
+next to each other here without touching the dispatcher.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+from companion import __version__
+from companion import profile as profile_mod
+from companion.errors import BadInput, TierlinkError
+from companion.home import ensure_home, resolve_home
+from companion.workspace import Workspace
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+
+_COMMANDS: list[tuple[str, str, Callable, Callable]] = []
+
+
+def command(name: str, help: str):
+    """Register `setup(parser)` for a command; the decorated function is its handler."""
+
+    def register(setup: Callable):
+        def wrap(handler: Callable):
+            _COMMANDS.append((name, help, setup, handler))
+            return handler
+
+        return wrap
+
+    return register
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error on one line instead of usage + error."""
+
+    def error(self, message: str):
+        raise BadInput(f"{message} (see `{self.prog} --help`)", code="usage")
+
+
+def _add_json(parser):
+    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def emit(args, data, human: Callable[[object], None] | None = None) -> None:
+    if getattr(args, "json", False) or human is None:
+        _print_json(data)
+    else:
+        human(data)
+
+
+def info(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def home_of(args) -> Path:
+    return resolve_home(args.home)
+
+
+def read_input(path: str, limit: int = 64 * 1024 * 1024) -> bytes:
+    """Bytes of FILE or of stdin for '-', with a one-line error."""
+    if path == "-":
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read(limit + 1)
+        except IsADirectoryError:
+            raise BadInput(f"{path} is a folder, not a file") from None
+        except OSError as exc:
+            raise BadInput(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > limit:
+        raise BadInput(f"{path} is larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
+# --- init / profile -------------------------------------------------------
+
+def _setup_init(p):
+    p.add_argument("--domain", action="append", required=True, metavar="D",
+                   help="a domain of my site (repeat for several)")
+    p.add_argument("--force", action="store_true", help="replace the domains of an existing profile")
+    _add_json(p)
+
+
+@command("init", "create the data home and a profile with my domains")(_setup_init)
+def cmd_init(args):
+    home = ensure_home(home_of(args))
+    current = profile_mod.load(home)
+    data = current.to_json()
+    data["domains"] = args.domain if args.force else current.domains + args.domain
+    prof = profile_mod.save(home, profile_mod.validate(data))
+    info(f"profile saved in {profile_mod.profile_path(home)}")
+    emit(args, prof.to_json(), lambda d: print("my domains: " + ", ".join(d["domains"])))
+
+
+def _setup_profile(p):
+    sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    show = sub.add_parser("show", help="print the profile")
+    _add_json(show)
+    load = sub.add_parser("load", help="replace the profile with a JSON file")
+    load.add_argument("file")
+    _add_json(load)
+
+
+def _human_profile(d):
+    print("domains:      " + (", ".join(d["domains"]) or "(none: run `tierlink init --domain ...`)"))
+    print("competitors:  " + (", ".join(d["competitors"]) or "-"))
+    print("owned sites:  " + (", ".join(d["owned_sites"]) or "-"))
+    print(f"guest-post link limit: {d['guest_post_link_limit']}")
+    for page in d["money_pages"]:
+        print(f"money page:   {page['url']}  [{', '.join(page['keywords'])}]")
+    for name, value in d.get("weights", {}).items():
+        print(f"weight:       {name} = {value}")
+
+
+@command("profile", "show or replace the site profile")(_setup_profile)
+def cmd_profile(args):
+    home = home_of(args)
+    if args.action == "show":
+        emit(args, profile_mod.load(home).to_json(), _human_profile)
+        return
+    prof = profile_mod.validate(profile_mod.read_json_file(args.file))
+    ensure_home(home)
+    profile_mod.save(home, prof)
+    info(f"profile replaced from {args.file}")
+    emit(args, prof.to_json(), _human_profile)
+
+
+def _setup_weights(p):
+    _add_json(p)
+
+
+@command("weights", "print every scoring weight, its default and meaning")(_setup_weights)
+def cmd_weights(args):
+    from companion import weights
+
+    rows = weights.table(profile_mod.load(home_of(args)).weights)
+
+    def human(rows):
+        for row in rows:
+            mark = "" if row["weight"] == row["default"] else f" (default {row['default']:g})"
+            print(f"{row['name']:<28} {row['weight']:>6g}{mark}  {row['meaning']}")
+
+    emit(args, rows, human)
+
+
+# --- analyze --------------------------------------------------------------
+
+def _setup_analyze(p):
+    p.add_argument("file", help="a saved page (any encoding), or - for stdin")
+    p.add_argument("--url", required=True, help="the address the page was saved from")
+    _add_json(p)
+
+
+def _human_analysis(a):
+    print(f"{a['url']}")
+    print(f"  title: {a['title'] or '-'}   lang: {a['lang'] or '-'}   indexable: {'yes' if a['indexable'] else 'no'}")
+    c = a["counts"]
+    print(f"  links: {c['links']} ({c['internal']} internal, {c['external']} external, "
+          f"{c['external_follow']} external followed)")
+    print(f"  labels: {', '.join(a['labels']) or '-'}")
+    for key in ("boost", "tier2"):
+        verdict = a.get(key)
+        if verdict:
+            print(f"  {key} score: {verdict['score']}")
+            for reason in verdict["reasons"]:
+                print(f"    - {reason}")
+            for s in verdict.get("suggestions", []):
+                print(f"    → {s['tier1_url']}  anchor: {s['anchor']!r}  ({s['why']})")
+    for link in a["links"]:
+        if link["target"] not in ("internal", "other"):
+            rel = ",".join(link["rel"]) or "follow"
+            print(f"  [{link['target']}] {link['href']}  {link['text'][:60]!r}  {rel}  {link['position']}")
+    for change in a.get("changes", []):
+        print(f"  change: {change['kind']} {change['target']}: {change.get('was')} → {change.get('now')}")
+    for note in a.get("notes", []):
+        print(f"  note: {note}")
+
+
+@command("analyze", "analyse a saved page")(_setup_analyze)
+def cmd_analyze(args):
+    data = read_input(args.file)
+    emit(args, Workspace(home_of(args)).analyze(args.url, data), _human_analysis)
+
+
+# --- dispatcher -----------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tierlink", description="Tiered link building while you browse.")
+    parser.add_argument("--version", action="version", version=f"tierlink {__version__}")
+    parser.add_argument("--home", help="data home (default: $TIERLINK_HOME, else the user data folder)")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    for name, help_text, setup, handler in _COMMANDS:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.add_argument("--home", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        setup(p)
+        p.set_defaults(handler=handler)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        args.handler(args)
+        sys.stdout.flush()
+        return 0
+    except TierlinkError as exc:
+        print(f"tierlink: error: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE if exc.code == "usage" else EXIT_ERROR
+    except KeyboardInterrupt:
+        print("tierlink: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if os.environ.get("TIERLINK_DEBUG"):
+            raise
+        print(f"tierlink: internal error: {type(exc).__name__}: {exc} (TIERLINK_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return EXIT_INTERNAL

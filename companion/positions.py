@@ -1,0 +1,118 @@
+"""Where on the page a link sits: content, navigation, header, footer, sidebar, comments.
+
+How a position is decided:
+
+1. Each ancestor of the link (the link itself included) may open a *region*:
+   * semantic elements: `nav` → navigation, `aside` → sidebar, `header` → header,
+     `footer` → footer;
+   * ARIA roles: navigation, complementary (sidebar), banner (header),
+     contentinfo (footer);
+   * id/class hints, matched on whole words of the id and class names: menu, nav,
+     breadcrumb → navigation; sidebar, widget → sidebar; footer → footer;
+     masthead, header → header; comment(s), disqus, respond → comments.
+2. A `header`/`footer` element, or a header/footer class hint, inside `article`,
+   `main` or `section` is that section's own header or footer (a byline, the
+   post's tags), not the page's banner or footer, so it opens no region (the
+   HTML-AAM mapping of header/footer to banner/contentinfo follows the same rule).
+   An explicit `role` always counts.
+3. A class hint on an element that contains the page's main content (`main`,
+   `article`, `role=main`) is a layout wrapper ("has-sidebar", "with-nav"), not a
+   region; so are `html` and `body`, whose classes describe the whole page.
+4. The **outermost** region wins: a `nav` inside a `footer` is footer, a widget
+   inside a sidebar is sidebar. (Screaming Frog reports the innermost and calls
+   footer menus "navigation".)
+5. A link in no region is `content`.
+
+Results are memoised per element, so a page with thousands of links in deep
+markup costs one walk per distinct ancestor, not one per link.
+"""
+
+from __future__ import annotations
+
+import re
+
+POSITIONS = ("content", "navigation", "header", "footer", "sidebar", "comments")
+
+_TAG_REGION = {"nav": "navigation", "aside": "sidebar", "header": "header", "footer": "footer"}
+_ROLE_REGION = {"navigation": "navigation", "complementary": "sidebar", "banner": "header", "contentinfo": "footer"}
+_SECTIONING = frozenset({"article", "main", "section"})
+_SECTION_ROLES = frozenset({"main", "article", "region"})
+_MAIN_XPATH = ".//main | .//article | .//*[@role='main']"
+
+_HINTS: list[tuple[str, re.Pattern]] = [
+    ("comments", re.compile(r"^(comments?|comment[-_]?(list|area|section|thread|s[-_]area)|commentlist|disqus(_thread)?|respond|responses|discussion)$")),
+    ("footer", re.compile(r"^(footer|site[-_]?footer|page[-_]?footer|global[-_]?footer|colophon|footer[-_]?(wrap|wrapper|widgets|links|nav|menu|area|inner|container|bottom|top))$")),
+    ("sidebar", re.compile(r"^(sidebar|side[-_]?bar|sidebar[-_]?\w+|\w+[-_]sidebar|widget|widgets|widget[-_]area|secondary[-_]?column|right[-_]?rail|rail)$")),
+    ("navigation", re.compile(r"^(nav|navbar|navigation|nav[-_]?(bar|menu|links|main|primary|wrapper|list)|(main|primary|top|site|global|sub|mobile)[-_]?(nav|navigation|menu)|menu|menubar|mega[-_]?menu|breadcrumbs?|breadcrumb[-_]?\w+)$")),
+    ("header", re.compile(r"^(masthead|site[-_]?header|page[-_]?header|global[-_]?header|header|header[-_]?(wrap|wrapper|inner|container|top|bar))$")),
+]
+_WRAPPER_PREFIX = re.compile(r"^(has|with|no|is|show|hide|open|toggle|js|layout)[-_]")
+_SEPARATORS = re.compile(r"\s+")
+
+
+def _hint_region(el) -> str | None:
+    names = []
+    cls = el.get("class")
+    if cls:
+        names.extend(_SEPARATORS.split(cls.strip().lower()))
+    ident = el.get("id")
+    if ident:
+        names.append(ident.strip().lower())
+    for name in names:
+        if not name or _WRAPPER_PREFIX.match(name):
+            continue
+        for region, pattern in _HINTS:
+            if pattern.match(name):
+                return region
+    return None
+
+
+class PositionFinder:
+    """Classifies link elements of one document; create one per document."""
+
+    def __init__(self) -> None:
+        # element -> (outermost region of el and its ancestors or None, inside a sectioning element)
+        self._memo: dict = {}
+
+    def _own_region(self, el, in_section: bool) -> str | None:
+        tag = el.tag if isinstance(el.tag, str) else ""
+        tag = tag.lower()
+        role = (el.get("role") or "").strip().lower()
+        if role in _ROLE_REGION:
+            return _ROLE_REGION[role]
+        region = _TAG_REGION.get(tag)
+        if region:
+            if region in ("header", "footer") and in_section:
+                return None
+            return region
+        if tag in ("html", "body", "main", "article"):
+            return None
+        region = _hint_region(el)
+        if region is None:
+            return None
+        if region in ("header", "footer") and in_section:
+            return None
+        if el.xpath(_MAIN_XPATH):
+            return None  # a layout wrapper around the main content
+        return region
+
+    def _state(self, el):
+        memo = self._memo
+        chain = []
+        node = el
+        while node is not None and node not in memo:
+            chain.append(node)
+            node = node.getparent()
+        region, in_section = memo[node] if node is not None else (None, False)
+        for node in reversed(chain):
+            if region is None:
+                region = self._own_region(node, in_section)
+            tag = node.tag.lower() if isinstance(node.tag, str) else ""
+            if tag in _SECTIONING or (node.get("role") or "").lower() in _SECTION_ROLES:
+                in_section = True
+            memo[node] = (region, in_section)
+        return region, in_section
+
+    def position(self, el) -> str:
+        region, _ = self._state(el)
+        return region or "content"

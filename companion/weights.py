@@ -1,0 +1,69 @@
+"""Every weight the verdicts use, in one table: name, default weight, what it means.
+
+The verdicts (companion.verdicts) add up signals from DOMAIN.md and the seed
+article. Each signal contributes `weight × strength` (strength 0..1) to a base
+score, clamped to 0..100, and every reason a verdict gives names its signal, so a
+user who disagrees can see which number to change. Users override any weight in
+their profile (`"weights": {"boost.high_dr": 25}`); `tierlink weights` prints the
+table with the values in force.
+"""
+
+from __future__ import annotations
+
+# (name, default, meaning). Positive weights raise the score, negative ones lower it.
+TABLE: list[tuple[str, float, str]] = [
+    # Is this tier-1 page worth boosting?
+    ("boost.base", 40, "starting score of a page that links to me"),
+    ("boost.followed", 15, "the link to me is followed (no nofollow/ugc/sponsored, no page-level nofollow)"),
+    ("boost.nofollow", -30, "the link to me is nofollow, ugc or sponsored: little equity flows on"),
+    ("boost.indexable", 10, "the page is indexable and its canonical points to itself"),
+    ("boost.noindex", -40, "the page is noindex: it passes nothing and cannot rank"),
+    ("boost.canonical_elsewhere", -30, "the page's canonical points to another URL"),
+    ("boost.in_content", 10, "the link sits in the main content"),
+    ("boost.boilerplate", -10, "the link sits in a footer, sidebar, header, navigation or comment"),
+    ("boost.few_outbound", 8, "few external links share the page's equity (≤ 20)"),
+    ("boost.diluted", -12, "many external links share the page's equity (> 100)"),
+    ("boost.high_dr", 15, "the page sits on a high-authority domain (DR ≥ 50 scales to full weight at 80)"),
+    ("boost.low_dr", -5, "the domain's authority is low (DR < 20)"),
+    ("boost.room_to_grow", 10, "the page's own authority is still low (UR < 20) on a decent domain: room to grow"),
+    ("boost.money_page", 10, "the link goes to one of my money pages"),
+    ("boost.competes", -60, "the page targets a keyword of my money pages: boosting it makes my own ranking harder"),
+    ("boost.owned_site", -40, "the page is on a site I own: boosting it looks like a link scheme"),
+    ("boost.already_boosted", -4, "per tier-2 link already placed to this page (spread the effort)"),
+    # Is this page a good place for a tier-2 link?
+    ("tier2.base", 20, "starting score of a page that could host a link"),
+    ("tier2.guest_posts", 30, "the site accepts guest posts ('write for us', 'contribute', guidelines)"),
+    ("tier2.resource_page", 20, "a resource or list page that already links out to similar pages (niche edit)"),
+    ("tier2.own_site", 15, "one of my own sites (use occasionally)"),
+    ("tier2.social", 15, "a social platform (Reddit, LinkedIn…): nofollow, but traffic and indexing"),
+    ("tier2.roundup", 20, "an expert roundup: other featured experts link to it"),
+    ("tier2.mostly_followed", 10, "most of the page's outbound links are followed"),
+    ("tier2.mostly_nofollow", -10, "most of the page's outbound links are nofollow/ugc/sponsored"),
+    ("tier2.indexable", 10, "the page is indexable, so a link there can be found and indexed"),
+    ("tier2.noindex", -30, "the page is noindex: a link there may never be indexed"),
+    ("tier2.link_farm", -50, "hundreds of unrelated outbound links: a link farm gives nothing"),
+    ("tier2.relevance", 25, "the page's topic fits tier-1 pages of mine (BM25 relevance, scaled)"),
+    ("tier2.competitor_site", -40, "the page is on a competitor's site"),
+    # Thresholds (not points): the score from which a verdict is shown.
+    ("threshold.worth_boosting", 55, "boost score from which a tier-1 page is labelled worth_boosting"),
+    ("threshold.tier2_opportunity", 45, "tier-2 score from which a page is labelled tier2_opportunity"),
+]
+
+DEFAULTS: dict[str, float] = {name: weight for name, weight, _ in TABLE}
+MEANINGS: dict[str, str] = {name: meaning for name, _, meaning in TABLE}
+
+
+def effective(overrides: dict[str, float] | None) -> dict[str, float]:
+    """The defaults with the profile's overrides applied."""
+    values = dict(DEFAULTS)
+    if overrides:
+        values.update({k: v for k, v in overrides.items() if k in values})
+    return values
+
+
+def table(overrides: dict[str, float] | None = None) -> list[dict]:
+    values = effective(overrides)
+    return [
+        {"name": name, "default": default, "weight": values[name], "meaning": meaning}
+        for name, default, meaning in TABLE
+    ]
