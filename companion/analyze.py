@@ -217,17 +217,24 @@ def analyze(url: str, html: str | bytes, profile: Profile | None = None,
     page_nofollow = robots["nofollow"]
     check_tier1 = knowledge is not None
     for el in iter_tags(doc, "a", "area"):
-        href = urls.resolve(base, el.get("href"))
-        if href is None:
+        raw = el.get("href")
+        if not urls.is_followable(raw):
             continue
+        href = urls.resolve(base, raw)
+        valid = href is not None
+        if not valid:
+            # Unparseable ('https://#', 'http://[::1'): a browser would not follow it,
+            # but it is on the page, so it is listed as it is written.
+            href = urls.clean_href(raw)
         rel = _rel_tokens(el.get("rel"))
         follow = not page_nofollow and NOFOLLOW_RELS.isdisjoint(rel)
-        host = urls.host_of(href)
+        host = urls.host_of(href) if valid else ""
         site = urls.registrable_domain(host) if host else ""
         internal = bool(site) and site == page_site
         target = _target(href, host, internal, page_is_me, profile, knowledge if check_tier1 else None)
         links.append({
             "href": href,
+            "valid": valid,
             "text": _link_text(el),
             "rel": rel,
             "follow": follow,

@@ -65,6 +65,12 @@ def resolve(base: str, href: str | None) -> str | None:
     scheme = value.split(":", 1)[0].lower() if ":" in value[:12] else ""
     if scheme in HTTP_SCHEMES or (not scheme and base.lower().startswith(("http:", "https:"))):
         value = value.replace("\\", "/")
+    if scheme in HTTP_SCHEMES and value[len(scheme) + 1:].startswith("//"):
+        try:
+            if not urlsplit(value).hostname:
+                return None  # 'https://' alone: a browser refuses an http(s) URL with no host
+        except ValueError:
+            return None
     try:
         absolute = urljoin(base, value)
         parts = urlsplit(absolute)
