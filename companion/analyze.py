@@ -17,12 +17,11 @@ import re
 from typing import Protocol
 
 import lxml.etree
-import lxml.html
 
 from companion import urls
 from companion.decode import decode_html
 from companion.errors import BadInput
-from companion.positions import PositionFinder
+from companion.positions import link_positions
 from companion.profile import Profile
 
 # libxml2 drops text nodes over ~10 MB and content nested too deep; we cap the
@@ -32,6 +31,7 @@ MAX_URL_LENGTH = 8192
 NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
 ROBOTS_META_NAMES = frozenset({"robots", "googlebot"})
 _WS = re.compile(r"\s+")
+_STRING = lxml.etree.XPath("string()")
 
 
 class Knowledge(Protocol):
@@ -41,13 +41,16 @@ class Knowledge(Protocol):
 
     def is_placement_page(self, key: str) -> bool: ...
 
+    def may_be_tier1_host(self, host: str) -> bool:
+        """A cheap pre-check, so page_key is computed only for links that could match."""
+
 
 def _collapse(text: str | None) -> str:
     return _WS.sub(" ", text).strip() if text else ""
 
 
 def _link_text(el) -> str:
-    text = _collapse(el.text_content())
+    text = _collapse(_STRING(el))
     if el.tag == "area":
         return text or _collapse(el.get("alt"))
     if not text:
@@ -136,11 +139,14 @@ def prepare_html(html: str | bytes) -> tuple[bytes, list[str], bool]:
 
 def parse(data: bytes):
     """(document or None, parser messages worth telling the user)."""
-    parser = lxml.html.HTMLParser(encoding="utf-8", recover=True, huge_tree=True,
-                                  remove_comments=False, no_network=True)
+    # libxml2's HTML parser (the one lxml.html uses), with plain elements: lxml.html's
+    # Python-level element class lookup cost more than the rest of the analysis.
+    parser = lxml.etree.HTMLParser(encoding="utf-8", recover=True, huge_tree=True, no_network=True)
     try:
-        doc = lxml.html.document_fromstring(data, parser=parser)
-    except (lxml.etree.ParserError, ValueError):
+        doc = lxml.etree.fromstring(data, parser=parser)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
+        doc = None
+    if doc is None:
         return None, ["the page is empty"]
     notes = []
     for entry in parser.error_log:
@@ -203,7 +209,7 @@ def analyze(url: str, html: str | bytes, profile: Profile | None = None,
     canonical = _canonical(doc, base)
     title_el = next(iter_tags(doc, "title"), None)
     html_el = doc
-    result["title"] = _collapse(title_el.text_content()) if title_el is not None else ""
+    result["title"] = _collapse(_STRING(title_el)) if title_el is not None else ""
     result["lang"] = (html_el.get("lang") or html_el.get("xml:lang") or "").strip() or None
     result["robots"] = robots
     result["canonical"] = canonical
@@ -211,34 +217,42 @@ def analyze(url: str, html: str | bytes, profile: Profile | None = None,
     canonical_ok = canonical is None or urls.safe_page_key(canonical) == self_key
     result["indexable"] = not robots["noindex"] and canonical_ok
 
-    finder = PositionFinder()
+    elements = []
+    resolved = []
+    resolver = urls.Resolver(base)
+    for el in iter_tags(doc, "a", "area"):
+        raw = el.get("href")
+        if raw is None:
+            continue
+        hit = resolver(raw)
+        if hit is None:
+            continue
+        elements.append(el)
+        resolved.append(hit)
+    positions = link_positions(_tops(doc), elements)
+
     links = result["links"]
     counts = result["counts"]
     page_nofollow = robots["nofollow"]
-    check_tier1 = knowledge is not None
-    for el in iter_tags(doc, "a", "area"):
-        raw = el.get("href")
-        if not urls.is_followable(raw):
-            continue
-        href = urls.resolve(base, raw)
-        valid = href is not None
-        if not valid:
-            # Unparseable ('https://#', 'http://[::1'): a browser would not follow it,
-            # but it is on the page, so it is listed as it is written.
-            href = urls.clean_href(raw)
+    host_info: dict[str, tuple[bool, str]] = {}
+    for el, (href, host, valid), position in zip(elements, resolved, positions):
         rel = _rel_tokens(el.get("rel"))
         follow = not page_nofollow and NOFOLLOW_RELS.isdisjoint(rel)
-        host = urls.host_of(href) if valid else ""
-        site = urls.registrable_domain(host) if host else ""
-        internal = bool(site) and site == page_site
-        target = _target(href, host, internal, page_is_me, profile, knowledge if check_tier1 else None)
+        info = host_info.get(host)
+        if info is None:
+            info = host_info[host] = _host_target(host, page_site, page_is_me, profile)
+        internal, target = info
+        if knowledge is not None and valid and target not in ("me",) and knowledge.may_be_tier1_host(host):
+            key = urls.safe_page_key(href)
+            if key and knowledge.is_tier1_page(key):
+                target = "tier1"
         links.append({
             "href": href,
             "valid": valid,
             "text": _link_text(el),
             "rel": rel,
             "follow": follow,
-            "position": finder.position(el),
+            "position": position,
             "internal": internal,
             "target": target,
         })
@@ -260,27 +274,24 @@ def analyze(url: str, html: str | bytes, profile: Profile | None = None,
     return result
 
 
-def _target(href: str, host: str, internal: bool, page_is_me: bool, profile: Profile,
-            knowledge: Knowledge | None) -> str:
-    """me, tier1, competitor, owned, internal or other (first match wins).
+def _host_target(host: str, page_site: str, page_is_me: bool, profile: Profile) -> tuple[bool, str]:
+    """(internal, target) for a link host: me, competitor, owned, internal or other.
 
-    A link to a tier-1 page is `tier1` even when it is internal to that page's
-    site: an internal link to a page that links to me powers it up too (the
-    seed's "ask the editor to add internal links"). On my own site, links to my
-    site are internal navigation, not tier-1 links.
+    The first match wins. On my own site, links to my site are internal
+    navigation, not tier-1 links. `tier1` is decided per URL afterwards, and wins
+    over `internal`: an internal link to a page that links to me powers it up too
+    (the seed's "ask the editor to add internal links").
     """
     if not host:
-        return "other"
+        return False, "other"
+    site = urls.registrable_domain(host)
+    internal = site == page_site
     if profile.is_me(host):
-        return "internal" if page_is_me else "me"
-    if knowledge is not None:
-        key = urls.safe_page_key(href)
-        if key and knowledge.is_tier1_page(key):
-            return "tier1"
+        return internal, "internal" if page_is_me else "me"
     if internal:
-        return "internal"
+        return True, "internal"
     if profile.is_competitor(host):
-        return "competitor"
+        return False, "competitor"
     if profile.is_owned(host):
-        return "owned"
-    return "other"
+        return False, "owned"
+    return False, "other"

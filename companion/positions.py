@@ -24,7 +24,8 @@ How a position is decided:
 5. A link in no region is `content`.
 
 Results are memoised per element, so a page with thousands of links in deep
-markup costs one walk per distinct ancestor, not one per link.
+markup costs one look at each distinct ancestor, not one walk per link. (A
+region-first XPath pass over every element was tried: it cost more than parsing.)
 """
 
 from __future__ import annotations
@@ -67,6 +68,9 @@ def _hint_region(el) -> str | None:
     return None
 
 
+_PREFILTER = re.compile(r"nav|menu|crumb|side|widget|rail|foot|colophon|head|mast|comment|disqus|respond|discussion|secondary", re.I)
+
+
 class PositionFinder:
     """Classifies link elements of one document; create one per document."""
 
@@ -86,6 +90,9 @@ class PositionFinder:
                 return None
             return region
         if tag in ("html", "body", "main", "article"):
+            return None
+        hints = (el.get("class") or "") + " " + (el.get("id") or "")
+        if len(hints) < 4 or not _PREFILTER.search(hints):
             return None
         region = _hint_region(el)
         if region is None:
@@ -116,3 +123,9 @@ class PositionFinder:
     def position(self, el) -> str:
         region, _ = self._state(el)
         return region or "content"
+
+
+def link_positions(tops, links) -> list[str]:
+    """The position of each link element of one document."""
+    finder = PositionFinder()
+    return [finder.position(el) for el in links]

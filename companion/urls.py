@@ -82,6 +82,59 @@ def resolve(base: str, href: str | None) -> str | None:
     return absolute
 
 
+_FAST_ABSOLUTE = re.compile(r"^(https?)://([^/?#\\\s@]+)([/?#][^\\\s]*)?$", re.I)
+_NEEDS_SLOW = re.compile(r"[\s\\]")
+
+
+class Resolver:
+    """Resolves many hrefs against one base, fast.
+
+    Most hrefs on real pages are plain absolute URLs, root-relative paths or
+    fragments; those take a string fast path (no urllib), the rest go through
+    `resolve()`. Results are memoised per page, since menus repeat links.
+    Returns (absolute URL, normalised host, valid), or None for an href that is
+    not a page link (`javascript:`, `mailto:`, `tel:`, `data:`, empty).
+    """
+
+    def __init__(self, base: str):
+        self.base = base
+        parts = urlsplit(base)
+        self.origin = f"{parts.scheme}://{parts.netloc}"
+        self.base_no_fragment = base.split("#", 1)[0]
+        self.base_host = normalize_host(parts.hostname or "")
+        self.http_base = parts.scheme in HTTP_SCHEMES
+        self.cache: dict[str, tuple[str, str, bool] | None] = {}
+
+    def __call__(self, raw: str) -> tuple[str, str, bool] | None:
+        hit = self.cache.get(raw, False)
+        if hit is not False:
+            return hit
+        result = self._resolve(raw)
+        self.cache[raw] = result
+        return result
+
+    def _resolve(self, raw: str):
+        if self.http_base and not _NEEDS_SLOW.search(raw):
+            first = raw[:1]
+            if first == "/" and raw[1:2] != "/":
+                return self.origin + raw, self.base_host, True
+            if first == "#":
+                return self.base_no_fragment + raw, self.base_host, True
+            match = _FAST_ABSOLUTE.match(raw)
+            if match:
+                netloc = match.group(2)
+                if ":" not in netloc and not netloc.startswith("["):
+                    return raw, normalize_host(netloc), True
+        if not is_followable(raw):
+            return None
+        href = resolve(self.base, raw)
+        if href is None:
+            # Unparseable ('https://#', 'http://[::1'): a browser would not follow
+            # it, but it is on the page, so it is listed as written, marked invalid.
+            return clean_href(raw), "", False
+        return href, host_of(href), True
+
+
 def is_http_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
