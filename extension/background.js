@@ -1,0 +1,254 @@
+/**
+ * Tierlink background (Chrome's service worker, Firefox's background script).
+ *
+ * The only context that talks to the companion (SECURITY.md item 10). Holds no
+ * state in globals: settings come from storage.local, each tab's verdict lives
+ * in storage.session (keyed by tab id), so a stopped and restarted worker
+ * carries on where it was. Messages go through one named handler map; anything
+ * else is rejected.
+ */
+
+import { ext, sessionArea } from './lib/browser.js';
+import { loadSettings } from './lib/settings.js';
+import { isAnalysableUrl, isExcluded } from './lib/hosts.js';
+import { companionOriginPattern, dashboardUrl, validateCompanionUrl } from './lib/companion-url.js';
+import { CompanionClient } from './lib/companion.js';
+import { CompanionError } from './lib/errors.js';
+import { badgeForState, highlightPlan } from './lib/verdict.js';
+import { collectPage, highlightLinks } from './lib/page-functions.js';
+
+const tabKey = (tabId) => `tab:${tabId}`;
+
+async function readTabState(tabId) {
+  const key = tabKey(tabId);
+  const got = await sessionArea.get(key);
+  return got[key] ?? null;
+}
+
+async function writeTabState(tabId, state) {
+  await sessionArea.set({ [tabKey(tabId)]: state });
+  await showBadge(tabId, state);
+}
+
+async function showBadge(tabId, state) {
+  const badge = badgeForState(state);
+  try {
+    await ext.action.setBadgeText({ tabId, text: badge.text });
+    await ext.action.setBadgeBackgroundColor({ tabId, color: badge.color });
+    await ext.action.setBadgeTextColor?.({ tabId, color: '#ffffff' });
+    const why = state?.error?.kind === 'excluded' ? 'excluded site, not sent' : badge.title;
+    await ext.action.setTitle({ tabId, title: `Tierlink — ${why}` });
+  } catch {
+    // the tab was closed meanwhile
+  }
+}
+
+const errorJSON = (err) => (err instanceof CompanionError ? err.toJSON() : { kind: 'unknown', message: String(err?.message ?? err) });
+
+/** A client for the configured companion, after checking we may reach it. */
+async function companionClient(settings) {
+  const client = new CompanionClient(settings); // throws bad-companion-url
+  const allowed = await ext.permissions.contains({ origins: [companionOriginPattern(client.base)] });
+  if (!allowed) throw new CompanionError('no-companion-permission', 'host permission for the companion is missing');
+  return client;
+}
+
+/**
+ * Analyse one page of a tab and record the verdict. Never sends an excluded
+ * host or a non-http(s) page. Returns the stored state.
+ */
+async function analysePage(tabId, page) {
+  const settings = await loadSettings(ext.storage.local);
+  const base = { url: page.url, title: page.title ?? '', at: Date.now() };
+  let state;
+  if (!isAnalysableUrl(page.url)) {
+    state = { ...base, error: { kind: 'unsupported-page' } };
+  } else if (isExcluded(page.url, settings.exclude)) {
+    state = { ...base, error: { kind: 'excluded' } };
+  } else {
+    const nonce = `${Date.now()}-${Math.random()}`;
+    await sessionArea.set({ [`nav:${tabId}`]: nonce });
+    try {
+      const client = await companionClient(settings);
+      state = { ...base, analysis: await client.analyze(page.url, page.html) };
+    } catch (err) {
+      state = { ...base, error: errorJSON(err) };
+    }
+    // A newer page of this tab was sent meanwhile: its verdict wins.
+    const latest = (await sessionArea.get(`nav:${tabId}`))[`nav:${tabId}`];
+    if (latest !== nonce) return state;
+  }
+  await writeTabState(tabId, state);
+  return state;
+}
+
+/** The live DOM of a tab: from its content script, else injected (activeTab, pages open before install). */
+async function readTab(tabId) {
+  try {
+    const page = await ext.tabs.sendMessage(tabId, { type: 'collect-page' }, { frameId: 0 });
+    if (page?.html) return page;
+  } catch {
+    // no content script in that tab
+  }
+  try {
+    const [result] = await ext.scripting.executeScript({ target: { tabId }, func: collectPage });
+    if (result?.result?.html) return result.result;
+  } catch (err) {
+    const tab = await ext.tabs.get(tabId).catch(() => null);
+    if (tab?.url && !isAnalysableUrl(tab.url)) throw new CompanionError('unsupported-page', tab.url);
+    throw new CompanionError('no-page-access', String(err?.message ?? err));
+  }
+  throw new CompanionError('no-page-access', 'the page answered nothing');
+}
+
+async function stateWithExtras(tabId, state) {
+  const settings = await loadSettings(ext.storage.local);
+  return {
+    tabId,
+    state,
+    companionUrl: settings.companionUrl,
+    paired: Boolean(settings.token),
+    dashboard: dashboardUrl(validateCompanionUrl(settings.companionUrl).url ?? settings.companionUrl, settings.token),
+  };
+}
+
+const fromExtensionPage = (sender) => sender.id === ext.runtime.id && typeof sender.url === 'string'
+  && sender.url.startsWith(ext.runtime.getURL(''));
+const fromContentScript = (sender) => sender.id === ext.runtime.id && sender.tab?.id !== undefined
+  && (sender.frameId ?? 0) === 0;
+
+function requireInt(value, name) {
+  if (!Number.isInteger(value) || value < 0) throw new CompanionError('bad-request', `${name} must be a tab id`);
+  return value;
+}
+
+/** Named message handlers: `{type}` → async (msg, sender) → result. */
+const handlers = {
+  /** Content script: a page finished loading. Analysed when autoAnalyze is on. */
+  'page-loaded': {
+    allow: fromContentScript,
+    async run(msg, sender) {
+      const settings = await loadSettings(ext.storage.local);
+      if (!settings.autoAnalyze) return { skipped: 'autoAnalyze is off' };
+      if (typeof msg.html !== 'string') throw new CompanionError('bad-request', 'html missing');
+      const url = sender.url || sender.tab.url || msg.url;
+      const state = await analysePage(sender.tab.id, { url, html: msg.html, title: msg.title });
+      return { badge: badgeForState(state).text };
+    },
+  },
+
+  /** Popup: the stored verdict of a tab, without analysing. */
+  'get-tab-state': {
+    allow: fromExtensionPage,
+    async run(msg) {
+      const tabId = requireInt(msg.tabId, 'tabId');
+      return stateWithExtras(tabId, await readTabState(tabId));
+    },
+  },
+
+  /** Popup opened: read the tab's live DOM again and analyse it. */
+  'analyze-tab': {
+    allow: fromExtensionPage,
+    async run(msg) {
+      const tabId = requireInt(msg.tabId, 'tabId');
+      let state;
+      try {
+        const page = await readTab(tabId);
+        state = await analysePage(tabId, page);
+      } catch (err) {
+        const tab = await ext.tabs.get(tabId).catch(() => null);
+        state = { url: tab?.url ?? '', title: tab?.title ?? '', at: Date.now(), error: errorJSON(err) };
+        await writeTabState(tabId, state);
+      }
+      return stateWithExtras(tabId, state);
+    },
+  },
+
+  /** Popup: save the tab's page as a boost or tier-2 candidate. */
+  'save-candidate': {
+    allow: fromExtensionPage,
+    async run(msg) {
+      const settings = await loadSettings(ext.storage.local);
+      const { url, kind } = msg;
+      if (!['boost', 'tier2'].includes(kind)) throw new CompanionError('bad-request', 'kind must be boost or tier2');
+      if (!isAnalysableUrl(url)) throw new CompanionError('unsupported-page', String(url));
+      if (isExcluded(url, settings.exclude)) throw new CompanionError('excluded', url);
+      const client = await companionClient(settings);
+      const title = typeof msg.title === 'string' ? msg.title.slice(0, 500) : '';
+      const note = typeof msg.note === 'string' ? msg.note.slice(0, 5000) : '';
+      const tags = Array.isArray(msg.tags) ? msg.tags.filter((t) => typeof t === 'string').slice(0, 20) : [];
+      return client.saveCandidate({ url, kind, title, note, tags });
+    },
+  },
+
+  /** Options: test an address and token (possibly not saved yet). */
+  'test-connection': {
+    allow: fromExtensionPage,
+    async run(msg) {
+      const client = await companionClient({ companionUrl: msg.companionUrl, token: String(msg.token ?? '').trim() });
+      return client.testConnection();
+    },
+  },
+
+  /** Popup: outline the tab's links to me / my tier-1 pages / nofollow (toggle). */
+  'highlight': {
+    allow: fromExtensionPage,
+    async run(msg) {
+      const tabId = requireInt(msg.tabId, 'tabId');
+      const state = await readTabState(tabId);
+      if (!state?.analysis) throw new CompanionError('bad-request', 'analyse the page first');
+      try {
+        const [result] = await ext.scripting.executeScript({
+          target: { tabId }, func: highlightLinks, args: [highlightPlan(state.analysis)],
+        });
+        return result?.result ?? { shown: false, count: 0 };
+      } catch (err) {
+        throw new CompanionError('no-page-access', String(err?.message ?? err));
+      }
+    },
+  },
+};
+
+ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  const handler = Object.hasOwn(handlers, msg?.type) ? handlers[msg.type] : null;
+  if (!handler) {
+    sendResponse({ ok: false, error: { kind: 'unknown-message', message: `unknown message ${JSON.stringify(msg?.type)}` } });
+    return false;
+  }
+  if (!handler.allow(sender)) {
+    sendResponse({ ok: false, error: { kind: 'forbidden-sender', message: `${msg.type} is not accepted from this sender` } });
+    return false;
+  }
+  handler.run(msg, sender).then(
+    (result) => sendResponse({ ok: true, result }),
+    (err) => sendResponse({ ok: false, error: errorJSON(err) }),
+  );
+  return true;
+});
+
+ext.tabs.onRemoved.addListener((tabId) => {
+  sessionArea.remove([tabKey(tabId), `nav:${tabId}`]).catch(() => {});
+});
+
+// A top-level navigation starts: the old verdict no longer applies.
+ext.tabs.onUpdated.addListener((tabId, change) => {
+  if (change.status === 'loading' && change.url) {
+    sessionArea.remove(tabKey(tabId)).then(() => showBadge(tabId, null)).catch(() => {});
+  }
+});
+
+// Settings changed (new token, address, exclusions): verdicts made under the old ones are stale.
+ext.storage.onChanged.addListener((changes, area) => {
+  if (area !== 'local') return;
+  if (!['companionUrl', 'token', 'exclude'].some((k) => k in changes)) return;
+  sessionArea.get(null).then(async (all) => {
+    for (const key of Object.keys(all)) {
+      if (!key.startsWith('tab:')) continue;
+      const state = all[key];
+      if (state?.error && state.error.kind !== 'unsupported-page') {
+        await sessionArea.remove(key);
+        await showBadge(Number(key.slice(4)), null);
+      }
+    }
+  }).catch(() => {});
+});

@@ -1,0 +1,147 @@
+/**
+ * From an Analysis (CONTRACT.md) to what the user sees: the action badge and
+ * the verdict in words. Pure: no browser API.
+ */
+
+export const BADGES = Object.freeze({
+  T1: Object.freeze({ text: 'T1', color: '#1a7f37', title: 'Links to your site (tier 1)' }),
+  LOST: Object.freeze({ text: 'LOST', color: '#cf222e', title: 'A stored backlink from this page is gone' }),
+  T2: Object.freeze({ text: 'T2', color: '#0969da', title: 'A tier-2 spot, or already links to one of your tier-1 pages' }),
+  NONE: Object.freeze({ text: '', color: '#57606a', title: 'Nothing of note on this page' }),
+  OFF: Object.freeze({ text: 'OFF', color: '#6e7781', title: 'Tierlink companion not reachable or not paired' }),
+});
+
+const has = (analysis, label) => Array.isArray(analysis?.labels) && analysis.labels.includes(label);
+
+/**
+ * The badge for an Analysis. Order matters: a page that links to me is `T1`
+ * even when it is also a tier-2 spot; a lost link is `LOST` unless the page
+ * (still or again) links to me.
+ */
+export function badgeFor(analysis) {
+  if (!analysis || typeof analysis !== 'object') return BADGES.NONE;
+  if (has(analysis, 'tier1')) return BADGES.T1;
+  if (has(analysis, 'link_lost')) return BADGES.LOST;
+  if (has(analysis, 'tier2_opportunity') || has(analysis, 'tier2_existing')) return BADGES.T2;
+  return BADGES.NONE;
+}
+
+/** The badge for a stored tab state: {analysis} or {error: {kind}} or {excluded}. */
+export function badgeForState(state) {
+  if (!state) return BADGES.NONE;
+  if (state.error) return OFF_KINDS.has(state.error.kind) ? BADGES.OFF : BADGES.NONE;
+  return badgeFor(state.analysis);
+}
+
+/** Error kinds that mean "the companion cannot be used": the badge reads OFF. */
+export const OFF_KINDS = new Set(['unreachable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission']);
+
+const LABEL_WORDS = Object.freeze({
+  tier1: 'Links to your site',
+  worth_boosting: 'Worth boosting with tier-2 links',
+  link_lost: 'A backlink you had here is gone',
+  link_changed: 'Your link here changed (rel or anchor)',
+  tier2_existing: 'Already links to one of your tier-1 pages',
+  tier2_opportunity: 'Good place for a tier-2 link',
+  competitor_linker: 'Links to a competitor, not to you',
+  owned_site: 'One of your own sites',
+  tier3: 'Links to a page holding one of your placements (tier 3)',
+});
+
+/** Human words for one label (unknown labels are shown as they are). */
+export function labelWords(label) {
+  return LABEL_WORDS[label] ?? String(label);
+}
+
+/**
+ * The verdict in words.
+ * @returns {{headline: string, tone: 'good'|'bad'|'info'|'neutral', labels: string[], reasons: string[]}}
+ */
+export function verdictFor(analysis) {
+  if (!analysis) return { headline: 'Not analysed yet', tone: 'neutral', labels: [], reasons: [] };
+  const labels = (analysis.labels ?? []).map(labelWords);
+  const reasons = [];
+  const myLinks = linksTo(analysis, 'me');
+  let headline;
+  let tone;
+  if (has(analysis, 'tier1')) {
+    const follow = myLinks.filter((l) => l.follow).length;
+    headline = myLinks.length === 1 ? 'Links to you (tier 1)' : `Links to you ${myLinks.length}× (tier 1)`;
+    tone = 'good';
+    if (myLinks.length) {
+      reasons.push(follow === myLinks.length
+        ? (myLinks.length === 1 ? 'The link is followed.' : 'All links are followed.')
+        : `${follow} of ${myLinks.length} link${myLinks.length === 1 ? ' is' : 's are'} followed (the rest are nofollow, ugc or sponsored).`);
+    }
+  } else if (has(analysis, 'link_lost')) {
+    headline = 'Your backlink here is gone';
+    tone = 'bad';
+  } else if (has(analysis, 'tier2_existing')) {
+    headline = 'Already links to your tier-1 page (tier 2)';
+    tone = 'info';
+  } else if (has(analysis, 'tier2_opportunity')) {
+    headline = 'A tier-2 spot';
+    tone = 'info';
+  } else if (has(analysis, 'competitor_linker')) {
+    headline = 'Links to a competitor, not to you';
+    tone = 'neutral';
+  } else if (has(analysis, 'owned_site')) {
+    headline = 'One of your own sites';
+    tone = 'neutral';
+  } else {
+    headline = 'Nothing of note on this page';
+    tone = 'neutral';
+  }
+  if (analysis.robots?.noindex || analysis.indexable === false) reasons.push('The page is not indexable (noindex or canonical elsewhere): links here count for little.');
+  else if (analysis.robots?.nofollow) reasons.push('The page tells search engines not to follow any of its links (robots nofollow).');
+  for (const r of analysis.boost?.reasons ?? []) reasons.push(String(r));
+  for (const r of analysis.tier2?.reasons ?? []) reasons.push(String(r));
+  for (const n of analysis.notes ?? []) reasons.push(String(n));
+  return { headline, tone, labels, reasons: [...new Set(reasons)] };
+}
+
+/** The page's links with a given target (`me`, `tier1`, `competitor`...). */
+export function linksTo(analysis, target) {
+  return (analysis?.links ?? []).filter((l) => l && l.target === target);
+}
+
+const NOFOLLOW_RELS = ['nofollow', 'ugc', 'sponsored'];
+
+/** "nofollow, ugc" or "follow" for a link's rel. */
+export function relWords(link) {
+  const rel = (link?.rel ?? []).filter((r) => NOFOLLOW_RELS.includes(r));
+  if (rel.length) return rel.join(', ');
+  return link?.follow === false ? 'nofollow (robots)' : 'follow';
+}
+
+/** One line for a change record. */
+export function changeWords(change) {
+  const target = change?.target ?? '';
+  const fmt = (v) => (v === null || v === undefined || v === '' ? '—' : Array.isArray(v) ? (v.join(', ') || 'follow') : String(v));
+  switch (change?.kind) {
+    case 'lost': return `Lost: the link to ${target} is gone (was ${fmt(change.was)}).`;
+    case 'rel_changed': return `Rel changed on the link to ${target}: ${fmt(change.was)} → ${fmt(change.now)}.`;
+    case 'anchor_changed': return `Anchor changed on the link to ${target}: “${fmt(change.was)}” → “${fmt(change.now)}”.`;
+    case 'new': return `New link to ${target} (${fmt(change.now)}).`;
+    default: return `${change?.kind ?? 'change'}: ${target}`;
+  }
+}
+
+/** Which highlight class a link gets on the page, or null to leave it alone. */
+export function highlightKind(link) {
+  if (!link) return null;
+  if (link.target === 'me') return link.follow === false ? 'me-nofollow' : 'me';
+  if (link.target === 'tier1') return link.follow === false ? 'tier1-nofollow' : 'tier1';
+  if ((link.rel ?? []).some((r) => NOFOLLOW_RELS.includes(r))) return 'nofollow';
+  return null;
+}
+
+/** The highlight plan sent to the page: [{href, kind}] for links worth outlining. */
+export function highlightPlan(analysis) {
+  const out = [];
+  for (const link of analysis?.links ?? []) {
+    const kind = highlightKind(link);
+    if (kind && typeof link.href === 'string') out.push({ href: link.href, kind });
+  }
+  return out;
+}

@@ -1,0 +1,89 @@
+/**
+ * Options: companion address, pairing token (with a Test connection button
+ * that says exactly what is wrong), auto-analysis, excluded hosts.
+ */
+
+import { ext } from './lib/browser.js';
+import { loadSettings } from './lib/settings.js';
+import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
+import { parseExcludeList } from './lib/hosts.js';
+import { describeError } from './lib/errors.js';
+
+const $ = (id) => document.getElementById(id);
+
+function say(node, text, kind) {
+  node.textContent = text;
+  node.className = `msg ${kind}`;
+}
+
+async function fill() {
+  const s = await loadSettings(ext.storage.local);
+  $('companionUrl').value = s.companionUrl;
+  $('token').value = s.token;
+  $('autoAnalyze').checked = s.autoAnalyze;
+  $('exclude').value = s.exclude.join('\n');
+}
+
+/** Make sure we may reach the companion (Firefox users can revoke it); asks from the click. */
+async function ensureCompanionPermission(url) {
+  const origins = [companionOriginPattern(url)];
+  if (await ext.permissions.contains({ origins })) return true;
+  return ext.permissions.request({ origins });
+}
+
+async function save(event) {
+  event.preventDefault();
+  $('saved').classList.add('hidden');
+  $('save-error').classList.add('hidden');
+  const v = validateCompanionUrl($('companionUrl').value);
+  if (!v.ok) {
+    $('save-error').textContent = v.error;
+    $('save-error').classList.remove('hidden');
+    $('companionUrl').focus();
+    return;
+  }
+  const exclude = parseExcludeList($('exclude').value);
+  await ext.storage.local.set({
+    companionUrl: v.url,
+    token: $('token').value.trim(),
+    autoAnalyze: $('autoAnalyze').checked,
+    exclude,
+  });
+  $('companionUrl').value = v.url;
+  $('exclude').value = exclude.join('\n');
+  $('saved').classList.remove('hidden');
+}
+
+async function testConnection() {
+  const out = $('test-result');
+  const v = validateCompanionUrl($('companionUrl').value);
+  if (!v.ok) return say(out, v.error, 'err');
+  const token = $('token').value.trim();
+  say(out, `Contacting ${v.url}…`, 'info');
+  try {
+    if (!(await ensureCompanionPermission(v.url))) {
+      const d = describeError({ kind: 'no-companion-permission' });
+      return say(out, `${d.title}. ${d.fix}`, 'err');
+    }
+  } catch {
+    // permissions API unavailable: the request below will tell
+  }
+  const answer = await ext.runtime.sendMessage({ type: 'test-connection', companionUrl: v.url, token });
+  if (answer?.ok) {
+    const saved = await loadSettings(ext.storage.local);
+    const unsaved = saved.companionUrl !== v.url || saved.token !== token;
+    say(out, `Connected: Tierlink companion ${answer.result.version || ''} at ${v.url}, token accepted.${unsaved ? ' Press Save to keep these settings.' : ''}`, 'ok');
+  } else {
+    const d = describeError(answer?.error ?? { kind: 'unknown' }, { companionUrl: v.url });
+    say(out, `${d.title}. ${d.fix}`, 'err');
+  }
+}
+
+$('form').addEventListener('submit', save);
+$('test').addEventListener('click', testConnection);
+$('show-token').addEventListener('click', () => {
+  const t = $('token');
+  t.type = t.type === 'password' ? 'text' : 'password';
+  $('show-token').textContent = t.type === 'password' ? 'Show' : 'Hide';
+});
+fill();

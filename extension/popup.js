@@ -1,0 +1,219 @@
+/**
+ * The popup (also opened as a tab with ?tabId=N): shows the tab's verdict and
+ * saves the page as a candidate. It asks the background for everything; page
+ * text is only ever put in the DOM with textContent.
+ */
+
+import { ext } from './lib/browser.js';
+import { badgeForState, changeWords, linksTo, relWords, verdictFor } from './lib/verdict.js';
+import { describeError } from './lib/errors.js';
+import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
+import { parseTags } from './lib/companion.js';
+
+const $ = (id) => document.getElementById(id);
+let current = null; // what is on screen: {tabId, state, companionUrl, dashboard}
+
+function el(tag, { text, cls, title } = {}, ...children) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = text;
+  if (title) node.title = title;
+  node.append(...children);
+  return node;
+}
+
+function show(id, visible) {
+  $(id).classList.toggle('hidden', !visible);
+}
+
+async function ask(type, payload = {}) {
+  const answer = await ext.runtime.sendMessage({ type, ...payload });
+  if (!answer?.ok) {
+    const err = new Error(answer?.error?.message ?? 'no answer');
+    err.kind = answer?.error?.kind ?? 'unknown';
+    err.details = answer?.error;
+    throw err;
+  }
+  return answer.result;
+}
+
+async function targetTabId() {
+  const param = new URLSearchParams(location.search).get('tabId');
+  if (param !== null && /^\d+$/.test(param)) return Number(param);
+  const [tab] = await ext.tabs.query({ active: true, currentWindow: true });
+  return tab?.id;
+}
+
+function renderBadge(state) {
+  const badge = badgeForState(state);
+  const node = $('badge');
+  node.textContent = badge.text;
+  node.style.background = badge.color;
+  node.title = badge.title;
+  show('badge', Boolean(badge.text));
+}
+
+function renderProblem(error, companionUrl) {
+  const d = describeError(error, { companionUrl });
+  const neutral = ['unsupported-page', 'excluded'].includes(error.kind);
+  $('problem').classList.toggle('neutral', neutral);
+  $('problem-title').textContent = d.title;
+  $('problem-fix').textContent = d.fix;
+  show('problem-grant', d.action === 'grant');
+  show('problem-retry', d.action === 'retry');
+  show('problem-options', d.action === 'options');
+  show('problem', true);
+}
+
+function linkItem(link) {
+  const meta = el('div', { cls: 'meta' },
+    el('span', { cls: `chip ${link.follow === false ? 'warn' : 'good'}`, text: relWords(link) }),
+    el('span', { cls: 'chip', text: link.position || 'unknown position' }));
+  return el('li', {},
+    el('span', { cls: 'anchor', text: link.text ? `“${link.text}”` : '(no anchor text)' }),
+    el('span', { cls: 'href mono', text: link.href, title: link.href }),
+    meta);
+}
+
+function fillList(id, items) {
+  const list = $(id);
+  list.replaceChildren(...items);
+  return items.length > 0;
+}
+
+function renderAnalysis(state) {
+  const a = state.analysis;
+  const v = verdictFor(a);
+  $('verdict').className = `card verdict ${v.tone}`;
+  $('headline').textContent = v.headline;
+  $('page-title').textContent = a.title || state.title || '(untitled page)';
+  $('page-url').textContent = a.url || state.url;
+  $('page-url').title = a.url || state.url;
+  $('labels').replaceChildren(...(a.labels ?? []).map((label, i) => {
+    const tone = { tier1: 'good', link_lost: 'bad', link_changed: 'warn', tier2_opportunity: 'info', tier2_existing: 'info', worth_boosting: 'good' }[label] ?? '';
+    return el('span', { cls: `chip ${tone}`, text: v.labels[i] });
+  }));
+  $('reasons').replaceChildren(...v.reasons.map((r) => el('li', { text: r })));
+  show('verdict', true);
+
+  show('my-links', fillList('my-links-list', linksTo(a, 'me').map(linkItem)));
+  show('tier1-links', fillList('tier1-links-list', linksTo(a, 'tier1').map(linkItem)));
+  show('changes', fillList('changes-list', (a.changes ?? []).map((c) => el('li', { text: changeWords(c) }))));
+  const suggestions = (a.tier2?.suggestions ?? []).map((s) => el('li', {},
+    el('span', { cls: 'anchor', text: s.anchor ? `“${s.anchor}”` : '(any anchor)' }),
+    el('span', { cls: 'href mono', text: s.tier1_url, title: s.tier1_url }),
+    s.why ? el('div', { cls: 'why', text: s.why }) : ''));
+  show('suggestions', fillList('suggestions-list', suggestions));
+  // Pre-select the likelier kind: a tier-1 page is boosted, a tier-2 spot hosts a link.
+  const tier2First = !(a.labels ?? []).includes('tier1') && Boolean(a.tier2);
+  $('save-boost').className = tier2First ? '' : 'primary';
+  $('save-tier2').className = tier2First ? 'primary' : '';
+  show('save', true);
+  show('highlight', true);
+}
+
+function render(view) {
+  current = view;
+  const { state, companionUrl } = view;
+  for (const id of ['loading', 'problem', 'verdict', 'my-links', 'tier1-links', 'changes', 'suggestions', 'save', 'highlight']) show(id, false);
+  renderBadge(state);
+  $('dashboard').href = view.dashboard;
+  if (state?.analysis) renderAnalysis(state);
+  else if (state?.error) renderProblem(state.error, companionUrl);
+  else renderProblem({ kind: 'unsupported-page' }, companionUrl);
+}
+
+async function analyse() {
+  show('loading', true);
+  show('problem', false);
+  $('reanalyse').disabled = true;
+  try {
+    render(await ask('analyze-tab', { tabId: current.tabId }));
+  } catch (err) {
+    render({ ...current, state: { error: { kind: err.kind, message: err.message } } });
+  } finally {
+    $('reanalyse').disabled = false;
+  }
+}
+
+async function save(kind) {
+  const result = $('save-result');
+  const a = current?.state?.analysis;
+  if (!a) return;
+  for (const b of [$('save-boost'), $('save-tier2')]) b.disabled = true;
+  try {
+    const { created } = await ask('save-candidate', {
+      url: a.url || current.state.url,
+      kind,
+      title: a.title || current.state.title || '',
+      note: $('note').value.trim(),
+      tags: parseTags($('tags').value),
+    });
+    const what = kind === 'boost' ? 'boost' : 'tier-2';
+    result.textContent = created
+      ? `Saved as a ${what} candidate.`
+      : `Already saved as a ${what} candidate — updated it with this note and tags.`;
+    result.className = `msg ${created ? 'ok' : 'info'}`;
+  } catch (err) {
+    const d = describeError(err.details ?? { kind: err.kind, message: err.message }, { companionUrl: current.companionUrl });
+    result.textContent = `${d.title}. ${d.fix}`;
+    result.className = 'msg err';
+  } finally {
+    for (const b of [$('save-boost'), $('save-tier2')]) b.disabled = false;
+  }
+}
+
+/** Firefox lets the user revoke host permissions: ask again, from this click. */
+async function grant() {
+  const origins = [];
+  const companion = validateCompanionUrl(current?.companionUrl);
+  if (companion.ok) origins.push(companionOriginPattern(companion.url));
+  const url = current?.state?.url;
+  if (url && /^https?:/.test(url)) origins.push(`${new URL(url).protocol}//${new URL(url).hostname}/*`);
+  try {
+    const granted = await ext.permissions.request({ origins });
+    if (granted) await analyse();
+  } catch (err) {
+    $('problem-fix').textContent = `The browser refused: ${err.message}`;
+  }
+}
+
+async function highlight() {
+  try {
+    const { shown, count } = await ask('highlight', { tabId: current.tabId });
+    $('highlight').textContent = shown ? `Hide highlights (${count})` : 'Highlight links';
+  } catch (err) {
+    $('highlight').textContent = 'Cannot highlight here';
+    $('highlight').title = err.message;
+  }
+}
+
+async function main() {
+  $('save-boost').addEventListener('click', () => save('boost'));
+  $('save-tier2').addEventListener('click', () => save('tier2'));
+  $('reanalyse').addEventListener('click', analyse);
+  $('problem-retry').addEventListener('click', analyse);
+  $('problem-grant').addEventListener('click', grant);
+  $('highlight').addEventListener('click', highlight);
+  const openOptions = (event) => { event.preventDefault(); ext.runtime.openOptionsPage(); };
+  $('options').addEventListener('click', openOptions);
+  $('problem-options').addEventListener('click', openOptions);
+
+  const tabId = await targetTabId();
+  if (tabId === undefined) {
+    render({ tabId, state: { error: { kind: 'unsupported-page' } }, dashboard: '#' });
+    return;
+  }
+  current = { tabId, state: null, dashboard: '#' };
+  try {
+    // Show what is known at once, then analyse the live page again.
+    const stored = await ask('get-tab-state', { tabId });
+    if (stored.state?.analysis) render(stored);
+    else current = stored;
+  } catch {
+    // nothing stored yet
+  }
+  await analyse();
+}
+
+main();

@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { CompanionError, describeError, kindForStatus } from '../lib/errors.js';
+
+test('HTTP statuses map to error kinds', () => {
+  assert.equal(kindForStatus(401), 'bad-token');
+  assert.equal(kindForStatus(403), 'forbidden');
+  assert.equal(kindForStatus(413), 'too-large');
+  assert.equal(kindForStatus(400), 'bad-request');
+  assert.equal(kindForStatus(500), 'server-error');
+});
+
+test('each user-facing error says what is wrong and how to fix it', () => {
+  const kinds = ['unreachable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission',
+    'no-page-access', 'unsupported-page', 'excluded', 'too-large', 'timeout', 'bad-request', 'server-error', 'bad-response', 'weird'];
+  for (const kind of kinds) {
+    const d = describeError({ kind });
+    assert.ok(d.title.length > 5, kind);
+    assert.ok(d.fix.length > 5, kind);
+  }
+  assert.match(describeError({ kind: 'unreachable' }, { companionUrl: 'http://127.0.0.1:9999' }).fix, /127\.0\.0\.1:9999.*tierlink serve/);
+  assert.match(describeError({ kind: 'bad-token' }).fix, /tierlink token/);
+  assert.equal(describeError({ kind: 'no-companion-permission' }).action, 'grant');
+  assert.equal(describeError({ kind: 'not-paired' }).action, 'options');
+  assert.match(describeError({ kind: 'server-error', message: 'disk full' }).fix, /disk full/);
+});
+
+test('a CompanionError survives messaging as plain JSON', () => {
+  const e = new CompanionError('bad-token', 'missing or wrong token', { status: 401, code: 'unauthorized' });
+  assert.deepEqual(JSON.parse(JSON.stringify(e)), { kind: 'bad-token', message: 'missing or wrong token', status: 401, code: 'unauthorized' });
+  assert.ok(e instanceof Error);
+});

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BADGES, badgeFor, badgeForState, changeWords, highlightPlan, labelWords, relWords, verdictFor } from '../lib/verdict.js';
+
+const analysis = (labels, extra = {}) => ({
+  url: 'https://blog.test/post', canonical: 'https://blog.test/post', title: 'Post', lang: 'en',
+  robots: { noindex: false, nofollow: false }, indexable: true, links: [], counts: { links: 0, internal: 0, external: 0, external_follow: 0 },
+  labels, boost: null, tier2: null, changes: [], notes: [], ...extra,
+});
+const link = (target, extra = {}) => ({ href: `https://${target}.test/x`, text: 'anchor', rel: [], follow: true, position: 'content', internal: false, target, ...extra });
+
+test('badge per the contract: T1, LOST, T2, empty', () => {
+  assert.equal(badgeFor(analysis(['tier1'])).text, 'T1');
+  assert.equal(badgeFor(analysis(['tier1', 'worth_boosting', 'tier2_opportunity'])).text, 'T1');
+  assert.equal(badgeFor(analysis(['link_lost'])).text, 'LOST');
+  assert.equal(badgeFor(analysis(['link_lost', 'tier2_opportunity'])).text, 'LOST');
+  assert.equal(badgeFor(analysis(['tier2_opportunity'])).text, 'T2');
+  assert.equal(badgeFor(analysis(['tier2_existing'])).text, 'T2');
+  assert.equal(badgeFor(analysis(['competitor_linker'])).text, '');
+  assert.equal(badgeFor(analysis([])).text, '');
+  assert.equal(badgeFor(null).text, '');
+  assert.equal(badgeFor({ labels: 'tier1' }).text, '');
+});
+
+test('every badge has its own colour', () => {
+  const colours = Object.values(BADGES).map((b) => b.color);
+  assert.equal(new Set(colours).size, colours.length);
+  for (const c of colours) assert.match(c, /^#[0-9a-f]{6}$/);
+});
+
+test('a stored tab state: OFF when the companion cannot be used, empty for excluded pages', () => {
+  for (const kind of ['unreachable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission']) {
+    assert.equal(badgeForState({ error: { kind } }).text, 'OFF', kind);
+  }
+  for (const kind of ['excluded', 'unsupported-page', 'too-large', 'no-page-access']) {
+    assert.equal(badgeForState({ error: { kind } }).text, '', kind);
+  }
+  assert.equal(badgeForState({ analysis: analysis(['tier1']) }).text, 'T1');
+  assert.equal(badgeForState(null).text, '');
+});
+
+test('verdict wording with reasons from boost, tier2, robots and notes', () => {
+  const a = analysis(['tier1', 'worth_boosting'], {
+    links: [link('me'), link('me', { rel: ['nofollow'], follow: false })],
+    boost: { score: 64, reasons: ['DR 54 site', 'link in the content'] },
+    notes: ['page was cut at 10 MB'],
+  });
+  const v = verdictFor(a);
+  assert.equal(v.tone, 'good');
+  assert.match(v.headline, /Links to you 2×/);
+  assert.deepEqual(v.labels, ['Links to your site', 'Worth boosting with tier-2 links']);
+  assert.ok(v.reasons.includes('1 of 2 links are followed (the rest are nofollow, ugc or sponsored).'));
+  assert.ok(v.reasons.includes('DR 54 site'));
+  assert.ok(v.reasons.includes('page was cut at 10 MB'));
+
+  assert.equal(verdictFor(analysis(['tier1'], { links: [link('me')] })).headline, 'Links to you (tier 1)');
+  assert.equal(verdictFor(analysis(['link_lost'])).tone, 'bad');
+  assert.equal(verdictFor(analysis(['tier2_opportunity'], { tier2: { score: 50, reasons: ['on topic'], suggestions: [] } })).reasons[0], 'on topic');
+  assert.match(verdictFor(analysis([], { robots: { noindex: true, nofollow: false }, indexable: false })).reasons[0], /not indexable/);
+  assert.equal(verdictFor(analysis([])).headline, 'Nothing of note on this page');
+  assert.equal(verdictFor(null).headline, 'Not analysed yet');
+  assert.equal(labelWords('something_new'), 'something_new');
+});
+
+test('rel, changes and highlight plan', () => {
+  assert.equal(relWords(link('me')), 'follow');
+  assert.equal(relWords(link('me', { rel: ['nofollow', 'noopener', 'ugc'], follow: false })), 'nofollow, ugc');
+  assert.equal(relWords(link('me', { follow: false })), 'nofollow (robots)');
+  assert.match(changeWords({ kind: 'lost', target: 'https://me.test/', was: 'anchor', now: null }), /^Lost/);
+  assert.equal(changeWords({ kind: 'rel_changed', target: 'https://me.test/', was: [], now: ['nofollow'] }),
+    'Rel changed on the link to https://me.test/: follow → nofollow.');
+  const plan = highlightPlan(analysis([], {
+    links: [link('me'), link('tier1', { follow: false, rel: ['ugc'] }), link('other', { rel: ['sponsored'], follow: false }),
+      link('other'), link('internal', { internal: true })],
+  }));
+  assert.deepEqual(plan.map((p) => p.kind), ['me', 'tier1-nofollow', 'nofollow']);
+});
