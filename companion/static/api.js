@@ -1,0 +1,103 @@
+/**
+ * The dashboard's only way to talk to the companion.
+ *
+ * Pairing: `tierlink serve` prints http://127.0.0.1:PORT/#token=TOKEN. The token
+ * travels in the fragment because a fragment is never sent to the server, never
+ * logged and never leaks in a Referer. On load we move it into sessionStorage
+ * (scoped to this origin and this tab, gone when the tab closes) and strip it from
+ * the address bar with history.replaceState so it is not bookmarked or shared
+ * by accident. It goes out only as an `Authorization: Bearer` header: never a
+ * cookie, because cookies are not isolated by port and every other local service
+ * on 127.0.0.1 would receive it.
+ */
+
+const TOKEN_KEY = "tierlink.token";
+
+/** An HTTP or network failure, carrying the API's {error: {code, message}}. */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/**
+ * Reads `#token=…` from the address (once), stores it, and cleans the address.
+ * Returns the token to use, or null when the page was opened without one.
+ */
+export function takeToken(loc = window.location) {
+  const params = new URLSearchParams(loc.hash.replace(/^#/, ""));
+  const fromUrl = params.get("token");
+  if (fromUrl) {
+    sessionStorage.setItem(TOKEN_KEY, fromUrl);
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(null, "", loc.pathname + loc.search + (rest ? `#${rest}` : ""));
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function forgetToken() {
+  sessionStorage.removeItem(TOKEN_KEY);
+}
+
+let onUnauthorized = () => {};
+
+/** The app registers what to show when the server says the token is wrong. */
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
+/**
+ * fetch() with the token, JSON in and out, and one error shape.
+ * `body` may be a plain object (sent as JSON) or FormData (sent as multipart,
+ * the browser sets the boundary).
+ */
+export async function request(method, path, body) {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  const init = { method, headers, credentials: "omit", cache: "no-store" };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (err) {
+    throw new ApiError(0, "unreachable", "The companion is not answering. Is `tierlink serve` still running?");
+  }
+  let data = null;
+  const text = await response.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const err = data && data.error ? data.error : {};
+    const apiError = new ApiError(response.status, err.code || `http_${response.status}`,
+      err.message || `The companion answered ${response.status} ${response.statusText}.`);
+    if (response.status === 401) onUnauthorized(apiError);
+    throw apiError;
+  }
+  return data;
+}
+
+export const api = {
+  get: (path) => request("GET", path),
+  post: (path, body) => request("POST", path, body),
+  put: (path, body) => request("PUT", path, body),
+  patch: (path, body) => request("PATCH", path, body),
+  del: (path) => request("DELETE", path),
+};
+
+/** Path segments are encoded so an id can never change the route. */
+export function pathOf(...parts) {
+  return parts.map((p, i) => (i === 0 ? p : encodeURIComponent(String(p)))).join("/");
+}

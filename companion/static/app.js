@@ -1,0 +1,112 @@
+/**
+ * Dashboard shell: pairing, tabs, and which view is shown.
+ *
+ * Each view is a module exporting `render(root, ctx)`; a view fetches fresh data
+ * every time it is opened, so what is on screen is what the store holds (the
+ * extension and the CLI write to the same store while the dashboard is open).
+ * The current tab lives in the fragment (#boost) so reloading keeps it; the
+ * pairing token also arrives in the fragment and is taken out first.
+ */
+
+import { api, ApiError, forgetToken, setUnauthorizedHandler, takeToken } from "./api.js";
+import { clear, h, notice } from "./dom.js";
+import * as graph from "./views/graph.js";
+import * as boost from "./views/boost.js";
+import * as candidates from "./views/candidates.js";
+import * as backlinks from "./views/backlinks.js";
+import * as placements from "./views/placements.js";
+import * as importView from "./views/import.js";
+import * as profile from "./views/profile.js";
+
+const VIEWS = [
+  { id: "graph", title: "Tier graph", mod: graph },
+  { id: "boost", title: "Boost", mod: boost },
+  { id: "candidates", title: "Candidates", mod: candidates },
+  { id: "backlinks", title: "Backlinks", mod: backlinks },
+  { id: "placements", title: "Placements", mod: placements },
+  { id: "import", title: "Import", mod: importView },
+  { id: "profile", title: "Profile", mod: profile },
+];
+
+const $ = (id) => document.getElementById(id);
+let renderSeq = 0;
+
+/** Replaces the page with the pairing instructions. */
+function showPairing(reason) {
+  forgetToken();
+  clear($("tabs"));
+  clear($("conn"));
+  clear($("banner"));
+  clear($("view")).append(
+    h("section", { class: "pairing", id: "pairing" },
+      h("h1", {}, reason === "wrong" ? "This dashboard link is no longer valid" : "Open the dashboard from the address Tierlink printed"),
+      h("p", {}, reason === "wrong"
+        ? "The companion did not accept the token (it may have been rotated)."
+        : "The dashboard needs the token that pairs it with your companion, and none came with this address."),
+      h("p", {}, "Open the address that ", h("code", {}, "tierlink serve"), " printed when it started, the one that ends in ",
+        h("code", {}, "#token=…"), ". To see it again, run ", h("code", {}, "tierlink token"), " and open ",
+        h("code", {}, `${location.origin}/#token=<token>`), "."),
+      h("p", { class: "muted" }, "The token stays in this tab only and is never sent as a cookie.")));
+}
+
+function currentId() {
+  const id = location.hash.replace(/^#/, "");
+  return VIEWS.some((v) => v.id === id) ? id : VIEWS[0].id;
+}
+
+function renderTabs(active) {
+  const nav = clear($("tabs"));
+  for (const v of VIEWS) {
+    nav.append(h("a", {
+      class: ["tab", v.id === active && "active"], "data-view": v.id,
+      "aria-current": v.id === active ? "page" : undefined,
+      // A plain fragment link: works with middle-click, keeps the back button.
+      onclick: (e) => { e.preventDefault(); history.pushState(null, "", `#${v.id}`); show(); },
+    }, v.title));
+    nav.lastChild.setAttribute("href", `#${v.id}`);
+  }
+}
+
+async function show() {
+  const id = currentId();
+  const seq = ++renderSeq;
+  renderTabs(id);
+  const view = VIEWS.find((v) => v.id === id);
+  const root = clear($("view"));
+  root.dataset.view = id;
+  document.title = `${view.title} · Tierlink`;
+  const section = h("section", { class: "view", id: `view-${id}` });
+  root.append(section);
+  try {
+    await view.mod.render(section, { isCurrent: () => seq === renderSeq, navigate });
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return; // pairing screen is up
+    if (seq !== renderSeq) return;
+    section.append(notice("error", err instanceof ApiError ? err.message : `Something went wrong: ${err.message}`));
+    console.error(err);
+  }
+}
+
+function navigate(id) {
+  history.pushState(null, "", `#${id}`);
+  show();
+}
+
+async function start() {
+  const token = takeToken();
+  if (!token) {
+    showPairing("missing");
+    return;
+  }
+  setUnauthorizedHandler(() => showPairing("wrong"));
+  window.addEventListener("popstate", show);
+  try {
+    const health = await api.get("/api/health");
+    $("conn").append(h("span", { class: "dot ok" }), `Companion ${health && health.version ? `v${health.version}` : "running"}`);
+  } catch (err) {
+    $("conn").append(h("span", { class: "dot bad" }), "Companion unreachable");
+  }
+  await show();
+}
+
+start();

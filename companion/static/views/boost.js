@@ -1,0 +1,54 @@
+/**
+ * Boost list: tier-1 pages worth a tier-2 link, best first, with the reasons the
+ * companion gave, and a one-click save to the candidates board.
+ */
+
+import { api, ApiError } from "../api.js";
+import { clear, extLink, h, hostOf, notice, num, shortUrl } from "../dom.js";
+import { badge, empty, header, loading, scoreBar, table } from "./common.js";
+
+export async function render(root) {
+  const limitSel = h("select", { id: "boost-limit", "aria-label": "How many" },
+    [25, 50, 100, 250].map((n) => h("option", { value: String(n), selected: n === 50 }, `Top ${n}`)));
+  const body = h("div");
+  root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.", limitSel), body);
+
+  async function load() {
+    clear(body).append(loading());
+    const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}`);
+    clear(body);
+    if (!Array.isArray(items) || !items.length) {
+      body.append(empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile."));
+      return;
+    }
+    const [wrap, tbody] = table(["Score", "Tier-1 page", "Links to", "DR", "UR", "Traffic", "Tier-2 links", "Why", ""], "boost-table");
+    for (const item of items) {
+      const m = item.metrics || {};
+      const save = h("button", { class: "btn btn-small", type: "button" }, "Save");
+      save.addEventListener("click", async () => {
+        save.disabled = true;
+        try {
+          await api.post("/api/candidates", { url: item.url, kind: "boost" });
+          save.textContent = "Saved";
+        } catch (err) {
+          save.disabled = false;
+          save.after(notice("error", err instanceof ApiError ? err.message : String(err)));
+        }
+      });
+      tbody.append(h("tr", { class: "boost-row" },
+        h("td", {}, scoreBar(item.score)),
+        h("td", { class: "url-cell" }, extLink(item.url, shortUrl(item.url, 64)), h("div", { class: "sub" }, item.domain || hostOf(item.url))),
+        h("td", { class: "url-cell" }, extLink(item.target, shortUrl(item.target, 48))),
+        h("td", { class: "num" }, num(m.dr)),
+        h("td", { class: "num" }, num(m.ur, 1)),
+        h("td", { class: "num" }, num(m.traffic)),
+        h("td", { class: "num" }, item.placements ? badge(String(item.placements), "tier2") : "0"),
+        h("td", { class: "reasons" }, h("ul", {}, (item.reasons || []).map((r) => h("li", {}, String(r))))),
+        h("td", {}, save)));
+    }
+    body.append(wrap);
+  }
+
+  limitSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", err.message))));
+  await load();
+}

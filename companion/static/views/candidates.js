@@ -1,0 +1,136 @@
+/**
+ * Candidates board: saved pages in one column per status
+ * (new → contacted → placed → live, or rejected).
+ *
+ * Status, note and tags are edited in place and sent with PATCH as soon as they
+ * change; the card moves to its new column only after the companion accepted the
+ * change, so the board never shows a state the store does not hold.
+ */
+
+import { api, ApiError, pathOf } from "../api.js";
+import { clear, extLink, h, notice, shortUrl } from "../dom.js";
+import { badge, empty, header, loading, splitList } from "./common.js";
+
+export const STATUSES = ["new", "contacted", "placed", "live", "rejected"];
+const LABELS = { new: "New", contacted: "Contacted", placed: "Placed", live: "Live", rejected: "Rejected" };
+
+function errorText(err) {
+  return err instanceof ApiError ? err.message : String(err && err.message ? err.message : err);
+}
+
+export async function render(root) {
+  const kindSel = h("select", { id: "cand-kind", "aria-label": "Kind" },
+    h("option", { value: "" }, "All kinds"), h("option", { value: "boost" }, "Boost (tier 1)"), h("option", { value: "tier2" }, "Tier-2 spots"));
+  const body = h("div");
+  root.append(header("Candidates", "Pages you saved from the extension or the boost list, by where they stand.", kindSel), body);
+
+  const columns = new Map();
+  const counts = new Map();
+
+  function card(c) {
+    const status = h("select", { class: "cand-status", "aria-label": "Status" },
+      STATUSES.map((st) => h("option", { value: st, selected: st === c.status }, LABELS[st])));
+    const note = h("textarea", { class: "cand-note", rows: "2", placeholder: "Note", "aria-label": "Note", value: c.note || "" });
+    const tags = h("input", { class: "cand-tags", type: "text", placeholder: "tags, comma separated", "aria-label": "Tags", value: (c.tags || []).join(", ") });
+    const state = h("span", { class: "save-state", role: "status" });
+    const del = h("button", { class: "btn btn-small btn-ghost cand-delete", type: "button" }, "Delete");
+    const score = c.verdict && typeof c.verdict.score === "number" ? c.verdict.score : null;
+    const el = h("article", { class: "card", "data-id": String(c.id) },
+      h("div", { class: "card-top" },
+        badge(c.kind === "tier2" ? "tier 2" : "boost", c.kind === "tier2" ? "tier2" : "tier1"),
+        score !== null ? h("span", { class: "card-score", title: "Verdict score" }, String(Math.round(score))) : null),
+      h("h3", { class: "card-title" }, c.title || shortUrl(c.url, 60)),
+      h("div", { class: "card-url" }, extLink(c.url, shortUrl(c.url, 56))),
+      c.verdict && (c.verdict.labels || []).length
+        ? h("div", { class: "card-labels" }, c.verdict.labels.map((l) => badge(String(l), "neutral"))) : null,
+      c.verdict && (c.verdict.reasons || []).length
+        ? h("details", { class: "card-reasons" }, h("summary", {}, "Why"), h("ul", {}, c.verdict.reasons.map((r) => h("li", {}, String(r))))) : null,
+      h("label", { class: "field-inline" }, h("span", {}, "Status"), status),
+      note, tags,
+      h("div", { class: "card-foot" }, state, del));
+
+    async function patch(changes) {
+      state.textContent = "Saving…";
+      state.className = "save-state";
+      try {
+        const updated = await api.patch(pathOf("/api/candidates", c.id), changes);
+        Object.assign(c, updated || changes);
+        state.textContent = "Saved";
+        return true;
+      } catch (err) {
+        state.textContent = errorText(err);
+        state.className = "save-state error";
+        return false;
+      }
+    }
+    status.addEventListener("change", async () => {
+      const was = c.status;
+      if (await patch({ status: status.value })) move(el, was, c.status);
+      else status.value = was;
+    });
+    note.addEventListener("change", () => patch({ note: note.value }));
+    tags.addEventListener("change", () => patch({ tags: splitList(tags.value) }));
+    // Two clicks instead of confirm(): no modal dialog, and no way to lose a card by one slip.
+    del.addEventListener("click", async () => {
+      if (!del.classList.contains("armed")) {
+        del.classList.add("armed");
+        del.textContent = "Confirm delete";
+        setTimeout(() => { del.classList.remove("armed"); del.textContent = "Delete"; }, 4000);
+        return;
+      }
+      try {
+        await api.del(pathOf("/api/candidates", c.id));
+        const col = c.status;
+        el.remove();
+        bump(col, -1);
+      } catch (err) {
+        state.textContent = errorText(err);
+        state.className = "save-state error";
+      }
+    });
+    return el;
+  }
+
+  function bump(statusName, delta) {
+    const n = (Number(counts.get(statusName).textContent) || 0) + delta;
+    counts.get(statusName).textContent = String(n);
+  }
+
+  function move(el, from, to) {
+    if (from === to || !columns.has(to)) return;
+    columns.get(to).prepend(el);
+    bump(from, -1);
+    bump(to, +1);
+  }
+
+  async function load() {
+    clear(body).append(loading());
+    const q = kindSel.value ? `?kind=${encodeURIComponent(kindSel.value)}` : "";
+    const list = await api.get(`/api/candidates${q}`);
+    clear(body);
+    columns.clear();
+    counts.clear();
+    const board = h("div", { class: "board" });
+    for (const st of STATUSES) {
+      const count = h("span", { class: "count" }, "0");
+      const cards = h("div", { class: "cards" });
+      columns.set(st, cards);
+      counts.set(st, count);
+      board.append(h("section", { class: ["column", `column-${st}`], "data-status": st },
+        h("h2", {}, LABELS[st], count), cards));
+    }
+    const items = Array.isArray(list) ? list : [];
+    for (const c of items) {
+      const st = STATUSES.includes(c.status) ? c.status : "new";
+      columns.get(st).append(card(c));
+      bump(st, +1);
+    }
+    body.append(board);
+    if (!items.length) {
+      body.append(empty("No candidates yet. Save a page from the extension's popup or from the Boost tab."));
+    }
+  }
+
+  kindSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", errorText(err)))));
+  await load();
+}

@@ -1,0 +1,86 @@
+/**
+ * Placements: the tier-2 links you built, and a form to log a new one.
+ *
+ * The "to" field suggests your tier-1 pages (from the backlink list) because a
+ * placement only counts as tier 2 when it points at a page that links to you.
+ */
+
+import { api, ApiError } from "../api.js";
+import { clear, day, extLink, h, notice, shortUrl } from "../dom.js";
+import { empty, header, loading, table } from "./common.js";
+
+const VIA = [
+  ["guest_post", "Guest post"], ["niche_edit", "Niche edit"], ["own_site", "Own site"],
+  ["social", "Social share"], ["roundup", "Expert roundup"], ["other", "Other"],
+];
+
+export async function render(root) {
+  const list = h("div");
+  const form = h("form", { class: "form-card", id: "placement-form", novalidate: true });
+  root.append(header("Placements", "Tier-2 links you built: where, to which tier-1 page, with which anchor."), form, list);
+
+  const tier1 = h("datalist", { id: "tier1-pages" });
+  const from = h("input", { name: "from_url", type: "url", required: true, placeholder: "https://site-where-you-placed-it.test/post" });
+  const to = h("input", { name: "to_url", type: "url", required: true, list: "tier1-pages", placeholder: "https://tier-1-page-linking-to-you.test/" });
+  const anchor = h("input", { name: "anchor", type: "text", placeholder: "anchor text" });
+  const via = h("select", { name: "via" }, VIA.map(([v, label]) => h("option", { value: v }, label)));
+  const status = h("div", { class: "form-status" });
+  form.append(
+    h("h2", {}, "Log a placement"),
+    h("div", { class: "form-grid" },
+      h("label", {}, h("span", {}, "Placed on (tier-2 page)"), from),
+      h("label", {}, h("span", {}, "Links to (tier-1 page)"), to),
+      h("label", {}, h("span", {}, "Anchor"), anchor),
+      h("label", {}, h("span", {}, "How"), via)),
+    tier1,
+    h("div", { class: "form-actions" }, h("button", { class: "btn btn-primary", type: "submit" }, "Add placement"), status));
+
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    clear(status);
+    const body = { from_url: from.value.trim(), to_url: to.value.trim(), via: via.value };
+    if (anchor.value.trim()) body.anchor = anchor.value.trim();
+    try {
+      await api.post("/api/placements", body);
+      form.reset();
+      status.append(notice("ok", "Placement saved."));
+      await load();
+    } catch (err) {
+      status.append(notice("error", err instanceof ApiError ? err.message : String(err)));
+    }
+  });
+
+  // Suggestions for the "to" field; a missing backlink list only costs the hints.
+  api.get("/api/backlinks?status=live").then((rows) => {
+    const seen = new Set();
+    for (const b of Array.isArray(rows) ? rows : []) {
+      if (seen.has(b.source_url)) continue;
+      seen.add(b.source_url);
+      tier1.append(h("option", { value: b.source_url }));
+    }
+  }).catch(() => {});
+
+  async function load() {
+    clear(list).append(loading());
+    const items = await api.get("/api/placements");
+    clear(list);
+    const rows = Array.isArray(items) ? [...items] : [];
+    if (!rows.length) {
+      list.append(empty("No placements logged yet."));
+      return;
+    }
+    rows.sort((a, b) => String(b.date || "").localeCompare(String(a.date || "")));
+    const [wrap, tbody] = table(["Date", "Placed on (tier 2)", "Links to (tier 1)", "Anchor", "How"], "placements-table");
+    const label = new Map(VIA);
+    for (const p of rows) {
+      tbody.append(h("tr", { class: "placement-row" },
+        h("td", { class: "date" }, day(p.date)),
+        h("td", { class: "url-cell" }, extLink(p.from_url, shortUrl(p.from_url, 56))),
+        h("td", { class: "url-cell" }, extLink(p.to_url, shortUrl(p.to_url, 56))),
+        h("td", { class: "anchor" }, p.anchor || h("span", { class: "muted" }, "–")),
+        h("td", {}, label.get(p.via) || p.via || "–")));
+    }
+    list.append(h("h2", { class: "section-title" }, `${rows.length} placement${rows.length === 1 ? "" : "s"}`), wrap);
+  }
+  await load();
+}
