@@ -115,7 +115,7 @@ async function stateWithExtras(tabId, state) {
 const fromExtensionPage = (sender) => sender.id === ext.runtime.id && typeof sender.url === 'string'
   && sender.url.startsWith(ext.runtime.getURL(''));
 const fromContentScript = (sender) => sender.id === ext.runtime.id && sender.tab?.id !== undefined
-  && (sender.frameId ?? 0) === 0;
+  && (sender.frameId ?? 0) === 0 && isAnalysableUrl(sender.url ?? sender.tab.url);
 
 function requireInt(value, name) {
   if (!Number.isInteger(value) || value < 0) throw new CompanionError('bad-request', `${name} must be a tab id`);

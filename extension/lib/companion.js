@@ -18,7 +18,8 @@ export class CompanionClient {
     if (!v.ok) throw new CompanionError('bad-companion-url', v.error);
     this.base = v.url;
     this.token = token;
-    this.fetch = fetchImpl;
+    // Called unbound: a browser's fetch throws "Illegal invocation" when `this` is not the global.
+    this.fetch = (...args) => fetchImpl.call(globalThis, ...args);
     this.timeoutMs = timeoutMs;
   }
 

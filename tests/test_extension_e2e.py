@@ -1,0 +1,301 @@
+"""The extension end to end: Debian's Chromium with the unpacked extension/,
+a real companion subprocess, hand-made pages served on a free port.
+
+Covers: a page linking to my domain gets the badge T1; the popup (opened as a
+tab with ?tabId=N) shows the verdict, its reasons and my links; one click saves
+the page as a boost candidate (201), again says it was already saved (200); an
+excluded host is never sent to the companion; a wrong token and a stopped
+companion give OFF and say how to fix it; the options page's Test connection
+says what is wrong; the background rejects unknown messages. Screenshots go to tests/_artifacts/.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from extensionutil import EXTENSION, MY_DOMAIN, Companion, Relay, Site, companion_can_serve, wait_for
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
+try:
+    from playwright.sync_api import expect, sync_playwright
+except ImportError:  # pragma: no cover
+    pytest.skip("python playwright not installed (pip install playwright)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def site():
+    s = Site()
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def companion(tmp_path_factory):
+    reason = companion_can_serve()
+    if reason:
+        pytest.skip(reason)
+    home = tmp_path_factory.mktemp("e2e") / "home"
+    c = Companion(home)
+    c.cli("init", "--domain", MY_DOMAIN)
+    c.start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture(scope="module")
+def relay(companion):
+    r = Relay(companion.port)
+    yield r
+    r.close()
+
+
+class Browser:
+    def __init__(self, context):
+        self.context = context
+        self.ext_id = self.worker().url.split("/")[2]
+
+    def worker(self):
+        for w in self.context.service_workers:
+            if w.url.startswith("chrome-extension://"):
+                return w
+        return self.context.wait_for_event("serviceworker", timeout=15000)
+
+    def eval(self, expression: str, arg=None):
+        """Evaluate in the extension's service worker (woken again if Chrome stopped it)."""
+        try:
+            return self.worker().evaluate(expression, arg)
+        except Exception:
+            page = self.context.new_page()  # opening an extension page wakes the worker
+            page.goto(f"chrome-extension://{self.ext_id}/options.html")
+            try:
+                return self.worker().evaluate(expression, arg)
+            finally:
+                page.close()
+
+    def configure(self, **settings):
+        self.eval("s => chrome.storage.local.set(s)", settings)
+
+    def tab_id_of(self, url: str) -> int:
+        script = """async (url) => {
+            const all = await chrome.storage.session.get(null);
+            for (const [k, v] of Object.entries(all)) if (k.startsWith('tab:') && v && v.url === url) return Number(k.slice(4));
+            return null; }"""
+        return wait_for(lambda: self.eval(script, url), what=f"a tab state for {url}")
+
+    def badge(self, tab_id: int) -> str:
+        return self.eval("t => chrome.action.getBadgeText({tabId: t})", tab_id)
+
+    def popup(self, tab_id: int):
+        page = self.context.new_page()
+        page.set_viewport_size({"width": 400, "height": 600})
+        page.goto(f"chrome-extension://{self.ext_id}/popup.html?tabId={tab_id}")
+        return page
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    ext = str(EXTENSION)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True,
+            args=["--headless=new", f"--disable-extensions-except={ext}", f"--load-extension={ext}", "--no-sandbox",
+                  "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"])
+        try:
+            yield Browser(context)
+        finally:
+            context.close()
+
+
+@pytest.fixture(autouse=True)
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+
+
+def shot(page, name):
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def test_tier1_page_badge_popup_and_one_click_save(browser, site, companion, relay):
+    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+    page = browser.context.new_page()
+    url = site.url("post.html")
+    page.goto(url)
+    tab = browser.tab_id_of(url)
+    wait_for(lambda: browser.badge(tab) == "T1", what="badge T1")
+    sent = [r for r in relay.analyzed() if r["url"] == url]
+    assert sent, relay.requests
+    assert sent[0]["origin"] == f"chrome-extension://{browser.ext_id}"
+    assert sent[0]["authorization"] == f"Bearer {companion.token}"
+
+    popup = browser.popup(tab)
+    popup.wait_for_selector("#verdict:not(.hidden)")
+    popup.wait_for_selector("#loading.hidden", state="attached")
+    assert "Links to you" in popup.text_content("#headline")
+    assert popup.text_content("#badge") == "T1"
+    assert "Ten tools for tracking widget prices" in popup.text_content("#page-title")
+    my_links = popup.text_content("#my-links-list")
+    assert "Acme's widget pricing tool" in my_links and "content" in my_links and "follow" in my_links
+    assert "footer" in my_links
+    assert popup.locator("#reasons li").count() >= 1
+    # Opening the popup analysed the live page again.
+    wait_for(lambda: len([r for r in relay.analyzed() if r["url"] == url]) >= 2, what="a second analysis")
+    shot(popup, "popup-tier1.png")
+
+    popup.fill("#note", "great page, boost it")
+    popup.fill("#tags", "widgets, reviews")
+    popup.click("#save-boost")
+    popup.wait_for_selector("#save-result:not(.hidden)")
+    assert popup.text_content("#save-result") == "Saved as a boost candidate."
+    saves = [r for r in relay.requests if r["path"] == "/api/candidates" and r["method"] == "POST"]
+    assert saves and saves[-1]["status"] == 201
+    status, listed = companion.api("GET", "/api/candidates")
+    assert status == 200, listed
+    items = listed["candidates"] if isinstance(listed, dict) and "candidates" in listed else listed
+    mine = [c for c in items if c["url"].rstrip("/").endswith("/post.html") and c["kind"] == "boost"]
+    assert mine, items
+    assert mine[0].get("note") == "great page, boost it"
+    assert sorted(mine[0].get("tags") or []) == ["reviews", "widgets"]
+    shot(popup, "popup-saved.png")
+
+    popup.click("#save-boost")
+    expect(popup.locator('#save-result')).to_have_text(re.compile(r'^Already\ saved'))
+    assert [r for r in relay.requests if r["path"] == "/api/candidates"][-1]["status"] == 200
+    popup.close()
+    page.close()
+
+
+def test_highlight_marks_links_and_legend(browser, site, companion, relay):
+    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+    page = browser.context.new_page()
+    url = site.url("post.html")
+    page.goto(url)
+    tab = browser.tab_id_of(url)
+    wait_for(lambda: browser.badge(tab) == "T1", what="badge T1")
+    popup = browser.popup(tab)
+    popup.wait_for_selector("#highlight:not(.hidden)")
+    popup.click("#highlight")
+    expect(popup.locator('#highlight')).to_have_text(re.compile(r'^Hide\ highlights'))
+    marks = page.eval_on_selector_all("[data-tierlink-hl]", "els => els.map(e => [e.textContent.trim(), e.dataset.tierlinkHl])")
+    assert ["Acme's widget pricing tool", "me"] in marks
+    assert ["Rival Widgets", "nofollow"] in marks and ["this forum thread", "nofollow"] in marks
+    assert ["Home", "me"] not in marks
+    assert "to your site" in page.text_content("#tierlink-legend-7f3a")
+    page.bring_to_front()
+    page.set_viewport_size({"width": 900, "height": 500})
+    page.screenshot(path=str(ARTIFACTS / "page-highlight.png"))
+    popup.click("#highlight")  # toggle off
+    expect(popup.locator('#highlight')).to_have_text('Highlight links')
+    assert page.query_selector("#tierlink-legend-7f3a") is None
+    assert page.query_selector("[data-tierlink-hl]") is None
+    popup.close()
+    page.close()
+
+
+def test_excluded_host_is_never_sent(browser, site, companion, relay):
+    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=["localhost"])
+    # A page that is sent, opened after the excluded one, proves the content script ran meanwhile.
+    excluded = site.url("post.html", host="localhost")
+    control = site.url("plain.html")
+    page = browser.context.new_page()
+    page.goto(excluded)
+    tab = browser.tab_id_of(excluded)
+    other = browser.context.new_page()
+    other.goto(control)
+    wait_for(lambda: any(r["url"] == control for r in relay.analyzed()), what="the control page's analysis")
+    popup = browser.popup(tab)  # opening the popup must not send it either
+    popup.wait_for_selector("#problem:not(.hidden)")
+    assert popup.text_content("#problem-title") == "This site is excluded"
+    assert browser.badge(tab) == ""
+    assert not [r for r in relay.requests if (r["url"] or "").startswith("http://localhost")], relay.requests
+    shot(popup, "popup-excluded.png")
+    for p in (popup, other, page):
+        p.close()
+
+
+def test_unknown_and_foreign_messages_are_rejected(browser, site, companion, relay):
+    page = browser.context.new_page()
+    page.goto(f"chrome-extension://{browser.ext_id}/options.html")
+    answer = page.evaluate("chrome.runtime.sendMessage({type: 'no-such-thing'})")
+    assert answer == {"ok": False, "error": {"kind": "unknown-message", "message": 'unknown message "no-such-thing"'}}
+    answer = page.evaluate("chrome.runtime.sendMessage({type: 'toString'})")
+    assert answer["error"]["kind"] == "unknown-message"
+    # An extension page may not pose as a content script.
+    answer = page.evaluate("chrome.runtime.sendMessage({type: 'page-loaded', url: 'https://x.test/', html: ''})")
+    assert answer["error"]["kind"] == "forbidden-sender"
+    page.close()
+
+
+def test_options_test_connection_says_what_is_wrong(browser, companion, relay):
+    browser.configure(companionUrl=relay.url, token="", autoAnalyze=True, exclude=[])
+    page = browser.context.new_page()
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(f"chrome-extension://{browser.ext_id}/options.html")
+    expect(page.locator("#companionUrl")).to_have_value(relay.url)
+    page.click("#test")
+    expect(page.locator('#test-result')).to_have_text(re.compile(r'^Not\ paired'))
+    page.fill("#token", "wrong-token")
+    page.click("#test")
+    expect(page.locator('#test-result')).to_have_text(re.compile(r'^The\ companion\ refused\ the\ token'))
+    page.fill("#companionUrl", "http://example.com:8765")
+    page.click("#test")
+    expect(page.locator('#test-result')).to_contain_text('only ever sent to this computer')
+    page.fill("#companionUrl", relay.url)
+    page.fill("#token", companion.token)
+    page.fill("#exclude", "*.Bank.com\nhttps://mail.google.com/mail/u/0/\n")
+    page.click("#test")
+    expect(page.locator('#test-result')).to_have_text(re.compile(r'^Connected'))
+    assert "token accepted" in page.text_content("#test-result")
+    shot(page, "options-connected.png")
+    page.click("#save")
+    page.wait_for_selector("#saved:not(.hidden)")
+    stored = browser.eval("() => chrome.storage.local.get(null)")
+    assert stored["token"] == companion.token and stored["companionUrl"] == relay.url
+    assert stored["exclude"] == ["*.bank.com", "mail.google.com"]
+    page.close()
+
+
+def test_wrong_token_then_stopped_companion_give_off(browser, site, companion, relay):
+    browser.configure(companionUrl=relay.url, token="not-the-token", autoAnalyze=True, exclude=[])
+    page = browser.context.new_page()
+    url = site.url("post.html") + "?wrong-token"
+    page.goto(url)
+    tab = browser.tab_id_of(url)
+    wait_for(lambda: browser.badge(tab) == "OFF", what="badge OFF for a wrong token")
+    popup = browser.popup(tab)
+    popup.wait_for_selector("#problem:not(.hidden)")
+    assert popup.text_content("#problem-title") == "The companion refused the token"
+    assert "tierlink token" in popup.text_content("#problem-fix")
+    shot(popup, "popup-bad-token.png")
+    popup.close()
+
+    browser.configure(token=companion.token)
+    companion.stop()
+    url = site.url("post.html") + "?stopped"
+    page.goto(url)
+    tab = browser.tab_id_of(url)
+    wait_for(lambda: browser.badge(tab) == "OFF", what="badge OFF with the companion stopped")
+    popup = browser.popup(tab)
+    popup.wait_for_selector("#problem:not(.hidden)")
+    assert popup.text_content("#problem-title") == "The Tierlink companion is not running"
+    assert "tierlink serve" in popup.text_content("#problem-fix")
+    assert popup.is_visible("#problem-retry")
+    shot(popup, "popup-not-running.png")
+
+    # Started again, "Try again" brings the verdict back.
+    companion.start()
+    popup.click("#problem-retry")
+    popup.wait_for_selector("#verdict:not(.hidden)")
+    assert browser.badge(tab) == "T1"
+    popup.close()
+    page.close()
