@@ -76,7 +76,8 @@ function legend() {
   return h("div", { class: "legend" },
     item(dot("sw-t2"), "Tier 2: your placements"),
     item(dot("sw-t1"), "Tier 1: pages linking to you (size = boost score, else DR)"),
-    item(dot("sw-money"), "Money pages"),
+    item(dot("sw-money"), "Money pages (profile)"),
+    item(dot("sw-mine"), "Other pages of mine"),
     item(line("nofollow"), "nofollow"),
     item(line("lost"), "lost link"));
 }

@@ -20,8 +20,8 @@ export async function render(root) {
   root.append(header("Placements", "Tier-2 links you built: where, to which tier-1 page, with which anchor."), form, list);
 
   const tier1 = h("datalist", { id: "tier1-pages" });
-  const from = h("input", { name: "from_url", type: "url", required: true, placeholder: "https://site-where-you-placed-it.test/post" });
-  const to = h("input", { name: "to_url", type: "url", required: true, list: "tier1-pages", placeholder: "https://tier-1-page-linking-to-you.test/" });
+  const from = h("input", { name: "from_url", type: "url", required: true, placeholder: "https://…" });
+  const to = h("input", { name: "to_url", type: "url", required: true, list: "tier1-pages", placeholder: "https://… (a page linking to you)" });
   const anchor = h("input", { name: "anchor", type: "text", placeholder: "anchor text" });
   const via = h("select", { name: "via" }, VIA.map(([v, label]) => h("option", { value: v }, label)));
   const status = h("div", { class: "form-status" });

@@ -40,7 +40,7 @@ export async function render(root) {
     h("h2", {}, "Money pages"),
     h("p", { class: "muted" }, "The pages you want to rank, with the keywords each one targets. Tier-1 pages that compete for these keywords are not recommended for boosting."),
     moneyRows, add,
-    h("div", { class: "form-grid" },
+    h("div", { class: "form-grid narrow" },
       h("label", {}, h("span", {}, "Guest-post link limit"), limit, h("small", {}, "How many links to your own site a host allows in one guest post."))),
     h("div", { class: "form-actions" }, h("button", { class: "btn btn-primary", type: "submit", id: "pf-save" }, "Save profile"), status));
   root.append(header("Profile", "Whose site this is, what it wants to rank, and who it competes with."), form);

@@ -1,0 +1,430 @@
+"""The local dashboard in a real Chromium, against a real `tierlink serve`.
+
+One companion subprocess per module, on a free loopback port, with a temp data
+home filled the way a user fills it: a profile and an Ahrefs export through the
+API, candidates and placements through the API. Then Debian's Chromium opens the
+address `serve` printed and the tests click through the views; every change made
+in the page is checked through the API afterwards, never only on screen.
+
+Screenshots of each view go to tests/_artifacts/dashboard/ (gitignored).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "dashboard"
+ARTIFACTS = Path(__file__).resolve().parent / "_artifacts" / "dashboard"
+CHROMIUM = "/usr/bin/chromium"
+XSS_TITLE = "<img src=x onerror=alert(1)>"
+ADDRESS = re.compile(r"http://127\.0\.0\.1:\d+/#token=([A-Za-z0-9_\-]+)")
+
+try:
+    from playwright.sync_api import sync_playwright
+except ImportError:  # pragma: no cover - depends on the machine
+    sync_playwright = None
+
+if sync_playwright is None:
+    pytest.skip("playwright (python) is not installed: pip install playwright", allow_module_level=True)
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"Debian's Chromium not found at {CHROMIUM}: apt-get install -y chromium", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Companion:
+    """`tierlink serve` as a subprocess; the token read from what it printed."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = home.parent / "companion.log"
+        self.token = ""
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        env = dict(os.environ, TIERLINK_HOME=str(self.home), PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen([sys.executable, "-m", "companion", "--home", str(self.home), "serve", "--port", str(self.port)],
+                                         stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"`tierlink serve` exited {self.proc.returncode}:\n{self.output()}")
+            found = ADDRESS.search(self.output())
+            if found and self._healthy():
+                self.token = found.group(1)
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"`tierlink serve` did not print its address and answer within 30 s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
+
+    def _healthy(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.base}/api/health", timeout=2) as r:
+                return r.status == 200
+        except (OSError, urllib.error.URLError):
+            return False
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+
+    def call(self, method: str, path: str, body=None, *, files: dict | None = None, fields: dict | None = None):
+        """One API request with the token; returns (status, parsed JSON or None)."""
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        data = None
+        if files:
+            boundary = uuid.uuid4().hex
+            parts = []
+            for name, value in (fields or {}).items():
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+            for name, path_ in files.items():
+                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{path_.name}"\r\n'
+                             f"Content-Type: text/csv\r\n\r\n".encode() + path_.read_bytes() + b"\r\n")
+            data = b"".join(parts) + f"--{boundary}--\r\n".encode()
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                raw = r.read()
+                return r.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            try:
+                return err.code, json.loads(raw)
+            except ValueError:
+                return err.code, raw.decode(errors="replace")
+
+    def ok(self, method: str, path: str, body=None, **kw):
+        status, data = self.call(method, path, body, **kw)
+        assert 200 <= status < 300, f"{method} {path} → {status}: {data}\n--- companion output ---\n{self.output()[-3000:]}"
+        return data
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("dashboard") / "home"
+    comp = Companion(home)
+    comp.start()
+    try:
+        comp.ok("PUT", "/api/profile", {
+            "domains": ["example.com"],
+            "money_pages": [{"url": "https://www.example.com/shop/blue-widget", "keywords": ["blue widget"]},
+                            {"url": "https://www.example.com/pricing", "keywords": ["widget pricing"]}],
+            "competitors": ["rival.test"], "owned_sites": ["my-other-blog.test"], "guest_post_link_limit": 2})
+        comp.ok("POST", "/api/import", files={"file": FIXTURES / "ahrefs-v3.csv"}, fields={"format": "ahrefs"})
+        backlinks = comp.ok("GET", "/api/backlinks")
+        live = [b for b in backlinks if b["status"] == "live"]
+        comp.ok("POST", "/api/candidates", {"url": "https://guestposts.example.net/write-for-us", "kind": "tier2", "title": XSS_TITLE,
+                                            "note": "asked the editor", "tags": ["guest-post"]})
+        comp.ok("POST", "/api/candidates", {"url": live[0]["source_url"], "kind": "boost", "title": "Boost this review"})
+        comp.ok("POST", "/api/placements", {"from_url": "https://guest.blog.test/my-guest-post", "to_url": live[0]["source_url"],
+                                            "anchor": "a thorough review", "via": "guest_post"})
+        yield comp
+    finally:
+        comp.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                    "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh context per test (own sessionStorage), failing on any page error or dialog."""
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    pg = context.new_page()
+    pg.errors = []
+    pg.dialogs = []
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    # CSP violations show up as console errors; any of them means an inline script or style slipped in.
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" and "Content Security Policy" in m.text else None)
+    yield pg
+    errors, dialogs = pg.errors, pg.dialogs
+    context.close()
+    assert not errors, f"errors in the page: {errors}"
+    assert not dialogs, f"dialogs fired: {dialogs}"
+
+
+def open_dashboard(page, server, view: str | None = None):
+    page.goto(f"{server.base}/#token={server.token}")
+    page.wait_for_selector("nav#tabs a.tab")
+    if view:
+        page.click(f'a.tab[data-view="{view}"]')
+    page.wait_for_selector("main .view")
+    page.wait_for_load_state("networkidle")
+
+
+def shot(page, name: str, full_page: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
+
+
+# ---------------------------------------------------------------- pairing
+
+
+def test_token_moves_from_the_address_into_session_storage(page, server):
+    open_dashboard(page, server)
+    assert "token" not in page.url, page.url
+    assert page.evaluate("sessionStorage.getItem('tierlink.token')") == server.token
+    assert page.evaluate("document.cookie") == ""
+    # A reload keeps working without the token in the address.
+    page.reload()
+    page.wait_for_selector("#tier-graph")
+
+
+def test_without_a_token_the_page_says_to_open_the_printed_address(page, server):
+    page.goto(server.base + "/")
+    pairing = page.wait_for_selector("#pairing")
+    text = pairing.inner_text()
+    assert "tierlink serve" in text and "#token=" in text
+    assert page.locator("#tier-graph").count() == 0
+    shot(page, "pairing")
+
+
+def test_a_wrong_token_shows_the_pairing_message(page, server):
+    page.goto(f"{server.base}/#token=not-the-token")
+    pairing = page.wait_for_selector("#pairing")
+    assert "no longer valid" in pairing.inner_text()
+    assert page.evaluate("sessionStorage.getItem('tierlink.token')") is None
+
+
+@pytest.mark.parametrize("path", ["/", "/static/app.js", "/static/index.html"])
+def test_a_foreign_host_gets_403_and_no_token(server, path):
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("GET", path, headers={"Host": "evil.com"})
+    resp = conn.getresponse()
+    body = resp.read().decode(errors="replace")
+    conn.close()
+    assert resp.status == 403
+    assert server.token not in body
+    assert "token=" not in body
+
+
+def test_the_dashboard_is_served_with_the_csp(server):
+    with urllib.request.urlopen(server.base + "/", timeout=10) as r:
+        csp = r.headers.get("Content-Security-Policy", "")
+        html = r.read().decode()
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert server.token not in html
+    assert "<style" not in html and not re.search(r"<script(?![^>]*\bsrc=)", html), "inline script or style in index.html"
+
+
+# ---------------------------------------------------------------- views
+
+
+def test_the_tier_graph_draws_all_three_tiers_with_safe_links(page, server):
+    open_dashboard(page, server, "graph")
+    page.wait_for_selector("#tier-graph .node")
+    backlinks = server.ok("GET", "/api/backlinks")
+    placements = server.ok("GET", "/api/placements")
+    # The store keeps one record per normalised (source, target) pair, so distinct
+    # source_urls are distinct tier-1 pages; fewer than the 100-node cap here.
+    assert page.locator("#tier-graph .node-t1").count() == len({b["source_url"] for b in backlinks})
+    assert page.locator("#tier-graph .node-t0").count() >= 2  # the profile's two money pages at least
+    assert page.locator("#tier-graph .node-t2").count() == len({p["from_url"] for p in placements})
+    # A lost backlink is drawn as a dashed red edge and a crossed node.
+    if any(b["status"] == "lost" for b in backlinks):
+        assert page.locator("#tier-graph .edge.lost").count() >= 1
+        assert page.locator("#tier-graph .node.lost .cross").count() >= 1
+    # Every node that links anywhere links to an http(s) page, in a new tab, without opener or referrer.
+    hrefs = page.eval_on_selector_all("#tier-graph a.node", "els => els.map(a => [a.getAttribute('href'), a.getAttribute('target'), a.getAttribute('rel')])")
+    assert hrefs
+    for href, target, rel in hrefs:
+        assert href.startswith(("http://", "https://")), href
+        assert target == "_blank" and rel == "noopener noreferrer"
+    shot(page, "graph", full_page=True)
+
+
+def test_the_boost_list_shows_the_ranked_pages(page, server):
+    items = server.ok("GET", "/api/boost?limit=50")
+    open_dashboard(page, server, "boost")
+    if not items:
+        page.wait_for_selector(".empty")
+        return
+    page.wait_for_selector(".boost-row")
+    assert page.locator(".boost-row").count() == len(items)
+    first = page.locator(".boost-row").first
+    assert first.locator(".score-num").inner_text() == str(round(items[0]["score"]))
+    assert first.locator("a").first.get_attribute("rel") == "noopener noreferrer"
+    shot(page, "boost")
+
+
+def test_the_backlinks_table_filters_and_sorts(page, server):
+    backlinks = server.ok("GET", "/api/backlinks")
+    open_dashboard(page, server, "backlinks")
+    page.wait_for_selector(".bl-row")
+    assert page.locator(".bl-row").count() == len(backlinks)
+    shot(page, "backlinks")
+
+    page.select_option("#bl-status", "lost")
+    assert page.locator(".bl-row").count() == sum(b["status"] == "lost" for b in backlinks)
+    page.select_option("#bl-status", "")
+    page.select_option("#bl-follow", "nofollow")
+    assert page.locator(".bl-row").count() == sum(b["follow"] is False for b in backlinks)
+    page.select_option("#bl-follow", "")
+    page.fill("#bl-domain", "forum.diy")
+    expected = sum("forum.diy" in b["source_url"] for b in backlinks)
+    assert expected and page.locator(".bl-row").count() == expected
+    page.fill("#bl-domain", "")
+
+    # Sorted by DR, highest first, by default; a click on the header flips it.
+    def drs():
+        return [float(t) if t != "–" else -1 for t in page.locator(".bl-row td:nth-child(6)").all_inner_texts()]
+    assert drs() == sorted(drs(), reverse=True)
+    page.click('th[data-sort="dr"]')
+    assert drs() == sorted(drs())
+    page.click('th[data-sort="first_seen"]')
+    firsts = page.locator(".bl-row td:nth-child(9)").all_inner_texts()
+    assert firsts == sorted(firsts, reverse=True)
+
+
+def test_the_candidates_board_and_a_status_change_that_persists(page, server):
+    open_dashboard(page, server, "candidates")
+    page.wait_for_selector(".card")
+    cands = server.ok("GET", "/api/candidates")
+    assert page.locator(".card").count() == len(cands)
+    shot(page, "candidates")
+
+    boost = next(c for c in cands if c["title"] == "Boost this review")
+    card = page.locator(f'.card[data-id="{boost["id"]}"]')
+    card.locator("select.cand-status").select_option("contacted")
+    card.locator(".save-state", has_text="Saved").wait_for()
+    assert page.locator(f'.column-contacted .card[data-id="{boost["id"]}"]').count() == 1
+    card.locator(".cand-note").fill("emailed the editor on Monday")
+    card.locator(".cand-tags").fill("review, follow-up")
+    card.locator(".cand-tags").press("Tab")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(200)
+    stored = next(c for c in server.ok("GET", "/api/candidates") if c["id"] == boost["id"])
+    assert stored["status"] == "contacted"
+    assert stored["note"] == "emailed the editor on Monday"
+    assert stored["tags"] == ["review", "follow-up"]
+
+
+def test_deleting_a_candidate_takes_two_clicks_and_removes_it(page, server):
+    made = server.ok("POST", "/api/candidates", {"url": "https://delete-me.example.net/", "kind": "tier2", "title": "Delete me"})
+    open_dashboard(page, server, "candidates")
+    card = page.locator(f'.card[data-id="{made["id"]}"]')
+    card.wait_for()
+    card.locator(".cand-delete").click()
+    assert card.count() == 1  # armed, not gone
+    card.locator(".cand-delete").click()
+    card.wait_for(state="detached")
+    assert all(c["id"] != made["id"] for c in server.ok("GET", "/api/candidates"))
+
+
+def test_a_hostile_title_renders_as_text(page, server):
+    open_dashboard(page, server, "candidates")
+    page.wait_for_selector(".card")
+    page.get_by_text(XSS_TITLE, exact=True).wait_for()
+    assert page.locator("main img").count() == 0
+    assert page.evaluate("document.querySelectorAll('img[src=x]').length") == 0
+    page.wait_for_timeout(300)
+    assert page.dialogs == []
+
+
+def test_placements_list_and_add_form(page, server):
+    open_dashboard(page, server, "placements")
+    page.wait_for_selector(".placement-row")
+    before = server.ok("GET", "/api/placements")
+    assert page.locator(".placement-row").count() == len(before)
+    tier1 = server.ok("GET", "/api/backlinks?status=live")[1]["source_url"]
+    page.fill('#placement-form input[name="from_url"]', "https://roundup.example.net/experts-2025")
+    page.fill('#placement-form input[name="to_url"]', tier1)
+    page.fill('#placement-form input[name="anchor"]', "expert roundup")
+    page.select_option('#placement-form select[name="via"]', "roundup")
+    page.click('#placement-form button[type="submit"]')
+    page.wait_for_selector("#placement-form .notice-ok")
+    page.wait_for_function(f"document.querySelectorAll('.placement-row').length === {len(before) + 1}")
+    after = server.ok("GET", "/api/placements")
+    added = [p for p in after if p["from_url"].startswith("https://roundup.example.net/")]
+    assert len(added) == 1 and added[0]["anchor"] == "expert roundup"
+    shot(page, "placements")
+
+
+def test_an_import_through_the_page_shows_the_summary_with_skipped_rows(page, server):
+    total_before = len(server.ok("GET", "/api/backlinks"))
+    open_dashboard(page, server, "import")
+    page.set_input_files("#import-file", str(FIXTURES / "semrush-with-bad-rows.csv"))
+    page.select_option("#import-format", "semrush")
+    page.click("#import-submit")
+    summary = page.wait_for_selector("#import-summary")
+    text = summary.inner_text()
+    shot(page, "import")
+    stored = server.ok("GET", "/api/backlinks")
+    assert len(stored) > total_before
+    assert any(b["source_url"].startswith("https://roundup.widgets.test/") for b in stored)
+    total_shown = page.locator('[data-stat="backlinks_total"] .stat-value').inner_text().replace(",", "")
+    assert int(total_shown) == len(stored)
+    assert int(page.locator('[data-stat="skipped"] .stat-value').inner_text()) >= 1
+    assert page.locator(".skipped-table tbody tr").count() >= 1
+    assert "semrush" in text
+
+
+def test_the_profile_editor_saves_and_shows_validation_errors(page, server):
+    open_dashboard(page, server, "profile")
+    page.wait_for_selector("#profile-form")
+    assert "example.com" in page.input_value("#pf-domains")
+    assert page.locator(".money-row").count() == 2
+    shot(page, "profile")
+
+    page.fill("#pf-competitors", "rival.test\nother-rival.test")
+    page.click("#pf-add-money")
+    page.locator(".money-row").last.locator(".mp-url").fill("https://www.example.com/compare")
+    page.locator(".money-row").last.locator(".mp-keywords").fill("widget comparison, compare widgets")
+    page.fill("#pf-limit", "3")
+    page.click("#pf-save")
+    page.wait_for_selector("#pf-status .notice-ok")
+    stored = server.ok("GET", "/api/profile")
+    assert stored["competitors"] == ["rival.test", "other-rival.test"]
+    assert stored["guest_post_link_limit"] == 3
+    assert {"url": "https://www.example.com/compare", "keywords": ["widget comparison", "compare widgets"]} in stored["money_pages"]
+
+    # A value the companion refuses: its message is shown and nothing is stored.
+    page.fill("#pf-domains", "not a domain")
+    page.click("#pf-save")
+    err = page.wait_for_selector("#pf-status .notice-error")
+    assert "not a domain" in err.inner_text()
+    assert server.ok("GET", "/api/profile")["domains"] == ["example.com"]
