@@ -144,12 +144,16 @@ export function radius(node) {
   return 4 + score / 10;
 }
 
-/** Pushes sorted positions down so neighbours are at least `gap` apart. */
+/**
+ * Pushes sorted positions down so neighbours are at least `gap` apart, and
+ * further when two large nodes would touch.
+ */
 function spread(items, gap, top) {
-  let next = top;
+  let prev = null;
   for (const item of items) {
-    item.y = Math.max(item.y, next);
-    next = item.y + gap;
+    const min = prev ? prev.y + Math.max(gap, prev.r + item.r + 3) : top;
+    item.y = Math.max(item.y, min);
+    prev = item;
   }
 }
 
@@ -174,32 +178,32 @@ export function layout(graph, { width = 1200, top = 70, row = 24, groupGap = 14,
 
   const pos = new Map();
   let y = top;
-  let lastGroup = null;
+  let last = null;
   for (const { node, group } of t1) {
-    if (lastGroup !== null && group !== lastGroup) y += groupGap;
-    pos.set(node.id, { x: cols[1], y, r: radius(node) });
-    lastGroup = group;
-    y += row;
+    const r = radius(node);
+    if (last) y += Math.max(row, last.r + r + 3) + (group !== last.group ? groupGap : 0);
+    pos.set(node.id, { x: cols[1], y, r });
+    last = { group, r };
   }
 
   const moneyItems = moneyOrder.map((m) => {
     const ys = t1.filter((t) => t.group === m.id).map((t) => pos.get(t.node.id).y);
-    return { node: m, y: ys.length ? (Math.min(...ys) + Math.max(...ys)) / 2 : Infinity };
+    return { node: m, r: radius(m), y: ys.length ? (Math.min(...ys) + Math.max(...ys)) / 2 : Infinity };
   });
   // Linked money pages in the order of their groups; unlinked ones (goals with
   // no tier-1 link yet) after them: spread() moves y = 0 to the next free row.
   moneyItems.sort((a, b) => a.y - b.y);
   for (const item of moneyItems) if (item.y === Infinity) item.y = 0;
   spread(moneyItems, moneyRow, top);
-  for (const item of moneyItems) pos.set(item.node.id, { x: cols[0], y: item.y, r: radius(item.node) });
+  for (const item of moneyItems) pos.set(item.node.id, { x: cols[0], y: item.y, r: item.r });
 
   const t2Items = graph.tier2.map((n) => {
     const ys = n.targets.map((id) => pos.get(id)?.y).filter((v) => v !== undefined);
-    return { node: n, y: ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : top };
+    return { node: n, r: radius(n), y: ys.length ? ys.reduce((a, b) => a + b, 0) / ys.length : top };
   });
   t2Items.sort((a, b) => a.y - b.y);
   spread(t2Items, row, top);
-  for (const item of t2Items) pos.set(item.node.id, { x: cols[2], y: item.y, r: radius(item.node) });
+  for (const item of t2Items) pos.set(item.node.id, { x: cols[2], y: item.y, r: item.r });
 
   const bottom = Math.max(top, ...[...pos.values()].map((p) => p.y + p.r));
   return { pos, cols, width, height: bottom + 40 };
