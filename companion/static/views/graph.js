@@ -30,7 +30,7 @@ function edgePath(a, b) {
 
 function nodeLink(node, ...children) {
   const href = safeHref(node.url);
-  const attrs = { class: ["node", `node-t${node.tier}`, node.lost && "lost", node.inProfile && "goal"], "data-tier": String(node.tier), "data-url": String(node.url) };
+  const attrs = { class: ["node", `node-t${node.tier}`, node.lost && "lost", node.inProfile && "goal"], "data-id": node.id, "data-tier": String(node.tier), "data-url": String(node.url) };
   if (!href) return s("g", attrs, ...children);
   // SVG 2 `href` (not xlink:href); dom.js applies the http(s) check.
   return s("a", { ...attrs, href, target: "_blank", rel: "noopener noreferrer" }, ...children);
@@ -80,6 +80,41 @@ function legend() {
     item(dot("sw-mine"), "Other pages of mine"),
     item(line("nofollow"), "nofollow"),
     item(line("lost"), "lost link"));
+}
+
+/**
+ * Hovering (or focusing) a node lights up every chain through it, upstream and
+ * downstream: for a money page, the tier-1 pages linking to it and the tier-2
+ * placements behind them. With a hundred nodes, that is how a path stays legible.
+ */
+function highlightPaths(svg, edges) {
+  const out = new Map();
+  const inn = new Map();
+  for (const e of edges) {
+    if (!out.has(e.from)) out.set(e.from, []);
+    if (!inn.has(e.to)) inn.set(e.to, []);
+    out.get(e.from).push(e.to);
+    inn.get(e.to).push(e.from);
+  }
+  const reach = (start, next) => {
+    const seen = new Set([start]);
+    const todo = [start];
+    while (todo.length) for (const n of next.get(todo.pop()) || []) if (!seen.has(n)) { seen.add(n); todo.push(n); }
+    return seen;
+  };
+  const on = (id) => {
+    const lit = new Set([...reach(id, out), ...reach(id, inn)]);
+    svg.classList.add("focus");
+    for (const el of svg.querySelectorAll(".node")) el.classList.toggle("lit", lit.has(el.dataset.id));
+    for (const el of svg.querySelectorAll(".edge")) el.classList.toggle("lit", lit.has(el.dataset.from) && lit.has(el.dataset.to));
+  };
+  const off = () => svg.classList.remove("focus");
+  for (const el of svg.querySelectorAll(".node")) {
+    el.addEventListener("mouseenter", () => on(el.dataset.id));
+    el.addEventListener("focus", () => on(el.dataset.id));
+    el.addEventListener("mouseleave", off);
+    el.addEventListener("blur", off);
+  }
 }
 
 export async function render(root) {
@@ -133,6 +168,7 @@ export async function render(root) {
     if (p) nodes.append(drawNode(node, p));
   }
   svg.append(edges, nodes);
+  highlightPaths(svg, graph.edges);
   body.append(
     h("div", { class: "graph-bar" }, h("p", { class: "facts" }, facts.join(" · ")), legend()),
     ...notes.map((n) => h("p", { class: "graph-note" }, n)),
