@@ -21,7 +21,7 @@ import lxml.etree
 from companion import urls
 from companion.decode import decode_html
 from companion.errors import BadInput
-from companion.positions import link_positions
+from companion.positions import PositionFinder
 from companion.profile import Profile
 
 # libxml2 drops text nodes over ~10 MB and content nested too deep; we cap the
@@ -31,7 +31,7 @@ MAX_URL_LENGTH = 8192
 NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
 ROBOTS_META_NAMES = frozenset({"robots", "googlebot"})
 _WS = re.compile(r"\s+")
-_STRING = lxml.etree.XPath("string()")
+_STRING = lxml.etree.XPath("normalize-space(string())")
 
 
 class Knowledge(Protocol):
@@ -49,14 +49,12 @@ def _collapse(text: str | None) -> str:
     return _WS.sub(" ", text).strip() if text else ""
 
 
-def _link_text(el) -> str:
-    text = _collapse(_STRING(el))
+def _fallback_text(el) -> str:
+    """Text of a link with no text of its own: an area's or image's alt."""
     if el.tag == "area":
-        return text or _collapse(el.get("alt"))
-    if not text:
-        alts = [_collapse(img.get("alt")) for img in el.iter("img")]
-        text = " ".join(a for a in alts if a)
-    return text
+        return _collapse(el.get("alt"))
+    alts = [_collapse(img.get("alt")) for img in el.iter("img")]
+    return " ".join(a for a in alts if a)
 
 
 def _rel_tokens(value: str | None) -> list[str]:
@@ -170,6 +168,12 @@ def _page_url(url: str) -> str:
 def analyze(url: str, html: str | bytes, profile: Profile | None = None,
             knowledge: Knowledge | None = None) -> dict:
     """The Analysis of one page (CONTRACT.md, "Analysis")."""
+    return analyze_document(url, html, profile, knowledge)[0]
+
+
+def analyze_document(url: str, html: str | bytes, profile: Profile | None = None,
+                     knowledge: Knowledge | None = None):
+    """(Analysis, parsed document or None): the verdicts read more from the document."""
     url = _page_url(url)
     profile = profile or Profile()
     data, notes, truncated = prepare_html(html)
@@ -199,7 +203,7 @@ def analyze(url: str, html: str | bytes, profile: Profile | None = None,
         "notes": notes,
     }
     if doc is None:
-        return result
+        return result, None
 
     base_el = _first(doc, "base", "href")
     base = url
@@ -209,7 +213,7 @@ def analyze(url: str, html: str | bytes, profile: Profile | None = None,
     canonical = _canonical(doc, base)
     title_el = next(iter_tags(doc, "title"), None)
     html_el = doc
-    result["title"] = _collapse(_STRING(title_el)) if title_el is not None else ""
+    result["title"] = _STRING(title_el) if title_el is not None else ""
     result["lang"] = (html_el.get("lang") or html_el.get("xml:lang") or "").strip() or None
     result["robots"] = robots
     result["canonical"] = canonical
@@ -217,9 +221,16 @@ def analyze(url: str, html: str | bytes, profile: Profile | None = None,
     canonical_ok = canonical is None or urls.safe_page_key(canonical) == self_key
     result["indexable"] = not robots["noindex"] and canonical_ok
 
-    elements = []
-    resolved = []
+    # One pass: resolve, classify and place each link. Everything per link is a
+    # dict or memo lookup where it can be: this loop is most of the analysis' cost.
+    links = result["links"]
     resolver = urls.Resolver(base)
+    finder = PositionFinder()
+    position_of = finder.position
+    page_nofollow = robots["nofollow"]
+    host_info: dict[str, tuple[bool, str]] = {}
+    rel_cache: dict[str | None, tuple[list[str], bool]] = {}
+    n_internal = n_external_follow = 0
     for el in iter_tags(doc, "a", "area"):
         raw = el.get("href")
         if raw is None:
@@ -227,42 +238,42 @@ def analyze(url: str, html: str | bytes, profile: Profile | None = None,
         hit = resolver(raw)
         if hit is None:
             continue
-        elements.append(el)
-        resolved.append(hit)
-    positions = link_positions(_tops(doc), elements)
-
-    links = result["links"]
-    counts = result["counts"]
-    page_nofollow = robots["nofollow"]
-    host_info: dict[str, tuple[bool, str]] = {}
-    for el, (href, host, valid), position in zip(elements, resolved, positions):
-        rel = _rel_tokens(el.get("rel"))
-        follow = not page_nofollow and NOFOLLOW_RELS.isdisjoint(rel)
+        href, host, valid = hit
+        rel_attr = el.get("rel")
+        rel_hit = rel_cache.get(rel_attr)
+        if rel_hit is None:
+            rel = _rel_tokens(rel_attr)
+            rel_hit = rel_cache[rel_attr] = (rel, NOFOLLOW_RELS.isdisjoint(rel))
+        rel, rel_follow = rel_hit
+        follow = rel_follow and not page_nofollow
         info = host_info.get(host)
         if info is None:
             info = host_info[host] = _host_target(host, page_site, page_is_me, profile)
         internal, target = info
-        if knowledge is not None and valid and target not in ("me",) and knowledge.may_be_tier1_host(host):
+        if knowledge is not None and valid and target != "me" and knowledge.may_be_tier1_host(host):
             key = urls.safe_page_key(href)
             if key and knowledge.is_tier1_page(key):
                 target = "tier1"
+        text = _STRING(el)
+        if not text:
+            text = _fallback_text(el)
         links.append({
             "href": href,
             "valid": valid,
-            "text": _link_text(el),
-            "rel": rel,
+            "text": text,
+            "rel": list(rel),
             "follow": follow,
-            "position": position,
+            "position": position_of(el),
             "internal": internal,
             "target": target,
         })
-        counts["links"] += 1
         if internal:
-            counts["internal"] += 1
-        else:
-            counts["external"] += 1
-            if follow:
-                counts["external_follow"] += 1
+            n_internal += 1
+        elif follow:
+            n_external_follow += 1
+    n = len(links)
+    result["counts"] = {"links": n, "internal": n_internal, "external": n - n_internal,
+                        "external_follow": n_external_follow}
 
     labels = result["labels"]
     if any(link["target"] == "me" for link in links):
@@ -271,7 +282,7 @@ def analyze(url: str, html: str | bytes, profile: Profile | None = None,
         labels.append("competitor_linker")
     if profile.is_owned(page_host):
         labels.append("owned_site")
-    return result
+    return result, doc
 
 
 def _host_target(host: str, page_site: str, page_is_me: bool, profile: Profile) -> tuple[bool, str]:

@@ -78,10 +78,8 @@ class PositionFinder:
         # element -> (outermost region of el and its ancestors or None, inside a sectioning element)
         self._memo: dict = {}
 
-    def _own_region(self, el, in_section: bool) -> str | None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
-        role = (el.get("role") or "").strip().lower()
+    @staticmethod
+    def _own_region(el, tag: str, role: str, in_section: bool) -> str | None:
         if role in _ROLE_REGION:
             return _ROLE_REGION[role]
         region = _TAG_REGION.get(tag)
@@ -103,29 +101,26 @@ class PositionFinder:
             return None  # a layout wrapper around the main content
         return region
 
-    def _state(self, el):
+    def position(self, el) -> str:
         memo = self._memo
         chain = []
         node = el
-        while node is not None and node not in memo:
+        state = None
+        while node is not None:
+            state = memo.get(node)
+            if state is not None:
+                break
             chain.append(node)
             node = node.getparent()
-        region, in_section = memo[node] if node is not None else (None, False)
+        region, in_section = state if state is not None else (None, False)
         for node in reversed(chain):
             if region is None:
-                region = self._own_region(node, in_section)
-            tag = node.tag.lower() if isinstance(node.tag, str) else ""
-            if tag in _SECTIONING or (node.get("role") or "").lower() in _SECTION_ROLES:
-                in_section = True
+                tag = node.tag
+                tag = tag.lower() if isinstance(tag, str) else ""
+                role = node.get("role")
+                role = role.strip().lower() if role else ""
+                region = self._own_region(node, tag, role, in_section)
+                if tag in _SECTIONING or role in _SECTION_ROLES:
+                    in_section = True
             memo[node] = (region, in_section)
-        return region, in_section
-
-    def position(self, el) -> str:
-        region, _ = self._state(el)
         return region or "content"
-
-
-def link_positions(tops, links) -> list[str]:
-    """The position of each link element of one document."""
-    finder = PositionFinder()
-    return [finder.position(el) for el in links]

@@ -1,0 +1,605 @@
+"""Tier verdicts: what the user should do with the page in front of them.
+
+Given the Analysis of a page (companion.analyze) and what the store knows, this
+module decides:
+
+* `boost`: is this tier-1 page (it links to me) worth powering up with tier-2
+  links? Signals from DOMAIN.md and the seed article: followed link, indexable
+  page with a self canonical, link in the main content, outbound-link dilution,
+  domain authority (DR) against the page's own authority (UR), money-page target,
+  whether the page competes for my money keywords, whether it is my own site.
+* `tier2`: could this page host a tier-2 link, and to which tier-1 pages?
+  (guest posts accepted, resource/list page, own site, social platform, expert
+  roundup; followed outbound links; indexable; not a link farm; relevance.)
+* `changes` and the labels `link_lost`, `link_changed`, `tier2_existing`,
+  `tier3`, `worth_boosting`, `tier2_opportunity`; the store is updated with
+  new (discovered), lost and changed links, keeping their history.
+* the boost list (`boost_list`): tier-1 pages ranked from stored data alone.
+
+Every score is `base + Σ weight × strength`, clamped to 0..100, with the weights
+of companion.weights (tunable in the profile); every reason names its signal,
+e.g. "the link to me is nofollow [boost.nofollow −30]".
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from companion import relevance, urls
+from companion import weights as weights_mod
+from companion.analyze import analyze_document
+from companion.profile import Profile
+
+SOCIAL_SITES = frozenset({
+    "reddit.com", "linkedin.com", "quora.com", "medium.com", "x.com", "twitter.com", "facebook.com",
+    "pinterest.com", "tumblr.com", "dev.to", "hashnode.com", "substack.com", "youtube.com",
+})
+_GUEST = re.compile(
+    r"write for us|guest post|guest blog|guest author|guest contributor|contributor guidelines|"
+    r"submission guidelines|submit (?:an? |your )?(?:article|post|guest post|story)|become a contributor|"
+    r"accepting guest|contribute to (?:our|the) (?:blog|site)|pitch us|write for (?:our|the) blog", re.I)
+_CONTRIBUTE = re.compile(r"\bcontribut(?:e|ors?)\b", re.I)
+_RESOURCE = re.compile(
+    r"\b(?:resources?|useful links|helpful links|link list|links|directory|recommended (?:tools|sites|reading|blogs)|"
+    r"list of|best [\w\s]{0,40}?(?:tools|sites|blogs|resources|apps)|top \d+)\b", re.I)
+_ROUNDUP = re.compile(
+    r"expert round-?up|round-?up|\b\d+\s+(?:[a-z]+\s+)?experts\b|experts? (?:share|reveal|weigh in|answer|tips)|"
+    r"we asked \d+", re.I)
+BOILERPLATE = frozenset({"footer", "sidebar", "header", "navigation", "comments"})
+NOFOLLOW_RELS = ("nofollow", "ugc", "sponsored")
+STRING = None  # set lazily: lxml XPath for element text
+MAX_TEXT = 200_000
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+# --- page features ---------------------------------------------------------
+
+@dataclass
+class PageFeatures:
+    """What the verdicts read from a page besides its links."""
+
+    title: str = ""
+    headings: list[str] = field(default_factory=list)
+    description: str = ""
+    text: str = ""  # lower-cased visible-ish text, capped
+
+    @property
+    def topic(self) -> str:
+        return " ".join([self.title, *self.headings, self.description])
+
+
+def page_features(result: dict, doc) -> PageFeatures:
+    feats = PageFeatures(title=result.get("title") or "")
+    if doc is None:
+        return feats
+    import lxml.etree
+
+    global STRING
+    if STRING is None:
+        STRING = lxml.etree.XPath("normalize-space(string())")
+    for el in doc.iter("h1", "h2", "h3"):
+        text = STRING(el)
+        if text:
+            feats.headings.append(text[:200])
+        if len(feats.headings) >= 20:
+            break
+    for meta in doc.iter("meta"):
+        if (meta.get("name") or meta.get("property") or "").lower() in ("description", "og:description"):
+            feats.description = (meta.get("content") or "")[:500]
+            break
+    body = next(doc.iter("body"), None)
+    if body is not None:
+        feats.text = STRING(body)[:MAX_TEXT].lower()
+    return feats
+
+
+def competing_keyword(profile: Profile, text: str) -> str | None:
+    """The money keyword a page targets, judged by its title/headings/URL words.
+
+    A page "targets" a keyword when every word of the keyword appears among its
+    topic words: boosting such a page makes my own ranking for it harder.
+    """
+    words = set(relevance.tokens(text))
+    if not words:
+        return None
+    for keyword in profile.money_keywords():
+        kw = set(relevance.tokens(keyword))
+        if kw and kw <= words:
+            return keyword
+    return None
+
+
+# --- scoring ----------------------------------------------------------------
+
+class Score:
+    """Adds named signals to a base score and keeps a reason for each."""
+
+    def __init__(self, w: dict[str, float], base: str):
+        self.w = w
+        self.total = float(w[base])
+        self.reasons: list[str] = []
+        self.signals: list[dict] = []
+
+    def add(self, name: str, reason: str, strength: float = 1.0) -> None:
+        points = self.w[name] * strength
+        self.total += points
+        self.reasons.append(f"{reason} [{name} {points:+.0f}]")
+        self.signals.append({"name": name, "points": round(points, 1)})
+
+    def result(self) -> dict:
+        return {"score": int(max(0, min(100, round(self.total)))), "reasons": self.reasons,
+                "signals": self.signals}
+
+
+def _num(value) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _authority_signals(score: Score, metrics: dict) -> None:
+    dr = _num(metrics.get("dr"))
+    ur = _num(metrics.get("ur"))
+    if dr is not None:
+        if dr >= 50:
+            score.add("boost.high_dr", f"high-authority domain (DR {dr:g})", min(1.0, (dr - 40) / 40))
+        elif dr < 20:
+            score.add("boost.low_dr", f"low-authority domain (DR {dr:g})")
+    if ur is not None and ur < 20 and (dr is None or dr >= 30):
+        score.add("boost.room_to_grow", f"the page's own authority is still low (UR {ur:g}): room to grow")
+
+
+def _best_link(links: list[dict]) -> dict:
+    """The strongest link among several to the same place: followed first, then in content."""
+    return sorted(links, key=lambda l: (not l["follow"], l["position"] != "content"))[0]
+
+
+def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metrics: dict,
+                  placements: int) -> tuple[dict, bool]:
+    """(boost verdict, blocked) for a page that links to me; blocked = never worth boosting."""
+    score = Score(w, "boost.base")
+    mine = [l for l in result["links"] if l["target"] == "me"]
+    link = _best_link(mine)
+    blocked = False
+    if link["follow"]:
+        score.add("boost.followed", "the link to me is followed")
+    else:
+        why = ", ".join(r for r in link["rel"] if r in NOFOLLOW_RELS) or "page-level robots nofollow"
+        score.add("boost.nofollow", f"the link to me is not followed ({why})")
+    if result["robots"]["noindex"]:
+        score.add("boost.noindex", "the page is noindex")
+    elif not result["indexable"]:
+        score.add("boost.canonical_elsewhere", f"the page's canonical points elsewhere ({result['canonical']})")
+    else:
+        score.add("boost.indexable", "the page is indexable with a self canonical")
+    if link["position"] == "content":
+        score.add("boost.in_content", "the link to me sits in the main content")
+    else:
+        score.add("boost.boilerplate", f"the link to me sits in the {link['position']}")
+    external = result["counts"]["external"]
+    if external <= 20:
+        score.add("boost.few_outbound", f"only {external} external links share the page's equity")
+    elif external > 100:
+        score.add("boost.diluted", f"{external} external links share the page's equity")
+    _authority_signals(score, metrics)
+    money = next((profile.money_page_for(l["href"]) for l in mine if profile.money_page_for(l["href"])), None)
+    if money:
+        score.add("boost.money_page", f"it links to my money page {money['url']}")
+    keyword = competing_keyword(profile, feats.topic + " " + relevance.url_words(result["url"]))
+    if keyword:
+        score.add("boost.competes", f"the page targets my money keyword '{keyword}': do not boost a competing page")
+        blocked = True
+    if "owned_site" in result["labels"]:
+        score.add("boost.owned_site", "the page is on a site I own")
+        blocked = True
+    if placements:
+        score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
+    return score.result(), blocked
+
+
+def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, suggestions: list[dict],
+                  best_relevance: float) -> dict | None:
+    """The tier-2 verdict, or None when the page offers no way to place a link."""
+    host = urls.host_of(result["url"])
+    site = result.get("site") or urls.registrable_domain(host)
+    score = Score(w, "tier2.base")
+    placeable = False
+    link_texts = " | ".join(l["text"] for l in result["links"] if l["text"])[:20000]
+    guest = _GUEST.search(link_texts) or _GUEST.search(" | ".join(feats.headings)) or _GUEST.search(feats.title)
+    if guest:
+        score.add("tier2.guest_posts", f"the site accepts guest posts ('{guest.group(0)}')")
+        placeable = True
+    elif _GUEST.search(feats.text) or _CONTRIBUTE.search(" | ".join(feats.headings) + " " + link_texts):
+        match = _GUEST.search(feats.text) or _CONTRIBUTE.search(" | ".join(feats.headings) + " " + link_texts)
+        score.add("tier2.guest_posts", f"the page mentions contributions ('{match.group(0)}')", 0.6)
+        placeable = True
+    content_external = [l for l in result["links"] if not l["internal"] and l["position"] == "content"]
+    content_sites = {urls.site_of(l["href"]) for l in content_external if l["valid"]}
+    if _RESOURCE.search(feats.title + " " + " ".join(feats.headings[:3]) + " " + relevance.url_words(result["url"])) \
+            and len(content_sites) >= 8:
+        score.add("tier2.resource_page", f"a resource/list page that links out to {len(content_sites)} sites (niche edit)")
+        placeable = True
+    if profile.is_owned(host):
+        score.add("tier2.own_site", "one of my own sites: fine occasionally, overdoing it looks like a scheme")
+        placeable = True
+    if site in SOCIAL_SITES:
+        score.add("tier2.social", f"{site} is a social platform: nofollow, but traffic and indexing")
+        placeable = True
+    roundup = _ROUNDUP.search(feats.title + " " + " ".join(feats.headings[:3]))
+    if roundup:
+        score.add("tier2.roundup", f"an expert roundup ('{roundup.group(0)}')")
+        placeable = True
+    existing = [l for l in result["links"] if l["target"] == "tier1"]
+    if not placeable and not existing:
+        return None
+    external = result["counts"]["external"]
+    if external >= 5:
+        share = result["counts"]["external_follow"] / external
+        if share >= 0.6:
+            score.add("tier2.mostly_followed", f"{share:.0%} of its external links are followed")
+        elif share <= 0.3:
+            score.add("tier2.mostly_nofollow", f"only {share:.0%} of its external links are followed")
+    if result["indexable"]:
+        score.add("tier2.indexable", "the page is indexable")
+    else:
+        score.add("tier2.noindex", "the page is not indexable (noindex or canonicalised away)")
+    all_sites = {urls.site_of(l["href"]) for l in result["links"] if not l["internal"] and l["valid"]}
+    if external >= 300 and len(all_sites) >= 150:
+        score.add("tier2.link_farm", f"{external} external links to {len(all_sites)} sites: looks like a link farm")
+    if profile.is_competitor(host):
+        score.add("tier2.competitor_site", "the page is on a competitor's site")
+    if best_relevance > 0:
+        score.add("tier2.relevance", f"its topic fits my tier-1 pages (relevance {best_relevance:.2f})", best_relevance)
+    verdict = score.result()
+    verdict["suggestions"] = suggestions
+    if existing:
+        verdict["reasons"].append(f"it already links to {len(existing)} of my tier-1 page(s)")
+    return verdict
+
+
+# --- what the store knows, for the analysis ---------------------------------------------
+
+class Tier1Index:
+    """Tier-1 pages with their hosts, stored-data boost scores and a BM25 index.
+
+    Built once per version of the backlink list (rebuilt when it changes), so a
+    verdict costs the same with a thousand or a million stored backlinks.
+    """
+
+    def __init__(self, store, profile: Profile, w: dict[str, float]):
+        self.pages: dict[str, dict] = {}
+        self.hosts: set[str] = set()
+        self.placement_hosts: set[str] = set()
+        self.placement_anchors: set[str] = set()
+        placements_by_target: dict[str, int] = {}
+        for p in store.all("placements"):
+            if p.get("anchor"):
+                self.placement_anchors.add(p["anchor"])
+            key = p.get("to_key") or urls.safe_page_key(p.get("to_url", ""))
+            if key:
+                placements_by_target[key] = placements_by_target.get(key, 0) + 1
+            host = urls.host_of(p.get("from_url", ""))
+            if host:
+                self.placement_hosts.add(urls.strip_www(host))
+        docs = []
+        for page in store.tier1_pages():
+            key = page["key"]
+            records = page["backlinks"]
+            title = next((r.get("title") for r in records if r.get("title")), "") or ""
+            anchors = [r.get("anchor") or "" for r in records]
+            placements = placements_by_target.get(key, 0)
+            scored = stored_boost(w, profile, page["url"], records, title, placements)
+            entry = {"url": page["url"], "key": key, "title": title, "anchors": anchors,
+                     "records": records, "placements": placements, **scored}
+            self.pages[key] = entry
+            self.hosts.add(urls.strip_www(urls.host_of(page["url"])))
+            docs.append((key, " ".join([title, relevance.url_words(page["url"]), *anchors]), entry))
+        self.bm25 = relevance.BM25Index(docs)
+
+
+def stored_boost(w, profile: Profile, url: str, records: list[dict], title: str, placements: int) -> dict:
+    """A boost score from stored data alone (no page visit): for the boost list and suggestions."""
+    score = Score(w, "boost.base")
+    best = sorted(records, key=lambda r: not r.get("follow", True))[0] if records else {}
+    if best.get("follow", True):
+        score.add("boost.followed", "the link to me is followed")
+    else:
+        score.add("boost.nofollow", f"the link to me is not followed ({', '.join(best.get('rel') or []) or 'nofollow'})")
+    metrics: dict = {}
+    for r in records:
+        for k, v in (r.get("metrics") or {}).items():
+            metrics.setdefault(k, v)
+    _authority_signals(score, metrics)
+    money = next((profile.money_page_for(r.get("target_url", "")) for r in records
+                  if profile.money_page_for(r.get("target_url", ""))), None)
+    if money:
+        score.add("boost.money_page", f"it links to my money page {money['url']}")
+    keyword = competing_keyword(profile, title + " " + relevance.url_words(url))
+    blocked = False
+    if keyword:
+        score.add("boost.competes", f"the page targets my money keyword '{keyword}': do not boost a competing page")
+        blocked = True
+    if profile.is_owned(urls.host_of(url)):
+        score.add("boost.owned_site", "the page is on a site I own")
+        blocked = True
+    if placements:
+        score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
+    out = score.result()
+    out["metrics"] = metrics
+    out["blocked"] = blocked
+    out["competing_keyword"] = keyword
+    out["target"] = best.get("target_url")
+    return out
+
+
+class StoreKnowledge:
+    """The Knowledge protocol of companion.analyze, answered from the tier-1 index and store."""
+
+    def __init__(self, store, index: Tier1Index):
+        self.store = store
+        self.index = index
+
+    def may_be_tier1_host(self, host: str) -> bool:
+        return urls.strip_www(host) in self.index.hosts
+
+    def is_tier1_page(self, key: str) -> bool:
+        return key in self.index.pages
+
+    def may_be_placement_host(self, host: str) -> bool:
+        return urls.strip_www(host) in self.index.placement_hosts
+
+    def is_placement_page(self, key: str) -> bool:
+        return self.store.is_placement_page(key)
+
+
+_INDEX_LOCK = threading.Lock()
+# Keyed by the store object itself (weakly): an id() could be reused by a new store.
+_INDEXES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _version(ws) -> tuple:
+    store = ws.store
+    profile = ws.profile
+    return (getattr(store, "version", None), store.backlink_count(), len(store.all("placements")),
+            repr(profile.to_json()))
+
+
+def tier1_index(ws) -> Tier1Index:
+    """The Tier1Index of a workspace, rebuilt only when its data changed."""
+    version = _version(ws)
+    with _INDEX_LOCK:
+        cached = _INDEXES.get(ws.store)
+        if cached and cached[0] == version:
+            return cached[1]
+    profile = ws.profile
+    index = Tier1Index(ws.store, profile, weights_mod.effective(profile.weights))
+    with _INDEX_LOCK:
+        _INDEXES[ws.store] = (version, index)
+    return index
+
+
+def knowledge(ws) -> StoreKnowledge:
+    return StoreKnowledge(ws.store, tier1_index(ws))
+
+
+# --- suggestions ----------------------------------------------------------------
+
+def _anchor_ideas(entry: dict, matched: list[str]) -> list[str]:
+    ideas = []
+    title = entry.get("title") or ""
+    if title:
+        short = re.split(r"\s[|–—-]\s|:\s", title)[0].strip()
+        ideas.append(" ".join(short.split()[:8]))
+    slug = relevance.url_words(entry["url"]).split()
+    path_words = [w for w in slug if not w.isdigit()][-6:]
+    if path_words:
+        ideas.append(" ".join(path_words))
+    if matched:
+        ideas.append("more on " + " ".join(matched[:3]))
+    ideas.append(f"this article on {urls.site_of(entry['url'])}")
+    return [i for i in ideas if i]
+
+
+def suggest_tier1(ws, text: str, *, exclude_keys=frozenset(), used_anchors=frozenset(), limit: int = 5,
+                  index: Tier1Index | None = None) -> list[dict]:
+    """Tier-1 pages that fit `text` best, ranked by relevance × boost value.
+
+    Pages that compete with my money keywords or sit on my own sites are never
+    suggested; each comes with an anchor idea that differs from anchors already
+    used in my placements, and why.
+    """
+    index = index or tier1_index(ws)
+    used = {a.strip().lower() for a in used_anchors if a}
+    ranked = []
+    for doc, bm25, matched in index.bm25.search(text, limit=max(limit * 5, 20)):
+        entry = doc.payload
+        if entry["key"] in exclude_keys or entry["blocked"]:
+            continue
+        rel = relevance.saturate(bm25)
+        ranked.append((rel * max(entry["score"], 1) / 100, rel, entry, matched))
+    ranked.sort(key=lambda t: t[0], reverse=True)
+    out = []
+    for rank, rel, entry, matched in ranked[:limit]:
+        anchor = next((a for a in _anchor_ideas(entry, matched) if a.lower() not in used), "")
+        placed = entry["placements"]
+        why = (f"shares the topic ({', '.join(matched[:5])}); relevance {rel:.2f}, boost score {entry['score']}"
+               + ("; not boosted yet" if not placed else f"; already boosted {placed}×"))
+        out.append({"tier1_url": entry["url"], "anchor": anchor, "why": why,
+                    "relevance": round(rel, 3), "boost_score": entry["score"]})
+    return out
+
+
+# --- changes against the stored record --------------------------------------------
+
+def _rel_state(rel: list[str], follow: bool) -> str:
+    flags = [r for r in rel if r in NOFOLLOW_RELS]
+    return ",".join(sorted(flags)) if flags else ("follow" if follow else "nofollow (page)")
+
+
+def _same_anchor(a: str, b: str) -> bool:
+    return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
+
+
+def detect_changes(ws, result: dict) -> list[dict]:
+    """Compare the page's links to me with its stored backlinks; record what changed.
+
+    Nothing is marked lost from a page that was cut for size or has no links at all
+    (a page that did not render is no evidence that a link went away).
+    """
+    store = ws.store
+    page_key = urls.safe_page_key(result["url"])
+    if not page_key:
+        return []
+    stored = {urls.safe_page_key(r["target_url"]): r for r in store.backlinks_from(page_key)}
+    now_links: dict[str, list[dict]] = {}
+    for link in result["links"]:
+        if link["target"] == "me" and link["valid"]:
+            key = urls.safe_page_key(link["href"])
+            if key:
+                now_links.setdefault(key, []).append(link)
+    changes: list[dict] = []
+    updates: list[dict] = []
+    stamp = now_iso()
+    reliable = not result.get("truncated") and result["counts"]["links"] > 0
+    for key, record in stored.items():
+        links = now_links.get(key)
+        if links is None:
+            if record.get("status") == "live" and reliable:
+                changes.append({"kind": "lost", "target": record["target_url"], "was": record.get("anchor") or "",
+                                "now": None})
+                updates.append(_with_history(record, stamp, "lost", "live", "lost", status="lost"))
+            continue
+        link = _best_link(links)
+        new_state = _rel_state(link["rel"], link["follow"])
+        old_state = _rel_state(record.get("rel") or [], record.get("follow", True))
+        fields: dict = {}
+        events = []
+        if record.get("status") == "lost":
+            changes.append({"kind": "restored", "target": record["target_url"], "was": "lost", "now": "live"})
+            events.append(("restored", "lost", "live"))
+            fields["status"] = "live"
+        if new_state != old_state:
+            changes.append({"kind": "rel_changed", "target": record["target_url"], "was": old_state, "now": new_state})
+            events.append(("rel_changed", old_state, new_state))
+            fields.update(rel=link["rel"], follow=link["follow"])
+        if record.get("anchor") and link["text"] and not _same_anchor(record["anchor"], link["text"]):
+            changes.append({"kind": "anchor_changed", "target": record["target_url"], "was": record["anchor"],
+                            "now": link["text"]})
+            events.append(("anchor_changed", record["anchor"], link["text"]))
+            fields["anchor"] = link["text"]
+        if events:
+            updated = dict(record, **fields, last_seen=stamp)
+            updated["history"] = list(record.get("history") or []) + [
+                {"at": stamp, "kind": kind, "was": was, "now": now} for kind, was, now in events]
+            updates.append(updated)
+    for key, links in now_links.items():
+        if key in stored:
+            continue
+        link = _best_link(links)
+        changes.append({"kind": "new", "target": link["href"], "was": None, "now": link["text"]})
+        updates.append({
+            "source_url": result["url"], "target_url": link["href"], "anchor": link["text"], "rel": link["rel"],
+            "follow": link["follow"], "status": "live", "first_seen": stamp, "last_seen": stamp, "metrics": {},
+            "origins": ["discovered"], "title": result.get("title") or "",
+            "history": [{"at": stamp, "kind": "new", "was": None, "now": link["text"]}],
+        })
+    if updates:
+        store.put_backlinks(updates)
+    return changes
+
+
+def _with_history(record: dict, stamp: str, kind: str, was, now, **fields) -> dict:
+    updated = dict(record, **fields)
+    updated["history"] = list(record.get("history") or []) + [{"at": stamp, "kind": kind, "was": was, "now": now}]
+    return updated
+
+
+# --- the whole verdict ---------------------------------------------------------------
+
+def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) -> dict:
+    """The full Analysis of CONTRACT.md: links, labels, boost, tier2 and changes."""
+    profile = ws.profile
+    w = weights_mod.effective(profile.weights)
+    index = tier1_index(ws)
+    know = StoreKnowledge(ws.store, index)
+    result, doc = analyze_document(url, html, profile, know)
+    feats = page_features(result, doc)
+    labels = result["labels"]
+    page_key = urls.safe_page_key(url)
+    page_is_me = profile.is_me(urls.host_of(url))
+
+    # tier-3: links to a page that holds one of my tier-2 placements
+    for link in result["links"]:
+        if link["valid"] and not link["internal"] and know.may_be_placement_host(urls.host_of(link["href"])):
+            key = urls.safe_page_key(link["href"])
+            if key and know.is_placement_page(key) and key != page_key:
+                if "tier3" not in labels:
+                    labels.append("tier3")
+    if any(l["target"] == "tier1" for l in result["links"]):
+        labels.append("tier2_existing")
+
+    if record_changes and not page_is_me:
+        result["changes"] = detect_changes(ws, result)
+        kinds = {c["kind"] for c in result["changes"]}
+        if "lost" in kinds:
+            labels.append("link_lost")
+        if kinds & {"rel_changed", "anchor_changed"}:
+            labels.append("link_changed")
+
+    if "tier1" in labels:
+        entry = index.pages.get(page_key or "")
+        metrics: dict = {}
+        for r in ws.store.backlinks_from(page_key) if page_key else []:
+            for k, v in (r.get("metrics") or {}).items():
+                metrics.setdefault(k, v)
+        placements = entry["placements"] if entry else 0
+        verdict, blocked = boost_verdict(w, profile, result, feats, metrics, placements)
+        result["boost"] = verdict
+        if not blocked and verdict["score"] >= w["threshold.worth_boosting"]:
+            labels.append("worth_boosting")
+
+    if not page_is_me:
+        topic = " ".join([feats.topic, relevance.url_words(url)])
+        linked = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "tier1"}
+        exclude = {k for k in linked if k} | ({page_key} if page_key else set())
+        suggestions = suggest_tier1(ws, topic, exclude_keys=exclude, used_anchors=index.placement_anchors,
+                                    index=index)
+        best = max((s["relevance"] for s in suggestions), default=0.0)
+        tier2 = tier2_verdict(w, profile, result, feats, suggestions, best)
+        result["tier2"] = tier2
+        if tier2 and tier2["score"] >= w["threshold.tier2_opportunity"] and "competitor_linker" not in labels \
+                and not profile.is_competitor(urls.host_of(url)):
+            labels.append("tier2_opportunity")
+    return result
+
+
+# --- the boost list ----------------------------------------------------------------
+
+def boost_list(ws, limit: int = 50) -> list[dict]:
+    """Tier-1 pages worth powering up next (BoostItem of CONTRACT.md), best first.
+
+    Pages that compete with my money keywords or sit on my own sites are left out:
+    the seed says never to boost them.
+    """
+    index = tier1_index(ws)
+    items = []
+    for entry in index.pages.values():
+        if entry["blocked"]:
+            continue
+        items.append({
+            "url": entry["url"], "domain": urls.site_of(entry["url"]), "target": entry["target"],
+            "score": entry["score"], "reasons": entry["reasons"], "metrics": entry["metrics"],
+            "placements": entry["placements"], "title": entry["title"],
+        })
+    items.sort(key=lambda i: (-i["score"], i["placements"], i["url"]))
+    return items[: max(0, limit)]

@@ -1,0 +1,292 @@
+"""Tier verdicts: labels, boost and tier-2 scores, changes against the store, the boost list.
+
+Each test builds a real data home (profile file + TinyDB store) and hand-made
+pages; scores are compared by direction (this page scores lower than that one),
+and every reason is checked for the signal it names.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from companion import urls
+from companion.workspace import Workspace
+from conftest import CORPUS, needs_corpus
+
+ME = "example.com"
+PROFILE = {
+    "domains": [ME],
+    "money_pages": [{"url": "https://example.com/pricing", "keywords": ["link tool pricing"]}],
+    "competitors": ["rival.test"],
+    "owned_sites": ["mine.test"],
+}
+
+
+@pytest.fixture
+def ws(home):
+    w = Workspace(home)
+    w.set_profile(PROFILE)
+    yield w
+    w.close()
+
+
+def backlink(source, target="https://example.com/pricing", anchor="link tool", follow=True, rel=None,
+             status="live", **metrics):
+    return {"source_url": source, "target_url": target, "anchor": anchor,
+            "rel": rel if rel is not None else ([] if follow else ["nofollow"]), "follow": follow,
+            "status": status, "first_seen": "2026-01-01", "last_seen": "2026-11-01", "metrics": metrics}
+
+
+def seed(ws, *rows, origin="ahrefs"):
+    ws.store.merge_backlinks(list(rows), origin=origin)
+
+
+def page(body: str, title: str = "A post", head: str = "") -> str:
+    return f"<html><head><title>{title}</title>{head}</head><body>{body}</body></html>"
+
+
+ARTICLE = "<p>" + "Some words about gardening and soil. " * 20 + "</p>"
+
+
+def content_link(href="https://example.com/pricing", text="great tool", rel=""):
+    return f'<main><article>{ARTICLE}<p>See <a href="{href}" rel="{rel}">{text}</a>.</p></article></main>'
+
+
+def footer_link(href="https://example.com/pricing", text="great tool", rel=""):
+    return f'<main><article>{ARTICLE}</article></main><footer><a href="{href}" rel="{rel}">{text}</a></footer>'
+
+
+def reasons(verdict) -> str:
+    return " | ".join(verdict["reasons"])
+
+
+# --- boost --------------------------------------------------------------------------
+
+def test_followed_content_link_beats_nofollow_footer_link(ws):
+    good = ws.analyze("https://blog.test/a", page(content_link()))
+    bad = ws.analyze("https://blog.test/b", page(footer_link(rel="nofollow")))
+    assert "tier1" in good["labels"] and "tier1" in bad["labels"]
+    assert good["boost"]["score"] > bad["boost"]["score"]
+    assert "[boost.followed" in reasons(good["boost"]) and "[boost.in_content" in reasons(good["boost"])
+    assert "[boost.nofollow" in reasons(bad["boost"]) and "[boost.boilerplate" in reasons(bad["boost"])
+    assert "footer" in reasons(bad["boost"])
+
+
+def test_worth_boosting_label_for_a_strong_page(ws):
+    seed(ws, backlink("https://blog.test/strong", dr=70, ur=8))
+    result = ws.analyze("https://blog.test/strong", page(content_link()))
+    assert "worth_boosting" in result["labels"]
+    text = reasons(result["boost"])
+    assert "[boost.high_dr" in text and "[boost.room_to_grow" in text and "[boost.money_page" in text
+
+
+def test_page_targeting_my_money_keyword_is_not_worth_boosting(ws):
+    seed(ws, backlink("https://blog.test/compete", dr=70, ur=8))
+    result = ws.analyze("https://blog.test/compete",
+                        page(content_link(), title="The best link tool pricing compared"))
+    assert "worth_boosting" not in result["labels"]
+    assert "link tool pricing" in reasons(result["boost"]) and "[boost.competes" in reasons(result["boost"])
+
+
+def test_noindex_and_canonical_elsewhere_lower_the_score(ws):
+    plain = ws.analyze("https://blog.test/p", page(content_link()))["boost"]["score"]
+    noindex = ws.analyze("https://blog.test/q", page(content_link(), head='<meta name="robots" content="noindex">'))
+    canon = ws.analyze("https://blog.test/r", page(content_link(), head='<link rel="canonical" href="https://blog.test/x">'))
+    assert noindex["boost"]["score"] < plain and "[boost.noindex" in reasons(noindex["boost"])
+    assert canon["boost"]["score"] < plain and "[boost.canonical_elsewhere" in reasons(canon["boost"])
+
+
+def test_outbound_dilution_lowers_the_score(ws):
+    many = "".join(f'<a href="https://site{i}.test/">s{i}</a>' for i in range(150))
+    lean = ws.analyze("https://blog.test/lean", page(content_link()))
+    diluted = ws.analyze("https://blog.test/diluted", page(content_link() + f"<div>{many}</div>"))
+    assert diluted["boost"]["score"] < lean["boost"]["score"]
+    assert "[boost.diluted" in reasons(diluted["boost"]) and "[boost.few_outbound" in reasons(lean["boost"])
+
+
+def test_my_own_site_is_never_worth_boosting(ws):
+    result = ws.analyze("https://www.mine.test/post", page(content_link()))
+    assert "owned_site" in result["labels"] and "worth_boosting" not in result["labels"]
+    assert "[boost.owned_site" in reasons(result["boost"])
+
+
+def test_weights_are_tunable_through_the_profile(ws):
+    before = ws.analyze("https://blog.test/w", page(content_link()))["boost"]["score"]
+    ws.set_profile(dict(PROFILE, weights={"boost.in_content": 30}))
+    after = ws.analyze("https://blog.test/w", page(content_link()))["boost"]["score"]
+    assert after == before + 20
+
+
+# --- changes ------------------------------------------------------------------------
+
+def test_lost_link_is_reported_and_recorded_with_history(ws):
+    seed(ws, backlink("https://blog.test/gone", anchor="great tool"))
+    result = ws.analyze("https://blog.test/gone", page('<p><a href="https://other.test/">elsewhere</a></p>'))
+    assert "link_lost" in result["labels"]
+    assert result["changes"] == [{"kind": "lost", "target": "https://example.com/pricing", "was": "great tool",
+                                  "now": None}]
+    record = ws.store.get_backlink("https://blog.test/gone", "https://example.com/pricing")
+    assert record["status"] == "lost" and record["history"][-1]["kind"] == "lost"
+
+
+def test_rel_and_anchor_changes(ws):
+    seed(ws, backlink("https://blog.test/changed", anchor="great tool"))
+    result = ws.analyze("https://blog.test/changed", page(content_link(text="a different anchor", rel="sponsored")))
+    kinds = {c["kind"]: c for c in result["changes"]}
+    assert "link_changed" in result["labels"]
+    assert kinds["rel_changed"]["was"] == "follow" and kinds["rel_changed"]["now"] == "sponsored"
+    assert kinds["anchor_changed"]["now"] == "a different anchor"
+    record = ws.store.get_backlink("https://blog.test/changed", "https://example.com/pricing")
+    assert record["follow"] is False and record["anchor"] == "a different anchor"
+    assert [h["kind"] for h in record["history"]][-2:] == ["rel_changed", "anchor_changed"]
+
+
+def test_a_new_link_is_discovered(ws):
+    result = ws.analyze("https://blog.test/new?utm_source=x", page(content_link(href="https://www.example.com/guide")))
+    assert result["changes"][0]["kind"] == "new"
+    record = ws.store.get_backlink("https://blog.test/new", "https://example.com/guide")
+    assert record is not None and record["origins"] == ["discovered"] and record["status"] == "live"
+    again = ws.analyze("https://blog.test/new", page(content_link(href="https://www.example.com/guide")))
+    assert again["changes"] == []
+
+
+def test_unchanged_page_reports_nothing(ws):
+    seed(ws, backlink("https://blog.test/same", anchor="great tool"))
+    result = ws.analyze("https://blog.test/same", page(content_link()))
+    assert result["changes"] == [] and "link_lost" not in result["labels"]
+
+
+# --- tier 2 -------------------------------------------------------------------------
+
+GARDEN_T1 = "https://gardenblog.test/soil-composting-guide"
+
+
+@pytest.fixture
+def tier1_pages(ws):
+    seed(ws,
+         backlink(GARDEN_T1, anchor="composting tools", dr=60, ur=5),
+         backlink("https://finance.test/retirement-savings-tips", anchor="savings calculator", dr=60, ur=5))
+    return ws
+
+
+def test_guest_post_site_is_a_tier2_opportunity_with_relevant_suggestions(tier1_pages):
+    ws = tier1_pages
+    nav = '<nav><a href="/write-for-us">Write for us</a></nav>'
+    outbound = "".join(f'<p><a href="https://garden{i}.test/">garden resource {i}</a></p>' for i in range(6))
+    html = page(nav + f"<main><h1>Composting soil for your garden</h1>{ARTICLE}{outbound}</main>",
+                title="Composting soil: a gardening guide")
+    result = ws.analyze("https://greenthumb.test/composting", html)
+    assert "tier2_opportunity" in result["labels"]
+    tier2 = result["tier2"]
+    assert "[tier2.guest_posts" in reasons(tier2) and "[tier2.relevance" in reasons(tier2)
+    assert tier2["suggestions"][0]["tier1_url"] == GARDEN_T1
+    assert tier2["suggestions"][0]["anchor"] and "compost" in tier2["suggestions"][0]["why"]
+    assert all(s["tier1_url"] != "https://finance.test/retirement-savings-tips" for s in tier2["suggestions"])
+
+
+def test_page_without_a_way_to_place_a_link_has_no_tier2(tier1_pages):
+    result = tier1_pages.analyze("https://news.test/story", page(f"<main>{ARTICLE}</main>"))
+    assert result["tier2"] is None and "tier2_opportunity" not in result["labels"]
+
+
+def test_link_farm_scores_lower(tier1_pages):
+    ws = tier1_pages
+    guest = '<nav><a href="/write-for-us">Write for us</a></nav>'
+    farm = "".join(f'<a href="https://farm{i}.test/">x</a>' for i in range(400))
+    clean = ws.analyze("https://a.test/x", page(guest + f"<main><h1>Composting</h1>{ARTICLE}</main>"))
+    spam = ws.analyze("https://b.test/x", page(guest + f"<main><h1>Composting</h1>{ARTICLE}{farm}</main>"))
+    assert spam["tier2"]["score"] < clean["tier2"]["score"]
+    assert "[tier2.link_farm" in reasons(spam["tier2"])
+
+
+@pytest.mark.parametrize("url, body, title, signal", [
+    ("https://www.reddit.com/r/gardening/comments/1", "<main><p>hi</p></main>", "Composting tips", "tier2.social"),
+    ("https://blog.mine.test/compost", "<main><p>hi</p></main>", "Composting", "tier2.own_site"),
+    ("https://roundup.test/x", "<main><h1>32 Experts Share Their Composting Tips</h1></main>", "Roundup", "tier2.roundup"),
+    ("https://res.test/garden-resources", "<main>" + "".join(
+        f'<a href="https://s{i}.test/">r{i}</a>' for i in range(12)) + "</main>", "Gardening resources",
+     "tier2.resource_page"),
+])
+def test_placement_signals(tier1_pages, url, body, title, signal):
+    result = tier1_pages.analyze(url, page(body, title=title))
+    assert result["tier2"] is not None, result["labels"]
+    assert f"[{signal}" in reasons(result["tier2"])
+
+
+def test_tier2_existing_and_tier3(tier1_pages):
+    ws = tier1_pages
+    existing = ws.analyze("https://hub.test/a", page(f'<main><a href="{GARDEN_T1}/">guide</a></main>'))
+    assert "tier2_existing" in existing["labels"]
+    assert [l["target"] for l in existing["links"]] == ["tier1"]
+    ws.store.insert("placements", {"from_url": "https://hub.test/a", "to_url": GARDEN_T1,
+                                   "from_key": urls.page_key("https://hub.test/a"),
+                                   "to_key": urls.page_key(GARDEN_T1), "anchor": "guide", "via": "guest_post"})
+    result = ws.analyze("https://grey.test/p", page('<main><a href="https://www.hub.test/a">hub</a></main>'))
+    assert "tier3" in result["labels"]
+
+
+def test_competitor_linker(ws):
+    result = ws.analyze("https://blog.test/c", page('<main><a href="https://rival.test/">rival</a></main>'))
+    assert result["labels"] == ["competitor_linker"]
+
+
+# --- boost list --------------------------------------------------------------------
+
+def test_boost_list_ranks_and_leaves_out_competing_and_owned(ws):
+    seed(ws,
+         backlink("https://strong.test/a", dr=80, ur=5),
+         backlink("https://weak.test/b", follow=False, dr=10),
+         backlink("https://blog.mine.test/c", dr=80),
+         dict(backlink("https://comp.test/link-tool-pricing-review", dr=80), title="Link tool pricing review"),
+         backlink("https://gone.test/d", status="lost", dr=90))
+    items = ws.boost_list(10)
+    assert [i["url"] for i in items] == ["https://strong.test/a", "https://weak.test/b"]
+    assert items[0]["score"] > items[1]["score"] and items[0]["placements"] == 0
+    assert items[0]["domain"] == "strong.test" and items[0]["metrics"]["dr"] == 80
+    assert set(items[0]) >= {"url", "domain", "target", "score", "reasons", "metrics", "placements"}
+
+
+def test_boost_list_counts_placements(ws):
+    seed(ws, backlink("https://strong.test/a", dr=80, ur=5))
+    before = ws.boost_list(1)[0]
+    ws.store.insert("placements", {"from_url": "https://t2.test/x", "to_url": "https://strong.test/a",
+                                   "from_key": "t2.test/x", "to_key": urls.page_key("https://strong.test/a")})
+    after = ws.boost_list(1)[0]
+    assert after["placements"] == 1 and after["score"] < before["score"]
+
+
+def test_boost_command(cli, home):
+    ws = Workspace(home)
+    ws.set_profile(PROFILE)
+    seed(ws, backlink("https://strong.test/a", dr=80, ur=5))
+    ws.close()
+    items = cli.json("boost", "--limit", "5")
+    assert items[0]["url"] == "https://strong.test/a"
+    assert "strong.test" in cli("boost").stdout.decode()
+
+
+# --- the real corpus -----------------------------------------------------------------
+
+@needs_corpus
+def test_corpus_page_dropping_a_link_is_link_lost(ws):
+    import lxml.html
+
+    html = (CORPUS / "016-guardian-1.html").read_text("utf-8", errors="replace")
+    url = "https://www.theguardian.com/some/article"
+    first = ws.analyze(url, html)
+    mine = next(urls.site_of(l["href"]) for l in first["links"] if not l["internal"] and l["valid"])
+    ws.set_profile(dict(PROFILE, domains=[mine]))
+    known = ws.analyze(url, html)  # the store learns this page's links to "me"
+    assert "tier1" in known["labels"]
+    assert {c["kind"] for c in known["changes"]} == {"new"}
+    assert ws.analyze(url, html)["changes"] == []
+
+    doc = lxml.html.document_fromstring(html)  # the page, edited: every link to "me" dropped
+    for a in doc.xpath("//a[@href]"):
+        resolved = urls.resolve(url, a.get("href"))
+        if resolved and urls.site_of(resolved) == mine:
+            a.drop_tag()
+    result = ws.analyze(url, lxml.html.tostring(doc, encoding="unicode"))
+    assert "link_lost" in result["labels"] and "tier1" not in result["labels"]
+    lost = [c for c in result["changes"] if c["kind"] == "lost"]
+    assert len(lost) == len(known["changes"]) and {c["kind"] for c in result["changes"]} == {"lost"}
