@@ -202,6 +202,31 @@ def cmd_analyze(args):
     emit(args, Workspace(home_of(args)).analyze(args.url, data), _human_analysis)
 
 
+def _setup_boost(p):
+    p.add_argument("--limit", type=int, default=20, help="how many pages (default 20)")
+    _add_json(p)
+
+
+def _human_boost(items):
+    if not items:
+        print("no tier-1 pages to boost yet: import your backlinks with `tierlink import`")
+    for i, item in enumerate(items, 1):
+        print(f"{i:>3}. {item['score']:>3}  {item['url']}  ({item['placements']} placed)")
+        for reason in item["reasons"]:
+            print(f"          - {reason}")
+
+
+@command("boost", "rank the tier-1 pages worth boosting next")(_setup_boost)
+def cmd_boost(args):
+    if args.limit < 0:
+        raise BadInput("--limit must be 0 or more")
+    ws = Workspace(home_of(args))
+    try:
+        emit(args, ws.boost_list(args.limit), _human_boost)
+    finally:
+        ws.close()
+
+
 # --- dispatcher -----------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:

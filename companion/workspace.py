@@ -9,26 +9,68 @@ taking a Workspace, so the CLI and the API cannot drift apart.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
-from companion import analyze as analyze_mod
 from companion import profile as profile_mod
+from companion import urls
 from companion.home import ensure_home
 
 
 class Workspace:
     def __init__(self, home: Path):
         self.home = Path(home)
+        self._profile_cache: tuple | None = None
+        self._verdicts: dict[str, dict] = {}  # page key -> last verdict snapshot (memory only)
+        self._lock = threading.Lock()
 
     @property
     def profile(self) -> profile_mod.Profile:
-        return profile_mod.load(self.home)
+        """The profile, re-read only when its file changed (every request asks for it)."""
+        path = profile_mod.profile_path(self.home)
+        try:
+            st = path.stat()
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
+        cached = self._profile_cache
+        if cached and cached[0] == stamp:
+            return cached[1]
+        prof = profile_mod.load(self.home)
+        self._profile_cache = (stamp, prof)
+        return prof
 
     def set_profile(self, data: dict) -> profile_mod.Profile:
         prof = profile_mod.validate(data)
         ensure_home(self.home)
-        return profile_mod.save(self.home, prof)
+        saved = profile_mod.save(self.home, prof)
+        self._profile_cache = None
+        return saved
 
     def analyze(self, url: str, html: str | bytes) -> dict:
-        """The full Analysis of a page the user visits or saved."""
-        return analyze_mod.analyze(url, html, self.profile)
+        """The full Analysis of a page the user visits or saved: links, labels, verdicts, changes."""
+        from companion import verdicts
+
+        result = verdicts.analyze_with_verdicts(self, url, html)
+        key = urls.safe_page_key(result["url"])
+        if key:
+            snapshot = {"labels": list(result["labels"]), "title": result["title"]}
+            for kind in ("boost", "tier2"):
+                if result.get(kind):
+                    snapshot[kind] = {"score": result[kind]["score"], "reasons": list(result[kind]["reasons"])}
+            with self._lock:
+                self._verdicts[key] = snapshot
+                if len(self._verdicts) > 5000:
+                    self._verdicts.pop(next(iter(self._verdicts)))
+        return result
+
+    def last_verdict(self, url: str) -> dict | None:
+        """The verdict of the last analysis of this page in this process, if any (never its HTML)."""
+        key = urls.safe_page_key(url)
+        with self._lock:
+            return self._verdicts.get(key) if key else None
+
+    def boost_list(self, limit: int = 50) -> list[dict]:
+        from companion import verdicts
+
+        return verdicts.boost_list(self, limit)
