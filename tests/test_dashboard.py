@@ -221,6 +221,11 @@ def test_without_a_token_the_page_says_to_open_the_printed_address(page, server)
     assert "tierlink serve" in text and "#token=" in text
     assert page.locator("#tier-graph").count() == 0
     shot(page, "pairing")
+    # Pasting the printed address into this same tab changes only the fragment
+    # (no reload); the dashboard must still pick the token up.
+    page.goto(f"{server.base}/#token={server.token}")
+    page.wait_for_selector("#tier-graph")
+    assert "token" not in page.url
 
 
 def test_a_wrong_token_shows_the_pairing_message(page, server):

@@ -99,7 +99,7 @@ async function start() {
     return;
   }
   setUnauthorizedHandler(() => showPairing("wrong"));
-  window.addEventListener("popstate", show);
+  clear($("conn"));
   try {
     const health = await api.get("/api/health");
     $("conn").append(h("span", { class: "dot ok" }), `Companion ${health && health.version ? `v${health.version}` : "running"}`);
@@ -108,5 +108,13 @@ async function start() {
   }
   await show();
 }
+
+// Back/forward between tabs, and the case where the printed address is pasted
+// into a tab already showing the pairing message: a fragment-only change does not
+// reload the page, so the token must be picked up here.
+window.addEventListener("popstate", () => {
+  if (/(^#|&)token=/.test(location.hash)) start();
+  else if (sessionStorage.getItem("tierlink.token")) show();
+});
 
 start();
