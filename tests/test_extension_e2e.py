@@ -223,6 +223,27 @@ def test_excluded_host_is_never_sent(browser, site, companion, relay):
         p.close()
 
 
+def test_auto_analysis_off_analyses_only_when_the_popup_opens(browser, site, companion, relay):
+    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=False, exclude=[])
+    url = site.url("post.html") + "?manual"
+    control = site.url("plain.html") + "?manual"
+    page = browser.context.new_page()
+    page.goto(url)
+    browser.configure(autoAnalyze=True)  # the control page proves the content script had time to run
+    other = browser.context.new_page()
+    other.goto(control)
+    wait_for(lambda: any(r["url"] == control for r in relay.analyzed()), what="the control page's analysis")
+    assert not [r for r in relay.analyzed() if r["url"] == url]
+    page.bring_to_front()
+    tab = browser.eval("async () => (await chrome.tabs.query({active: true, lastFocusedWindow: true}))[0].id")
+    popup = browser.popup(tab)
+    popup.wait_for_selector("#verdict:not(.hidden)")
+    assert [r for r in relay.analyzed() if r["url"] == url]
+    assert browser.badge(tab) == "T1"
+    for p in (popup, other, page):
+        p.close()
+
+
 def test_unknown_and_foreign_messages_are_rejected(browser, site, companion, relay):
     page = browser.context.new_page()
     page.goto(f"chrome-extension://{browser.ext_id}/options.html")
