@@ -227,6 +227,41 @@ def cmd_boost(args):
         ws.close()
 
 
+# --- serve / token (companion.server, companion.security) ------------------
+
+def _setup_serve(p):
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+
+
+@command("serve", "run the companion service for the extension and the dashboard")(_setup_serve)
+def cmd_serve(args):
+    from companion import server
+
+    def announce(url, token):
+        # The token travels in the fragment: never sent to the server nor logged (see static/api.js).
+        print(f"Tierlink companion: dashboard at {url}/#token={token}", flush=True)
+        print(f"API token (paste it into the extension's options): {token}", flush=True)
+
+    server.serve(home_of(args), args.host, args.port, announce=announce)
+
+
+def _setup_token(p):
+    p.add_argument("--rotate", action="store_true", help="replace the token (paired clients must be given the new one)")
+    _add_json(p)
+
+
+@command("token", "print the API token (made on first use)")(_setup_token)
+def cmd_token(args):
+    from companion import security
+
+    home = home_of(args)
+    token = security.rotate_token(home) if args.rotate else security.get_token(home)
+    if args.rotate:
+        info("new token made; a running companion accepts only this one from now on")
+    emit(args, {"token": token, "path": str(security.token_path(home))}, lambda d: print(d["token"]))
+
+
 # --- dispatcher -----------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:

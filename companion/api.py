@@ -1,0 +1,168 @@
+"""The HTTP API routes (CONTRACT.md, "HTTP API"), as one Flask blueprint.
+
+Every route is a thin adapter: read and validate the input with the helpers
+below, call one Workspace method, return its JSON. The checks every request
+needs (Host, Origin, token, size limits, JSON errors, security headers) live in
+`companion.app`, so a route never has to remember them.
+
+To add a route: decorate a function with `@bp.get/post/...`, read the body with
+`json_body()` and fields with `str_field()` / `int_arg()`, raise `BadInput` (or
+any TierlinkError) for bad input, return a dict/list (or `(data, status)`), and
+describe it in `companion/openapi.py` (a test compares the two).
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, current_app, request
+
+from companion import __version__
+from companion.errors import BadInput, TierlinkError
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+MAX_URL_LENGTH = 8192
+
+
+class UnsupportedMediaType(TierlinkError):
+    status = 415
+    code = "unsupported_media_type"
+
+
+def workspace():
+    return current_app.extensions["tierlink"].workspace
+
+
+# --- input helpers ----------------------------------------------------------
+
+def _reject_constant(name: str):
+    raise BadInput(f"the body contains {name}, which is not JSON")
+
+
+def json_body(kind: type = dict):
+    """The request body as JSON of the given type (dict by default), or a 4xx.
+
+    Parsed here rather than with `request.get_json()` so every failure is ours
+    to word: a wrong content type is 415; malformed JSON, invalid UTF-8, NaN or
+    Infinity (Python's json accepts them, JSON does not) and nesting deep
+    enough to raise RecursionError are 400 — never a 500. A body over the size
+    limit is refused by werkzeug with 413 when it is read.
+    """
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("send the body as application/json")
+    raw = request.get_data(cache=False)
+    try:
+        data = json.loads(raw, parse_constant=_reject_constant)
+    except RecursionError:
+        raise BadInput("the JSON body is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError) as exc:
+        if isinstance(exc, TierlinkError):
+            raise
+        raise BadInput("the body is not valid JSON") from None
+    if not isinstance(data, kind):
+        raise BadInput(f"the JSON body must be {'an object' if kind is dict else 'a ' + kind.__name__}")
+    return data
+
+
+def str_field(body: dict, name: str, *, required: bool = True, max_length: int | None = None,
+              default: str | None = None) -> str | None:
+    value = body.get(name, default)
+    if value is None:
+        if required:
+            raise BadInput(f"'{name}' is required")
+        return None
+    if not isinstance(value, str):
+        raise BadInput(f"'{name}' must be a string")
+    if max_length is not None and len(value) > max_length:
+        raise BadInput(f"'{name}' is longer than {max_length} characters")
+    return value
+
+
+def url_field(body: dict, name: str, *, required: bool = True) -> str | None:
+    value = str_field(body, name, required=required, max_length=MAX_URL_LENGTH)
+    if value is not None and not value.lower().startswith(("http://", "https://")):
+        raise BadInput(f"'{name}' must be an absolute http(s) URL")
+    return value
+
+
+def int_arg(name: str, default: int, *, minimum: int = 0, maximum: int = 1000) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw, 10)
+    except ValueError:
+        raise BadInput(f"'{name}' must be a whole number") from None
+    if not minimum <= value <= maximum:
+        raise BadInput(f"'{name}' must be between {minimum} and {maximum}")
+    return value
+
+
+def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    if raw not in choices:
+        raise BadInput(f"'{name}' must be one of {', '.join(choices)}")
+    return raw
+
+
+# --- routes -------------------------------------------------------------------
+
+@bp.get("/health")
+def health():
+    """The one route without a token: lets the extension tell 'not running' from 'not paired'."""
+    return {"status": "ok", "version": __version__}
+
+
+@bp.get("/openapi.json")
+def openapi():
+    from companion.openapi import spec
+
+    return spec(request.host)
+
+
+@bp.post("/analyze")
+def analyze():
+    body = json_body()
+    url = url_field(body, "url")
+    html = str_field(body, "html")
+    return workspace().analyze(url, html)
+
+
+@bp.get("/profile")
+def get_profile():
+    return workspace().profile.to_json()
+
+
+@bp.put("/profile")
+def put_profile():
+    return workspace().set_profile(json_body()).to_json()
+
+
+@bp.post("/import")
+def import_file():
+    """multipart/form-data with `file` (+ optional `format`), as a browser form sends it."""
+    if request.mimetype != "multipart/form-data":
+        raise UnsupportedMediaType("send the export as multipart/form-data with a 'file' part")
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadInput("the 'file' part is missing")
+    # The store knows which formats exist and names them in its error; we only bound the size.
+    fmt = request.form.get("format") or "auto"
+    if len(fmt) > 32:
+        raise BadInput("'format' is not a known export format")
+    name = (upload.filename or "upload")[:255]
+    return workspace().import_bytes(name, upload.read(), fmt)
+
+
+@bp.get("/backlinks")
+def backlinks():
+    status = choice_arg("status", ("live", "lost"))
+    return workspace().store.all_backlinks(status=status)
+
+
+@bp.get("/boost")
+def boost():
+    return workspace().boost_list(int_arg("limit", 20, minimum=0, maximum=1000))

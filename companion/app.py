@@ -1,0 +1,229 @@
+"""The companion's Flask application: one factory, every request through the same gates.
+
+`create_app(home, port)` builds the app that `tierlink serve` runs under waitress
+(companion.server). The port is part of the app because the Host allow-list and
+the dashboard's own Origin both name it.
+
+Order of work for every request, whatever the path (API, dashboard, static):
+
+1. Host allow-list (403) — first, so a DNS-rebound page learns nothing, not even
+   whether a route exists.
+2. Origin deny-list (403) — web origins other than the dashboard's own; this also
+   refuses CORS preflights from web pages. No CORS header is ever sent.
+3. For `/api/*` except `GET /api/health`: the `Authorization: Bearer` token (401).
+4. The route. Bad input raises TierlinkError (its status) or a werkzeug
+   HTTPException; both become `{"error": {"code", "message"}}`, as does any
+   unexpected exception (500, logged without request content). Never an HTML page.
+5. Security headers on every response (CSP, nosniff, no-referrer, no-store).
+
+One access-log line per request: method, route, status, milliseconds — never the
+query string, body, page content or token.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, Response, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from companion import security
+from companion.errors import TierlinkError
+
+log = logging.getLogger("tierlink.http")
+
+# The analysis caps a page at 10 MiB; a page sent as JSON (escaped) plus its URL
+# fits in 16 MiB. Same figure for waitress (companion.server) and Flask, so a body
+# is refused with 413 whether announced by Content-Length or sent chunked.
+MAX_BODY = 16 * 1024 * 1024
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+PLACEHOLDER_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Tierlink</title></head>
+<body><h1>Tierlink companion is running</h1>
+<p>Open the address <code>tierlink serve</code> printed (it carries the token) to use the dashboard.</p>
+</body></html>
+"""
+
+# Werkzeug's names for statuses, as our snake_case error codes.
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+          405: "method_not_allowed", 406: "not_acceptable", 408: "timeout", 411: "length_required",
+          413: "too_large", 414: "uri_too_long", 415: "unsupported_media_type",
+          431: "headers_too_large", 500: "internal_error", 501: "not_implemented"}
+
+
+class TokenSource:
+    """The token as the file says now: `tierlink token --rotate` takes effect at once.
+
+    The file is re-read only when its stat changes, so a request costs one stat().
+    """
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self._stamp = None
+        self._token = security.get_token(self.home)
+
+    def current(self) -> str:
+        path = security.token_path(self.home)
+        try:
+            st = path.stat()
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            stamp = None
+        if stamp != self._stamp:
+            self._token = security.get_token(self.home)
+            self._stamp = stamp
+        return self._token
+
+
+@dataclass
+class State:
+    """What the app shares between threads; kept in app.extensions['tierlink']."""
+
+    home: Path
+    port: int
+    workspace: object
+    tokens: TokenSource
+    public: set = field(default_factory=lambda: {("GET", "/api/health"), ("HEAD", "/api/health")})
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    response = jsonify({"error": {"code": code, "message": message}})
+    response.status_code = status
+    return response
+
+
+def create_app(home: Path, port: int, *, workspace=None) -> Flask:
+    """The companion app for one data home served on one loopback port.
+
+    `workspace` lets a test or an embedding program share an already open
+    Workspace; by default one is opened here and shared by every thread.
+    """
+    from companion.workspace import Workspace
+
+    home = Path(home)
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY, JSON_SORT_KEYS=False)
+    app.json.sort_keys = False
+    app.json.ensure_ascii = False
+    app.extensions["tierlink"] = State(home=home, port=int(port),
+                                       workspace=workspace if workspace is not None else Workspace(home),
+                                       tokens=TokenSource(home))
+
+    app.before_request(_gate)
+    app.after_request(_headers)
+    app.register_error_handler(TierlinkError, _tierlink_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+    from companion.api import bp
+
+    app.register_blueprint(bp)
+    app.add_url_rule("/", "index", _index)
+    app.wsgi_app = _AccessLog(app.wsgi_app)
+    return app
+
+
+def _state() -> State:
+    return current_app.extensions["tierlink"]
+
+
+def _gate():
+    """Host, then Origin, then the token: see the module docstring for why this order."""
+    state = _state()
+    env = request.environ
+    security.check_host(env.get("HTTP_HOST"), state.port)
+    security.check_origin(env.get("HTTP_ORIGIN"), state.port)
+    path = request.path
+    if (path == "/api" or path.startswith("/api/")) and (request.method, path) not in state.public:
+        if not security.bearer_matches(env.get("HTTP_AUTHORIZATION"), state.tokens.current()):
+            raise security.Unauthorized("send the token as 'Authorization: Bearer <token>' "
+                                        "(`tierlink token` prints it)")
+    return None
+
+
+def _headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    if request.path.startswith("/api/") or request.path == "/":
+        # Answers carry the user's research; the index is tiny. Static assets may be cached.
+        response.headers["Cache-Control"] = "no-store"
+    for name in [h for h in response.headers.keys() if h.lower().startswith("access-control-")]:
+        del response.headers[name]
+    if request.url_rule is not None:
+        request.environ["tierlink.route"] = request.url_rule.rule
+    return response
+
+
+def _index():
+    """The dashboard's shell (companion/static/index.html), or a placeholder without it."""
+    static = Path(current_app.static_folder or "")
+    if (static / "index.html").is_file():
+        response = current_app.send_static_file("index.html")
+        response.cache_control.no_store = True
+        return response
+    return Response(PLACEHOLDER_PAGE, mimetype="text/html")
+
+
+def _tierlink_error(exc: TierlinkError):
+    return error_response(exc.status, exc.code, exc.message)
+
+
+def _http_error(exc: HTTPException):
+    status = exc.code or 500
+    code = _CODES.get(status, f"http_{status}")
+    message = {413: f"the body is larger than {MAX_BODY // (1024 * 1024)} MiB",
+               404: "no such route", 405: f"{request.method} is not allowed here"}.get(
+        status, (exc.description or exc.name or "").split("\n")[0][:300])
+    response = error_response(status, code, message)
+    allow = exc.get_headers() if status == 405 else []
+    for name, value in allow:
+        if name.lower() == "allow":
+            response.headers["Allow"] = value
+    return response
+
+
+def _unexpected_error(exc: Exception):
+    # Log where it happened, not what it said: an exception message may quote the page.
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f"{frame.filename}:{frame.lineno} in {frame.name}" if frame else "?"
+    log.error("unexpected %s at %s (%s %s)", type(exc).__name__, where, request.method,
+              getattr(request.url_rule, "rule", "-"))
+    return error_response(500, "internal_error", f"internal error ({type(exc).__name__}); see the companion's log")
+
+
+class _AccessLog:
+    """WSGI wrapper that logs one line per request once the status is known.
+
+    Outside Flask so it also times requests refused by the gate and errors.
+    """
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        seen = {}
+
+        def _start(status, headers, exc_info=None):
+            seen["status"] = status.split(" ", 1)[0]
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.wsgi_app(environ, _start)
+        finally:
+            route = environ.get("tierlink.route")
+            if route is None:
+                raw = environ.get("PATH_INFO", "")[:100]
+                route = "(unrouted) " + raw.encode("unicode_escape", "replace").decode("ascii", "replace")
+            log.info("%s %s %s %.1fms", environ.get("REQUEST_METHOD", "-")[:10], route,
+                     seen.get("status", "-"), (time.perf_counter() - started) * 1000)

@@ -1,0 +1,207 @@
+"""`tierlink serve`: the companion app under waitress, on loopback only, one per home.
+
+Why each setting (see /work/shared/SECURITY.md):
+
+* `host` is always a loopback address: waitress listens on every interface when
+  asked for none, and this service must never be reachable from the network.
+* `max_request_body_size` equals Flask's MAX_CONTENT_LENGTH (companion.app.MAX_BODY)
+  so a body is refused with 413 whether announced by Content-Length (refused from
+  the headers, before the body is read) or sent chunked (refused once it passes
+  the limit). waitress's own error answers are made JSON with our security
+  headers (`_json_waitress_errors`), so no client ever sees a text/plain page.
+* `connection_limit` and `channel_timeout` are low: the clients are one browser
+  extension and one dashboard; a stuck or hostile local client cannot pin
+  hundreds of sockets or hold them for minutes.
+* A lock file (`serve.lock` in the home, `fcntl.flock`, holding the pid): two
+  servers on one home would each keep their own in-memory store and overwrite
+  each other's writes. The lock is the kernel's, so it is released even when the
+  process is killed; the pid in the file is only there to name the holder.
+* SIGTERM and SIGINT stop the loop, wait for running requests, close the
+  workspace (flushing the store) and release the lock.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import ipaddress
+import json
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from companion.errors import TierlinkError
+from companion.home import ensure_home
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+LOCK_FILE = "serve.lock"
+
+WAITRESS_SETTINGS = {
+    "threads": 4,
+    "connection_limit": 32,
+    "channel_timeout": 30,
+    "cleanup_interval": 10,
+    "asyncore_use_poll": True,
+    "ident": "tierlink",
+    "expose_tracebacks": False,
+}
+
+log = logging.getLogger("tierlink.serve")
+
+
+class AlreadyRunning(TierlinkError):
+    status = 409
+    code = "already_running"
+
+
+def check_host(host: str) -> str:
+    """Only loopback addresses; `localhost` is taken as 127.0.0.1 (it may resolve to ::1 first)."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        addr = ipaddress.ip_address(host)
+    except ValueError:
+        addr = None
+    if addr is None or not addr.is_loopback:
+        raise TierlinkError(f"--host {host} is not a loopback address: the companion only listens on 127.0.0.1",
+                            code="usage")
+    return str(addr)
+
+
+class ServeLock:
+    """An exclusive flock on HOME/serve.lock for the lifetime of the server."""
+
+    def __init__(self, home: Path):
+        self.path = Path(home) / LOCK_FILE
+        self.fd: int | None = None
+
+    def acquire(self) -> "ServeLock":
+        ensure_home(self.path.parent)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise AlreadyRunning(f"another `tierlink serve` (pid {holder}) is already running "
+                                     f"for {self.path.parent}") from None
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        os.fsync(fd)
+        self.fd = fd
+        return self
+
+    def release(self) -> None:
+        if self.fd is None:
+            return
+        try:
+            os.ftruncate(self.fd, 0)
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self.fd)
+            self.fd = None
+
+
+def _json_waitress_errors() -> None:
+    """Make waitress's own error answers (413, 400, 431) JSON with our security headers.
+
+    waitress answers some requests before the app sees them — a body over
+    max_request_body_size, malformed or oversized headers — with a text/plain
+    page. Every answer of this service has one error shape, so its renderer is
+    replaced (in this process only). If a later waitress changes the hook, its
+    plain answer remains: still a refusal with the right status.
+    """
+    from waitress import utilities
+
+    from companion.app import SECURITY_HEADERS, _CODES
+
+    original = utilities.Error.to_response
+    if getattr(original, "_tierlink", False):
+        return
+
+    def to_response(self, ident=None):
+        status = f"{self.code} {self.reason}"
+        message = {413: "the body is too large"}.get(self.code, self.reason)
+        body = json.dumps({"error": {"code": _CODES.get(self.code, f"http_{self.code}"),
+                                     "message": message}}).encode()
+        headers = [("Content-Type", "application/json"), *SECURITY_HEADERS.items()]
+        return status, headers, body
+
+    to_response._tierlink = True
+    utilities.Error.to_response = to_response
+
+
+def _setup_logging() -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+class _Stop(Exception):
+    pass
+
+
+def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, announce=None) -> None:
+    """Run until SIGTERM/SIGINT. `announce(url, token)` is called once listening."""
+    from waitress.server import create_server
+
+    from companion import security
+    from companion.app import MAX_BODY, create_app
+
+    host = check_host(host)
+    if not 0 < int(port) < 65536:
+        raise TierlinkError(f"--port {port} is not a TCP port", code="usage")
+    home = ensure_home(Path(home))
+    _setup_logging()
+    lock = ServeLock(home).acquire()
+    server = None
+    app = None
+    try:
+        app = create_app(home, port)
+        _json_waitress_errors()
+        try:
+            server = create_server(app, host=host, port=port, max_request_body_size=MAX_BODY,
+                                   **WAITRESS_SETTINGS)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise TierlinkError(f"port {port} on {host} is already in use (try --port)") from None
+            raise TierlinkError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+        def stop(signum, frame):
+            raise _Stop(signal.Signals(signum).name)
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            token = security.get_token(home)
+            if announce:
+                announce(f"http://{host if ':' not in host else '[' + host + ']'}:{port}", token)
+            log.info("listening on %s:%s (pid %s, home %s)", host, port, os.getpid(), home)
+            try:
+                server.run()
+            except _Stop as why:
+                log.info("stopping (%s)", why)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    finally:
+        if server is not None:
+            try:
+                server.task_dispatcher.shutdown(timeout=5)
+            except Exception:  # noqa: BLE001 - shutting down; never mask the real reason
+                pass
+            server.close()
+        if app is not None:
+            ws = app.extensions["tierlink"].workspace
+            close = getattr(ws, "close", None)
+            if close:
+                close()
+        lock.release()
+        log.info("stopped")
