@@ -11,12 +11,14 @@ says what is wrong; the background rejects unknown messages. Screenshots go to t
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from extensionutil import EXTENSION, MY_DOMAIN, Companion, Relay, Site, companion_can_serve, wait_for
+from companion.urls import host_of, registrable_domain
+from extensionutil import EXTENSION, ROOT, MY_DOMAIN, Companion, Relay, Site, companion_can_serve, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -221,6 +223,46 @@ def test_excluded_host_is_never_sent(browser, site, companion, relay):
     shot(popup, "popup-excluded.png")
     for p in (popup, other, page):
         p.close()
+
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
+CORPUS_PAGE = CORPUS / "029-daringfireball.html"
+
+
+@pytest.mark.skipif(not CORPUS_PAGE.exists(), reason=f"corpus page {CORPUS_PAGE} not found (only in the team's checkout)")
+def test_real_page_linking_to_my_domain_gets_t1(browser, companion, relay, tmp_path):
+    """A real third-party page: its live DOM goes through the extension; a domain it links to is 'mine'."""
+    corpus = Site(CORPUS)
+    url = corpus.url(CORPUS_PAGE.name)
+    try:
+        # Which domain does this page link to from its content? Ask the companion, as a script would.
+        status, analysis = companion.api("POST", "/api/analyze", {"url": url, "html": CORPUS_PAGE.read_text(errors="replace")})
+        assert status == 200, analysis
+        picks = [l for l in analysis["links"] if l["target"] == "other" and l["follow"] and l["position"] == "content"]
+        assert picks, "the corpus page has no followed content link"
+        domain = registrable_domain(host_of(picks[0]["href"]))
+        profile = tmp_path / "profile.json"
+        profile.write_text(json.dumps({"domains": [MY_DOMAIN, domain]}))
+        companion.cli("profile", "load", str(profile))
+
+        browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+        page = browser.context.new_page()
+        # No network here: the page's own images, scripts and fonts from elsewhere are refused at once.
+        page.route(re.compile(r"^(?!http://127\.0\.0\.1:)"), lambda route: route.abort())
+        page.goto(url, wait_until="domcontentloaded")
+        tab = browser.tab_id_of(url)
+        wait_for(lambda: browser.badge(tab) == "T1", timeout=30, what=f"badge T1 for a page linking to {domain}")
+        popup = browser.popup(tab)
+        popup.wait_for_selector("#my-links:not(.hidden)")
+        assert domain in popup.text_content("#my-links-list")
+        shot(popup, "popup-corpus.png")
+        popup.close()
+        page.close()
+    finally:
+        profile = tmp_path / "profile-back.json"
+        profile.write_text(json.dumps({"domains": [MY_DOMAIN]}))
+        companion.cli("profile", "load", str(profile))
+        corpus.close()
 
 
 def test_auto_analysis_off_analyses_only_when_the_popup_opens(browser, site, companion, relay):
