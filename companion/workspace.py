@@ -23,6 +23,8 @@ class Workspace:
         self._profile_cache: tuple | None = None
         self._verdicts: dict[str, dict] = {}  # page key -> last verdict snapshot (memory only)
         self._lock = threading.Lock()
+        self._store = None  # opened on first use: commands that never touch the store never open it
+        self._store_lock = threading.Lock()
 
     @property
     def profile(self) -> profile_mod.Profile:
@@ -74,3 +76,38 @@ class Workspace:
         from companion import verdicts
 
         return verdicts.boost_list(self, limit)
+
+    @property
+    def store(self):
+        """The data home's Store, opened once per Workspace (one TinyDB instance per file)."""
+        store = self._store
+        if store is None:
+            from companion.store import Store
+
+            with self._store_lock:
+                if self._store is None:
+                    self._store = Store.open(self.home)
+                store = self._store
+        return store
+
+    def close(self) -> None:
+        with self._store_lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+    def import_files(self, items, format: str = "auto", mapping: dict | None = None,
+                     progress=None, on_note=None) -> list[dict]:
+        """Import backlink exports (paths, or (name, bytes) pairs): one ImportSummary per file.
+
+        Every file is parsed before anything is stored, so a file that cannot be
+        read as a whole changes nothing; each file is then one durable write.
+        """
+        from companion import importing
+
+        return importing.import_files(self, items, format=format, mapping=mapping, progress=progress,
+                                      on_note=on_note)
+
+    def import_bytes(self, name: str, data: bytes, format: str = "auto", mapping: dict | None = None) -> dict:
+        """Import one uploaded export (POST /api/import): its ImportSummary."""
+        return self.import_files([(name, data)], format=format, mapping=mapping)[0]
