@@ -67,3 +67,7 @@ class CLI:
 @pytest.fixture
 def cli(home) -> CLI:
     return CLI(home)
+
+
+# `server`: a live `tierlink serve` subprocess per test module (tests/serverutil.py).
+from serverutil import server  # noqa: E402,F401

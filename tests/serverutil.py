@@ -1,0 +1,205 @@
+"""A real companion server for tests: `tierlink serve` as a subprocess on a free port.
+
+Why a subprocess: it is what users run (CLI parsing, lock file, signals, waitress
+settings all included), and stopping it by pid never hangs on keep-alive
+connections the way closing an in-thread waitress can (TESTING.md).
+
+Why http.client: tests of the Host/Origin gates must send any Host header, an
+empty one, or none at all; `requests`/urllib always fill it in.
+
+Usage in a test (the `server` fixture is module-scoped, see conftest.py):
+
+    def test_something(server):
+        r = server.request("POST", "/api/analyze", json={"url": ..., "html": ...})
+        assert r.status == 200, r.text
+        data = r.json()
+
+    r = server.request("GET", "/api/profile", headers={"Host": "evil.com"})       # override a header
+    r = server.request("GET", "/api/profile", headers={"Authorization": None})    # drop the token
+    r = server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
+
+For a fresh home or special start-up, use `CompanionServer(home).start()` and
+`.stop()` yourself (or `with CompanionServer(home) as srv:`).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json as jsonlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Response:
+    """status, headers (case-insensitive get), body bytes; .text and .json() for convenience."""
+
+    def __init__(self, status: int, headers: http.client.HTTPMessage, body: bytes):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return jsonlib.loads(self.body)
+
+    def __repr__(self) -> str:
+        return f"<Response {self.status} {self.body[:200]!r}>"
+
+
+class CompanionServer:
+    """`python -m companion --home HOME serve --port PORT`, with helpers to call it.
+
+    Attributes: `home`, `port`, `base_url` ("http://127.0.0.1:PORT"), `host`
+    ("127.0.0.1:PORT", the Host header sent by default), `token`, `proc`.
+    """
+
+    def __init__(self, home: Path, port: int | None = None, extra_args: tuple[str, ...] = ()):
+        self.home = Path(home)
+        self.port = port or free_port()
+        self.extra_args = tuple(extra_args)
+        self.proc: subprocess.Popen | None = None
+        self.log_path = self.home.parent / f"companion-{self.port}.log"
+        self.token = ""
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "companion", "--home", str(self.home), *args]
+
+    def env(self) -> dict:
+        return dict(os.environ, TIERLINK_HOME=str(self.home), PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
+
+    def start(self, timeout: float = 30) -> "CompanionServer":
+        self.home.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen(self.command("serve", "--port", str(self.port), *self.extra_args),
+                                     stdout=log, stderr=subprocess.STDOUT, env=self.env(), cwd=ROOT)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"companion exited {self.proc.returncode} at start:\n{self.output()}")
+            try:
+                if self.request("GET", "/api/health", timeout=2).status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"companion did not answer within {timeout} s:\n{self.output()}")
+            time.sleep(0.1)
+        self.token = (self.home / "token").read_text().strip()
+        return self
+
+    def stop(self, timeout: float = 15) -> int | None:
+        """SIGTERM (a clean shutdown), SIGKILL if it does not stop; returns the exit code."""
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return None
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=timeout)
+        return proc.returncode
+
+    def __enter__(self) -> "CompanionServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def output(self, limit: int | None = 6000) -> str:
+        """The server's stdout+stderr so far (the last `limit` characters; None: all)."""
+        try:
+            text = self.log_path.read_text(errors="replace")
+            return text[-limit:] if limit else text
+        except OSError:
+            return ""
+
+    def request(self, method: str, path: str, json=None, headers: dict | None = None, data=None,
+                *, timeout: float = 60) -> Response:
+        """One request on a fresh connection, with full control of the headers.
+
+        Defaults: `Host: 127.0.0.1:PORT`, `Authorization: Bearer <token>` (once started),
+        `Content-Type: application/json` when `json` is given. Entries in `headers`
+        replace the defaults; a value of None leaves that header out entirely
+        (e.g. `{"Host": None}` sends no Host header). `data` is raw bytes (or str).
+        """
+        merged: dict[str, str | None] = {"Host": self.host}
+        if self.token:
+            merged["Authorization"] = f"Bearer {self.token}"
+        body = data
+        if json is not None:
+            body = jsonlib.dumps(json).encode()
+            merged["Content-Type"] = "application/json"
+        if isinstance(body, str):
+            body = body.encode()
+        for name, value in (headers or {}).items():
+            for existing in [k for k in merged if k.lower() == name.lower()]:
+                del merged[existing]
+            merged[name] = value
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
+            for name, value in merged.items():
+                if value is not None:
+                    conn.putheader(name, value)
+            if body is not None and not any(k.lower() in ("content-length", "transfer-encoding") for k in merged):
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body)
+            res = conn.getresponse()
+            return Response(res.status, res.headers, res.read())
+        finally:
+            conn.close()
+
+    def api(self, method: str, path: str, json=None, expect: int = 200):
+        """Call the API as the extension would and return the JSON, asserting the status."""
+        r = self.request(method, path, json=json)
+        assert r.status == expect, f"{method} {path} -> {r.status} {r.text[:500]}\n--- server log ---\n{self.output()}"
+        return r.json()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A running companion (one per test module) with its own data home.
+
+    Exposes `base_url`, `port`, `host`, `token`, `home`, `request(...)`, `api(...)`,
+    `output()`. On a failing test, the server's log is printed by the test's
+    assertion messages (use `server.output()`); it is also printed at teardown
+    if the server died.
+    """
+    home = tmp_path_factory.mktemp("companion") / "home"
+    srv = CompanionServer(home).start()
+    try:
+        yield srv
+    finally:
+        alive = srv.proc is not None and srv.proc.poll() is None
+        code = srv.stop()
+        if not alive:
+            print(f"companion had exited ({code}) before teardown:\n{srv.output()}")
