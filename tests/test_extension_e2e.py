@@ -6,7 +6,8 @@ tab with ?tabId=N) shows the verdict, its reasons and my links; one click saves
 the page as a boost candidate (201), again says it was already saved (200); an
 excluded host is never sent to the companion; a wrong token and a stopped
 companion give OFF and say how to fix it; the options page's Test connection
-says what is wrong; the background rejects unknown messages. Screenshots go to tests/_artifacts/.
+says what is wrong; the background rejects unknown messages; the verdict
+survives a stopped service worker. Screenshots go to tests/_artifacts/.
 """
 
 from __future__ import annotations
@@ -283,6 +284,32 @@ def test_auto_analysis_off_analyses_only_when_the_popup_opens(browser, site, com
     assert [r for r in relay.analyzed() if r["url"] == url]
     assert browser.badge(tab) == "T1"
     for p in (popup, other, page):
+        p.close()
+
+
+def test_verdict_survives_a_stopped_service_worker(browser, site, companion, relay):
+    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+    page = browser.context.new_page()
+    url = site.url("post.html") + "?restart"
+    page.goto(url)
+    tab = browser.tab_id_of(url)
+    wait_for(lambda: browser.badge(tab) == "T1", what="badge T1")
+    # Stop the worker as Chrome does when idle (chrome://serviceworker-internals "Stop").
+    internals = browser.context.new_page()
+    internals.goto("chrome://serviceworker-internals/")
+    internals.get_by_text("Stop", exact=True).first.click()
+    expect(internals.locator("body")).to_contain_text("Running Status: STOPPED")
+    sent = len(relay.analyzed())
+    ext_page = browser.context.new_page()
+    ext_page.goto(f"chrome-extension://{browser.ext_id}/options.html")
+    answer = ext_page.evaluate("t => chrome.runtime.sendMessage({type: 'get-tab-state', tabId: t})", tab)
+    assert answer["ok"], answer
+    assert answer["result"]["state"]["url"] == url
+    assert "tier1" in answer["result"]["state"]["analysis"]["labels"]
+    assert len(relay.analyzed()) == sent, "the new worker answered from storage, without analysing again"
+    internals.reload()
+    expect(internals.locator("body")).to_contain_text("Running Status: RUNNING")
+    for p in (internals, ext_page, page):
         p.close()
 
 
