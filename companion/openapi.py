@@ -1,0 +1,230 @@
+"""The OpenAPI 3.1 description of the HTTP API, served at GET /api/openapi.json.
+
+Hand-written as data, next to nothing else, so it is easy to read and to keep
+true: tests/test_openapi.py compares its paths and methods with the app's URL
+map (a route without a description, or a description without a route, fails)
+and runs schemathesis against a live server to check that real answers match
+these schemas and that no generated input yields a 5xx.
+
+The schemas state what clients rely on (CONTRACT.md) and stay open
+(additional properties allowed), so adding a field is never a breaking change.
+When you add a route: add its entry to PATHS, reuse `_json_body`, `_ok` and the
+shared error responses, and run tests/test_openapi.py.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from companion import __version__
+
+_STR = {"type": "string"}
+_STR_LIST = {"type": "array", "items": _STR}
+_INT = {"type": "integer"}
+_BOOL = {"type": "boolean"}
+_NULLABLE_STR = {"type": ["string", "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_VERDICT = {
+    "type": ["object", "null"],
+    "required": ["score", "reasons"],
+    "properties": {
+        "score": {"type": "number", "minimum": 0, "maximum": 100},
+        "reasons": _STR_LIST,
+        "suggestions": {"type": "array", "items": _ref("Suggestion")},
+    },
+}
+
+SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {"error": {
+            "type": "object", "required": ["code", "message"], "additionalProperties": False,
+            "properties": {"code": _STR, "message": _STR}}},
+    },
+    "Health": {
+        "type": "object", "required": ["status", "version"],
+        "properties": {"status": {"const": "ok"}, "version": _STR},
+    },
+    "Profile": {
+        "type": "object",
+        "properties": {
+            "domains": _STR_LIST,
+            "money_pages": {"type": "array", "items": {
+                "type": "object", "required": ["url"],
+                "properties": {"url": _STR, "keywords": _STR_LIST}}},
+            "competitors": _STR_LIST,
+            "owned_sites": _STR_LIST,
+            "guest_post_link_limit": _INT,
+            "weights": {"type": "object", "additionalProperties": {"type": "number"}},
+        },
+    },
+    "Link": {
+        "type": "object",
+        "required": ["href", "text", "rel", "follow", "position", "internal", "target"],
+        "properties": {
+            "href": _STR, "text": _STR, "rel": _STR_LIST, "follow": _BOOL, "internal": _BOOL,
+            "position": {"enum": ["content", "navigation", "header", "footer", "sidebar", "comments"]},
+            "target": {"enum": ["me", "tier1", "competitor", "owned", "internal", "other"]},
+        },
+    },
+    "Suggestion": {
+        "type": "object", "required": ["tier1_url", "anchor", "why"],
+        "properties": {"tier1_url": _STR, "anchor": _STR, "why": _STR},
+    },
+    "Analysis": {
+        "type": "object",
+        "required": ["url", "canonical", "title", "lang", "robots", "indexable", "links", "counts",
+                     "labels", "changes"],
+        "properties": {
+            "url": _STR, "canonical": _NULLABLE_STR, "title": _STR, "lang": _NULLABLE_STR,
+            "robots": {"type": "object", "required": ["noindex", "nofollow"],
+                       "properties": {"noindex": _BOOL, "nofollow": _BOOL}},
+            "indexable": _BOOL,
+            "links": {"type": "array", "items": _ref("Link")},
+            "counts": {"type": "object", "required": ["links", "internal", "external", "external_follow"],
+                       "properties": {k: _INT for k in ("links", "internal", "external", "external_follow")}},
+            "labels": _STR_LIST,
+            "boost": _VERDICT,
+            "tier2": _VERDICT,
+            "changes": {"type": "array", "items": {
+                "type": "object", "required": ["kind", "target"],
+                "properties": {"kind": _STR, "target": _STR}}},
+        },
+    },
+    "ImportSummary": {
+        "type": "object",
+        "required": ["format", "rows_read", "added", "updated", "skipped", "backlinks_total"],
+        "properties": {
+            "format": _STR, "rows_read": _INT, "added": _INT, "updated": _INT, "backlinks_total": _INT,
+            "skipped": {"type": "array", "items": {
+                "type": "object", "required": ["reason"],
+                "properties": {"line": {"type": ["integer", "null"]}, "reason": _STR}}},
+        },
+    },
+    "Backlink": {
+        "type": "object",
+        "required": ["source_url", "target_url", "anchor", "rel", "follow", "status"],
+        "properties": {
+            "source_url": _STR, "target_url": _STR, "anchor": _STR, "rel": _STR_LIST, "follow": _BOOL,
+            "status": {"enum": ["live", "lost"]},
+            "first_seen": _NULLABLE_STR, "last_seen": _NULLABLE_STR,
+            "metrics": {"type": "object"}, "origins": _STR_LIST,
+        },
+    },
+    "BoostItem": {
+        "type": "object",
+        "required": ["url", "domain", "target", "score", "reasons", "metrics", "placements"],
+        "properties": {
+            "url": _STR, "domain": _STR, "target": _STR, "score": {"type": "number"},
+            "reasons": _STR_LIST, "metrics": {"type": "object"}, "placements": _INT,
+        },
+    },
+}
+
+_ERROR_CODES = {
+    "400": "Bad input: malformed or deeply nested JSON, NaN, wrong types or values",
+    "401": "Missing or wrong `Authorization: Bearer` token",
+    "403": "Host not a loopback address on this port, or a web page's Origin",
+    "404": "No such route or item",
+    "405": "Method not allowed on this route",
+    "413": "Body larger than 16 MiB",
+    "415": "Wrong content type",
+}
+
+
+def _errors(*codes: str) -> dict:
+    return {code: {"description": _ERROR_CODES[code], "content": {"application/json": {"schema": _ref("Error")}}}
+            for code in codes}
+
+
+_COMMON = ("400", "401", "403", "404", "405", "413", "415")
+
+
+def _ok(schema: dict, description: str = "OK", status: str = "200") -> dict:
+    return {status: {"description": description, "content": {"application/json": {"schema": schema}}},
+            **_errors(*_COMMON)}
+
+
+def _json_body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+PATHS = {
+    "/api/health": {
+        "get": {"operationId": "health", "summary": "Is the companion running (no token needed)",
+                "security": [], "responses": _ok(_ref("Health"))},
+    },
+    "/api/openapi.json": {
+        "get": {"operationId": "openapi", "summary": "This description",
+                "responses": _ok({"type": "object"})},
+    },
+    "/api/analyze": {
+        "post": {
+            "operationId": "analyze", "summary": "Analyse a page the user visits: links, labels, verdicts, changes",
+            "requestBody": _json_body({
+                "type": "object", "required": ["url", "html"],
+                "properties": {"url": {"type": "string", "format": "uri", "maxLength": 8192,
+                                       "pattern": "^https?://"},
+                               "html": {"type": "string"}}}),
+            "responses": _ok(_ref("Analysis")),
+        },
+    },
+    "/api/profile": {
+        "get": {"operationId": "getProfile", "summary": "The site profile", "responses": _ok(_ref("Profile"))},
+        "put": {"operationId": "putProfile", "summary": "Replace the site profile",
+                "requestBody": _json_body(_ref("Profile")), "responses": _ok(_ref("Profile"))},
+    },
+    "/api/import": {
+        "post": {
+            "operationId": "importBacklinks", "summary": "Import a backlink export (all-or-nothing per file)",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                               "format": {"type": "string", "enum": ["auto", "ahrefs", "semrush", "moz",
+                                                                     "majestic", "gsc", "csv"]}}}}}},
+            "responses": _ok(_ref("ImportSummary")),
+        },
+    },
+    "/api/backlinks": {
+        "get": {
+            "operationId": "listBacklinks", "summary": "The stored backlinks",
+            "parameters": [{"name": "status", "in": "query", "required": False,
+                            "schema": {"type": "string", "enum": ["live", "lost"]}}],
+            "responses": _ok({"type": "array", "items": _ref("Backlink")}),
+        },
+    },
+    "/api/boost": {
+        "get": {
+            "operationId": "boostList", "summary": "Tier-1 pages worth boosting, best first",
+            "parameters": [{"name": "limit", "in": "query", "required": False,
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 20}}],
+            "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
+        },
+    },
+}
+
+
+def spec(host: str | None = None) -> dict:
+    """The description; `servers` names the address the client used (one of the allowed Hosts)."""
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "Tierlink companion", "version": __version__,
+                 "description": "Local API of the Tierlink companion. Every route except /api/health needs "
+                                "`Authorization: Bearer <token>` (`tierlink token`). Requests must use Host "
+                                "127.0.0.1, localhost or [::1] with the served port."},
+        "servers": [{"url": f"http://{host}"}] if host else [],
+        "components": {
+            "schemas": copy.deepcopy(SCHEMAS),
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+        "paths": copy.deepcopy(PATHS),
+    }
+    return doc
