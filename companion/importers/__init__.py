@@ -1,0 +1,651 @@
+"""Read backlink exports from the SEO tools users have (see ../shared/exports/FORMATS.md).
+
+Why it works the way it does:
+
+* Files arrive as the tool wrote them or after a trip through Excel, so nothing is
+  assumed: the encoding comes from the BOM or by trial (UTF-16 BOM, UTF-8 BOM,
+  UTF-8, then cp1252), the delimiter is sniffed from the header line (tab, comma,
+  semicolon), the header row is searched for (Moz puts a preamble first), and
+  columns are found by name, case-insensitively, whatever their order.
+* The format is recognised by the shape of its header (`auto`), or forced.
+* A file is parsed completely before anything is stored: a file that cannot be
+  read as a whole raises BadInput and changes nothing; a single bad row is skipped
+  and reported as {"line": N, "reason": "..."} with its line number in the file.
+* The result is a list of store-ready records (CONTRACT "Backlink" fields plus
+  `source_key`/`target_key`), so a million-row import makes no second copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from companion import urls
+from companion.errors import BadInput
+from companion.importers.values import DateParser, PendingDate, parse_bool, parse_number, today
+from companion.store import page_key
+
+FORMATS = ("ahrefs", "semrush", "moz", "majestic", "gsc", "bing", "csv")
+KNOWN = "ahrefs, semrush, moz, majestic, gsc (Search Console links), bing, csv (with --map)"
+MAX_SKIPPED_REPORTED = 1000
+HEADER_SCAN_LINES = 50
+
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+@dataclass
+class Parsed:
+    format: str
+    variant: str
+    rows: list[dict]
+    rows_read: int
+    skipped: list[dict]
+    notes: list[str] = field(default_factory=list)
+    targetless: bool = False  # rows name no target page (Search Console)
+    property_url: str | None = None  # the site a Search Console file belongs to, from its name
+
+
+# --- formats: header aliases (lower-case) per field ---------------------------------------
+
+def _spec(**fields) -> dict[str, tuple[str, ...]]:
+    return {k: (v,) if isinstance(v, str) else tuple(v) for k, v in fields.items()}
+
+
+SPECS: dict[str, dict[str, tuple[str, ...]]] = {
+    "ahrefs-v3": _spec(
+        source="referring page url", target="target url", anchor="anchor", title="referring page title",
+        nofollow="nofollow", ugc="ugc", sponsored="sponsored", type="type",
+        first_seen="first seen", last_seen="last seen", lost_date="lost", language="language",
+        m_dr="domain rating", m_ur=("ur", "url rating"), m_domain_traffic="domain traffic",
+        m_referring_domains="referring domains", m_linked_domains="linked domains",
+        m_external_links="external links", m_traffic="page traffic", m_keywords="keywords",
+        m_http_code="referring page http code", b_is_spam="is spam"),
+    "ahrefs-v2": _spec(
+        source="referring page url", target="link url", anchor="link anchor", title="referring page title",
+        rel_text="type", status_text="backlink status", first_seen="first seen", last_seen="last check",
+        lost_date="day lost", language="language",
+        m_dr="domain rating", m_ur=("url rating (desc)", "url rating", "ur"),
+        m_referring_domains="referring domains", m_internal_links="internal links count",
+        m_external_links="external links count", m_traffic="traffic", m_keywords="keywords",
+        m_linked_domains="linked domains"),
+    "semrush": _spec(
+        source="source url", target="target url", anchor="anchor", title="source title",
+        nofollow="nofollow", ugc="ugc", sponsored="sponsored", image="image", frame="frame", form="form",
+        first_seen="first seen", last_seen="last seen", lost_bool="lost link",
+        m_page_ascore="page ascore", m_page_score="page score", m_page_trust_score="page trust score",
+        m_external_links="external links", m_internal_links="internal links", b_sitewide="sitewide",
+        b_new_link="new link"),
+    "moz": _spec(
+        source="url", target="target url", anchor="anchor text", title="title",
+        moz_nofollow="only rel=nofollow", followable="followable", redirect="301",
+        m_spam_score="spam score", m_page_authority="page authority", m_domain_authority="domain authority",
+        m_referring_domains="number of domains linking to this page",
+        m_domain_referring_domains="number of domains linking to domain", m_links="number of links"),
+    "majestic": _spec(
+        source=("source url", "sourceurl"), target=("target url", "targeturl"), anchor=("anchor text", "anchortext"),
+        nofollow="flagnofollow", image=("flagimagelink", "flagimages"), redirect="flagredirect",
+        frame="flagframe", oldcrawl="flagoldcrawl", deleted="flagdeleted", mention="flagmention",
+        first_seen=("source first found date", "firstindexeddate"),
+        last_seen=("source crawl date", "lastseendate", "date"), lost_date="datelost",
+        m_citation_flow="sourcecitationflow", m_trust_flow="sourcetrustflow",
+        m_target_citation_flow="targetcitationflow", m_target_trust_flow="targettrustflow",
+        s_topic="sourcetopicaltrustflow_topic_0"),
+    "gsc": _spec(
+        source=("linking page", "página de enlace", "pagina de enlace", "verweisende seite", "page de provenance",
+                "page d'origine", "pagina di collegamento", "página de link", "דף מקשר"),
+        last_seen=("last crawled", "último rastreo", "zuletzt gecrawlt", "dernière exploration",
+                   "ultima scansione", "último rastreamento", "נסרק לאחרונה")),
+    "bing": _spec(source="source url", target="target url", anchor="anchor text"),
+    "csv": _spec(
+        source=("source_url", "source url", "source", "from", "referring page url", "referring page", "linking page",
+                "backlink", "url from"),
+        target=("target_url", "target url", "target", "to", "link url", "destination", "url to"),
+        anchor=("anchor", "anchor text", "anchor_text", "text"), title=("title", "page title", "source title"),
+        rel_text=("rel",), nofollow=("nofollow",), ugc=("ugc",), sponsored=("sponsored",),
+        first_seen=("first_seen", "first seen"), last_seen=("last_seen", "last seen"),
+        lost_date=("lost", "lost_at", "date lost"), status_text=("status",)),
+}
+# Field names a --map may set (besides metric.NAME / metrics.NAME).
+MAP_FIELDS = {"source_url": "source", "target_url": "target", "anchor": "anchor", "title": "title",
+              "rel": "rel_text", "nofollow": "nofollow", "ugc": "ugc", "sponsored": "sponsored",
+              "first_seen": "first_seen", "last_seen": "last_seen", "lost": "lost_date", "status": "status_text"}
+
+# Tables that carry no page-level source -> target pairs: say so instead of importing nothing.
+NOT_PAGE_LEVEL = [
+    ({"site", "linking pages"}, "gsc",
+     "this is Search Console's \"Top linking sites\" table: it has sites and counts, no page-level links. "
+     "Export \"Latest links\" or \"More sample links\" (Links > External links > Export) instead"),
+    ({"target page", "incoming links"}, "gsc",
+     "this is Search Console's \"Top target pages\" table: it counts links to your own pages, no linking pages. "
+     "Export \"Latest links\" or \"More sample links\" (Links > External links > Export) instead"),
+    ({"domain", "backlinks count"}, "bing",
+     "this is Bing Webmaster Tools' \"Referring domains\" table: it has domains and counts, no page-level links. "
+     "Export the referring pages table (Source Url, Anchor text, Target Url) instead"),
+    ({"anchor", "backlinks count"}, "bing",
+     "this is Bing Webmaster Tools' anchor text table: no page-level links. "
+     "Export the referring pages table (Source Url, Anchor text, Target Url) instead"),
+]
+
+
+def _norm(cell: str) -> str:
+    return " ".join(cell.replace("\ufeff", "").strip().strip('"').split()).lower()
+
+
+def _detect(names: list[str], wanted: str, mapping: dict | None) -> tuple[str, str] | None:
+    """(format, variant) for a header row, or None. Raises BadInput for a known table with no links."""
+    cols = set(names)
+    for needed, fmt, message in NOT_PAGE_LEVEL:
+        if needed <= cols and wanted in ("auto", fmt):
+            raise BadInput(message)
+    if wanted == "csv" or mapping:
+        return ("csv", "mapped" if mapping else "named") if _csv_ok(cols, mapping) else None
+
+    def has(*n):
+        return all(x in cols for x in n)
+
+    found = None
+    if has("referring page url", "target url"):
+        found = ("ahrefs", "v3")
+    elif has("referring page url", "link url"):
+        found = ("ahrefs", "v2")
+    elif (has("source url", "target url") and "flagnofollow" in cols) or has("sourceurl", "targeturl"):
+        found = ("majestic", "download" if "source url" in cols else "api")
+    elif has("source url", "target url") and cols & {"page ascore", "page score", "source title", "nofollow"}:
+        found = ("semrush", "current" if "page ascore" in cols else "legacy")
+    elif has("url", "target url") and cols & {"page authority", "domain authority", "spam score"}:
+        found = ("moz", "ose")
+    elif has("source url", "target url"):
+        found = ("bing", "referring pages")
+    elif cols & set(SPECS["gsc"]["source"]):
+        found = ("gsc", "links")
+    if found and wanted not in ("auto", found[0]):
+        return None
+    return found
+
+
+def _csv_ok(cols: set[str], mapping: dict | None) -> bool:
+    if mapping:
+        return all(_norm(h) in cols for h in mapping.values())
+    return bool(cols & set(SPECS["csv"]["source"])) and bool(cols & set(SPECS["csv"]["target"]))
+
+
+# --- reading the bytes --------------------------------------------------------------------
+
+_BINARY_MAGIC = [
+    (b"PK\x03\x04", "an Excel workbook or zip archive (save it as CSV first)"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (save it as CSV first)"),
+    (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"\x1f\x8b", "a gzip archive"),
+    (b"GIF8", "a GIF image"), (b"\xff\xd8\xff", "a JPEG image"),
+]
+
+
+def _sniff_encoding(head: bytes, size: int, name: str) -> tuple[str, int]:
+    """(codec, bytes to skip) from the first bytes; BadInput for empty, binary or truncated UTF-16."""
+    if size == 0 or not head.strip(b" \t\r\n\x00"):
+        raise BadInput(f"{name} is empty: nothing to import (formats known: {KNOWN})")
+    for magic, what in _BINARY_MAGIC:
+        if head.startswith(magic):
+            raise BadInput(f"{name} is {what}, not a CSV export (formats known: {KNOWN})")
+    if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
+        if (size - 2) % 2:
+            raise BadInput(f"{name} is cut short: UTF-16 text with an odd number of bytes (download it again)")
+        return ("utf-16-le" if head[:2] == b"\xff\xfe" else "utf-16-be"), 2
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8", 3
+    if b"\x00" in head:
+        sample = head[:4096]
+        odd = sample[1::2].count(0)
+        even = sample[0::2].count(0)
+        half = max(1, len(sample) // 2)
+        if odd > 0.4 * half and even < 0.05 * half:
+            if size % 2:
+                raise BadInput(f"{name} is cut short: UTF-16 text with an odd number of bytes (download it again)")
+            return "utf-16-le", 0
+        if even > 0.4 * half and odd < 0.05 * half:
+            if size % 2:
+                raise BadInput(f"{name} is cut short: UTF-16 text with an odd number of bytes (download it again)")
+            return "utf-16-be", 0
+        raise BadInput(f"{name} is a binary file, not a CSV export (formats known: {KNOWN})")
+    controls = sum(1 for b in head[:4096] if b < 9 or 13 < b < 32)
+    if controls > len(head[:4096]) * 0.01:
+        raise BadInput(f"{name} is a binary file, not a CSV export (formats known: {KNOWN})")
+    return "utf-8", 0
+
+
+class _Source:
+    """A file on disk or bytes in memory, opened as many times as needed (UTF-8 trial may restart)."""
+
+    def __init__(self, name: str, path: Path | None = None, data: bytes | None = None):
+        self.name = name
+        self.path = path
+        self.data = data
+        if path is not None:
+            try:
+                self.size = path.stat().st_size
+                with open(path, "rb") as fh:
+                    self.head = fh.read(65536)
+            except IsADirectoryError:
+                raise BadInput(f"{name} is a folder, not a file") from None
+            except OSError as exc:
+                raise BadInput(f"cannot read {name}: {exc.strerror or exc}") from None
+        else:
+            self.size = len(data)
+            self.head = bytes(data[:65536])
+
+    def open_binary(self):
+        if self.path is not None:
+            return open(self.path, "rb")
+        return io.BytesIO(self.data)
+
+
+def _delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in ("\t", ";", ",")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _split(line: str, delim: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delim))
+    except (csv.Error, StopIteration):
+        return []
+
+
+def _looks_like_url(cell: str) -> bool:
+    c = cell.strip().strip('"').lower()
+    return c.startswith(("http://", "https://"))
+
+
+def parse(name: str, *, path: Path | None = None, data: bytes | None = None, format: str = "auto",
+          mapping: dict | None = None, progress: Callable[[int, int, int], None] | None = None) -> Parsed:
+    """Parse one export completely (nothing is stored here). BadInput if the file cannot be read as a whole."""
+    format = (format or "auto").lower()
+    if format not in FORMATS + ("auto",):
+        raise BadInput(f"unknown format {format!r}: use auto or one of {', '.join(FORMATS)}")
+    if mapping and format not in ("auto", "csv"):
+        raise BadInput("--map applies to --format csv only")
+    src = _Source(name, path=path, data=data)
+    codec, skip = _sniff_encoding(src.head, src.size, name)
+    if codec == "utf-8":
+        try:
+            return _parse_stream(src, "utf-8", skip, format, mapping, progress)
+        except UnicodeDecodeError:
+            for fallback in ("cp1252", "latin-1"):
+                try:
+                    parsed = _parse_stream(src, fallback, skip, format, mapping, progress)
+                    parsed.notes.append(f"{name} is not UTF-8; read it as {fallback}")
+                    return parsed
+                except UnicodeDecodeError:
+                    continue
+            raise BadInput(f"{name}: cannot decode the text") from None
+    try:
+        return _parse_stream(src, codec, skip, format, mapping, progress)
+    except UnicodeDecodeError:
+        raise BadInput(f"{name} is cut short or damaged: it is not valid UTF-16 text (download it again)") from None
+
+
+def _parse_stream(src: _Source, codec: str, skip: int, format: str, mapping: dict | None, progress) -> Parsed:
+    binf = src.open_binary()
+    try:
+        if skip:
+            binf.read(skip)
+        text = io.TextIOWrapper(binf, encoding=codec, errors="strict", newline="")
+        return _parse_text(src, text, binf, format, mapping, progress)
+    finally:
+        binf.close()
+
+
+def _parse_text(src: _Source, text, binf, format: str, mapping: dict | None, progress) -> Parsed:
+    name = src.name
+    preamble: list[str] = []
+    header = None
+    line_no = 0
+    first_line = None
+    while line_no < HEADER_SCAN_LINES:
+        line = text.readline()
+        if not line:
+            break
+        line_no += 1
+        if not line.strip():
+            preamble.append(line)
+            continue
+        if first_line is None:
+            first_line = line
+        delim = _delimiter(line)
+        cells = _split(line, delim)
+        names = [_norm(c) for c in cells]
+        found = _detect(names, format, mapping)
+        if found:
+            header = (found, delim, cells, names, line_no)
+            break
+        if format in ("auto", "gsc") and first_line is line and 1 <= len(cells) <= 2 and not _looks_like_url(cells[0]):
+            # Search Console in another UI language: a linking-page column and maybe a date, by shape.
+            nxt = text.readline()
+            if nxt and _looks_like_url(_split(nxt, delim)[0] if _split(nxt, delim) else ""):
+                header = (("gsc", "links (by shape)"), delim, cells, ["linking page", "last crawled"][:len(cells)],
+                          line_no)
+                return _read_rows(src, text, binf, header, mapping, progress, pushback=nxt)
+            if nxt:
+                line_no += 1
+                preamble.append(nxt)
+                cells2 = _split(nxt, _delimiter(nxt))
+                found = _detect([_norm(c) for c in cells2], format, mapping)
+                if found:
+                    header = (found, _delimiter(nxt), cells2, [_norm(c) for c in cells2], line_no)
+                    break
+        preamble.append(line)
+    if header is None:
+        if first_line is None:
+            raise BadInput(f"{name} is empty: nothing to import (formats known: {KNOWN})")
+        if format == "auto":
+            raise BadInput(f"{name} is not a backlink export I know (formats known: {KNOWN}); "
+                           f"it begins {first_line.strip()[:80]!r}")
+        if format == "csv":
+            if mapping:
+                raise BadInput(f"{name}: no header row has the --map columns {', '.join(mapping.values())}")
+            raise BadInput(f"{name}: no source and target columns found; name them with "
+                           f"--map source_url=COLUMN,target_url=COLUMN")
+        raise BadInput(f"{name} does not look like a {format} export (no header row with its column names); "
+                       f"try --format auto (formats known: {KNOWN})")
+    return _read_rows(src, text, binf, header, mapping, progress, preamble=preamble)
+
+
+def _columns(fmt: str, variant: str, names: list[str], mapping: dict | None) -> dict[str, int]:
+    spec_name = f"ahrefs-{variant}" if fmt == "ahrefs" else fmt
+    spec = SPECS[spec_name]
+    ix: dict[str, int] = {}
+    positions = {}
+    for i, n in enumerate(names):
+        positions.setdefault(n, i)
+    for fld, aliases in spec.items():
+        for alias in aliases:
+            if alias in positions:
+                ix[fld] = positions[alias]
+                break
+    if mapping:
+        for key, column in mapping.items():
+            col = positions[_norm(column)]
+            if key.startswith(("metric.", "metrics.")):
+                ix["m_" + key.split(".", 1)[1]] = col
+            else:
+                ix[MAP_FIELDS[key]] = col
+    return ix
+
+
+def parse_mapping(text: str | None) -> dict | None:
+    """'source_url=From,target_url=To,anchor=Text' -> {field: column}; BadInput naming what is wrong."""
+    if not text:
+        return None
+    mapping = {}
+    for part in next(csv.reader([text])):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise BadInput(f"--map expects FIELD=COLUMN pairs, got {part!r}")
+        key, column = (s.strip() for s in part.split("=", 1))
+        if key not in MAP_FIELDS and not (key.startswith(("metric.", "metrics.")) and len(key.split(".", 1)[1]) > 0):
+            raise BadInput(f"--map: unknown field {key!r} (fields: {', '.join(MAP_FIELDS)}, metric.NAME)")
+        if not column:
+            raise BadInput(f"--map: no column given for {key}")
+        mapping[key] = column
+    if "source_url" not in mapping or "target_url" not in mapping:
+        raise BadInput("--map needs at least source_url=COLUMN and target_url=COLUMN")
+    return mapping
+
+
+_WS = re.compile(r"\s+")
+
+
+def _clean_url(value: str) -> str | None:
+    v = value.strip().strip('"').strip()
+    if not v:
+        return None
+    if "://" not in v[:12]:
+        if v.startswith("//"):
+            v = "http:" + v
+        elif "." in v.split("/", 1)[0] and " " not in v:
+            v = "http://" + v
+        else:
+            return None
+    if not v[:8].lower().startswith(("http://", "https://")):
+        return None
+    if not urls.is_http_url(v):
+        return None
+    return v
+
+
+def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(), pushback: str | None = None) -> Parsed:
+    (fmt, variant), delim, raw_cells, names, header_line = header
+    ix = _columns(fmt, variant, names, mapping)
+    if "source" not in ix:
+        raise BadInput(f"{src.name}: no referring page column found")
+    targetless = "target" not in ix
+    if targetless and fmt != "gsc":
+        raise BadInput(f"{src.name}: no target URL column found")
+    notes: list[str] = []
+    export_date = None
+    if fmt == "moz":
+        for line in preamble:
+            m = re.search(r"(?:exported|date)\s*[:,]\s*([0-9][0-9./ :-]+)", line, re.I)
+            if m:
+                try:
+                    export_date = DateParser()(m.group(1).strip())
+                except ValueError:
+                    pass
+    stamp = export_date or today()
+    dates = DateParser()
+    rows: list[dict] = []
+    skipped: list[dict] = []
+    skipped_total = 0
+    rows_read = 0
+    ncols = len(names)
+
+    g = ix.get
+    i_src, i_tgt, i_anchor, i_title = g("source", -1), g("target", -1), g("anchor", -1), g("title", -1)
+    i_nf, i_ugc, i_sp = g("nofollow", -1), g("ugc", -1), g("sponsored", -1)
+    i_reltext, i_mozNF, i_followable = g("rel_text", -1), g("moz_nofollow", -1), g("followable", -1)
+    i_type, i_image, i_frame, i_form, i_redirect = g("type", -1), g("image", -1), g("frame", -1), g("form", -1), g("redirect", -1)
+    i_first, i_last, i_lost, i_lostbool, i_status = g("first_seen", -1), g("last_seen", -1), g("lost_date", -1), g("lost_bool", -1), g("status_text", -1)
+    i_old, i_deleted, i_mention = g("oldcrawl", -1), g("deleted", -1), g("mention", -1)
+    metric_cols = [(k[2:], v) for k, v in ix.items() if k.startswith("m_")]
+    bool_cols = [(k[2:], v) for k, v in ix.items() if k.startswith("b_")]
+    str_cols = [(k[2:], v) for k, v in ix.items() if k.startswith("s_")]
+    if "language" in ix:
+        str_cols.append(("language", ix["language"]))
+    needed = max([v for v in ix.values()] + [0])
+    target_cache: dict[str, tuple[str, str]] = {}
+    rel_known = fmt not in ("gsc", "bing") and not (fmt == "csv" and i_nf < 0 and i_reltext < 0)
+
+    def skip(line: int, reason: str):
+        nonlocal skipped_total
+        skipped_total += 1
+        if len(skipped) < MAX_SKIPPED_REPORTED:
+            skipped.append({"line": line, "reason": reason})
+
+    reader_input = text
+    if pushback is not None:
+        import itertools
+        reader_input = itertools.chain([pushback], text)
+    reader = csv.reader(reader_input, delimiter=delim)
+    next_progress = 20000
+    last_line = 0
+    while True:
+        start = header_line + last_line + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            last_line = reader.line_num
+            rows_read += 1
+            skip(start, f"unreadable CSV ({exc})")
+            continue
+        last_line = reader.line_num
+        if not cells or (len(cells) == 1 and not cells[0].strip()):
+            continue
+        rows_read += 1
+        if progress and rows_read >= next_progress:
+            next_progress += 20000
+            try:
+                progress(binf.tell(), src.size, rows_read)
+            except (OSError, ValueError):
+                pass
+        if len(cells) <= needed:
+            skip(start, f"the row has {len(cells)} fields, the header has {ncols}")
+            continue
+        try:
+            src_url = _clean_url(cells[i_src])
+            if src_url is None:
+                skip(start, f"no valid referring page URL ({cells[i_src].strip()[:60]!r})")
+                continue
+            if i_mention >= 0 and cells[i_mention].strip() and parse_bool(cells[i_mention]):
+                skip(start, "Majestic marks this a mention, not a link")
+                continue
+            if targetless:
+                tgt_url = None
+                tk = None
+            else:
+                raw_t = cells[i_tgt]
+                cached = target_cache.get(raw_t)
+                if cached is None:
+                    tgt_url = _clean_url(raw_t)
+                    if tgt_url is None:
+                        skip(start, f"no valid target URL ({raw_t.strip()[:60]!r})")
+                        continue
+                    tgt_url = urls.canonical_url(tgt_url)
+                    cached = (tgt_url, page_key(tgt_url))
+                    if len(target_cache) < 100000:
+                        target_cache[raw_t] = cached
+                tgt_url, tk = cached
+            rel: list[str] = []
+            if i_nf >= 0 and parse_bool(cells[i_nf]):
+                rel.append("nofollow")
+            if i_ugc >= 0 and parse_bool(cells[i_ugc]):
+                rel.append("ugc")
+            if i_sp >= 0 and parse_bool(cells[i_sp]):
+                rel.append("sponsored")
+            if i_reltext >= 0:
+                tokens = {t for t in re.split(r"[\s,;|/]+", cells[i_reltext].lower()) if t}
+                for t in ("nofollow", "ugc", "sponsored"):
+                    if t in tokens and t not in rel:
+                        rel.append(t)
+            if i_mozNF >= 0 and parse_bool(cells[i_mozNF]) and "nofollow" not in rel:
+                rel.append("nofollow")
+            if i_followable >= 0 and cells[i_followable].strip() and not parse_bool(cells[i_followable]) \
+                    and "nofollow" not in rel:
+                rel.append("nofollow")
+            link_type = None
+            if i_type >= 0:
+                link_type = cells[i_type].strip().lower() or None
+            elif i_reltext >= 0 and fmt == "ahrefs":
+                tokens = cells[i_reltext].lower()
+                for t in ("image", "redirect", "frame", "form"):
+                    if t in tokens:
+                        link_type = t
+                        break
+            for i, t in ((i_image, "image"), (i_redirect, "redirect"), (i_frame, "frame"), (i_form, "form")):
+                if i >= 0 and link_type is None and parse_bool(cells[i]):
+                    link_type = t
+            try:
+                first = dates(cells[i_first]) if i_first >= 0 else None
+                last = dates(cells[i_last]) if i_last >= 0 else None
+                lost_at = dates(cells[i_lost]) if i_lost >= 0 else None
+            except ValueError as exc:
+                skip(start, str(exc))
+                continue
+            lost = bool(lost_at)
+            if i_lostbool >= 0 and parse_bool(cells[i_lostbool]):
+                lost = True
+            if i_status >= 0 and cells[i_status].strip().lower() in ("lost", "removed", "deleted", "dead"):
+                lost = True
+            if i_old >= 0 and parse_bool(cells[i_old]):
+                lost = True
+            if i_deleted >= 0 and parse_bool(cells[i_deleted]):
+                lost = True
+            if last is None:
+                last = first or stamp
+            if first is None:
+                first = last
+            metrics = {}
+            for mname, i in metric_cols:
+                value = parse_number(cells[i])
+                if value is not None:
+                    metrics[mname] = value
+            for mname, i in bool_cols:
+                if cells[i].strip():
+                    metrics[mname] = parse_bool(cells[i])
+            for mname, i in str_cols:
+                v = cells[i].strip()
+                if v:
+                    metrics[mname] = v
+            if src_url.__contains__("#") or "utm_" in src_url:
+                src_url = urls.canonical_url(src_url)
+            rec = {
+                "source_url": src_url,
+                "target_url": tgt_url,
+                "anchor": _WS.sub(" ", cells[i_anchor]).strip() if i_anchor >= 0 else "",
+                "rel": rel,
+                "follow": not rel,
+                "status": "lost" if lost else "live",
+                "first_seen": first,
+                "last_seen": last,
+                "metrics": metrics,
+                "source_key": page_key(src_url),
+            }
+            if tk is not None:
+                rec["target_key"] = tk
+            if i_title >= 0:
+                title = cells[i_title].strip()
+                if title:
+                    rec["title"] = title
+            if lost_at:
+                rec["lost_at"] = lost_at
+            if link_type and link_type != "text":
+                rec["type"] = link_type
+            if not rel_known:
+                rec["rel_known"] = False
+        except (ValueError, IndexError) as exc:
+            skip(start, f"unreadable row ({exc})")
+            continue
+        rows.append(rec)
+    if dates.pending:
+        for rec in rows:
+            for f in ("first_seen", "last_seen", "lost_at"):
+                v = rec.get(f)
+                if isinstance(v, PendingDate):
+                    rec[f] = dates.resolve(v)
+        notes.append("dates like 03/04/2025 read as " +
+                     ("day/month/year" if dates.evidence_dayfirst > dates.evidence_monthfirst else "month/day/year"))
+    if skipped_total > len(skipped):
+        skipped.append({"line": 0, "reason": f"{skipped_total - len(skipped)} more rows skipped (not listed)"})
+    if progress:
+        progress(src.size, src.size, rows_read)
+    if rows_read == 0:
+        notes.append(f"{src.name} has a header but no rows")
+    if fmt == "gsc":
+        notes.append("Search Console exports name no target page, anchor or rel: these rows confirm the pages "
+                     "still link to your site")
+    if fmt == "bing":
+        notes.append("Bing's referring pages table has no rel or dates: links are recorded as seen today")
+    return Parsed(format=fmt, variant=variant, rows=rows, rows_read=rows_read, skipped=skipped, notes=notes,
+                  targetless=targetless, property_url=_gsc_property(src.name) if fmt == "gsc" else None)
+
+
+def _gsc_property(name: str) -> str | None:
+    """The site a Search Console export belongs to, from its file name (`example.com-Latest links-…`)."""
+    base = Path(name).name
+    m = re.match(r"^(.+?)-(?:Latest links|More sample links)", base, re.I)
+    if not m:
+        return None
+    prop = m.group(1)
+    if prop.startswith(("https___", "http___")):
+        scheme, rest = prop.split("___", 1)
+        host = rest.rstrip("_").split("_")[0]
+        url = f"{scheme}://{host}/"
+    else:
+        url = f"https://{prop}/"
+    return url if urls.is_http_url(url) else None

@@ -1,0 +1,65 @@
+"""Importing exports into a workspace: parse every file first, then one store write per file.
+
+Kept apart from the parsers (companion.importers, pure) and the store (durable
+writes) so the CLI and `POST /api/import` share exactly one path.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from companion.errors import BadInput
+from companion.importers import parse
+
+
+def _target_for(ws, parsed) -> str | None:
+    """Where "links to your site" rows point when the export names no page: the file's property, else my domain."""
+    if parsed.property_url:
+        return parsed.property_url
+    try:
+        domains = ws.profile.domains
+    except Exception:  # a broken profile is reported by the profile commands, not here
+        domains = []
+    return f"https://{domains[0]}/" if domains else None
+
+
+def import_files(ws, items: Iterable, format: str = "auto", mapping: dict | None = None,
+                 progress: Callable | None = None, on_note: Callable[[str], None] | None = None) -> list[dict]:
+    """ImportSummary per file (CONTRACT.md). Items are paths or (name, bytes) pairs.
+
+    All files are parsed before anything is stored: one unreadable file means
+    nothing at all changes.
+    """
+    parsed_all = []
+    for item in items:
+        if isinstance(item, tuple):
+            name, data = item
+            if not isinstance(data, (bytes, bytearray, memoryview)):
+                raise BadInput("an upload must be bytes")
+            parsed = parse(str(name or "upload.csv"), data=bytes(data), format=format, mapping=mapping,
+                           progress=(lambda done, total, rows, n=name: progress(n, done, total, rows)) if progress else None)
+        else:
+            path = Path(item)
+            parsed = parse(str(item), path=path, format=format, mapping=mapping,
+                           progress=(lambda done, total, rows, n=str(item): progress(n, done, total, rows)) if progress else None)
+        fallback = None
+        if parsed.targetless:
+            fallback = _target_for(ws, parsed)
+            if fallback is None and parsed.rows:
+                raise BadInput("a Search Console links export does not name the page it links to: set your domain "
+                               "first (`tierlink init --domain example.com`)")
+            if on_note and parsed.rows:
+                on_note(f"pages with no stored link get the target {fallback} until an export names the real page")
+        parsed_all.append((parsed, fallback))
+    summaries = []
+    for parsed, fallback in parsed_all:
+        if on_note:
+            for note in parsed.notes:
+                on_note(note)
+        result = ws.store.merge_backlinks(parsed.rows, parsed.format, fallback_target=fallback, _owned=True)
+        summaries.append({"format": parsed.format, "rows_read": parsed.rows_read, "added": result["added"],
+                          "updated": result["updated"], "skipped": parsed.skipped,
+                          "backlinks_total": result["backlinks_total"]})
+        parsed.rows = []  # let a big file's rows go before the next one is merged
+    return summaries
