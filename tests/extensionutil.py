@@ -13,18 +13,14 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import shlex
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer, BaseHTTPRequestHandler
 from pathlib import Path
+
+from serverutil import CompanionServer, free_port  # noqa: F401  (the companion fixture's own helpers)
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTENSION = ROOT / "extension"
@@ -32,94 +28,18 @@ SITE = Path(__file__).resolve().parent / "fixtures" / "extension_site"
 MY_DOMAIN = "acme-widgets.com"  # the hand-made post.html links to it
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def companion_command() -> list[str]:
-    """How to run the companion CLI. TIERLINK_E2E_COMPANION overrides it (another build)."""
-    override = os.environ.get("TIERLINK_E2E_COMPANION")
-    return shlex.split(override) if override else [sys.executable, "-m", "companion"]
-
-
-def companion_can_serve() -> str | None:
-    """None when `tierlink serve` exists, else the reason it cannot be used."""
-    proc = subprocess.run([*companion_command(), "serve", "--help"], capture_output=True, cwd=ROOT, timeout=60)
-    if proc.returncode != 0:
-        return f"`tierlink serve` is not available yet: {proc.stderr.decode(errors='replace').strip()[-200:]}"
-    return None
-
-
-class Companion:
-    """`tierlink serve` on a free port, as a subprocess with its own data home."""
-
-    def __init__(self, home: Path, port: int | None = None):
-        self.home = Path(home)
-        self.port = port or free_port()
-        self.proc: subprocess.Popen | None = None
-        self.log = self.home.parent / f"companion-{self.port}.log"
-        self.token = ""
+class Companion(CompanionServer):
+    """The real `tierlink serve` (tests/serverutil.py), plus the CLI on the same home."""
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.base_url
 
     def cli(self, *args: str) -> subprocess.CompletedProcess:
-        env = dict(os.environ, TIERLINK_HOME=str(self.home), PYTHONIOENCODING="utf-8")
-        proc = subprocess.run([*companion_command(), "--home", str(self.home), *args],
-                              capture_output=True, env=env, cwd=ROOT, timeout=120)
+        proc = subprocess.run(self.command(*args), capture_output=True, env=self.env(), cwd=ROOT, timeout=120)
         if proc.returncode != 0:
             raise AssertionError(f"tierlink {' '.join(args)} exited {proc.returncode}:\n{proc.stderr.decode()}")
         return proc
-
-    def start(self) -> "Companion":
-        env = dict(os.environ, TIERLINK_HOME=str(self.home), PYTHONIOENCODING="utf-8")
-        out = open(self.log, "ab")
-        self.proc = subprocess.Popen([*companion_command(), "--home", str(self.home), "serve", "--port", str(self.port)],
-                                     stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"companion exited {self.proc.returncode}:\n{self.output()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/api/health", timeout=2) as res:
-                    if res.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            raise AssertionError(f"companion did not answer within 30 s:\n{self.output()}")
-        self.token = self.cli("token").stdout.decode().strip().splitlines()[-1].strip()
-        return self
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        self.proc = None
-
-    def output(self) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-4000:]
-        except OSError:
-            return ""
-
-    def api(self, method: str, path: str, body=None):
-        """Call the API as a script would (token, no Origin). Returns (status, json)."""
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(f"{self.url}{path}", data=data, method=method,
-                                     headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as res:
-                return res.status, json.loads(res.read() or b"null")
-        except urllib.error.HTTPError as err:
-            return err.code, json.loads(err.read() or b"null")
 
 
 class Relay:

@@ -55,10 +55,11 @@ export function labelWords(label) {
 
 /**
  * The verdict in words.
- * @returns {{headline: string, tone: 'good'|'bad'|'info'|'neutral', labels: string[], reasons: string[]}}
+ * @returns {{headline: string, tone: 'good'|'bad'|'info'|'neutral', labels: string[],
+ *   scores: {kind: string, label: string, score: number}[], reasons: string[]}}
  */
 export function verdictFor(analysis) {
-  if (!analysis) return { headline: 'Not analysed yet', tone: 'neutral', labels: [], reasons: [] };
+  if (!analysis) return { headline: 'Not analysed yet', tone: 'neutral', labels: [], scores: [], reasons: [] };
   const labels = (analysis.labels ?? []).map(labelWords);
   const reasons = [];
   const myLinks = linksTo(analysis, 'me');
@@ -92,12 +93,17 @@ export function verdictFor(analysis) {
     headline = 'Nothing of note on this page';
     tone = 'neutral';
   }
-  if (analysis.robots?.noindex || analysis.indexable === false) reasons.push('The page is not indexable (noindex or canonical elsewhere): links here count for little.');
+  // The companion's own reasons name their signals; ours only stand in when it gave none.
+  const given = [...(analysis.boost?.reasons ?? []), ...(analysis.tier2?.reasons ?? [])].map(String);
+  if (given.length) reasons.splice(0, reasons.length, ...given);
+  else if (analysis.robots?.noindex) reasons.push('The page is marked noindex: links here count for little.');
+  else if (analysis.indexable === false) reasons.push('The page is not indexable (its canonical points elsewhere): links here count for little.');
   else if (analysis.robots?.nofollow) reasons.push('The page tells search engines not to follow any of its links (robots nofollow).');
-  for (const r of analysis.boost?.reasons ?? []) reasons.push(String(r));
-  for (const r of analysis.tier2?.reasons ?? []) reasons.push(String(r));
   for (const n of analysis.notes ?? []) reasons.push(String(n));
-  return { headline, tone, labels, reasons: [...new Set(reasons)] };
+  const scores = [];
+  if (typeof analysis.boost?.score === 'number') scores.push({ kind: 'boost', label: `Boost score ${analysis.boost.score}/100`, score: analysis.boost.score });
+  if (typeof analysis.tier2?.score === 'number') scores.push({ kind: 'tier2', label: `Tier-2 score ${analysis.tier2.score}/100`, score: analysis.tier2.score });
+  return { headline, tone, labels, scores, reasons: [...new Set(reasons)] };
 }
 
 /** The page's links with a given target (`me`, `tier1`, `competitor`...). */

@@ -39,7 +39,7 @@ test('a stored tab state: OFF when the companion cannot be used, empty for exclu
   assert.equal(badgeForState(null).text, '');
 });
 
-test('verdict wording with reasons from boost, tier2, robots and notes', () => {
+test("verdict wording: the companion's reasons first, ours only when it gave none", () => {
   const a = analysis(['tier1', 'worth_boosting'], {
     links: [link('me'), link('me', { rel: ['nofollow'], follow: false })],
     boost: { score: 64, reasons: ['DR 54 site', 'link in the content'] },
@@ -49,14 +49,19 @@ test('verdict wording with reasons from boost, tier2, robots and notes', () => {
   assert.equal(v.tone, 'good');
   assert.match(v.headline, /Links to you 2×/);
   assert.deepEqual(v.labels, ['Links to your site', 'Worth boosting with tier-2 links']);
-  assert.ok(v.reasons.includes('1 of 2 links are followed (the rest are nofollow, ugc or sponsored).'));
-  assert.ok(v.reasons.includes('DR 54 site'));
-  assert.ok(v.reasons.includes('page was cut at 10 MB'));
+  assert.deepEqual(v.reasons, ['DR 54 site', 'link in the content', 'page was cut at 10 MB']);
+  assert.deepEqual(v.scores, [{ kind: 'boost', label: 'Boost score 64/100', score: 64 }]);
 
+  const bare = verdictFor(analysis(['tier1'], { links: [link('me'), link('me', { rel: ['ugc'], follow: false })] }));
+  assert.deepEqual(bare.reasons, ['1 of 2 links are followed (the rest are nofollow, ugc or sponsored).']);
+  assert.deepEqual(bare.scores, []);
   assert.equal(verdictFor(analysis(['tier1'], { links: [link('me')] })).headline, 'Links to you (tier 1)');
   assert.equal(verdictFor(analysis(['link_lost'])).tone, 'bad');
-  assert.equal(verdictFor(analysis(['tier2_opportunity'], { tier2: { score: 50, reasons: ['on topic'], suggestions: [] } })).reasons[0], 'on topic');
-  assert.match(verdictFor(analysis([], { robots: { noindex: true, nofollow: false }, indexable: false })).reasons[0], /not indexable/);
+  const t2 = verdictFor(analysis(['tier2_opportunity'], { tier2: { score: 50, reasons: ['on topic'], suggestions: [] } }));
+  assert.deepEqual(t2.reasons, ['on topic']);
+  assert.equal(t2.scores[0].label, 'Tier-2 score 50/100');
+  assert.match(verdictFor(analysis([], { robots: { noindex: true, nofollow: false }, indexable: false })).reasons[0], /noindex/);
+  assert.match(verdictFor(analysis([], { indexable: false })).reasons[0], /canonical/);
   assert.equal(verdictFor(analysis([])).headline, 'Nothing of note on this page');
   assert.equal(verdictFor(null).headline, 'Not analysed yet');
   assert.equal(labelWords('something_new'), 'something_new');
