@@ -262,6 +262,116 @@ def cmd_token(args):
     emit(args, {"token": token, "path": str(security.token_path(home))}, lambda d: print(d["token"]))
 
 
+# --- import / backlinks / export ------------------------------------------
+
+def _setup_import(p):
+    p.add_argument("files", nargs="+", metavar="FILE", help="backlink exports (CSV as the tools download them)")
+    p.add_argument("--format", default="auto",
+                   choices=["auto", "ahrefs", "semrush", "moz", "majestic", "gsc", "bing", "csv"],
+                   help="the tool that wrote the files (default: recognised from the header)")
+    p.add_argument("--map", dest="mapping", metavar="FIELD=COLUMN,...",
+                   help="for --format csv: e.g. source_url=From,target_url=To,anchor=Text")
+    _add_json(p)
+
+
+class _Progress:
+    """A progress line on stderr: redrawn in place on a terminal, a line per 10% for a big file otherwise."""
+
+    BIG = 20 * 1024 * 1024
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.last_pct: dict[str, int] = {}
+
+    def __call__(self, name, done, total, rows):
+        if not total or not (self.tty or total >= self.BIG):
+            return
+        pct = min(100, int(done * 100 / total))
+        if self.tty:
+            bar = "#" * (pct // 4)
+            end = "\n" if pct >= 100 else ""
+            sys.stderr.write(f"\rimporting {Path(str(name)).name}: [{bar:<25}] {pct:3d}% {rows:,} rows{end}")
+            sys.stderr.flush()
+        elif pct // 10 > self.last_pct.get(name, -1):
+            self.last_pct[name] = pct // 10
+            info(f"importing {Path(str(name)).name}: {pct}% ({rows:,} rows)")
+
+
+def _human_import(summaries):
+    for s in summaries if isinstance(summaries, list) else [summaries]:
+        print(f"{s['format']}: {s['rows_read']} rows read, {s['added']} added, {s['updated']} updated, "
+              f"{len(s['skipped'])} skipped; {s['backlinks_total']} backlinks stored")
+        for bad in s["skipped"][:20]:
+            print(f"  line {bad['line']}: {bad['reason']}")
+        if len(s["skipped"]) > 20:
+            print(f"  ... {len(s['skipped']) - 20} more (see --json)")
+
+
+@command("import", "import backlink exports (Ahrefs, Semrush, Moz, Majestic, Search Console, Bing, CSV)")(_setup_import)
+def cmd_import(args):
+    from companion.importers import parse_mapping
+
+    mapping = parse_mapping(args.mapping)
+    if mapping and args.format not in ("auto", "csv"):
+        raise BadInput("--map applies to --format csv only")
+    ws = Workspace(home_of(args))
+    try:
+        summaries = ws.import_files(args.files, format="csv" if mapping else args.format, mapping=mapping,
+                                    progress=_Progress(), on_note=lambda m: info(f"note: {m}"))
+    finally:
+        ws.close()
+    emit(args, summaries if len(summaries) > 1 else summaries[0], _human_import)
+
+
+def _setup_backlinks(p):
+    p.add_argument("--status", choices=["live", "lost"], help="only live or only lost links")
+    _add_json(p)
+
+
+_INTERNAL_FIELDS = ("source_key", "target_key")
+
+
+def _public_backlink(record: dict) -> dict:
+    return {k: v for k, v in record.items() if k not in _INTERNAL_FIELDS}
+
+
+def _human_backlinks(rows):
+    if not rows:
+        print("no backlinks stored: import an export with `tierlink import FILE`")
+    for r in rows:
+        rel = ",".join(r.get("rel") or []) or "follow"
+        print(f"{r['status']:<4} {rel:<18} {r['source_url']} -> {r['target_url']}  {r.get('anchor', '')[:50]!r}")
+
+
+@command("backlinks", "list the stored backlinks")(_setup_backlinks)
+def cmd_backlinks(args):
+    ws = Workspace(home_of(args))
+    try:
+        rows = [_public_backlink(r) for r in ws.store.all_backlinks(args.status)]
+    finally:
+        ws.close()
+    emit(args, rows, _human_backlinks)
+
+
+def _setup_export(p):
+    p.add_argument("table", choices=["backlinks", "candidates", "placements"])
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV")
+    _add_json(p)
+
+
+@command("export", "write backlinks, candidates or placements as a CSV Excel opens cleanly")(_setup_export)
+def cmd_export(args):
+    from companion import export as export_mod
+
+    ws = Workspace(home_of(args))
+    try:
+        count = export_mod.export_table(ws.store, args.table, Path(args.out))
+    finally:
+        ws.close()
+    info(f"wrote {count} {args.table} to {args.out}")
+    emit(args, {"table": args.table, "rows": count, "out": str(args.out)}, lambda d: None)
+
+
 # --- dispatcher -----------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:

@@ -135,12 +135,12 @@ def _norm(cell: str) -> str:
     return " ".join(cell.replace("\ufeff", "").strip().strip('"').split()).lower()
 
 
-def _detect(names: list[str], wanted: str, mapping: dict | None) -> tuple[str, str] | None:
+def _detect(names: list[str], wanted: str, mapping: dict | None, name: str = "the file") -> tuple[str, str] | None:
     """(format, variant) for a header row, or None. Raises BadInput for a known table with no links."""
     cols = set(names)
     for needed, fmt, message in NOT_PAGE_LEVEL:
         if needed <= cols and wanted in ("auto", fmt):
-            raise BadInput(message)
+            raise BadInput(f"{name}: {message}")
     if wanted == "csv" or mapping:
         return ("csv", "mapped" if mapping else "named") if _csv_ok(cols, mapping) else None
 
@@ -318,7 +318,7 @@ def _parse_text(src: _Source, text, binf, format: str, mapping: dict | None, pro
         delim = _delimiter(line)
         cells = _split(line, delim)
         names = [_norm(c) for c in cells]
-        found = _detect(names, format, mapping)
+        found = _detect(names, format, mapping, name)
         if found:
             header = (found, delim, cells, names, line_no)
             break
@@ -333,7 +333,7 @@ def _parse_text(src: _Source, text, binf, format: str, mapping: dict | None, pro
                 line_no += 1
                 preamble.append(nxt)
                 cells2 = _split(nxt, _delimiter(nxt))
-                found = _detect([_norm(c) for c in cells2], format, mapping)
+                found = _detect([_norm(c) for c in cells2], format, mapping, name)
                 if found:
                     header = (found, _delimiter(nxt), cells2, [_norm(c) for c in cells2], line_no)
                     break
