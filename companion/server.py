@@ -204,4 +204,5 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
             if close:
                 close()
         lock.release()
-        log.info("stopped")
+        if server is not None:
+            log.info("stopped")

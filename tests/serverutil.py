@@ -16,6 +16,7 @@ Usage in a test (the `server` fixture is module-scoped, see conftest.py):
 
     r = server.request("GET", "/api/profile", headers={"Host": "evil.com"})       # override a header
     r = server.request("GET", "/api/profile", headers={"Authorization": None})    # drop the token
+    body, ctype = multipart({"format": "semrush"}, {"file": ("export.csv", data)})
     r = server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
 
 For a fresh home or special start-up, use `CompanionServer(home).start()` and
@@ -42,6 +43,21 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def multipart(fields: dict[str, str] | None = None,
+              files: dict[str, tuple[str, bytes]] | None = None) -> tuple[bytes, str]:
+    """A multipart/form-data body as a browser form sends it: (body, Content-Type value)."""
+    boundary = "tierlink-test-" + os.urandom(8).hex()
+    out = bytearray()
+    for name, value in (fields or {}).items():
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n"
+                f"{value}\r\n").encode()
+    for name, (filename, content) in (files or {}).items():
+        out += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\n"
+                f"Content-Type: application/octet-stream\r\n\r\n").encode() + content + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
 
 
 class Response:
