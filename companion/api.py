@@ -166,3 +166,17 @@ def backlinks():
 @bp.get("/boost")
 def boost():
     return workspace().boost_list(int_arg("limit", 20, minimum=0, maximum=1000))
+
+
+@bp.post("/drafts/check")
+def check_draft():
+    """A guest-post draft's DraftReport: exactly one of html, markdown, text (companion.drafts)."""
+    from companion import drafts
+
+    body = json_body()
+    forms = {name: str_field(body, name, required=False) for name in drafts.FORMS}
+    limit = body.get("limit")
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
+        raise BadInput("'limit' must be a whole number")
+    return drafts.check_draft(workspace(), host_url=url_field(body, "host_url", required=False),
+                              limit=limit, **forms)

@@ -227,6 +227,26 @@ def cmd_boost(args):
         ws.close()
 
 
+# --- check-draft (companion.drafts) ----------------------------------------
+
+def _setup_check_draft(p):
+    from companion import drafts
+
+    drafts.cli_setup(p)
+
+
+@command("check-draft", "check a guest-post draft's links before submitting it")(_setup_check_draft)
+def cmd_check_draft(args):
+    from companion import drafts
+
+    data = read_input(args.file, limit=drafts.MAX_DRAFT_BYTES)
+    ws = Workspace(home_of(args))
+    try:
+        emit(args, drafts.cli_run(args, ws, data), drafts.print_report)
+    finally:
+        ws.close()
+
+
 # --- serve / token (companion.server, companion.security) ------------------
 
 def _setup_serve(p):

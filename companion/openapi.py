@@ -126,6 +126,22 @@ SCHEMAS = {
             "reasons": _STR_LIST, "metrics": {"type": "object"}, "placements": _INT,
         },
     },
+    "DraftReport": {
+        "type": "object",
+        "required": ["links", "own_links", "limit", "warnings", "suggestions"],
+        "properties": {
+            "links": {"type": "array", "items": {
+                "type": "object", "required": ["href", "text", "rel", "follow", "target"],
+                "properties": {
+                    "href": _STR, "text": _STR, "rel": _STR_LIST, "follow": _BOOL,
+                    "target": {"enum": ["me", "tier1", "competitor", "owned", "internal", "other"]}}}},
+            "own_links": _INT, "limit": _INT,
+            "warnings": {"type": "array", "items": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": _STR, "message": _STR, "href": _STR}}},
+            "suggestions": {"type": "array", "items": _ref("Suggestion")},
+        },
+    },
 }
 
 _ERROR_CODES = {
@@ -206,6 +222,21 @@ PATHS = {
             "parameters": [{"name": "limit", "in": "query", "required": False,
                             "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 20}}],
             "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
+        },
+    },
+    "/api/drafts/check": {
+        "post": {
+            "operationId": "checkDraft",
+            "summary": "Check a guest-post draft's links: targets, own links against the limit, warnings, "
+                       "tier-1 suggestions. Exactly one of html, markdown, text (at most 2 MiB: 413 beyond); "
+                       "an empty or binary draft is a 400",
+            "requestBody": _json_body({
+                "type": "object",
+                "properties": {"html": _STR, "markdown": _STR, "text": _STR,
+                               "host_url": {"type": "string", "format": "uri", "maxLength": 8192,
+                                            "pattern": "^https?://"},
+                               "limit": {"type": "integer", "minimum": 0, "maximum": 100}}}),
+            "responses": _ok(_ref("DraftReport")),
         },
     },
 }
