@@ -66,9 +66,19 @@ _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MIGRATIONS: dict[str, dict[int, Callable[[dict], dict]]] = {"backlinks": {}, "workflow": {}}
 
 
+_writes_seen = 0
+
+
 def _crash_point(name: str) -> None:
-    """Die abruptly at a named step of a write (crash-safety tests only)."""
-    if os.environ.get(CRASH_ENV) == name:
+    """Die abruptly at a named step of a write (crash-safety tests only).
+
+    TIERLINK_CRASH_AT=after_temp dies in the first write, after_temp:3 in the third.
+    """
+    spec = os.environ.get(CRASH_ENV)
+    if not spec:
+        return
+    point, _, nth = spec.partition(":")
+    if point == name and _writes_seen >= int(nth or 1):
         os._exit(99)
 
 
@@ -174,13 +184,16 @@ class AtomicJSONStorage(Storage):
         yield b"}\n"
 
     def _write_file(self, data: dict) -> None:
+        global _writes_seen
+        _writes_seen += 1
         path = self.path
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
             try:
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 try:
-                    half = os.environ.get(CRASH_ENV) == "mid_temp"
+                    spec = os.environ.get(CRASH_ENV, "")
+                    half = spec.partition(":")[0] == "mid_temp" and _writes_seen >= int(spec.partition(":")[2] or 1)
                     for chunk in self._chunks(data):
                         view = memoryview(chunk)
                         if half:
@@ -337,6 +350,9 @@ class Store:
         self.home = Path(home)
         self.restored_from_backup: list[str] = []
         self.version = 0  # bumped on every change: lets callers cache what they derive
+        # per table ("backlinks", "placements", ...): a candidate save must not
+        # invalidate what the verdicts derived from a million backlinks
+        self.table_versions: dict[str, int] = {}
         self._lock = threading.RLock()
         self._closed = False
         self._by_source: dict[str, list[str]] | None = None
@@ -539,6 +555,7 @@ class Store:
             self._by_source = None
             raise
         self.version += 1
+        self.table_versions["backlinks"] = self.table_versions.get("backlinks", 0) + 1
 
     def _bl_storage_doc(self) -> dict:
         doc = self._bl_storage._data
@@ -622,6 +639,7 @@ class Store:
         if table == "placements":
             self._placement_keys = None
         self.version += 1
+        self.table_versions[table] = self.table_versions.get(table, 0) + 1
 
     def _write(self, table: str, action: Callable):
         """Run one TinyDB write; whatever happens, drop what was derived from the table."""

@@ -162,6 +162,8 @@ def _detect(names: list[str], wanted: str, mapping: dict | None, name: str = "th
         found = ("bing", "referring pages")
     elif cols & set(SPECS["gsc"]["source"]):
         found = ("gsc", "links")
+    if found is None and wanted == "auto" and has("source_url", "target_url"):
+        found = ("csv", "named")  # e.g. our own `tierlink export backlinks` file
     if found and wanted not in ("auto", found[0]):
         return None
     return found
@@ -366,6 +368,10 @@ def _columns(fmt: str, variant: str, names: list[str], mapping: dict | None) -> 
             if alias in positions:
                 ix[fld] = positions[alias]
                 break
+    if fmt == "csv":
+        for n, i in positions.items():
+            if n.startswith(("metrics.", "metric.")) and len(n.split(".", 1)[1]) > 0:
+                ix.setdefault("m_" + n.split(".", 1)[1], i)
     if mapping:
         for key, column in mapping.items():
             col = positions[_norm(column)]
