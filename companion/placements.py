@@ -1,0 +1,163 @@
+"""Placements: the tier-2 links the user built (DOMAIN.md, "Placement").
+
+A placement says: on page `from_url` I placed a link to `to_url`, a tier-1 page
+(one that links to my site), with this `anchor`, by this means (`via`), on this
+`date`. The rest of Tierlink reads them back:
+
+* the verdicts flag a page linking to one of my placement pages as tier 3, via
+  `Store.is_placement_page(from_key)` (so every record carries `from_key`);
+* the boost list and the draft check count how often each tier-1 page and each
+  anchor has been used (`placement_count_by_target`, `anchor_counts`,
+  `placements_to`), because the seed warns that the same tier-1 page boosted from
+  many of my guest posts, or the same anchor again and again, is a footprint.
+
+Why the rules are what they are:
+
+* One placement per (from page, to page), compared by `urls.page_key`: logging the
+  same link twice (from the dashboard, then by marking the candidate placed) must
+  not count it twice; the second time updates anchor, via, date and note.
+* A `to_url` that is not a known tier-1 page is accepted with a warning, not
+  refused: the backlink list is often incomplete (exports lag by weeks), and the
+  user knows the page links to them. A link from a page to itself is refused.
+* Warnings go back in the answer only (`warnings`); they are advice at the moment
+  of logging, not data.
+"""
+
+from __future__ import annotations
+
+from datetime import date as date_cls
+
+from companion import urls
+from companion.candidates import (MAX_NOTE, WRITE_LOCK, check_fields, check_choice, check_text, check_url,
+                                  now, store_of)
+from companion.errors import BadInput
+
+TABLE = "placements"
+VIA = ("guest_post", "niche_edit", "own_site", "social", "roundup", "other")
+MAX_ANCHOR = 500
+ADD_FIELDS = ("from_url", "to_url", "anchor", "via", "date", "note", "candidate_id")
+REPEATED_ANCHOR = 2  # an anchor already used this many times gets a warning
+
+
+def check_date(value) -> str:
+    """An ISO calendar date (YYYY-MM-DD); today (local) when not given."""
+    if value in (None, ""):
+        return date_cls.today().isoformat()
+    if not isinstance(value, str) or len(value) != 10:
+        raise BadInput(f"'date' must be a date as YYYY-MM-DD (got {str(value)[:30]!r})")
+    try:
+        return date_cls.fromisoformat(value).isoformat()
+    except ValueError:
+        raise BadInput(f"'date' must be a date as YYYY-MM-DD (got {value!r})") from None
+
+
+def _warnings(ws, store, to_url: str, to_key: str, anchor: str, existing_id: str | None) -> list[dict]:
+    out = []
+    profile = getattr(ws, "profile", None)  # a bare Store has none: no own-site check
+    domains = list(getattr(profile, "domains", None) or [])
+    host = urls.host_of(to_url)
+    if any(urls.domain_matches(host, d) for d in domains):
+        out.append({"code": "links_to_my_site",
+                    "message": f"{to_url} is on your own site: that is a tier-1 link, not a tier-2 one"})
+    elif not store.is_tier1_page(to_key):
+        out.append({"code": "not_tier1",
+                    "message": f"{to_url} is not in your backlink list as a page linking to you; "
+                               "saved anyway (import a fresh backlink export if it does link to you)"})
+    if anchor:
+        used = sum(1 for p in store.all(TABLE)
+                   if p.get("id") != existing_id and (p.get("anchor") or "").strip().casefold() == anchor.casefold())
+        if used >= REPEATED_ANCHOR:
+            out.append({"code": "repeated_anchor",
+                        "message": f"the anchor {anchor!r} is already used by {used} of your placements; "
+                                   "vary anchors so the links do not look built"})
+    return out
+
+
+def add(ws, from_url, to_url, anchor=None, via=None, date=None, note=None, candidate_id=None) -> tuple[dict, list[dict]]:
+    """Record (or update) the tier-2 link from `from_url` to `to_url`: (placement, warnings)."""
+    placement, warnings, _created = add_ex(ws, from_url, to_url, anchor=anchor, via=via, date=date, note=note,
+                                            candidate_id=candidate_id)
+    return placement, warnings
+
+
+def add_ex(ws, from_url, to_url, anchor=None, via=None, date=None, note=None,
+           candidate_id=None) -> tuple[dict, list[dict], bool]:
+    """`add`, also saying whether the placement is new (True) or updated an existing one."""
+    from_url = check_url(from_url, "from_url")
+    to_url = check_url(to_url, "to_url")
+    from_key, to_key = urls.page_key(from_url), urls.page_key(to_url)
+    if from_key == to_key:
+        raise BadInput("'from_url' and 'to_url' are the same page: a placement links one page to another")
+    anchor = " ".join(check_text(anchor, "anchor", MAX_ANCHOR).split())
+    via = check_choice(via, "via", VIA) if via not in (None, "") else "other"
+    day = check_date(date)
+    note_given = note is not None
+    note = check_text(note, "note", MAX_NOTE)
+    if candidate_id is not None and (not isinstance(candidate_id, str) or len(candidate_id) > 64):
+        raise BadInput("'candidate_id' must be a candidate's id")
+
+    store = store_of(ws)
+    with WRITE_LOCK:
+        found = store.find(TABLE, from_key=from_key, to_key=to_key)
+        warnings = _warnings(ws, store, to_url, to_key, anchor, found[0]["id"] if found else None)
+        stamp = now()
+        if found:
+            fields = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
+                      "via": via, "date": day, "updated_at": stamp}
+            if anchor:
+                fields["anchor"] = anchor
+            if note_given:
+                fields["note"] = note
+            if candidate_id:
+                fields["candidate_id"] = candidate_id
+            return store.update(TABLE, found[0]["id"], fields), warnings, False
+        doc = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
+               "from_key": from_key, "to_key": to_key, "anchor": anchor, "via": via, "date": day,
+               "note": note, "candidate_id": candidate_id, "created_at": stamp, "updated_at": stamp}
+        return store.insert(TABLE, doc), warnings, True
+
+
+def add_body(ws, body: dict) -> tuple[dict, list[dict], bool]:
+    """`add_ex` from a JSON body (POST /api/placements); unknown fields are refused."""
+    check_fields(body, ADD_FIELDS)
+    return add_ex(ws, body.get("from_url"), body.get("to_url"), anchor=body.get("anchor"), via=body.get("via"),
+                  date=body.get("date"), note=body.get("note"), candidate_id=body.get("candidate_id"))
+
+
+def list_placements(ws_or_store, to_url: str | None = None) -> list[dict]:
+    """Every placement, newest date first; `to_url` keeps those pointing at that tier-1 page."""
+    store = store_of(ws_or_store)
+    if to_url not in (None, ""):
+        docs = placements_to(store, urls.page_key(check_url(to_url, "to_url")))
+    else:
+        docs = store.all(TABLE)
+    docs.reverse()
+    docs.sort(key=lambda d: (d.get("date") or "", d.get("created_at") or ""), reverse=True)
+    return docs
+
+
+# --- what the verdicts and the draft check read ---------------------------------------
+
+def placements_to(store, to_key: str) -> list[dict]:
+    """The placements pointing at one tier-1 page (`to_key` = urls.page_key of it)."""
+    return store_of(store).find(TABLE, to_key=to_key)
+
+
+def anchor_counts(store) -> dict[str, int]:
+    """How often each anchor (lower-cased, spaces collapsed) was used; empty anchors are not counted."""
+    counts: dict[str, int] = {}
+    for p in store_of(store).all(TABLE):
+        anchor = " ".join((p.get("anchor") or "").split()).lower()
+        if anchor:
+            counts[anchor] = counts.get(anchor, 0) + 1
+    return counts
+
+
+def placement_count_by_target(store) -> dict[str, int]:
+    """How many placements point at each tier-1 page: {to_key: count}."""
+    counts: dict[str, int] = {}
+    for p in store_of(store).all(TABLE):
+        key = p.get("to_key") or urls.safe_page_key(p.get("to_url") or "")
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
