@@ -368,10 +368,8 @@ _INDEXES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def _version(ws) -> tuple:
-    store = ws.store
-    profile = ws.profile
-    return (getattr(store, "version", None), store.backlink_count(), len(store.all("placements")),
-            repr(profile.to_json()))
+    versions = ws.store.table_versions
+    return (versions.get("backlinks", 0), versions.get("placements", 0), repr(ws.profile.to_json()))
 
 
 def tier1_index(ws) -> Tier1Index:

@@ -13,7 +13,7 @@ from __future__ import annotations
 # (name, default, meaning). Positive weights raise the score, negative ones lower it.
 TABLE: list[tuple[str, float, str]] = [
     # Is this tier-1 page worth boosting?
-    ("boost.base", 40, "starting score of a page that links to me"),
+    ("boost.base", 30, "starting score of a page that links to me"),
     ("boost.followed", 15, "the link to me is followed (no nofollow/ugc/sponsored, no page-level nofollow)"),
     ("boost.nofollow", -30, "the link to me is nofollow, ugc or sponsored: little equity flows on"),
     ("boost.indexable", 10, "the page is indexable and its canonical points to itself"),
@@ -21,7 +21,7 @@ TABLE: list[tuple[str, float, str]] = [
     ("boost.canonical_elsewhere", -30, "the page's canonical points to another URL"),
     ("boost.in_content", 10, "the link sits in the main content"),
     ("boost.boilerplate", -10, "the link sits in a footer, sidebar, header, navigation or comment"),
-    ("boost.few_outbound", 8, "few external links share the page's equity (≤ 20)"),
+    ("boost.few_outbound", 5, "few external links share the page's equity (≤ 20)"),
     ("boost.diluted", -12, "many external links share the page's equity (> 100)"),
     ("boost.high_dr", 15, "the page sits on a high-authority domain (DR ≥ 50 scales to full weight at 80)"),
     ("boost.low_dr", -5, "the domain's authority is low (DR < 20)"),
