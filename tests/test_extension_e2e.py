@@ -150,6 +150,7 @@ def test_tier1_page_badge_popup_and_one_click_save(browser, site, companion, rel
     assert popup.locator("#reasons li").count() >= 1
     # Opening the popup analysed the live page again.
     wait_for(lambda: len([r for r in relay.analyzed() if r["url"] == url]) >= 2, what="a second analysis")
+    assert popup.get_attribute("#dashboard", "href") == f"{relay.url}/#token={companion.token}"
     shot(popup, "popup-tier1.png")
     popup.close()
     page.close()

@@ -78,7 +78,7 @@ export function verdictFor(analysis) {
     headline = 'Your backlink here is gone';
     tone = 'bad';
   } else if (has(analysis, 'tier2_existing')) {
-    headline = 'Already links to your tier-1 page (tier 2)';
+    headline = 'Already links to your tier-1 page';
     tone = 'info';
   } else if (has(analysis, 'tier2_opportunity')) {
     headline = 'A tier-2 spot';
