@@ -180,3 +180,55 @@ def check_draft():
         raise BadInput("'limit' must be a whole number")
     return drafts.check_draft(workspace(), host_url=url_field(body, "host_url", required=False),
                               limit=limit, **forms)
+
+
+# --- candidates and placements (companion.candidates, companion.placements) -----
+
+@bp.post("/candidates")
+def save_candidate():
+    """The extension's one-click save: 201 with a new candidate, 200 when the page was saved before."""
+    from companion import candidates
+
+    doc, created = candidates.save_body(workspace(), json_body())
+    return doc, 201 if created else 200
+
+
+@bp.get("/candidates")
+def list_candidates():
+    from companion import candidates
+
+    return candidates.list_candidates(workspace(), kind=choice_arg("kind", candidates.KINDS),
+                                      status=choice_arg("status", candidates.STATUSES))
+
+
+@bp.patch("/candidates/<id>")
+def update_candidate(id):
+    from companion import candidates
+
+    return candidates.update(workspace(), id, json_body())
+
+
+@bp.delete("/candidates/<id>")
+def delete_candidate(id):
+    from companion import candidates
+
+    return {"deleted": candidates.remove(workspace(), id)}
+
+
+@bp.post("/placements")
+def add_placement():
+    """Log a tier-2 link: 201 new, 200 when the same from/to pair was logged before; `warnings` advise."""
+    from companion import placements
+
+    doc, warnings, created = placements.add_body(workspace(), json_body())
+    return {**doc, "warnings": warnings}, 201 if created else 200
+
+
+@bp.get("/placements")
+def list_placements():
+    from companion import placements
+
+    to_url = request.args.get("to_url")
+    if to_url is not None and len(to_url) > MAX_URL_LENGTH:
+        raise BadInput(f"'to_url' is longer than {MAX_URL_LENGTH} characters")
+    return placements.list_placements(workspace(), to_url=to_url)

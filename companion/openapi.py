@@ -29,6 +29,10 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+_URL = {"type": "string", "format": "uri", "maxLength": 8192, "pattern": "^https?://"}
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+
+
 _VERDICT = {
     "type": ["object", "null"],
     "required": ["score", "reasons"],
@@ -116,6 +120,40 @@ SCHEMAS = {
             "status": {"enum": ["live", "lost"]},
             "first_seen": _NULLABLE_STR, "last_seen": _NULLABLE_STR,
             "metrics": {"type": "object"}, "origins": _STR_LIST,
+        },
+    },
+    "CandidateVerdict": {
+        "type": ["object", "null"],
+        "properties": {"score": {"type": ["number", "null"], "minimum": 0, "maximum": 100},
+                       "reasons": _STR_LIST, "labels": _STR_LIST},
+    },
+    "Candidate": {
+        "type": "object",
+        "required": ["id", "url", "key", "kind", "status", "title", "domain", "note", "tags", "verdict",
+                     "created_at", "updated_at", "history"],
+        "properties": {
+            "id": _STR, "url": _STR, "key": _STR, "title": _STR, "domain": _STR, "note": _STR,
+            "kind": {"enum": ["boost", "tier2"]},
+            "status": {"enum": ["new", "contacted", "placed", "live", "rejected"]},
+            "tags": _STR_LIST, "verdict": _ref("CandidateVerdict"),
+            "created_at": _STR, "updated_at": _STR,
+            "history": {"type": "array", "items": {
+                "type": "object", "required": ["at", "from", "to"],
+                "properties": {"at": _STR, "from": _NULLABLE_STR, "to": _STR}}},
+            "placement_id": _STR,
+        },
+    },
+    "Placement": {
+        "type": "object",
+        "required": ["id", "from_url", "to_url", "from_key", "to_key", "anchor", "via", "date"],
+        "properties": {
+            "id": _STR, "from_url": _STR, "to_url": _STR, "from_key": _STR, "to_key": _STR, "anchor": _STR,
+            "via": {"enum": ["guest_post", "niche_edit", "own_site", "social", "roundup", "other"]},
+            "date": {"type": "string", "format": "date"}, "note": _STR, "candidate_id": _NULLABLE_STR,
+            "created_at": _STR, "updated_at": _STR,
+            "warnings": {"type": "array", "items": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": _STR, "message": _STR}}},
         },
     },
     "BoostItem": {
@@ -237,6 +275,80 @@ PATHS = {
                                             "pattern": "^https?://"},
                                "limit": {"type": "integer", "minimum": 0, "maximum": 100}}}),
             "responses": _ok(_ref("DraftReport")),
+        },
+    },
+    "/api/candidates": {
+        "post": {
+            "operationId": "saveCandidate",
+            "summary": "Save a page as a boost or tier2 candidate (201); the same page and kind again updates it (200). "
+                       "The verdict snapshot comes from the last analysis of the page, or from `verdict`",
+            "requestBody": _json_body({
+                "type": "object", "required": ["url", "kind"], "additionalProperties": False,
+                "properties": {"url": _URL, "kind": {"enum": ["boost", "tier2"]},
+                               "title": {"type": "string", "maxLength": 500},
+                               "note": {"type": "string", "maxLength": 10000},
+                               "tags": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 100}},
+                               "verdict": {"type": "object", "properties": {
+                                   "score": {"type": "number", "minimum": 0, "maximum": 100},
+                                   "reasons": _STR_LIST, "labels": _STR_LIST}}}}),
+            "responses": {**_ok(_ref("Candidate"), "Updated: this page was saved with this kind before"),
+                          "201": {"description": "Created",
+                                  "content": {"application/json": {"schema": _ref("Candidate")}}}},
+        },
+        "get": {
+            "operationId": "listCandidates", "summary": "Saved candidates, most recently changed first",
+            "parameters": [{"name": "kind", "in": "query", "required": False,
+                            "schema": {"type": "string", "enum": ["boost", "tier2"]}},
+                           {"name": "status", "in": "query", "required": False,
+                            "schema": {"type": "string",
+                                       "enum": ["new", "contacted", "placed", "live", "rejected"]}}],
+            "responses": _ok({"type": "array", "items": _ref("Candidate")}),
+        },
+    },
+    "/api/candidates/{id}": {
+        "patch": {
+            "operationId": "updateCandidate",
+            "summary": "Change status (kept in history), note, tags or title. For a tier2 candidate set to placed "
+                       "or live, `to_url` (+ anchor, via, date) records the placement; the answer then carries "
+                       "`placement` and `warnings`",
+            "parameters": [_ID],
+            "requestBody": _json_body({
+                "type": "object", "additionalProperties": False, "minProperties": 1,
+                "properties": {"status": {"enum": ["new", "contacted", "placed", "live", "rejected"]},
+                               "note": {"type": "string", "maxLength": 10000},
+                               "title": {"type": "string", "maxLength": 500},
+                               "tags": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 100}},
+                               "to_url": _URL, "anchor": {"type": "string", "maxLength": 500},
+                               "via": {"enum": ["guest_post", "niche_edit", "own_site", "social", "roundup", "other"]},
+                               "date": {"type": "string", "format": "date"}}}),
+            "responses": _ok(_ref("Candidate")),
+        },
+        "delete": {
+            "operationId": "deleteCandidate", "summary": "Remove a candidate (placements it recorded stay)",
+            "parameters": [_ID],
+            "responses": _ok({"type": "object", "required": ["deleted"], "properties": {"deleted": _STR}}),
+        },
+    },
+    "/api/placements": {
+        "post": {
+            "operationId": "addPlacement",
+            "summary": "Log a tier-2 link (201); the same from/to pages again updates it (200). `warnings` say when "
+                       "to_url is not a known tier-1 page (accepted anyway) or the anchor is overused",
+            "requestBody": _json_body({
+                "type": "object", "required": ["from_url", "to_url"], "additionalProperties": False,
+                "properties": {"from_url": _URL, "to_url": _URL, "anchor": {"type": "string", "maxLength": 500},
+                               "via": {"enum": ["guest_post", "niche_edit", "own_site", "social", "roundup", "other"]},
+                               "date": {"type": "string", "format": "date"},
+                               "note": {"type": "string", "maxLength": 10000}, "candidate_id": _STR}}),
+            "responses": {**_ok(_ref("Placement"), "Updated: this link was logged before"),
+                          "201": {"description": "Created",
+                                  "content": {"application/json": {"schema": _ref("Placement")}}}},
+        },
+        "get": {
+            "operationId": "listPlacements", "summary": "The tier-2 links I built, newest first",
+            "parameters": [{"name": "to_url", "in": "query", "required": False,
+                            "description": "only placements pointing at this tier-1 page", "schema": _URL}],
+            "responses": _ok({"type": "array", "items": _ref("Placement")}),
         },
     },
 }
