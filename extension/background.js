@@ -11,7 +11,7 @@
 import { ext, sessionArea } from './lib/browser.js';
 import { loadSettings } from './lib/settings.js';
 import { isAnalysableUrl, isExcluded } from './lib/hosts.js';
-import { companionOriginPattern, dashboardUrl, validateCompanionUrl } from './lib/companion-url.js';
+import { companionOriginPattern, dashboardUrl, isCompanionPage, validateCompanionUrl } from './lib/companion-url.js';
 import { CompanionClient } from './lib/companion.js';
 import { CompanionError } from './lib/errors.js';
 import { badgeForState, highlightPlan } from './lib/verdict.js';
@@ -61,7 +61,7 @@ async function analysePage(tabId, page) {
   const settings = await loadSettings(ext.storage.local);
   const base = { url: page.url, title: page.title ?? '', at: Date.now() };
   let state;
-  if (!isAnalysableUrl(page.url)) {
+  if (!isAnalysableUrl(page.url) || isCompanionPage(page.url, settings.companionUrl)) {
     state = { ...base, error: { kind: 'unsupported-page' } };
   } else if (isExcluded(page.url, settings.exclude)) {
     state = { ...base, error: { kind: 'excluded' } };

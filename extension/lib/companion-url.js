@@ -51,3 +51,20 @@ export function dashboardUrl(companionUrl, token) {
   const base = String(companionUrl).replace(/\/+$/, '');
   return token ? `${base}/#token=${encodeURIComponent(token)}` : `${base}/`;
 }
+
+/**
+ * True for the companion's own pages (its dashboard, with the token in the
+ * fragment): never analysed, never sent back to it.
+ */
+export function isCompanionPage(pageUrl, companionUrl) {
+  const v = validateCompanionUrl(companionUrl);
+  if (!v.ok) return false;
+  try {
+    const page = new URL(pageUrl);
+    const port = new URL(v.url).port || '80';
+    const loopback = LOOPBACK_HOSTS.includes(page.hostname.toLowerCase());
+    return page.protocol === 'http:' && loopback && (page.port || '80') === port;
+  } catch {
+    return false;
+  }
+}

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { companionOriginPattern, dashboardUrl, validateCompanionUrl } from '../lib/companion-url.js';
+import { companionOriginPattern, dashboardUrl, isCompanionPage, validateCompanionUrl } from '../lib/companion-url.js';
 
 test('loopback addresses are accepted and normalised to an origin', () => {
   assert.deepEqual(validateCompanionUrl('http://127.0.0.1:8765'), { ok: true, url: 'http://127.0.0.1:8765' });
@@ -27,4 +27,13 @@ test('the host permission pattern and the dashboard address', () => {
   assert.equal(dashboardUrl('http://127.0.0.1:8765', 'ab-c_d'), 'http://127.0.0.1:8765/#token=ab-c_d');
   assert.equal(dashboardUrl('http://127.0.0.1:8765/', 'a b'), 'http://127.0.0.1:8765/#token=a%20b');
   assert.equal(dashboardUrl('http://127.0.0.1:8765', ''), 'http://127.0.0.1:8765/');
+});
+
+test("the companion's own pages (the dashboard) are never analysed", () => {
+  assert.ok(isCompanionPage('http://127.0.0.1:8765/#token=abc', 'http://127.0.0.1:8765'));
+  assert.ok(isCompanionPage('http://localhost:8765/candidates', 'http://127.0.0.1:8765'));
+  assert.ok(!isCompanionPage('http://127.0.0.1:8000/post.html', 'http://127.0.0.1:8765'));
+  assert.ok(!isCompanionPage('https://example.com:8765/', 'http://127.0.0.1:8765'));
+  assert.ok(!isCompanionPage('not a url', 'http://127.0.0.1:8765'));
+  assert.ok(!isCompanionPage('http://127.0.0.1:8765/', 'http://example.com:8765'));
 });
