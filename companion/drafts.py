@@ -347,15 +347,18 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     linked_tier1: set[str] = set()
     for link, raw in zip(result["links"], raws):
         problem = _relative_problem(raw, link["valid"])
-        relative = problem is not None and not host_url
-        href = urls.clean_href(raw) if relative or not link["valid"] else link["href"]
-        target = "internal" if relative else link["target"]
+        scheme = _SCHEME.match(urls.clean_href(raw))
+        unusable = not link["valid"] or (scheme is not None and scheme.group(1).lower() not in urls.HTTP_SCHEMES)
+        relative = problem is not None and not host_url and not unusable
+        href = urls.clean_href(raw) if relative or unusable else link["href"]
+        # 'htps://example.com/' is not a link to my site, whatever its host part says
+        target = "internal" if relative else "other" if unusable else link["target"]
         follow = NOFOLLOW_RELS.isdisjoint(link["rel"])
         links.append({"href": href, "text": link["text"], "rel": list(link["rel"]), "follow": follow,
                       "target": target})
         if problem:
             warn("relative_link", f"the link '{_short(raw)}' {problem}; write the full https:// address", href)
-        if not link["valid"] or relative:
+        if unusable or relative:
             continue
         key = urls.safe_page_key(href)
         if target in MY_TARGETS and not follow:
