@@ -24,11 +24,13 @@ async function fill() {
   $('exclude').value = s.exclude.join('\n');
 }
 
-/** Make sure we may reach the companion (Firefox users can revoke it); asks from the click. */
-async function ensureCompanionPermission(url) {
-  const origins = [companionOriginPattern(url)];
-  if (await ext.permissions.contains({ origins })) return true;
-  return ext.permissions.request({ origins });
+/**
+ * Make sure we may reach the companion (Firefox users can revoke it). Called
+ * first thing in the click handler: Firefox only accepts permissions.request
+ * from a user gesture, before any other await. Already granted: no prompt.
+ */
+function ensureCompanionPermission(url) {
+  return ext.permissions.request({ origins: [companionOriginPattern(url)] });
 }
 
 async function save(event) {
@@ -59,9 +61,10 @@ async function testConnection() {
   const v = validateCompanionUrl($('companionUrl').value);
   if (!v.ok) return say(out, v.error, 'err');
   const token = $('token').value.trim();
+  const permission = ensureCompanionPermission(v.url);
   say(out, `Contacting ${v.url}…`, 'info');
   try {
-    if (!(await ensureCompanionPermission(v.url))) {
+    if (!(await permission)) {
       const d = describeError({ kind: 'no-companion-permission' });
       return say(out, `${d.title}. ${d.fix}`, 'err');
     }
