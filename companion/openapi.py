@@ -23,6 +23,7 @@ _STR_LIST = {"type": "array", "items": _STR}
 _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
 _NULLABLE_STR = {"type": ["string", "null"]}
+_DRAFT_TEXT = {"type": "string", "pattern": "\\S"}  # a draft with no text at all is a 400
 
 
 def _ref(name: str) -> dict:
@@ -270,7 +271,8 @@ PATHS = {
                        "an empty or binary draft is a 400",
             "requestBody": _json_body({
                 "type": "object",
-                "properties": {"html": _STR, "markdown": _STR, "text": _STR,
+                "oneOf": [{"required": ["html"]}, {"required": ["markdown"]}, {"required": ["text"]}],
+                "properties": {"html": _DRAFT_TEXT, "markdown": _DRAFT_TEXT, "text": _DRAFT_TEXT,
                                "host_url": {"type": "string", "format": "uri", "maxLength": 8192,
                                             "pattern": "^https?://"},
                                "limit": {"type": "integer", "minimum": 0, "maximum": 100}}}),
