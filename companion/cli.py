@@ -392,6 +392,143 @@ def cmd_export(args):
     emit(args, {"table": args.table, "rows": count, "out": str(args.out)}, lambda d: None)
 
 
+# --- save / candidates / placements (companion.candidates, companion.placements) ---
+
+def _setup_save(p):
+    p.add_argument("url", help="the page's address")
+    # No argparse `choices`: the library's message is the same one the API gives.
+    p.add_argument("--kind", required=True, metavar="boost|tier2",
+                   help="boost: a tier-1 page to power up; tier2: a place for a link to a tier-1 page")
+    p.add_argument("--title", help="a title to recognise it by")
+    p.add_argument("--note", help="a note (up to 10,000 characters)")
+    p.add_argument("--tag", action="append", dest="tags", metavar="T", help="a tag (repeat for several)")
+    _add_json(p)
+
+
+def _human_candidates(rows):
+    if not rows:
+        print("no candidates: save pages with `tierlink save URL --kind boost|tier2` or the extension's popup")
+    for c in rows:
+        score = (c.get("verdict") or {}).get("score")
+        score = f"{score:>3g}" if isinstance(score, (int, float)) else "  -"
+        tags = f"  [{', '.join(c['tags'])}]" if c.get("tags") else ""
+        print(f"{c['id']}  {c['kind']:<5} {c['status']:<9} {score}  {c['url']}{tags}")
+        if c.get("title"):
+            print(f"{'':>14}{c['title'][:100]}")
+
+
+def _human_candidate(c):
+    _human_candidates([c])
+    if c.get("note"):
+        print(f"{'':>14}note: {c['note'][:200]}")
+    if c.get("placement"):
+        p = c["placement"]
+        print(f"{'':>14}placement: {p['from_url']} → {p['to_url']}  {p['anchor']!r} ({p['via']})")
+    for w in c.get("warnings") or []:
+        info(f"warning: {w['message']}")
+
+
+@command("save", "save a page as a boost or tier-2 candidate, as the extension's one-click save does")(_setup_save)
+def cmd_save(args):
+    from companion import candidates
+
+    ws = Workspace(home_of(args))
+    try:
+        doc, created = candidates.save(ws, args.url, args.kind, title=args.title, note=args.note, tags=args.tags)
+    finally:
+        ws.close()
+    info(f"{'saved' if created else 'updated'} {doc['kind']} candidate {doc['id']}")
+    emit(args, doc, _human_candidate)
+
+
+def _setup_candidates(p):
+    p.add_argument("--kind", metavar="boost|tier2", help="only this kind")
+    p.add_argument("--status", metavar="S", help="only this status: new, contacted, placed, live, rejected")
+    _add_json(p)
+    sub = p.add_subparsers(dest="action", parser_class=_Parser, metavar="[update|delete]")
+    upd = sub.add_parser("update", help="change a candidate's status, note, tags or title")
+    upd.add_argument("id")
+    upd.add_argument("--status", dest="new_status", metavar="S",
+                     help="new, contacted, placed, live or rejected (every change is kept in its history)")
+    upd.add_argument("--note", help="replace the note")
+    upd.add_argument("--title", help="replace the title")
+    upd.add_argument("--tag", action="append", dest="tags", metavar="T", help="replace the tags (repeat for several)")
+    upd.add_argument("--to-url", dest="to_url", metavar="URL",
+                     help="tier2 placed/live: the tier-1 page your link points at (records the placement)")
+    upd.add_argument("--anchor", help="the placed link's anchor text")
+    upd.add_argument("--via", metavar="HOW", help="guest_post, niche_edit, own_site, social, roundup or other")
+    upd.add_argument("--date", metavar="YYYY-MM-DD", help="when the link was placed (default today)")
+    upd.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
+    rm = sub.add_parser("delete", help="remove a candidate (its placements stay)")
+    rm.add_argument("id")
+    rm.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
+
+
+@command("candidates", "list saved candidates; `candidates update ID ...` / `candidates delete ID` change them")(
+    _setup_candidates)
+def cmd_candidates(args):
+    from companion import candidates
+
+    ws = Workspace(home_of(args))
+    try:
+        if args.action == "update":
+            changes = {"status": args.new_status, "note": args.note, "title": args.title, "tags": args.tags,
+                       "to_url": args.to_url, "anchor": args.anchor, "via": args.via, "date": args.date}
+            doc = candidates.update(ws, args.id, {k: v for k, v in changes.items() if v is not None})
+            emit(args, doc, _human_candidate)
+        elif args.action == "delete":
+            emit(args, {"deleted": candidates.remove(ws, args.id)}, lambda d: info(f"deleted candidate {d['deleted']}"))
+        else:
+            emit(args, candidates.list_candidates(ws, kind=args.kind, status=args.status), _human_candidates)
+    finally:
+        ws.close()
+
+
+def _setup_placements(p):
+    p.add_argument("--to", dest="to_url", metavar="URL", help="only placements pointing at this tier-1 page")
+    _add_json(p)
+    sub = p.add_subparsers(dest="action", parser_class=_Parser, metavar="[list|add]")
+    ls = sub.add_parser("list", help="list the tier-2 links you built (the default)")
+    ls.add_argument("--to", dest="to_url", metavar="URL", default=argparse.SUPPRESS,
+                    help="only placements pointing at this tier-1 page")
+    ls.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
+    add = sub.add_parser("add", help="log a tier-2 link you built")
+    add.add_argument("--from", dest="from_url", required=True, metavar="URL", help="the page holding your link")
+    add.add_argument("--to", dest="to_url", required=True, metavar="URL", help="the tier-1 page it links to")
+    add.add_argument("--anchor", help="the link's anchor text")
+    add.add_argument("--via", metavar="HOW", help="guest_post, niche_edit, own_site, social, roundup or other")
+    add.add_argument("--date", metavar="YYYY-MM-DD", help="when it was placed (default today)")
+    add.add_argument("--note", help="a note")
+    add.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
+
+
+def _human_placements(rows):
+    if not rows:
+        print("no placements: log one with `tierlink placements add --from URL --to URL`")
+    for p in rows:
+        print(f"{p['date']}  {p['via']:<10} {p['from_url']} → {p['to_url']}  {p['anchor']!r}")
+
+
+@command("placements", "list the tier-2 links you built; `placements add --from URL --to URL` logs one")(
+    _setup_placements)
+def cmd_placements(args):
+    from companion import placements
+
+    ws = Workspace(home_of(args))
+    try:
+        if args.action == "add":
+            doc, warnings, created = placements.add_ex(ws, args.from_url, args.to_url, anchor=args.anchor,
+                                                       via=args.via, date=args.date, note=args.note)
+            info(f"{'logged' if created else 'updated'} placement {doc['id']}")
+            for w in warnings:
+                info(f"warning: {w['message']}")
+            emit(args, {**doc, "warnings": warnings}, lambda d: _human_placements([d]))
+        else:
+            emit(args, placements.list_placements(ws, to_url=args.to_url), _human_placements)
+    finally:
+        ws.close()
+
+
 # --- dispatcher -----------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,6 +19,12 @@ from companion.errors import BadInput
 BACKLINK_COLUMNS = ["source_url", "target_url", "anchor", "rel", "follow", "status", "first_seen", "last_seen",
                     "lost_at", "title", "type", "origins"]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Candidates and placements: fixed, readable columns (every file has the same header,
+# whichever fields the first records happen to carry); the page keys are internal.
+CANDIDATE_COLUMNS = ["id", "kind", "status", "url", "title", "domain", "tags", "note", "verdict.score",
+                     "verdict.reasons", "verdict.labels", "created_at", "updated_at", "history", "placement_id"]
+PLACEMENT_COLUMNS = ["id", "date", "from_url", "to_url", "anchor", "via", "note", "candidate_id",
+                     "created_at", "updated_at"]
 
 
 def _cell(value):
@@ -54,17 +60,18 @@ def rows_for(store, table: str) -> tuple[list[str], list[dict]]:
         metric_cols = sorted({k for d in docs for k in d if k.startswith("metrics.")})
         extra = sorted({k for d in docs for k in d} - set(BACKLINK_COLUMNS) - set(metric_cols))
         return BACKLINK_COLUMNS + extra + metric_cols, docs
-    if table in ("candidates", "placements"):
-        docs = [_flatten(d) for d in store.all(table)]
-        columns: list[str] = []
-        for d in docs:
-            for k in d:
-                if k not in columns:
-                    columns.append(k)
-        if "id" in columns:
-            columns.remove("id")
-            columns.insert(0, "id")
-        return columns, docs
+    if table == "candidates":
+        docs = []
+        for d in store.all(table):
+            flat = _flatten({**d, "verdict": d.get("verdict") or {}})
+            # "2026-11-24T08:00:00Z new→contacted": one readable entry per status change
+            flat["history"] = [f"{h.get('at')} {h['from']}→{h.get('to')}" if h.get("from")
+                               else f"{h.get('at')} {h.get('to')}"
+                               for h in d.get("history") or [] if isinstance(h, dict)]
+            docs.append(flat)
+        return CANDIDATE_COLUMNS, docs
+    if table == "placements":
+        return PLACEMENT_COLUMNS, [dict(d) for d in store.all(table)]
     raise BadInput(f"cannot export {table!r}: choose backlinks, candidates or placements")
 
 
