@@ -67,20 +67,24 @@ class Doc:
 class BM25Index:
     """An immutable BM25 index over short documents (one per tier-1 page)."""
 
-    def __init__(self, docs: list[tuple[str, str, dict]]):
-        """docs: (key, text, payload)."""
+    def __init__(self, docs: list[tuple[str, object, dict]], pretokenized: bool = False):
+        """docs: (key, text or token list, payload)."""
         self.docs: list[Doc] = []
         lengths: list[int] = []
         postings: dict[str, list[tuple[int, int]]] = {}
         for i, (key, text, payload) in enumerate(docs):
-            toks = tokens(text)
+            toks = text if pretokenized else tokens(text)
             self.docs.append(Doc(key, payload))
             lengths.append(len(toks))
             for term, tf in Counter(toks).items():
-                postings.setdefault(term, []).append((i, tf))
+                plist = postings.get(term)
+                if plist is None:
+                    postings[term] = [(i, tf)]
+                else:
+                    plist.append((i, tf))
         n = len(self.docs)
         self.n = n
-        avgdl = (sum(lengths) / n) if n else 1.0
+        self.avgdl = avgdl = (sum(lengths) / n) if n else 1.0
         self.postings: dict[str, list[tuple[int, float]]] = {}
         for term, plist in postings.items():
             df = len(plist)
@@ -94,6 +98,21 @@ class BM25Index:
             if len(weighted) > MAX_POSTINGS:
                 weighted = heapq.nlargest(MAX_POSTINGS, weighted, key=lambda p: p[1])
             self.postings[term] = weighted
+
+    def add(self, key: str, toks: list[str], payload: dict) -> None:
+        """Add one document without a rebuild (IDF estimated from the current postings)."""
+        i = len(self.docs)
+        self.docs.append(Doc(key, payload))
+        self.n += 1
+        length = len(toks) or 1
+        for term, tf in Counter(toks).items():
+            plist = self.postings.setdefault(term, [])
+            df = len(plist) + 1
+            idf = math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+            norm = tf * (K1 + 1) / (tf + K1 * (1 - B + B * length / self.avgdl))
+            plist.append((i, idf * norm))
+            if len(plist) > 2 * MAX_POSTINGS:
+                plist[:] = heapq.nlargest(MAX_POSTINGS, plist, key=lambda p: p[1])
 
     def search(self, query: str, limit: int = 10) -> list[tuple[Doc, float, list[str]]]:
         """Best documents for the query: (doc, BM25 score, matched terms)."""

@@ -42,6 +42,18 @@ _GUEST = re.compile(
     r"write for us|guest post|guest blog|guest author|guest contributor|contributor guidelines|"
     r"submission guidelines|submit (?:an? |your )?(?:article|post|guest post|story)|become a contributor|"
     r"accepting guest|contribute to (?:our|the) (?:blog|site)|pitch us|write for (?:our|the) blog", re.I)
+# Literal words every _GUEST match contains: a cheap substring test (C speed)
+# before the regex, which is slow on a 200 kB page text.
+_GUEST_WORDS = ("guest", "write for", "guidelines", "submit", "contributor", "contribute to", "pitch us")
+
+
+def _guest_search(text: str):
+    lower = text.lower()
+    if not any(word in lower for word in _GUEST_WORDS):
+        return None
+    return _GUEST.search(text)
+
+
 _CONTRIBUTE = re.compile(r"\bcontribut(?:e|ors?)\b", re.I)
 _RESOURCE = re.compile(
     r"\b(?:resources?|useful links|helpful links|link list|links|directory|recommended (?:tools|sites|reading|blogs)|"
@@ -106,7 +118,10 @@ def competing_keyword(profile: Profile, text: str) -> str | None:
     A page "targets" a keyword when every word of the keyword appears among its
     topic words: boosting such a page makes my own ranking for it harder.
     """
-    words = set(relevance.tokens(text))
+    return _competing(profile, set(relevance.tokens(text)))
+
+
+def _competing(profile: Profile, words: set[str]) -> str | None:
     if not words:
         return None
     for keyword in profile.money_keywords():
@@ -215,12 +230,12 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
     score = Score(w, "tier2.base")
     placeable = False
     link_texts = " | ".join(l["text"] for l in result["links"] if l["text"])[:20000]
-    guest = _GUEST.search(link_texts) or _GUEST.search(" | ".join(feats.headings)) or _GUEST.search(feats.title)
+    headings = " | ".join(feats.headings)
+    guest = _guest_search(link_texts) or _guest_search(headings) or _guest_search(feats.title)
     if guest:
         score.add("tier2.guest_posts", f"the site accepts guest posts ('{guest.group(0)}')")
         placeable = True
-    elif _GUEST.search(feats.text) or _CONTRIBUTE.search(" | ".join(feats.headings) + " " + link_texts):
-        match = _GUEST.search(feats.text) or _CONTRIBUTE.search(" | ".join(feats.headings) + " " + link_texts)
+    elif match := (_guest_search(feats.text) or _CONTRIBUTE.search(headings + " " + link_texts)):
         score.add("tier2.guest_posts", f"the page mentions contributions ('{match.group(0)}')", 0.6)
         placeable = True
     content_external = [l for l in result["links"] if not l["internal"] and l["position"] == "content"]
@@ -272,45 +287,68 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
 class Tier1Index:
     """Tier-1 pages with their hosts, stored-data boost scores and a BM25 index.
 
-    Built once per version of the backlink list (rebuilt when it changes), so a
-    verdict costs the same with a thousand or a million stored backlinks.
+    Built once per version of the backlink list and placements (an import
+    rebuilds it); the links the verdicts themselves discover, lose or change are
+    patched in (`apply`), so browsing never pays for a rebuild. A verdict then
+    costs the same with a thousand or a million stored backlinks.
     """
 
     def __init__(self, store, profile: Profile, w: dict[str, float]):
+        self.profile = profile
+        self.w = w
         self.pages: dict[str, dict] = {}
         self.hosts: set[str] = set()
         self.placement_hosts: set[str] = set()
         self.placement_anchors: set[str] = set()
-        placements_by_target: dict[str, int] = {}
+        self.money_keys = {k: p for p in profile.money_pages if (k := urls.safe_page_key(p["url"]))}
+        self.money_keywords = [(kw, set(toks)) for kw in profile.money_keywords() if (toks := relevance.tokens(kw))]
+        self.placements_by_target: dict[str, int] = {}
         for p in store.all("placements"):
             if p.get("anchor"):
                 self.placement_anchors.add(p["anchor"])
             key = p.get("to_key") or urls.safe_page_key(p.get("to_url", ""))
             if key:
-                placements_by_target[key] = placements_by_target.get(key, 0) + 1
+                self.placements_by_target[key] = self.placements_by_target.get(key, 0) + 1
             host = urls.host_of(p.get("from_url", ""))
             if host:
                 self.placement_hosts.add(urls.strip_www(host))
-        docs = []
-        for page in store.tier1_pages():
-            key = page["key"]
-            records = page["backlinks"]
-            title = next((r.get("title") for r in records if r.get("title")), "") or ""
-            anchors = [r.get("anchor") or "" for r in records]
-            placements = placements_by_target.get(key, 0)
-            scored = stored_boost(w, profile, page["url"], records, title, placements)
-            entry = {"url": page["url"], "key": key, "title": title, "anchors": anchors,
-                     "records": records, "placements": placements, **scored}
-            self.pages[key] = entry
-            self.hosts.add(urls.strip_www(urls.host_of(page["url"])))
-            docs.append((key, " ".join([title, relevance.url_words(page["url"]), *anchors]), entry))
-        self.bm25 = relevance.BM25Index(docs)
+        docs = [self._entry(page["url"], page["key"], page["backlinks"]) for page in store.tier1_pages()]
+        self.bm25 = relevance.BM25Index([(key, toks, entry) for key, toks, entry in docs], pretokenized=True)
+
+    def _entry(self, url: str, key: str, records: list[dict]):
+        title = next((r.get("title") for r in records if r.get("title")), "") or ""
+        anchors = [r.get("anchor") or "" for r in records]
+        host = urls.host_of(url)
+        topic_tokens = relevance.tokens(title + " " + relevance.url_words(url))
+        placements = self.placements_by_target.get(key, 0)
+        scored = stored_boost(self.w, self, url, host, records, topic_tokens, placements)
+        entry = {"url": url, "key": key, "title": title, "anchors": anchors,
+                 "placements": placements, **scored}
+        self.pages[key] = entry
+        self.hosts.add(urls.strip_www(host))
+        anchor_tokens = [t for a in anchors for t in relevance.tokens(a)]
+        return key, topic_tokens + anchor_tokens, entry
+
+    def apply(self, store, page_key: str) -> None:
+        """Patch one page after the verdicts changed its stored links."""
+        live = [r for r in store.backlinks_from(page_key) if r.get("status") == "live"]
+        if not live:
+            self.pages.pop(page_key, None)  # lost: no longer a tier-1 page (the BM25 doc is skipped)
+            return
+        key, toks, entry = self._entry(live[0]["source_url"], page_key, live)
+        self.bm25.add(key, toks, entry)
 
 
-def stored_boost(w, profile: Profile, url: str, records: list[dict], title: str, placements: int) -> dict:
+def stored_boost(w, index: "Tier1Index", url: str, host: str, records: list[dict], topic_tokens: list[str],
+                 placements: int) -> dict:
     """A boost score from stored data alone (no page visit): for the boost list and suggestions."""
+    profile = index.profile
     score = Score(w, "boost.base")
-    best = sorted(records, key=lambda r: not r.get("follow", True))[0] if records else {}
+    best = records[0] if records else {}
+    for r in records:
+        if r.get("follow", True):
+            best = r
+            break
     if best.get("follow", True):
         score.add("boost.followed", "the link to me is followed")
     else:
@@ -320,16 +358,19 @@ def stored_boost(w, profile: Profile, url: str, records: list[dict], title: str,
         for k, v in (r.get("metrics") or {}).items():
             metrics.setdefault(k, v)
     _authority_signals(score, metrics)
-    money = next((profile.money_page_for(r.get("target_url", "")) for r in records
-                  if profile.money_page_for(r.get("target_url", ""))), None)
+    money = next((index.money_keys[r["target_key"]] for r in records if r.get("target_key") in index.money_keys),
+                 None)
     if money:
         score.add("boost.money_page", f"it links to my money page {money['url']}")
-    keyword = competing_keyword(profile, title + " " + relevance.url_words(url))
+    keyword = None
+    if index.money_keywords:
+        words = set(topic_tokens)
+        keyword = next((kw for kw, kw_tokens in index.money_keywords if kw_tokens <= words), None)
     blocked = False
     if keyword:
         score.add("boost.competes", f"the page targets my money keyword '{keyword}': do not boost a competing page")
         blocked = True
-    if profile.is_owned(urls.host_of(url)):
+    if profile.owned_sites and profile.is_owned(host):
         score.add("boost.owned_site", "the page is on a site I own")
         blocked = True
     if placements:
@@ -386,6 +427,18 @@ def tier1_index(ws) -> Tier1Index:
     return index
 
 
+def _patch_index(ws, index: Tier1Index, page_key: str | None) -> None:
+    """After the verdicts wrote changes, patch the index and mark it current (no rebuild)."""
+    if not page_key:
+        return
+    with _INDEX_LOCK:
+        cached = _INDEXES.get(ws.store)
+        if cached is None or cached[1] is not index:
+            return
+        index.apply(ws.store, page_key)
+        _INDEXES[ws.store] = (_version(ws), index)
+
+
 def knowledge(ws) -> StoreKnowledge:
     return StoreKnowledge(ws.store, tier1_index(ws))
 
@@ -421,7 +474,7 @@ def suggest_tier1(ws, text: str, *, exclude_keys=frozenset(), used_anchors=froze
     ranked = []
     for doc, bm25, matched in index.bm25.search(text, limit=max(limit * 5, 20)):
         entry = doc.payload
-        if entry["key"] in exclude_keys or entry["blocked"]:
+        if entry["key"] in exclude_keys or entry["blocked"] or index.pages.get(entry["key"]) is not entry:
             continue
         rel = relevance.saturate(bm25)
         ranked.append((rel * max(entry["score"], 1) / 100, rel, entry, matched))
@@ -548,6 +601,8 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) ->
 
     if record_changes and not page_is_me:
         result["changes"] = detect_changes(ws, result)
+        if result["changes"]:
+            _patch_index(ws, index, page_key)
         kinds = {c["kind"] for c in result["changes"]}
         if "lost" in kinds:
             labels.append("link_lost")

@@ -290,3 +290,18 @@ def test_corpus_page_dropping_a_link_is_link_lost(ws):
     assert "link_lost" in result["labels"] and "tier1" not in result["labels"]
     lost = [c for c in result["changes"] if c["kind"] == "lost"]
     assert len(lost) == len(known["changes"]) and {c["kind"] for c in result["changes"]} == {"lost"}
+
+
+def test_discovered_links_patch_the_index_without_a_rebuild(ws):
+    from companion import verdicts
+
+    seed(ws, backlink("https://seeded.test/a"))
+    before = verdicts.tier1_index(ws)
+    ws.analyze("https://fresh.test/post", page(content_link()))  # discovers fresh.test/post → me
+    assert verdicts.tier1_index(ws) is before
+    hub = ws.analyze("https://hub.test/x", page('<main><a href="https://fresh.test/post">fresh</a></main>'))
+    assert [l["target"] for l in hub["links"]] == ["tier1"] and "tier2_existing" in hub["labels"]
+    ws.analyze("https://fresh.test/post", page("<main><p>no links to me any more</p>"
+                                               '<a href="https://other.test/">o</a></main>'))
+    again = ws.analyze("https://hub.test/x", page('<main><a href="https://fresh.test/post">fresh</a></main>'))
+    assert [l["target"] for l in again["links"]] == ["other"]
