@@ -784,12 +784,26 @@ def _prepare(row: dict, origin: str, fallback_target: str | None, copy: bool) ->
 
 
 def _later(a: str | None, b: str | None) -> bool:
-    """True when date b is not older than date a (ISO strings compare as text)."""
+    """True when date b is strictly later than date a, compared at their common precision.
+
+    ISO strings compare as text; '2025-11-30' and '2025-11-30T22:04:51' count as
+    the same day, so two tools exporting on the same day never overrule each other
+    back and forth.
+    """
     if not b:
         return False
     if not a:
         return True
-    return b[:len(a)] >= a[:len(b)] if len(a) != len(b) else b >= a
+    n = min(len(a), len(b))
+    return b[:n] > a[:n]
+
+
+def _observed(rec: dict) -> str | None:
+    """When a tool last observed the link: its last_seen, or the day it saw it gone."""
+    last, lost = rec.get("last_seen"), rec.get("lost_at")
+    if lost and _later(last, lost):
+        return lost
+    return last
 
 
 def _stronger(old: dict, new: dict) -> bool:
@@ -814,7 +828,7 @@ def _combine(old: dict, new: dict, origin: str, same_batch: bool) -> dict:
         put("first_seen", fs_new)
     if not old.get("title") and new.get("title"):
         put("title", new["title"])
-    newer = _later(old.get("last_seen"), new.get("last_seen"))
+    newer = _later(_observed(old), _observed(new))
     link_known = new.get("rel_known", True) is not False
     if same_batch:
         if new["status"] == "live" and old.get("status") == "lost":
@@ -830,7 +844,7 @@ def _combine(old: dict, new: dict, origin: str, same_batch: bool) -> dict:
             put("metrics", {**metrics, **old.get("metrics", {})})
         return rec if rec is not None else old
     if newer:
-        if new.get("last_seen") != old.get("last_seen"):
+        if new.get("last_seen") and _later(old.get("last_seen"), new["last_seen"]):
             put("last_seen", new["last_seen"])
         if new["status"] != old.get("status"):
             events.append(("lost" if new["status"] == "lost" else "restored", old.get("status"), new["status"]))
@@ -875,7 +889,7 @@ def _combine_sourceonly(old: dict, row: dict, origin: str) -> dict:
     if origin not in old.get("origins", ()):
         rec = dict(old)
         rec["origins"] = list(old.get("origins", ())) + [origin]
-    if row.get("last_seen") and _later(old.get("last_seen"), row["last_seen"]) and row["last_seen"] != old.get("last_seen"):
+    if row.get("last_seen") and _later(old.get("last_seen"), row["last_seen"]):
         rec = rec or dict(old)
         rec["last_seen"] = row["last_seen"]
     return rec if rec is not None else old

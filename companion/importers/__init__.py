@@ -120,13 +120,13 @@ NOT_PAGE_LEVEL = [
      "this is Search Console's \"Top linking sites\" table: it has sites and counts, no page-level links. "
      "Export \"Latest links\" or \"More sample links\" (Links > External links > Export) instead"),
     ({"target page", "incoming links"}, "gsc",
-     "this is Search Console's \"Top target pages\" table: it counts links to your own pages, no linking pages. "
+     "this is Search Console's \"Top target pages\" table: it counts links to your own pages: no page-level links, no linking pages. "
      "Export \"Latest links\" or \"More sample links\" (Links > External links > Export) instead"),
     ({"domain", "backlinks count"}, "bing",
      "this is Bing Webmaster Tools' \"Referring domains\" table: it has domains and counts, no page-level links. "
      "Export the referring pages table (Source Url, Anchor text, Target Url) instead"),
     ({"anchor", "backlinks count"}, "bing",
-     "this is Bing Webmaster Tools' anchor text table: no page-level links. "
+     "this is Bing Webmaster Tools' anchor text table: it has anchors and counts, no page-level links. "
      "Export the referring pages table (Source Url, Anchor text, Target Url) instead"),
 ]
 
