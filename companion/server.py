@@ -46,6 +46,11 @@ WAITRESS_SETTINGS = {
     "cleanup_interval": 10,
     "asyncore_use_poll": True,
     "ident": "tierlink",
+    # A page arrives as one JSON body of a few hundred KiB: read it in large steps
+    # and keep bodies up to 4 MiB in memory instead of a temp file (measured with
+    # scripts/bench_http.py; waitress's 8 KiB/512 KiB defaults cost ~10% per page).
+    "recv_bytes": 256 * 1024,
+    "inbuf_overflow": 4 * 1024 * 1024,
     "expose_tracebacks": False,
 }
 
