@@ -529,6 +529,11 @@ def detect_changes(ws, result: dict) -> list[dict]:
                 changes.append({"kind": "lost", "target": record["target_url"], "was": record.get("anchor") or "",
                                 "now": None})
                 updates.append(_with_history(record, stamp, "lost", "live", "lost", status="lost"))
+            elif record.get("status") == "lost":
+                # still gone: told again on every visit (the store already knows, nothing is written)
+                since = next((h["at"] for h in reversed(record.get("history") or []) if h.get("kind") == "lost"), None)
+                changes.append({"kind": "lost", "target": record["target_url"], "was": record.get("anchor") or "",
+                                "now": None, "since": since or record.get("last_seen")})
             continue
         link = _best_link(links)
         new_state = _rel_state(link["rel"], link["follow"])
@@ -603,10 +608,15 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) ->
         result["changes"] = detect_changes(ws, result)
         if result["changes"]:
             _patch_index(ws, index, page_key)
+        # Labels tell the state, `changes` the transition seen now: a page whose
+        # stored link is lost stays `link_lost` on every later visit.
         kinds = {c["kind"] for c in result["changes"]}
-        if "lost" in kinds:
+        stored = ws.store.backlinks_from(page_key) if page_key else []
+        if "lost" in kinds or any(r.get("status") == "lost" for r in stored):
             labels.append("link_lost")
-        if kinds & {"rel_changed", "anchor_changed"}:
+        if kinds & {"rel_changed", "anchor_changed"} or any(
+                r.get("status") == "live" and (r.get("history") or [{}])[-1].get("kind") in ("rel_changed", "anchor_changed")
+                for r in stored):
             labels.append("link_changed")
 
     if "tier1" in labels:

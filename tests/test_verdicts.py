@@ -127,6 +127,13 @@ def test_lost_link_is_reported_and_recorded_with_history(ws):
                                   "now": None}]
     record = ws.store.get_backlink("https://blog.test/gone", "https://example.com/pricing")
     assert record["status"] == "lost" and record["history"][-1]["kind"] == "lost"
+    history = len(record["history"])
+    again = ws.analyze("https://blog.test/gone", page('<p><a href="https://other.test/">elsewhere</a></p>'))
+    assert "link_lost" in again["labels"]  # still gone: told on every visit, recorded once
+    assert [(c["kind"], c["since"]) for c in again["changes"]] == [("lost", record["history"][-1]["at"])]
+    assert len(ws.store.get_backlink("https://blog.test/gone", "https://example.com/pricing")["history"]) == history
+    back = ws.analyze("https://blog.test/gone", page(content_link()))
+    assert "link_lost" not in back["labels"] and [c["kind"] for c in back["changes"]] == ["restored"]
 
 
 def test_rel_and_anchor_changes(ws):
