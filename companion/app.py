@@ -10,7 +10,8 @@ Order of work for every request, whatever the path (API, dashboard, static):
    whether a route exists.
 2. Origin deny-list (403) — web origins other than the dashboard's own; this also
    refuses CORS preflights from web pages. No CORS header is ever sent.
-3. For `/api/*` except `GET /api/health`: the `Authorization: Bearer` token (401).
+3. Everything but `/api/health`, the dashboard shell and static files needs the
+   `Authorization: Bearer` token (401), unknown paths included.
 4. The route. Bad input raises TierlinkError (its status) or a werkzeug
    HTTPException; both become `{"error": {"code", "message"}}`, as does any
    unexpected exception (500, logged without request content). Never an HTML page.
@@ -93,7 +94,12 @@ class State:
     port: int
     workspace: object
     tokens: TokenSource
-    public: set = field(default_factory=lambda: {("GET", "/api/health"), ("HEAD", "/api/health")})
+    # Endpoints served without the token: the health check (so the extension can tell
+    # "not running" from "not paired") and the dashboard's shell and static files
+    # (the dashboard then calls the API with the token from its #fragment). Every
+    # other request needs the token, unknown paths included: an allow-list, so a new
+    # route is protected unless someone decides otherwise here.
+    open_endpoints: set = field(default_factory=lambda: {"api.health", "index", "static"})
 
 
 def error_response(status: int, code: str, message: str) -> Response:
@@ -143,8 +149,7 @@ def _gate():
     env = request.environ
     security.check_host(env.get("HTTP_HOST"), state.port)
     security.check_origin(env.get("HTTP_ORIGIN"), state.port)
-    path = request.path
-    if (path == "/api" or path.startswith("/api/")) and (request.method, path) not in state.public:
+    if request.endpoint not in state.open_endpoints:
         if not security.bearer_matches(env.get("HTTP_AUTHORIZATION"), state.tokens.current()):
             raise security.Unauthorized("send the token as 'Authorization: Bearer <token>' "
                                         "(`tierlink token` prints it)")

@@ -301,3 +301,28 @@ def test_logs_name_requests_but_never_the_token_or_content(server):
     # The token appears only in what `serve` prints for the user at start, never in a log line.
     lines = [line for line in log.splitlines() if server.token in line]
     assert len(lines) == 2 and all(not re.match(r"\d{4}-\d\d-\d\d", line) for line in lines), lines
+
+
+# --- path tricks and waitress's own refusals ---------------------------------------------
+
+@pytest.mark.parametrize("path", ["//api/profile", "/api/profile/", "/api//profile", "/api/./profile",
+                                  "/static/../api/profile", "/api/%70rofile", "/API/profile", "/nope"])
+def test_path_tricks_never_reach_data_without_the_token(server, path):
+    r = server.request("GET", path, headers={"Authorization": None})
+    assert r.status in (401, 404), r
+    assert b"domains" not in r.body
+    assert_common_headers(r)
+
+
+def test_oversized_headers_are_refused_as_json(server):
+    r = server.request("GET", "/api/profile", headers={"X-Padding": "a" * 300_000})
+    assert r.status == 431, r
+    assert r.json()["error"]["code"] == "headers_too_large"
+    assert_common_headers(r)
+
+
+def test_malformed_request_is_refused_as_json(server):
+    status, headers, body = raw_exchange(server.port, f"GET /api/health HTTP/1.1\r\nHost: {server.host}\r\n"
+                                         f"Content-Length: nope\r\n\r\n".encode(), [])
+    assert status == 400, body
+    assert headers["content-type"].startswith("application/json") and b'"error"' in body
