@@ -16,6 +16,7 @@ import { CompanionClient } from './lib/companion.js';
 import { CompanionError } from './lib/errors.js';
 import { badgeForState, highlightPlan } from './lib/verdict.js';
 import { collectPage, highlightLinks } from './lib/page-functions.js';
+import { registerDraftChecks } from './lib/draft-check.js';
 
 const tabKey = (tabId) => `tab:${tabId}`;
 
@@ -208,6 +209,9 @@ const handlers = {
     },
   },
 };
+
+// Guest-post draft checks: popup "Check as a draft", context menu on a selection (lib/draft-check.js).
+registerDraftChecks(handlers, { companionClient, errorJSON, fromExtensionPage });
 
 ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   const handler = Object.hasOwn(handlers, msg?.type) ? handlers[msg.type] : null;

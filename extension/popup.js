@@ -188,6 +188,20 @@ async function highlight() {
   }
 }
 
+/** Check this page as a guest-post draft: the background opens the report in a tab. */
+async function checkAsDraft() {
+  const button = $('check-draft');
+  button.disabled = true;
+  try {
+    await ask('check-draft-tab', { tabId: current.tabId });
+  } catch (err) {
+    button.textContent = 'Cannot check this page';
+    button.title = err.message;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 async function main() {
   $('save-boost').addEventListener('click', () => save('boost'));
   $('save-tier2').addEventListener('click', () => save('tier2'));
@@ -195,6 +209,7 @@ async function main() {
   $('problem-retry').addEventListener('click', analyse);
   $('problem-grant').addEventListener('click', grant);
   $('highlight').addEventListener('click', highlight);
+  $('check-draft').addEventListener('click', checkAsDraft);
   const openOptions = (event) => { event.preventDefault(); ext.runtime.openOptionsPage(); };
   $('options').addEventListener('click', openOptions);
   $('problem-options').addEventListener('click', openOptions);

@@ -32,7 +32,7 @@ test('MV3 for Chrome (service worker) and Firefox (scripts + gecko id)', () => {
 
 test('minimal permissions: loopback hosts for the companion, a content script for pages', () => {
   assert.deepEqual(manifest.host_permissions, ['http://127.0.0.1/*', 'http://localhost/*', 'http://[::1]/*']);
-  assert.deepEqual(manifest.permissions.sort(), ['activeTab', 'scripting', 'storage']);
+  assert.deepEqual(manifest.permissions.sort(), ['activeTab', 'contextMenus', 'scripting', 'storage']); // contextMenus: "Check selection as a guest-post draft"
   const [cs] = manifest.content_scripts;
   assert.deepEqual(cs.matches, ['http://*/*', 'https://*/*']);
   assert.deepEqual(cs.js, ['content.js']);
