@@ -49,25 +49,33 @@ def token_path(home: Path) -> Path:
     return Path(home) / TOKEN_FILE
 
 
-def _write_token(home: Path, token: str) -> None:
+def _write_token(home: Path, token: str, *, replace: bool = True) -> str:
     """Write the token 0600 from the first byte (never readable by others, even briefly).
 
-    A temp file created with O_EXCL and mode 0600 is renamed over the old one, so a
-    crash never leaves a half-written token and rotation is atomic.
+    A temp file created with O_EXCL and mode 0600 is then put in place: renamed
+    over the old one when rotating (atomic), or hard-linked when creating, which
+    fails if another process (`serve` and `tierlink token` started together) made
+    one first — then theirs is kept and returned, so both print the same token.
     """
     ensure_home(Path(home))
     path = token_path(home)
-    tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(token + "\n")
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        if replace:
+            os.replace(tmp, path)
+            return token
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return read_token(home) or token
+        return token
+    finally:
         tmp.unlink(missing_ok=True)
-        raise
 
 
 def read_token(home: Path) -> str | None:
@@ -82,8 +90,9 @@ def get_token(home: Path) -> str:
     """The API token, made on first use (secrets.token_urlsafe(32): 256 bits)."""
     token = read_token(home)
     if token is None:
-        token = secrets.token_urlsafe(32)
-        _write_token(home, token)
+        if token_path(home).exists():  # empty or unreadable: replace it
+            return rotate_token(home)
+        token = _write_token(home, secrets.token_urlsafe(32), replace=False)
     else:
         # Tighten a file someone made readable by others; the token is the only key.
         try:

@@ -211,3 +211,13 @@ def test_rotate_takes_effect_on_a_running_server(tmp_path):
         assert new != old
         assert srv.request("GET", "/api/profile", headers={"Authorization": f"Bearer {old}"}).status == 401
         assert srv.request("GET", "/api/profile", headers={"Authorization": f"Bearer {new}"}).status == 200
+
+
+def test_concurrent_first_use_agrees_on_one_token(tmp_path):
+    home = tmp_path / "home"
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    procs = [subprocess.Popen([sys.executable, "-m", "companion", "--home", str(home), "token"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(4)]
+    tokens = {p.communicate(timeout=60)[0].strip() for p in procs}
+    assert len(tokens) == 1 and tokens == {(home / "token").read_text().strip()}
+    assert [p.name for p in home.iterdir()] == ["token"]  # no temp files left behind
