@@ -275,3 +275,15 @@ def test_cli_save_list_and_update(cli):
     assert "no candidate with id 'nope'" in cli.fails("candidates", "update", "nope", "--status", "new")
     assert cli.json("candidates", "delete", cid) == {"deleted": cid}
     assert cli.json("candidates") == []
+
+
+def test_cli_refuses_to_change_a_home_the_server_is_running_on(server):
+    """The server holds the store in memory: a CLI save next to it would be overwritten, so it is refused."""
+    from conftest import CLI
+
+    cli = CLI(server.home)
+    for args in (("save", "https://x.test/", "--kind", "boost"), ("candidates", "delete", "someid"),
+                 ("placements", "add", "--from", "https://x.test/", "--to", TIER1)):
+        assert "is running for" in cli.fails(*args)
+    assert isinstance(cli.json("candidates"), list)  # reading is fine
+    assert not [c for c in server.api("GET", "/api/candidates") if c["url"] == "https://x.test/"]
