@@ -12,24 +12,17 @@ Screenshots of each view go to tests/_artifacts/dashboard/ (gitignored).
 from __future__ import annotations
 
 import http.client
-import json
-import os
 import re
-import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
 import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
+from serverutil import CompanionServer, multipart
+
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "dashboard"
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts" / "dashboard"
 CHROMIUM = "/usr/bin/chromium"
@@ -47,99 +40,41 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"Debian's Chromium not found at {CHROMIUM}: apt-get install -y chromium", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Dashboard(CompanionServer):
+    """The real companion (tests/serverutil.py), plus the address `serve` printed.
 
+    The token is read from that printed address, not from the token file: the
+    address is what a user opens, so the test opens exactly that.
+    """
 
-class Companion:
-    """`tierlink serve` as a subprocess; the token read from what it printed."""
+    def start(self, timeout: float = 30) -> "Dashboard":
+        super().start(timeout)
+        deadline = time.monotonic() + 10
+        while not (found := ADDRESS.search(self.output(None))):
+            assert time.monotonic() < deadline, f"`tierlink serve` printed no dashboard address:\n{self.output()}"
+            time.sleep(0.05)
+        self.address = found.group(0)
+        assert found.group(1) == self.token
+        return self
 
-    def __init__(self, home: Path):
-        self.home = home
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log = home.parent / "companion.log"
-        self.token = ""
-        self.proc: subprocess.Popen | None = None
+    @property
+    def base(self) -> str:
+        return self.base_url
 
-    def start(self) -> None:
-        env = dict(os.environ, TIERLINK_HOME=str(self.home), PYTHONIOENCODING="utf-8", PYTHONUNBUFFERED="1")
-        with open(self.log, "wb") as out:
-            self.proc = subprocess.Popen([sys.executable, "-m", "companion", "--home", str(self.home), "serve", "--port", str(self.port)],
-                                         stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"`tierlink serve` exited {self.proc.returncode}:\n{self.output()}")
-            found = ADDRESS.search(self.output())
-            if found and self._healthy():
-                self.token = found.group(1)
-                return
-            time.sleep(0.1)
-        self.stop()
-        raise AssertionError(f"`tierlink serve` did not print its address and answer within 30 s:\n{self.output()}")
-
-    def output(self) -> str:
-        return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
-
-    def _healthy(self) -> bool:
-        try:
-            with urllib.request.urlopen(f"{self.base}/api/health", timeout=2) as r:
-                return r.status == 200
-        except (OSError, urllib.error.URLError):
-            return False
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-    def call(self, method: str, path: str, body=None, *, files: dict | None = None, fields: dict | None = None):
-        """One API request with the token; returns (status, parsed JSON or None)."""
-        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
-        data = None
+    def ok(self, method: str, path: str, body=None, *, files: dict | None = None, fields: dict | None = None):
+        """One API call with the token; asserts a 2xx and returns the JSON."""
         if files:
-            boundary = uuid.uuid4().hex
-            parts = []
-            for name, value in (fields or {}).items():
-                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
-            for name, path_ in files.items():
-                parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{path_.name}"\r\n'
-                             f"Content-Type: text/csv\r\n\r\n".encode() + path_.read_bytes() + b"\r\n")
-            data = b"".join(parts) + f"--{boundary}--\r\n".encode()
-            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
-        elif body is not None:
-            data = json.dumps(body).encode()
-            headers["Content-Type"] = "application/json"
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=30) as r:
-                raw = r.read()
-                return r.status, json.loads(raw) if raw else None
-        except urllib.error.HTTPError as err:
-            raw = err.read()
-            try:
-                return err.code, json.loads(raw)
-            except ValueError:
-                return err.code, raw.decode(errors="replace")
-
-    def ok(self, method: str, path: str, body=None, **kw):
-        status, data = self.call(method, path, body, **kw)
-        assert 200 <= status < 300, f"{method} {path} → {status}: {data}\n--- companion output ---\n{self.output()[-3000:]}"
-        return data
+            data, ctype = multipart(fields, {k: (v.name, v.read_bytes()) for k, v in files.items()})
+            r = self.request(method, path, data=data, headers={"Content-Type": ctype})
+        else:
+            r = self.request(method, path, json=body)
+        assert 200 <= r.status < 300, f"{method} {path} -> {r.status}: {r.text[:500]}\n--- companion output ---\n{self.output()}"
+        return r.json() if r.body else None
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    home = tmp_path_factory.mktemp("dashboard") / "home"
-    comp = Companion(home)
-    comp.start()
+    comp = Dashboard(tmp_path_factory.mktemp("dashboard") / "home").start()
     try:
         comp.ok("PUT", "/api/profile", {
             "domains": ["example.com"],

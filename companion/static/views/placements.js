@@ -41,9 +41,11 @@ export async function render(root) {
     const body = { from_url: from.value.trim(), to_url: to.value.trim(), via: via.value };
     if (anchor.value.trim()) body.anchor = anchor.value.trim();
     try {
-      await api.post("/api/placements", body);
+      const saved = await api.post("/api/placements", body);
       form.reset();
       status.append(notice("ok", "Placement saved."));
+      // The companion's advice about this link (footprints, repeated anchors, tier 3).
+      for (const w of (saved && saved.warnings) || []) status.append(notice("warn", String(w.message || w.code || w)));
       await load();
     } catch (err) {
       status.append(notice("error", err instanceof ApiError ? err.message : String(err)));
