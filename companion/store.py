@@ -33,6 +33,7 @@ a caller holds never changes under it.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -59,7 +60,7 @@ BACKUPS = 3
 SCHEMA_VERSION = 1
 WORKFLOW_TABLES = ("candidates", "placements", "settings")
 META = "meta"
-CRASH_ENV = "TIERLINK_CRASH_AT"  # test hook: mid_temp|after_temp|before_replace|after_replace
+CRASH_ENV = "TIERLINK_CRASH_AT"  # test hook: mid_temp|after_temp|mid_rotate|before_replace|after_replace|enospc
 _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 # Migrations: MIGRATIONS[file_kind][n] turns a schema-n document into schema n+1.
@@ -72,14 +73,19 @@ _writes_seen = 0
 def _crash_point(name: str) -> None:
     """Die abruptly at a named step of a write (crash-safety tests only).
 
-    TIERLINK_CRASH_AT=after_temp dies in the first write, after_temp:3 in the third.
+    TIERLINK_CRASH_AT=after_temp dies in the first write, after_temp:3 in the third;
+    enospc:3 makes the third and every later write fail half-way with ENOSPC (a full disk).
     """
     spec = os.environ.get(CRASH_ENV)
     if not spec:
         return
     point, _, nth = spec.partition(":")
-    if point == name and _writes_seen >= int(nth or 1):
+    if _writes_seen < int(nth or 1):
+        return
+    if point == name:
         os._exit(99)
+    if point == "enospc" and name == "mid_temp":  # a full disk: this and every later write fails
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
 def _backup_path(path: Path, n: int) -> Path:
@@ -193,7 +199,7 @@ class AtomicJSONStorage(Storage):
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 try:
                     spec = os.environ.get(CRASH_ENV, "")
-                    half = spec.partition(":")[0] == "mid_temp" and _writes_seen >= int(spec.partition(":")[2] or 1)
+                    half = spec.partition(":")[0] in ("mid_temp", "enospc") and _writes_seen >= int(spec.partition(":")[2] or 1)
                     for chunk in self._chunks(data):
                         view = memoryview(chunk)
                         if half:
@@ -230,6 +236,7 @@ class AtomicJSONStorage(Storage):
             older = _backup_path(self.path, n - 1)
             if older.exists():
                 os.replace(older, _backup_path(self.path, n))
+        _crash_point("mid_rotate")
         bak1 = _backup_path(self.path, 1)
         try:
             if bak1.exists():
@@ -318,6 +325,14 @@ def _migrate(data: dict, kind: str, path: Path) -> tuple[dict, bool]:
 # --- page keys, fast -------------------------------------------------------------------
 
 _SIMPLE_URL = re.compile(r"^https?://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(/[A-Za-z0-9_.\-~/:@!$&'()*+,;=]*)?$")
+
+
+_HTTP_FAST = re.compile(r"^https?://[A-Za-z0-9.-]*[A-Za-z0-9](?:[/?][^\s#\\]*)?$")
+
+
+def is_http_url(url: str) -> bool:
+    """`urls.is_http_url` with a regex fast path for the plain URLs exports are full of."""
+    return _HTTP_FAST.match(url) is not None or urls.is_http_url(url)
 
 
 def page_key(url: str) -> str:
@@ -494,7 +509,12 @@ class Store:
         """
         if not isinstance(origin, str) or not origin:
             raise BadInput("an import needs an origin name")
-        prepared = [_prepare(row, origin, fallback_target, copy=not _owned) for row in rows]
+        if _owned:
+            # rows from companion.importers arrive complete and validated: only targetless ones need work
+            prepared = [row if "target_key" in row and row.get("origins") == [origin] else
+                        _prepare(row, origin, fallback_target, copy=False) for row in rows]
+        else:
+            prepared = [_prepare(row, origin, fallback_target, copy=True) for row in rows]
         with self._lock:
             self._check_open()
             return self._apply(prepared, origin, batch_rules=True)
@@ -743,7 +763,7 @@ def _key_of(url_or_key: str) -> str | None:
 def _validate_urls(rec: dict) -> None:
     for field in ("source_url", "target_url"):
         value = rec.get(field)
-        if not isinstance(value, str) or not urls.is_http_url(value):
+        if not isinstance(value, str) or not is_http_url(value):
             raise BadInput(f"{field} must be an http(s) URL, got {str(value)[:100]!r}")
 
 
@@ -751,7 +771,7 @@ def _prepare(row: dict, origin: str, fallback_target: str | None, copy: bool) ->
     """A row as a full stored record (keys computed, defaults filled)."""
     rec = dict(row) if copy else row
     src = rec.get("source_url")
-    if not isinstance(src, str) or not urls.is_http_url(src):
+    if not isinstance(src, str) or not is_http_url(src):
         raise BadInput(f"source_url must be an http(s) URL, got {str(src)[:100]!r}")
     if rec.get("target_url") is None:
         if not fallback_target:
@@ -759,7 +779,7 @@ def _prepare(row: dict, origin: str, fallback_target: str | None, copy: bool) ->
                            "(`tierlink init --domain example.com`)")
         rec["target_url"] = fallback_target
         rec["target_known"] = False
-    elif not isinstance(rec["target_url"], str) or not urls.is_http_url(rec["target_url"]):
+    elif not isinstance(rec["target_url"], str) or not is_http_url(rec["target_url"]):
         raise BadInput(f"target_url must be an http(s) URL, got {str(rec['target_url'])[:100]!r}")
     if "source_key" not in rec:
         rec["source_key"] = page_key(src)

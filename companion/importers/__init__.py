@@ -27,7 +27,7 @@ from typing import Callable
 from companion import urls
 from companion.errors import BadInput
 from companion.importers.values import DateParser, PendingDate, parse_bool, parse_number, today
-from companion.store import page_key
+from companion.store import is_http_url, page_key
 
 FORMATS = ("ahrefs", "semrush", "moz", "majestic", "gsc", "bing", "csv")
 KNOWN = "ahrefs, semrush, moz, majestic, gsc (Search Console links), bing, csv (with --map)"
@@ -404,9 +404,15 @@ def parse_mapping(text: str | None) -> dict | None:
 
 
 _WS = re.compile(r"\s+")
+_MISSING = object()
+BOOLS = {"true": True, "false": False, "TRUE": True, "FALSE": False, "": False, "Yes": True, "No": False,
+         "1": True, "0": False, "yes": True, "no": False, "+": True}
+_PLAIN_URL = re.compile(r"^https?://[A-Za-z0-9.-]*[A-Za-z0-9](?:[/?][^\s#\\\"]*)?$")
 
 
 def _clean_url(value: str) -> str | None:
+    if _PLAIN_URL.match(value):
+        return value
     v = value.strip().strip('"').strip()
     if not v:
         return None
@@ -419,7 +425,7 @@ def _clean_url(value: str) -> str | None:
             return None
     if not v[:8].lower().startswith(("http://", "https://")):
         return None
-    if not urls.is_http_url(v):
+    if not is_http_url(v):
         return None
     return v
 
@@ -472,6 +478,12 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
         if len(skipped) < MAX_SKIPPED_REPORTED:
             skipped.append({"line": line, "reason": reason})
 
+    rel_flags = [(i, t) for i, t in ((i_nf, "nofollow"), (i_ugc, "ugc"), (i_sp, "sponsored"), (i_mozNF, "nofollow"))
+                 if i >= 0]
+    type_flags = [(i, t) for i, t in ((i_image, "image"), (i_redirect, "redirect"), (i_frame, "frame"),
+                                      (i_form, "form")) if i >= 0]
+    lost_flags = [i for i in (i_lostbool, i_old, i_deleted) if i >= 0]
+    numbers: dict[str, object] = {}
     reader_input = text
     if pushback is not None:
         import itertools
@@ -528,19 +540,18 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                         target_cache[raw_t] = cached
                 tgt_url, tk = cached
             rel: list[str] = []
-            if i_nf >= 0 and parse_bool(cells[i_nf]):
-                rel.append("nofollow")
-            if i_ugc >= 0 and parse_bool(cells[i_ugc]):
-                rel.append("ugc")
-            if i_sp >= 0 and parse_bool(cells[i_sp]):
-                rel.append("sponsored")
+            for i, token in rel_flags:
+                v = cells[i]
+                b = BOOLS.get(v)
+                if b is None:
+                    b = parse_bool(v)
+                if b and token not in rel:
+                    rel.append(token)
             if i_reltext >= 0:
                 tokens = {t for t in re.split(r"[\s,;|/]+", cells[i_reltext].lower()) if t}
                 for t in ("nofollow", "ugc", "sponsored"):
                     if t in tokens and t not in rel:
                         rel.append(t)
-            if i_mozNF >= 0 and parse_bool(cells[i_mozNF]) and "nofollow" not in rel:
-                rel.append("nofollow")
             if i_followable >= 0 and cells[i_followable].strip() and not parse_bool(cells[i_followable]) \
                     and "nofollow" not in rel:
                 rel.append("nofollow")
@@ -553,9 +564,11 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                     if t in tokens:
                         link_type = t
                         break
-            for i, t in ((i_image, "image"), (i_redirect, "redirect"), (i_frame, "frame"), (i_form, "form")):
-                if i >= 0 and link_type is None and parse_bool(cells[i]):
-                    link_type = t
+            if type_flags and link_type is None:
+                for i, t in type_flags:
+                    if parse_bool(cells[i]):
+                        link_type = t
+                        break
             try:
                 first = dates(cells[i_first]) if i_first >= 0 else None
                 last = dates(cells[i_last]) if i_last >= 0 else None
@@ -564,13 +577,12 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                 skip(start, str(exc))
                 continue
             lost = bool(lost_at)
-            if i_lostbool >= 0 and parse_bool(cells[i_lostbool]):
-                lost = True
+            if lost_flags and not lost:
+                for i in lost_flags:
+                    if parse_bool(cells[i]):
+                        lost = True
+                        break
             if i_status >= 0 and cells[i_status].strip().lower() in ("lost", "removed", "deleted", "dead"):
-                lost = True
-            if i_old >= 0 and parse_bool(cells[i_old]):
-                lost = True
-            if i_deleted >= 0 and parse_bool(cells[i_deleted]):
                 lost = True
             if last is None:
                 last = first or stamp
@@ -578,28 +590,41 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                 first = last
             metrics = {}
             for mname, i in metric_cols:
-                value = parse_number(cells[i])
+                v = cells[i]
+                value = numbers.get(v, _MISSING)
+                if value is _MISSING:
+                    value = parse_number(v)
+                    if len(numbers) < 200000:
+                        numbers[v] = value
                 if value is not None:
                     metrics[mname] = value
             for mname, i in bool_cols:
-                if cells[i].strip():
-                    metrics[mname] = parse_bool(cells[i])
+                v = cells[i]
+                if v:
+                    b = BOOLS.get(v)
+                    metrics[mname] = parse_bool(v) if b is None else b
             for mname, i in str_cols:
                 v = cells[i].strip()
                 if v:
                     metrics[mname] = v
-            if src_url.__contains__("#") or "utm_" in src_url:
+            if "#" in src_url or "utm_" in src_url:
                 src_url = urls.canonical_url(src_url)
+            anchor = cells[i_anchor] if i_anchor >= 0 else ""
+            if anchor and (anchor[0] in " \t\r\n" or anchor[-1] in " \t\r\n" or "  " in anchor or "\n" in anchor
+                           or "\t" in anchor or "\r" in anchor):
+                anchor = _WS.sub(" ", anchor).strip()
             rec = {
                 "source_url": src_url,
                 "target_url": tgt_url,
-                "anchor": _WS.sub(" ", cells[i_anchor]).strip() if i_anchor >= 0 else "",
+                "anchor": anchor,
                 "rel": rel,
                 "follow": not rel,
                 "status": "lost" if lost else "live",
                 "first_seen": first,
                 "last_seen": last,
                 "metrics": metrics,
+                "origins": [fmt],
+                "history": [],
                 "source_key": page_key(src_url),
             }
             if tk is not None:
