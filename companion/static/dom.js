@@ -71,8 +71,23 @@ export function s(tag, attrs, ...children) {
 export function extLink(url, text, attrs = {}) {
   const label = text === undefined || text === null || text === "" ? url : text;
   const href = safeHref(url);
-  if (!href) return h("span", { class: ["nolink", attrs.class], title: String(url ?? "") }, String(label ?? ""));
-  return h("a", { ...attrs, href, target: "_blank", rel: "noopener noreferrer", title: href }, String(label ?? ""));
+  if (!href) return h("span", { class: ["nolink", attrs.class], title: String(url ?? "") }, breakable(String(label ?? "")));
+  return h("a", { ...attrs, href, target: "_blank", rel: "noopener noreferrer", title: href }, breakable(String(label ?? "")));
+}
+
+/**
+ * Text with line-break opportunities after "/", "?" and "&", so a long URL wraps
+ * at a path boundary in a narrow column instead of mid-word. Text nodes and
+ * <wbr> only.
+ */
+export function breakable(text) {
+  const parts = String(text).split(/(?<=[/?&])/);
+  const out = [];
+  parts.forEach((part, i) => {
+    if (i) out.push(document.createElement("wbr"));
+    out.push(document.createTextNode(part));
+  });
+  return out;
 }
 
 /** Removes every child of el. */
@@ -86,7 +101,13 @@ export function shortUrl(url, max = 70) {
   let text = String(url ?? "");
   try {
     const u = new URL(text);
-    text = u.host.replace(/^www\./, "") + (u.pathname === "/" ? "" : u.pathname) + u.search;
+    let rest = (u.pathname === "/" ? "" : u.pathname) + u.search;
+    try {
+      rest = decodeURI(rest); // "/%C3%A9quipe" reads as "/équipe"; shown as text only
+    } catch {
+      /* malformed escapes: keep them */
+    }
+    text = u.host.replace(/^www\./, "") + rest;
   } catch {
     /* keep the raw text */
   }

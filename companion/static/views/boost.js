@@ -7,6 +7,12 @@ import { api, ApiError } from "../api.js";
 import { clear, extLink, h, hostOf, notice, num, shortUrl } from "../dom.js";
 import { badge, empty, header, loading, scoreBar, table } from "./common.js";
 
+/** A reason line; its trailing "[weight.name +10]" (the scoring rule) is set apart, muted. */
+function reason(text) {
+  const m = /^(.*?)\s*\[([\w.]+ [+-]\d+(?:\.\d+)?)\]$/.exec(String(text));
+  return m ? h("li", {}, m[1], " ", h("span", { class: "weight" }, m[2])) : h("li", {}, String(text));
+}
+
 export async function render(root) {
   const limitSel = h("select", { id: "boost-limit", "aria-label": "How many" },
     [25, 50, 100, 250].map((n) => h("option", { value: String(n), selected: n === 50 }, `Top ${n}`)));
@@ -43,7 +49,7 @@ export async function render(root) {
         h("td", { class: "num" }, num(m.ur, 1)),
         h("td", { class: "num" }, num(m.traffic)),
         h("td", { class: "num" }, item.placements ? badge(String(item.placements), "tier2") : "0"),
-        h("td", { class: "reasons" }, h("ul", {}, (item.reasons || []).map((r) => h("li", {}, String(r))))),
+        h("td", { class: "reasons" }, h("ul", {}, (item.reasons || []).map(reason))),
         h("td", {}, save)));
     }
     body.append(wrap);
