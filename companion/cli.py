@@ -250,7 +250,7 @@ def cmd_check_draft(args):
 # --- serve / token (companion.server, companion.security) ------------------
 
 def _setup_serve(p):
-    p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on: 127.0.0.1 (or localhost) only, never the network")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
 
 

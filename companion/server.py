@@ -63,17 +63,24 @@ class AlreadyRunning(TierlinkError):
 
 
 def check_host(host: str) -> str:
-    """Only loopback addresses; `localhost` is taken as 127.0.0.1 (it may resolve to ::1 first)."""
-    if host == "localhost":
+    """127.0.0.1 (or `localhost`, taken as 127.0.0.1); anything else is refused.
+
+    Not just "any loopback address": the Host allow-list and the dashboard's
+    origins name 127.0.0.1 and localhost, and the extension calls
+    http://127.0.0.1:PORT, so a server on 127.0.0.2 or ::1 would refuse its own
+    dashboard. A non-loopback address would expose the companion to the network.
+    """
+    if host in ("127.0.0.1", "localhost"):
         return "127.0.0.1"
     try:
-        addr = ipaddress.ip_address(host)
+        loopback = ipaddress.ip_address(host).is_loopback
     except ValueError:
-        addr = None
-    if addr is None or not addr.is_loopback:
-        raise TierlinkError(f"--host {host} is not a loopback address: the companion only listens on 127.0.0.1",
-                            code="usage")
-    return str(addr)
+        loopback = False
+    if loopback:
+        raise TierlinkError(f"--host {host}: the companion listens on 127.0.0.1 only "
+                            "(the extension and the dashboard call http://127.0.0.1:PORT)", code="usage")
+    raise TierlinkError(f"--host {host} is not a loopback address: the companion only listens on 127.0.0.1",
+                        code="usage")
 
 
 class ServeLock:
@@ -171,6 +178,10 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
     app = None
     try:
         app = create_app(home, port)
+        # Open the store before listening: a damaged file is restored from its backup now,
+        # loudly on stderr (and in /api/health `notices`), or serve refuses to start with
+        # the path and the fix, instead of answering every later request with an error.
+        app.extensions["tierlink"].workspace.store
         _json_waitress_errors()
         try:
             server = create_server(app, host=host, port=port, max_request_body_size=MAX_BODY,
@@ -187,7 +198,7 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         try:
             token = security.get_token(home)
             if announce:
-                announce(f"http://{host if ':' not in host else '[' + host + ']'}:{port}", token)
+                announce(f"http://{host}:{port}", token)
             log.info("listening on %s:%s (pid %s, home %s)", host, port, os.getpid(), home)
             try:
                 server.run()

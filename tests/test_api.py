@@ -174,11 +174,17 @@ def test_serve_prints_the_dashboard_address_and_the_token(tmp_path):
         assert srv.token in out
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "example.com", ""])
-def test_serve_refuses_a_non_loopback_host(tmp_path, host):
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.10", "example.com", "", "::1", "127.0.0.2"])
+def test_serve_refuses_any_host_but_127_0_0_1(tmp_path, host):
     proc = run_cli(tmp_path / "home", "serve", "--host", host, "--port", str(free_port()))
     assert proc.returncode != 0
-    assert len(proc.stderr.strip().splitlines()) == 1 and "loopback" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "127.0.0.1" in proc.stderr, proc.stderr
+    assert not (tmp_path / "home" / "serve.lock").exists() or not (tmp_path / "home" / "serve.lock").read_text()
+
+
+def test_serve_accepts_localhost_as_127_0_0_1(tmp_path):
+    with CompanionServer(tmp_path / "home", extra_args=("--host", "localhost")) as srv:
+        assert f"http://127.0.0.1:{srv.port}/#token=" in srv.output()
 
 
 def test_serve_on_a_busy_port_says_so(tmp_path):
