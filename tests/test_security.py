@@ -326,3 +326,27 @@ def test_malformed_request_is_refused_as_json(server):
                                          f"Content-Length: nope\r\n\r\n".encode(), [])
     assert status == 400, body
     assert headers["content-type"].startswith("application/json") and b'"error"' in body
+
+
+# --- every described operation, the same gates (routes added later are covered too) ---------
+
+def _operations():
+    from companion.openapi import spec
+
+    for path, ops in spec()["paths"].items():
+        for method in ops:
+            yield method.upper(), re.sub(r"\{[^}]+\}", "x1", path)
+
+
+@pytest.mark.parametrize("method,path", sorted(set(_operations())))
+def test_every_operation_is_gated_and_answers_json(server, method, path):
+    assert_refused(server.request(method, path, headers={"Host": "evil.com"}), 403, "bad_host")
+    assert_refused(server.request(method, path, headers={"Origin": "https://evil.com"}), 403, "bad_origin")
+    if path != "/api/health":
+        assert_refused(server.request(method, path, headers={"Authorization": None}), 401, "unauthorized")
+        assert_refused(server.request(method, path, headers={"Authorization": "Bearer nope"}), 401)
+    if method in ("POST", "PUT", "PATCH"):
+        for body in (b"[" * 5000, b'{"a": NaN}', b"{"):
+            r = server.request(method, path, data=body, headers={"Content-Type": "application/json"})
+            assert 400 <= r.status < 500, (body[:10], r)
+            assert_refused(r, r.status)
