@@ -8,7 +8,7 @@
  */
 
 import { api, ApiError, pathOf } from "../api.js";
-import { clear, extLink, h, notice, shortUrl } from "../dom.js";
+import { clear, extLink, h, hostOf, notice, shortUrl } from "../dom.js";
 import { badge, empty, header, loading, splitList } from "./common.js";
 
 export const STATUSES = ["new", "contacted", "placed", "live", "rejected"];
@@ -39,7 +39,7 @@ export async function render(root) {
       h("div", { class: "card-top" },
         badge(c.kind === "tier2" ? "tier 2" : "boost", c.kind === "tier2" ? "tier2" : "tier1"),
         score !== null ? h("span", { class: "card-score", title: "Verdict score" }, String(Math.round(score))) : null),
-      h("h3", { class: "card-title" }, c.title || shortUrl(c.url, 60)),
+      h("h3", { class: "card-title" }, c.title || hostOf(c.url) || shortUrl(c.url, 60)),
       h("div", { class: "card-url" }, extLink(c.url, shortUrl(c.url, 56))),
       c.verdict && (c.verdict.labels || []).length
         ? h("div", { class: "card-labels" }, c.verdict.labels.map((l) => badge(String(l), "neutral"))) : null,
