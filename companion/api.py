@@ -14,6 +14,7 @@ describe it in `companion/openapi.py` (a test compares the two).
 from __future__ import annotations
 
 import json
+import re
 
 from flask import Blueprint, current_app, request
 
@@ -40,6 +41,37 @@ def _reject_constant(name: str):
     raise BadInput(f"the body contains {name}, which is not JSON")
 
 
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _scrub_surrogates(data):
+    """Replace lone UTF-16 surrogates (valid JSON escapes, not text) with U+FFFD.
+
+    A page's DOM can hold them and JSON.stringify escapes them as `\\udXXX`;
+    left in, they break every later UTF-8 encode (lxml, the store, our own
+    answer) far from here. Pairs were already joined by the parser, so any
+    surrogate left in a str is lone. Iterative: the depth is the JSON's.
+    """
+    def fix(value):
+        return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else value
+
+    data = fix(data)
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            for i, item in enumerate(node):
+                node[i] = fix(item)
+                stack.append(node[i])
+        elif isinstance(node, dict):
+            for key in list(node):
+                value = fix(node.pop(key))
+                node[fix(key)] = value
+                stack.append(value)
+    return data
+
+
 def json_body(kind: type = dict):
     """The request body as JSON of the given type (dict by default), or a 4xx.
 
@@ -47,13 +79,16 @@ def json_body(kind: type = dict):
     to word: a wrong content type is 415; malformed JSON, invalid UTF-8, NaN or
     Infinity (Python's json accepts them, JSON does not) and nesting deep
     enough to raise RecursionError are 400 — never a 500. A body over the size
-    limit is refused by werkzeug with 413 when it is read.
+    limit is refused by werkzeug with 413 when it is read. Lone surrogates are
+    replaced (see `_scrub_surrogates`), only paid for when the body has one.
     """
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the body as application/json")
-    raw = request.get_data(cache=False)
+    raw = request.get_data()
     try:
         data = json.loads(raw, parse_constant=_reject_constant)
+        if _SURROGATE_ESCAPE.search(raw):
+            data = _scrub_surrogates(data)
     except RecursionError:
         raise BadInput("the JSON body is nested too deeply") from None
     except (ValueError, UnicodeDecodeError) as exc:
@@ -112,8 +147,16 @@ def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
 
 @bp.get("/health")
 def health():
-    """The one route without a token: lets the extension tell 'not running' from 'not paired'."""
-    return {"status": "ok", "version": __version__}
+    """The one route without a token: lets the extension tell 'not running' from 'not paired'.
+
+    `notices`: what went wrong at start that the user must know (a store file
+    restored from a backup), present only then.
+    """
+    body = {"status": "ok", "version": __version__}
+    store = getattr(workspace(), "_store", None)  # never opens the store: health stays cheap
+    if store is not None and store.restored_from_backup:
+        body["notices"] = list(store.restored_from_backup)
+    return body
 
 
 @bp.get("/openapi.json")
@@ -222,6 +265,13 @@ def add_placement():
 
     doc, warnings, created = placements.add_body(workspace(), json_body())
     return {**doc, "warnings": warnings}, 201 if created else 200
+
+
+@bp.delete("/placements/<id>")
+def delete_placement(id):
+    from companion import placements
+
+    return {"deleted": placements.remove(workspace(), id)}
 
 
 @bp.get("/placements")

@@ -520,7 +520,7 @@ def cmd_candidates(args):
 def _setup_placements(p):
     p.add_argument("--to", dest="to_url", metavar="URL", help="only placements pointing at this tier-1 page")
     _add_json(p)
-    sub = p.add_subparsers(dest="action", parser_class=_Parser, metavar="[list|add]")
+    sub = p.add_subparsers(dest="action", parser_class=_Parser, metavar="[list|add|delete]")
     ls = sub.add_parser("list", help="list the tier-2 links you built (the default)")
     ls.add_argument("--to", dest="to_url", metavar="URL", default=argparse.SUPPRESS,
                     help="only placements pointing at this tier-1 page")
@@ -533,6 +533,9 @@ def _setup_placements(p):
     add.add_argument("--date", metavar="YYYY-MM-DD", help="when it was placed (default today)")
     add.add_argument("--note", help="a note")
     add.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
+    rm = sub.add_parser("delete", help="remove a placement logged by mistake")
+    rm.add_argument("id")
+    rm.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
 
 
 def _human_placements(rows):
@@ -542,12 +545,13 @@ def _human_placements(rows):
         print(f"{p['date']}  {p['via']:<10} {p['from_url']} → {p['to_url']}  {p['anchor']!r}")
 
 
-@command("placements", "list the tier-2 links you built; `placements add --from URL --to URL` logs one")(
+@command("placements", "list the tier-2 links you built; `placements add --from URL --to URL` logs one, "
+                       "`placements delete ID` removes one")(
     _setup_placements)
 def cmd_placements(args):
     from companion import placements
 
-    if args.action == "add":
+    if args.action in ("add", "delete"):
         _refuse_while_serving(home_of(args))
     ws = Workspace(home_of(args))
     try:
@@ -558,6 +562,8 @@ def cmd_placements(args):
             for w in warnings:
                 info(f"warning: {w['message']}")
             emit(args, {**doc, "warnings": warnings}, lambda d: _human_placements([d]))
+        elif args.action == "delete":
+            emit(args, {"deleted": placements.remove(ws, args.id)}, lambda d: info(f"deleted placement {d['deleted']}"))
         else:
             emit(args, placements.list_placements(ws, to_url=args.to_url), _human_placements)
     finally:

@@ -55,7 +55,9 @@ SCHEMAS = {
     },
     "Health": {
         "type": "object", "required": ["status", "version"],
-        "properties": {"status": {"const": "ok"}, "version": _STR},
+        "properties": {"status": {"const": "ok"}, "version": _STR,
+                       "notices": {"type": "array", "items": _STR,
+                                   "description": "start-up warnings, e.g. a store file restored from a backup"}},
     },
     "Profile": {
         "type": "object",
@@ -351,6 +353,13 @@ PATHS = {
             "parameters": [{"name": "to_url", "in": "query", "required": False,
                             "description": "only placements pointing at this tier-1 page", "schema": _URL}],
             "responses": _ok({"type": "array", "items": _ref("Placement")}),
+        },
+    },
+    "/api/placements/{id}": {
+        "delete": {
+            "operationId": "deletePlacement", "summary": "Remove a placement logged by mistake",
+            "parameters": [_ID],
+            "responses": _ok({"type": "object", "required": ["deleted"], "properties": {"deleted": _STR}}),
         },
     },
 }

@@ -30,7 +30,7 @@ from datetime import date as date_cls
 from companion import urls
 from companion.candidates import (MAX_NOTE, WRITE_LOCK, check_fields, check_choice, check_text, check_url,
                                   now, store_of)
-from companion.errors import BadInput
+from companion.errors import BadInput, NotFound
 
 TABLE = "placements"
 VIA = ("guest_post", "niche_edit", "own_site", "social", "roundup", "other")
@@ -122,6 +122,18 @@ def add_body(ws, body: dict) -> tuple[dict, list[dict], bool]:
     check_fields(body, ADD_FIELDS)
     return add_ex(ws, body.get("from_url"), body.get("to_url"), anchor=body.get("anchor"), via=body.get("via"),
                   date=body.get("date"), note=body.get("note"), candidate_id=body.get("candidate_id"))
+
+
+def remove(ws_or_store, id) -> str:
+    """Delete a placement logged by mistake (NotFound for an unknown id)."""
+    store = store_of(ws_or_store)
+    if not isinstance(id, str) or not id or len(id) > 64:
+        raise NotFound(f"no placement with id {str(id)[:64]!r}")
+    with WRITE_LOCK:
+        if store.get(TABLE, id) is None:
+            raise NotFound(f"no placement with id {id!r}")
+        store.remove(TABLE, id)
+    return id
 
 
 def list_placements(ws_or_store, to_url: str | None = None) -> list[dict]:

@@ -85,6 +85,14 @@ def test_invalid_placements_are_400_with_a_clear_message(server, body, words):
     assert server.api("GET", "/api/placements") == before
 
 
+def test_delete_a_placement_logged_by_mistake(server):
+    p = add(server, from_url="https://oops.test/a", to_url=TIER1)
+    assert server.api("DELETE", f"/api/placements/{p['id']}") == {"deleted": p["id"]}
+    assert p["id"] not in [x["id"] for x in server.api("GET", "/api/placements")]
+    r = server.request("DELETE", f"/api/placements/{p['id']}")
+    assert r.status == 404 and r.json()["error"] == {"code": "not_found", "message": f"no placement with id {p['id']!r}"}
+
+
 def test_list_filter_must_be_a_url(server):
     r = server.request("GET", "/api/placements?to_url=javascript:alert(1)")
     assert r.status == 400 and "'to_url'" in r.json()["error"]["message"], r
@@ -139,6 +147,8 @@ def test_exports_open_cleanly_and_guard_formulas(cli, tmp_path):
     assert list(rows[0]) == ["id", "date", "from_url", "to_url", "anchor", "via", "note", "candidate_id",
                              "created_at", "updated_at"]
     anchors = sorted(r["anchor"] for r in rows)
+    assert cli.json("placements", "delete", rows[0]["id"]) == {"deleted": rows[0]["id"]}
+    assert len(cli.json("placements")) == 1
     assert anchors == sorted("'" + a for a in HOSTILE[2:4])
     for r in rows:
         for value in r.values():
