@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Flask, Response, current_app, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from companion import security
@@ -102,6 +103,45 @@ class State:
     open_endpoints: set = field(default_factory=lambda: {"api.health", "index", "static"})
 
 
+class _JSONProvider(DefaultJSONProvider):
+    """Answers in UTF-8 as built (no key sorting), and never a 500 for odd text.
+
+    A lone surrogate in a str (from a page, a stored record) cannot be encoded
+    as UTF-8; then the answer is re-serialised with ASCII escapes (`\\udXXX`),
+    which is valid JSON that every client parses.
+    """
+
+    sort_keys = False
+    ensure_ascii = False
+
+    def response(self, *args, **kwargs) -> Response:
+        obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = (self.dumps(obj, separators=(",", ":")) + "\n").encode("utf-8")
+        except UnicodeEncodeError:
+            body = (self.dumps(obj, separators=(",", ":"), ensure_ascii=True) + "\n").encode("ascii")
+        return self._app.response_class(body, mimetype=self.mimetype)
+
+
+class _Flask(Flask):
+    json_provider_class = _JSONProvider
+
+    def log_exception(self, exc_info) -> None:
+        """One line, where it happened, never the message (it may quote a page or a token)."""
+        _log_unexpected(exc_info[1])
+
+
+def _log_unexpected(exc: BaseException | None) -> None:
+    tb = getattr(exc, "__traceback__", None)
+    frame = traceback.extract_tb(tb)[-1] if tb else None
+    where = f"{frame.filename}:{frame.lineno} in {frame.name}" if frame else "?"
+    try:
+        method, rule = request.method, getattr(request.url_rule, "rule", "-")
+    except RuntimeError:
+        method, rule = "-", "-"
+    log.error("unexpected %s at %s (%s %s)", type(exc).__name__, where, method, rule)
+
+
 def error_response(status: int, code: str, message: str) -> Response:
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = status
@@ -117,10 +157,8 @@ def create_app(home: Path, port: int, *, workspace=None) -> Flask:
     from companion.workspace import Workspace
 
     home = Path(home)
-    app = Flask(__name__, static_folder="static", static_url_path="/static")
-    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY, JSON_SORT_KEYS=False)
-    app.json.sort_keys = False
-    app.json.ensure_ascii = False
+    app = _Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY)
     app.extensions["tierlink"] = State(home=home, port=int(port),
                                        workspace=workspace if workspace is not None else Workspace(home),
                                        tokens=TokenSource(home))
@@ -184,6 +222,9 @@ def _tierlink_error(exc: TierlinkError):
 
 
 def _http_error(exc: HTTPException):
+    original = getattr(exc, "original_exception", None)
+    if original is not None:  # an unexpected error Flask wrapped (already logged by log_exception)
+        return _internal_error(original)
     status = exc.code or 500
     code = _CODES.get(status, f"http_{status}")
     message = {413: f"the body is larger than {MAX_BODY // (1024 * 1024)} MiB",
@@ -199,10 +240,11 @@ def _http_error(exc: HTTPException):
 
 def _unexpected_error(exc: Exception):
     # Log where it happened, not what it said: an exception message may quote the page.
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f"{frame.filename}:{frame.lineno} in {frame.name}" if frame else "?"
-    log.error("unexpected %s at %s (%s %s)", type(exc).__name__, where, request.method,
-              getattr(request.url_rule, "rule", "-"))
+    _log_unexpected(exc)
+    return _internal_error(exc)
+
+
+def _internal_error(exc: BaseException):
     return error_response(500, "internal_error", f"internal error ({type(exc).__name__}); see the companion's log")
 
 

@@ -7,6 +7,7 @@ dashboard's own requests pass (SECURITY.md, points 1-9 and 17-18).
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import socket
 import stat
@@ -350,3 +351,33 @@ def test_every_operation_is_gated_and_answers_json(server, method, path):
             r = server.request(method, path, data=body, headers={"Content-Type": "application/json"})
             assert 400 <= r.status < 500, (body[:10], r)
             assert_refused(r, r.status)
+
+
+# --- odd text: lone surrogates are valid JSON escapes but not text ------------------------
+
+@pytest.mark.parametrize("method,path,body", [
+    ("POST", "/api/analyze", rb'{"url": "https://a.test/", "html": "<title>\ud83d</title><a href=\"https://x.test/\ud800\">\udcff</a>"}'),
+    ("POST", "/api/analyze", rb'{"url": "https://a.test/\ud800", "html": "<p>"}'),
+    ("PUT", "/api/profile", rb'{"domains": ["a.com"], "money_pages": [{"url": "https://a.com/\udc00", "keywords": ["\ud800"]}]}'),
+])
+def test_lone_surrogates_never_cause_a_5xx(server, method, path, body):
+    r = server.request(method, path, data=body, headers={"Content-Type": "application/json"})
+    assert r.status < 500, r
+    r.json()  # valid UTF-8 JSON
+    assert "unexpected" not in server.output(limit=2000)
+
+
+def test_paired_surrogate_escapes_are_kept(server):
+    r = server.request("POST", "/api/analyze", data=rb'{"url": "https://a.test/", "html": "<title>\ud83d\ude00</title>"}',
+                       headers={"Content-Type": "application/json"})
+    assert r.status == 200 and r.json()["title"] == "\U0001F600", r
+
+
+def test_an_answer_with_a_lone_surrogate_is_escaped_not_a_500(tmp_path):
+    from companion.app import create_app
+
+    app = create_app(tmp_path / "home", 8765)
+    with app.app_context():
+        response = app.json.response({"title": "a\ud800b", "ok": "é"})
+    assert response.status_code == 200
+    assert json.loads(response.get_data()) == {"title": "a\ud800b", "ok": "é"}
