@@ -283,6 +283,26 @@ def test_the_candidates_board_and_a_status_change_that_persists(page, server):
     assert stored["tags"] == ["review", "follow-up"]
 
 
+def test_a_placed_tier2_card_logs_its_placement(page, server):
+    spot = server.ok("POST", "/api/candidates", {"url": "https://niche.example.net/widget-resources", "kind": "tier2", "title": "Widget resources"})
+    tier1 = server.ok("GET", "/api/backlinks?status=live")[2]["source_url"]
+    open_dashboard(page, server, "candidates")
+    card = page.locator(f'.card[data-id="{spot["id"]}"]')
+    assert not card.locator(".placed-box").is_visible()  # only placed/live cards ask for it
+    card.locator("select.cand-status").select_option("placed")
+    card.locator(".save-state", has_text="Saved").wait_for()
+    card = page.locator(f'.column-placed .card[data-id="{spot["id"]}"]')
+    assert card.locator(".placed-box").is_visible()
+    card.locator(".pl-to").fill(tier1)
+    card.locator(".pl-anchor").fill("widget resources")
+    card.locator(".pl-via").select_option("niche_edit")
+    card.locator(".placed-form button").click()
+    card.locator(".pl-msg .notice-ok").wait_for()
+    logged = [p for p in server.ok("GET", "/api/placements") if p["from_url"].startswith("https://niche.example.net/")]
+    assert len(logged) == 1
+    assert logged[0]["via"] == "niche_edit" and logged[0]["anchor"] == "widget resources"
+
+
 def test_deleting_a_candidate_takes_two_clicks_and_removes_it(page, server):
     made = server.ok("POST", "/api/candidates", {"url": "https://delete-me.example.net/", "kind": "tier2", "title": "Delete me"})
     open_dashboard(page, server, "candidates")

@@ -11,6 +11,9 @@ import { api, ApiError, pathOf } from "../api.js";
 import { clear, extLink, h, hostOf, notice, shortUrl } from "../dom.js";
 import { badge, empty, header, loading, splitList } from "./common.js";
 
+const VIA = [["guest_post", "Guest post"], ["niche_edit", "Niche edit"], ["own_site", "Own site"],
+  ["social", "Social share"], ["roundup", "Expert roundup"], ["other", "Other"]];
+
 export const STATUSES = ["new", "contacted", "placed", "live", "rejected"];
 const LABELS = { new: "New", contacted: "Contacted", placed: "Placed", live: "Live", rejected: "Rejected" };
 
@@ -47,7 +50,40 @@ export async function render(root) {
         ? h("details", { class: "card-reasons" }, h("summary", {}, "Why"), h("ul", {}, c.verdict.reasons.map((r) => h("li", {}, String(r))))) : null,
       h("label", { class: "field-inline" }, h("span", {}, "Status"), status),
       note, tags,
+      c.kind === "tier2" ? placedForm() : null,
       h("div", { class: "card-foot" }, state, del));
+
+    /**
+     * A tier-2 spot that is placed or live: say which tier-1 page the new link
+     * points at, and the companion logs the placement (it then shows in the tier
+     * graph and counts for footprints). Shown by CSS only in those two columns.
+     */
+    function placedForm() {
+      const to = h("input", { class: "pl-to", type: "url", list: "tier1-pages", placeholder: "tier-1 page you linked to", "aria-label": "Tier-1 page" });
+      const anchor = h("input", { class: "pl-anchor", type: "text", placeholder: "anchor", "aria-label": "Anchor" });
+      const via = h("select", { class: "pl-via", "aria-label": "How" }, VIA.map(([v, label]) => h("option", { value: v }, label)));
+      const go = h("button", { class: "btn btn-small", type: "submit" }, "Log placement");
+      const msg = h("div", { class: "pl-msg" });
+      const form = h("form", { class: "placed-form" }, to, h("div", { class: "pl-row" }, anchor, via), h("div", { class: "pl-row" }, go), msg);
+      const box = h("details", { class: "placed-box", open: !c.placement_id }, h("summary", {}, c.placement_id ? "Placement logged · log another" : "Log the link you placed"), form);
+      form.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        clear(msg);
+        const changes = { status: c.status, to_url: to.value.trim(), via: via.value };
+        if (anchor.value.trim()) changes.anchor = anchor.value.trim();
+        try {
+          const updated = await api.patch(pathOf("/api/candidates", c.id), changes);
+          Object.assign(c, updated);
+          form.reset();
+          box.querySelector("summary").textContent = "Placement logged · log another";
+          msg.append(notice("ok", "Placement logged."));
+          for (const w of updated.warnings || []) msg.append(notice("warn", String(w.message || w.code || w)));
+        } catch (err) {
+          msg.append(notice("error", errorText(err)));
+        }
+      });
+      return box;
+    }
 
     async function patch(changes) {
       state.textContent = "Saving…";
@@ -111,6 +147,12 @@ export async function render(root) {
     columns.clear();
     counts.clear();
     const board = h("div", { class: "board" });
+    // Tier-1 pages as suggestions for "the tier-1 page you linked to".
+    const tier1 = h("datalist", { id: "tier1-pages" });
+    body.append(tier1);
+    api.get("/api/backlinks?status=live").then((rows) => {
+      for (const url of new Set((rows || []).map((b) => b.source_url))) tier1.append(h("option", { value: url }));
+    }).catch(() => {});
     for (const st of STATUSES) {
       const count = h("span", { class: "count" }, "0");
       const cards = h("div", { class: "cards" });
