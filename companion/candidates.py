@@ -34,6 +34,7 @@ Functions take a Workspace (profile, last verdicts and store) or a bare Store.
 from __future__ import annotations
 
 import math
+import re
 import threading
 from datetime import datetime, timezone
 
@@ -74,11 +75,22 @@ def store_of(ws_or_store):
 
 # --- validation -------------------------------------------------------------------
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(value: str) -> str:
+    """Lone UTF-16 surrogates (from a DOM via JSON, or undecodable argv bytes) cannot be
+    stored as UTF-8: they become U+FFFD here instead of failing the durable write later."""
+    return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
+
+
 def check_url(value, name: str = "url") -> str:
     """An absolute http(s) URL within the length limit, or a BadInput naming the field."""
     if not isinstance(value, str) or not value.strip():
         raise BadInput(f"'{name}' is required: the page's http(s) address")
     value = value.strip()
+    if _LONE_SURROGATE.search(value):
+        raise BadInput(f"'{name}' is not a valid address (it holds a lone surrogate)")
     if len(value) > MAX_URL_LENGTH:
         raise BadInput(f"'{name}' is longer than {MAX_URL_LENGTH} characters")
     if not urls.is_http_url(value):
@@ -105,7 +117,7 @@ def check_text(value, name: str, limit: int) -> str:
         raise BadInput(f"'{name}' must be a string")
     if len(value) > limit:
         raise BadInput(f"'{name}' is longer than {limit:,} characters ({len(value):,})")
-    return value
+    return _text(value)
 
 
 def check_tags(value) -> list[str]:
@@ -120,7 +132,7 @@ def check_tags(value) -> list[str]:
     for tag in value:
         if not isinstance(tag, str):
             raise BadInput("'tags' must be a list of strings")
-        tag = " ".join(tag.split())
+        tag = " ".join(_text(tag).split())
         if not tag:
             continue
         if len(tag) > MAX_TAG:
@@ -144,7 +156,7 @@ def _str_list(value, name: str, max_items: int, max_length: int) -> list[str]:
     for v in value:
         if len(v) > max_length:
             raise BadInput(f"an entry of 'verdict.{name}' is longer than {max_length} characters")
-    return list(value)
+    return [_text(v) for v in value]
 
 
 def check_verdict(value) -> dict | None:

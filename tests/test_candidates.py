@@ -287,3 +287,16 @@ def test_cli_refuses_to_change_a_home_the_server_is_running_on(server):
         assert "is running for" in cli.fails(*args)
     assert isinstance(cli.json("candidates"), list)  # reading is fine
     assert not [c for c in server.api("GET", "/api/candidates") if c["url"] == "https://x.test/"]
+
+
+def test_lone_surrogates_from_a_dom_are_stored_as_replacement_characters(tmp_path):
+    """A DOM can hold lone UTF-16 surrogates; they must never make the durable write fail."""
+    from companion import candidates
+    from companion.store import Store
+
+    with Store.open(tmp_path / "home") as store:
+        c, _ = candidates.save(store, "https://s.test/", "boost", note="a\ud800b", tags=["x\udc00"],
+                               verdict={"score": 1, "reasons": ["r\ud800"], "labels": []})
+        assert (c["note"], c["tags"], c["verdict"]["reasons"]) == ("a\ufffdb", ["x\ufffd"], ["r\ufffd"])
+    with Store.open(tmp_path / "home") as store:
+        assert candidates.list_candidates(store)[0]["note"] == "a\ufffdb"
