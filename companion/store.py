@@ -556,9 +556,14 @@ class Store:
         self._next_id += 1
         return doc_id
 
-    def _commit(self, undo: dict[str, dict | None]) -> None:
-        """Write the backlink file once; on failure put memory back as it was."""
-        if not undo:
+    def _commit(self, undo: dict[str, dict | None], batch_start: int | None = None) -> None:
+        """Write the backlink file once; on failure put memory back as it was.
+
+        `undo` maps ids to their previous record (None: created by this change);
+        ids from `batch_start` on were all created by this change.
+        """
+        created = range(batch_start, self._next_id) if batch_start is not None else range(0)
+        if not undo and not created:
             return
         meta = self._bl_storage_doc()[META]["1"]
         old_next = meta.get("next_id")
@@ -571,6 +576,9 @@ class Store:
                     self._records.pop(doc_id, None)
                 else:
                     self._records[doc_id] = old
+            for n in created:
+                self._records.pop(str(n), None)
+            self._next_id = batch_start if batch_start is not None else self._next_id
             meta["next_id"] = old_next
             self._by_source = None
             raise
@@ -585,11 +593,22 @@ class Store:
         return doc
 
     def _apply(self, rows: list[dict], origin: str, batch_rules: bool) -> dict:
+        """Merge prepared rows in memory, then commit once (rolled back in memory if the write fails).
+
+        Memory matters at a million rows: records created by this batch are told
+        apart by their id (>= batch_start) instead of a set, and only records that
+        existed before go into the undo map.
+        """
         records = self._records
         index = self._index()
         undo: dict[str, dict | None] = {}
-        in_batch: set[str] = set()
+        touched: set[str] = set()  # pre-existing records already changed by this batch
+        batch_start = self._next_id
         added = updated = 0
+
+        def in_batch(doc_id: str) -> bool:
+            return doc_id in touched or int(doc_id) >= batch_start
+
         for row in rows:
             sk = row["source_key"]
             if row.get("target_known") is False:
@@ -599,11 +618,11 @@ class Store:
                         old = records[doc_id]
                         new = _combine_sourceonly(old, row, origin)
                         if new is not old:
-                            undo.setdefault(doc_id, old)
-                            records[doc_id] = new
-                            if doc_id not in in_batch and undo[doc_id] is not None:
+                            if not in_batch(doc_id):
+                                undo[doc_id] = old
+                                touched.add(doc_id)
                                 updated += 1
-                            in_batch.add(doc_id)
+                            records[doc_id] = new
                     continue
             doc_id = self._find_id(sk, row["target_key"])
             absorbed = False
@@ -612,32 +631,37 @@ class Store:
                 for pid in list(index.get(sk, ())):
                     if records[pid].get("target_known") is False:
                         row = _absorb_placeholder(row, records[pid])
-                        undo.setdefault(pid, records[pid])
+                        if not in_batch(pid):
+                            undo[pid] = records[pid]
+                            absorbed = True
                         del records[pid]
                         index[sk].remove(pid)
-                        absorbed = pid not in in_batch
                         break
             if doc_id is None:
                 doc_id = self._new_id()
-                undo[doc_id] = None
-                row.setdefault("history", [])
+                if "history" not in row:
+                    row["history"] = []
                 records[doc_id] = row
-                index.setdefault(sk, []).append(doc_id)
-                in_batch.add(doc_id)
+                ids = index.get(sk)
+                if ids is None:
+                    index[sk] = [doc_id]
+                else:
+                    ids.append(doc_id)
                 if absorbed:
                     updated += 1
                 else:
                     added += 1
                 continue
             old = records[doc_id]
-            new = _combine(old, row, origin, same_batch=doc_id in in_batch)
+            batch = in_batch(doc_id)
+            new = _combine(old, row, origin, same_batch=batch)
             if new is not old:
-                undo.setdefault(doc_id, old)
-                records[doc_id] = new
-                if doc_id not in in_batch:
+                if not batch:
+                    undo[doc_id] = old
+                    touched.add(doc_id)
                     updated += 1
-            in_batch.add(doc_id)
-        self._commit(undo)  # on failure, deleted placeholders come back from `undo` too
+                records[doc_id] = new
+        self._commit(undo, batch_start)  # on failure, deleted placeholders come back from `undo` too
         return {"added": added, "updated": updated, "backlinks_total": len(records)}
 
     # -- workflow tables ---------------------------------------------------------------

@@ -361,3 +361,35 @@ def test_fast_page_key_property(scheme, prefix, host, path):
     except ValueError:
         return
     assert page_key(url) == expected
+
+
+def test_a_failed_write_changes_nothing_in_memory_or_on_disk(store, home, monkeypatch):
+    """A full disk at the rename: StorageError, and the store is exactly as before."""
+    store.merge_backlinks([bl("https://a.test/")], "ahrefs")
+    store.insert("candidates", {"url": "https://c.test/"})
+    before = (home / BACKLINKS_FILE).read_bytes()
+    real_replace = os.replace
+
+    def full_disk(src, dst):
+        if str(dst).endswith(".json"):
+            raise OSError(28, "No space left on device")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr("companion.store.os.replace", full_disk)
+    with pytest.raises(StorageError, match="No space left"):
+        store.merge_backlinks([bl("https://b.test/"), bl("https://a.test/", status="lost", last_seen="2027-01-01")],
+                              "ahrefs")
+    with pytest.raises(StorageError):
+        store.insert("candidates", {"url": "https://d.test/"})
+    monkeypatch.setattr("companion.store.os.replace", real_replace)
+    assert (home / BACKLINKS_FILE).read_bytes() == before
+    assert store.backlink_count() == 1 and store.get_backlink("https://b.test/", "https://example.com/pricing") is None
+    assert store.get_backlink("https://a.test/", "https://example.com/pricing")["status"] == "live"
+    assert [c["url"] for c in store.all("candidates")] == ["https://c.test/"]
+    assert not list(home.glob(".*.tmp"))
+    # and it works again afterwards
+    assert store.merge_backlinks([bl("https://b.test/")], "ahrefs")["added"] == 1
+    store.close()
+    reopened = Store.open(home)
+    assert reopened.backlink_count() == 2 and len(reopened.all("candidates")) == 1
+    reopened.close()
