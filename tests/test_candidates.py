@@ -300,3 +300,26 @@ def test_lone_surrogates_from_a_dom_are_stored_as_replacement_characters(tmp_pat
         assert (c["note"], c["tags"], c["verdict"]["reasons"]) == ("a\ufffdb", ["x\ufffd"], ["r\ufffd"])
     with Store.open(tmp_path / "home") as store:
         assert candidates.list_candidates(store)[0]["note"] == "a\ufffdb"
+
+
+def test_saving_never_rewrites_the_backlink_list(tmp_path):
+    """Why a save costs the same with a million backlinks (scripts/bench_save.py): candidates and
+    placements go to the small workflow file only; the backlink file is not touched."""
+    from companion import candidates, placements
+    from companion.workspace import Workspace
+
+    ws = Workspace(tmp_path / "home")
+    try:
+        ws.store.merge_backlinks([{"source_url": f"https://linker{i}.test/post", "target_url": "https://example.com/",
+                                   "anchor": "x"} for i in range(50)], origin="test")
+        big = tmp_path / "home" / "backlinks.json"
+        before = big.stat()
+        c, _ = candidates.save(ws, "https://spot.test/", "tier2", note="n", tags=["t"])
+        candidates.save(ws, "https://spot.test/", "tier2", note="again")
+        candidates.update(ws, c["id"], {"status": "placed", "to_url": "https://linker3.test/post", "anchor": "a"})
+        placements.add(ws, "https://other.test/", "https://linker4.test/post")
+        candidates.remove(ws, c["id"])
+        after = big.stat()
+        assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
+    finally:
+        ws.close()
