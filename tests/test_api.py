@@ -227,3 +227,22 @@ def test_concurrent_first_use_agrees_on_one_token(tmp_path):
     tokens = {p.communicate(timeout=60)[0].strip() for p in procs}
     assert len(tokens) == 1 and tokens == {(home / "token").read_text().strip()}
     assert [p.name for p in home.iterdir()] == ["token"]  # no temp files left behind
+
+
+def test_parallel_clients_all_get_answers(server):
+    """waitress serves with threads; the shared Workspace must hold up (no 5xx, no dropped request)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    server.api("PUT", "/api/profile", json=PROFILE)
+
+    def one(i: int) -> int:
+        if i % 3 == 0:
+            return server.request("GET", "/api/profile").status
+        if i % 3 == 1:
+            return server.request("GET", "/api/boost?limit=3").status
+        html = PAGE.replace("Widgets compared", f"Widgets {i}")
+        return server.request("POST", "/api/analyze", json={"url": f"https://blog.test/p{i}", "html": html}).status
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(one, range(48)))
+    assert statuses == [200] * 48, f"{statuses}\n{server.output()}"
