@@ -153,3 +153,37 @@ def test_exports_open_cleanly_and_guard_formulas(cli, tmp_path):
     for r in rows:
         for value in r.values():
             assert not value.startswith(("=", "+", "-", "@", "\t")), value
+
+
+def test_twenty_threads_logging_placements_at_once_lose_nothing_and_count_each_link_once(server):
+    import threading
+
+    errors: list[str] = []
+    barrier = threading.Barrier(20)
+
+    def work(t: int):
+        try:
+            barrier.wait(timeout=30)
+            for i in range(3):
+                r = server.request("POST", "/api/placements", json={
+                    "from_url": f"https://race{t}.test/p{i}", "to_url": TIER1, "anchor": f"a{t}-{i}"})
+                if r.status != 201:
+                    errors.append(f"{t}/{i}: {r}")
+                # every thread also logs the same shared link: stored once
+                r = server.request("POST", "/api/placements", json={"from_url": "https://shared-race.test/",
+                                                                     "to_url": TIER1})
+                if r.status not in (200, 201):
+                    errors.append(f"shared {t}/{i}: {r}")
+        except Exception as exc:
+            errors.append(f"thread {t}: {exc!r}")
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(20)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    assert not errors, "\n".join(errors[:10]) + "\n" + server.output()
+    listed = server.api("GET", "/api/placements?to_url=" + TIER1)
+    race = {p["from_url"]: p for p in listed if "race" in p["from_key"]}
+    assert len(race) == 20 * 3 + 1
+    assert all(race[f"https://race{t}.test/p{i}"]["anchor"] == f"a{t}-{i}" for t in range(20) for i in range(3))
