@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -408,3 +409,25 @@ def test_the_profile_editor_saves_and_shows_validation_errors(page, server):
     err = page.wait_for_selector("#pf-status .notice-error")
     assert "not a domain" in err.inner_text()
     assert server.ok("GET", "/api/profile")["domains"] == ["example.com"]
+
+
+def test_the_graph_redraws_when_its_tab_comes_back_into_view(page, server):
+    open_dashboard(page, server, "graph")
+    page.wait_for_selector("#tier-graph .node-t2")
+    before = page.locator("#tier-graph .node-t2").count()
+    tier1 = server.ok("GET", "/api/backlinks?status=live")[0]["source_url"]
+    server.ok("POST", "/api/placements", {"from_url": "https://while-away.example.net/post", "to_url": tier1, "via": "other"})
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # headless tabs stay 'visible'
+    page.wait_for_function(f"document.querySelectorAll('#tier-graph .node-t2').length === {before + 1}")
+
+
+def test_a_rotated_token_sends_an_open_dashboard_back_to_pairing(page, server):
+    """Runs last: it rotates the module's token (and hands the new one to the fixture)."""
+    open_dashboard(page, server, "backlinks")
+    page.wait_for_selector(".bl-row")
+    proc = subprocess.run(server.command("token", "--rotate"), capture_output=True, env=server.env(), timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    server.token = (server.home / "token").read_text().strip()
+    page.click('a.tab[data-view="boost"]')
+    assert "no longer valid" in page.wait_for_selector("#pairing").inner_text()
+    assert page.evaluate("sessionStorage.getItem('tierlink.token')") is None

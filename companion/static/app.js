@@ -117,4 +117,13 @@ window.addEventListener("popstate", () => {
   else if (sessionStorage.getItem("tierlink.token")) show();
 });
 
+// Coming back to this tab after browsing: redraw the read-only views so pages the
+// extension analysed or saved meanwhile show up. Views with forms are left alone,
+// they may hold unsaved input.
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState !== "visible" || !sessionStorage.getItem("tierlink.token")) return;
+  const view = VIEWS.find((v) => v.id === currentId());
+  if (view && view.mod.refreshOnReturn) show();
+});
+
 start();

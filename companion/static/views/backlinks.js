@@ -17,6 +17,9 @@ const SORTS = {
   first_seen: (b) => String(b.first_seen || ""),
 };
 
+/** Re-drawn when the tab comes back into view: the extension may have added data meanwhile. */
+export const refreshOnReturn = true;
+
 export async function render(root) {
   const status = h("select", { id: "bl-status", "aria-label": "Status" },
     h("option", { value: "" }, "Live and lost"), h("option", { value: "live" }, "Live"), h("option", { value: "lost" }, "Lost"));

@@ -13,6 +13,9 @@ function reason(text) {
   return m ? h("li", {}, m[1], " ", h("span", { class: "weight" }, m[2])) : h("li", {}, String(text));
 }
 
+/** Re-drawn when the tab comes back into view: the extension may have added data meanwhile. */
+export const refreshOnReturn = true;
+
 export async function render(root) {
   const limitSel = h("select", { id: "boost-limit", "aria-label": "How many" },
     [25, 50, 100, 250].map((n) => h("option", { value: String(n), selected: n === 50 }, `Top ${n}`)));

@@ -64,7 +64,7 @@ function drawNode(node, p) {
   } else if (node.tier === 1) {
     parts.push(s("text", { class: "label", x: p.x - p.r - 7, y: p.y + 4, "text-anchor": "end" }, shortUrl(node.url, 46)));
   } else {
-    parts.push(s("text", { class: "label", x: p.x - p.r - 7, y: p.y + 4, "text-anchor": "end" }, shortUrl(node.url, 34)));
+    parts.push(s("text", { class: "label", x: p.x - p.r - 7, y: p.y + 4, "text-anchor": "end" }, shortUrl(node.url, 38)));
   }
   return nodeLink(node, ...parts);
 }
@@ -116,6 +116,9 @@ function highlightPaths(svg, edges) {
     el.addEventListener("blur", off);
   }
 }
+
+/** Re-drawn when the tab comes back into view: the extension may have added links meanwhile. */
+export const refreshOnReturn = true;
 
 export async function render(root) {
   root.append(header("Tier graph", "Who links to whom: your tier-2 placements power up tier-1 pages, which pass authority to your money pages."));
