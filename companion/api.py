@@ -197,7 +197,11 @@ def import_file():
     if len(fmt) > 32:
         raise BadInput("'format' is not a known export format")
     name = (upload.filename or "upload")[:255]
-    return workspace().import_bytes(name, upload.read(), fmt)
+    summary = workspace().import_bytes(name, upload.read(), fmt)
+    from companion import verdicts
+
+    verdicts.warm_up(workspace())  # the next page visit should not wait for the rebuild
+    return summary
 
 
 @bp.get("/backlinks")

@@ -181,7 +181,13 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         # Open the store before listening: a damaged file is restored from its backup now,
         # loudly on stderr (and in /api/health `notices`), or serve refuses to start with
         # the path and the fix, instead of answering every later request with an error.
-        app.extensions["tierlink"].workspace.store
+        workspace = app.extensions["tierlink"].workspace
+        workspace.store
+        # Build the tier-1 index while the user opens the browser (a minute at a million
+        # backlinks), rather than at the first page they visit.
+        from companion import verdicts
+
+        verdicts.warm_up(workspace)
         _json_waitress_errors()
         try:
             server = create_server(app, host=host, port=port, max_request_body_size=MAX_BODY,

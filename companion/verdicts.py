@@ -413,30 +413,83 @@ def _version(ws) -> tuple:
     return (versions.get("backlinks", 0), versions.get("placements", 0), repr(ws.profile.to_json()))
 
 
-def tier1_index(ws) -> Tier1Index:
-    """The Tier1Index of a workspace, rebuilt only when its data changed."""
+# Above this many backlinks a rebuild takes seconds (about a minute at a million):
+# the service then keeps answering from the previous index while a thread builds
+# the new one. Below it, the rebuild is done in line so answers are never stale.
+ASYNC_REBUILD_FROM = 20_000
+_BUILDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store -> threading.Event of a running build
+
+
+def _build(ws, version: tuple, done: threading.Event) -> None:
+    try:
+        profile = ws.profile
+        index = Tier1Index(ws.store, profile, weights_mod.effective(profile.weights))
+        with _INDEX_LOCK:
+            current = _INDEXES.get(ws.store)
+            if current is None or current[0] != _version(ws):  # never replace one patched up to date
+                _INDEXES[ws.store] = (version, index)
+    finally:
+        with _INDEX_LOCK:
+            _BUILDS.pop(ws.store, None)
+        done.set()
+
+
+def tier1_index(ws, *, wait: bool = False) -> Tier1Index:
+    """The Tier1Index of a workspace, rebuilt when its backlinks, placements or profile changed."""
+    store = ws.store
     version = _version(ws)
     with _INDEX_LOCK:
-        cached = _INDEXES.get(ws.store)
+        cached = _INDEXES.get(store)
         if cached and cached[0] == version:
             return cached[1]
-    profile = ws.profile
-    index = Tier1Index(ws.store, profile, weights_mod.effective(profile.weights))
+        running = _BUILDS.get(store)
+        stale_ok = cached is not None and not wait and store.backlink_count() >= ASYNC_REBUILD_FROM
+        if running is None:
+            running = _BUILDS[store] = threading.Event()
+            starter = True
+        else:
+            starter = False
+    if starter and stale_ok:
+        threading.Thread(target=_build, args=(ws, version, running), name="tier1-index", daemon=True).start()
+        return cached[1]
+    if starter:
+        _build(ws, version, running)
+    elif stale_ok:
+        return cached[1]
+    else:
+        running.wait()
     with _INDEX_LOCK:
-        _INDEXES[ws.store] = (version, index)
-    return index
+        cached = _INDEXES.get(store)
+    if cached is None or (cached[0] != _version(ws) and starter is False):
+        return tier1_index(ws, wait=wait)
+    return cached[1]
 
 
-def _patch_index(ws, index: Tier1Index, page_key: str | None) -> None:
-    """After the verdicts wrote changes, patch the index and mark it current (no rebuild)."""
+def warm_up(ws) -> threading.Thread:
+    """Build the index in the background (the service calls this at start and after an import)."""
+    thread = threading.Thread(target=tier1_index, args=(ws,), kwargs={"wait": True}, name="tier1-warm-up",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _patch_index(ws, index: Tier1Index, page_key: str | None, version_before: tuple) -> None:
+    """After the verdicts wrote changes, patch the index and mark it current (no rebuild).
+
+    Only when our own write is the one change since the index was current;
+    anything else (an import in between) leaves it to the next rebuild.
+    """
     if not page_key:
         return
     with _INDEX_LOCK:
         cached = _INDEXES.get(ws.store)
-        if cached is None or cached[1] is not index:
+        if cached is None or cached[1] is not index or cached[0] != version_before:
+            return
+        now = _version(ws)
+        if now[1:] != version_before[1:] or now[0] != version_before[0] + 1:
             return
         index.apply(ws.store, page_key)
-        _INDEXES[ws.store] = (_version(ws), index)
+        _INDEXES[ws.store] = (now, index)
 
 
 def knowledge(ws) -> StoreKnowledge:
@@ -586,6 +639,7 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) ->
     """The full Analysis of CONTRACT.md: links, labels, boost, tier2 and changes."""
     profile = ws.profile
     w = weights_mod.effective(profile.weights)
+    version_before = _version(ws)
     index = tier1_index(ws)
     know = StoreKnowledge(ws.store, index)
     result, doc = analyze_document(url, html, profile, know)
@@ -607,7 +661,7 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) ->
     if record_changes and not page_is_me:
         result["changes"] = detect_changes(ws, result)
         if result["changes"]:
-            _patch_index(ws, index, page_key)
+            _patch_index(ws, index, page_key, version_before)
         # Labels tell the state, `changes` the transition seen now: a page whose
         # stored link is lost stays `link_lost` on every later visit.
         kinds = {c["kind"] for c in result["changes"]}

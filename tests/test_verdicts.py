@@ -312,3 +312,17 @@ def test_discovered_links_patch_the_index_without_a_rebuild(ws):
                                                '<a href="https://other.test/">o</a></main>'))
     again = ws.analyze("https://hub.test/x", page('<main><a href="https://fresh.test/post">fresh</a></main>'))
     assert [l["target"] for l in again["links"]] == ["other"]
+
+
+def test_large_stores_rebuild_in_the_background(ws, monkeypatch):
+    from companion import verdicts
+
+    monkeypatch.setattr(verdicts, "ASYNC_REBUILD_FROM", 1)
+    seed(ws, backlink("https://first.test/a"))
+    first = verdicts.tier1_index(ws)  # no index yet: built in line
+    seed(ws, backlink("https://second.test/b"))
+    stale = verdicts.tier1_index(ws)  # answered at once from the previous index...
+    assert stale is first and "second.test/b" not in stale.pages
+    fresh = verdicts.tier1_index(ws, wait=True)  # ...while a thread builds the new one
+    assert "second.test/b" in fresh.pages
+    assert verdicts.tier1_index(ws) is fresh
