@@ -41,12 +41,15 @@ from companion.analyze import NOFOLLOW_RELS, analyze_document, iter_tags
 from companion.decode import decode_html
 from companion.errors import BadInput
 
-# A long guest post is ~5,000 words (~40 KB of Markdown, a few hundred KB as
-# pasted HTML with inline styles). 2 MiB leaves room for the heaviest editor
-# HTML and refuses what is clearly not a draft (a whole site dump, a video).
-# Same status (413) and code as the API's own body limit, so a client handles
-# "too large" one way whichever layer refuses it.
+# A long guest post is ~5,000 words: ~40 KB of Markdown or text, a few hundred
+# KB as HTML pasted from an editor with inline styles. HTML may be 2 MiB (lxml
+# parses that in well under a second); Markdown and text 512 KiB (80,000 words),
+# because the Markdown parser is pure Python and adversarial input (a million
+# '[' or 200,000 autolinks) costs it ~10 µs a byte: 512 KiB stays within a few
+# seconds, 2 MiB would not. Same status (413) and code as the API's own body
+# limit, so a client handles "too large" one way whichever layer refuses it.
 MAX_DRAFT_BYTES = 2 * 1024 * 1024
+MAX_TEXT_DRAFT_BYTES = 512 * 1024
 PLACEHOLDER_URL = "https://draft.invalid/"
 FORMS = ("html", "markdown", "text")
 FOOTPRINT_THRESHOLD = 2   # this many placements already point at a tier-1 page → footprint warning
@@ -68,9 +71,17 @@ _WS = re.compile(r"\s+")
 
 # --- input ----------------------------------------------------------------------
 
-def _too_large(size: int) -> BadInput:
-    return BadInput(f"the draft is {size / (1024 * 1024):.1f} MiB; a draft may be at most "
-                    f"{MAX_DRAFT_BYTES // (1024 * 1024)} MiB of text", code="too_large", status=413)
+def _max_bytes(form: str) -> int:
+    return MAX_DRAFT_BYTES if form == "html" else MAX_TEXT_DRAFT_BYTES
+
+
+def _size_words(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MiB" if n >= 1024 * 1024 else f"{n / 1024:.0f} KiB"
+
+
+def _too_large(size: int, form: str = "html") -> BadInput:
+    return BadInput(f"the draft is {_size_words(size)}; a draft may be at most {_size_words(_max_bytes(form))} "
+                    f"as {'HTML' if form == 'html' else 'Markdown or text'}", code="too_large", status=413)
 
 
 def _not_text(why: str) -> BadInput:
@@ -96,8 +107,8 @@ def decode_draft(data: bytes, form: str) -> str:
     BOM) first, then Windows-1252, which is what a legacy Windows editor writes;
     bytes that are neither are not a text draft.
     """
-    if len(data) > MAX_DRAFT_BYTES:
-        raise _too_large(len(data))
+    if len(data) > _max_bytes(form):
+        raise _too_large(len(data), form)
     if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise _not_text("it contains NUL bytes")
     if form == "html":
@@ -296,7 +307,8 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     """The DraftReport of CONTRACT.md for one draft: exactly one of html, markdown, text.
 
     Strings or bytes; bytes are decoded as `decode_draft` says. Raises BadInput
-    for an empty draft, a draft over MAX_DRAFT_BYTES (status 413), binary data,
+    for an empty draft, a draft over MAX_DRAFT_BYTES as HTML or MAX_TEXT_DRAFT_BYTES as
+    Markdown or text (status 413), binary data,
     a bad `host_url` or `limit`.
     """
     from companion import verdicts
@@ -308,9 +320,10 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     if isinstance(value, bytes):
         value = decode_draft(value, form)
     else:
-        size = len(value) if len(value) * 4 <= MAX_DRAFT_BYTES else len(value.encode("utf-8", "replace"))
-        if size > MAX_DRAFT_BYTES:
-            raise _too_large(size)
+        limit_bytes = _max_bytes(form)
+        size = len(value) if len(value) * 4 <= limit_bytes else len(value.encode("utf-8", "replace"))
+        if size > limit_bytes:
+            raise _too_large(size, form)
     value = _check_text(value)
     if not value.strip().strip("\ufeff"):
         raise BadInput("the draft is empty", code="empty_draft")
@@ -322,7 +335,7 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     result, doc = analyze_document(page_url, source, profile, know)
     feats = verdicts.page_features(result, doc)
     if doc is None or (not result["links"] and not feats.text.strip() and not result["title"]):
-        raise BadInput("the draft is empty", code="empty_draft")
+        raise BadInput(f"the draft is empty: no text or links in it as {form}", code="empty_draft")
 
     raws = [el.get("href") for el in iter_tags(doc, "a", "area")
             if el.get("href") is not None and urls.is_followable(el.get("href"))]
@@ -448,8 +461,6 @@ def cli_setup(p) -> None:
 
 def cli_run(args, ws, data: bytes) -> dict:
     """The DraftReport for `tierlink check-draft`: the form from --format, the extension, or a sniff."""
-    if len(data) > MAX_DRAFT_BYTES:
-        raise _too_large(len(data))
     form = args.form or (form_of_path(args.file) if args.file != "-" else None)
     if form is None:
         form = sniff_form(data[:262144].decode("utf-8", "replace"))

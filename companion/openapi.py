@@ -269,8 +269,8 @@ PATHS = {
         "post": {
             "operationId": "checkDraft",
             "summary": "Check a guest-post draft's links: targets, own links against the limit, warnings, "
-                       "tier-1 suggestions. Exactly one of html, markdown, text (at most 2 MiB: 413 beyond); "
-                       "an empty or binary draft is a 400",
+                       "tier-1 suggestions. Exactly one of html (at most 2 MiB), markdown or text (at most "
+                       "512 KiB); 413 beyond; an empty or binary draft is a 400",
             "requestBody": _json_body({
                 "type": "object",
                 "oneOf": [{"required": ["html"]}, {"required": ["markdown"]}, {"required": ["text"]}],

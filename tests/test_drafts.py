@@ -304,11 +304,22 @@ def test_empty_draft(ws, kwargs):
 
 def test_ten_megabytes_is_refused_with_413(ws):
     big = "word " * (2 * 1024 * 1024)
-    with pytest.raises(BadInput, match="at most 2 MiB") as exc:
+    with pytest.raises(BadInput, match="10.0 MiB; a draft may be at most 512 KiB as Markdown or text") as exc:
         drafts.check_draft(ws, markdown=big)
     assert exc.value.status == 413 and exc.value.code == "too_large"
-    with pytest.raises(BadInput, match="at most 2 MiB"):
+    with pytest.raises(BadInput, match="at most 2.0 MiB as HTML"):
         drafts.check_draft(ws, html=b"<p>" + b"x" * (10 * 1024 * 1024))
+    with pytest.raises(BadInput, match="at most 512 KiB"):
+        drafts.check_draft(ws, text=("\u00e9" * (300 * 1024)).encode())  # 600 KiB of UTF-8
+
+
+def test_limits_leave_room_for_long_drafts(ws):
+    """A 1 MiB HTML draft (editor markup) and a 400 KiB Markdown draft are checked."""
+    para = '<p style="margin:0 0 1em;font-family:Arial">Words about SEO tools and audits.</p>\n'
+    html = para * (1024 * 1024 // len(para)) + '<a href="https://example.com/">me</a>'
+    assert drafts.check_draft(ws, html=html)["own_links"] == 1
+    md = "Words about SEO tools and audits.\n\n" * (400 * 1024 // 35) + "[me](https://example.com/)"
+    assert drafts.check_draft(ws, markdown=md)["own_links"] == 1
 
 
 @pytest.mark.parametrize("kwargs", [{"text": b"PK\x03\x04\x00\x00binary"}, {"markdown": "a\x00b"},
