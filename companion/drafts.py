@@ -268,31 +268,21 @@ def _relative_problem(raw: str, valid: bool) -> str | None:
 
 
 def _placement_stats(store) -> tuple[dict[str, int], dict[str, int], dict[str, str]]:
-    """(placements per tier-1 page key, uses per anchor (lower-cased), latest date per tier-1 key)."""
-    records = store.all("placements")
-    try:
-        from companion import placements as placements_mod
-    except ImportError:
-        placements_mod = None
-    if placements_mod is not None:
-        by_target = dict(placements_mod.placement_count_by_target(store))
-        anchors = {k.casefold(): v for k, v in placements_mod.anchor_counts(store).items()}
-    else:  # companion.placements not in this tree yet: the same counts from the table itself
-        by_target, anchors = {}, {}
-        for p in records:
-            key = p.get("to_key") or urls.safe_page_key(p.get("to_url") or "")
-            if key:
-                by_target[key] = by_target.get(key, 0) + 1
-            anchor = _norm_anchor(p.get("anchor") or "")
-            if anchor:
-                anchors[anchor] = anchors.get(anchor, 0) + 1
+    """(placements per tier-1 page key, uses per anchor (normalised), latest placement date per tier-1 key)."""
+    from companion import placements
+
+    by_target = placements.placement_count_by_target(store)
+    anchors: dict[str, int] = {}
+    for anchor, n in placements.anchor_counts(store).items():
+        key = _norm_anchor(anchor)
+        anchors[key] = anchors.get(key, 0) + n
     latest: dict[str, str] = {}
-    for p in records:
+    for p in store.all("placements"):
         key = p.get("to_key") or urls.safe_page_key(p.get("to_url") or "")
         date = str(p.get("date") or "")
         if key and date > latest.get(key, ""):
             latest[key] = date
-    return by_target, {_norm_anchor(k): v for k, v in anchors.items()}, latest
+    return by_target, anchors, latest
 
 
 def _recent(date: str, now: datetime) -> bool:
@@ -331,7 +321,7 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     source = {"html": lambda v: v, "markdown": markdown_to_html, "text": text_to_html}[form](value)
     page_url = host_url or PLACEHOLDER_URL
     know = verdicts.knowledge(ws)
-    index = know.index
+    index = verdicts.tier1_index(ws)  # the same cached index the knowledge answers from
     result, doc = analyze_document(page_url, source, profile, know)
     feats = verdicts.page_features(result, doc)
     if doc is None or (not result["links"] and not feats.text.strip() and not result["title"]):

@@ -8,7 +8,8 @@ error, never a traceback.
 
 The data home is real: the profile is loaded and the tier-1 pages imported
 through the CLI as a user would (`tierlink profile load`, `tierlink import
---format csv`); placements go in through the Store API.
+--format csv`); placements through companion.placements.add, as `tierlink
+placements add` and POST /api/placements do.
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from companion import drafts, urls
+from companion import drafts, placements
 from companion.errors import BadInput
-from companion.store import Store
 from companion.workspace import Workspace
 from serverutil import CompanionServer
 
@@ -60,11 +60,12 @@ def make_home(cli, tmp: Path) -> Path:
     summary = cli.json("import", str(tmp / "tier1.csv"), "--format", "csv")
     summary = summary[0] if isinstance(summary, list) else summary
     assert summary["added"] == 5, summary
-    with Store.open(cli.home) as store:
+    ws = Workspace(cli.home)
+    try:
         for from_url, to_url, anchor, date in PLACEMENTS:
-            store.insert("placements", {"from_url": from_url, "to_url": to_url, "from_key": urls.page_key(from_url),
-                                        "to_key": urls.page_key(to_url), "anchor": anchor, "via": "guest_post",
-                                        "date": date})
+            placements.add(ws, from_url, to_url, anchor=anchor, via="guest_post", date=date)
+    finally:
+        ws.close()
     return cli.home
 
 
