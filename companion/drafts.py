@@ -350,10 +350,12 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     linked_tier1: set[str] = set()
     for link, raw in zip(result["links"], raws):
         problem = _relative_problem(raw, link["valid"])
-        scheme = _SCHEME.match(urls.clean_href(raw))
+        cleaned = urls.clean_href(raw)
+        scheme = _SCHEME.match(cleaned)
         unusable = not link["valid"] or (scheme is not None and scheme.group(1).lower() not in urls.HTTP_SCHEMES)
-        relative = problem is not None and not host_url and not unusable
-        href = urls.clean_href(raw) if relative or unusable else link["href"]
+        # Without the host's address a relative href (even '#toc') has no real URL: show it as written.
+        relative = not host_url and not unusable and scheme is None and not cleaned.startswith("//")
+        href = cleaned if relative or unusable else link["href"]
         # 'htps://example.com/' is not a link to my site, whatever its host part says
         target = "internal" if relative else "other" if unusable else link["target"]
         follow = NOFOLLOW_RELS.isdisjoint(link["rel"])
@@ -455,6 +457,7 @@ def cli_run(args, ws, data: bytes) -> dict:
     if form is None:
         form = sniff_form(data[:262144].decode("utf-8", "replace"))
     return check_draft(ws, host_url=args.host_url, limit=args.limit, **{form: data})
+
 
 def print_report(report: dict) -> None:
     """The human report: the counts first, then what to fix, then the links and ideas."""

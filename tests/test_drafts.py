@@ -203,6 +203,8 @@ def test_relative_and_malformed_links(ws):
     assert "htps" in found["htps://example.com/"]
     targets = {l["href"]: l["target"] for l in report["links"]}
     assert targets["/about"] == "internal" and targets["example.com/pricing"] == "internal"
+    assert targets["#toc"] == "internal" and targets["https://cdn.other.test/x"] == "other"
+    assert not any("draft.invalid" in l["href"] for l in report["links"])
     # with the host's address the links resolve as the host will resolve them
     hosted = drafts.check_draft(ws, html=html, host_url="https://host.test/guest/post")
     hrefs = [l["href"] for l in hosted["links"]]
