@@ -34,6 +34,7 @@ a caller holds never changes under it.
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ import secrets
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -56,6 +58,7 @@ log = logging.getLogger("tierlink.store")
 
 BACKLINKS_FILE = "backlinks.json"
 WORKFLOW_FILE = "workflow.json"
+LOCK_FILE = ".store.lock"
 BACKUPS = 3
 SCHEMA_VERSION = 1
 WORKFLOW_TABLES = ("candidates", "placements", "settings")
@@ -139,6 +142,7 @@ class AtomicJSONStorage(Storage):
         self.big = big
         self.backups = backups
         self._data = data
+        self.stamp = file_stamp(self.path)  # (inode, mtime, size) of the file our memory matches
 
     def read(self):
         if self._data is None:
@@ -155,8 +159,10 @@ class AtomicJSONStorage(Storage):
             self._write_file(data)
         except BaseException:
             self._data = None  # memory may hold a change the disk does not: re-read next time
+            self.stamp = None
             raise
         self._data = data
+        self.stamp = file_stamp(self.path)
 
     def close(self) -> None:
         self._data = None
@@ -244,6 +250,14 @@ class AtomicJSONStorage(Storage):
             os.link(self.path, bak1)
         except OSError:
             _copy_file(self.path, bak1)
+
+
+def file_stamp(path: Path):
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def _copy_file(src: Path, dst: Path) -> None:
@@ -373,6 +387,8 @@ class Store:
         self._by_source: dict[str, list[str]] | None = None
         self._placement_keys: set[str] | None = None
         self._id_index: dict[str, dict[str, int]] = {}
+        self._flock_depth = 0
+        self._flock_fd: int | None = None
 
     # -- open / close ---------------------------------------------------------------
 
@@ -421,6 +437,69 @@ class Store:
         if self._closed:
             raise StorageError("the store is closed")
 
+    # -- several processes on one home (the service and a CLI import) --------------------
+
+    @contextmanager
+    def _reading(self):
+        """The thread lock, with memory brought up to date if another process wrote a file."""
+        with self._lock:
+            self._sync()
+            yield
+
+    @contextmanager
+    def _mutating(self):
+        """Thread lock + an exclusive lock file shared with other processes, held over read-modify-write."""
+        with self._lock:
+            self._check_open()
+            if self._flock_depth == 0:
+                self._flock_fd = os.open(self.home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(self._flock_fd, fcntl.LOCK_EX)
+                except OSError:
+                    os.close(self._flock_fd)
+                    raise
+            self._flock_depth += 1
+            try:
+                self._sync()
+                yield
+            finally:
+                self._flock_depth -= 1
+                if self._flock_depth == 0:
+                    os.close(self._flock_fd)  # closing releases the flock
+                    self._flock_fd = None
+
+    def _sync(self) -> None:
+        """Reload a file another process replaced since we read or wrote it (a stat per call)."""
+        if self._closed:
+            return
+        bl = self._bl_storage
+        if file_stamp(bl.path) != bl.stamp:
+            doc = open_document(bl.path, "backlink", self.restored_from_backup)
+            if doc is not None:
+                doc, _ = _migrate(doc, "backlinks", bl.path)
+                doc.setdefault("backlinks", {})
+                bl._data = doc
+                bl.stamp = file_stamp(bl.path)
+                self._records = doc["backlinks"]
+                self._next_id = max(doc[META]["1"].get("next_id") or 0,
+                                    max(map(int, self._records), default=0) + 1)
+                self._by_source = None
+                self.version += 1
+        wf = self._db.storage
+        if file_stamp(wf.path) != wf.stamp:
+            doc = open_document(wf.path, "workflow", self.restored_from_backup)
+            if doc is not None:
+                doc, _ = _migrate(doc, "workflow", wf.path)
+                for name in WORKFLOW_TABLES:
+                    doc.setdefault(name, {})
+                wf._data = doc
+                wf.stamp = file_stamp(wf.path)
+                for table in self._db.tables():
+                    self._db.table(table).clear_cache()
+                self._id_index.clear()
+                self._placement_keys = None
+                self.version += 1
+
     # -- backlinks: reading ------------------------------------------------------------
 
     def _index(self) -> dict[str, list[str]]:
@@ -438,20 +517,20 @@ class Store:
         return index
 
     def backlink_count(self) -> int:
-        with self._lock:
+        with self._reading():
             return len(self._records)
 
     def all_backlinks(self, status: str | None = None) -> list[dict]:
         """CONTRACT Backlink records, oldest first; `status` 'live' or 'lost' filters."""
         if status not in (None, "live", "lost"):
             raise BadInput("status must be 'live' or 'lost'")
-        with self._lock:
+        with self._reading():
             if status is None:
                 return list(self._records.values())
             return [r for r in self._records.values() if r.get("status") == status]
 
     def backlinks_from(self, source_key: str) -> list[dict]:
-        with self._lock:
+        with self._reading():
             records = self._records
             return [records[i] for i in self._index().get(source_key, ())]
 
@@ -467,19 +546,19 @@ class Store:
         tk = _key_of(target_url_or_key)
         if sk is None or tk is None:
             return None
-        with self._lock:
+        with self._reading():
             doc_id = self._find_id(sk, tk)
             return self._records[doc_id] if doc_id else None
 
     def is_tier1_page(self, key: str) -> bool:
         """True if a live backlink comes from this page (key = urls.page_key)."""
-        with self._lock:
+        with self._reading():
             records = self._records
             return any(records[i].get("status") == "live" for i in self._index().get(key, ()))
 
     def tier1_pages(self) -> list[dict]:
         """One entry per page holding a live backlink: {"url", "key", "backlinks": [its live records]}."""
-        with self._lock:
+        with self._reading():
             records = self._records
             pages = []
             for key, ids in self._index().items():
@@ -515,7 +594,7 @@ class Store:
                         _prepare(row, origin, fallback_target, copy=False) for row in rows]
         else:
             prepared = [_prepare(row, origin, fallback_target, copy=True) for row in rows]
-        with self._lock:
+        with self._mutating():
             self._check_open()
             return self._apply(prepared, origin, batch_rules=True)
 
@@ -537,7 +616,7 @@ class Store:
             rec.setdefault("origins", [])
             rec.setdefault("history", [])
             prepared.append(rec)
-        with self._lock:
+        with self._mutating():
             self._check_open()
             undo: dict[str, dict | None] = {}
             for rec in prepared:
@@ -695,7 +774,7 @@ class Store:
     def insert(self, table: str, doc: dict) -> dict:
         if not isinstance(doc, dict):
             raise BadInput("a document must be an object")
-        with self._lock:
+        with self._mutating():
             self._check_open()
             t = self._table(table)
             new = dict(doc)
@@ -704,7 +783,7 @@ class Store:
             return dict(new)
 
     def get(self, table: str, id) -> dict | None:
-        with self._lock:
+        with self._reading():
             doc_id = self._doc_id(table, id)
             if doc_id is None:
                 return None
@@ -715,7 +794,7 @@ class Store:
         if not isinstance(fields, dict):
             raise BadInput("fields must be an object")
         fields = {k: v for k, v in fields.items() if k != "id"}
-        with self._lock:
+        with self._mutating():
             self._check_open()
             doc_id = self._doc_id(table, id)
             if doc_id is None:
@@ -725,7 +804,7 @@ class Store:
             return dict(t.get(doc_id=doc_id))
 
     def remove(self, table: str, id) -> None:
-        with self._lock:
+        with self._mutating():
             self._check_open()
             doc_id = self._doc_id(table, id)
             if doc_id is None:
@@ -734,25 +813,25 @@ class Store:
             self._write(table, lambda: t.remove(doc_ids=[doc_id]))
 
     def all(self, table: str) -> list[dict]:
-        with self._lock:
+        with self._reading():
             return [dict(doc) for doc in self._table(table).all()]
 
     def find(self, table: str, **equals) -> list[dict]:
-        with self._lock:
+        with self._reading():
             if not equals:
                 return self.all(table)
             return [dict(doc) for doc in self._table(table).search(Query().fragment(equals))]
 
     def upsert(self, table: str, match: dict, doc: dict) -> tuple[dict, bool]:
         """Update the first document matching `match` with `doc`, or insert `match | doc`: (doc, created)."""
-        with self._lock:
+        with self._mutating():
             found = self.find(table, **match)
             if found:
                 return self.update(table, found[0]["id"], doc), False
             return self.insert(table, {**match, **doc}), True
 
     def get_setting(self, name: str, default=None):
-        with self._lock:
+        with self._reading():
             found = self.find("settings", name=name)
             return found[0].get("value", default) if found else default
 
@@ -761,7 +840,7 @@ class Store:
 
     def is_placement_page(self, key: str) -> bool:
         """True if one of my tier-2 placements sits on this page (key = urls.page_key of its from_url)."""
-        with self._lock:
+        with self._reading():
             keys = self._placement_keys
             if keys is None:
                 keys = set()

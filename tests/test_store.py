@@ -393,3 +393,26 @@ def test_a_failed_write_changes_nothing_in_memory_or_on_disk(store, home, monkey
     reopened = Store.open(home)
     assert reopened.backlink_count() == 2 and len(reopened.all("candidates")) == 1
     reopened.close()
+
+
+def test_two_processes_on_one_home_never_overwrite_each_other(home):
+    """The service keeps a store open while `tierlink import` writes through another one."""
+    service = Store.open(home)
+    service.insert("candidates", {"url": "https://saved.test/"})
+    assert not service.is_tier1_page("blog.test/a")
+    proc = subprocess.run([sys.executable, "-m", "companion", "--home", str(home), "import",
+                           str(Path(__file__).parent / "fixtures" / "exports" / "semrush-backlinks.csv")],
+                          capture_output=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    # the service sees the import at once, and its next write keeps it
+    assert service.backlink_count() == 14
+    assert service.is_tier1_page("widgetweekly.example.org/best-widgets-2025")
+    service.merge_backlinks([bl("https://blog.test/a")], "discovered")
+    service.insert("candidates", {"url": "https://second.test/"})
+    other = Store.open(home)
+    assert other.backlink_count() == 15
+    other.insert("placements", {"from_url": "https://t2.test/x", "to_url": "https://blog.test/a"})
+    assert service.is_placement_page("t2.test/x")
+    assert [c["url"] for c in service.all("candidates")] == ["https://saved.test/", "https://second.test/"]
+    other.close()
+    service.close()
