@@ -31,7 +31,7 @@ XSS_TITLE = "<img src=x onerror=alert(1)>"
 ADDRESS = re.compile(r"http://127\.0\.0\.1:\d+/#token=([A-Za-z0-9_\-]+)")
 
 try:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 except ImportError:  # pragma: no cover - depends on the machine
     sync_playwright = None
 
@@ -338,7 +338,8 @@ def test_placements_list_and_add_form(page, server):
     page.select_option('#placement-form select[name="via"]', "roundup")
     page.click('#placement-form button[type="submit"]')
     page.wait_for_selector("#placement-form .notice-ok")
-    page.wait_for_function(f"document.querySelectorAll('.placement-row').length === {len(before) + 1}")
+    # expect() polls from Playwright's side: wait_for_function evals a string, which the CSP forbids.
+    expect(page.locator(".placement-row")).to_have_count(len(before) + 1)
     after = server.ok("GET", "/api/placements")
     added = [p for p in after if p["from_url"].startswith("https://roundup.example.net/")]
     assert len(added) == 1 and added[0]["anchor"] == "expert roundup"
@@ -379,7 +380,7 @@ def test_saving_from_the_boost_list_makes_a_candidate(page, server):
     open_dashboard(page, server, "boost")
     button = page.locator(".boost-row").nth(pick).locator("button")
     button.click()
-    page.wait_for_function("b => b.textContent === 'Saved'", arg=button.element_handle())
+    expect(button).to_have_text("Saved")
     urls = {c["url"] for c in server.ok("GET", "/api/candidates?kind=boost")}
     assert items[pick]["url"] in urls
 
@@ -418,7 +419,7 @@ def test_the_graph_redraws_when_its_tab_comes_back_into_view(page, server):
     tier1 = server.ok("GET", "/api/backlinks?status=live")[0]["source_url"]
     server.ok("POST", "/api/placements", {"from_url": "https://while-away.example.net/post", "to_url": tier1, "via": "other"})
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # headless tabs stay 'visible'
-    page.wait_for_function(f"document.querySelectorAll('#tier-graph .node-t2').length === {before + 1}")
+    expect(page.locator("#tier-graph .node-t2")).to_have_count(before + 1)
 
 
 def test_a_rotated_token_sends_an_open_dashboard_back_to_pairing(page, server):

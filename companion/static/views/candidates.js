@@ -62,9 +62,9 @@ export async function render(root) {
       const to = h("input", { class: "pl-to", type: "url", list: "tier1-pages", placeholder: "tier-1 page you linked to", "aria-label": "Tier-1 page" });
       const anchor = h("input", { class: "pl-anchor", type: "text", placeholder: "anchor", "aria-label": "Anchor" });
       const via = h("select", { class: "pl-via", "aria-label": "How" }, VIA.map(([v, label]) => h("option", { value: v }, label)));
-      const go = h("button", { class: "btn btn-small", type: "submit" }, "Log placement");
+      const go = h("button", { class: "btn btn-small", type: "submit" }, "Save");
       const msg = h("div", { class: "pl-msg" });
-      const form = h("form", { class: "placed-form" }, to, h("div", { class: "pl-row" }, anchor, via), h("div", { class: "pl-row" }, go), msg);
+      const form = h("form", { class: "placed-form" }, to, anchor, h("div", { class: "pl-row" }, via, go), msg);
       const box = h("details", { class: "placed-box", open: !c.placement_id }, h("summary", {}, c.placement_id ? "Placement logged · log another" : "Log the link you placed"), form);
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
