@@ -34,6 +34,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from companion.decode import decode_html  # noqa: E402
+
+try:
+    import psutil
+except ImportError:  # the CPU figure is then left out
+    psutil = None
 from companion.workspace import Workspace  # noqa: E402
 from serverutil import CompanionServer  # noqa: E402
 
@@ -103,13 +108,24 @@ def main() -> int:
                 local.analyze(url, html)
                 client.analyze(url, html)
 
+            # CPU cost as well as wall time: on a loaded shared machine the HTTP path (two
+            # processes, three threads) waits for a core more often than one in-process
+            # call, so wall time overstates it; CPU seconds do not depend on the load.
+            server_proc = psutil.Process(srv.proc.pid) if psutil else None
+            cpu_server_start = sum(server_proc.cpu_times()[:2]) if server_proc else 0.0
+            cpu_local = cpu_client = 0.0
             ratios, ratios_enc, t_local, t_http, t_enc = [], [], [], [], []
             for url, html in pages:
                 a, b, e = [], [], []
                 body = Client.encode(url, html)
                 for _ in range(args.repeat):
+                    c0 = time.thread_time()
                     a.append(timed(lambda: local.analyze(url, html)))
+                    c1 = time.thread_time()
                     b.append(timed(lambda: client.analyze(url, html, body)))
+                    c2 = time.thread_time()
+                    cpu_local += c1 - c0
+                    cpu_client += c2 - c1
                     e.append(timed(lambda: Client.encode(url, html)))
                 ma, mb, me = statistics.median(a), statistics.median(b), statistics.median(e)
                 t_local.append(ma)
@@ -131,6 +147,12 @@ def main() -> int:
                   f"(goal <= 1.3x: {'met' if median_ratio <= 1.3 else 'NOT met'})")
             print(f"ratio incl. the client's encode: median over pages {statistics.median(ratios_enc):.2f}x, "
                   f"of totals {(sum(t_http) + sum(t_enc)) / sum(t_local):.2f}x")
+            if server_proc:
+                cpu_server = sum(server_proc.cpu_times()[:2]) - cpu_server_start
+                print(f"CPU seconds: in-process {cpu_local:.2f}; HTTP = server {cpu_server:.2f} + client "
+                      f"{cpu_client:.2f} = {cpu_server + cpu_client:.2f}; ratio "
+                      f"{(cpu_server + cpu_client) / cpu_local:.2f}x (load-independent)")
+            print(f"machine load average while measuring: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
             # Parallel clients: a fixed number of requests over the pages, round robin.
             errors: list[str] = []
