@@ -86,7 +86,9 @@ def json_body(kind: type = dict):
         raise UnsupportedMediaType("send the body as application/json")
     raw = request.get_data()
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        # Strict UTF-8 (RFC 8259): json.loads(bytes) would also take UTF-16/32 and
+        # decode with 'surrogatepass', letting raw surrogate bytes through.
+        data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         if _SURROGATE_ESCAPE.search(raw):
             data = _scrub_surrogates(data)
     except RecursionError:

@@ -381,3 +381,11 @@ def test_an_answer_with_a_lone_surrogate_is_escaped_not_a_500(tmp_path):
         response = app.json.response({"title": "a\ud800b", "ok": "é"})
     assert response.status_code == 200
     assert json.loads(response.get_data()) == {"title": "a\ud800b", "ok": "é"}
+
+
+@pytest.mark.parametrize("body", [b'{"url": "https://a.test/", "html": "\xed\xa0\x80"}',
+                                  '{"url": "https://a.test/", "html": "x"}'.encode("utf-16"),
+                                  b'\xef\xbb\xbf{"url": "https://a.test/", "html": "x"}'])
+def test_bodies_must_be_utf8(server, body):
+    r = server.request("POST", "/api/analyze", data=body, headers={"Content-Type": "application/json"})
+    assert_refused(r, 400)
