@@ -443,7 +443,8 @@ def _short(raw: str) -> str:
 
 def cli_setup(p) -> None:
     p.add_argument("file", help="the draft: .html/.htm, .md/.markdown, other = plain text; - reads stdin")
-    p.add_argument("--host-url", metavar="URL", help="the address the post will have on the host's site (resolves relative links)")
+    p.add_argument("--host-url", metavar="URL",
+                   help="the address the post will have on the host's site (resolves relative links)")
     p.add_argument("--limit", type=int, metavar="N", help="links to my site the host allows (default: the profile's "
                    "guest_post_link_limit)")
     p.add_argument("--format", choices=FORMS, dest="form",
