@@ -412,6 +412,20 @@ def test_the_profile_editor_saves_and_shows_validation_errors(page, server):
     assert server.ok("GET", "/api/profile")["domains"] == ["example.com"]
 
 
+def test_a_fresh_home_shows_what_to_do_first(page, tmp_path):
+    """Nothing stored yet: every view says what to do instead of drawing nothing or failing."""
+    with Dashboard(tmp_path / "home") as fresh:
+        page.goto(fresh.address)
+        expect(page.locator("#view-graph .empty")).to_contain_text("Import your backlinks")
+        for view, words in [("boost", "Import"), ("candidates", "No candidates yet"), ("backlinks", "No backlinks stored yet"),
+                            ("placements", "No placements logged yet")]:
+            page.click(f'a.tab[data-view="{view}"]')
+            expect(page.locator(f"#view-{view} .empty")).to_contain_text(words)
+        page.click('a.tab[data-view="profile"]')
+        expect(page.locator("#pf-domains")).to_have_value("")
+        assert page.locator(".notice-error").count() == 0
+
+
 def test_the_graph_redraws_when_its_tab_comes_back_into_view(page, server):
     open_dashboard(page, server, "graph")
     page.wait_for_selector("#tier-graph .node-t2")

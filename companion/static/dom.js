@@ -37,6 +37,9 @@ function apply(el, attrs) {
       if (href) el.setAttribute("href", href);
     } else if (name === "innerHTML" || name === "outerHTML") {
       throw new Error("dom.js: markup from data is not allowed");
+    } else if (name === "style" || name.startsWith("on")) {
+      // The CSP blocks inline styles and handler attributes: use classes and listeners.
+      throw new Error(`dom.js: '${name}' attribute is not allowed`);
     } else el.setAttribute(name, value === true ? "" : String(value));
   }
 }
