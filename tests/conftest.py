@@ -70,4 +70,5 @@ def cli(home) -> CLI:
 
 
 # `server`: a live `tierlink serve` subprocess per test module (tests/serverutil.py).
-from serverutil import server  # noqa: E402,F401
+# The hook adds the server's log to a failing test's report.
+from serverutil import pytest_runtest_makereport, server  # noqa: E402,F401

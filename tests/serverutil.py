@@ -201,14 +201,24 @@ class CompanionServer:
         return r.json()
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failing test that used the `server` fixture shows the companion's log in its report."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        srv = getattr(item, "funcargs", {}).get("server")
+        if isinstance(srv, CompanionServer):
+            report.sections.append(("companion log (tierlink serve)", srv.output()))
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """A running companion (one per test module) with its own data home.
 
     Exposes `base_url`, `port`, `host`, `token`, `home`, `request(...)`, `api(...)`,
-    `output()`. On a failing test, the server's log is printed by the test's
-    assertion messages (use `server.output()`); it is also printed at teardown
-    if the server died.
+    `output()`. A failing test's report shows the server's log (the hook above);
+    it is also printed at teardown if the server died.
     """
     home = tmp_path_factory.mktemp("companion") / "home"
     srv = CompanionServer(home).start()
