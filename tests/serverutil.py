@@ -28,6 +28,7 @@ from __future__ import annotations
 import http.client
 import json as jsonlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -37,6 +38,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM the server when the test process dies (a crashed or killed test
+    run must not leave servers behind). Runs in the child between fork and exec.
+    Note: it fires when the *thread* that started the server exits, so start
+    servers from the main thread (fixtures do)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def free_port() -> int:
@@ -112,7 +126,8 @@ class CompanionServer:
         self.home.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.command("serve", "--port", str(self.port), *self.extra_args),
-                                     stdout=log, stderr=subprocess.STDOUT, env=self.env(), cwd=ROOT)
+                                     stdout=log, stderr=subprocess.STDOUT, env=self.env(), cwd=ROOT,
+                                     preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         log.close()
         deadline = time.monotonic() + timeout
         while True:
