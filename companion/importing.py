@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 
 from companion.errors import BadInput
 from companion.importers import parse
+from companion.store import gc_paused
 
 
 def _target_for(ws, parsed) -> str | None:
@@ -31,6 +32,11 @@ def import_files(ws, items: Iterable, format: str = "auto", mapping: dict | None
     All files are parsed before anything is stored: one unreadable file means
     nothing at all changes.
     """
+    with gc_paused():
+        return _import(ws, items, format, mapping, progress, on_note)
+
+
+def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
     parsed_all = []
     for item in items:
         if isinstance(item, tuple):
