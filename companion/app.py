@@ -29,6 +29,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
 from flask import Flask, Response, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
@@ -116,6 +117,12 @@ class _JSONProvider(DefaultJSONProvider):
 
     def response(self, *args, **kwargs) -> Response:
         obj = self._prepare_response_obj(args, kwargs)
+        try:
+            body = orjson.dumps(obj) + b"\n"  # fast path: an Analysis can list thousands of links
+        except TypeError:  # a lone surrogate, or a type orjson does not know: the careful path
+            body = None
+        if body is not None:
+            return self._app.response_class(body, mimetype=self.mimetype)
         try:
             body = (self.dumps(obj, separators=(",", ":")) + "\n").encode("utf-8")
         except UnicodeEncodeError:
