@@ -11,12 +11,16 @@ mixed writes against a live `tierlink serve` subprocess:
 Every answer must be the expected 2xx (no 5xx, no 507, no timeouts); afterwards
 every write must be visible through the API and, after a restart, on disk.
 
-Numbers: the issue asks for 50 threads x 200 writes (10,000 requests). Measured
-here (2 shared cores, virtual disk): every write is a durable whole-file rewrite
-of workflow.json with two fsyncs, ~40 writes/s at the start and slower as the
-file grows (1,000 writes took 24 s; the full 10,000 took 402 s, 0 lost, 0 errors —
-run it with TIERLINK_CONCURRENCY_WRITES=200). The default run keeps
-the 50 threads and does 20 writes each (1,000 requests, ~30 s), which exercises
+Numbers: the issue asks for 50 threads x 200 writes (10,000 requests). Every
+write is a durable whole-file rewrite of workflow.json (temp file, two fsyncs),
+so its cost grows with the number of candidates and placements. Measured here
+(2 shared cores, virtual disk, other test runs going on): 50 x 20 = 1,000
+requests in 16 s (62/s), 0 lost, 0 errors. The first 50 x 200 run took over
+20 minutes and hit its timeout at ~9,500 writes: the store serialised
+workflow.json with indent=1, which forces Python's pure-Python JSON encoder
+(97% of a save at ~4,700 entries); fixed in companion/store.py. The full run
+after the fix: see docs/BENCHMARKS.md (TIERLINK_CONCURRENCY_WRITES=200 runs it).
+The default run keeps the 50 threads and does 20 writes each, which exercises
 the same interleavings (50 clients on 4 waitress threads and one store lock).
 """
 
