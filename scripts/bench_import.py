@@ -42,6 +42,9 @@ WORDS = ("widget garden guide review best cheap how to build tools blue green ho
          "top ultimate beginner advanced compare price deal forum thread news local makers café équipement").split()
 
 
+ASCII_WORDS = [w for w in WORDS if w.isascii()]
+
+
 def generate(path: Path, rows: int, seed: int = 7) -> None:
     rnd = random.Random(seed)
     targets = [f"https://www.example.com/{rnd.choice(WORDS)}/{rnd.choice(WORDS)}-{i}" for i in range(300)]
@@ -50,7 +53,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
         w.writerow(HEADER)
         for i in range(rows):
             words = " ".join(rnd.choice(WORDS) for _ in range(5))
-            host = f"{rnd.choice(WORDS)}{i % 40000}.example{i % 9}.test"
+            host = f"{rnd.choice(ASCII_WORDS)}{i % 40000}.example{i % 9}.test"  # paths carry the non-ASCII words
             src = f"https://{'www.' if i % 3 == 0 else ''}{host}/{rnd.choice(WORDS)}/{i}-{rnd.choice(WORDS)}"
             lost = i % 17 == 0
             nofollow = i % 4 == 0
