@@ -195,7 +195,7 @@ def _sniff_encoding(head: bytes, size: int, name: str) -> tuple[str, int]:
             raise BadInput(f"{name} is {what}, not a CSV export (formats known: {KNOWN})")
     if head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
         if (size - 2) % 2:
-            raise BadInput(f"{name} is cut short: UTF-16 text with an odd number of bytes (download it again)")
+            raise BadInput(f"{name} is cut short: UTF-16 text with an odd number of bytes; download it again (formats known: {KNOWN})")
         return ("utf-16-le" if head[:2] == b"\xff\xfe" else "utf-16-be"), 2
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8", 3
@@ -206,11 +206,11 @@ def _sniff_encoding(head: bytes, size: int, name: str) -> tuple[str, int]:
         half = max(1, len(sample) // 2)
         if odd > 0.4 * half and even < 0.05 * half:
             if size % 2:
-                raise BadInput(f"{name} is cut short: UTF-16 text with an odd number of bytes (download it again)")
+                raise BadInput(f"{name} is cut short: UTF-16 text with an odd number of bytes; download it again (formats known: {KNOWN})")
             return "utf-16-le", 0
         if even > 0.4 * half and odd < 0.05 * half:
             if size % 2:
-                raise BadInput(f"{name} is cut short: UTF-16 text with an odd number of bytes (download it again)")
+                raise BadInput(f"{name} is cut short: UTF-16 text with an odd number of bytes; download it again (formats known: {KNOWN})")
             return "utf-16-be", 0
         raise BadInput(f"{name} is a binary file, not a CSV export (formats known: {KNOWN})")
     controls = sum(1 for b in head[:4096] if b < 9 or 13 < b < 32)
@@ -288,7 +288,7 @@ def parse(name: str, *, path: Path | None = None, data: bytes | None = None, for
     try:
         return _parse_stream(src, codec, skip, format, mapping, progress)
     except UnicodeDecodeError:
-        raise BadInput(f"{name} is cut short or damaged: it is not valid UTF-16 text (download it again)") from None
+        raise BadInput(f"{name} is cut short or damaged: it is not valid UTF-16 text; download it again (formats known: {KNOWN})") from None
 
 
 def _parse_stream(src: _Source, codec: str, skip: int, format: str, mapping: dict | None, progress) -> Parsed:
