@@ -485,6 +485,8 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                                       (i_form, "form")) if i >= 0]
     lost_flags = [i for i in (i_lostbool, i_old, i_deleted) if i >= 0]
     numbers: dict[str, object] = {}
+    # Dates repeat a lot across rows (and the shared result strings save memory on big files).
+    date_cache: dict[str, object] = {}
     reader_input = text
     if pushback is not None:
         import itertools
@@ -571,9 +573,28 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                         link_type = t
                         break
             try:
-                first = dates(cells[i_first]) if i_first >= 0 else None
-                last = dates(cells[i_last]) if i_last >= 0 else None
-                lost_at = dates(cells[i_lost]) if i_lost >= 0 else None
+                first = last = lost_at = None
+                if i_first >= 0:
+                    v = cells[i_first]
+                    first = date_cache.get(v, _MISSING)
+                    if first is _MISSING:
+                        first = dates(v)
+                        if len(date_cache) < 100000:
+                            date_cache[v] = first
+                if i_last >= 0:
+                    v = cells[i_last]
+                    last = date_cache.get(v, _MISSING)
+                    if last is _MISSING:
+                        last = dates(v)
+                        if len(date_cache) < 100000:
+                            date_cache[v] = last
+                if i_lost >= 0:
+                    v = cells[i_lost]
+                    lost_at = date_cache.get(v, _MISSING)
+                    if lost_at is _MISSING:
+                        lost_at = dates(v)
+                        if len(date_cache) < 100000:
+                            date_cache[v] = lost_at
             except ValueError as exc:
                 skip(start, str(exc))
                 continue
