@@ -157,8 +157,18 @@ def _setup_logging() -> None:
     root.setLevel(logging.INFO)
 
 
-class _Stop(Exception):
-    pass
+from waitress.wasyncore import ExitNow  # noqa: E402
+
+
+class _Stop(ExitNow):
+    """SIGTERM/SIGINT, raised by the handler in the main thread (waitress's loop).
+
+    An ExitNow because waitress re-raises only ExitNow, KeyboardInterrupt and
+    SystemExit from a channel's handlers: when the signal landed while a request
+    was being read or written, a plain Exception was logged as "uncaptured python
+    exception", the channel closed, and the server kept running (seen in
+    tests/test_startup.py: a stop that waited 15 s for SIGKILL).
+    """
 
 
 def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, announce=None) -> None:

@@ -320,3 +320,49 @@ def test_full_disk_real_tmpfs(tiny_tmpfs, tmp_path):
     with CrashServer(home) as srv:
         assert stored(srv, "workflow") == {"one", "two", "four"}
         assert stored(srv, "backlinks") == {"one", "two", "four"}
+
+
+# --- 4. a stop signal under load is never lost ----------------------------------------------
+
+def test_sigterm_during_requests_always_stops_cleanly(tmp_path):
+    """SIGTERM while requests are being read or written: the server stops at once, exit 0.
+
+    Before the fix in companion/server.py, a signal landing inside a waitress channel
+    handler was swallowed ("uncaptured python exception, closing channel") and the
+    server kept serving until killed.
+    """
+    home = tmp_path / "home"
+    for round_ in range(8):
+        srv = CrashServer(home).start()
+        stop = threading.Event()
+
+        def client() -> None:
+            while not stop.is_set():
+                try:
+                    srv.request("POST", "/api/candidates",
+                                json={"url": f"https://s{round_}-{time.monotonic_ns()}.test/", "kind": "boost"},
+                                timeout=5)
+                    srv.request("GET", "/api/candidates", timeout=5)
+                except (OSError, http.client.HTTPException):
+                    return
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for t in threads:
+            t.start()
+        time.sleep(0.3 + 0.05 * round_)
+        proc = srv.proc
+        proc.send_signal(signal.SIGTERM)
+        try:
+            code = proc.wait(timeout=8)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+            code = "hung"
+        stop.set()
+        for t in threads:
+            t.join(timeout=10)
+        srv.proc = None
+        log = srv.output(None)
+        assert code == 0, f"round {round_}: SIGTERM did not stop the server ({code})\n{log[-3000:]}"
+        assert "uncaptured python exception" not in log
+    assert_files_parse(home)
