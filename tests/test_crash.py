@@ -161,6 +161,7 @@ def test_random_kill_9_while_saving_loses_no_acknowledged_write(tmp_path):
         assert acked_cands <= have_c, f"round {round_}: lost candidates {sorted(acked_cands - have_c)[:5]}"
         assert acked_bls <= have_b, f"round {round_}: lost backlinks {sorted(acked_bls - have_b)[:5]}"
         assert_files_parse(home)
+        assert "notices" not in srv.api("GET", "/api/health")  # the live files were never damaged
         stop = threading.Event()
         bad: list[str] = []
 
