@@ -394,36 +394,6 @@ def cmd_export(args):
 
 # --- save / candidates / placements (companion.candidates, companion.placements) ---
 
-def _refuse_while_serving(home: Path) -> None:
-    """A running `tierlink serve` keeps the store in memory and rewrites the whole workflow
-    file on its next change, so a save made from here would be silently lost: refuse it
-    and say how to make the change instead. (The server holds an exclusive flock on
-    serve.lock; if a shared one cannot be had, it is running.)"""
-    import errno
-    import fcntl
-
-    from companion.server import LOCK_FILE
-
-    path = Path(home) / LOCK_FILE
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                pid = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
-                raise BadInput(f"`tierlink serve` (pid {pid}) is running for {home}: make this change through it "
-                               "(the extension, the dashboard or the API), or stop it first; a change made here "
-                               "would be overwritten by it") from None
-            raise
-        fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
 def _setup_save(p):
     p.add_argument("url", help="the page's address")
     # No argparse `choices`: the library's message is the same one the API gives.
@@ -462,7 +432,6 @@ def _human_candidate(c):
 def cmd_save(args):
     from companion import candidates
 
-    _refuse_while_serving(home_of(args))
     ws = Workspace(home_of(args))
     try:
         doc, created = candidates.save(ws, args.url, args.kind, title=args.title, note=args.note, tags=args.tags)
@@ -500,8 +469,6 @@ def _setup_candidates(p):
 def cmd_candidates(args):
     from companion import candidates
 
-    if args.action in ("update", "delete"):
-        _refuse_while_serving(home_of(args))
     ws = Workspace(home_of(args))
     try:
         if args.action == "update":
@@ -551,8 +518,6 @@ def _human_placements(rows):
 def cmd_placements(args):
     from companion import placements
 
-    if args.action in ("add", "delete"):
-        _refuse_while_serving(home_of(args))
     ws = Workspace(home_of(args))
     try:
         if args.action == "add":

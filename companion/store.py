@@ -518,6 +518,7 @@ class Store:
                                     max(map(int, self._records), default=0) + 1)
                 self._by_source = None
                 self.version += 1
+                self.table_versions["backlinks"] = self.table_versions.get("backlinks", 0) + 1
         wf = self._db.storage
         if file_stamp(wf.path) != wf.stamp:
             doc = open_document(wf.path, "workflow", self.restored_from_backup)
@@ -528,10 +529,16 @@ class Store:
                 wf._data = doc
                 wf.stamp = file_stamp(wf.path)
                 for table in self._db.tables():
-                    self._db.table(table).clear_cache()
+                    t = self._db.table(table)
+                    t.clear_cache()
+                    # TinyDB caches the next document id per table: after another
+                    # process inserted, the cached id is taken ("already exists").
+                    t._next_id = None
                 self._id_index.clear()
                 self._placement_keys = None
                 self.version += 1
+                for name in WORKFLOW_TABLES:
+                    self.table_versions[name] = self.table_versions.get(name, 0) + 1
 
     # -- backlinks: reading ------------------------------------------------------------
 

@@ -277,16 +277,21 @@ def test_cli_save_list_and_update(cli):
     assert cli.json("candidates") == []
 
 
-def test_cli_refuses_to_change_a_home_the_server_is_running_on(server):
-    """The server holds the store in memory: a CLI save next to it would be overwritten, so it is refused."""
+def test_cli_and_server_share_a_home(server):
+    """The CLI may change a home the server is running on: the store's lock file and
+    reload-on-change make both see each other's writes, and neither overwrites the other."""
     from conftest import CLI
 
     cli = CLI(server.home)
-    for args in (("save", "https://x.test/", "--kind", "boost"), ("candidates", "delete", "someid"),
-                 ("placements", "add", "--from", "https://x.test/", "--to", TIER1)):
-        assert "is running for" in cli.fails(*args)
-    assert isinstance(cli.json("candidates"), list)  # reading is fine
-    assert not [c for c in server.api("GET", "/api/candidates") if c["url"] == "https://x.test/"]
+    from_cli = cli.json("save", "https://x.test/cli", "--kind", "boost")
+    server.api("POST", "/api/candidates", {"url": "https://x.test/api", "kind": "tier2"}, expect=201)
+    placed = cli.json("placements", "add", "--from", "https://x.test/cli", "--to", TIER1)
+    urls_seen = {c["url"] for c in server.api("GET", "/api/candidates")}
+    assert {"https://x.test/cli", "https://x.test/api"} <= urls_seen
+    assert placed["id"] in {p["id"] for p in server.api("GET", "/api/placements")}
+    assert {c["url"] for c in cli.json("candidates")} >= {"https://x.test/cli", "https://x.test/api"}
+    assert cli.json("candidates", "delete", from_cli["id"]) == {"deleted": from_cli["id"]}
+    assert "https://x.test/cli" not in {c["url"] for c in server.api("GET", "/api/candidates")}
 
 
 def test_lone_surrogates_from_a_dom_are_stored_as_replacement_characters(tmp_path):
