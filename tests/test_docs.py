@@ -1,0 +1,36 @@
+"""The README is the front door: every command and every API route is in it, and
+the commands it promises exist."""
+
+import re
+
+from companion.app import create_app
+from companion.cli import build_parser
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text("utf-8")
+
+
+def commands() -> list[str]:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    return sorted(sub.choices)
+
+
+def test_every_command_is_in_the_readme():
+    missing = [name for name in commands() if f"tierlink {name}" not in README]
+    assert not missing, f"README does not mention: {missing}"
+
+
+def test_every_api_route_is_in_the_readme(tmp_path):
+    app = create_app(tmp_path / "home", 8765)
+    routes = {re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule) for rule in app.url_map.iter_rules()
+              if rule.rule.startswith("/api/")}
+    missing = sorted(r for r in routes if r not in README)
+    assert not missing, f"README does not mention: {missing}"
+
+
+def test_the_two_commands_exist_and_ci_calls_the_test_command():
+    assert "scripts/run" in README and "scripts/test" in README
+    for script in ("scripts/run", "scripts/test", ".ci/run"):
+        assert (ROOT / script).stat().st_mode & 0o111, f"{script} is not executable"
+    assert "scripts/test" in (ROOT / ".ci" / "run").read_text()
