@@ -144,6 +144,9 @@ def main() -> int:
     print(f"server RSS: idle {rss[0][1] / mib:.0f} MiB, after warm-up (every page seen once, {warm_t:.0f} s) {warm / mib:.0f} MiB, "
           f"last {rss[-1][1] / mib:.0f} MiB, max {max(v for _, v in rss) / mib:.0f} MiB, "
           f"last vs warm-up {rss[-1][1] / warm:.2f}x")
+    half = next((v for t, v in rss if t >= elapsed / 2), rss[-1][1])
+    print(f"second half of the run: RSS {half / mib:.0f} -> {rss[-1][1] / mib:.0f} MiB "
+          f"({(rss[-1][1] - half) / mib:+.0f} MiB, {(rss[-1][1] / half - 1) * 100:+.0f}%): flat means ~0")
     step = max(1, len(rss) // 12)
     print("RSS trace (s: MiB): " + ", ".join(f"{t:.0f}: {v / mib:.0f}" for t, v in rss[::step]))
     return 1 if errors else 0
