@@ -275,10 +275,10 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
         score.add("tier2.competitor_site", "the page is on a competitor's site")
     if best_relevance > 0:
         score.add("tier2.relevance", f"its topic fits my tier-1 pages (relevance {best_relevance:.2f})", best_relevance)
+    if existing:
+        score.add("tier2.existing", f"it already links to {len(existing)} of my tier-1 page(s)")
     verdict = score.result()
     verdict["suggestions"] = suggestions
-    if existing:
-        verdict["reasons"].append(f"it already links to {len(existing)} of my tier-1 page(s)")
     return verdict
 
 

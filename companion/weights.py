@@ -44,6 +44,7 @@ TABLE: list[tuple[str, float, str]] = [
     ("tier2.link_farm", -50, "hundreds of unrelated outbound links: a link farm gives nothing"),
     ("tier2.relevance", 25, "the page's topic fits tier-1 pages of mine (BM25 relevance, scaled)"),
     ("tier2.competitor_site", -40, "the page is on a competitor's site"),
+    ("tier2.existing", 5, "the page already links to one of my tier-1 pages: the site takes such links"),
     # Thresholds (not points): the score from which a verdict is shown.
     ("threshold.worth_boosting", 55, "boost score from which a tier-1 page is labelled worth_boosting"),
     ("threshold.tier2_opportunity", 45, "tier-2 score from which a page is labelled tier2_opportunity"),

@@ -7,6 +7,8 @@ and every reason is checked for the signal it names.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from companion import urls
@@ -56,7 +58,13 @@ def footer_link(href="https://example.com/pricing", text="great tool", rel=""):
     return f'<main><article>{ARTICLE}</article></main><footer><a href="{href}" rel="{rel}">{text}</a></footer>'
 
 
+SIGNAL = re.compile(r"\[(boost|tier2)\.[a-z_]+ [+-]\d+\]$")
+
+
 def reasons(verdict) -> str:
+    """All reasons as one string; every reason must name its signal and its points."""
+    for reason in verdict["reasons"]:
+        assert SIGNAL.search(reason), f"reason without its signal: {reason!r}"
     return " | ".join(verdict["reasons"])
 
 
