@@ -29,6 +29,8 @@ import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+import lxml.etree
+
 from companion import relevance, urls
 from companion import weights as weights_mod
 from companion.analyze import analyze_document
@@ -61,9 +63,8 @@ _RESOURCE = re.compile(
 _ROUNDUP = re.compile(
     r"expert round-?up|round-?up|\b\d+\s+(?:[a-z]+\s+)?experts\b|experts? (?:share|reveal|weigh in|answer|tips)|"
     r"we asked \d+", re.I)
-BOILERPLATE = frozenset({"footer", "sidebar", "header", "navigation", "comments"})
 NOFOLLOW_RELS = ("nofollow", "ugc", "sponsored")
-STRING = None  # set lazily: lxml XPath for element text
+_TEXT = lxml.etree.XPath("normalize-space(string())")
 MAX_TEXT = 200_000
 
 
@@ -91,13 +92,8 @@ def page_features(result: dict, doc) -> PageFeatures:
     feats = PageFeatures(title=result.get("title") or "")
     if doc is None:
         return feats
-    import lxml.etree
-
-    global STRING
-    if STRING is None:
-        STRING = lxml.etree.XPath("normalize-space(string())")
     for el in doc.iter("h1", "h2", "h3"):
-        text = STRING(el)
+        text = _TEXT(el)
         if text:
             feats.headings.append(text[:200])
         if len(feats.headings) >= 20:
@@ -108,7 +104,7 @@ def page_features(result: dict, doc) -> PageFeatures:
             break
     body = next(doc.iter("body"), None)
     if body is not None:
-        feats.text = STRING(body)[:MAX_TEXT].lower()
+        feats.text = _TEXT(body)[:MAX_TEXT].lower()
     return feats
 
 
@@ -118,10 +114,7 @@ def competing_keyword(profile: Profile, text: str) -> str | None:
     A page "targets" a keyword when every word of the keyword appears among its
     topic words: boosting such a page makes my own ranking for it harder.
     """
-    return _competing(profile, set(relevance.tokens(text)))
-
-
-def _competing(profile: Profile, words: set[str]) -> str | None:
+    words = set(relevance.tokens(text))
     if not words:
         return None
     for keyword in profile.money_keywords():
