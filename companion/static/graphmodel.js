@@ -164,7 +164,7 @@ function spread(items, gap, top) {
  * group, each tier-2 page at the middle of the tier-1 pages it links to.
  */
 export function layout(graph, { width = 1200, top = 70, row = 24, groupGap = 14, moneyRow = 44 } = {}) {
-  const cols = { 2: Math.round(width * 0.2), 1: Math.round(width * 0.53), 0: Math.round(width * 0.78) };
+  const cols = { 2: Math.round(width * 0.22), 1: Math.round(width * 0.53), 0: Math.round(width * 0.78) };
   const moneyIndex = new Map(graph.money.map((m, i) => [m.id, i]));
   const primary = (node) => {
     const live = node.links.find((l) => !l.lost && l.follow) || node.links.find((l) => !l.lost) || node.links[0];

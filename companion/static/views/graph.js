@@ -64,7 +64,7 @@ function drawNode(node, p) {
   } else if (node.tier === 1) {
     parts.push(s("text", { class: "label", x: p.x - p.r - 7, y: p.y + 4, "text-anchor": "end" }, shortUrl(node.url, 46)));
   } else {
-    parts.push(s("text", { class: "label", x: p.x - p.r - 7, y: p.y + 4, "text-anchor": "end" }, shortUrl(node.url, 38)));
+    parts.push(s("text", { class: "label", x: p.x - p.r - 7, y: p.y + 4, "text-anchor": "end" }, shortUrl(node.url, 30)));
   }
   return nodeLink(node, ...parts);
 }
