@@ -199,7 +199,8 @@ def _human_analysis(a):
 @command("analyze", "analyse a saved page")(_setup_analyze)
 def cmd_analyze(args):
     data = read_input(args.file)
-    emit(args, Workspace(home_of(args)).analyze(args.url, data), _human_analysis)
+    with Workspace(home_of(args)) as ws:
+        emit(args, ws.analyze(args.url, data), _human_analysis)
 
 
 def _setup_boost(p):
@@ -220,11 +221,8 @@ def _human_boost(items):
 def cmd_boost(args):
     if args.limit < 0:
         raise BadInput("--limit must be 0 or more")
-    ws = Workspace(home_of(args))
-    try:
+    with Workspace(home_of(args)) as ws:
         emit(args, ws.boost_list(args.limit), _human_boost)
-    finally:
-        ws.close()
 
 
 # --- check-draft (companion.drafts) ----------------------------------------
@@ -240,11 +238,8 @@ def cmd_check_draft(args):
     from companion import drafts
 
     data = read_input(args.file, limit=drafts.MAX_DRAFT_BYTES)
-    ws = Workspace(home_of(args))
-    try:
+    with Workspace(home_of(args)) as ws:
         emit(args, drafts.cli_run(args, ws, data), drafts.print_report)
-    finally:
-        ws.close()
 
 
 # --- serve / token (companion.server, companion.security) ------------------
@@ -334,12 +329,9 @@ def cmd_import(args):
     mapping = parse_mapping(args.mapping)
     if mapping and args.format not in ("auto", "csv"):
         raise BadInput("--map applies to --format csv only")
-    ws = Workspace(home_of(args))
-    try:
+    with Workspace(home_of(args)) as ws:
         summaries = ws.import_files(args.files, format="csv" if mapping else args.format, mapping=mapping,
                                     progress=_Progress(), on_note=lambda m: info(f"note: {m}"))
-    finally:
-        ws.close()
     emit(args, summaries if len(summaries) > 1 else summaries[0], _human_import)
 
 
@@ -365,11 +357,8 @@ def _human_backlinks(rows):
 
 @command("backlinks", "list the stored backlinks")(_setup_backlinks)
 def cmd_backlinks(args):
-    ws = Workspace(home_of(args))
-    try:
+    with Workspace(home_of(args)) as ws:
         rows = [_public_backlink(r) for r in ws.store.all_backlinks(args.status)]
-    finally:
-        ws.close()
     emit(args, rows, _human_backlinks)
 
 
@@ -383,11 +372,8 @@ def _setup_export(p):
 def cmd_export(args):
     from companion import export as export_mod
 
-    ws = Workspace(home_of(args))
-    try:
+    with Workspace(home_of(args)) as ws:
         count = export_mod.export_table(ws.store, args.table, Path(args.out))
-    finally:
-        ws.close()
     info(f"wrote {count} {args.table} to {args.out}")
     emit(args, {"table": args.table, "rows": count, "out": str(args.out)}, lambda d: None)
 
@@ -432,11 +418,8 @@ def _human_candidate(c):
 def cmd_save(args):
     from companion import candidates
 
-    ws = Workspace(home_of(args))
-    try:
+    with Workspace(home_of(args)) as ws:
         doc, created = candidates.save(ws, args.url, args.kind, title=args.title, note=args.note, tags=args.tags)
-    finally:
-        ws.close()
     info(f"{'saved' if created else 'updated'} {doc['kind']} candidate {doc['id']}")
     emit(args, doc, _human_candidate)
 
@@ -469,8 +452,7 @@ def _setup_candidates(p):
 def cmd_candidates(args):
     from companion import candidates
 
-    ws = Workspace(home_of(args))
-    try:
+    with Workspace(home_of(args)) as ws:
         if args.action == "update":
             changes = {"status": args.new_status, "note": args.note, "title": args.title, "tags": args.tags,
                        "to_url": args.to_url, "anchor": args.anchor, "via": args.via, "date": args.date}
@@ -480,8 +462,6 @@ def cmd_candidates(args):
             emit(args, {"deleted": candidates.remove(ws, args.id)}, lambda d: info(f"deleted candidate {d['deleted']}"))
         else:
             emit(args, candidates.list_candidates(ws, kind=args.kind, status=args.status), _human_candidates)
-    finally:
-        ws.close()
 
 
 def _setup_placements(p):
@@ -518,8 +498,7 @@ def _human_placements(rows):
 def cmd_placements(args):
     from companion import placements
 
-    ws = Workspace(home_of(args))
-    try:
+    with Workspace(home_of(args)) as ws:
         if args.action == "add":
             doc, warnings, created = placements.add_ex(ws, args.from_url, args.to_url, anchor=args.anchor,
                                                        via=args.via, date=args.date, note=args.note)
@@ -531,8 +510,6 @@ def cmd_placements(args):
             emit(args, {"deleted": placements.remove(ws, args.id)}, lambda d: info(f"deleted placement {d['deleted']}"))
         else:
             emit(args, placements.list_placements(ws, to_url=args.to_url), _human_placements)
-    finally:
-        ws.close()
 
 
 # --- dispatcher -----------------------------------------------------------

@@ -90,6 +90,12 @@ class Workspace:
                 store = self._store
         return store
 
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         with self._store_lock:
             if self._store is not None:
