@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -305,8 +306,14 @@ class Tier1Index:
             host = urls.host_of(p.get("from_url", ""))
             if host:
                 self.placement_hosts.add(urls.strip_www(host))
-        docs = [self._entry(page["url"], page["key"], page["backlinks"]) for page in store.tier1_pages()]
-        self.bm25 = relevance.BM25Index([(key, toks, entry) for key, toks, entry in docs], pretokenized=True)
+        docs = []
+        for i, page in enumerate(store.tier1_pages()):
+            docs.append(self._entry(page["url"], page["key"], page["backlinks"]))
+            if i % 16 == 15:
+                # Let the service's request threads have the GIL: a build in the
+                # background at a million backlinks takes about a minute.
+                time.sleep(0)
+        self.bm25 = relevance.BM25Index(docs, pretokenized=True)
 
     def _entry(self, url: str, key: str, records: list[dict]):
         title = next((r.get("title") for r in records if r.get("title")), "") or ""
