@@ -334,3 +334,27 @@ def test_large_stores_rebuild_in_the_background(ws, monkeypatch):
     fresh = verdicts.tier1_index(ws, wait=True)  # ...while a thread builds the new one
     assert "second.test/b" in fresh.pages
     assert verdicts.tier1_index(ws) is fresh
+
+
+def test_low_authority_domain_lowers_the_score(ws):
+    seed(ws, backlink("https://weak.test/a", dr=5), backlink("https://mid.test/a", dr=35))
+    weak = ws.analyze("https://weak.test/a", page(content_link()))
+    mid = ws.analyze("https://mid.test/a", page(content_link()))
+    assert weak["boost"]["score"] < mid["boost"]["score"]
+    assert "[boost.low_dr" in reasons(weak["boost"]) and "DR 5" in reasons(weak["boost"])
+
+
+def test_outbound_follow_share_and_competitor_site(tier1_pages):
+    ws = tier1_pages
+    guest = '<nav><a href="/write-for-us">Write for us</a></nav>'
+
+    def outbound(rel):
+        return "".join(f'<p><a href="https://s{i}.test/" rel="{rel}">s{i}</a></p>' for i in range(10))
+
+    followed = ws.analyze("https://a.test/p", page(guest + f"<main>{outbound('')}</main>"))
+    nofollow = ws.analyze("https://b.test/p", page(guest + f"<main>{outbound('nofollow')}</main>"))
+    assert "[tier2.mostly_followed" in reasons(followed["tier2"])
+    assert "[tier2.mostly_nofollow" in reasons(nofollow["tier2"])
+    assert nofollow["tier2"]["score"] < followed["tier2"]["score"]
+    rival = ws.analyze("https://rival.test/p", page(guest + f"<main>{outbound('')}</main>"))
+    assert "[tier2.competitor_site" in reasons(rival["tier2"]) and "tier2_opportunity" not in rival["labels"]
