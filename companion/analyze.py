@@ -254,7 +254,11 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
             key = urls.safe_page_key(href)
             if key and knowledge.is_tier1_page(key):
                 target = "tier1"
-        text = _STRING(el)
+        if len(el):
+            text = _STRING(el)
+        else:  # a text-only link (most of them): no XPath call needed
+            text = el.text
+            text = " ".join(text.split()) if text else ""
         if not text:
             text = _fallback_text(el)
         links.append({

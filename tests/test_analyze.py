@@ -227,3 +227,13 @@ def test_bom_wins():
     html = "<title>Grüße</title><a href='/x'>x</a>"
     assert analyze(PAGE, html.encode("utf-16"))["title"] == "Grüße"
     assert analyze(PAGE, b"\xef\xbb\xbf" + html.encode("utf-8"))["title"] == "Grüße"
+
+
+@pytest.mark.parametrize("body, position", [
+    ('<p><a class="nav-link footer" href="/x">x</a></p>', "content"),  # a link's class is its style
+    ('<p><a role="navigation" href="/x">x</a></p>', "navigation"),
+    ('<footer><a role="navigation" href="/x">x</a></footer>', "footer"),
+    ('<div class="sidebar"><div class="comments"><a href="/x">x</a></div></div>', "sidebar"),
+])
+def test_the_link_itself_and_nested_regions(body, position):
+    assert one(body)["position"] == position
