@@ -107,7 +107,11 @@ class PositionFinder:
         class names its own style ("nav-link", "footer-link"), not a page region,
         and skipping it spares a look at every link (half of this walk's cost)."""
         parent = el.getparent()
-        region = self._region(parent) if parent is not None else None
+        if parent is None:
+            region = None
+        else:
+            state = self._memo.get(parent)  # siblings share a parent: usually known already
+            region = state[0] if state is not None else self._region(parent)
         if region is None:
             role = el.get("role")
             region = _ROLE_REGION.get(role.strip().lower()) if role else None
