@@ -229,8 +229,12 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
     if guest:
         score.add("tier2.guest_posts", f"the site accepts guest posts ('{guest.group(0)}')")
         placeable = True
-    elif match := (_guest_search(feats.text) or _CONTRIBUTE.search(headings + " " + link_texts)):
-        score.add("tier2.guest_posts", f"the page mentions contributions ('{match.group(0)}')", 0.6)
+    elif match := _guest_search(feats.text):
+        score.add("tier2.guest_posts", f"the page mentions guest contributions ('{match.group(0)}')", 0.6)
+        placeable = True
+    elif match := _CONTRIBUTE.search(headings + " " + link_texts):
+        # weak: "Contributors" may list outside authors, "Contribute" may mean donate
+        score.add("tier2.guest_posts", f"it links to '{match.group(0)}': perhaps open to outside authors", 0.3)
         placeable = True
     content_external = [l for l in result["links"] if not l["internal"] and l["position"] == "content"]
     content_sites = {urls.site_of(l["href"]) for l in content_external if l["valid"]}
