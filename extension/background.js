@@ -10,7 +10,7 @@
 
 import { ext, sessionArea } from './lib/browser.js';
 import { loadSettings } from './lib/settings.js';
-import { isAnalysableUrl, isExcluded } from './lib/hosts.js';
+import { isAnalysableUrl, isExcluded, reportedPageUrl } from './lib/hosts.js';
 import { companionOriginPattern, dashboardUrl, isCompanionPage, validateCompanionUrl } from './lib/companion-url.js';
 import { CompanionClient } from './lib/companion.js';
 import { CompanionError } from './lib/errors.js';
@@ -132,7 +132,7 @@ const handlers = {
       const settings = await loadSettings(ext.storage.local);
       if (!settings.autoAnalyze) return { skipped: 'autoAnalyze is off' };
       if (typeof msg.html !== 'string') throw new CompanionError('bad-request', 'html missing');
-      const url = sender.url || sender.tab.url || msg.url;
+      const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
       const state = await analysePage(sender.tab.id, { url, html: msg.html, title: msg.title });
       return { badge: badgeForState(state).text };
     },

@@ -446,3 +446,20 @@ def test_wrong_token_then_stopped_companion_give_off(browser, site, companion, r
     assert browser.badge(tab) == "T1"
     popup.close()
     page.close()
+
+
+def test_a_single_page_site_is_analysed_again_when_its_address_changes(browser, site, companion, relay):
+    """history.pushState changes the address and the view without a load: the
+    content script notices, lets the view settle and sends the new page."""
+    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+    page = browser.context.new_page()
+    url = site.url("spa.html")
+    page.goto(url)
+    tab = browser.tab_id_of(url)
+    wait_for(lambda: [r for r in relay.analyzed() if r["url"] == url], what="the first analysis")
+    assert browser.badge(tab) == ""
+    page.click("#go")
+    routed = url + "?view=review"
+    wait_for(lambda: [r for r in relay.analyzed() if r["url"] == routed], what="an analysis of the new address")
+    wait_for(lambda: browser.badge(tab) == "T1", what="badge T1 after the route change")
+    page.close()

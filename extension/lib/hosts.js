@@ -77,3 +77,18 @@ export function isAnalysableUrl(url) {
     return false;
   }
 }
+
+/**
+ * The address of a page a content script reports. A single-page site changes its
+ * address with history.pushState, which the browser's sender URL may not follow, so
+ * the script's own `location.href` is taken — but only within the sender's origin:
+ * a content script can move within its page's site, never speak for another one.
+ */
+export function reportedPageUrl(reported, senderUrl) {
+  try {
+    if (reported && new URL(reported).origin === new URL(senderUrl).origin) return reported;
+  } catch {
+    // an unparsable address: fall back to the sender's
+  }
+  return senderUrl;
+}

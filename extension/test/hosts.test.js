@@ -41,3 +41,12 @@ test('only http(s) pages are analysable', () => {
     assert.ok(!isAnalysableUrl(url), url);
   }
 });
+
+test('a content script may report a new address within its own origin only (single-page sites)', async () => {
+  const { reportedPageUrl } = await import('../lib/hosts.js');
+  assert.equal(reportedPageUrl('https://app.test/b?x=1', 'https://app.test/a'), 'https://app.test/b?x=1');
+  assert.equal(reportedPageUrl('https://evil.test/b', 'https://app.test/a'), 'https://app.test/a');
+  assert.equal(reportedPageUrl('http://app.test/b', 'https://app.test/a'), 'https://app.test/a');
+  assert.equal(reportedPageUrl('not a url', 'https://app.test/a'), 'https://app.test/a');
+  assert.equal(reportedPageUrl(undefined, 'https://app.test/a'), 'https://app.test/a');
+});
