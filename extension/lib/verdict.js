@@ -129,6 +129,7 @@ export function changeWords(change) {
     case 'rel_changed': return `Rel changed on the link to ${target}: ${fmt(change.was)} → ${fmt(change.now)}.`;
     case 'anchor_changed': return `Anchor changed on the link to ${target}: “${fmt(change.was)}” → “${fmt(change.now)}”.`;
     case 'new': return `New link to ${target} (${fmt(change.now)}).`;
+    case 'restored': return `Back again: the link to ${target} was lost and is live again.`;
     default: return `${change?.kind ?? 'change'}: ${target}`;
   }
 }

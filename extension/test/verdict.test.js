@@ -80,3 +80,11 @@ test('rel, changes and highlight plan', () => {
   }));
   assert.deepEqual(plan.map((p) => p.kind), ['me', 'tier1-nofollow', 'nofollow']);
 });
+
+test('every change kind the companion reports reads as words', () => {
+  const target = 'https://acme.test/p';
+  assert.match(changeWords({ kind: 'lost', target, was: 'a', now: null }), /^Lost: /);
+  assert.match(changeWords({ kind: 'restored', target, was: 'lost', now: 'live' }), /^Back again: /);
+  assert.match(changeWords({ kind: 'new', target, was: null, now: 'x' }), /^New link/);
+  assert.match(changeWords({ kind: 'something-later', target }), /something-later/);
+});
