@@ -345,6 +345,15 @@ def test_placements_list_and_add_form(page, server):
     assert len(added) == 1 and added[0]["anchor"] == "expert roundup"
     shot(page, "placements")
 
+    # A placement logged by mistake goes with two clicks (the first only arms the button).
+    row = page.locator(".placement-row", has_text="roundup.example.net")
+    row.locator(".placement-delete").click()
+    expect(row.locator(".placement-delete")).to_have_text("Confirm delete")
+    assert len(server.ok("GET", "/api/placements")) == len(before) + 1
+    row.locator(".placement-delete").click()
+    expect(page.locator(".placement-row")).to_have_count(len(before))
+    assert not [p for p in server.ok("GET", "/api/placements") if p["from_url"].startswith("https://roundup.example.net/")]
+
 
 def test_an_import_through_the_page_shows_the_summary_with_skipped_rows(page, server):
     total_before = len(server.ok("GET", "/api/backlinks"))

@@ -9,7 +9,7 @@
 
 import { api, ApiError, pathOf } from "../api.js";
 import { clear, extLink, h, hostOf, notice, shortUrl } from "../dom.js";
-import { badge, empty, header, loading, splitList } from "./common.js";
+import { badge, deleteButton, empty, header, loading, splitList } from "./common.js";
 
 const VIA = [["guest_post", "Guest post"], ["niche_edit", "Niche edit"], ["own_site", "Own site"],
   ["social", "Social share"], ["roundup", "Expert roundup"], ["other", "Other"]];
@@ -36,7 +36,14 @@ export async function render(root) {
     const note = h("textarea", { class: "cand-note", rows: "2", placeholder: "Note", "aria-label": "Note", value: c.note || "" });
     const tags = h("input", { class: "cand-tags", type: "text", placeholder: "tags, comma separated", "aria-label": "Tags", value: (c.tags || []).join(", ") });
     const state = h("span", { class: "save-state", role: "status" });
-    const del = h("button", { class: "btn btn-small btn-ghost cand-delete", type: "button" }, "Delete");
+    const del = deleteButton("cand-delete", async () => {
+      await api.del(pathOf("/api/candidates", c.id));
+      el.remove();
+      bump(c.status, -1);
+    }, (err) => {
+      state.textContent = errorText(err);
+      state.className = "save-state error";
+    });
     const score = c.verdict && typeof c.verdict.score === "number" ? c.verdict.score : null;
     const el = h("article", { class: "card", "data-id": String(c.id) },
       h("div", { class: "card-top" },
@@ -106,24 +113,6 @@ export async function render(root) {
     });
     note.addEventListener("change", () => patch({ note: note.value }));
     tags.addEventListener("change", () => patch({ tags: splitList(tags.value) }));
-    // Two clicks instead of confirm(): no modal dialog, and no way to lose a card by one slip.
-    del.addEventListener("click", async () => {
-      if (!del.classList.contains("armed")) {
-        del.classList.add("armed");
-        del.textContent = "Confirm delete";
-        setTimeout(() => { del.classList.remove("armed"); del.textContent = "Delete"; }, 4000);
-        return;
-      }
-      try {
-        await api.del(pathOf("/api/candidates", c.id));
-        const col = c.status;
-        el.remove();
-        bump(col, -1);
-      } catch (err) {
-        state.textContent = errorText(err);
-        state.className = "save-state error";
-      }
-    });
     return el;
   }
 

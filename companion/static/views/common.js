@@ -48,3 +48,26 @@ export function splitList(text) {
   }
   return out;
 }
+
+/**
+ * A Delete button that needs two clicks (the first arms it for 4 s): no modal
+ * dialog, and no way to lose a record by one slip. `onConfirm` does the deleting;
+ * what it throws is handed to `onError`.
+ */
+export function deleteButton(cls, onConfirm, onError) {
+  const button = h("button", { class: ["btn", "btn-small", "btn-ghost", cls], type: "button" }, "Delete");
+  button.addEventListener("click", async () => {
+    if (!button.classList.contains("armed")) {
+      button.classList.add("armed");
+      button.textContent = "Confirm delete";
+      setTimeout(() => { button.classList.remove("armed"); button.textContent = "Delete"; }, 4000);
+      return;
+    }
+    try {
+      await onConfirm();
+    } catch (err) {
+      onError(err);
+    }
+  });
+  return button;
+}

@@ -5,9 +5,9 @@
  * placement only counts as tier 2 when it points at a page that links to you.
  */
 
-import { api, ApiError } from "../api.js";
+import { api, ApiError, pathOf } from "../api.js";
 import { clear, day, extLink, h, notice, shortUrl } from "../dom.js";
-import { empty, header, loading, table } from "./common.js";
+import { deleteButton, empty, header, loading, table } from "./common.js";
 
 const VIA = [
   ["guest_post", "Guest post"], ["niche_edit", "Niche edit"], ["own_site", "Own site"],
@@ -72,15 +72,22 @@ export async function render(root) {
       return;
     }
     rows.sort((a, b) => String(b.date || "").localeCompare(String(a.date || "")));
-    const [wrap, tbody] = table(["Date", "Placed on (tier 2)", "Links to (tier 1)", "Anchor", "How"], "placements-table");
+    const [wrap, tbody] = table(["Date", "Placed on (tier 2)", "Links to (tier 1)", "Anchor", "How", ""], "placements-table");
     const label = new Map(VIA);
     for (const p of rows) {
+      const why = h("span", { class: "save-state error", role: "status" });
+      // A placement logged by mistake would count as a footprint forever: let it go.
+      const del = deleteButton("placement-delete", async () => {
+        await api.del(pathOf("/api/placements", p.id));
+        await load();
+      }, (err) => { why.textContent = err instanceof ApiError ? err.message : String(err); });
       tbody.append(h("tr", { class: "placement-row" },
         h("td", { class: "date" }, day(p.date)),
         h("td", { class: "url-cell" }, extLink(p.from_url, shortUrl(p.from_url, 56))),
         h("td", { class: "url-cell" }, extLink(p.to_url, shortUrl(p.to_url, 56))),
         h("td", { class: "anchor" }, p.anchor || h("span", { class: "muted" }, "–")),
-        h("td", {}, label.get(p.via) || p.via || "–")));
+        h("td", {}, label.get(p.via) || p.via || "–"),
+        h("td", {}, del, why)));
     }
     list.append(h("h2", { class: "section-title" }, `${rows.length} placement${rows.length === 1 ? "" : "s"}`), wrap);
   }
