@@ -35,6 +35,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from companion import security
+from companion.atomic import file_stamp
 from companion.errors import TierlinkError
 
 log = logging.getLogger("tierlink.http")
@@ -76,12 +77,7 @@ class TokenSource:
         self._token = security.get_token(self.home)
 
     def current(self) -> str:
-        path = security.token_path(self.home)
-        try:
-            st = path.stat()
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            stamp = None
+        stamp = file_stamp(security.token_path(self.home))
         if stamp != self._stamp:
             self._token = security.get_token(self.home)
             self._stamp = stamp

@@ -29,6 +29,19 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def file_stamp(path) -> tuple | None:
+    """(inode, mtime, size) of a file, or None if it is missing.
+
+    A file replaced by `os.replace` (ours or another process's) gets a new
+    inode, so comparing stamps tells a reader when to read again.
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
 def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     path = Path(path)
     tmp_name = None

@@ -52,7 +52,7 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
 from companion import urls
-from companion.atomic import fsync_dir
+from companion.atomic import file_stamp, fsync_dir
 from companion.errors import BadInput, NotFound, StorageError
 
 log = logging.getLogger("tierlink.store")
@@ -253,14 +253,6 @@ class AtomicJSONStorage(Storage):
             os.link(self.path, bak1)
         except OSError:
             _copy_file(self.path, bak1)
-
-
-def file_stamp(path: Path):
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 def _copy_file(src: Path, dst: Path) -> None:
@@ -641,8 +633,7 @@ class Store:
                         _prepare(row, origin, fallback_target, copy=False) for row in rows]
         else:
             prepared = [_prepare(row, origin, fallback_target, copy=True) for row in rows]
-        with self._mutating():
-            self._check_open()
+        with self._mutating():  # checks the store is open
             return self._apply(prepared, origin, batch_rules=True)
 
     def put_backlinks(self, records: list[dict]) -> None:
@@ -663,8 +654,7 @@ class Store:
             rec.setdefault("origins", [])
             rec.setdefault("history", [])
             prepared.append(rec)
-        with self._mutating():
-            self._check_open()
+        with self._mutating():  # checks the store is open
             undo: dict[str, dict | None] = {}
             for rec in prepared:
                 doc_id = self._find_id(rec["source_key"], rec["target_key"])
@@ -821,8 +811,7 @@ class Store:
     def insert(self, table: str, doc: dict) -> dict:
         if not isinstance(doc, dict):
             raise BadInput("a document must be an object")
-        with self._mutating():
-            self._check_open()
+        with self._mutating():  # checks the store is open
             t = self._table(table)
             new = dict(doc)
             new["id"] = secrets.token_hex(6)
@@ -837,25 +826,25 @@ class Store:
             doc = self._table(table).get(doc_id=doc_id)
             return dict(doc) if doc is not None else None
 
+    def _existing_doc_id(self, table: str, id) -> int:
+        doc_id = self._doc_id(table, id)
+        if doc_id is None:
+            raise NotFound(f"no {table} entry with id {id}")
+        return doc_id
+
     def update(self, table: str, id, fields: dict) -> dict:
         if not isinstance(fields, dict):
             raise BadInput("fields must be an object")
         fields = {k: v for k, v in fields.items() if k != "id"}
         with self._mutating():
-            self._check_open()
-            doc_id = self._doc_id(table, id)
-            if doc_id is None:
-                raise NotFound(f"no {table} entry with id {id}")
+            doc_id = self._existing_doc_id(table, id)
             t = self._table(table)
             self._write(table, lambda: t.update(fields, doc_ids=[doc_id]))
             return dict(t.get(doc_id=doc_id))
 
     def remove(self, table: str, id) -> None:
         with self._mutating():
-            self._check_open()
-            doc_id = self._doc_id(table, id)
-            if doc_id is None:
-                raise NotFound(f"no {table} entry with id {id}")
+            doc_id = self._existing_doc_id(table, id)
             t = self._table(table)
             self._write(table, lambda: t.remove(doc_ids=[doc_id]))
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from companion import profile as profile_mod
 from companion import urls
+from companion.atomic import file_stamp
 from companion.home import ensure_home
 
 
@@ -29,12 +30,7 @@ class Workspace:
     @property
     def profile(self) -> profile_mod.Profile:
         """The profile, re-read only when its file changed (every request asks for it)."""
-        path = profile_mod.profile_path(self.home)
-        try:
-            st = path.stat()
-            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        except OSError:
-            stamp = None
+        stamp = file_stamp(profile_mod.profile_path(self.home))
         cached = self._profile_cache
         if cached and cached[0] == stamp:
             return cached[1]
