@@ -487,6 +487,15 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
     numbers: dict[str, object] = {}
     # Dates repeat a lot across rows (and the shared result strings save memory on big files).
     date_cache: dict[str, object] = {}
+
+    def cached_date(v: str):
+        value = date_cache.get(v, _MISSING)
+        if value is _MISSING:
+            value = dates(v)  # raises ValueError for a date it cannot read: the row is skipped
+            if len(date_cache) < 100000:
+                date_cache[v] = value
+        return value
+
     reader_input = text
     if pushback is not None:
         import itertools
@@ -573,28 +582,9 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                         link_type = t
                         break
             try:
-                first = last = lost_at = None
-                if i_first >= 0:
-                    v = cells[i_first]
-                    first = date_cache.get(v, _MISSING)
-                    if first is _MISSING:
-                        first = dates(v)
-                        if len(date_cache) < 100000:
-                            date_cache[v] = first
-                if i_last >= 0:
-                    v = cells[i_last]
-                    last = date_cache.get(v, _MISSING)
-                    if last is _MISSING:
-                        last = dates(v)
-                        if len(date_cache) < 100000:
-                            date_cache[v] = last
-                if i_lost >= 0:
-                    v = cells[i_lost]
-                    lost_at = date_cache.get(v, _MISSING)
-                    if lost_at is _MISSING:
-                        lost_at = dates(v)
-                        if len(date_cache) < 100000:
-                            date_cache[v] = lost_at
+                first = cached_date(cells[i_first]) if i_first >= 0 else None
+                last = cached_date(cells[i_last]) if i_last >= 0 else None
+                lost_at = cached_date(cells[i_lost]) if i_lost >= 0 else None
             except ValueError as exc:
                 skip(start, str(exc))
                 continue
