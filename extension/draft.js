@@ -5,23 +5,9 @@
  */
 
 import { ext } from './lib/browser.js';
+import { $, el, show } from './lib/dom.js';
 import { describeError } from './lib/errors.js';
 import { draftSummary, sortedLinks, targetWords, warningTitle } from './lib/draft-report.js';
-
-const $ = (id) => document.getElementById(id);
-
-function el(tag, { text, cls, title } = {}, ...children) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  if (title) node.title = title;
-  node.append(...children);
-  return node;
-}
-
-function show(id, visible) {
-  $(id).classList.toggle('hidden', !visible);
-}
 
 const TONES = { me: 'good', tier1: 'info', competitor: 'bad', owned: 'warn' };
 

@@ -4,12 +4,11 @@
  */
 
 import { ext } from './lib/browser.js';
+import { $ } from './lib/dom.js';
 import { loadSettings } from './lib/settings.js';
 import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
 import { parseExcludeList } from './lib/hosts.js';
 import { describeError } from './lib/errors.js';
-
-const $ = (id) => document.getElementById(id);
 
 function say(node, text, kind) {
   node.textContent = text;

@@ -5,26 +5,13 @@
  */
 
 import { ext } from './lib/browser.js';
+import { $, el, show } from './lib/dom.js';
 import { badgeForState, changeWords, linksTo, relWords, verdictFor } from './lib/verdict.js';
 import { describeError } from './lib/errors.js';
 import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
 import { parseTags } from './lib/companion.js';
 
-const $ = (id) => document.getElementById(id);
 let current = null; // what is on screen: {tabId, state, companionUrl, dashboard}
-
-function el(tag, { text, cls, title } = {}, ...children) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined) node.textContent = text;
-  if (title) node.title = title;
-  node.append(...children);
-  return node;
-}
-
-function show(id, visible) {
-  $(id).classList.toggle('hidden', !visible);
-}
 
 async function ask(type, payload = {}) {
   const answer = await ext.runtime.sendMessage({ type, ...payload });
