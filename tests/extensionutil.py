@@ -16,6 +16,7 @@ import json
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer, BaseHTTPRequestHandler
 from pathlib import Path
@@ -26,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXTENSION = ROOT / "extension"
 SITE = Path(__file__).resolve().parent / "fixtures" / "extension_site"
 MY_DOMAIN = "acme-widgets.com"  # the hand-made post.html links to it
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (TESTING.md); never a downloaded browser
 
 
 class Companion(CompanionServer):
@@ -143,3 +145,64 @@ def wait_for(predicate, timeout: float = 15.0, interval: float = 0.2, what: str 
             return last
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+
+
+class Browser:
+    def __init__(self, context):
+        self.context = context
+        self.ext_id = self.worker().url.split("/")[2]
+
+    def worker(self):
+        for w in self.context.service_workers:
+            if w.url.startswith("chrome-extension://"):
+                return w
+        return self.context.wait_for_event("serviceworker", timeout=15000)
+
+    def eval(self, expression: str, arg=None):
+        """Evaluate in the extension's service worker (woken again if Chrome stopped it)."""
+        try:
+            return self.worker().evaluate(expression, arg)
+        except Exception:
+            page = self.context.new_page()  # opening an extension page wakes the worker
+            page.goto(f"chrome-extension://{self.ext_id}/options.html")
+            try:
+                return self.worker().evaluate(expression, arg)
+            finally:
+                page.close()
+
+    def configure(self, **settings):
+        self.eval("s => chrome.storage.local.set(s)", settings)
+
+    def tab_id_of(self, url: str) -> int:
+        script = """async (url) => {
+            const all = await chrome.storage.session.get(null);
+            for (const [k, v] of Object.entries(all)) if (k.startsWith('tab:') && v && v.url === url) return Number(k.slice(4));
+            return null; }"""
+        return wait_for(lambda: self.eval(script, url), what=f"a tab state for {url}")
+
+    def badge(self, tab_id: int) -> str:
+        return self.eval("t => chrome.action.getBadgeText({tabId: t})", tab_id)
+
+    def popup(self, tab_id: int):
+        page = self.context.new_page()
+        page.set_viewport_size({"width": 400, "height": 600})
+        page.goto(f"chrome-extension://{self.ext_id}/popup.html?tabId={tab_id}")
+        return page
+
+
+@contextmanager
+def chromium_with_extension(profile_dir):
+    """Debian's Chromium, headless, with the unpacked extension/ loaded (TESTING.md's recipe)."""
+    from playwright.sync_api import sync_playwright
+
+    ext = str(EXTENSION)
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile_dir), executable_path=CHROMIUM, headless=True,
+            args=["--headless=new", f"--disable-extensions-except={ext}", f"--load-extension={ext}", "--no-sandbox",
+                  "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run"])
+        try:
+            yield Browser(context)
+        finally:
+            context.close()

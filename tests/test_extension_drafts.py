@@ -17,17 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from extensionutil import EXTENSION, MY_DOMAIN, Companion, Relay, Site, wait_for
+from extensionutil import CHROMIUM, EXTENSION, MY_DOMAIN, Companion, Relay, Site, chromium_with_extension
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
 try:
-    from playwright.sync_api import sync_playwright
+    import playwright.sync_api  # noqa: F401
 except ImportError:  # pragma: no cover
     pytest.skip("python playwright not installed (pip install playwright)", allow_module_level=True)
 
@@ -61,54 +60,25 @@ def relay(companion):
 
 
 @pytest.fixture(scope="module")
-def context(tmp_path_factory):
-    ext = str(EXTENSION)
-    profile = tmp_path_factory.mktemp("chromium-drafts")
-    with sync_playwright() as pw:
-        ctx = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True,
-            args=["--headless=new", f"--disable-extensions-except={ext}", f"--load-extension={ext}", "--no-sandbox",
-                  "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        try:
-            yield ctx
-        finally:
-            ctx.close()
+def browser(tmp_path_factory):
+    with chromium_with_extension(tmp_path_factory.mktemp("chromium-drafts")) as b:
+        yield b
 
 
-def worker(ctx):
-    for w in ctx.service_workers:
-        if w.url.startswith("chrome-extension://"):
-            return w
-    return ctx.wait_for_event("serviceworker", timeout=15000)
-
-
-def ext_id(ctx) -> str:
-    return worker(ctx).url.split("/")[2]
-
-
-def tab_id_of(ctx, url: str) -> int:
-    script = """async (url) => {
-        const all = await chrome.storage.session.get(null);
-        for (const [k, v] of Object.entries(all)) if (k.startsWith('tab:') && v && v.url === url) return Number(k.slice(4));
-        return null; }"""
-    return wait_for(lambda: worker(ctx).evaluate(script, url), what=f"a tab state for {url}")
-
-
-def test_check_page_as_a_draft_from_the_popup(context, site, companion, relay):
-    worker(context).evaluate("s => chrome.storage.local.set(s)",
-                             {"companionUrl": relay.url, "token": companion.token, "autoAnalyze": True, "exclude": []})
+def test_check_page_as_a_draft_from_the_popup(browser, site, companion, relay):
+    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+    context = browser.context
     page = context.new_page()
     url = site.url("post.html") + "?draft"
     page.goto(url)
-    tab = tab_id_of(context, url)
+    tab = browser.tab_id_of(url)
     popup = context.new_page()
-    popup.goto(f"chrome-extension://{ext_id(context)}/popup.html?tabId={tab}")
+    popup.goto(f"chrome-extension://{browser.ext_id}/popup.html?tabId={tab}")
     with context.expect_page(timeout=20000) as opened:
         popup.click("#check-draft")
     report = opened.value
     report.wait_for_load_state()
-    assert re.match(rf"chrome-extension://{ext_id(context)}/draft\.html\?id=", report.url)
+    assert re.match(rf"chrome-extension://{browser.ext_id}/draft\.html\?id=", report.url)
     headline = report.locator("#headline")
     headline.wait_for(state="visible", timeout=20000)
     # post.html links to my site twice (article + footer); the profile allows 1
@@ -121,7 +91,7 @@ def test_check_page_as_a_draft_from_the_popup(context, site, companion, relay):
     # relative links of a published page were resolved by the browser: no relative_link noise
     assert not any("Relative" in w for w in warnings), warnings
     sent = [r for r in relay.requests if r["path"] == "/api/drafts/check"]
-    assert sent and sent[-1]["origin"] == f"chrome-extension://{ext_id(context)}" and sent[-1]["status"] == 200
+    assert sent and sent[-1]["origin"] == f"chrome-extension://{browser.ext_id}" and sent[-1]["status"] == 200
     ARTIFACTS.mkdir(exist_ok=True)
     report.screenshot(path=str(ARTIFACTS / "draft-report.png"), full_page=True)
     report.close()
@@ -129,12 +99,12 @@ def test_check_page_as_a_draft_from_the_popup(context, site, companion, relay):
     page.close()
 
 
-def test_selection_reader_keeps_links_as_written(context, site):
+def test_selection_reader_keeps_links_as_written(browser, site):
     """The function the context-menu item injects, run on a real selection."""
     source = (EXTENSION / "lib" / "draft-functions.js").read_text()
     body = re.search(r"export function collectSelection\(\) \{.*?\n\}\n", source, re.S).group(0)
     func = body.replace("export function", "function")
-    page = context.new_page()
+    page = browser.context.new_page()
     page.goto(site.url("post.html"))
     page.evaluate("""() => {
         const p = document.querySelector('article p');
@@ -153,9 +123,9 @@ def test_selection_reader_keeps_links_as_written(context, site):
     page.close()
 
 
-def test_report_page_without_a_report_says_so(context):
-    page = context.new_page()
-    page.goto(f"chrome-extension://{ext_id(context)}/draft.html?id=nope")
+def test_report_page_without_a_report_says_so(browser):
+    page = browser.context.new_page()
+    page.goto(f"chrome-extension://{browser.ext_id}/draft.html?id=nope")
     title = page.locator("#problem-title")
     title.wait_for(state="visible", timeout=15000)
     assert title.text_content() == "This report is gone"

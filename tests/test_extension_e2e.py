@@ -19,17 +19,17 @@ from pathlib import Path
 import pytest
 
 from companion.urls import host_of, registrable_domain
-from extensionutil import EXTENSION, ROOT, MY_DOMAIN, Companion, Relay, Site, wait_for
+from extensionutil import (CHROMIUM, MY_DOMAIN, ROOT, Companion, Relay, Site, chromium_with_extension,
+                           wait_for)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
 
 if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)", allow_module_level=True)
 try:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 except ImportError:  # pragma: no cover
     pytest.skip("python playwright not installed (pip install playwright)", allow_module_level=True)
 
@@ -58,63 +58,10 @@ def relay(companion):
     r.close()
 
 
-class Browser:
-    def __init__(self, context):
-        self.context = context
-        self.ext_id = self.worker().url.split("/")[2]
-
-    def worker(self):
-        for w in self.context.service_workers:
-            if w.url.startswith("chrome-extension://"):
-                return w
-        return self.context.wait_for_event("serviceworker", timeout=15000)
-
-    def eval(self, expression: str, arg=None):
-        """Evaluate in the extension's service worker (woken again if Chrome stopped it)."""
-        try:
-            return self.worker().evaluate(expression, arg)
-        except Exception:
-            page = self.context.new_page()  # opening an extension page wakes the worker
-            page.goto(f"chrome-extension://{self.ext_id}/options.html")
-            try:
-                return self.worker().evaluate(expression, arg)
-            finally:
-                page.close()
-
-    def configure(self, **settings):
-        self.eval("s => chrome.storage.local.set(s)", settings)
-
-    def tab_id_of(self, url: str) -> int:
-        script = """async (url) => {
-            const all = await chrome.storage.session.get(null);
-            for (const [k, v] of Object.entries(all)) if (k.startsWith('tab:') && v && v.url === url) return Number(k.slice(4));
-            return null; }"""
-        return wait_for(lambda: self.eval(script, url), what=f"a tab state for {url}")
-
-    def badge(self, tab_id: int) -> str:
-        return self.eval("t => chrome.action.getBadgeText({tabId: t})", tab_id)
-
-    def popup(self, tab_id: int):
-        page = self.context.new_page()
-        page.set_viewport_size({"width": 400, "height": 600})
-        page.goto(f"chrome-extension://{self.ext_id}/popup.html?tabId={tab_id}")
-        return page
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    ext = str(EXTENSION)
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True,
-            args=["--headless=new", f"--disable-extensions-except={ext}", f"--load-extension={ext}", "--no-sandbox",
-                  "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"])
-        try:
-            yield Browser(context)
-        finally:
-            context.close()
+    with chromium_with_extension(tmp_path_factory.mktemp("chromium-profile")) as b:
+        yield b
 
 
 @pytest.fixture(autouse=True)
