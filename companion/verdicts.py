@@ -201,7 +201,7 @@ def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metric
     elif external > 100:
         score.add("boost.diluted", f"{external} external links share the page's equity")
     _authority_signals(score, metrics)
-    money = next((profile.money_page_for(l["href"]) for l in mine if profile.money_page_for(l["href"])), None)
+    money = next(filter(None, (profile.money_page_for(l["href"]) for l in mine)), None)
     if money:
         score.add("boost.money_page", f"it links to my money page {money['url']}")
     keyword = competing_keyword(profile, feats.topic + " " + relevance.url_words(result["url"]))
@@ -662,14 +662,16 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) ->
     if any(l["target"] == "tier1" for l in result["links"]):
         labels.append("tier2_existing")
 
-    if record_changes and not page_is_me:
+    changing = record_changes and not page_is_me
+    if changing:
         result["changes"] = detect_changes(ws, result)
         if result["changes"]:
             _patch_index(ws, index, page_key, version_before)
+    stored = ws.store.backlinks_from(page_key) if page_key else []  # read after our own write
+    if changing:
         # Labels tell the state, `changes` the transition seen now: a page whose
         # stored link is lost stays `link_lost` on every later visit.
         kinds = {c["kind"] for c in result["changes"]}
-        stored = ws.store.backlinks_from(page_key) if page_key else []
         if "lost" in kinds or any(r.get("status") == "lost" for r in stored):
             labels.append("link_lost")
         if kinds & {"rel_changed", "anchor_changed"} or any(
@@ -680,7 +682,7 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) ->
     if "tier1" in labels:
         entry = index.pages.get(page_key or "")
         metrics: dict = {}
-        for r in ws.store.backlinks_from(page_key) if page_key else []:
+        for r in stored:
             for k, v in (r.get("metrics") or {}).items():
                 metrics.setdefault(k, v)
         placements = entry["placements"] if entry else 0
