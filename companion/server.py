@@ -16,8 +16,9 @@ Why each setting (see /work/shared/SECURITY.md):
   servers on one home would each keep their own in-memory store and overwrite
   each other's writes. The lock is the kernel's, so it is released even when the
   process is killed; the pid in the file is only there to name the holder.
-* SIGTERM and SIGINT stop the loop, wait for running requests, close the
-  workspace (flushing the store) and release the lock.
+* SIGTERM and SIGINT set a flag the event loop checks every LOOP_STEP; then the
+  server waits for running requests, closes the workspace (flushing the store)
+  and releases the lock.
 """
 
 from __future__ import annotations
@@ -157,18 +158,27 @@ def _setup_logging() -> None:
     root.setLevel(logging.INFO)
 
 
-from waitress.wasyncore import ExitNow  # noqa: E402
+# How long one turn of the event loop may wait for a socket before it looks at the
+# stop flag again: the longest a SIGTERM waits to be noticed on an idle server.
+LOOP_STEP = 0.2
 
 
-class _Stop(ExitNow):
-    """SIGTERM/SIGINT, raised by the handler in the main thread (waitress's loop).
+def _run_until_stopped(server, stopping: list) -> None:
+    """Drive waitress's event loop until a signal handler appends to `stopping`.
 
-    An ExitNow because waitress re-raises only ExitNow, KeyboardInterrupt and
-    SystemExit from a channel's handlers: when the signal landed while a request
-    was being read or written, a plain Exception was logged as "uncaptured python
-    exception", the channel closed, and the server kept running (seen in
-    tests/test_startup.py: a stop that waited 15 s for SIGKILL).
+    The signal handler only records the signal; it never raises. Raising from a
+    handler (our first design) lands the exception wherever the main thread happens
+    to be: inside a waitress channel handler that swallows it ("uncaptured python
+    exception, closing channel"), between a lock's acquire and its try, or in a
+    logging handler. CI saw the result: one SIGTERM in a few dozen, sent under load,
+    left the server running (tests/test_crash.py). A flag checked between loop turns
+    cannot be lost. `server.run()` would loop until the socket map is empty, so the
+    same loop is written out here with a short step.
     """
+    from waitress import wasyncore
+
+    while not stopping:
+        wasyncore.loop(timeout=LOOP_STEP, map=server._map, use_poll=True, count=1)
 
 
 def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, announce=None) -> None:
@@ -207,8 +217,10 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
                 raise TierlinkError(f"port {port} on {host} is already in use (try --port)") from None
             raise TierlinkError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
+        stopping: list[str] = []
+
         def stop(signum, frame):
-            raise _Stop(signal.Signals(signum).name)
+            stopping.append(signal.Signals(signum).name)
 
         previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
@@ -216,10 +228,8 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
             if announce:
                 announce(f"http://{host}:{port}", token)
             log.info("listening on %s:%s (pid %s, home %s)", host, port, os.getpid(), home)
-            try:
-                server.run()
-            except _Stop as why:
-                log.info("stopping (%s)", why)
+            _run_until_stopped(server, stopping)
+            log.info("stopping (%s)", stopping[0])
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
