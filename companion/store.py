@@ -24,6 +24,9 @@ Why it looks like this:
   costs about one `json.loads`. Each record carries its `source_key` and
   `target_key` (`urls.page_key`), so the by-source index is built lazily by a
   plain loop, without re-normalising a million URLs at start-up.
+* The big file is encoded with orjson in batches of records (json's C encoder was a
+  third of a 100k-row import), falling back to json's strict encoder for a batch
+  orjson would write differently (NaN, non-string keys, huge integers).
 
 Records returned by the backlink readers are the stored objects themselves (no
 copy, for speed with a million rows): treat them as read-only. The store never
@@ -45,9 +48,11 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import orjson
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
@@ -90,6 +95,33 @@ def _crash_point(name: str) -> None:
         os._exit(99)
     if point == "enospc" and name == "mid_temp":  # a full disk: this and every later write fails
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+_BATCH = 5000  # records per encoded chunk: bounded memory for the big file
+# Where a NaN or Infinity would have gone: orjson writes those as null instead of refusing them.
+_NULL_VALUE = (b":null", b",null", b"[null")
+
+
+_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+
+
+def _strict_json(obj) -> bytes:
+    return _STRICT(obj).encode("utf-8")
+
+
+def _encode_batch(batch: dict) -> bytes:
+    """UTF-8 JSON of a batch of records: orjson (C, ~8x faster than json on a big import's
+    records), or json's strict encoder for anything orjson would write differently or not at
+    all: a null that may be a NaN/Infinity (json refuses those: ValueError), non-string keys,
+    integers over 64 bits, lone surrogates. Either way the file parses back to the same data.
+    """
+    try:
+        text = orjson.dumps(batch)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _strict_json(batch)
+    if b"null" in text and any(p in text for p in _NULL_VALUE):
+        return _strict_json(batch)
+    return text
 
 
 def _backup_path(path: Path, n: int) -> Path:
@@ -171,33 +203,27 @@ class AtomicJSONStorage(Storage):
     # -- the durable write -----------------------------------------------------------
 
     def _chunks(self, data: dict):
-        """Serialise strictly (allow_nan=False) in bounded chunks, so a big file needs no giant string."""
+        """Serialise strictly (no NaN/Infinity) in bounded chunks, so a big file needs no giant string."""
         if not self.big:
             # No indent: json's C encoder only runs without one. With indent=1 the pure-Python
             # encoder was 97% of a save's time at ~5,000 candidates+placements (tests/test_concurrency.py).
             yield json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
             return
-        enc = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
         yield b"{"
         first_table = True
         for name, table in data.items():
-            yield (b"" if first_table else b",\n") + enc(name).encode("utf-8") + b":{"
+            yield (b"" if first_table else b",\n") + _strict_json(name) + b":{"
             first_table = False
-            batch: dict = {}
+            items = iter(table.items())
             first = True
-            for doc_id, doc in table.items():
-                batch[doc_id] = doc
-                if len(batch) >= 5000:
-                    text = enc(batch)
-                    yield (b"" if first else b",\n") + text[1:-1].encode("utf-8")
-                    first = False
-                    batch = {}
-            if batch:
-                text = enc(batch)
-                yield (b"" if first else b",\n") + text[1:-1].encode("utf-8")
+            while batch := dict(islice(items, _BATCH)):
+                text = _encode_batch(batch)
+                if not first:
+                    yield b",\n"
+                yield memoryview(text)[1:-1]
+                first = False
             yield b"}"
         yield b"}\n"
-
     def _write_file(self, data: dict) -> None:
         global _writes_seen
         _writes_seen += 1
