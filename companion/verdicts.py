@@ -41,20 +41,30 @@ SOCIAL_SITES = frozenset({
     "reddit.com", "linkedin.com", "quora.com", "medium.com", "x.com", "twitter.com", "facebook.com",
     "pinterest.com", "tumblr.com", "dev.to", "hashnode.com", "substack.com", "youtube.com",
 })
+# Lower-case and case-sensitive on purpose: an IGNORECASE alternation cannot use
+# sre's first-character scan, and took ~11 ms on a 200 kB page text that merely
+# contains "submit" or "guidelines"; the same search on the lower-cased text takes
+# under 1 ms (measured over 60 corpus pages: 684 ms vs 70 ms incl. the lower()).
 _GUEST = re.compile(
     r"write for us|guest post|guest blog|guest author|guest contributor|contributor guidelines|"
     r"submission guidelines|submit (?:an? |your )?(?:article|post|guest post|story)|become a contributor|"
-    r"accepting guest|contribute to (?:our|the) (?:blog|site)|pitch us|write for (?:our|the) blog", re.I)
+    r"accepting guest|contribute to (?:our|the) (?:blog|site)|pitch us|write for (?:our|the) blog")
 # Literal words every _GUEST match contains: a cheap substring test (C speed)
-# before the regex, which is slow on a 200 kB page text.
+# before the regex.
 _GUEST_WORDS = ("guest", "write for", "guidelines", "submit", "contributor", "contribute to", "pitch us")
 
 
-def _guest_search(text: str):
+def _guest_search(text: str) -> str | None:
+    """The guest-post wording the text contains, as written there, or None."""
     lower = text.lower()
     if not any(word in lower for word in _GUEST_WORDS):
         return None
-    return _GUEST.search(text)
+    match = _GUEST.search(lower)
+    if match is None:
+        return None
+    if len(lower) == len(text):  # lower() kept every offset: quote the page's own casing
+        return text[match.start():match.end()]
+    return match.group(0)
 
 
 _CONTRIBUTE = re.compile(r"\bcontribut(?:e|ors?)\b", re.I)
@@ -227,10 +237,10 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
     headings = " | ".join(feats.headings)
     guest = _guest_search(link_texts) or _guest_search(headings) or _guest_search(feats.title)
     if guest:
-        score.add("tier2.guest_posts", f"the site accepts guest posts ('{guest.group(0)}')")
+        score.add("tier2.guest_posts", f"the site accepts guest posts ('{guest}')")
         placeable = True
-    elif match := _guest_search(feats.text):
-        score.add("tier2.guest_posts", f"the page mentions guest contributions ('{match.group(0)}')", 0.6)
+    elif mention := _guest_search(feats.text):
+        score.add("tier2.guest_posts", f"the page mentions guest contributions ('{mention}')", 0.6)
         placeable = True
     elif match := _CONTRIBUTE.search(headings + " " + link_texts):
         # weak: "Contributors" may list outside authors, "Contribute" may mean donate

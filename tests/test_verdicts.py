@@ -199,6 +199,21 @@ def test_guest_post_site_is_a_tier2_opportunity_with_relevant_suggestions(tier1_
     assert all(s["tier1_url"] != "https://finance.test/retirement-savings-tips" for s in tier2["suggestions"])
 
 
+def test_guest_post_wording_is_quoted_as_the_page_writes_it(tier1_pages):
+    """The search runs on lower-cased text (fast); a link or heading is quoted in the page's
+    own casing. The body text is kept lower-cased for relevance, so it is quoted so; the
+    wording is found deep in a long body text full of near misses ("submit", "guidelines")."""
+    filler = "<p>" + "Submit a comment below. Community guidelines apply. " * 2000 + "</p>"
+    mention = "<p>Guest Post Guidelines: send us your draft.</p>"
+    result = tier1_pages.analyze("https://long.test/post", page(f"<main>{ARTICLE}{filler}{mention}</main>"))
+    assert "the page mentions guest contributions ('guest post')" in reasons(result["tier2"])
+    nav = tier1_pages.analyze("https://nav.test/post",
+                              page('<nav><a href="/w">WRITE FOR US</a></nav>' + f"<main>{ARTICLE}</main>"))
+    assert "the site accepts guest posts ('WRITE FOR US')" in reasons(nav["tier2"])
+    plain = tier1_pages.analyze("https://plain.test/post", page(f"<main>{ARTICLE}{filler}</main>"))
+    assert plain["tier2"] is None
+
+
 def test_page_without_a_way_to_place_a_link_has_no_tier2(tier1_pages):
     result = tier1_pages.analyze("https://news.test/story", page(f"<main>{ARTICLE}</main>"))
     assert result["tier2"] is None and "tier2_opportunity" not in result["labels"]
