@@ -32,6 +32,7 @@ NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
 ROBOTS_META_NAMES = frozenset({"robots", "googlebot"})
 _WS = re.compile(r"\s+")
 _STRING = lxml.etree.XPath("normalize-space(string())")
+_MISSING = object()
 
 
 class Knowledge(Protocol):
@@ -67,10 +68,10 @@ def _rel_tokens(value: str | None) -> list[str]:
     return tokens
 
 
-def _robots(doc) -> dict:
+def _robots(metas) -> dict:
     """Page-level robots from <meta name=robots|googlebot>; the most restrictive wins."""
     noindex = nofollow = False
-    for meta in iter_tags(doc, "meta"):
+    for meta in metas:
         name = (meta.get("name") or "").strip().lower()
         if name not in ROBOTS_META_NAMES:
             continue
@@ -99,18 +100,24 @@ def iter_tags(doc, *tags):
         yield from top.iter(*tags)
 
 
-def _first(doc, tag: str, attr: str, pred=None):
-    for el in iter_tags(doc, tag):
-        if el.get(attr) is not None and (pred is None or pred(el)):
-            return el
-    return None
-
-
-def _canonical(doc, base: str) -> str | None:
-    link = _first(doc, "link", "href", lambda el: "canonical" in _rel_tokens(el.get("rel")))
-    if link is None:
-        return None
-    return urls.resolve(base, link.get("href"))
+def _head(doc):
+    """(first <base href>, first <title>, first <link rel=canonical href>, every <meta>)
+    in document order, from one pass over the tree instead of one per tag."""
+    base = title = canonical = None
+    metas = []
+    for el in iter_tags(doc, "base", "title", "link", "meta"):
+        tag = el.tag
+        if tag == "meta":
+            metas.append(el)
+        elif tag == "link":
+            if canonical is None and el.get("href") is not None and "canonical" in _rel_tokens(el.get("rel")):
+                canonical = el
+        elif tag == "title":
+            if title is None:
+                title = el
+        elif base is None and el.get("href") is not None:
+            base = el
+    return base, title, canonical, metas
 
 
 def prepare_html(html: str | bytes) -> tuple[bytes, list[str], bool]:
@@ -205,13 +212,12 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
     if doc is None:
         return result, None
 
-    base_el = _first(doc, "base", "href")
+    base_el, title_el, canonical_el, metas = _head(doc)
     base = url
     if base_el is not None:
         base = urls.resolve(url, base_el.get("href")) or url
-    robots = _robots(doc)
-    canonical = _canonical(doc, base)
-    title_el = next(iter_tags(doc, "title"), None)
+    robots = _robots(metas)
+    canonical = urls.resolve(base, canonical_el.get("href")) if canonical_el is not None else None
     html_el = doc
     result["title"] = _STRING(title_el) if title_el is not None else ""
     result["lang"] = (html_el.get("lang") or html_el.get("xml:lang") or "").strip() or None
@@ -223,37 +229,46 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
 
     # One pass: resolve, classify and place each link. Everything per link is a
     # dict or memo lookup where it can be: this loop is most of the analysis' cost.
+    # Menus, footers and cards repeat their hrefs, so resolving an href and deciding
+    # its target is done once per distinct attribute value (`targets`), and a rel
+    # value's tokens and follow once per distinct value (`rels`).
     links = result["links"]
-    resolver = urls.Resolver(base)
-    finder = PositionFinder()
-    position_of = finder.position
+    append = links.append
+    resolve = urls.Resolver(base).resolve
+    position_of = PositionFinder().position
     page_nofollow = robots["nofollow"]
     host_info: dict[str, tuple[bool, str]] = {}
-    rel_cache: dict[str | None, tuple[list[str], bool]] = {}
+    targets: dict[str, tuple[str, bool, bool, str] | None] = {}  # raw href -> (href, valid, internal, target)
+    rels: dict[str | None, tuple[list[str], bool]] = {}  # rel attribute -> (tokens, follow)
     n_internal = n_external_follow = 0
     for el in iter_tags(doc, "a", "area"):
         raw = el.get("href")
         if raw is None:
             continue
-        hit = resolver(raw)
+        hit = targets.get(raw, _MISSING)
+        if hit is _MISSING:
+            hit = resolve(raw)
+            if hit is not None:
+                href, host, valid = hit
+                info = host_info.get(host)
+                if info is None:
+                    info = host_info[host] = _host_target(host, page_site, page_is_me, profile)
+                internal, target = info
+                if knowledge is not None and valid and target != "me" and knowledge.may_be_tier1_host(host):
+                    key = urls.safe_page_key(href)
+                    if key and knowledge.is_tier1_page(key):
+                        target = "tier1"
+                hit = (href, valid, internal, target)
+            targets[raw] = hit
         if hit is None:
             continue
-        href, host, valid = hit
+        href, valid, internal, target = hit
         rel_attr = el.get("rel")
-        rel_hit = rel_cache.get(rel_attr)
+        rel_hit = rels.get(rel_attr)
         if rel_hit is None:
             rel = _rel_tokens(rel_attr)
-            rel_hit = rel_cache[rel_attr] = (rel, NOFOLLOW_RELS.isdisjoint(rel))
-        rel, rel_follow = rel_hit
-        follow = rel_follow and not page_nofollow
-        info = host_info.get(host)
-        if info is None:
-            info = host_info[host] = _host_target(host, page_site, page_is_me, profile)
-        internal, target = info
-        if knowledge is not None and valid and target != "me" and knowledge.may_be_tier1_host(host):
-            key = urls.safe_page_key(href)
-            if key and knowledge.is_tier1_page(key):
-                target = "tier1"
+            rel_hit = rels[rel_attr] = (rel, NOFOLLOW_RELS.isdisjoint(rel) and not page_nofollow)
+        rel, follow = rel_hit
         if len(el):
             text = _STRING(el)
         else:  # a text-only link (most of them): no XPath call needed
@@ -261,7 +276,7 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
             text = " ".join(text.split()) if text else ""
         if not text:
             text = _fallback_text(el)
-        links.append({
+        append({
             "href": href,
             "valid": valid,
             "text": text,
@@ -280,9 +295,10 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
                         "external_follow": n_external_follow}
 
     labels = result["labels"]
-    if any(link["target"] == "me" for link in links):
+    seen = {hit[3] for hit in targets.values() if hit is not None}  # every one of them is on the list
+    if "me" in seen:
         labels.append("tier1")
-    elif any(link["target"] == "competitor" for link in links):
+    elif "competitor" in seen:
         labels.append("competitor_linker")
     if profile.is_owned(page_host):
         labels.append("owned_site")

@@ -82,8 +82,11 @@ def resolve(base: str, href: str | None) -> str | None:
     return absolute
 
 
-_FAST_ABSOLUTE = re.compile(r"^(https?)://([^/?#\\\s@]+)([/?#][^\\\s]*)?$", re.I)
-_NEEDS_SLOW = re.compile(r"[\s\\]")
+# An absolute http(s) URL whose host needs no urllib: no userinfo, no port, no IPv6
+# literal (a ':' or '@' ends the match and sends the href down the slow path).
+# Only asked of hrefs without whitespace or backslashes; case-insensitive in the
+# scheme only, since IGNORECASE on the host's character class made it 4x slower.
+_FAST_ABSOLUTE = re.compile(r"(?i:https?)://([^/?#@:]+)(?![^/?#])")
 
 
 class Resolver:
@@ -109,12 +112,16 @@ class Resolver:
         hit = self.cache.get(raw, False)
         if hit is not False:
             return hit
-        result = self._resolve(raw)
+        result = self.resolve(raw)
         self.cache[raw] = result
         return result
 
-    def _resolve(self, raw: str):
-        if self.http_base and not _NEEDS_SLOW.search(raw):
+    def resolve(self, raw: str) -> tuple[str, str, bool] | None:
+        """The same as calling the resolver, without the memo (for callers with their own)."""
+        # Whitespace or a backslash anywhere needs the browser's clean-up: slow path.
+        # (str.split() splits on exactly what the regex \s matches; a one-piece
+        # split was 4x faster than searching [\s\\] over a 100-character URL.)
+        if self.http_base and "\\" not in raw and raw.split(None, 1) == [raw]:
             first = raw[:1]
             if first == "/" and raw[1:2] != "/":
                 return self.origin + raw, self.base_host, True
@@ -122,8 +129,8 @@ class Resolver:
                 return self.base_no_fragment + raw, self.base_host, True
             match = _FAST_ABSOLUTE.match(raw)
             if match:
-                netloc = match.group(2)
-                if ":" not in netloc and not netloc.startswith("["):
+                netloc = match.group(1)
+                if not netloc.startswith("["):
                     return raw, normalize_host(netloc), True
         if not is_followable(raw):
             return None
