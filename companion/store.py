@@ -655,7 +655,8 @@ class Store:
             raise BadInput("an import needs an origin name")
         if _owned:
             # rows from companion.importers arrive complete and validated: only targetless ones need work
-            prepared = [row if "target_key" in row and row.get("origins") == [origin] else
+            only = [origin]
+            prepared = [row if "target_key" in row and row.get("origins") == only else
                         _prepare(row, origin, fallback_target, copy=False) for row in rows]
         else:
             prepared = [_prepare(row, origin, fallback_target, copy=True) for row in rows]
@@ -753,6 +754,15 @@ class Store:
 
         for row in rows:
             sk = row["source_key"]
+            ids = index.get(sk)
+            if ids is None:  # a page with no stored link yet (most rows of a first import): a new record
+                doc_id = self._new_id()
+                if "history" not in row:
+                    row["history"] = []
+                records[doc_id] = row
+                index[sk] = [doc_id]
+                added += 1
+                continue
             if row.get("target_known") is False:
                 ids = index.get(sk, ())
                 if ids:

@@ -188,3 +188,26 @@ class DateParser:
 
 def today() -> str:
     return date.today().isoformat()
+
+
+class Memo(dict):
+    """A dict that fills itself: a miss calls `fn(key)` and keeps the result while under `limit` entries.
+
+    Why: a big import looks the same cell values up millions of times (dates, numbers,
+    hosts); `memo[v]` and `map(memo.__getitem__, column)` stay in C on a hit, where a
+    cache-checking function would cost a Python call per cell. An exception from `fn`
+    propagates and nothing is kept.
+    """
+
+    __slots__ = ("fn", "limit")
+
+    def __init__(self, fn, limit: int):
+        super().__init__()
+        self.fn = fn
+        self.limit = limit
+
+    def __missing__(self, key):
+        value = self.fn(key)
+        if len(self) < self.limit:
+            self[key] = value
+        return value
