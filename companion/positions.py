@@ -95,18 +95,31 @@ def _class_hint(cls: str | None, ident: str | None) -> str | None:
 
 
 class PositionFinder:
-    """Classifies link elements of one document; create one per document."""
+    """Classifies link elements of one document; create one per document.
+
+    Walks up from each link until it meets an element it has seen, then decides the
+    new elements top-down. The first region met that way is the outermost one for
+    everything below it, so every link below it is looked up at once (a C-level
+    `iterdescendants`) and needs no walk of its own: most links sit in menus,
+    sidebars and footers, and walking up from each new parent inside them was half
+    of this class's cost.
+    """
 
     def __init__(self) -> None:
         # element -> (outermost region of el and its ancestors or None, inside a sectioning element)
         self._memo: dict = {}
-        # (class, id) -> _class_hint: class strings repeat on a page (menu items, cards)
+        # class, or (class, id) -> _class_hint: class strings repeat on a page (menu items, cards)
         self._hints: dict = {}
+        # link element -> its region, for the links below every region found so far
+        self._inside: dict = {}
 
     def position(self, el) -> str:
         """The link's region. The link itself opens one only by an ARIA role: its
         class names its own style ("nav-link", "footer-link"), not a page region,
         and skipping it spares a look at every link (half of this walk's cost)."""
+        region = self._inside.get(el)
+        if region is not None:
+            return region
         parent = el.getparent()
         if parent is None:
             region = None
@@ -121,7 +134,6 @@ class PositionFinder:
     def _region(self, el) -> str | None:
         """The outermost region of `el` and its ancestors (None: content), memoised."""
         memo = self._memo
-        hints = self._hints
         chain = []
         node = el
         state = None
@@ -135,33 +147,50 @@ class PositionFinder:
             for node in chain:  # inside a known region: nothing below can change it
                 memo[node] = state
             return state[0]
+        hints = self._hints
         in_section = state is not None and state[1]
-        region = None
         for node in reversed(chain):
-            if region is None:
-                tag = node.tag
-                tag = tag.lower() if isinstance(tag, str) else ""
-                role = node.get("role")
-                role = role.strip().lower() if role else ""
-                # Rules 1-3 for this element alone (the link's ancestors only).
-                if role in _ROLE_REGION:
-                    region = _ROLE_REGION[role]
-                elif tag in _TAG_REGION:
-                    region = _TAG_REGION[tag]
-                    if in_section and region in _HEADER_FOOTER:
+            # An ancestor is always an element, and libxml2's HTML parser lower-cases
+            # tag names (non-ASCII letters aside, which no name below contains).
+            tag = node.tag
+            role = node.get("role")
+            role = role.strip().lower() if role else ""
+            # Rules 1-3 for this element alone (the link's ancestors only).
+            region = None
+            if role in _ROLE_REGION:
+                region = _ROLE_REGION[role]
+            elif tag in _TAG_REGION:
+                region = _TAG_REGION[tag]
+                if in_section and region in _HEADER_FOOTER:
+                    region = None
+            elif tag not in _NO_HINTS:
+                cls = node.get("class")
+                ident = node.get("id")
+                if ident is None:  # the usual case: the class string alone is the key
+                    if cls is None:
                         region = None
-                elif tag not in _NO_HINTS:
-                    key = (node.get("class"), node.get("id"))
+                    else:
+                        region = hints.get(cls, _UNKNOWN)
+                        if region is _UNKNOWN:
+                            region = hints[cls] = _class_hint(cls, None)
+                else:
+                    key = (cls, ident)
                     region = hints.get(key, _UNKNOWN)
                     if region is _UNKNOWN:
-                        region = hints[key] = _class_hint(*key)
-                    if region is not None:
-                        if in_section and region in _HEADER_FOOTER:
-                            region = None
-                        elif _HAS_MAIN_CONTENT(node):
-                            region = None  # a layout wrapper around the main content
-                if tag in _SECTIONING or role in _SECTION_ROLES:
-                    in_section = True
-                state = (region, in_section)
-            memo[node] = state
-        return region
+                        region = hints[key] = _class_hint(cls, ident)
+                if region is not None:
+                    if in_section and region in _HEADER_FOOTER:
+                        region = None
+                    elif _HAS_MAIN_CONTENT(node):
+                        region = None  # a layout wrapper around the main content
+            if region is not None:
+                # The outermost region of everything below: place its links now.
+                memo[node] = (region, in_section)
+                inside = self._inside
+                for link in node.iterdescendants("a", "area"):
+                    inside[link] = region
+                return region
+            if tag in _SECTIONING or role in _SECTION_ROLES:
+                in_section = True
+            memo[node] = (None, in_section)
+        return None
