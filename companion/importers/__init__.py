@@ -23,7 +23,6 @@ import re
 import sys
 from dataclasses import dataclass, field
 from itertools import repeat
-from operator import itemgetter
 from urllib.parse import quote
 from pathlib import Path
 from typing import Callable
@@ -573,7 +572,7 @@ class _FastRows:
         self.fmt, self.targetless, self.rel_known, self.stamp = fmt, targetless, rel_known, stamp
         self.i_src, self.i_tgt, self.i_anchor, self.i_title, self.i_type = i_src, i_tgt, i_anchor, i_title, i_type
         self.i_first, self.i_last, self.i_lost = i_first, i_last, i_lost
-        self.rel_get = itemgetter(*[i for i, _ in rel_flags]) if rel_flags else None
+        self.rel_idx = [i for i, _ in rel_flags]
         self.rels = Memo(_rel_of(rel_flags), 10000)
         self.types = Memo(_link_type, 10000)
         self.metric_names = tuple(name for name, _ in metric_cols + bool_cols + str_cols)
@@ -582,10 +581,9 @@ class _FastRows:
         self.dates, self.targets, self.numbers = date_cache, target_cache, numbers
         self.skip, self.row_record = skip, row_record
 
-    def column(self, memo: Memo, cells) -> list:
+    def column(self, memo: Memo, cells: tuple) -> list:
         """A metric column's values: int() over the whole column in C when every cell is an integer (as
         parse_number would read it, it tries int() first), else through the memo (misses cost a Python call)."""
-        cells = list(cells)
         if memo is self.numbers:
             try:
                 return list(map(int, cells))
@@ -595,14 +593,15 @@ class _FastRows:
 
     def records(self, batch: list[list[str]], starts: list[int], out: list[dict]) -> None:
         """Append the records of `batch` (rows with enough fields) to `out`, skipping as row_record does."""
-        def col(i):
-            return map(itemgetter(i), batch)
-
+        if not batch:
+            return
+        col = list(zip(*batch)).__getitem__  # the columns, in C (every row has the fields we read)
         sources = zip(col(self.i_src), map(_FAST_SRC, col(self.i_src)))
         targets = repeat(_NO_TARGET) if self.targetless else map(self.targets.__getitem__, col(self.i_tgt))
         anchors = col(self.i_anchor) if self.i_anchor >= 0 else repeat("")
         titles = map(str.strip, col(self.i_title)) if self.i_title >= 0 else repeat("")
-        rels = map(self.rels.__getitem__, map(self.rel_get, batch)) if self.rel_get else repeat(())
+        rels = map(self.rels.__getitem__, zip(*[col(i) for i in self.rel_idx]) if len(self.rel_idx) > 1 else
+                   col(self.rel_idx[0])) if self.rel_idx else repeat(())
         types = map(self.types.__getitem__, col(self.i_type)) if self.i_type >= 0 else repeat(None)
         metrics = zip(*[self.column(memo, col(i)) for memo, i in self.metric_cols]) if self.metric_cols else repeat(())
         dates = self.dates
