@@ -371,6 +371,12 @@ def gc_paused():
     again and again (measured: about half the import time at 200k rows). Records
     hold no reference cycles, so nothing is lost by collecting afterwards.
     Nested and concurrent pauses are counted; the collector resumes after the last.
+
+    On resuming, what the pause built is handed to the oldest generation untraversed
+    (`gc.freeze()` then `gc.unfreeze()`, two list splices): otherwise the first young
+    collection walks every object of the import at once (0.08 s of a 100k-row import,
+    ~8% of it). Nothing stays frozen; a cycle among those objects is collected by the
+    next full collection instead of the next young one. Tierlink freezes nothing else.
     """
     global _gc_pauses
     with _gc_lock:
@@ -382,6 +388,8 @@ def gc_paused():
         with _gc_lock:
             _gc_pauses -= 1
             if _gc_pauses == 0:
+                gc.freeze()
+                gc.unfreeze()
                 gc.enable()
 
 
