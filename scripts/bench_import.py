@@ -11,8 +11,10 @@ in one run (the machine is shared and noisy, so only ratios mean anything):
 * start-up of the store holding those rows vs json.load of its file   goal <= 1.5x
   (also shown: the first tier-1 lookup, which builds the by-source index)
 
-Each measurement runs in a fresh child process. Usage:
-    scripts/bench_import.py [--rows 1000000] [--keep DIR]
+Each measurement runs in a fresh child process. With --repeat N the csv reading and the
+import alternate N times (each import into a fresh home) and the medians are compared,
+since a single pair can be off by 20% on a busy machine. Usage:
+    scripts/bench_import.py [--rows 1000000] [--repeat N] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -128,6 +131,7 @@ def child(code: str, *args) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--repeat", type=int, default=1, help="alternate csv reading and import N times (medians)")
     ap.add_argument("--keep", help="keep the generated files in this folder")
     args = ap.parse_args()
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tierlink-bench-"))
@@ -139,9 +143,17 @@ def main() -> None:
         print(f"generated {args.rows:,} rows, {export.stat().st_size / 2**20:.0f} MiB (UTF-16) "
               f"in {time.perf_counter() - t:.1f}s")
         home = tmp / "home"
-        shutil.rmtree(home, ignore_errors=True)
-        base = child(CHILD_CSV, export)
-        imp = child(CHILD_IMPORT, export, home)
+        bases, imps = [], []
+        for _ in range(max(1, args.repeat)):
+            shutil.rmtree(home, ignore_errors=True)
+            bases.append(child(CHILD_CSV, export))
+            imps.append(child(CHILD_IMPORT, export, home))
+        base = dict(bases[0], seconds=statistics.median(b["seconds"] for b in bases))
+        imp = dict(imps[-1], seconds=statistics.median(i["seconds"] for i in imps),
+                   maxrss_kb=max(i["maxrss_kb"] for i in imps))
+        if len(imps) > 1:
+            print("runs (import / csv, s): " + ", ".join(f"{i['seconds']:.2f}/{b['seconds']:.2f}"
+                                                         for i, b in zip(imps, bases)))
         bl_file = home / "backlinks.json"
         opened = child(CHILD_OPEN, home)
         loaded = child(CHILD_JSON, bl_file)
