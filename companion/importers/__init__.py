@@ -22,7 +22,7 @@ import io
 import re
 import sys
 from dataclasses import dataclass, field
-from itertools import repeat
+from itertools import islice, repeat
 from urllib.parse import quote
 from pathlib import Path
 from typing import Callable
@@ -796,10 +796,7 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
         fast = _FastRows(fmt, targetless, rel_known, stamp, i_src, i_tgt, i_anchor, i_title, i_type,
                          i_first, i_last, i_lost, rel_flags, metric_cols, bool_cols, str_cols, numbers,
                          date_cache, target_cache, skip, row_record)
-    batch: list[list[str]] = []
-    starts: list[int] = []
-
-    def flush():
+    def records(batch: list[list[str]], starts) -> None:
         if fast is not None:
             fast.records(batch, starts, rows)
         else:
@@ -807,14 +804,30 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                 rec = row_record(cells, start)
                 if rec is not None:
                     rows.append(rec)
-        batch.clear()
-        starts.clear()
 
-    def report_progress():
-        try:
-            progress(binf.tell(), src.size, rows_read)
-        except (OSError, ValueError):
-            pass
+    def row_by_row(batch: list[list[str]], line: int) -> int:
+        """The rows of a batch with a blank, short or multi-line row in it; returns the last line read."""
+        kept: list[list[str]] = []
+        starts: list[int] = []
+        nonlocal rows_read
+        for cells in batch:
+            start = header_line + line + 1
+            line += 1 + sum(c.count("\n") + c.count("\r") - c.count("\r\n") for c in cells)  # as csv counts lines
+            if len(cells) > fast_width:
+                rows_read += 1
+            else:
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue
+                rows_read += 1
+                if len(cells) <= needed:
+                    records(kept, starts)  # skips are reported in file order
+                    kept, starts = [], []
+                    skip(start, f"the row has {len(cells)} fields, the header has {ncols}")
+                    continue
+            kept.append(cells)
+            starts.append(start)
+        records(kept, starts)
+        return line
 
     reader_input = text
     if pushback is not None:
@@ -825,38 +838,31 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
     last_line = 0
     fast_width = max(needed, 1)  # a row this wide is neither blank nor short
     while True:
+        # Rows come in batches pulled by C (islice); a csv.Error leaves the rows before it in `batch`.
+        batch: list[list[str]] = []
+        error = None
         try:
-            for cells in reader:
-                start = header_line + last_line + 1
-                last_line = reader.line_num
-                if len(cells) > fast_width:
-                    rows_read += 1
-                else:
-                    if not cells or (len(cells) == 1 and not cells[0].strip()):
-                        continue
-                    rows_read += 1
-                    if len(cells) <= needed:
-                        if progress and rows_read >= next_progress:
-                            next_progress += 20000
-                            report_progress()
-                        flush()  # skips are reported in file order
-                        skip(start, f"the row has {len(cells)} fields, the header has {ncols}")
-                        continue
-                if progress and rows_read >= next_progress:
-                    next_progress += 20000
-                    report_progress()
-                batch.append(cells)
-                starts.append(start)
-                if len(batch) >= _BATCH_ROWS:
-                    flush()
-            break
+            batch.extend(islice(reader, _BATCH_ROWS))
         except csv.Error as exc:
-            start = header_line + last_line + 1
+            error = exc
+        if not batch and error is None:
+            break
+        if error is None and reader.line_num - last_line == len(batch) and min(map(len, batch)) > fast_width:
+            rows_read += len(batch)  # one line a row, none blank or short: the common case
+            records(batch, range(header_line + last_line + 1, header_line + last_line + 1 + len(batch)))
             last_line = reader.line_num
-            rows_read += 1
-            flush()
-            skip(start, f"unreadable CSV ({exc})")
-    flush()
+        else:
+            line = row_by_row(batch, last_line)
+            last_line = reader.line_num
+            if error is not None:
+                rows_read += 1
+                skip(header_line + line + 1, f"unreadable CSV ({error})")
+        if progress and rows_read >= next_progress:
+            next_progress += 20000 * ((rows_read - next_progress) // 20000 + 1)
+            try:
+                progress(binf.tell(), src.size, rows_read)
+            except (OSError, ValueError):
+                pass
     if dates.pending:
         for rec in rows:
             for f in ("first_seen", "last_seen", "lost_at"):
