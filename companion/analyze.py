@@ -14,6 +14,7 @@ without it, targets are decided from the profile alone. The verdict fields
 from __future__ import annotations
 
 import re
+from itertools import chain
 from typing import Protocol
 
 import lxml.etree
@@ -95,9 +96,15 @@ def _tops(doc) -> list:
 
 
 def iter_tags(doc, *tags):
-    """Elements with these tags in document order, content after `</html>` included."""
-    for top in _tops(doc):
-        yield from top.iter(*tags)
+    """Elements with these tags in document order, content after `</html>` included.
+
+    On the usual page (one top-level element) this is lxml's own iterator, with no
+    Python generator frame per element in between.
+    """
+    tops = _tops(doc)
+    if len(tops) == 1:
+        return doc.iter(*tags)
+    return chain.from_iterable(top.iter(*tags) for top in tops)
 
 
 def _head(doc):
@@ -270,12 +277,12 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
             rel_hit = rels[rel_attr] = (rel, NOFOLLOW_RELS.isdisjoint(rel) and not page_nofollow)
         rel, follow = rel_hit
         if len(el):
-            text = _STRING(el)
+            text = _STRING(el) or _fallback_text(el)
         else:  # a text-only link (most of them): no XPath call needed
             text = el.text
             text = " ".join(text.split()) if text else ""
-        if not text:
-            text = _fallback_text(el)
+            if not text and el.tag == "area":  # a childless <a> holds no image to take an alt from
+                text = _collapse(el.get("alt"))
         append({
             "href": href,
             "valid": valid,
