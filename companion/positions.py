@@ -59,6 +59,8 @@ _SEPARATORS = re.compile(r"\s+")
 
 _PREFILTER = re.compile(r"nav|menu|crumb|side|widget|rail|foot|colophon|head|mast|comment|disqus|respond|discussion|secondary", re.I)
 _UNKNOWN = object()
+_OUTSIDE = (None, False)  # memo states of an element in no region
+_IN_SECTION = (None, True)
 _HEADER_FOOTER = frozenset({"header", "footer"})
 _NO_HINTS = frozenset({"html", "body", "main", "article"})
 # Does the element hold main content below it? A predicate on the element itself, so
@@ -73,24 +75,37 @@ _HAS_MAIN_CONTENT = lxml.etree.XPath("self::*[descendant::main or descendant::ar
 _PREFILTER_LOWER = re.compile(_PREFILTER.pattern)
 
 
+def _names_pattern(start: str, end: str) -> re.Pattern:
+    """_HINTS as one regex, tried in their order, naming the region in `lastgroup`;
+    a name with a wrapper prefix never matches. `start`/`end` delimit a name."""
+    alternatives = "|".join(
+        f"(?P<{region}>{re.sub(r'[(](?![?])', '(?:', pattern.pattern[1:-1])})" for region, pattern in _HINTS)
+    wrapper = re.sub(r"[(](?![?])", "(?:", _WRAPPER_PREFIX.pattern[1:])
+    return re.compile(f"{start}(?!{wrapper})(?:{alternatives}){end}")
+
+
+# One search over a lower-cased class string (a name runs between whitespace) and one
+# match of the whole id, instead of a split and up to six matches per name.
+_CLASS_NAMES = _names_pattern(r"(?:^|(?<=\s))", r"(?=\s|\Z)")
+_ID_NAME = _names_pattern("", r"\Z")
+
+
 def _class_hint(cls: str | None, ident: str | None) -> str | None:
-    """The region named by an element's class/id hints (rule 1), before rules 2 and 3."""
+    """The region named by an element's class/id hints (rule 1), before rules 2 and 3:
+    the first class name, else the id, that names one, in the order of _HINTS."""
     hints = (cls or "") + " " + (ident or "")
     if len(hints) < 4:
         return None
     if not (_PREFILTER_LOWER.search(hints.lower()) if hints.isascii() else _PREFILTER.search(hints)):
         return None
-    names = []
     if cls:
-        names.extend(_SEPARATORS.split(cls.strip().lower()))
+        match = _CLASS_NAMES.search(cls.lower())
+        if match:
+            return match.lastgroup
     if ident:
-        names.append(ident.strip().lower())
-    for name in names:
-        if not name or _WRAPPER_PREFIX.match(name):
-            continue
-        for region, pattern in _HINTS:
-            if pattern.match(name):
-                return region
+        match = _ID_NAME.match(ident.strip().lower())
+        if match:
+            return match.lastgroup
     return None
 
 
@@ -192,5 +207,5 @@ class PositionFinder:
                 return region
             if tag in _SECTIONING or role in _SECTION_ROLES:
                 in_section = True
-            memo[node] = (None, in_section)
+            memo[node] = _IN_SECTION if in_section else _OUTSIDE
         return None
