@@ -579,6 +579,7 @@ class _FastRows:
         self.metric_cols = ([(numbers, i) for _, i in metric_cols] + [(Memo(_bool_metric, 10000), i) for _, i in bool_cols]
                             + [(Memo(_str_metric, 10000), i) for _, i in str_cols])
         self.dates, self.targets, self.numbers = date_cache, target_cache, numbers
+        self.ints: dict[int, int] = {}
         self.skip, self.row_record = skip, row_record
 
     def column(self, memo: Memo, cells: tuple) -> list:
@@ -586,9 +587,13 @@ class _FastRows:
         parse_number would read it, it tries int() first), else through the memo (misses cost a Python call)."""
         if memo is self.numbers:
             try:
-                return list(map(int, cells))
+                values = list(map(int, cells))
             except ValueError:
                 pass
+            else:
+                # one int object per distinct value, as the memo gives (~170 MB less at a million rows)
+                ints = self.ints
+                return list(map(ints.setdefault if len(ints) < 200000 else ints.get, values, values))
         return list(map(memo.__getitem__, cells))
 
     def records(self, batch: list[list[str]], starts: list[int], out: list[dict]) -> None:
