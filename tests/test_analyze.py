@@ -237,3 +237,22 @@ def test_bom_wins():
 ])
 def test_the_link_itself_and_nested_regions(body, position):
     assert one(body)["position"] == position
+
+
+def test_links_placed_with_their_region_keep_the_rules():
+    # The first link met in a region places every link below it at once; the
+    # region's own element, links beside it and a hinted link's own class are
+    # still decided by the rules (a link's class is its style, never a region).
+    body = (
+        '<div class="wrap"><nav><ul><li><a href="/a">a</a></li>'
+        '<li><div class="footer"><a href="/b">b</a></div></li></ul><a href="/c">c</a></nav>'
+        '<p><a href="/d">d</a></p>'
+        '<div><a href="/o" class="menu"><span class="menu"><a href="/i">i</a></span>o</a></div>'
+        '<div class="sidebar"><a href="/s1">s1</a><section><div class="footer"><a href="/s2">s2</a></div></section></div>'
+        '<div class="widget"><article><a href="/w">w</a></article></div>'
+        '<div class="menu-wrap has-sidebar" id="nav"><main><a href="/m">m</a></main><a href="/n">n</a></div></div>'
+    )
+    positions = {link["href"].rsplit("/", 1)[1]: link["position"] for link in links_of(body)["links"]}
+    assert positions == {"a": "navigation", "b": "navigation", "c": "navigation", "d": "content",
+                         "o": "content", "i": "navigation", "s1": "sidebar", "s2": "sidebar",
+                         "w": "content", "m": "content", "n": "content"}

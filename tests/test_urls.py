@@ -77,3 +77,31 @@ def test_domain_matching_covers_subdomains_only():
 ])
 def test_domains_as_users_type_them(typed, expected):
     assert urls.normalize_domain(typed) == expected
+
+
+@pytest.mark.parametrize("href, expected", [
+    # the string fast paths (absolute, root-relative, fragment) ...
+    ("https://Example.COM/x", ("https://Example.COM/x", "example.com", True)),
+    ("HTTPS://a.test", ("HTTPS://a.test", "a.test", True)),
+    ("http://a.test?x#y", ("http://a.test?x#y", "a.test", True)),
+    ("https://bücher.test/ä", ("https://bücher.test/ä", "xn--bcher-kva.test", True)),
+    ("#frag", ("https://site.test/dir/page?q=1#frag", "site.test", True)),
+    ("/a/b", ("https://site.test/a/b", "site.test", True)),
+    # ... and what they must hand to resolve(): ports, userinfo, IPv6, whitespace
+    # anywhere (Unicode too), backslashes, relative and scheme-relative paths
+    ("https://a.test:8080/x", ("https://a.test:8080/x", "a.test", True)),
+    ("https://user@a.test/", ("https://user@a.test/", "a.test", True)),
+    ("https://[::1]/x", ("https://[::1]/x", "::1", True)),
+    ("/a\u3000b", ("https://site.test/a\u3000b", "site.test", True)),
+    ("/a\\b", ("https://site.test/a/b", "site.test", True)),
+    ("\thttps://t.test/\n", ("https://t.test/", "t.test", True)),
+    ("//cdn.test/x", ("https://cdn.test/x", "cdn.test", True)),
+    ("rel/x", ("https://site.test/dir/rel/x", "site.test", True)),
+    ("https://", ("https://", "", False)),
+    ("javascript:void(0)", None),
+    ("", None),
+])
+def test_resolver_fast_paths_agree_with_the_slow_one(href, expected):
+    resolver = urls.Resolver("https://site.test/dir/page?q=1#top")
+    assert resolver(href) == expected
+    assert resolver.resolve(href) == expected  # the memo changes nothing
