@@ -224,6 +224,7 @@ class AtomicJSONStorage(Storage):
                 first = False
             yield b"}"
         yield b"}\n"
+
     def _write_file(self, data: dict) -> None:
         global _writes_seen
         _writes_seen += 1
