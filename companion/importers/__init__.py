@@ -805,6 +805,7 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
         fast = _FastRows(fmt, targetless, rel_known, stamp, i_src, i_tgt, i_anchor, i_title, i_type,
                          i_first, i_last, i_lost, rel_flags, metric_cols, bool_cols, str_cols, numbers,
                          date_cache, target_cache, skip, row_record)
+
     def records(batch: list[list[str]], starts) -> None:
         if fast is not None:
             fast.records(batch, starts, rows)
