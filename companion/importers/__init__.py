@@ -26,7 +26,7 @@ import io
 import re
 import sys
 from dataclasses import dataclass, field
-from itertools import islice, repeat
+from itertools import chain, islice, repeat
 from urllib.parse import quote
 from pathlib import Path
 from typing import Callable
@@ -524,6 +524,21 @@ def _str_metric(v: str):
     return sys.intern(v) if v else None  # languages, topics: a few values on a million rows
 
 
+def _row_dates(dates: Memo, cells: list[str], i_first: int, i_last: int, i_lost: int,
+               stamp: str) -> tuple:
+    """(first_seen, last_seen, lost_at) of a row, for both row paths: a missing last_seen
+    is first_seen or the import's date, a missing first_seen is last_seen. Raises the
+    ValueError of a date `dates` cannot read (the row is then skipped)."""
+    first = dates[cells[i_first]] if i_first >= 0 else None
+    last = dates[cells[i_last]] if i_last >= 0 else None
+    lost_at = dates[cells[i_lost]] if i_lost >= 0 else None
+    if last is None:
+        last = first or stamp
+    if first is None:
+        first = last
+    return first, last, lost_at
+
+
 def _record(src_url, tgt_url, tk, sk, anchor, rel, lost, first, last, lost_at, metrics, fmt, title, link_type,
             rel_known) -> dict:
     """A store-ready record (CONTRACT Backlink fields plus source_key/target_key), one shape for both row paths."""
@@ -629,16 +644,10 @@ class _FastRows:
                     append(rec)
                 continue
             try:
-                first = dates[cells[i_first]] if i_first >= 0 else None
-                last = dates[cells[i_last]] if i_last >= 0 else None
-                lost_at = dates[cells[i_lost]] if i_lost >= 0 else None
+                first, last, lost_at = _row_dates(dates, cells, i_first, i_last, i_lost, stamp)
             except ValueError as exc:
                 self.skip(start, str(exc))
                 continue
-            if last is None:
-                last = first or stamp
-            if first is None:
-                first = last
             append(_record(src, tgt_url, tk, sk, anchor, list(rel), bool(lost_at), first, last, lost_at,
                            dict(zip(names, values)) if None not in values else
                            {k: v for k, v in zip(names, values) if v is not None},
@@ -758,9 +767,7 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                         link_type = t
                         break
             try:
-                first = date_cache[cells[i_first]] if i_first >= 0 else None
-                last = date_cache[cells[i_last]] if i_last >= 0 else None
-                lost_at = date_cache[cells[i_lost]] if i_lost >= 0 else None
+                first, last, lost_at = _row_dates(date_cache, cells, i_first, i_last, i_lost, stamp)
             except ValueError as exc:
                 skip(start, str(exc))
                 return None
@@ -772,24 +779,18 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                         break
             if i_status >= 0 and cells[i_status].strip().lower() in ("lost", "removed", "deleted", "dead"):
                 lost = True
-            if last is None:
-                last = first or stamp
-            if first is None:
-                first = last
             metrics = {}
             for mname, i in metric_cols:
                 value = numbers[cells[i]]
                 if value is not None:
                     metrics[mname] = value
             for mname, i in bool_cols:
-                v = cells[i]
-                if v:
-                    b = BOOLS.get(v)
-                    metrics[mname] = parse_bool(v) if b is None else b
+                if cells[i]:
+                    metrics[mname] = _bool_metric(cells[i])
             for mname, i in str_cols:
-                v = cells[i].strip()
-                if v:
-                    metrics[mname] = sys.intern(v)  # languages, topics: a few values on a million rows
+                value = _str_metric(cells[i])
+                if value is not None:
+                    metrics[mname] = value
             if "#" in src_url or "utm_" in src_url:
                 src_url = urls.canonical_url(src_url)
             rec = _record(src_url, tgt_url, tk, page_key(src_url), cells[i_anchor] if i_anchor >= 0 else "", rel,
@@ -841,8 +842,7 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
 
     reader_input = text
     if pushback is not None:
-        import itertools
-        reader_input = itertools.chain([pushback], text)
+        reader_input = chain([pushback], text)
     reader = csv.reader(reader_input, delimiter=delim)
     next_progress = 20000
     last_line = 0
