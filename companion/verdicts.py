@@ -55,9 +55,13 @@ _GUEST = re.compile(
 _GUEST_WORDS = ("guest", "write for", "guidelines", "submit", "contributor", "contribute to", "pitch us")
 
 
-def _guest_search(text: str) -> str | None:
-    """The guest-post wording the text contains, as written there, or None."""
-    lower = text.lower()
+def _guest_search(text: str, *, lowered: bool = False) -> str | None:
+    """The guest-post wording the text contains, as written there, or None.
+
+    `lowered`: the text is lower-case already (PageFeatures.text), so the ~0.35 ms
+    lower() of a 200 kB page text is not paid a second time.
+    """
+    lower = text if lowered else text.lower()
     if not any(word in lower for word in _GUEST_WORDS):
         return None
     match = _GUEST.search(lower)
@@ -240,7 +244,7 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
     if guest:
         score.add("tier2.guest_posts", f"the site accepts guest posts ('{guest}')")
         placeable = True
-    elif mention := _guest_search(feats.text):
+    elif mention := _guest_search(feats.text, lowered=True):
         score.add("tier2.guest_posts", f"the page mentions guest contributions ('{mention}')", 0.6)
         placeable = True
     elif match := _CONTRIBUTE.search(headings + " " + link_texts):
