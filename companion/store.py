@@ -778,17 +778,12 @@ class Store:
         for row in rows:
             sk = row["source_key"]
             ids = index.get(sk)
-            if ids is None:  # a page with no stored link yet (most rows of a first import): a new record
-                doc_id = self._new_id()
-                if "history" not in row:
-                    row["history"] = []
-                records[doc_id] = row
-                index[sk] = [doc_id]
-                added += 1
-                continue
-            if row.get("target_known") is False:
-                ids = index.get(sk, ())
-                if ids:
+            doc_id = None
+            absorbed = False
+            # A page with no stored link yet (most rows of a first import) skips the
+            # matching below and becomes a new record.
+            if ids is not None:
+                if row.get("target_known") is False and ids:
                     for doc_id in ids:
                         old = records[doc_id]
                         new = _combine_sourceonly(old, row, origin)
@@ -799,25 +794,23 @@ class Store:
                                 updated += 1
                             records[doc_id] = new
                     continue
-            doc_id = self._find_id(sk, row["target_key"])
-            absorbed = False
-            if doc_id is None and row.get("target_known") is not False:
-                # an export names the real target: it replaces a placeholder from Search Console
-                for pid in list(index.get(sk, ())):
-                    if records[pid].get("target_known") is False:
-                        row = _absorb_placeholder(row, records[pid])
-                        if not in_batch(pid):
-                            undo[pid] = records[pid]
-                            absorbed = True
-                        del records[pid]
-                        index[sk].remove(pid)
-                        break
+                doc_id = self._find_id(sk, row["target_key"])
+                if doc_id is None and row.get("target_known") is not False:
+                    # an export names the real target: it replaces a placeholder from Search Console
+                    for pid in list(ids):
+                        if records[pid].get("target_known") is False:
+                            row = _absorb_placeholder(row, records[pid])
+                            if not in_batch(pid):
+                                undo[pid] = records[pid]
+                                absorbed = True
+                            del records[pid]
+                            ids.remove(pid)
+                            break
             if doc_id is None:
                 doc_id = self._new_id()
                 if "history" not in row:
                     row["history"] = []
                 records[doc_id] = row
-                ids = index.get(sk)
                 if ids is None:
                     index[sk] = [doc_id]
                 else:
