@@ -54,7 +54,6 @@ _HINTS: list[tuple[str, re.Pattern]] = [
     ("header", re.compile(r"^(masthead|site[-_]?header|page[-_]?header|global[-_]?header|header|header[-_]?(wrap|wrapper|inner|container|top|bar))$")),
 ]
 _WRAPPER_PREFIX = re.compile(r"^(has|with|no|is|show|hide|open|toggle|js|layout)[-_]")
-_SEPARATORS = re.compile(r"\s+")
 
 
 _PREFILTER = re.compile(r"nav|menu|crumb|side|widget|rail|foot|colophon|head|mast|comment|disqus|respond|discussion|secondary", re.I)

@@ -94,8 +94,8 @@ class Resolver:
 
     Most hrefs on real pages are plain absolute URLs, root-relative paths or
     fragments; those take a string fast path (no urllib), the rest go through
-    `resolve()`. Results are memoised per page, since menus repeat links.
-    Returns (absolute URL, normalised host, valid), or None for an href that is
+    `resolve()`. No memo here: the analysis keeps one per distinct href, with the
+    link's target beside the resolved URL (menus repeat links). Returns (absolute URL, normalised host, valid), or None for an href that is
     not a page link (`javascript:`, `mailto:`, `tel:`, `data:`, empty).
     """
 
@@ -106,18 +106,8 @@ class Resolver:
         self.base_no_fragment = base.split("#", 1)[0]
         self.base_host = normalize_host(parts.hostname or "")
         self.http_base = parts.scheme in HTTP_SCHEMES
-        self.cache: dict[str, tuple[str, str, bool] | None] = {}
-
-    def __call__(self, raw: str) -> tuple[str, str, bool] | None:
-        hit = self.cache.get(raw, False)
-        if hit is not False:
-            return hit
-        result = self.resolve(raw)
-        self.cache[raw] = result
-        return result
 
     def resolve(self, raw: str) -> tuple[str, str, bool] | None:
-        """The same as calling the resolver, without the memo (for callers with their own)."""
         # Whitespace or a backslash anywhere needs the browser's clean-up: slow path.
         # (str.split() splits on exactly what the regex \s matches; a one-piece
         # split was 4x faster than searching [\s\\] over a 100-character URL.)
@@ -140,6 +130,8 @@ class Resolver:
             # it, but it is on the page, so it is listed as written, marked invalid.
             return clean_href(raw), "", False
         return href, host_of(href), True
+
+    __call__ = resolve
 
 
 def is_http_url(url: str) -> bool:

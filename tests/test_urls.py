@@ -104,4 +104,4 @@ def test_domains_as_users_type_them(typed, expected):
 def test_resolver_fast_paths_agree_with_the_slow_one(href, expected):
     resolver = urls.Resolver("https://site.test/dir/page?q=1#top")
     assert resolver(href) == expected
-    assert resolver.resolve(href) == expected  # the memo changes nothing
+    assert resolver.resolve(href) == expected  # calling the resolver is resolve()
