@@ -134,10 +134,17 @@ def dumps(obj) -> str:
     try:
         raw = orjson.dumps(obj)
     except TypeError:
-        return _STRICT(obj)
+        return _strict(obj)
     if b"null" in raw and any(p in raw for p in _NULL_VALUE):
-        return _STRICT(obj)
+        return _strict(obj)
     return raw.decode("utf-8")
+
+
+def _strict(obj) -> str:
+    try:
+        return _STRICT(obj)
+    except ValueError as exc:  # NaN / Infinity: not JSON, would not read back
+        raise StorageError(f"refusing to store a value that is not valid JSON: {exc}") from None
 
 
 loads = orjson.loads
@@ -156,7 +163,9 @@ def _sidecars(path: Path) -> list[Path]:
 
 
 def _check(path: Path) -> None:
-    """Raise Damaged unless `path` opens as SQLite and passes `PRAGMA quick_check`."""
+    """Raise Damaged unless `path` is a Tierlink database that passes `PRAGMA quick_check`."""
+    if path.stat().st_size == 0:
+        raise Damaged("the file is empty")  # SQLite would take it for a new, empty database
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
@@ -165,6 +174,8 @@ def _check(path: Path) -> None:
         row = conn.execute("PRAGMA quick_check").fetchone()
         if not row or row[0] != "ok":
             raise Damaged(f"quick_check: {row[0] if row else 'no answer'}")
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
+            raise Damaged("it holds no Tierlink tables")
     except sqlite3.DatabaseError as exc:
         raise Damaged(str(exc)) from None
     finally:
@@ -216,7 +227,7 @@ class BacklinkDB:
             raise StorageError(f"cannot open {path}: {exc}") from None
         if mode.lower() != "wal":
             raise StorageError(f"cannot put {path} in WAL mode (got {mode})")
-        with self.write() as c:
+        with self.write(count=False) as c:  # opening is not a write the crash tests count
             version = self._schema_version(c)
             if version is None:
                 for statement in _SCHEMA:
@@ -330,7 +341,7 @@ class BacklinkDB:
         self._local = threading.local()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self, *, count: bool = True) -> Iterator[sqlite3.Connection]:
         """One durable transaction (nested calls join the outer one).
 
         Returns only after COMMIT, which with `synchronous=FULL` has fsynced the WAL:
@@ -352,8 +363,9 @@ class BacklinkDB:
             self._depth = 1
             try:
                 yield conn
-                count_write()
-                crash_point("before_commit")
+                if count:
+                    count_write()
+                    crash_point("before_commit")
                 conn.execute("COMMIT")
             except BaseException as exc:
                 try:
@@ -365,7 +377,8 @@ class BacklinkDB:
                 raise
             finally:
                 self._depth = 0
-            crash_point("after_commit")
+            if count:
+                crash_point("after_commit")
 
     # -- meta ----------------------------------------------------------------------------
 
