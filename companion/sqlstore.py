@@ -208,6 +208,11 @@ class BacklinkDB:
     def _open(self, notices: list[str]) -> bool:
         """Check (or restore) the file and bring its schema up to date; True if it was created."""
         path = self.path
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            try:
+                stale.unlink()  # a backup or restore copy left by a crash; the database is intact
+            except OSError:
+                pass
         existed = path.exists()
         backups = [b for b in (_backup_path(path, n) for n in range(1, BACKUPS + 1)) if b.exists()]
         problem = None
