@@ -78,7 +78,7 @@ _SCHEMA = [
     "CREATE INDEX IF NOT EXISTS tier1_by_host ON tier1 (host)",
     "CREATE INDEX IF NOT EXISTS tier1_by_score ON tier1 (blocked, score DESC, placements, url)",
     "CREATE INDEX IF NOT EXISTS tier1_unscored ON tier1 (id) WHERE score IS NULL",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS tier1_text USING fts5 (title, anchors, urlwords, tokenize='unicode61')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS tier1_text USING fts5 (title, anchors, urlwords, tokenize='porter unicode61 remove_diacritics 2')",
 ]
 
 # FTS5's bm25() weighs a term by log((N - n + 0.5) / (n + 0.5)), floored at ~0: a term on
@@ -534,6 +534,9 @@ class BacklinkDB:
 
     def search(self, terms: list[str], per_term: int) -> dict[str, tuple[float, list[str]]]:
         """BM25 relevance (FTS5's bm25()) of tier-1 pages to the terms: key -> (score, matched terms).
+
+        The text is tokenised and stemmed by FTS5 itself (porter over unicode61), on both
+        sides: "tools" in a title matches the query word "tool".
 
         FTS5's bm25 of an OR query is the sum of each term's own bm25, so each term is
         asked alone with a LIMIT: a term on a million pages costs `per_term` rows, not a

@@ -48,11 +48,12 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
+from urllib.parse import unquote
 
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
-from companion import relevance, sqlstore, urls
+from companion import sqlstore, urls
 from companion.atomic import file_stamp, fsync_dir
 from companion.errors import BadInput, NotFound, StorageError
 
@@ -574,13 +575,12 @@ class Store:
                 gone.append(key)
                 continue
             feats = tier1_features(live)
-            host = urls.strip_www(urls.host_of(feats["url"]))
+            host = _host_of_key(key)
             placements = counts.get(key, 0)
             score, blocked = scorer.score(key, host, feats, placements) if scorer is not None else (None, False)
+            # the text index tokenises (and stems) these itself: the key's host and path words
             put.append((key, host, feats["url"], feats, score, blocked, placements,
-                        " ".join(relevance.tokens(feats["title"])),
-                        " ".join(relevance.tokens(" ".join(feats["anchors"]))),
-                        " ".join(relevance.tokens(relevance.url_words(feats["url"])))))
+                        feats["title"], " ".join(feats["anchors"]), unquote(key)))
         self._bl.delete_tier1(c, gone)
         self._bl.put_tier1(c, put)
 
@@ -920,6 +920,14 @@ def _chunks(rows: Iterable[dict], size: int):
     it = iter(rows)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
+
+
+def _host_of_key(key: str) -> str:
+    """The host of a page key (`host[:port]/path`, urls.page_key: lower-case, `www.` stripped)."""
+    host = key.split("/", 1)[0]
+    if host.startswith("["):
+        return host.split("]", 1)[0] + "]"
+    return host.rsplit(":", 1)[0] if ":" in host else host
 
 
 def tier1_features(live: list[dict]) -> dict:

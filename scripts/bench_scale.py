@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""Benchmark: a million backlinks at the cost of a thousand, through `tierlink serve`.
+
+Two data homes are filled the way a user fills them: `tierlink init --domain
+example.com`, then `tierlink import` of a generated Ahrefs export (scripts/bench_import.py
+makes it: UTF-16, the 37 columns) of --small and --big rows. Then a real `tierlink serve`
+runs on each, and the same requests go to both, interleaved so machine noise hits both
+alike. Printed, side by side (goals of the SQLite store issue):
+
+* import of --big rows vs Python's csv module merely reading the file     <= 3x
+  and the import's peak memory                                               <= 1 GiB
+* database size on disk vs the export file                                 reported
+* starting `serve` -> the first verdict on a stored tier-1 page, --big       <= 1 s
+* a visit that records a change (a new link), big vs small, median         <= 1.2x
+* a verdict with no change, big vs small, median                           <= 1.1x
+* GET /api/boost?limit=50 at --big, median                                  <= 100 ms
+* RSS of `serve` at --big after the visits                                  <= 300 MiB
+
+Usage: scripts/bench_scale.py [--small 1000] [--big 1000000] [--visits 30] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "scripts"))
+from bench_import import CHILD_CSV, CHILD_IMPORT, child, generate  # noqa: E402
+from serverutil import CompanionServer  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
+FILLER = ("<p>" + "Plain words about gardens, tools and repairs, as any article has. " * 40 + "</p>") * 5
+
+
+def body_of(n: int) -> str:
+    """A realistic page body: a corpus page where the corpus is, else filler text."""
+    pages = sorted(CORPUS.glob("*.html"))[:20] if CORPUS.is_dir() else []
+    if pages:
+        return pages[n % len(pages)].read_text("utf-8", errors="replace")
+    return f"<html><head><title>Page {n}</title></head><body><main>{FILLER}</main></body></html>"
+
+
+def with_link(html: str, href: str, text: str, rel: str = "") -> str:
+    link = f'<p><a href="{href}"{f" rel={rel!r}" if rel else ""}>{text}</a></p>'
+    cut = html.lower().rfind("</body>")
+    return html[:cut] + link + html[cut:] if cut >= 0 else html + link
+
+
+def stored_pages(export: Path, n: int) -> list[tuple[str, str, str, bool]]:
+    """(source URL, target URL, anchor, nofollow) of the first live rows of the export."""
+    out = []
+    with open(export, encoding="utf-16", newline="") as fh:
+        rows = csv.reader(fh, delimiter="\t")
+        header = next(rows)
+        col = {name: i for i, name in enumerate(header)}
+        for row in rows:
+            if row[col["Lost status"]]:
+                continue
+            out.append((row[col["Referring page URL"]], row[col["Target URL"]], row[col["Anchor"]],
+                        row[col["Nofollow"]] == "true"))
+            if len(out) == n:
+                break
+    return out
+
+
+def fill(base: Path, rows: int) -> tuple[Path, Path, dict]:
+    export = base / f"export-{rows}.csv"
+    generate(export, rows)
+    home = base / f"home-{rows}"
+    subprocess.run([sys.executable, "-m", "companion", "--home", str(home), "init", "--domain", "example.com"],
+                   check=True, capture_output=True, cwd=ROOT)
+    result = child(CHILD_IMPORT, export, home)
+    return export, home, result
+
+
+def analyze(srv: CompanionServer, url: str, html: str) -> tuple[float, dict]:
+    t = time.perf_counter()
+    r = srv.request("POST", "/api/analyze", json={"url": url, "html": html}, timeout=120)
+    elapsed = time.perf_counter() - t
+    if r.status != 200:
+        raise SystemExit(f"analyze {url}: {r.status} {r.text[:300]}")
+    return elapsed, r.json()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--small", type=int, default=1000)
+    ap.add_argument("--big", type=int, default=1_000_000)
+    ap.add_argument("--visits", type=int, default=30)
+    ap.add_argument("--keep", help="keep the homes and exports in this folder")
+    args = ap.parse_args()
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tierlink-scale-"))
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        t = time.perf_counter()
+        small_export, small_home, _ = fill(base, args.small)
+        big_export, big_home, imported = fill(base, args.big)
+        baseline = child(CHILD_CSV, big_export)
+        print(f"filled homes by `tierlink import` in {time.perf_counter() - t:.0f} s: {imported['summary']}")
+        db = big_home / "backlinks.sqlite"
+        db_size = sum(p.stat().st_size for p in big_home.glob("backlinks.sqlite*") if ".bak" not in p.name)
+        figures = [("import vs csv.reader reading the file", f"{imported['seconds']:.1f} s vs {baseline['seconds']:.1f} s",
+                    imported["seconds"] / baseline["seconds"], "<= 3x"),
+                   ("peak memory of the import", f"{imported['maxrss_kb'] / 2**20:.2f} GiB", None, "<= 1 GiB"),
+                   ("database on disk vs the export file",
+                    f"{db_size / 2**20:.0f} MiB vs {big_export.stat().st_size / 2**20:.0f} MiB",
+                    db_size / big_export.stat().st_size, "reported")]
+        assert db.exists()
+
+        targets = {}
+        for name, export, home in (("small", small_export, small_home), ("big", big_export, big_home)):
+            targets[name] = stored_pages(export, args.visits)
+        servers = {}
+        start = time.perf_counter()
+        servers["big"] = CompanionServer(big_home).start(timeout=120)
+        src, tgt, anchor, nofollow = targets["big"][0]
+        _, first = analyze(servers["big"], src, with_link(body_of(0), tgt, anchor, "nofollow" if nofollow else ""))
+        first_verdict = time.perf_counter() - start
+        assert "tier1" in first["labels"], first["labels"]
+        figures.append(("start `serve` -> first verdict on a tier-1 page", f"{first_verdict:.2f} s", None, "<= 1 s"))
+        servers["small"] = CompanionServer(small_home).start(timeout=120)
+        try:
+            pages = {name: [(src, with_link(body_of(i), tgt, anchor, "nofollow" if nf else ""))
+                            for i, (src, tgt, anchor, nf) in enumerate(targets[name])] for name in servers}
+            for name, srv in servers.items():  # first visits record whatever the page shows: warm-up
+                for url, html in pages[name]:
+                    analyze(srv, url, html)
+            same = {"small": [], "big": []}
+            change = {"small": [], "big": []}
+            boost = []
+            for i in range(args.visits):
+                for name, srv in servers.items():
+                    url, html = pages[name][i]
+                    elapsed, result = analyze(srv, url, html)
+                    assert result["changes"] == [] and "tier1" in result["labels"], (name, result["changes"])
+                    same[name].append(elapsed)
+                    new_url = f"https://fresh-{name}-{i}.test/post"
+                    elapsed, result = analyze(srv, new_url, with_link(body_of(i), "https://example.com/pricing",
+                                                                      "a fair review"))
+                    assert [c["kind"] for c in result["changes"]] == ["new"], result["changes"]
+                    change[name].append(elapsed)
+                t = time.perf_counter()
+                r = servers["big"].request("GET", "/api/boost?limit=50", timeout=60)
+                boost.append(time.perf_counter() - t)
+                assert r.status == 200 and len(r.json()) == 50, r.status
+            rss = psutil.Process(servers["big"].proc.pid).memory_info().rss
+            rss_small = psutil.Process(servers["small"].proc.pid).memory_info().rss
+        finally:
+            for srv in servers.values():
+                srv.stop()
+
+        def med(xs):
+            return statistics.median(xs)
+
+        figures += [
+            ("a visit recording a change, big vs small (median)",
+             f"{med(change['big']) * 1000:.1f} ms vs {med(change['small']) * 1000:.1f} ms",
+             med(change["big"]) / med(change["small"]), "<= 1.2x"),
+            ("a verdict with no change, big vs small (median)",
+             f"{med(same['big']) * 1000:.1f} ms vs {med(same['small']) * 1000:.1f} ms",
+             med(same["big"]) / med(same["small"]), "<= 1.1x"),
+            ("GET /api/boost?limit=50 at big (median)", f"{med(boost) * 1000:.1f} ms", None, "<= 100 ms"),
+            (f"RSS of serve after {2 * args.visits + 1} visits",
+             f"{rss / 2**20:.0f} MiB vs {rss_small / 2**20:.0f} MiB", rss / rss_small, "<= 300 MiB"),
+        ]
+        print(f"\n{args.big:,} (big) vs {args.small:,} (small) backlinks, {args.visits} visits of each kind\n")
+        print(f"{'measure':<52}{'figures':>28}{'ratio':>8}  goal")
+        for name, text, ratio, goal in figures:
+            print(f"{name:<52}{text:>28}{(f'{ratio:.2f}x' if ratio is not None else ''):>8}  {goal}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
