@@ -158,10 +158,14 @@ class Spool:
             raise storage_error(exc, self.home) from None
 
     def finish(self) -> Received:
-        self.feed(None)
+        cut = BadInput("the multipart body ends before its closing boundary (was the upload cut short?)")
+        try:
+            self.feed(None)  # no new data: any failure now is a body that stops mid-way
+        except BadInput:
+            raise cut from None
         if not self.done:
             self.discard()
-            raise BadInput("the multipart body ends before its closing boundary")
+            raise cut
         return Received(self.folder, self.files, self.fields, self.ticket)
 
     def discard(self) -> None:
