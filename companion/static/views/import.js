@@ -41,7 +41,7 @@ export function tooLarge(files, limit) {
   const total = files.reduce((sum, f) => sum + f.size, 0);
   const sizes = files.map((f) => `${f.name} (${humanSize(f.size)})`).join(", ");
   return h("div", { class: "notice notice-error", id: "import-too-large" },
-    h("p", {}, `Too large for the dashboard: ${sizes} — ${humanSize(total)} in all, and the companion takes at most ${humanSize(limit)} per import.`),
+    h("p", {}, `Too large for the dashboard: ${sizes}${files.length > 1 ? ` — ${humanSize(total)} in all` : ""}; the companion takes at most ${humanSize(limit)} per import.`),
     h("p", {}, "Import from a terminal instead; the command has no size limit:"),
     h("pre", { class: "command" }, `tierlink import ${files.map((f) => quoteArg(f.name)).join(" ")}`),
     h("p", { class: "muted" }, "(Or restart the companion with a higher limit: tierlink serve --max-import-size 8G.)"));
