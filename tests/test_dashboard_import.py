@@ -64,15 +64,20 @@ def test_a_multi_megabyte_export_shows_upload_and_import_progress_then_the_cli_t
     page.set_input_files("#import-file", str(export))
     assert export.name in page.locator("#import-files").inner_text()
     page.click("#import-submit")
-    caught = False
+    caught = set()
     deadline = time.monotonic() + 600
     while not page.locator("#import-summary").count():
         assert time.monotonic() < deadline, "no summary within 10 minutes"
-        stage = page.locator("#import-stage").inner_text()
-        if not caught and stage.startswith(("Reading", "Storing")) and "rows" in page.locator("#import-detail").inner_text():
-            shot(page, "import-progress")  # the companion's own progress, when the import lasts long enough to catch
-            caught = True
-        page.wait_for_timeout(100)
+        # Screenshots of each stage mid-way, when the file is big enough to catch them (TIERLINK_BROWSER_IMPORT_MB).
+        stage, detail = page.locator("#import-stage").inner_text(), page.locator("#import-detail").inner_text()
+        value = page.evaluate("(b => b.hasAttribute('value') ? b.value / b.max : null)(document.querySelector('#import-progress'))")
+        if stage.startswith("Uploading") and value and 0.1 < value < 0.9 and "uploading" not in caught:
+            shot(page, "import-uploading")
+            caught.add("uploading")
+        if "rows read" in detail and value and value > 0.1 and "reading" not in caught:
+            shot(page, "import-reading")
+            caught.add("reading")
+        page.wait_for_timeout(50)
     summary_text = page.locator("#import-summary").inner_text()
     shot(page, "import-big", full_page=True)
 
@@ -96,7 +101,8 @@ def test_a_multi_megabyte_export_shows_upload_and_import_progress_then_the_cli_t
     assert status["state"] == "done" and status["summary"] == expected
     assert len(server.ok("GET", "/api/backlinks")) == expected["backlinks_total"]
     assert not list(server.home.glob(".upload-*"))
-    (ARTIFACTS / "import-big.json").write_text(json.dumps({"file_bytes": export.stat().st_size, "summary": expected}))
+    (ARTIFACTS / "import-big.json").write_text(json.dumps({"file_bytes": export.stat().st_size, "summary": expected,
+                                                           "stages_caught": sorted(caught), "seen": seen[-40:]}))
 
 
 def test_dropping_files_on_the_view_imports_them(page, server):

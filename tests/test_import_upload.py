@@ -24,13 +24,12 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
-from serverutil import ROOT, CompanionServer, multipart
+from serverutil import ROOT, CompanionServer, RssSampler, multipart, upload_files
 
 psutil = pytest.importorskip("psutil", reason="psutil measures the server's memory (pip install -e '.[test]')")
 
@@ -46,45 +45,6 @@ def _generator():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.generate
-
-
-def upload_stream(srv: CompanionServer, files: list[Path], fields: dict | None = None, *,
-                  headers: dict | None = None, timeout: float = 600):
-    """POST /api/import as a browser does, streaming each file from disk (the test never holds it either)."""
-    boundary = "----tierlinkBoundary" + os.urandom(8).hex()
-    head_parts, total = [], 0
-    for name, value in (fields or {}).items():
-        head_parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n".encode())
-    pieces = []
-    for path in files:
-        pieces.append((f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{path.name}\"\r\n"
-                       f"Content-Type: text/csv\r\n\r\n").encode())
-        pieces.append(path)
-        pieces.append(b"\r\n")
-    tail = f"--{boundary}--\r\n".encode()
-    total = sum(len(p) for p in head_parts) + len(tail) + sum(
-        p.stat().st_size if isinstance(p, Path) else len(p) for p in pieces)
-
-    def body():
-        yield from head_parts
-        for piece in pieces:
-            if isinstance(piece, Path):
-                with open(piece, "rb") as fh:
-                    while chunk := fh.read(MiB):
-                        yield chunk
-            else:
-                yield piece
-        yield tail
-
-    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
-    try:
-        send = {"Host": srv.host, "Authorization": f"Bearer {srv.token}", "Content-Length": str(total),
-                "Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})}
-        conn.request("POST", "/api/import", body=body(), headers={k: v for k, v in send.items() if v is not None})
-        res = conn.getresponse()
-        return res.status, json.loads(res.read() or b"null")
-    finally:
-        conn.close()
 
 
 def raw_request(srv: CompanionServer, head: str, body: bytes = b"", *, read: bool = True):
@@ -127,35 +87,6 @@ def wait_for(predicate, what: str, timeout: float = 30):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-class Sampler(threading.Thread):
-    """The RSS of a process every 50 ms, tagged with the import's phase (GET /api/import) when a server is given."""
-
-    def __init__(self, pid: int, srv: CompanionServer | None = None):
-        super().__init__(daemon=True)
-        self.proc = psutil.Process(pid)
-        self.srv = srv
-        self.samples: list[tuple[str, int]] = []
-        self.stop = threading.Event()
-
-    def run(self):
-        while not self.stop.is_set():
-            try:
-                rss = self.proc.memory_info().rss
-            except psutil.Error:
-                return
-            phase = "-"
-            if self.srv is not None:
-                try:
-                    phase = self.srv.api("GET", "/api/import").get("phase") or "-"
-                except (OSError, AssertionError):
-                    pass
-            self.samples.append((phase, rss))
-            time.sleep(0.05)
-
-    def peak(self, *phases: str) -> int:
-        return max((rss for phase, rss in self.samples if not phases or phase in phases), default=0)
-
-
 @pytest.fixture(scope="module")
 def big_export(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("big") / "example.com-backlinks-subdomains.csv"
@@ -174,7 +105,7 @@ def test_a_100_mb_export_imports_like_the_cli_and_receiving_it_does_not_grow_mem
     with open(os.devnull, "wb") as devnull:
         proc = subprocess.Popen([sys.executable, "-m", "companion", "--home", str(cli.home), "import", str(big_export),
                                  "--json"], stdout=subprocess.PIPE, stderr=devnull)
-        sampler = Sampler(proc.pid)
+        sampler = RssSampler(proc.pid)
         sampler.start()
         out, _ = proc.communicate(timeout=600)
         sampler.stop.set()
@@ -184,12 +115,12 @@ def test_a_100_mb_export_imports_like_the_cli_and_receiving_it_does_not_grow_mem
     expected = json.loads(out)
 
     with CompanionServer(tmp_path / "server" / "home") as srv:
-        status, warm = upload_stream(srv, [FIXTURE])
+        status, warm = upload_files(srv, [FIXTURE])
         assert status == 200, warm
         idle = psutil.Process(srv.proc.pid).memory_info().rss
-        sampler = Sampler(srv.proc.pid, srv)
+        sampler = RssSampler(srv.proc.pid, srv)
         sampler.start()
-        status, summary = upload_stream(srv, [big_export])
+        status, summary = upload_files(srv, [big_export])
         sampler.stop.set()
         sampler.join()
         assert status == 200, f"{summary}\n{srv.output()}"
@@ -271,12 +202,12 @@ def test_a_too_large_upload_names_the_limit_the_size_and_the_cli(tmp_path):
         message = body["error"]["message"]
         assert "1.0 MiB" in message and "2.6 MiB" in message and "tierlink import FILE" in message
         # Under the limit, the same server imports.
-        status, summary = upload_stream(srv, [FIXTURE])
+        status, summary = upload_files(srv, [FIXTURE])
         assert status == 200 and summary["rows_read"] == 15
 
 
 def test_several_files_at_once_answer_one_summary_each(server):
-    status, summaries = upload_stream(server, [FIXTURE, SEMRUSH])
+    status, summaries = upload_files(server, [FIXTURE, SEMRUSH])
     assert status == 200, summaries
     assert [s["format"] for s in summaries] == ["ahrefs", "semrush"]
     assert server.api("GET", "/api/import")["files"] == [FIXTURE.name, SEMRUSH.name]
@@ -314,14 +245,14 @@ def test_one_import_at_a_time_and_a_dropped_upload_frees_the_slot(server):
         state = wait_for(lambda: (s := server.api("GET", "/api/import"))["bytes"] >= MiB and s, "the first upload")
         assert state["state"] == "running" and state["phase"] == "receiving" and state["total_bytes"] == 50 * MiB
         assert len(uploads_left(server.home)) == 1
-        status, body = upload_stream(server, [FIXTURE])
+        status, body = upload_files(server, [FIXTURE])
         assert status == 409 and body["error"]["code"] == "import_running", body
     finally:
         first.close()
     failed = wait_for(lambda: (s := server.api("GET", "/api/import"))["state"] == "failed" and s, "the slot to free")
     assert failed["error"]["code"] == "upload_interrupted"
     wait_for(lambda: not uploads_left(server.home), "the half upload to be removed")
-    status, summary = upload_stream(server, [FIXTURE])
+    status, summary = upload_files(server, [FIXTURE])
     assert status == 200, summary
 
 
@@ -336,12 +267,12 @@ def test_a_full_disk_is_507_and_changes_nothing(tmp_path):
             return [str(prlimit), f"--fsize={4 * MiB}", *super().command(*args)]
 
     with Limited(tmp_path / "home") as srv:
-        status, _ = upload_stream(srv, [FIXTURE])
+        status, _ = upload_files(srv, [FIXTURE])
         assert status == 200
         stored = srv.api("GET", "/api/backlinks")
         big = tmp_path / "export.csv"
         big.write_bytes(FIXTURE.read_bytes() * 500)  # 6.5 MiB: more than the server may write
-        status, body = upload_stream(srv, [big])
+        status, body = upload_files(srv, [big])
         assert status == 507, body
         assert body["error"]["code"] == "disk_full" and "tierlink import" in body["error"]["message"]
         assert srv.api("GET", "/api/backlinks") == stored
