@@ -134,6 +134,9 @@ class GatedParser(HTTPRequestParser):
                 self.error = GateError(exc)
                 self.completed = True
                 self.expect_continue = False  # never invite a body we refuse
+                # The app's access log never sees this request: one line here, never headers or body.
+                path = self.path[:100].encode("unicode_escape", "replace").decode("ascii", "replace")
+                log.info("%s %s %s refused before the body (%s)", self.command[:10], path, exc.status, exc.code)
         return consumed
 
     def _has_body(self) -> bool:
