@@ -9,7 +9,8 @@ no. So the request parser is extended: once the headers are complete, and
 before the body is touched,
 
 1. Host, Origin and the token are checked exactly as companion.app's gate does
-   (403/401); only a request with a body is gated here (the app gates all);
+   (403/401); only a request with a body is gated here (the app gates every
+   request again), and a body on any route but /api/health needs the token;
 2. the body is capped by route: the import's own limit for `POST /api/import`,
    16 MiB (companion.app.MAX_BODY) for everything else, announced
    (Content-Length) or chunked — 413, with the limit, the size and the CLI

@@ -283,3 +283,26 @@ def test_a_full_disk_is_507_and_changes_nothing(tmp_path):
 
 def test_a_bad_max_import_size_is_one_line(cli):
     assert "--max-import-size" in cli.fails("serve", "--max-import-size", "lots")
+
+
+@pytest.mark.parametrize("content_type, extra, status", [
+    ("application/json", "Content-Length: 1000\r\n", 415),
+    ("multipart/form-data", "Content-Length: 1000\r\n", 400),  # no boundary
+    ("multipart/form-data; boundary=b", "Transfer-Encoding: chunked\r\n", 411),
+])
+def test_an_import_that_cannot_be_spooled_is_refused_from_its_headers(server, content_type, extra, status):
+    head = (f"POST /api/import HTTP/1.1\r\nHost: {server.host}\r\nAuthorization: Bearer {server.token}\r\n"
+            f"Content-Type: {content_type}\r\n{extra}")
+    got, body = raw_request(server, head)
+    assert got == status, body
+    assert server.api("GET", "/api/import")["state"] != "running"
+    assert uploads_left(server.home) == []
+
+
+def test_uploads_a_killed_companion_left_are_removed_at_start(tmp_path):
+    home = tmp_path / "home"
+    leftover = home / ".upload-killed"
+    leftover.mkdir(parents=True)
+    (leftover / "1.part").write_bytes(b"half an export")
+    with CompanionServer(home):
+        assert not leftover.exists()
