@@ -202,22 +202,88 @@ def put_profile():
 
 @bp.post("/import")
 def import_file():
-    """multipart/form-data with `file` (+ optional `format`), as a browser form sends it."""
+    """multipart/form-data with one or more `file` parts (+ optional `format`), as a browser form sends it.
+
+    Under `tierlink serve` the body was already spooled to the data home as it
+    arrived (companion.bodygate); elsewhere (another WSGI server, Flask's test
+    client) it is spooled here, the same way. One file answers its
+    ImportSummary, several a list of them (as the CLI prints). The spooled files
+    are removed whatever happens.
+    """
+    from companion import uploads
+
+    state = current_app.extensions["tierlink"]
+    received = request.environ.get("wsgi.input")
+    if not isinstance(received, uploads.Received):
+        received = _spool_here(state)
+    job, ticket = state.imports, received.ticket
+    try:
+        # A form sent with no file chosen has one empty, nameless part.
+        files = [(name, path) for name, path in received.files if name or path.stat().st_size]
+        if not files:
+            raise BadInput("the 'file' part is missing")
+        # The store knows which formats exist and names them in its error; we only bound the size.
+        fmt = received.fields.get("format") or "auto"
+        if len(fmt) > 32:
+            raise BadInput("'format' is not a known export format")
+        job.reading(ticket, files)
+        summaries = workspace().import_files(files, format=fmt, progress=job.progress(ticket))
+        summary = summaries[0] if len(summaries) == 1 else summaries
+        from companion import verdicts
+
+        verdicts.warm_up(workspace())  # the next page visit should not wait for the rebuild
+        job.finish(ticket, summary)
+        return summary
+    except TierlinkError as exc:
+        job.fail(ticket, exc.code, exc.message)
+        raise
+    except OSError as exc:
+        error = uploads.storage_error(exc, state.home)
+        job.fail(ticket, error.code, error.message)
+        raise error from None
+    except BaseException:
+        job.fail(ticket, "internal_error", "the import failed; see the companion's log")
+        raise
+    finally:
+        received.cleanup()
+
+
+def _spool_here(state):
+    """The upload spooled from the WSGI input stream (no companion.bodygate in front of the app)."""
+    from companion import uploads
+    from companion.bodygate import _boundary
+
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("send the export as multipart/form-data with a 'file' part")
-    upload = request.files.get("file")
-    if upload is None:
-        raise BadInput("the 'file' part is missing")
-    # The store knows which formats exist and names them in its error; we only bound the size.
-    fmt = request.form.get("format") or "auto"
-    if len(fmt) > 32:
-        raise BadInput("'format' is not a known export format")
-    name = (upload.filename or "upload")[:255]
-    summary = workspace().import_bytes(name, upload.read(), fmt)
-    from companion import verdicts
+    boundary = _boundary(request.headers.get("Content-Type", "").partition(";")[2])
+    length = request.content_length
+    if not boundary:
+        raise BadInput("the multipart Content-Type names no boundary")
+    if length is not None and length >= state.imports.max_bytes:
+        raise uploads.TooLarge(uploads.too_large_message(length, state.imports.max_bytes))
+    request.max_content_length = state.imports.max_bytes
+    ticket = state.imports.claim(length or 0)
+    spool = None
+    try:
+        spool = uploads.Spool(state.home, boundary, ticket)
+        while chunk := request.stream.read(1024 * 1024):
+            spool.feed(chunk)
+            state.imports.received(ticket, len(chunk))
+        return spool.finish()
+    except BaseException as exc:
+        if spool is not None:
+            spool.discard()
+        if isinstance(exc, TierlinkError):
+            state.imports.fail(ticket, exc.code, exc.message)
+        else:
+            state.imports.fail(ticket, "upload_failed", "the upload could not be read; nothing was imported")
+        raise
 
-    verdicts.warm_up(workspace())  # the next page visit should not wait for the rebuild
-    return summary
+
+@bp.get("/import")
+def import_status():
+    """The running or last import (companion.uploads.ImportJob): poll it while POST /api/import is in flight."""
+    return current_app.extensions["tierlink"].imports.snapshot()
 
 
 @bp.get("/backlinks")

@@ -92,6 +92,10 @@ class State:
     port: int
     workspace: object
     tokens: TokenSource
+    # The one import at a time and its progress (companion.uploads); its max_bytes is
+    # POST /api/import's own body cap (`tierlink serve --max-import-size`).
+    imports: object = None
+    max_body: int = MAX_BODY
     # Endpoints served without the token: the health check (so the extension can tell
     # "not running" from "not paired") and the dashboard's shell and static files
     # (the dashboard then calls the API with the token from its #fragment). Every
@@ -151,12 +155,15 @@ def error_response(status: int, code: str, message: str) -> Response:
     return response
 
 
-def create_app(home: Path, port: int, *, workspace=None) -> Flask:
+def create_app(home: Path, port: int, *, workspace=None, max_import_size: int | None = None) -> Flask:
     """The companion app for one data home served on one loopback port.
 
     `workspace` lets a test or an embedding program share an already open
     Workspace; by default one is opened here and shared by every thread.
+    `max_import_size`: the body cap of POST /api/import (default 4 GiB); every
+    other route keeps MAX_BODY.
     """
+    from companion.uploads import DEFAULT_MAX_IMPORT, ImportJob
     from companion.workspace import Workspace
 
     home = Path(home)
@@ -164,7 +171,8 @@ def create_app(home: Path, port: int, *, workspace=None) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY)
     app.extensions["tierlink"] = State(home=home, port=int(port),
                                        workspace=workspace if workspace is not None else Workspace(home),
-                                       tokens=TokenSource(home))
+                                       tokens=TokenSource(home),
+                                       imports=ImportJob(max_import_size or DEFAULT_MAX_IMPORT))
 
     app.before_request(_gate)
     app.after_request(_headers)

@@ -247,6 +247,9 @@ def cmd_check_draft(args):
 def _setup_serve(p):
     p.add_argument("--host", default="127.0.0.1", help="address to listen on: 127.0.0.1 (or localhost) only, never the network")
     p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
+    p.add_argument("--max-import-size", default="4G", metavar="SIZE",
+                   help="largest export the dashboard may upload, e.g. 500M or 8G (default 4G); "
+                        "`tierlink import FILE` has no limit")
 
 
 @command("serve", "run the companion service for the extension and the dashboard")(_setup_serve)
@@ -258,7 +261,10 @@ def cmd_serve(args):
         print(f"Tierlink companion: dashboard at {url}/#token={token}", flush=True)
         print(f"API token (paste it into the extension's options): {token}", flush=True)
 
-    server.serve(home_of(args), args.host, args.port, announce=announce)
+    from companion.uploads import parse_size
+
+    server.serve(home_of(args), args.host, args.port, announce=announce,
+                 max_import_size=parse_size(args.max_import_size))
 
 
 def _setup_token(p):

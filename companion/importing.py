@@ -27,7 +27,11 @@ def _target_for(ws, parsed) -> str | None:
 
 def import_files(ws, items: Iterable, format: str = "auto", mapping: dict | None = None,
                  progress: Callable | None = None, on_note: Callable[[str], None] | None = None) -> list[dict]:
-    """ImportSummary per file (CONTRACT.md). Items are paths or (name, bytes) pairs.
+    """ImportSummary per file (CONTRACT.md). Items are paths, (name, bytes) or (name, Path) pairs.
+
+    A (name, Path) pair is a file on disk shown under another name (an upload the
+    companion spooled to a temporary file keeps the name the user chose, which the
+    parsers may read, e.g. a Search Console file names its property).
 
     All files are parsed before anything is stored: one unreadable file means
     nothing at all changes.
@@ -36,19 +40,25 @@ def import_files(ws, items: Iterable, format: str = "auto", mapping: dict | None
         return _import(ws, items, format, mapping, progress, on_note)
 
 
+def _source(item) -> tuple[str, Path | None, bytes | None]:
+    """(name shown, path, data) of one item: a path, a (name, bytes) or a (name, Path) pair."""
+    if not isinstance(item, tuple):
+        return str(item), Path(item), None
+    name, content = item
+    name = str(name or "upload.csv")
+    if isinstance(content, Path):
+        return name, content, None
+    if not isinstance(content, (bytes, bytearray, memoryview)):
+        raise BadInput("an upload must be bytes")
+    return name, None, bytes(content)
+
+
 def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
     parsed_all = []
     for item in items:
-        if isinstance(item, tuple):
-            name, data = item
-            if not isinstance(data, (bytes, bytearray, memoryview)):
-                raise BadInput("an upload must be bytes")
-            parsed = parse(str(name or "upload.csv"), data=bytes(data), format=format, mapping=mapping,
-                           progress=(lambda done, total, rows, n=name: progress(n, done, total, rows)) if progress else None)
-        else:
-            path = Path(item)
-            parsed = parse(str(item), path=path, format=format, mapping=mapping,
-                           progress=(lambda done, total, rows, n=str(item): progress(n, done, total, rows)) if progress else None)
+        name, path, data = _source(item)
+        parsed = parse(name, path=path, data=data, format=format, mapping=mapping,
+                       progress=(lambda done, total, rows, n=name: progress(n, done, total, rows)) if progress else None)
         fallback = None
         if parsed.targetless:
             fallback = _target_for(ws, parsed)

@@ -115,6 +115,26 @@ SCHEMAS = {
                 "properties": {"line": {"type": ["integer", "null"]}, "reason": _STR}}},
         },
     },
+    "ImportStatus": {
+        "type": "object",
+        "required": ["state", "phase", "rows", "bytes", "total_bytes", "files", "summary", "error", "max_bytes"],
+        "properties": {
+            "state": {"enum": ["idle", "running", "done", "failed"]},
+            "phase": {"type": ["string", "null"], "enum": ["receiving", "reading", "storing", None],
+                      "description": "while running: receiving the upload (bytes of the body's Content-Length), "
+                                     "reading the files (bytes of their total size, rows so far), storing"},
+            "rows": _INT, "bytes": _INT, "total_bytes": _INT,
+            "files": {"type": "array", "items": _STR, "description": "the uploaded files' names"},
+            "summary": {"description": "when done: what POST /api/import answered",
+                        "oneOf": [{"type": "null"}, _ref("ImportSummary"),
+                                  {"type": "array", "items": _ref("ImportSummary")}]},
+            "error": {"type": ["object", "null"], "required": ["code", "message"],
+                      "properties": {"code": _STR, "message": _STR}},
+            "max_bytes": {"type": "integer", "description": "the largest upload POST /api/import takes "
+                                                            "(`tierlink serve --max-import-size`)"},
+            "started": {"type": "number"}, "finished": {"type": "number"},
+        },
+    },
     "Backlink": {
         "type": "object",
         "required": ["source_url", "target_url", "anchor", "rel", "follow", "status"],
@@ -191,8 +211,11 @@ _ERROR_CODES = {
     "403": "Host not a loopback address on this port, or a web page's Origin",
     "404": "No such route or item",
     "405": "Method not allowed on this route",
-    "413": "Body larger than 16 MiB",
+    "413": "Body larger than 16 MiB (POST /api/import: larger than its own limit)",
     "415": "Wrong content type",
+    "409": "Another import is running (one at a time)",
+    "411": "An upload without a Content-Length",
+    "507": "The data home's disk is full (or cannot be written): nothing was imported",
 }
 
 
@@ -240,13 +263,25 @@ PATHS = {
     },
     "/api/import": {
         "post": {
-            "operationId": "importBacklinks", "summary": "Import a backlink export (all-or-nothing per file)",
+            "operationId": "importBacklinks",
+            "summary": "Import one or more backlink exports (all-or-nothing per file). The body is streamed to the "
+                       "data home as it arrives, up to `max_bytes` of GET /api/import (4 GiB unless `tierlink serve "
+                       "--max-import-size`); 413 beyond, naming `tierlink import FILE`, which has no limit. One "
+                       "import at a time (409); poll GET /api/import for progress while this request runs",
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "required": ["file"],
-                "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream",
+                                        "description": "repeat the part to send several files"},
                                "format": {"type": "string", "enum": ["auto", "ahrefs", "semrush", "moz",
-                                                                     "majestic", "gsc", "csv"]}}}}}},
-            "responses": _ok(_ref("ImportSummary")),
+                                                                     "majestic", "gsc", "bing", "csv"]}}}}}},
+            "responses": {**_ok({"oneOf": [_ref("ImportSummary"), {"type": "array", "items": _ref("ImportSummary")}]},
+                                "One ImportSummary, or a list of them for several files"),
+                          **_errors("409", "411", "507")},
+        },
+        "get": {
+            "operationId": "importStatus",
+            "summary": "The running or last import: state, phase, bytes, rows, and the summary or error at the end",
+            "responses": _ok(_ref("ImportStatus")),
         },
     },
     "/api/backlinks": {

@@ -4,10 +4,13 @@ Why each setting (see /work/shared/SECURITY.md):
 
 * `host` is always a loopback address: waitress listens on every interface when
   asked for none, and this service must never be reachable from the network.
-* `max_request_body_size` equals Flask's MAX_CONTENT_LENGTH (companion.app.MAX_BODY)
-  so a body is refused with 413 whether announced by Content-Length (refused from
-  the headers, before the body is read) or sent chunked (refused once it passes
-  the limit). waitress's own error answers are made JSON with our security
+* Bodies are capped per route before a byte is read (companion.bodygate): 16 MiB
+  (companion.app.MAX_BODY, Flask's MAX_CONTENT_LENGTH too) everywhere but
+  `POST /api/import`, whose own cap is `--max-import-size` (4 GiB by default) and
+  whose body is spooled to the data home as it arrives. waitress's
+  `max_request_body_size` is the larger of the two, the gate applies the route's;
+  a body is refused with 413 whether announced by Content-Length (from the
+  headers) or sent chunked (once it passes the limit). waitress's own error answers are made JSON with our security
   headers (`_json_waitress_errors`), so no client ever sees a text/plain page.
 * `connection_limit` and `channel_timeout` are low: the clients are one browser
   extension and one dashboard; a stuck or hostile local client cannot pin
@@ -139,9 +142,10 @@ def _json_waitress_errors() -> None:
 
     def to_response(self, ident=None):
         status = f"{self.code} {self.reason}"
-        message = {413: "the body is too large"}.get(self.code, self.reason)
-        body = json.dumps({"error": {"code": _CODES.get(self.code, f"http_{self.code}"),
-                                     "message": message}}).encode()
+        # companion.bodygate's refusals carry our own code and message.
+        code = getattr(self, "tierlink_code", None) or _CODES.get(self.code, f"http_{self.code}")
+        message = getattr(self, "tierlink_message", None) or {413: "the body is too large"}.get(self.code, self.reason)
+        body = json.dumps({"error": {"code": code, "message": message}}).encode()
         headers = [("Content-Type", "application/json"), *SECURITY_HEADERS.items()]
         return status, headers, body
 
@@ -181,11 +185,15 @@ def _run_until_stopped(server, stopping: list) -> None:
         wasyncore.loop(timeout=LOOP_STEP, map=server._map, use_poll=True, count=1)
 
 
-def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, announce=None) -> None:
-    """Run until SIGTERM/SIGINT. `announce(url, token)` is called once listening."""
+def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, announce=None,
+          max_import_size: int | None = None) -> None:
+    """Run until SIGTERM/SIGINT. `announce(url, token)` is called once listening.
+
+    `max_import_size`: the largest upload POST /api/import takes (default 4 GiB).
+    """
     from waitress.server import create_server
 
-    from companion import security
+    from companion import bodygate, security, uploads
     from companion.app import MAX_BODY, create_app
 
     host = check_host(host)
@@ -197,7 +205,8 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
     server = None
     app = None
     try:
-        app = create_app(home, port)
+        app = create_app(home, port, max_import_size=max_import_size)
+        uploads.remove_leftovers(home)  # a killed companion's half-received uploads (we hold the lock)
         # Open the store before listening: a damaged file is restored from its backup now,
         # loudly on stderr (and in /api/health `notices`), or serve refuses to start with
         # the path and the fix, instead of answering every later request with an error.
@@ -210,8 +219,10 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         verdicts.warm_up(workspace)
         _json_waitress_errors()
         try:
-            server = create_server(app, host=host, port=port, max_request_body_size=MAX_BODY,
+            largest = max(MAX_BODY, app.extensions["tierlink"].imports.max_bytes)
+            server = create_server(app, host=host, port=port, max_request_body_size=largest,
                                    **WAITRESS_SETTINGS)
+            bodygate.install(server, app)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise TierlinkError(f"port {port} on {host} is already in use (try --port)") from None

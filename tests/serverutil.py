@@ -32,6 +32,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -214,6 +215,84 @@ class CompanionServer:
         r = self.request(method, path, json=json)
         assert r.status == expect, f"{method} {path} -> {r.status} {r.text[:500]}\n--- server log ---\n{self.output()}"
         return r.json()
+
+
+def upload_files(srv: CompanionServer, files: list[Path], fields: dict | None = None, *,
+                 headers: dict | None = None, timeout: float = 600):
+    """POST /api/import as a browser does (multipart, Content-Length), streaming each file from disk.
+
+    The client never holds a file in memory either, so a benchmark can send gigabytes.
+    Returns (status, JSON answer).
+    """
+    boundary = "----tierlinkBoundary" + os.urandom(8).hex()
+    head_parts = []
+    for name, value in (fields or {}).items():
+        head_parts.append(f"--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n".encode())
+    pieces = []
+    for path in files:
+        pieces.append((f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{path.name}\"\r\n"
+                       f"Content-Type: text/csv\r\n\r\n").encode())
+        pieces.append(path)
+        pieces.append(b"\r\n")
+    tail = f"--{boundary}--\r\n".encode()
+    total = sum(len(p) for p in head_parts) + len(tail) + sum(
+        p.stat().st_size if isinstance(p, Path) else len(p) for p in pieces)
+
+    def body():
+        yield from head_parts
+        for piece in pieces:
+            if isinstance(piece, Path):
+                with open(piece, "rb") as fh:
+                    while chunk := fh.read(1024 * 1024):
+                        yield chunk
+            else:
+                yield piece
+        yield tail
+
+    conn = http.client.HTTPConnection("127.0.0.1", srv.port, timeout=timeout)
+    try:
+        send = {"Host": srv.host, "Authorization": f"Bearer {srv.token}", "Content-Length": str(total),
+                "Content-Type": f"multipart/form-data; boundary={boundary}", **(headers or {})}
+        conn.request("POST", "/api/import", body=body(), headers={k: v for k, v in send.items() if v is not None})
+        res = conn.getresponse()
+        return res.status, jsonlib.loads(res.read() or b"null")
+    finally:
+        conn.close()
+
+
+class RssSampler(threading.Thread):
+    """The RSS of a process every 50 ms (psutil), tagged with the import's phase (GET /api/import) when a server is given.
+
+    `start()`, then `stop.set(); join()`; `peak(*phases)` is the largest sample (in those phases).
+    """
+
+    def __init__(self, pid: int, srv: CompanionServer | None = None):
+        import psutil
+
+        super().__init__(daemon=True)
+        self.proc = psutil.Process(pid)
+        self._errors = (psutil.Error,)
+        self.srv = srv
+        self.samples: list[tuple[str, int]] = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                rss = self.proc.memory_info().rss
+            except self._errors:
+                return
+            phase = "-"
+            if self.srv is not None:
+                try:
+                    phase = self.srv.api("GET", "/api/import").get("phase") or "-"
+                except (OSError, AssertionError):
+                    pass
+            self.samples.append((phase, rss))
+            time.sleep(0.05)
+
+    def peak(self, *phases: str) -> int:
+        return max((rss for phase, rss in self.samples if not phases or phase in phases), default=0)
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -70,8 +70,12 @@ export async function request(method, path, body) {
   } catch (err) {
     throw new ApiError(0, "unreachable", "The companion is not answering. Is `tierlink serve` still running?");
   }
+  return answer(response.status, response.statusText, await response.text());
+}
+
+/** The JSON of an answer, or the ApiError it carries (one error shape for fetch and XHR). */
+function answer(status, statusText, text) {
   let data = null;
-  const text = await response.text();
   if (text) {
     try {
       data = JSON.parse(text);
@@ -79,14 +83,45 @@ export async function request(method, path, body) {
       data = null;
     }
   }
-  if (!response.ok) {
+  if (status < 200 || status > 299) {
     const err = data && data.error ? data.error : {};
-    const apiError = new ApiError(response.status, err.code || `http_${response.status}`,
-      err.message || `The companion answered ${response.status} ${response.statusText}.`);
-    if (response.status === 401) onUnauthorized(apiError);
+    const apiError = new ApiError(status, err.code || `http_${status}`,
+      err.message || `The companion answered ${status} ${statusText}.`);
+    if (status === 401) onUnauthorized(apiError);
     throw apiError;
   }
   return data;
+}
+
+/**
+ * POST a FormData with upload progress: fetch() reports none, XMLHttpRequest's
+ * `upload` events do. `onProgress(sent, total)` while the body goes out;
+ * `onSent()` once the last byte left (the companion then imports). Same token,
+ * JSON and errors as request().
+ */
+export function upload(path, form, { onProgress, onSent } = {}) {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path);
+    const token = sessionStorage.getItem(TOKEN_KEY);
+    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.withCredentials = false;
+    if (onProgress) xhr.upload.addEventListener("progress", (e) => onProgress(e.loaded, e.lengthComputable ? e.total : 0));
+    if (onSent) xhr.upload.addEventListener("load", () => onSent());
+    xhr.addEventListener("load", () => {
+      try {
+        resolve(answer(xhr.status, xhr.statusText, xhr.responseText));
+      } catch (err) {
+        reject(err);
+      }
+    });
+    const unreachable = () => reject(new ApiError(0, "unreachable",
+      "The connection to the companion broke off. Is `tierlink serve` still running?"));
+    xhr.addEventListener("error", unreachable);
+    xhr.addEventListener("abort", unreachable);
+    xhr.send(form);
+  });
 }
 
 export const api = {
