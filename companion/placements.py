@@ -117,7 +117,7 @@ def add_ex(ws, from_url, to_url, anchor=None, via=None, date=None, note=None,
                 fields["note"] = note
             if candidate_id:
                 fields["candidate_id"] = candidate_id
-            return store.update(TABLE, found[0]["id"], fields), warnings, False
+            return with_status(store.update(TABLE, found[0]["id"], fields)), warnings, False
         doc = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
                "from_key": from_key, "to_key": to_key, "anchor": anchor, "via": via, "date": day,
                "note": note, "candidate_id": candidate_id, "created_at": stamp, "updated_at": stamp,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import brotli
 import pytest
 
 from companion.workspace import Workspace
@@ -67,6 +68,8 @@ def web(sites, home):  # noqa: F811
                                                '<a href="/x">x</a></body></html>').encode("utf-8"),
                             headers={"Content-Type": "text/html; charset=iso-8859-1"}),
         "gzip": a.page("/gzip", LINK, gzip=True),
+        "brotli": a.route("/brotli", body=brotli.compress(f"<html><body>{LINK}</body></html>".encode()),
+                          headers={"Content-Encoding": "br"}),
         "js": a.route("/js", body=b"<html><body><div id=app></div><script src=/app.js></script></body></html>"),
         "new": a.page("/new", LINK + '<a href="https://mysite.test/fresh">fresh one</a>'),
     }
@@ -90,8 +93,8 @@ def test_each_case_is_judged_like_a_visit(cli, home, web):
         return changes.get((urls[case], target))
 
     assert set(summary) == {"checked", "unchanged", "changes", "errors", "skipped"}
-    # unchanged pages: plain, gzip, a wrong charset header, a same-site redirect
-    for case in ("unchanged", "gzip", "charset", "charset2", "moved"):
+    # unchanged pages: plain, gzip, brotli, wrong charsets in the header, a same-site redirect
+    for case in ("unchanged", "gzip", "brotli", "charset", "charset2", "moved"):
         assert change(case) is None, (case, summary)
         assert stored(home, urls[case])["status"] == "live"
         assert urls[case] not in errors and urls[case] not in skipped
@@ -129,7 +132,7 @@ def test_each_case_is_judged_like_a_visit(cli, home, web):
     assert stored(home, urls["new"], "https://mysite.test/fresh")["origins"] == ["recheck"]
 
     assert summary["checked"] == len(urls) - 3  # all but the two errors and the page that needs a browser
-    assert summary["unchanged"] == 5  # unchanged, gzip, charset, charset2, moved (the huge page is skipped instead)
+    assert summary["unchanged"] == 6  # unchanged, gzip, brotli, charset, charset2, moved (the huge page is skipped instead)
     for case, url in urls.items():
         assert stored(home, url)["checked_at"], case
 

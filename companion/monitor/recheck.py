@@ -30,6 +30,7 @@ with HTML, 404/410 or an off-site redirect), `unchanged` of them with no change,
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -39,7 +40,7 @@ from urllib.parse import urlsplit
 
 from companion import urls
 from companion.candidates import now
-from companion.errors import BadInput
+from companion.errors import BadInput, TierlinkError
 from companion.monitor.fetch import FetchError, Fetcher
 from companion.monitor.politeness import Cancelled, HostGate
 from companion.monitor.robots import RobotsCache
@@ -48,6 +49,7 @@ ONLY = ("tier1", "placements")
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 FLUSH_EVERY = 200  # pages whose check stamps are written in one durable write
 LAST_RUN_SETTING = "recheck_last_run"
+log = logging.getLogger("tierlink.recheck")
 
 
 @dataclass
@@ -208,6 +210,11 @@ class Run:
                 self._check(target)
             except Cancelled:
                 return
+            except TierlinkError as exc:  # e.g. the store refused a write: this page only
+                self._error_only(target, exc.message)
+            except Exception as exc:  # noqa: BLE001 - a page from outside must not end the whole run
+                log.error("recheck of one page failed: %s", type(exc).__name__)
+                self._error_only(target, f"internal error ({type(exc).__name__}); see the log")
             with self._lock:
                 self.done += 1
                 done = self.done
@@ -288,6 +295,10 @@ class Run:
             self._skip(t, "the page is larger than 10 MiB: a link after the cut cannot be judged", stamp=False)
 
     # -- outcomes ---------------------------------------------------------------
+
+    def _error_only(self, t: Target, reason: str) -> None:
+        with self._lock:
+            self.summary.errors.append({"url": t.url, "reason": reason})
 
     def _skip(self, t: Target, reason: str, stamp: bool = True) -> None:
         with self._lock:
