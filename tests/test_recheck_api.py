@@ -60,7 +60,7 @@ def test_refused_while_the_cli_runs_one(home, sites):  # noqa: F811
     site = sites.new()
     seed(home, [{"source_url": site.page(f"/p{i}", LINK)} for i in range(3)])
     cli = subprocess.Popen([sys.executable, "-m", "companion", "--home", str(home), "recheck", "--allow-private-hosts",
-                            "--delay", "0.5", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            "--delay", "1.5", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         while not site.requests():  # the CLI's run has started
             time.sleep(0.05)
