@@ -321,7 +321,6 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     source = {"html": lambda v: v, "markdown": markdown_to_html, "text": text_to_html}[form](value)
     page_url = host_url or PLACEHOLDER_URL
     know = verdicts.knowledge(ws)
-    index = verdicts.tier1_index(ws)  # the same cached index the knowledge answers from
     result, doc = analyze_document(page_url, source, profile, know)
     feats = verdicts.page_features(result, doc)
     if doc is None or (not result["links"] and not feats.text.strip() and not result["title"]):
@@ -378,9 +377,9 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
                  "the seed advises against them (typical of grey-hat networks) unless they cost nothing", href)
         if target == "tier1" and key:
             linked_tier1.add(key)
-            entry = index.pages.get(key) or {}
-            keyword = verdicts.competing_keyword(
-                profile, (entry.get("title") or "") + " " + relevance.url_words(entry.get("url") or href))
+            page = store.tier1_page(key)
+            title, url = (page["features"]["title"], page["url"]) if page else ("", href)
+            keyword = verdicts.competing_keyword(profile, title + " " + relevance.url_words(url))
             if keyword:
                 warn("competing_tier1", f"this tier-1 page targets my money keyword '{keyword}': every link "
                      "built to it makes my own ranking for that keyword harder", href)
@@ -424,7 +423,7 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     suggestions = [
         {"tier1_url": s["tier1_url"], "anchor": s["anchor"], "why": s["why"]}
         for s in verdicts.suggest_tier1(ws, query, exclude_keys=exclude, used_anchors=used_anchors,
-                                        limit=SUGGESTIONS, index=index)
+                                        limit=SUGGESTIONS)
     ]
     return {"links": links, "own_links": own, "limit": limit, "warnings": warnings,
             "suggestions": suggestions, "form": form}

@@ -58,6 +58,9 @@ def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
             if on_note and parsed.rows:
                 on_note(f"pages with no stored link get the target {fallback} until an export names the real page")
         parsed_all.append((parsed, fallback))
+    from companion import verdicts
+
+    verdicts.ensure_scored(ws)  # the merge then scores each tier-1 page as it writes it
     summaries = []
     for parsed, fallback in parsed_all:
         if on_note:

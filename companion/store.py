@@ -1,37 +1,34 @@
-"""The durable store: the backlink list and the small workflow tables (SECURITY.md 13-16).
+"""The durable store of a data home: the backlink list in SQLite, the workflow in TinyDB.
 
-Why it looks like this:
+Two engines, each holding the data it suits (the README says the same):
 
-* Two TinyDB files in the data home. `backlinks.json` is large and rarely written
-  (imports, verdicts recording a lost or changed link); `workflow.json` is small
-  and written on every one-click save (tables `candidates`, `placements`,
-  `settings`). Every write rewrites a whole file, so a save never rewrites the
-  backlink list.
-* `AtomicJSONStorage` is a TinyDB Storage that never writes the live file in
-  place: temp file in the same folder, fsync, rotate backups (the previous file is
-  hard-linked to `.bak1`, so the big file is not copied), `os.replace`, fsync the
-  folder. It keeps the data in memory, so TinyDB's read-per-operation costs
-  nothing and a logical operation is exactly one write.
-* At open, a file that does not parse (empty, truncated, garbage) is moved aside
-  as `<name>.corrupt-<timestamp>` and the newest good backup restored, loudly (a
-  warning on stderr and `Store.restored_from_backup`). With no good backup the
-  store refuses to open: it never starts empty over lost data.
-* TinyDB is not thread-safe and waitress serves with threads: one `RLock` guards
-  every read and every read-modify-write, and a mutating method returns only after
-  its data is durable (so the API answers 2xx only then).
-* The backlink table is handled as plain dicts (TinyDB's file format, not its
-  per-document API): one import of a million rows is one write, and opening
-  costs about one `json.loads`. Each record carries its `source_key` and
-  `target_key` (`urls.page_key`), so the by-source index is built lazily by a
-  plain loop, without re-normalising a million URLs at start-up.
-* The big file is encoded with orjson in batches of records (json's C encoder was a
-  third of a 100k-row import), falling back to json's strict encoder for a batch
-  orjson would write differently (NaN, non-string keys, huge integers).
+* **The backlink list** (`backlinks.sqlite`, all its SQL in companion.sqlstore) is
+  big (up to millions of rows), read a few rows at a time by every visit, and
+  written by imports and by visits that see a link change. An embedded database
+  answers each of those with an index lookup and writes only the rows touched, so
+  a million backlinks cost what a thousand cost. It also keeps, per tier-1 page
+  (a page holding a live backlink), what the boost verdict needs and the stored
+  boost score, so the boost list is an indexed `ORDER BY ... LIMIT` and nothing is
+  rebuilt at start-up.
+* **The workflow** (`workflow.json`: tables `candidates`, `placements`,
+  `settings`) is small, human-readable and written on every one-click save: what
+  TinyDB is for. `AtomicJSONStorage` never writes the live file in place (temp
+  file, fsync, rotate three backups, `os.replace`, fsync the folder); a damaged
+  file is restored from its newest good backup, loudly, and with none the store
+  refuses to open rather than start empty.
 
-Records returned by the backlink readers are the stored objects themselves (no
-copy, for speed with a million rows): treat them as read-only. The store never
-mutates a record in place; every change replaces it with a new dict, so a record
-a caller holds never changes under it.
+A write returns only once it is durable (SQLite's COMMIT with `synchronous=FULL`;
+the JSON file's fsync+rename), so the API answers 2xx only then. TinyDB is not
+thread-safe and waitress serves with threads: one `RLock` guards the workflow, and
+a lock file serialises its read-modify-writes with other processes on the same home
+(the CLI while `tierlink serve` runs). SQLite does both on its own (WAL readers,
+one writer, a busy timeout).
+
+A home written by an older Tierlink (`backlinks.json`) opens into the new store on
+first use; the old file is left in place as a backup until the user deletes it.
+
+Records returned by the backlink readers are fresh dicts; the workflow readers
+return copies too.
 """
 
 from __future__ import annotations
@@ -39,6 +36,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import gc
+import itertools
 import json
 import logging
 import os
@@ -48,15 +46,13 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from itertools import islice
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-import orjson
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
-from companion import urls
+from companion import relevance, sqlstore, urls
 from companion.atomic import file_stamp, fsync_dir
 from companion.errors import BadInput, NotFound, StorageError
 
@@ -76,20 +72,19 @@ _TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 MIGRATIONS: dict[str, dict[int, Callable[[dict], dict]]] = {"backlinks": {}, "workflow": {}}
 
 
-_writes_seen = 0
-
 
 def _crash_point(name: str) -> None:
     """Die abruptly at a named step of a write (crash-safety tests only).
 
-    TIERLINK_CRASH_AT=after_temp dies in the first write, after_temp:3 in the third;
+    TIERLINK_CRASH_AT=after_temp dies in the first write, after_temp:3 in the third (writes of
+    both engines count: see companion.sqlstore.crash_point for the database's steps);
     enospc:3 makes the third and every later write fail half-way with ENOSPC (a full disk).
     """
     spec = os.environ.get(CRASH_ENV)
     if not spec:
         return
     point, _, nth = spec.partition(":")
-    if _writes_seen < int(nth or 1):
+    if sqlstore._writes_seen < int(nth or 1):
         return
     if point == name:
         os._exit(99)
@@ -97,31 +92,7 @@ def _crash_point(name: str) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-_BATCH = 5000  # records per encoded chunk: bounded memory for the big file
-# Where a NaN or Infinity would have gone: orjson writes those as null instead of refusing them.
-_NULL_VALUE = (b":null", b",null", b"[null")
-
-
 _STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-
-
-def _strict_json(obj) -> bytes:
-    return _STRICT(obj).encode("utf-8")
-
-
-def _encode_batch(batch: dict) -> bytes:
-    """UTF-8 JSON of a batch of records: orjson (C, ~8x faster than json on a big import's
-    records), or json's strict encoder for anything orjson would write differently or not at
-    all: a null that may be a NaN/Infinity (json refuses those: ValueError), non-string keys,
-    integers over 64 bits, lone surrogates. Either way the file parses back to the same data.
-    """
-    try:
-        text = orjson.dumps(batch)
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return _strict_json(batch)
-    if b"null" in text and any(p in text for p in _NULL_VALUE):
-        return _strict_json(batch)
-    return text
 
 
 def _backup_path(path: Path, n: int) -> Path:
@@ -170,9 +141,8 @@ class AtomicJSONStorage(Storage):
     from disk again and memory never claims what the disk does not hold.
     """
 
-    def __init__(self, path, *, big: bool = False, backups: int = BACKUPS, data: dict | None = None):
+    def __init__(self, path, *, backups: int = BACKUPS, data: dict | None = None):
         self.path = Path(path)
-        self.big = big
         self.backups = backups
         self._data = data
         self.stamp = file_stamp(self.path)  # (inode, mtime, size) of the file our memory matches
@@ -203,31 +173,11 @@ class AtomicJSONStorage(Storage):
     # -- the durable write -----------------------------------------------------------
 
     def _chunks(self, data: dict):
-        """Serialise strictly (no NaN/Infinity) in bounded chunks, so a big file needs no giant string."""
-        if not self.big:
-            # No indent: json's C encoder only runs without one. With indent=1 the pure-Python
-            # encoder was 97% of a save's time at ~5,000 candidates+placements (tests/test_concurrency.py).
-            yield json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
-            return
-        yield b"{"
-        first_table = True
-        for name, table in data.items():
-            yield (b"" if first_table else b",\n") + _strict_json(name) + b":{"
-            first_table = False
-            items = iter(table.items())
-            first = True
-            while batch := dict(islice(items, _BATCH)):
-                text = _encode_batch(batch)
-                if not first:
-                    yield b",\n"
-                yield memoryview(text)[1:-1]
-                first = False
-            yield b"}"
-        yield b"}\n"
+        # No indent: json's C encoder only runs without one (the pure-Python one dominated a save).
+        yield json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
     def _write_file(self, data: dict) -> None:
-        global _writes_seen
-        _writes_seen += 1
+        sqlstore.count_write()
         path = self.path
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
@@ -235,7 +185,7 @@ class AtomicJSONStorage(Storage):
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 try:
                     spec = os.environ.get(CRASH_ENV, "")
-                    half = spec.partition(":")[0] in ("mid_temp", "enospc") and _writes_seen >= int(spec.partition(":")[2] or 1)
+                    half = spec.partition(":")[0] in ("mid_temp", "enospc") and sqlstore._writes_seen >= int(spec.partition(":")[2] or 1)
                     for chunk in self._chunks(data):
                         view = memoryview(chunk)
                         if half:
@@ -267,7 +217,7 @@ class AtomicJSONStorage(Storage):
                     pass
 
     def _rotate(self) -> None:
-        """bak2→bak3, bak1→bak2, live→bak1 (a hard link: the big file is never copied)."""
+        """bak2→bak3, bak1→bak2, live→bak1 (a hard link: the live file is never copied)."""
         for n in range(self.backups, 1, -1):
             older = _backup_path(self.path, n - 1)
             if older.exists():
@@ -397,40 +347,11 @@ def gc_paused():
                 gc.enable()
 
 
-# --- page keys, fast -------------------------------------------------------------------
-
-_SIMPLE_URL = re.compile(r"^https?://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(/[A-Za-z0-9_.\-~/:@!$&'()*+,;=]*)?$")
-
-
-_HTTP_FAST = re.compile(r"^https?://[A-Za-z0-9.-]*[A-Za-z0-9](?:[/?][^\s#\\]*)?$")
-
-
-def is_http_url(url: str) -> bool:
-    """`urls.is_http_url` with a regex fast path for the plain URLs exports are full of."""
-    return _HTTP_FAST.match(url) is not None or urls.is_http_url(url)
-
-
-def page_key(url: str) -> str:
-    """`urls.page_key`, with a string fast path for plain URLs (a million-row import calls this twice a row).
-
-    The fast path only takes URLs where `urls.page_key` provably changes nothing
-    but host case, `www.` and a trailing slash (tests compare both on many URLs).
-    """
-    m = _SIMPLE_URL.match(url)
-    if m is None:
-        return urls.page_key(url)
-    host = m.group(1).lower()
-    if host.startswith("www.") and host.count(".") >= 2:
-        host = host[4:]
-    path = m.group(2) or "/"
-    if len(path) > 1 and path[-1] == "/":
-        path = path.rstrip("/") or "/"
-    return host + path
-
-
 # --- the Store ---------------------------------------------------------------------------
 
 _NOFOLLOW = {"nofollow", "ugc", "sponsored"}
+_MERGE_BATCH = 5000  # rows merged per step of an import (bounded memory, one transaction for all)
+_SCORE_BATCH = 5000
 
 
 class Store:
@@ -439,17 +360,17 @@ class Store:
     def __init__(self, home: Path):
         self.home = Path(home)
         self.restored_from_backup: list[str] = []
-        self.version = 0  # bumped on every change: lets callers cache what they derive
-        # per table ("backlinks", "placements", ...): a candidate save must not
-        # invalidate what the verdicts derived from a million backlinks
-        self.table_versions: dict[str, int] = {}
+        self.version = 0  # bumped on every workflow change: lets callers cache what they derive
+        self.table_versions: dict[str, int] = {}  # per workflow table ("placements", ...)
+        self.scorer = None  # set by the verdicts (ensure_scored): scores tier-1 pages as they are written
         self._lock = threading.RLock()
         self._closed = False
-        self._by_source: dict[str, list[str]] | None = None
         self._placement_keys: set[str] | None = None
+        self._placement_counts: tuple[int, dict[str, int]] | None = None
         self._id_index: dict[str, dict[str, int]] = {}
         self._flock_depth = 0
         self._flock_fd: int | None = None
+        self._reconciled: tuple | None = None
 
     # -- open / close ---------------------------------------------------------------
 
@@ -461,33 +382,65 @@ class Store:
             self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as exc:
             raise StorageError(f"cannot create the data home {self.home}: {exc.strerror or exc}") from None
-        bl_path = self.home / BACKLINKS_FILE
         wf_path = self.home / WORKFLOW_FILE
-        with gc_paused():
-            bl = open_document(bl_path, "backlink", self.restored_from_backup)
         wf = open_document(wf_path, "workflow", self.restored_from_backup)
-        bl_new = bl is None
-        bl, bl_changed = _migrate(bl or {}, "backlinks", bl_path)
-        bl.setdefault("backlinks", {})
         wf, wf_changed = _migrate(wf or {}, "workflow", wf_path)
         for name in WORKFLOW_TABLES:
             wf.setdefault(name, {})
-        self._bl_storage = AtomicJSONStorage(bl_path, big=True, data=bl)
-        self._records: dict[str, dict] = bl["backlinks"]
-        meta = bl[META]["1"]
-        self._next_id = meta.get("next_id") or (max(map(int, self._records), default=0) + 1)
-        self._db = TinyDB(str(wf_path), storage=AtomicJSONStorage, data=wf)
-        if bl_changed and not bl_new:
-            self._bl_storage.write(bl)
-        if wf_changed and wf_path.exists():
-            self._db.storage.write(wf)
+        self._bl = sqlstore.BacklinkDB(self.home / sqlstore.DB_FILE, self.restored_from_backup)
+        try:
+            self._db = TinyDB(str(wf_path), storage=AtomicJSONStorage, data=wf)
+            if wf_changed and wf_path.exists():
+                self._db.storage.write(wf)
+            self._import_legacy()
+        except BaseException:
+            self._bl.close()
+            raise
         return self
+
+    def _import_legacy(self) -> None:
+        """Move the backlink list of a home written before SQLite (backlinks.json) into the database.
+
+        Done once, in one transaction, when the database holds no backlink yet; the old
+        file stays where it is as a backup until the user deletes it.
+        """
+        path = self.home / BACKLINKS_FILE
+        if self._bl.get_meta("legacy_json") is not None:
+            return
+        if not path.exists() and not any(path.with_name(f"{path.name}.bak{n}").exists() for n in range(1, BACKUPS + 1)):
+            return
+        if self._bl.count():
+            return
+        doc = open_document(path, "backlink (old format)", self.restored_from_backup)
+        if doc is None:
+            return
+        doc, _ = _migrate(doc, "backlinks", path)
+        table = doc.get("backlinks") or {}
+        records = [table[k] for k in sorted(table, key=lambda k: int(k) if str(k).isdigit() else 0)]
+        skipped = 0
+        with self._bl.write() as c:
+            for start in range(0, len(records), _MERGE_BATCH):
+                chunk = []
+                for r in records[start:start + _MERGE_BATCH]:
+                    try:
+                        chunk.append(_normalized(dict(r)))
+                    except BadInput:
+                        skipped += 1
+                self._bl.insert_records(c, chunk)
+                self._refresh_tier1(c, {r["source_key"] for r in chunk})
+            self._bl.set_meta(c, "legacy_json", str(len(records)))
+        message = (f"moved {len(records) - skipped:,} backlinks from {path.name} into {sqlstore.DB_FILE}"
+                   + (f" ({skipped} unreadable records left out)" if skipped else "") + "; "
+                   f"{path.name} is kept as a backup: delete it once you are happy with the new store")
+        log.warning(message)
+        print(f"tierlink: {message}", file=sys.stderr)
 
     def close(self) -> None:
         with self._lock:
             if not self._closed:
                 self._closed = True
                 self._db.close()
+                self._bl.close()
 
     def __enter__(self):
         return self
@@ -499,11 +452,11 @@ class Store:
         if self._closed:
             raise StorageError("the store is closed")
 
-    # -- several processes on one home (the service and a CLI import) --------------------
+    # -- several processes on one home (the service and a CLI command) --------------------
 
     @contextmanager
     def _reading(self):
-        """The thread lock, with memory brought up to date if another process wrote a file."""
+        """The thread lock, with the workflow brought up to date if another process wrote it."""
         with self._lock:
             self._sync()
             yield
@@ -531,24 +484,9 @@ class Store:
                     self._flock_fd = None
 
     def _sync(self) -> None:
-        """Reload a file another process replaced since we read or wrote it (a stat per call)."""
+        """Reload workflow.json if another process replaced it since we read or wrote it (a stat per call)."""
         if self._closed:
             return
-        bl = self._bl_storage
-        if file_stamp(bl.path) != bl.stamp:
-            with gc_paused():
-                doc = open_document(bl.path, "backlink", self.restored_from_backup)
-            if doc is not None:
-                doc, _ = _migrate(doc, "backlinks", bl.path)
-                doc.setdefault("backlinks", {})
-                bl._data = doc
-                bl.stamp = file_stamp(bl.path)
-                self._records = doc["backlinks"]
-                self._next_id = max(doc[META]["1"].get("next_id") or 0,
-                                    max(map(int, self._records), default=0) + 1)
-                self._by_source = None
-                self.version += 1
-                self.table_versions["backlinks"] = self.table_versions.get("backlinks", 0) + 1
         wf = self._db.storage
         if file_stamp(wf.path) != wf.stamp:
             doc = open_document(wf.path, "workflow", self.restored_from_backup)
@@ -572,96 +510,142 @@ class Store:
 
     # -- backlinks: reading ------------------------------------------------------------
 
-    def _index(self) -> dict[str, list[str]]:
-        index = self._by_source
-        if index is None:
-            with gc_paused():
-                index = self._build_index()
-        return index
-
-    def _build_index(self) -> dict[str, list[str]]:
-        index = self._by_source
-        if index is None:
-            index = {}
-            get = index.get
-            for doc_id, rec in self._records.items():
-                ids = get(rec["source_key"])
-                if ids is None:
-                    index[rec["source_key"]] = [doc_id]
-                else:
-                    ids.append(doc_id)
-            self._by_source = index
-        return index
-
     def backlink_count(self) -> int:
-        with self._reading():
-            return len(self._records)
+        return self._bl.count()
 
     def all_backlinks(self, status: str | None = None) -> list[dict]:
         """CONTRACT Backlink records, oldest first; `status` 'live' or 'lost' filters."""
         if status not in (None, "live", "lost"):
             raise BadInput("status must be 'live' or 'lost'")
-        with self._reading():
-            if status is None:
-                return list(self._records.values())
-            return [r for r in self._records.values() if r.get("status") == status]
+        return list(self._bl.all_records(status))
 
     def backlinks_from(self, source_key: str) -> list[dict]:
-        with self._reading():
-            records = self._records
-            return [records[i] for i in self._index().get(source_key, ())]
-
-    def _find_id(self, sk: str, tk: str) -> str | None:
-        records = self._records
-        for doc_id in self._index().get(sk, ()):
-            if records[doc_id]["target_key"] == tk:
-                return doc_id
-        return None
+        """The stored records of one linking page (an index lookup)."""
+        return [rec for _, rec in self._bl.from_source(source_key)]
 
     def get_backlink(self, source_url_or_key: str, target_url_or_key: str) -> dict | None:
         sk = _key_of(source_url_or_key)
         tk = _key_of(target_url_or_key)
         if sk is None or tk is None:
             return None
-        with self._reading():
-            doc_id = self._find_id(sk, tk)
-            return self._records[doc_id] if doc_id else None
+        return next((rec for rec in self.backlinks_from(sk) if rec["target_key"] == tk), None)
 
     def is_tier1_page(self, key: str) -> bool:
         """True if a live backlink comes from this page (key = urls.page_key)."""
+        return self._bl.is_tier1(key)
+
+    def has_tier1_host(self, host: str) -> bool:
+        """True if some tier-1 page sits on this host (`www.` stripped)."""
+        return self._bl.has_tier1_host(host)
+
+    def tier1_page(self, key: str) -> dict | None:
+        """A tier-1 page: {"key", "host", "url", "features", "score", "blocked", "placements"}, or None."""
+        return self._bl.tier1(key)
+
+    def tier1_pages(self, keys: list[str]) -> dict[str, dict]:
+        return self._bl.tier1_many(keys)
+
+    def tier1_count(self) -> int:
+        return self._bl.tier1_count()
+
+    def top_tier1(self, limit: int) -> list[dict]:
+        """The best-scored tier-1 pages that are not blocked (an index walk)."""
+        return self._bl.top_tier1(limit)
+
+    def search_tier1(self, terms: list[str], per_term: int = 256) -> dict[str, tuple[float, list[str]]]:
+        """BM25 relevance of tier-1 pages to query terms (see sqlstore.BacklinkDB.search)."""
+        return self._bl.search(terms, per_term)
+
+    # -- tier-1 pages: what the boost verdict needs, kept current by every write ---------
+
+    def _refresh_tier1(self, c, source_keys, stored: dict[str, list[tuple[int, dict]]] | None = None) -> None:
+        """Recompute the tier-1 rows of these pages from their records (`stored`, else read)."""
+        keys = list(source_keys)
+        if not keys:
+            return
+        if stored is None:
+            stored = self._bl.from_sources(c, keys)
+        counts = self._placements_by_target()
+        scorer = self.scorer
+        put, gone = [], []
+        for key in keys:
+            live = [rec for _, rec in stored.get(key, ()) if rec.get("status") == "live"]
+            if not live:
+                gone.append(key)
+                continue
+            feats = tier1_features(live)
+            host = urls.strip_www(urls.host_of(feats["url"]))
+            placements = counts.get(key, 0)
+            score, blocked = scorer.score(key, host, feats, placements) if scorer is not None else (None, False)
+            put.append((key, host, feats["url"], feats, score, blocked, placements,
+                        " ".join(relevance.tokens(feats["title"])),
+                        " ".join(relevance.tokens(" ".join(feats["anchors"]))),
+                        " ".join(relevance.tokens(relevance.url_words(feats["url"])))))
+        self._bl.delete_tier1(c, gone)
+        self._bl.put_tier1(c, put)
+
+    def _placements_by_target(self) -> dict[str, int]:
+        """How many of my placements point at each tier-1 page (cached per version of the table)."""
         with self._reading():
-            records = self._records
-            return any(records[i].get("status") == "live" for i in self._index().get(key, ()))
+            version = self.table_versions.get("placements", 0)
+            cached = self._placement_counts
+            if cached is not None and cached[0] == version:
+                return cached[1]
+            counts: dict[str, int] = {}
+            for doc in self._table("placements").all():
+                key = doc.get("to_key") or _key_of(doc.get("to_url") or "")
+                if key:
+                    counts[key] = counts.get(key, 0) + 1
+            self._placement_counts = (version, counts)
+            return counts
 
-    def tier1_pages(self) -> list[dict]:
-        """One entry per page holding a live backlink: {"url", "key", "backlinks": [its live records]}.
+    def ensure_scored(self, scorer) -> None:
+        """Make every tier-1 page's stored score current for `scorer` (the verdicts' rules).
 
-        The lock is held only to take the list of pages (0.4–0.5 s at a million
-        backlinks), not while their live records are gathered (2.9–3.5 s held there
-        before): the verdicts' index build calls this at start and after each import,
-        and every save and analysis waits for the lock. Lookups in the records dict
-        while a writer changes it are safe; a write that lands meanwhile may be missed,
-        and the caller's index is stamped with the table versions from before the call,
-        so it is rebuilt to include it.
+        `scorer.signature` names the profile and weights it scores with; when it differs
+        from the one the scores were made with, every page is rescored in one pass (a
+        profile change). Placements that changed since are rescored page by page, and so
+        is any page written while no scorer was set. Cheap when nothing changed: the
+        verdicts call this before every answer.
         """
-        with self._reading():
-            records = self._records
-            pages_ids = list(self._index().items())
-        get = records.get
-        pages = []
-        for key, ids in pages_ids:
-            live = [rec for i in ids if (rec := get(i)) is not None and rec.get("status") == "live"]
-            if live:
-                pages.append({"url": live[0]["source_url"], "key": key, "backlinks": live})
-        return pages
+        self.scorer = scorer
+        counts = self._placements_by_target()
+        memo = (scorer.signature, id(counts))
+        if self._reconciled == memo and not self._bl.conn().execute(
+                "SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone():
+            return
+        stored_sig = self._bl.get_meta("scorer")
+        stored_counts = sqlstore.loads(self._bl.get_meta("placements") or "{}")
+        if stored_sig == scorer.signature and stored_counts == counts and self._reconciled is not None \
+                and not self._bl.conn().execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone():
+            self._reconciled = memo
+            return
+        with self._bl.write(count=False) as c:  # derived data: not a write the crash tests count
+            stored_sig = self._bl.get_meta("scorer")
+            stored_counts = sqlstore.loads(self._bl.get_meta("placements") or "{}")
+            if stored_sig != scorer.signature:
+                after = 0
+                while batch := self._bl.tier1_batch(c, after, _SCORE_BATCH):
+                    self._bl.set_scores(c, [(*scorer.score(k, h, f, counts.get(k, 0)), counts.get(k, 0), i)
+                                            for i, k, h, f, _ in batch])
+                    after = batch[-1][0]
+            elif stored_counts != counts:
+                changed = {k: counts.get(k, 0) for k in set(stored_counts) | set(counts)
+                           if stored_counts.get(k, 0) != counts.get(k, 0)}
+                self._bl.set_placements(c, changed)
+            while batch := self._bl.unscored(c, _SCORE_BATCH):
+                self._bl.set_scores(c, [(*scorer.score(k, h, f, n), n, i) for i, k, h, f, n in batch])
+            self._bl.set_meta(c, "scorer", scorer.signature)
+            self._bl.set_meta(c, "placements", sqlstore.dumps(counts))
+        self._reconciled = memo
 
     # -- backlinks: writing ------------------------------------------------------------
 
-    def merge_backlinks(self, rows: list[dict], origin: str, *, fallback_target: str | None = None,
-                        _owned: bool = False) -> dict:
-        """Merge rows from one export (or another source) into the list: ONE durable write.
+    def merge_backlinks(self, rows: Iterable[dict], origin: str, *, fallback_target: str | None = None,
+                        _owned: bool = False, progress: Callable[[int], None] | None = None) -> dict:
+        """Merge rows from one export (or another source) into the list: ONE durable transaction.
 
-        One record per (page_key(source), page_key(target)). Within the batch, the
+        One record per (page_key(source), page_key(target)). Within the import, the
         first followed link's anchor and rel win. Against a stored record: re-importing
         changes nothing; a newer export (last_seen not older) updates last_seen,
         status and metrics (and anchor/rel when the same tool says so, or when it
@@ -673,164 +657,149 @@ class Store:
         target page) attach to the records already stored from that page; a page
         with none gets a record to `fallback_target` marked `target_known: false`,
         replaced once an export names the real target.
+
+        Rows are merged in batches, all inside one transaction: a failure anywhere
+        (a full disk) changes nothing. A backup of the database is taken afterwards.
         """
         if not isinstance(origin, str) or not origin:
             raise BadInput("an import needs an origin name")
-        if _owned:
-            # rows from companion.importers arrive complete and validated: only targetless ones need work
-            only = [origin]
-            prepared = [row if "target_key" in row and row.get("origins") == only else
-                        _prepare(row, origin, fallback_target, copy=False) for row in rows]
-        else:
-            prepared = [_prepare(row, origin, fallback_target, copy=True) for row in rows]
-        with self._mutating():  # checks the store is open
-            return self._apply(prepared, origin, batch_rules=True)
+        only = [origin]
+        added = updated = done = 0
+        self._check_open()
+        with self._bl.write() as c:
+            batch_start = c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
+            touched: set[int] = set()  # records that existed before and were changed by this import
+            for chunk in _chunks(rows, _MERGE_BATCH):
+                if _owned:
+                    # rows from companion.importers arrive complete and validated: only targetless ones need work
+                    prepared = [row if "target_key" in row and row.get("origins") == only else
+                                _prepare(row, origin, fallback_target, copy=False) for row in chunk]
+                else:
+                    prepared = [_prepare(row, origin, fallback_target, copy=True) for row in chunk]
+                a, u = self._merge_chunk(c, prepared, origin, batch_start, touched)
+                added += a
+                updated += u
+                done += len(prepared)
+                if progress:
+                    progress(done)
+            total = c.execute("SELECT count(*) FROM backlinks").fetchone()[0]
+        if added or updated:
+            self._bl.backup()
+        return {"added": added, "updated": updated, "backlinks_total": total}
+
+    def _merge_chunk(self, c, rows: list[dict], origin: str, batch_start: int, touched: set[int]) -> tuple[int, int]:
+        keys = list(dict.fromkeys(row["source_key"] for row in rows))
+        stored = self._bl.from_sources(c, keys)
+        created: dict[int, dict] = {}  # pseudo id (< 0) -> record new in this chunk, in row order
+        fresh = itertools.count(-1, -1)
+        changed: dict[int, dict] = {}
+        deleted: list[int] = []
+        added = updated = 0
+
+        def in_batch(i: int) -> bool:
+            return i < 0 or i >= batch_start or i in touched
+
+        def put(i: int, rec: dict) -> None:
+            if i < 0:
+                created[i] = rec
+            else:
+                changed[i] = rec
+
+        for row in rows:
+            sk = row["source_key"]
+            entries = stored.get(sk)
+            found = None
+            absorbed = False
+            # A page with no stored link yet (most rows of a first import) skips the
+            # matching below and becomes a new record.
+            if entries:
+                if row.get("target_known") is False:
+                    for n, (i, old) in enumerate(entries):
+                        new = _combine_sourceonly(old, row, origin)
+                        if new is not old:
+                            if not in_batch(i):
+                                touched.add(i)
+                                updated += 1
+                            entries[n] = (i, new)
+                            put(i, new)
+                    continue
+                tk = row["target_key"]
+                found = next((n for n, (_, rec) in enumerate(entries) if rec["target_key"] == tk), None)
+                if found is None and row.get("target_known") is not False:
+                    # an export names the real target: it replaces a placeholder from Search Console
+                    for n, (pid, rec) in enumerate(entries):
+                        if rec.get("target_known") is False:
+                            row = _absorb_placeholder(row, rec)
+                            if not in_batch(pid):
+                                absorbed = True
+                            if pid < 0:
+                                created.pop(pid)
+                            else:
+                                changed.pop(pid, None)
+                                deleted.append(pid)
+                            del entries[n]
+                            break
+            if found is None:
+                if "history" not in row:
+                    row["history"] = []
+                pseudo = next(fresh)
+                created[pseudo] = row
+                if entries is None:
+                    stored[sk] = [(pseudo, row)]
+                else:
+                    entries.append((pseudo, row))
+                if absorbed:
+                    updated += 1
+                else:
+                    added += 1
+                continue
+            i, old = entries[found]
+            batch = in_batch(i)
+            new = _combine(old, row, origin, same_batch=batch)
+            if new is not old:
+                if not batch:
+                    touched.add(i)
+                    updated += 1
+                entries[found] = (i, new)
+                put(i, new)
+        if deleted:
+            self._bl.delete_records(c, deleted)
+        if changed:
+            self._bl.update_records(c, list(changed.items()))
+        if created:
+            self._bl.insert_records(c, list(created.values()))
+        self._refresh_tier1(c, [k for k in keys if k in stored], stored)
+        return added, updated
 
     def put_backlinks(self, records: list[dict]) -> None:
         """Replace or insert whole records by (source, target) key, as given: ONE durable write.
 
         Used by the verdicts to record discovered, lost or changed links (with history).
         """
-        prepared = []
-        for rec in records:
-            rec = dict(rec)
-            _validate_urls(rec)
-            rec["source_key"] = page_key(rec["source_url"])
-            rec["target_key"] = page_key(rec["target_url"])
-            rec.setdefault("rel", [])
-            rec.setdefault("follow", not (set(rec["rel"]) & _NOFOLLOW))
-            rec.setdefault("status", "live")
-            rec.setdefault("metrics", {})
-            rec.setdefault("origins", [])
-            rec.setdefault("history", [])
-            prepared.append(rec)
-        with self._mutating():  # checks the store is open
-            undo: dict[str, dict | None] = {}
-            for rec in prepared:
-                doc_id = self._find_id(rec["source_key"], rec["target_key"])
-                if doc_id is None:
-                    doc_id = self._new_id()
-                    self._index().setdefault(rec["source_key"], []).append(doc_id)
-                    undo.setdefault(doc_id, None)
-                else:
-                    undo.setdefault(doc_id, self._records[doc_id])
-                self._records[doc_id] = rec
-            self._commit(undo)
-
-    def _new_id(self) -> str:
-        doc_id = str(self._next_id)
-        self._next_id += 1
-        return doc_id
-
-    def _commit(self, undo: dict[str, dict | None], batch_start: int | None = None) -> None:
-        """Write the backlink file once; on failure put memory back as it was.
-
-        `undo` maps ids to their previous record (None: created by this change);
-        ids from `batch_start` on were all created by this change.
-        """
-        created = range(batch_start, self._next_id) if batch_start is not None else range(0)
-        if not undo and not created:
+        by_pair = {}
+        for rec in records:  # the same link twice: the last one given wins
+            rec = _normalized(dict(rec))
+            by_pair[(rec["source_key"], rec["target_key"])] = rec
+        prepared = list(by_pair.values())
+        if not prepared:
             return
-        meta = self._bl_storage_doc()[META]["1"]
-        old_next = meta.get("next_id")
-        meta["next_id"] = self._next_id
-        try:
-            self._bl_storage.write(self._bl_storage_doc())
-        except BaseException:
-            for doc_id, old in undo.items():
-                if old is None:
-                    self._records.pop(doc_id, None)
+        self._check_open()
+        with self._bl.write() as c:
+            keys = list(dict.fromkeys(rec["source_key"] for rec in prepared))
+            stored = self._bl.from_sources(c, keys)
+            changed, created = [], []
+            for rec in prepared:
+                entries = stored.setdefault(rec["source_key"], [])
+                n = next((n for n, (_, old) in enumerate(entries) if old["target_key"] == rec["target_key"]), None)
+                if n is None:
+                    created.append(rec)
+                    entries.append((0, rec))
                 else:
-                    self._records[doc_id] = old
-            for n in created:
-                self._records.pop(str(n), None)
-            self._next_id = batch_start if batch_start is not None else self._next_id
-            meta["next_id"] = old_next
-            self._by_source = None
-            raise
-        self.version += 1
-        self.table_versions["backlinks"] = self.table_versions.get("backlinks", 0) + 1
-
-    def _bl_storage_doc(self) -> dict:
-        doc = self._bl_storage._data
-        if doc is None:  # a failed write dropped the cache; memory is still the truth we roll back to
-            doc = {META: {"1": {"schema": SCHEMA_VERSION, "next_id": self._next_id}}, "backlinks": self._records}
-            self._bl_storage._data = doc
-        return doc
-
-    def _apply(self, rows: list[dict], origin: str, batch_rules: bool) -> dict:
-        """Merge prepared rows in memory, then commit once (rolled back in memory if the write fails).
-
-        Memory matters at a million rows: records created by this batch are told
-        apart by their id (>= batch_start) instead of a set, and only records that
-        existed before go into the undo map.
-        """
-        records = self._records
-        index = self._index()
-        undo: dict[str, dict | None] = {}
-        touched: set[str] = set()  # pre-existing records already changed by this batch
-        batch_start = self._next_id
-        added = updated = 0
-
-        def in_batch(doc_id: str) -> bool:
-            return doc_id in touched or int(doc_id) >= batch_start
-
-        for row in rows:
-            sk = row["source_key"]
-            ids = index.get(sk)
-            doc_id = None
-            absorbed = False
-            # A page with no stored link yet (most rows of a first import) skips the
-            # matching below and becomes a new record.
-            if ids is not None:
-                if row.get("target_known") is False and ids:
-                    for doc_id in ids:
-                        old = records[doc_id]
-                        new = _combine_sourceonly(old, row, origin)
-                        if new is not old:
-                            if not in_batch(doc_id):
-                                undo[doc_id] = old
-                                touched.add(doc_id)
-                                updated += 1
-                            records[doc_id] = new
-                    continue
-                doc_id = self._find_id(sk, row["target_key"])
-                if doc_id is None and row.get("target_known") is not False:
-                    # an export names the real target: it replaces a placeholder from Search Console
-                    for pid in list(ids):
-                        if records[pid].get("target_known") is False:
-                            row = _absorb_placeholder(row, records[pid])
-                            if not in_batch(pid):
-                                undo[pid] = records[pid]
-                                absorbed = True
-                            del records[pid]
-                            ids.remove(pid)
-                            break
-            if doc_id is None:
-                doc_id = self._new_id()
-                if "history" not in row:
-                    row["history"] = []
-                records[doc_id] = row
-                if ids is None:
-                    index[sk] = [doc_id]
-                else:
-                    ids.append(doc_id)
-                if absorbed:
-                    updated += 1
-                else:
-                    added += 1
-                continue
-            old = records[doc_id]
-            batch = in_batch(doc_id)
-            new = _combine(old, row, origin, same_batch=batch)
-            if new is not old:
-                if not batch:
-                    undo[doc_id] = old
-                    touched.add(doc_id)
-                    updated += 1
-                records[doc_id] = new
-        self._commit(undo, batch_start)  # on failure, deleted placeholders come back from `undo` too
-        return {"added": added, "updated": updated, "backlinks_total": len(records)}
+                    changed.append((entries[n][0], rec))
+                    entries[n] = (entries[n][0], rec)
+            self._bl.update_records(c, changed)
+            self._bl.insert_records(c, created)
+            self._refresh_tier1(c, keys, stored)
 
     # -- workflow tables ---------------------------------------------------------------
 
@@ -942,9 +911,43 @@ class Store:
 
 # --- record helpers ------------------------------------------------------------------------
 
+page_key = urls.page_key
+is_http_url = urls.is_http_url
+
+
+def _chunks(rows: Iterable[dict], size: int):
+    """Lists of at most `size` rows from any iterable (a list or a parser's generator)."""
+    it = iter(rows)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def tier1_features(live: list[dict]) -> dict:
+    """What the boost verdict needs of a tier-1 page, from its live records (oldest first).
+
+    The strongest link stands for the page (the first followed one, else the first);
+    metrics merge with the oldest record's value first; `targets` are the page keys
+    of my pages it links to (for money-page matching).
+    """
+    best = next((r for r in live if r.get("follow", True)), live[0])
+    metrics: dict = {}
+    for r in live:
+        for k, v in (r.get("metrics") or {}).items():
+            metrics.setdefault(k, v)
+    return {"url": live[0]["source_url"],
+            "title": next((r["title"] for r in live if r.get("title")), "") or "",
+            "anchors": [r.get("anchor") or "" for r in live],
+            "follow": bool(best.get("follow", True)), "rel": list(best.get("rel") or []),
+            "target": best.get("target_url"),
+            "targets": list(dict.fromkeys(r["target_key"] for r in live)),
+            "metrics": metrics}
+
+
 def _key_of(url_or_key: str) -> str | None:
     if not isinstance(url_or_key, str) or not url_or_key.strip():
         return None
+    if "://" not in url_or_key:
+        return url_or_key
     try:
         return page_key(url_or_key)
     except ValueError:
@@ -956,6 +959,20 @@ def _validate_urls(rec: dict) -> None:
         value = rec.get(field)
         if not isinstance(value, str) or not is_http_url(value):
             raise BadInput(f"{field} must be an http(s) URL, got {str(value)[:100]!r}")
+
+
+def _normalized(rec: dict) -> dict:
+    """A whole record as given, with its keys computed and missing fields defaulted."""
+    _validate_urls(rec)
+    rec["source_key"] = page_key(rec["source_url"])
+    rec["target_key"] = page_key(rec["target_url"])
+    rec.setdefault("rel", [])
+    rec.setdefault("follow", not (set(rec["rel"]) & _NOFOLLOW))
+    rec.setdefault("status", "live")
+    rec.setdefault("metrics", {})
+    rec.setdefault("origins", [])
+    rec.setdefault("history", [])
+    return rec
 
 
 def _prepare(row: dict, origin: str, fallback_target: str | None, copy: bool) -> dict:

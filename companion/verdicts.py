@@ -23,10 +23,13 @@ e.g. "the link to me is nofollow [boost.nofollow −30]".
 
 from __future__ import annotations
 
+import hashlib
+import heapq
+import json
 import re
 import threading
-import time
 import weakref
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -36,7 +39,6 @@ from companion import relevance, urls
 from companion import weights as weights_mod
 from companion.analyze import analyze_document
 from companion.profile import Profile
-from companion.store import gc_paused
 
 SOCIAL_SITES = frozenset({
     "reddit.com", "linkedin.com", "quora.com", "medium.com", "x.com", "twitter.com", "facebook.com",
@@ -297,227 +299,147 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
 
 # --- what the store knows, for the analysis ---------------------------------------------
 
-class Tier1Index:
-    """Tier-1 pages with their hosts, stored-data boost scores and a BM25 index.
+# Bump when the stored-score rules below change: every stored score is then redone.
+RULES_VERSION = 1
 
-    Built once per version of the backlink list and placements (an import
-    rebuilds it); the links the verdicts themselves discover, lose or change are
-    patched in (`apply`), so browsing never pays for a rebuild. A verdict then
-    costs the same with a thousand or a million stored backlinks.
+
+class Tier1Scorer:
+    """The boost score of a tier-1 page from stored data alone (no visit): for the boost
+    list and the suggestions.
+
+    The store keeps each page's score in an indexed column and calls `score` whenever a
+    page's records change; `signature` names the profile and weights in force, and when
+    it changes the store rescores every page (Store.ensure_scored).
     """
 
-    def __init__(self, store, profile: Profile, w: dict[str, float]):
+    def __init__(self, profile: Profile, w: dict[str, float]):
         self.profile = profile
         self.w = w
-        self.pages: dict[str, dict] = {}
-        self.hosts: set[str] = set()
-        self.placement_hosts: set[str] = set()
-        self.placement_anchors: set[str] = set()
         self.money_keys = {k: p for p in profile.money_pages if (k := urls.safe_page_key(p["url"]))}
         self.money_keywords = [(kw, set(toks)) for kw in profile.money_keywords() if (toks := relevance.tokens(kw))]
-        self.placements_by_target: dict[str, int] = {}
-        for p in store.all("placements"):
+        blob = json.dumps([RULES_VERSION, profile.to_json(), sorted(w.items())], sort_keys=True, default=str)
+        self.signature = hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+    def score(self, key: str, host: str, feats: dict, placements: int) -> tuple[int, bool]:
+        out = self.explain(host, feats, placements)
+        return out["score"], out["blocked"]
+
+    def explain(self, host: str, feats: dict, placements: int) -> dict:
+        profile = self.profile
+        score = Score(self.w, "boost.base")
+        if feats["follow"]:
+            score.add("boost.followed", "the link to me is followed")
+        else:
+            score.add("boost.nofollow", f"the link to me is not followed ({', '.join(feats['rel']) or 'nofollow'})")
+        metrics = feats["metrics"]
+        _authority_signals(score, metrics)
+        money = next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None)
+        if money:
+            score.add("boost.money_page", f"it links to my money page {money['url']}")
+        keyword = None
+        if self.money_keywords:
+            words = set(relevance.tokens(feats["title"] + " " + relevance.url_words(feats["url"])))
+            keyword = next((kw for kw, kw_tokens in self.money_keywords if kw_tokens <= words), None)
+        blocked = False
+        if keyword:
+            score.add("boost.competes", f"the page targets my money keyword '{keyword}': do not boost a competing page")
+            blocked = True
+        if profile.owned_sites and profile.is_owned(host):
+            score.add("boost.owned_site", "the page is on a site I own")
+            blocked = True
+        if placements:
+            score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
+        out = score.result()
+        out["metrics"] = metrics
+        out["blocked"] = blocked
+        out["competing_keyword"] = keyword
+        out["target"] = feats["target"]
+        return out
+
+
+def scorer(ws) -> Tier1Scorer:
+    """The scorer for the workspace's current profile (made once per profile object)."""
+    profile = ws.profile
+    cached = getattr(ws, "_tier1_scorer", None)
+    if cached is not None and cached[0] is profile:
+        return cached[1]
+    made = Tier1Scorer(profile, weights_mod.effective(profile.weights))
+    ws._tier1_scorer = (profile, made)
+    return made
+
+
+def ensure_scored(ws) -> Tier1Scorer:
+    """Stored boost scores current for the profile in force (cheap when they are)."""
+    current = scorer(ws)
+    ws.store.ensure_scored(current)
+    return current
+
+
+def warm_up(ws) -> threading.Thread:
+    """Bring the stored scores up to date in the background (the service calls this at start
+    and after an import): only a profile or weights change since the last run costs a pass."""
+    thread = threading.Thread(target=ensure_scored, args=(ws,), name="tier1-scores", daemon=True)
+    thread.start()
+    return thread
+
+
+class PlacementInfo:
+    """What the verdicts need of my placements: the hosts and anchors they use."""
+
+    def __init__(self, placements: list[dict]):
+        self.hosts: set[str] = set()
+        self.anchors: set[str] = set()
+        for p in placements:
             if p.get("anchor"):
-                self.placement_anchors.add(p["anchor"])
-            key = p.get("to_key") or urls.safe_page_key(p.get("to_url", ""))
-            if key:
-                self.placements_by_target[key] = self.placements_by_target.get(key, 0) + 1
+                self.anchors.add(p["anchor"])
             host = urls.host_of(p.get("from_url", ""))
             if host:
-                self.placement_hosts.add(urls.strip_www(host))
-        docs = []
-        for i, page in enumerate(store.tier1_pages()):
-            docs.append(self._entry(page["url"], page["key"], page["backlinks"]))
-            if i % 16 == 15:
-                # Let the service's request threads have the GIL: a build in the
-                # background at a million backlinks takes about a minute.
-                time.sleep(0)
-        self.bm25 = relevance.BM25Index(docs, pretokenized=True)
-
-    def _entry(self, url: str, key: str, records: list[dict]):
-        title = next((r.get("title") for r in records if r.get("title")), "") or ""
-        anchors = [r.get("anchor") or "" for r in records]
-        host = urls.host_of(url)
-        topic_tokens = relevance.tokens(title + " " + relevance.url_words(url))
-        placements = self.placements_by_target.get(key, 0)
-        scored = stored_boost(self.w, self, url, host, records, topic_tokens, placements)
-        entry = {"url": url, "key": key, "title": title, "anchors": anchors,
-                 "placements": placements, **scored}
-        self.pages[key] = entry
-        self.hosts.add(urls.strip_www(host))
-        anchor_tokens = [t for a in anchors for t in relevance.tokens(a)]
-        return key, topic_tokens + anchor_tokens, entry
-
-    def apply(self, store, page_key: str) -> None:
-        """Patch one page after the verdicts changed its stored links."""
-        live = [r for r in store.backlinks_from(page_key) if r.get("status") == "live"]
-        if not live:
-            self.pages.pop(page_key, None)  # lost: no longer a tier-1 page (the BM25 doc is skipped)
-            return
-        key, toks, entry = self._entry(live[0]["source_url"], page_key, live)
-        self.bm25.add(key, toks, entry)
+                self.hosts.add(urls.strip_www(host))
 
 
-def stored_boost(w, index: "Tier1Index", url: str, host: str, records: list[dict], topic_tokens: list[str],
-                 placements: int) -> dict:
-    """A boost score from stored data alone (no page visit): for the boost list and suggestions."""
-    profile = index.profile
-    score = Score(w, "boost.base")
-    best = records[0] if records else {}
-    for r in records:
-        if r.get("follow", True):
-            best = r
-            break
-    if best.get("follow", True):
-        score.add("boost.followed", "the link to me is followed")
-    else:
-        score.add("boost.nofollow", f"the link to me is not followed ({', '.join(best.get('rel') or []) or 'nofollow'})")
-    metrics: dict = {}
-    for r in records:
-        for k, v in (r.get("metrics") or {}).items():
-            metrics.setdefault(k, v)
-    _authority_signals(score, metrics)
-    money = next((index.money_keys[r["target_key"]] for r in records if r.get("target_key") in index.money_keys),
-                 None)
-    if money:
-        score.add("boost.money_page", f"it links to my money page {money['url']}")
-    keyword = None
-    if index.money_keywords:
-        words = set(topic_tokens)
-        keyword = next((kw for kw, kw_tokens in index.money_keywords if kw_tokens <= words), None)
-    blocked = False
-    if keyword:
-        score.add("boost.competes", f"the page targets my money keyword '{keyword}': do not boost a competing page")
-        blocked = True
-    if profile.owned_sites and profile.is_owned(host):
-        score.add("boost.owned_site", "the page is on a site I own")
-        blocked = True
-    if placements:
-        score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
-    out = score.result()
-    out["metrics"] = metrics
-    out["blocked"] = blocked
-    out["competing_keyword"] = keyword
-    out["target"] = best.get("target_url")
-    return out
+_PLACEMENTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store -> (version, PlacementInfo)
+
+
+def placement_info(store) -> PlacementInfo:
+    version = store.table_versions.get("placements", 0)
+    cached = _PLACEMENTS.get(store)
+    if cached is None or cached[0] != version:
+        cached = _PLACEMENTS[store] = (version, PlacementInfo(store.all("placements")))
+    return cached[1]
 
 
 class StoreKnowledge:
-    """The Knowledge protocol of companion.analyze, answered from the tier-1 index and store."""
+    """The Knowledge protocol of companion.analyze, answered by the store's indexes.
 
-    def __init__(self, store, index: Tier1Index):
+    One per analysis: host answers are memoised (a page links to the same hosts
+    again and again).
+    """
+
+    def __init__(self, store):
         self.store = store
-        self.index = index
+        self.placements = placement_info(store)
+        self._hosts: dict[str, bool] = {}
 
     def may_be_tier1_host(self, host: str) -> bool:
-        return urls.strip_www(host) in self.index.hosts
+        host = urls.strip_www(host)
+        known = self._hosts.get(host)
+        if known is None:
+            known = self._hosts[host] = self.store.has_tier1_host(host)
+        return known
 
     def is_tier1_page(self, key: str) -> bool:
-        return key in self.index.pages
+        return self.store.is_tier1_page(key)
 
     def may_be_placement_host(self, host: str) -> bool:
-        return urls.strip_www(host) in self.index.placement_hosts
+        return urls.strip_www(host) in self.placements.hosts
 
     def is_placement_page(self, key: str) -> bool:
         return self.store.is_placement_page(key)
 
 
-_INDEX_LOCK = threading.Lock()
-# Keyed by the store object itself (weakly): an id() could be reused by a new store.
-_INDEXES: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-
-def _version(ws) -> tuple:
-    versions = ws.store.table_versions
-    return (versions.get("backlinks", 0), versions.get("placements", 0), repr(ws.profile.to_json()))
-
-
-# Above this many backlinks a rebuild takes seconds (about a minute at a million):
-# the service then keeps answering from the previous index while a thread builds
-# the new one. Below it, the rebuild is done in line so answers are never stale.
-ASYNC_REBUILD_FROM = 20_000
-_BUILDS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store -> threading.Event of a running build
-
-
-def _build(ws, version: tuple, done: threading.Event) -> None:
-    try:
-        profile = ws.profile
-        # With the collector paused: at a million backlinks the build makes millions of
-        # long-lived objects, and each full collection they trigger walks the whole
-        # store with the GIL held: six of 1-4.4 s during one build, each a stall of
-        # every request (a save waited 4 s). Nothing here forms cycles.
-        with gc_paused():
-            index = Tier1Index(ws.store, profile, weights_mod.effective(profile.weights))
-        with _INDEX_LOCK:
-            current = _INDEXES.get(ws.store)
-            if current is None or current[0] != _version(ws):  # never replace one patched up to date
-                _INDEXES[ws.store] = (version, index)
-    finally:
-        with _INDEX_LOCK:
-            _BUILDS.pop(ws.store, None)
-        done.set()
-
-
-def tier1_index(ws, *, wait: bool = False) -> Tier1Index:
-    """The Tier1Index of a workspace, rebuilt when its backlinks, placements or profile changed."""
-    store = ws.store
-    version = _version(ws)
-    with _INDEX_LOCK:
-        cached = _INDEXES.get(store)
-        if cached and cached[0] == version:
-            return cached[1]
-        running = _BUILDS.get(store)
-        stale_ok = cached is not None and not wait and store.backlink_count() >= ASYNC_REBUILD_FROM
-        if running is None:
-            running = _BUILDS[store] = threading.Event()
-            starter = True
-        else:
-            starter = False
-    if starter and stale_ok:
-        threading.Thread(target=_build, args=(ws, version, running), name="tier1-index", daemon=True).start()
-        return cached[1]
-    if starter:
-        _build(ws, version, running)
-    elif stale_ok:
-        return cached[1]
-    else:
-        running.wait()
-    with _INDEX_LOCK:
-        cached = _INDEXES.get(store)
-    if cached is None or (cached[0] != _version(ws) and starter is False):
-        return tier1_index(ws, wait=wait)
-    return cached[1]
-
-
-def warm_up(ws) -> threading.Thread:
-    """Build the index in the background (the service calls this at start and after an import)."""
-    thread = threading.Thread(target=tier1_index, args=(ws,), kwargs={"wait": True}, name="tier1-warm-up",
-                              daemon=True)
-    thread.start()
-    return thread
-
-
-def _patch_index(ws, index: Tier1Index, page_key: str | None, version_before: tuple) -> None:
-    """After the verdicts wrote changes, patch the index and mark it current (no rebuild).
-
-    Only when our own write is the one change since the index was current;
-    anything else (an import in between) leaves it to the next rebuild.
-    """
-    if not page_key:
-        return
-    with _INDEX_LOCK:
-        cached = _INDEXES.get(ws.store)
-        if cached is None or cached[1] is not index or cached[0] != version_before:
-            return
-        now = _version(ws)
-        if now[1:] != version_before[1:] or now[0] != version_before[0] + 1:
-            return
-        index.apply(ws.store, page_key)
-        _INDEXES[ws.store] = (now, index)
-
-
 def knowledge(ws) -> StoreKnowledge:
-    return StoreKnowledge(ws.store, tier1_index(ws))
+    ensure_scored(ws)
+    return StoreKnowledge(ws.store)
 
 
 # --- suggestions ----------------------------------------------------------------
@@ -538,32 +460,43 @@ def _anchor_ideas(entry: dict, matched: list[str]) -> list[str]:
     return [i for i in ideas if i]
 
 
-def suggest_tier1(ws, text: str, *, exclude_keys=frozenset(), used_anchors=frozenset(), limit: int = 5,
-                  index: Tier1Index | None = None) -> list[dict]:
+MAX_QUERY_TERMS = 48
+POSTINGS_PER_TERM = 256
+
+
+def suggest_tier1(ws, text: str, *, exclude_keys=frozenset(), used_anchors=frozenset(), limit: int = 5) -> list[dict]:
     """Tier-1 pages that fit `text` best, ranked by relevance × boost value.
 
-    Pages that compete with my money keywords or sit on my own sites are never
-    suggested; each comes with an anchor idea that differs from anchors already
-    used in my placements, and why.
+    Relevance is the database's full-text search (BM25) over each tier-1 page's
+    title, anchors and URL words. Pages that compete with my money keywords or sit
+    on my own sites are never suggested; each comes with an anchor idea that
+    differs from anchors already used in my placements, and why.
     """
-    index = index or tier1_index(ws)
+    store = ws.store
+    terms = [t for t, _ in Counter(relevance.tokens(text)).most_common(MAX_QUERY_TERMS)]
+    hits = store.search_tier1(terms, POSTINGS_PER_TERM) if terms else {}
+    best = heapq.nlargest(max(limit * 5, 20), ((bm25, key, matched) for key, (bm25, matched) in hits.items()
+                                               if key not in exclude_keys))
+    pages = store.tier1_pages([key for _, key, _ in best])
     used = {a.strip().lower() for a in used_anchors if a}
     ranked = []
-    for doc, bm25, matched in index.bm25.search(text, limit=max(limit * 5, 20)):
-        entry = doc.payload
-        if entry["key"] in exclude_keys or entry["blocked"] or index.pages.get(entry["key"]) is not entry:
+    for bm25, key, matched in best:
+        page = pages.get(key)
+        if page is None or page["blocked"]:
             continue
         rel = relevance.saturate(bm25)
-        ranked.append((rel * max(entry["score"], 1) / 100, rel, entry, matched))
+        score = page["score"] or 0
+        ranked.append((rel * max(score, 1) / 100, rel, page, matched))
     ranked.sort(key=lambda t: t[0], reverse=True)
     out = []
-    for rank, rel, entry, matched in ranked[:limit]:
+    for rank, rel, page, matched in ranked[:limit]:
+        entry = {"url": page["url"], "title": page["features"]["title"]}
         anchor = next((a for a in _anchor_ideas(entry, matched) if a.lower() not in used), "")
-        placed = entry["placements"]
-        why = (f"shares the topic ({', '.join(matched[:5])}); relevance {rel:.2f}, boost score {entry['score']}"
+        placed = page["placements"]
+        why = (f"shares the topic ({', '.join(matched[:5])}); relevance {rel:.2f}, boost score {page['score']}"
                + ("; not boosted yet" if not placed else f"; already boosted {placed}×"))
-        out.append({"tier1_url": entry["url"], "anchor": anchor, "why": why,
-                    "relevance": round(rel, 3), "boost_score": entry["score"]})
+        out.append({"tier1_url": page["url"], "anchor": anchor, "why": why,
+                    "relevance": round(rel, 3), "boost_score": page["score"]})
     return out
 
 
@@ -684,9 +617,8 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
     """
     profile = ws.profile
     w = weights_mod.effective(profile.weights)
-    version_before = _version(ws)
-    index = tier1_index(ws)
-    know = StoreKnowledge(ws.store, index)
+    ensure_scored(ws)
+    know = StoreKnowledge(ws.store)
     result, doc = analyze_document(url, html, profile, know, headers)
     feats = page_features(result, doc)
     labels = result["labels"]
@@ -707,8 +639,6 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
     changing = record_changes and not page_is_me
     if changing:
         result["changes"] = detect_changes(ws, result, origin)
-        if result["changes"]:
-            _patch_index(ws, index, page_key, version_before)
     stored = ws.store.backlinks_from(page_key) if page_key else []  # read after our own write
     if changing:
         # Labels tell the state, `changes` the transition seen now: a page whose
@@ -722,7 +652,7 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
             labels.append("link_changed")
 
     if "tier1" in labels:
-        entry = index.pages.get(page_key or "")
+        entry = ws.store.tier1_page(page_key) if page_key else None
         metrics: dict = {}
         for r in stored:
             for k, v in (r.get("metrics") or {}).items():
@@ -737,8 +667,7 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
         topic = " ".join([feats.topic, relevance.url_words(url)])
         linked = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "tier1"}
         exclude = {k for k in linked if k} | ({page_key} if page_key else set())
-        suggestions = suggest_tier1(ws, topic, exclude_keys=exclude, used_anchors=index.placement_anchors,
-                                    index=index)
+        suggestions = suggest_tier1(ws, topic, exclude_keys=exclude, used_anchors=know.placements.anchors)
         best = max((s["relevance"] for s in suggestions), default=0.0)
         tier2 = tier2_verdict(w, profile, result, feats, suggestions, best)
         result["tier2"] = tier2
@@ -753,18 +682,18 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
 def boost_list(ws, limit: int = 50) -> list[dict]:
     """Tier-1 pages worth powering up next (BoostItem of CONTRACT.md), best first.
 
+    An indexed walk of the stored scores, so its cost does not grow with the list.
     Pages that compete with my money keywords or sit on my own sites are left out:
     the seed says never to boost them.
     """
-    index = tier1_index(ws)
+    rules = ensure_scored(ws)
     items = []
-    for entry in index.pages.values():
-        if entry["blocked"]:
-            continue
+    for page in ws.store.top_tier1(max(0, limit)):
+        feats = page["features"]
+        entry = rules.explain(page["host"], feats, page["placements"])
         items.append({
-            "url": entry["url"], "domain": urls.site_of(entry["url"]), "target": entry["target"],
+            "url": page["url"], "domain": urls.site_of(page["url"]), "target": entry["target"],
             "score": entry["score"], "reasons": entry["reasons"], "metrics": entry["metrics"],
-            "placements": entry["placements"], "title": entry["title"],
+            "placements": page["placements"], "title": feats["title"],
         })
-    items.sort(key=lambda i: (-i["score"], i["placements"], i["url"]))
-    return items[: max(0, limit)]
+    return items

@@ -309,7 +309,7 @@ def test_lone_surrogates_from_a_dom_are_stored_as_replacement_characters(tmp_pat
 
 def test_saving_never_rewrites_the_backlink_list(tmp_path):
     """Why a save costs the same with a million backlinks (scripts/bench_save.py): candidates and
-    placements go to the small workflow file only; the backlink file is not touched."""
+    placements go to the small workflow file only; the backlink database is not touched."""
     from companion import candidates, placements
     from companion.workspace import Workspace
 
@@ -317,14 +317,17 @@ def test_saving_never_rewrites_the_backlink_list(tmp_path):
     try:
         ws.store.merge_backlinks([{"source_url": f"https://linker{i}.test/post", "target_url": "https://example.com/",
                                    "anchor": "x"} for i in range(50)], origin="test")
-        big = tmp_path / "home" / "backlinks.json"
-        before = big.stat()
+        files = [tmp_path / "home" / name for name in ("backlinks.sqlite", "backlinks.sqlite-wal")]
+
+        def stamps():
+            return [(s.st_ino, s.st_mtime_ns, s.st_size) for s in (f.stat() for f in files)]
+
+        before = stamps()
         c, _ = candidates.save(ws, "https://spot.test/", "tier2", note="n", tags=["t"])
         candidates.save(ws, "https://spot.test/", "tier2", note="again")
         candidates.update(ws, c["id"], {"status": "placed", "to_url": "https://linker3.test/post", "anchor": "a"})
         placements.add(ws, "https://other.test/", "https://linker4.test/post")
         candidates.remove(ws, c["id"])
-        after = big.stat()
-        assert (after.st_ino, after.st_mtime_ns, after.st_size) == (before.st_ino, before.st_mtime_ns, before.st_size)
+        assert stamps() == before
     finally:
         ws.close()

@@ -6,10 +6,11 @@ extension sees: a 2xx answer. Three kinds of proof:
 
 1. Deterministic: the store's crash hook (TIERLINK_CRASH_AT=<step>:<n>, see
    companion.store._crash_point) kills the server at each step of a write —
-   mid_temp (temp file half written), after_temp, mid_rotate (backups shifted,
-   bak1 not yet linked), before_replace, after_replace — for both files
-   (backlinks.json through POST /api/import, workflow.json through POST
-   /api/candidates), on a write that is the process's first and on a later one.
+   for workflow.json (through POST /api/candidates): mid_temp (temp file half
+   written), after_temp, mid_rotate (backups shifted, bak1 not yet linked),
+   before_replace, after_replace; for the backlink database (through POST
+   /api/import): before_commit (rows written, not committed) and after_commit;
+   on a write that is the process's first and on a later one.
    Each crash is followed by a restart on the same home (the next step's server)
    that must find every acknowledged write, files that parse, no temp file left
    and no backup restored (the live file is never damaged, so none is needed).
@@ -31,6 +32,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -41,8 +43,12 @@ import pytest
 
 from serverutil import CompanionServer, free_port, multipart
 
-STEPS = ["mid_temp", "after_temp", "mid_rotate", "before_replace", "after_replace"]
-FILES = {"backlinks": "backlinks.json", "workflow": "workflow.json"}
+# Each store's write steps, in the order the test kills at them: for the JSON file,
+# after_replace first (on a fresh home it creates the file, so that mid_rotate, which
+# needs a file to rotate, is reached even on a first write).
+STEPS = {"backlinks": ["after_commit", "before_commit"],
+         "workflow": ["after_replace", "mid_temp", "after_temp", "mid_rotate", "before_replace"]}
+FILES = {"backlinks": "backlinks.sqlite", "workflow": "workflow.json"}
 
 
 class CrashServer(CompanionServer):
@@ -86,12 +92,19 @@ def stored(srv: CompanionServer, kind: str) -> set[str]:
 
 
 def assert_files_parse(home: Path, restarted: bool = True) -> None:
-    """The live files parse; once a server has opened the home again, no crash debris is left."""
-    for name in FILES.values():
-        path = home / name
-        if path.exists():
-            doc = json.loads(path.read_bytes())
-            assert isinstance(doc, dict) and doc["meta"]["1"]["schema"] >= 1, name
+    """The live files are sound; once a server has opened the home again, no crash debris is left."""
+    path = home / FILES["workflow"]
+    if path.exists():
+        doc = json.loads(path.read_bytes())
+        assert isinstance(doc, dict) and doc["meta"]["1"]["schema"] >= 1, path
+    path = home / FILES["backlinks"]
+    if path.exists():
+        db = sqlite3.connect(path)
+        try:
+            assert db.execute("PRAGMA quick_check").fetchone() == ("ok",)
+            assert db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() is not None
+        finally:
+            db.close()
     assert not list(home.glob("*.corrupt-*")), "a live file was damaged and moved aside"
     if not restarted:
         return
@@ -105,12 +118,8 @@ def assert_files_parse(home: Path, restarted: bool = True) -> None:
 def test_server_killed_at_each_step_of_a_write(tmp_path, kind, nth):
     home = tmp_path / "home"
     acked: set[str] = set()
-    # after_replace first: on a fresh home it creates the file, so that mid_rotate
-    # (which needs an existing file to rotate) is reached even on a first write.
-    order = ["after_replace", "mid_temp", "after_temp", "mid_rotate", "before_replace"]
-    assert sorted(order) == sorted(STEPS)
     counter = 0
-    for step in order:
+    for step in STEPS[kind]:
         srv = CrashServer(home, crash=f"{step}:{nth}").start()
         # the restart finds everything acknowledged before, and nothing damaged
         assert acked <= stored(srv, kind), f"before {step}: lost {acked - stored(srv, kind)}"
@@ -133,7 +142,7 @@ def test_server_killed_at_each_step_of_a_write(tmp_path, kind, nth):
     with CrashServer(home) as srv:
         have = stored(srv, kind)
         assert acked <= have, f"lost after the last crash: {acked - have}"
-        assert len(have - acked) <= 1  # only the after_replace crash keeps its (unacknowledged) write
+        assert len(have - acked) <= 1  # only the crash after the write's commit/rename keeps it (unacknowledged)
         assert "notices" not in srv.api("GET", "/api/health")
         r = write_one(srv, kind, "after")
         assert r.status in (200, 201)
@@ -233,10 +242,11 @@ def test_full_disk_injected_gives_507_and_keeps_old_data(tmp_path, kind):
     with CrashServer(home, crash="enospc:3") as srv:
         assert write_one(srv, kind, "one").status in (200, 201)
         assert write_one(srv, kind, "two").status in (200, 201)
-        before = (home / FILES[kind]).read_bytes()
+        before = (home / FILES["workflow"]).read_bytes() if kind == "workflow" else None
         _check_507(write_one(srv, kind, "three"))
         _check_507(write_one(srv, kind, "four"))  # the disk stays full
-        assert (home / FILES[kind]).read_bytes() == before
+        if before is not None:
+            assert (home / FILES[kind]).read_bytes() == before
         assert stored(srv, kind) == {"one", "two"}  # memory never claims what the disk lacks
         assert not list(home.glob(".*.tmp"))
     assert_files_parse(home)
@@ -252,7 +262,7 @@ def test_full_disk_injected_cli_says_so_on_one_line(home, cli, tmp_path, kind):
     csv.write_text("source_url,target_url,anchor\nhttps://one.test/post,https://example.com/,a\n")
     cli("save", "https://one.test/", "--kind", "boost")
     cli("import", str(csv), "--format", "csv")
-    before = {name: (home / name).read_bytes() for name in FILES.values()}
+    before = (home / FILES["workflow"]).read_bytes()
     csv.write_text("source_url,target_url,anchor\nhttps://two.test/post,https://example.com/,a\n")
     args = (["save", "https://two.test/", "--kind", "boost"] if kind == "workflow"
             else ["import", str(csv), "--format", "csv"])
@@ -262,7 +272,7 @@ def test_full_disk_injected_cli_says_so_on_one_line(home, cli, tmp_path, kind):
     assert proc.returncode != 0 and "Traceback" not in err
     lines = [line for line in err.splitlines() if "error" in line]
     assert len(lines) == 1 and "No space left on device" in lines[0] and FILES[kind] in lines[0], err
-    assert {name: (home / name).read_bytes() for name in FILES.values()} == before
+    assert (home / FILES["workflow"]).read_bytes() == before
     assert [c["url"] for c in cli.json("candidates")] == ["https://one.test/"]
     assert [b["source_url"] for b in cli.json("backlinks")] == ["https://one.test/post"]
 
@@ -308,11 +318,11 @@ def test_full_disk_real_tmpfs(tiny_tmpfs, tmp_path):
         for name in ("one", "two"):
             assert write_one(srv, "workflow", name).status == 201
             assert write_one(srv, "backlinks", name).status == 200
-        before = {n: (home / n).read_bytes() for n in FILES.values()}
+        before = (home / FILES["workflow"]).read_bytes()
         filler = _fill(home)
         _check_507(write_one(srv, "workflow", "three"))
         _check_507(write_one(srv, "backlinks", "three"))
-        assert {n: (home / n).read_bytes() for n in FILES.values()} == before
+        assert (home / FILES["workflow"]).read_bytes() == before
         assert stored(srv, "workflow") == {"one", "two"} and stored(srv, "backlinks") == {"one", "two"}
         filler.unlink()
         assert write_one(srv, "workflow", "four").status == 201

@@ -377,7 +377,7 @@ def _bad_files(tmp: Path) -> dict[str, tuple[Path, str]]:
 @pytest.mark.parametrize("kind", ["unknown", "truncated utf-16", "binary", "png", "xlsx", "empty", "blank lines"])
 def test_bad_file_gives_one_line_and_changes_nothing(cli, tmp_path, kind):
     cli("import", str(SAMPLES / "semrush-backlinks.csv"))
-    before = (cli.home / "backlinks.json").read_bytes()
+    before = cli.json("backlinks")
     path, phrase = _bad_files(tmp_path)[kind]
     err = cli.fails("import", str(path))
     assert phrase in err, err
@@ -385,7 +385,7 @@ def test_bad_file_gives_one_line_and_changes_nothing(cli, tmp_path, kind):
         assert "ahrefs" in err and "semrush" in err and "majestic" in err
     # a good file next to a bad one is not imported either
     cli.fails("import", str(SAMPLES / "ahrefs-v3.csv"), str(path))
-    assert (cli.home / "backlinks.json").read_bytes() == before
+    assert cli.json("backlinks") == before
 
 
 def test_forced_format_that_does_not_fit(cli):

@@ -4,7 +4,7 @@ tests/test_store.py proves the library rule (a file that will not parse is moved
 aside and the newest good backup restored, loudly; with no good backup the store
 refuses to open). Here the same rule is checked where the user sees it:
 
-* `tierlink serve` on an empty, truncated, garbage or missing backlinks.json or
+* `tierlink serve` on an empty, truncated, garbage or missing backlinks.sqlite or
   workflow.json with a backup: it starts, says WARNING on stderr naming the file
   and the backup, reports the same text in `GET /api/health` `notices`, and serves
   the backup's data (never an empty database).
@@ -22,12 +22,14 @@ import sys
 
 import pytest
 
-from companion.store import BACKLINKS_FILE, WORKFLOW_FILE, Store
+from companion.sqlstore import DB_FILE
+from companion.store import WORKFLOW_FILE, Store
 from serverutil import CompanionServer
 
 
 def populate(home):
-    """Two writes to each file, so bak1 holds the state before the last write."""
+    """Two writes to each store: the workflow's bak1 holds the state before its last write,
+    the database's the state after its last import."""
     s = Store.open(home)
     for name in ("a", "b"):
         s.merge_backlinks([{"source_url": f"https://{name}.test/post", "target_url": "https://example.com/",
@@ -37,6 +39,8 @@ def populate(home):
 
 
 def damage(path, how: str) -> bytes | None:
+    for side in path.parent.glob(path.name + "-*"):  # the database's WAL goes with it
+        side.unlink()
     content = path.read_bytes()
     new = {"empty": b"", "truncated": content[: len(content) // 2], "garbage": b"\x00\xffnot json{{{",
            "missing": None}[how]
@@ -51,7 +55,7 @@ DAMAGES = ["empty", "truncated", "garbage", "missing"]
 
 
 @pytest.mark.parametrize("how", DAMAGES)
-@pytest.mark.parametrize("which", [BACKLINKS_FILE, WORKFLOW_FILE])
+@pytest.mark.parametrize("which", [DB_FILE, WORKFLOW_FILE])
 def test_serve_restores_backup_loudly(tmp_path, which, how):
     home = tmp_path / "home"
     populate(home)
@@ -64,18 +68,19 @@ def test_serve_restores_backup_loudly(tmp_path, which, how):
     assert "WARNING" in log and which in log and "Restored" in log and "bak1" in log, log
     notices = health.get("notices")
     assert notices and len(notices) == 1 and which in notices[0] and "backup" in notices[0], health
-    # the backup's data, not an empty database: everything but that file's last write
-    if which == BACKLINKS_FILE:
-        assert backlinks == {"https://a.test/post"} and cands == {"https://a.test/", "https://b.test/"}
-    else:
+    # the backup's data, never an empty store
+    if which == DB_FILE:
+        assert backlinks == {"https://a.test/post", "https://b.test/post"}
+        assert cands == {"https://a.test/", "https://b.test/"}
+    else:  # everything but that file's last write
         assert backlinks == {"https://a.test/post", "https://b.test/post"} and cands == {"https://a.test/"}
-    json.loads((home / which).read_bytes())
+        json.loads((home / which).read_bytes())
     if how != "missing":
         assert len(list(home.glob(which + ".corrupt-*"))) == 1  # the damaged file is kept for the user
 
 
 @pytest.mark.parametrize("how", ["empty", "truncated", "garbage"])
-@pytest.mark.parametrize("which", [BACKLINKS_FILE, WORKFLOW_FILE])
+@pytest.mark.parametrize("which", [DB_FILE, WORKFLOW_FILE])
 def test_serve_refuses_without_a_backup(tmp_path, which, how):
     home = tmp_path / "home"
     populate(home)

@@ -1,4 +1,5 @@
-"""The durable store: real TinyDB files in a temporary home, real crashes in child processes.
+"""The durable store: a real SQLite database and TinyDB file in a temporary home, real crashes
+in child processes.
 
 What must hold (SECURITY.md, Storage): every acknowledged write survives a crash
 at any step of a write; a damaged file is restored from a backup, loudly; with
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -20,9 +22,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from companion import urls
 from companion.errors import BadInput, NotFound, StorageError
-from companion.store import BACKLINKS_FILE, WORKFLOW_FILE, Store, page_key
+from companion.sqlstore import DB_FILE
+from companion.store import WORKFLOW_FILE, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,16 +46,20 @@ def store(home):
 
 # --- durability and reopening ----------------------------------------------------------
 
-def test_data_survives_reopen_and_files_are_valid_json(home):
+def test_data_survives_reopen_and_files_are_what_they_say(home):
     s = Store.open(home)
     assert s.restored_from_backup == []
     s.merge_backlinks([bl("https://blog.test/a")], "ahrefs")
     cand = s.insert("candidates", {"url": "https://x.test/", "kind": "boost"})
     s.set_setting("theme", "dark")
     s.close()
-    for name in (BACKLINKS_FILE, WORKFLOW_FILE):
-        doc = json.loads((home / name).read_text("utf-8"))
-        assert doc["meta"]["1"]["schema"] == 1
+    doc = json.loads((home / WORKFLOW_FILE).read_text("utf-8"))
+    assert doc["meta"]["1"]["schema"] == 1 and list(doc["candidates"].values())[0]["url"] == "https://x.test/"
+    db = sqlite3.connect(home / DB_FILE)
+    assert db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() == ("1",)
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert db.execute("SELECT source_key, status FROM backlinks").fetchall() == [("blog.test/a", "live")]
+    db.close()
     s = Store.open(home)
     assert s.backlink_count() == 1
     assert s.get("candidates", cand["id"])["url"] == "https://x.test/"
@@ -62,13 +68,13 @@ def test_data_survives_reopen_and_files_are_valid_json(home):
     s.close()
 
 
-def test_a_save_never_rewrites_the_backlink_file(store, home):
+def test_a_save_never_writes_the_backlink_database(store, home):
     store.merge_backlinks([bl("https://blog.test/a")], "ahrefs")
-    before = (home / BACKLINKS_FILE).stat()
+    files = [home / DB_FILE, home / (DB_FILE + "-wal")]
+    before = [(f.stat().st_ino, f.stat().st_mtime_ns, f.stat().st_size) for f in files]
     store.insert("candidates", {"url": "https://x.test/", "kind": "boost"})
     store.insert("placements", {"from_url": "https://t2.test/p", "to_url": "https://blog.test/a"})
-    after = (home / BACKLINKS_FILE).stat()
-    assert (before.st_ino, before.st_mtime_ns) == (after.st_ino, after.st_mtime_ns)
+    assert [(f.stat().st_ino, f.stat().st_mtime_ns, f.stat().st_size) for f in files] == before
 
 
 def test_backups_rotate_and_keep_three(store, home):
@@ -84,10 +90,11 @@ def test_backups_rotate_and_keep_three(store, home):
 
 def test_nan_is_refused_and_nothing_changes(store, home):
     store.merge_backlinks([bl("https://blog.test/a")], "ahrefs")
-    before = (home / BACKLINKS_FILE).read_bytes()
+    before = store.all_backlinks()
     with pytest.raises(StorageError, match="not valid JSON"):
-        store.merge_backlinks([bl("https://blog.test/b", metrics={"dr": float("nan")})], "ahrefs")
-    assert (home / BACKLINKS_FILE).read_bytes() == before
+        store.merge_backlinks([bl("https://blog.test/c"), bl("https://blog.test/b", metrics={"dr": float("nan")})],
+                              "ahrefs")
+    assert store.all_backlinks() == before
     assert store.backlink_count() == 1
     assert store.get_backlink("https://blog.test/b", "https://example.com/pricing") is None
     with pytest.raises(StorageError):
@@ -100,23 +107,44 @@ def test_nan_is_refused_and_nothing_changes(store, home):
 DAMAGE = {
     "empty": b"",
     "truncated": None,  # filled from the real file
-    "garbage": b"\x00\x17not json at all \xff",
-    "wrong shape": b"[1, 2, 3]",
+    "garbage": b"\x00\x17not a store at all \xff",
+    "wrong shape": None,  # JSON in the workflow file, a database of some other program for SQLite
 }
 
 
-@pytest.mark.parametrize("damage", list(DAMAGE))
-@pytest.mark.parametrize("which", [BACKLINKS_FILE, WORKFLOW_FILE])
-def test_damaged_file_is_moved_aside_and_backup_restored_loudly(home, capsys, damage, which):
+def _damage(path, damage):
+    content = path.read_bytes()
+    if damage == "truncated":
+        return content[: len(content) // 2]
+    if damage == "wrong shape":
+        if path.name == DB_FILE:
+            other = path.with_name("other.db")
+            db = sqlite3.connect(other)
+            db.execute("CREATE TABLE t (x)")
+            db.commit()
+            db.close()
+            return other.read_bytes()
+        return b"[1, 2, 3]"
+    return DAMAGE[damage]
+
+
+def _fill(home):
     s = Store.open(home)
     s.merge_backlinks([bl("https://blog.test/a")], "ahrefs")
     s.merge_backlinks([bl("https://blog.test/b")], "ahrefs")
     s.insert("candidates", {"url": "https://c1.test/"})
     s.insert("candidates", {"url": "https://c2.test/"})
     s.close()
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+@pytest.mark.parametrize("which", [DB_FILE, WORKFLOW_FILE])
+def test_damaged_file_is_moved_aside_and_backup_restored_loudly(home, capsys, damage, which):
+    _fill(home)
     path = home / which
-    content = path.read_bytes()
-    path.write_bytes(DAMAGE[damage] if DAMAGE[damage] is not None else content[: len(content) // 2])
+    path.write_bytes(_damage(path, damage))
+    for side in home.glob(which + "-*"):  # a crash or a copy leaves no WAL beside a damaged file
+        side.unlink()
     capsys.readouterr()
     s = Store.open(home)
     err = capsys.readouterr().err
@@ -124,51 +152,48 @@ def test_damaged_file_is_moved_aside_and_backup_restored_loudly(home, capsys, da
     assert len(s.restored_from_backup) == 1 and which in s.restored_from_backup[0]
     aside = [p for p in home.iterdir() if p.name.startswith(which + ".corrupt-")]
     assert len(aside) == 1
-    # the backup holds everything but the last write to that file
-    if which == BACKLINKS_FILE:
-        assert s.get_backlink("https://blog.test/a", "https://example.com/pricing") is not None
-        assert s.all("candidates") and len(s.all("candidates")) == 2
-    else:
+    if which == DB_FILE:
+        # a backup is taken after each import: it holds both
+        assert s.backlink_count() == 2 and s.is_tier1_page("blog.test/b")
+        assert len(s.all("candidates")) == 2
+    else:  # the workflow's backup holds everything but the last write to that file
         assert [c["url"] for c in s.all("candidates")] == ["https://c1.test/"]
         assert s.backlink_count() == 2
-    json.loads(path.read_bytes())  # the live file parses again
     s.close()
+    assert Store.open(home).restored_from_backup == []  # the live file is sound again
+
+
+def _no_backups(home):
+    for p in list(home.glob(DB_FILE + ".bak*")):
+        p.unlink()
 
 
 def test_no_good_backup_refuses_to_open_and_touches_nothing(home):
-    s = Store.open(home)
-    s.merge_backlinks([bl("https://blog.test/a")], "ahrefs")
-    s.close()
-    for p in home.glob(BACKLINKS_FILE + ".bak*"):
-        p.unlink()
-    (home / BACKLINKS_FILE).write_bytes(b'{"backlinks": {"1": {"source')
+    _fill(home)
+    _no_backups(home)
+    (home / DB_FILE).write_bytes(b"SQLite format 3\x00 and then nothing sensible")
     with pytest.raises(StorageError) as err:
         Store.open(home)
     message = err.value.message
-    assert str(home / BACKLINKS_FILE) in message and "restore" in message and "\n" not in message
-    assert (home / BACKLINKS_FILE).read_bytes() == b'{"backlinks": {"1": {"source'
+    assert str(home / DB_FILE) in message and "restore" in message and "\n" not in message
+    assert (home / DB_FILE).read_bytes() == b"SQLite format 3\x00 and then nothing sensible"
     assert not list(home.glob("*.corrupt-*"))
 
 
 def test_cli_reports_refusal_on_one_line(home, cli):
-    s = Store.open(home)
-    s.merge_backlinks([bl("https://blog.test/a")], "ahrefs")
-    s.close()
-    for p in home.glob(BACKLINKS_FILE + ".bak*"):
-        p.unlink()
-    (home / BACKLINKS_FILE).write_bytes(b"")
+    _fill(home)
+    _no_backups(home)
+    (home / DB_FILE).write_bytes(b"")
     err = cli.fails("backlinks")
-    assert "backlinks.json" in err and "no good backup" in err
+    assert DB_FILE in err and "no good backup" in err
 
 
 def test_missing_file_with_backups_is_restored_not_started_empty(home, capsys):
+    _fill(home)
+    for p in [home / DB_FILE, *home.glob(DB_FILE + "-*")]:
+        p.unlink()
     s = Store.open(home)
-    s.merge_backlinks([bl("https://blog.test/a")], "ahrefs")
-    s.merge_backlinks([bl("https://blog.test/b")], "ahrefs")
-    s.close()
-    (home / BACKLINKS_FILE).unlink()
-    s = Store.open(home)
-    assert s.backlink_count() == 1 and s.restored_from_backup
+    assert s.backlink_count() == 2 and s.restored_from_backup
     s.close()
 
 
@@ -196,8 +221,10 @@ CHILD = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("point", ["mid_temp", "after_temp", "before_replace", "after_replace"])
-@pytest.mark.parametrize("table", ["backlinks", "candidates"])
+@pytest.mark.parametrize("table, point", [
+    ("backlinks", "before_commit"), ("backlinks", "after_commit"),
+    ("candidates", "mid_temp"), ("candidates", "after_temp"), ("candidates", "before_replace"),
+    ("candidates", "after_replace")])
 def test_crash_at_each_step_keeps_every_acknowledged_write(home, point, table):
     env = dict(os.environ, TIERLINK_CRASH_AT=f"{point}:4", PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-c", CHILD, str(home), table], capture_output=True, text=True,
@@ -210,7 +237,7 @@ def test_crash_at_each_step_keeps_every_acknowledged_write(home, point, table):
     if table == "backlinks":
         stored = {r["source_url"] for r in s.all_backlinks()}
         assert {f"https://blog{i}.test/p" for i in acked} <= stored
-        assert len(stored) == (4 if point == "after_replace" else 3)
+        assert len(stored) == (4 if point == "after_commit" else 3)
     else:
         stored = {c["url"] for c in s.all("candidates")}
         assert {f"https://c{i}.test/" for i in acked} <= stored
@@ -284,8 +311,11 @@ def test_tier1_and_placement_indexes(store):
     assert store.is_tier1_page("blog.test/post")
     assert not store.is_tier1_page("gone.test/p")
     assert not store.is_tier1_page("nowhere.test/")
-    pages = store.tier1_pages()
-    assert [(p["key"], len(p["backlinks"])) for p in pages] == [("blog.test/post", 2)]
+    assert store.tier1_count() == 1
+    page = store.tier1_page("blog.test/post")
+    assert page["url"] == "https://www.Blog.test/post/?utm_source=x#c" and page["host"] == "blog.test"
+    assert page["features"]["targets"] == ["example.com/pricing", "example.com/other"]
+    assert store.has_tier1_host("blog.test") and not store.has_tier1_host("gone.test")
     rec = store.get_backlink("http://blog.test/post/", "https://www.example.com/pricing")
     assert rec and rec["source_key"] == "blog.test/post" and rec["origins"] == ["ahrefs"]
     assert len(store.backlinks_from("blog.test/post")) == 2
@@ -326,9 +356,7 @@ def test_put_backlinks_replaces_records(store):
     store.merge_backlinks([bl("https://a.test/")], "ahrefs")
     rec = store.get_backlink("https://a.test/", "https://example.com/pricing")
     changed = dict(rec, status="lost", history=[{"at": "2026-05-01", "kind": "lost", "was": "live", "now": "lost"}])
-    version = store.version
     store.put_backlinks([changed, bl("https://new.test/", origins=["discovered"])])
-    assert store.version > version
     assert store.get_backlink("https://a.test/", "https://example.com/pricing")["status"] == "lost"
     assert not store.is_tier1_page("a.test/")
     assert store.is_tier1_page("new.test/")
@@ -337,37 +365,27 @@ def test_put_backlinks_replaces_records(store):
         store.put_backlinks([bl("javascript:alert(1)")])
 
 
-URLS = [
-    "https://www.Example.com/a/b/", "http://example.com", "https://blog.test/x?utm_source=a&b=2", "https://a.test/%7Euser",
-    "https://a.test/caf%C3%A9", "https://a.test/café", "https://a.test:443/p", "https://a.test:8080/p", "HTTPS://A.TEST/P",
-    "https://www.co.uk/x", "https://www.a.b.test/x//", "https://a.test/p#frag", "https://1.2.3.4/x", "https://xn--bcher-kva.test/",
-    "https://a.test/a;b=c/d:e@f!$&'()*+,=", "https://a.test/-._~", "https://www.test/", "https://a.test.//", "https://a.test/Path/",
-]
-
-
-def test_fast_page_key_matches_urls_page_key():
-    for u in URLS:
-        assert page_key(u) == urls.page_key(u), u
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.sampled_from(["http://", "https://"]), st.sampled_from(["", "www.", "WWW.", "sub."]),
-       st.from_regex(r"[a-zA-Z0-9-]{1,10}\.[a-z]{2,5}", fullmatch=True),
-       st.text(alphabet="abcXYZ019-._~/:@!$&'()*+,;=%é", max_size=20))
-def test_fast_page_key_property(scheme, prefix, host, path):
-    url = scheme + prefix + host + "/" + path
-    try:
-        expected = urls.page_key(url)
-    except ValueError:
-        return
-    assert page_key(url) == expected
-
-
-def test_a_failed_write_changes_nothing_in_memory_or_on_disk(store, home, monkeypatch):
-    """A full disk at the rename: StorageError, and the store is exactly as before."""
+def test_a_full_disk_during_an_import_changes_nothing(store, home, monkeypatch):
+    """SQLite reports a full disk half-way through the import: StorageError, the list as before."""
     store.merge_backlinks([bl("https://a.test/")], "ahrefs")
+    before = store.all_backlinks()
+    monkeypatch.setenv("TIERLINK_CRASH_AT", "enospc:1")
+    with pytest.raises(StorageError, match="No space left"):
+        store.merge_backlinks([bl("https://b.test/"), bl("https://a.test/", status="lost", last_seen="2027-01-01")],
+                              "ahrefs")
+    monkeypatch.delenv("TIERLINK_CRASH_AT")
+    assert store.all_backlinks() == before and not store.is_tier1_page("b.test/")
+    assert store.merge_backlinks([bl("https://b.test/")], "ahrefs")["added"] == 1  # and it works again
+    store.close()
+    reopened = Store.open(home)
+    assert reopened.backlink_count() == 2
+    reopened.close()
+
+
+def test_a_failed_workflow_write_changes_nothing_in_memory_or_on_disk(store, home, monkeypatch):
+    """A full disk at the rename: StorageError, and the workflow is exactly as before."""
     store.insert("candidates", {"url": "https://c.test/"})
-    before = (home / BACKLINKS_FILE).read_bytes()
+    before = (home / WORKFLOW_FILE).read_bytes()
     real_replace = os.replace
 
     def full_disk(src, dst):
@@ -377,21 +395,14 @@ def test_a_failed_write_changes_nothing_in_memory_or_on_disk(store, home, monkey
 
     monkeypatch.setattr("companion.store.os.replace", full_disk)
     with pytest.raises(StorageError, match="No space left"):
-        store.merge_backlinks([bl("https://b.test/"), bl("https://a.test/", status="lost", last_seen="2027-01-01")],
-                              "ahrefs")
-    with pytest.raises(StorageError):
         store.insert("candidates", {"url": "https://d.test/"})
     monkeypatch.setattr("companion.store.os.replace", real_replace)
-    assert (home / BACKLINKS_FILE).read_bytes() == before
-    assert store.backlink_count() == 1 and store.get_backlink("https://b.test/", "https://example.com/pricing") is None
-    assert store.get_backlink("https://a.test/", "https://example.com/pricing")["status"] == "live"
+    assert (home / WORKFLOW_FILE).read_bytes() == before
     assert [c["url"] for c in store.all("candidates")] == ["https://c.test/"]
     assert not list(home.glob(".*.tmp"))
-    # and it works again afterwards
-    assert store.merge_backlinks([bl("https://b.test/")], "ahrefs")["added"] == 1
     store.close()
     reopened = Store.open(home)
-    assert reopened.backlink_count() == 2 and len(reopened.all("candidates")) == 1
+    assert len(reopened.all("candidates")) == 1
     reopened.close()
 
 
@@ -416,3 +427,29 @@ def test_two_processes_on_one_home_never_overwrite_each_other(home):
     assert [c["url"] for c in service.all("candidates")] == ["https://saved.test/", "https://second.test/"]
     other.close()
     service.close()
+
+
+# --- a home written before the SQLite store ----------------------------------------------------
+
+LEGACY = Path(__file__).parent / "fixtures" / "home-before-sqlite"  # written by Tierlink at b3d4fb8
+
+
+def test_a_home_with_backlinks_json_opens_into_the_database(home, capsys, cli):
+    import shutil
+
+    shutil.copytree(LEGACY, home)
+    old = json.loads((home / "backlinks.json").read_text())["backlinks"]
+    before = (home / "backlinks.json").read_bytes()
+    s = Store.open(home)
+    assert "moved 2 backlinks from backlinks.json" in capsys.readouterr().err
+    records = s.all_backlinks()
+    assert records == [old["1"], old["2"]]  # every field and its history, in the old order
+    assert s.is_tier1_page("blog.test/post") and not s.is_tier1_page("gone.test/p")
+    assert [c["url"] for c in s.all("candidates")] == ["https://spot.test/"]
+    s.close()
+    assert (home / "backlinks.json").read_bytes() == before  # kept as a backup until the user deletes it
+    s = Store.open(home)  # once only
+    assert s.backlink_count() == 2
+    s.close()
+    assert "moved" not in capsys.readouterr().err
+    assert [i["url"] for i in cli.json("boost")] == ["https://www.blog.test/post/"]

@@ -7,7 +7,6 @@ and every reason is checked for the signal it names.
 
 from __future__ import annotations
 
-import gc
 import re
 
 import pytest
@@ -323,33 +322,44 @@ def test_corpus_page_dropping_a_link_is_link_lost(ws):
     assert len(lost) == len(known["changes"]) and {c["kind"] for c in result["changes"]} == {"lost"}
 
 
-def test_discovered_links_patch_the_index_without_a_rebuild(ws):
-    from companion import verdicts
-
+def test_discovered_links_make_scored_tier1_pages_without_a_rescore(ws):
+    """A visit that records a link writes that page's tier-1 row and score, and nothing else."""
     seed(ws, backlink("https://seeded.test/a"))
-    before = verdicts.tier1_index(ws)
+    ws.boost_list(5)
+    signature = ws.store._bl.get_meta("scorer")
     ws.analyze("https://fresh.test/post", page(content_link()))  # discovers fresh.test/post → me
-    assert verdicts.tier1_index(ws) is before
+    fresh = ws.store.tier1_page("fresh.test/post")
+    assert fresh is not None and fresh["score"] is not None
+    assert "https://fresh.test/post" in [i["url"] for i in ws.boost_list(5)]
+    assert ws.store._bl.get_meta("scorer") == signature
     hub = ws.analyze("https://hub.test/x", page('<main><a href="https://fresh.test/post">fresh</a></main>'))
     assert [l["target"] for l in hub["links"]] == ["tier1"] and "tier2_existing" in hub["labels"]
     ws.analyze("https://fresh.test/post", page("<main><p>no links to me any more</p>"
                                                '<a href="https://other.test/">o</a></main>'))
+    assert ws.store.tier1_page("fresh.test/post") is None
     again = ws.analyze("https://hub.test/x", page('<main><a href="https://fresh.test/post">fresh</a></main>'))
     assert [l["target"] for l in again["links"]] == ["other"]
 
 
-def test_large_stores_rebuild_in_the_background(ws, monkeypatch):
-    from companion import verdicts
+def test_a_profile_change_rescores_every_stored_page(ws):
+    seed(ws, dict(backlink("https://review.test/best-garden-hose", dr=80, ur=5), title="Best garden hose"),
+         backlink("https://other.test/a", dr=30))
+    assert [i["url"] for i in ws.boost_list(5)][0] == "https://review.test/best-garden-hose"
+    ws.set_profile(dict(PROFILE, money_pages=[{"url": "https://example.com/hoses", "keywords": ["garden hose"]}]))
+    assert [i["url"] for i in ws.boost_list(5)] == ["https://other.test/a"]  # now competes: left out
+    ws.set_profile(dict(PROFILE, weights={"boost.followed": 40}))
+    items = ws.boost_list(5)
+    assert items[0]["url"] == "https://review.test/best-garden-hose"
+    assert "[boost.followed +40]" in " ".join(items[0]["reasons"])
 
-    monkeypatch.setattr(verdicts, "ASYNC_REBUILD_FROM", 1)
-    seed(ws, backlink("https://first.test/a"))
-    first = verdicts.tier1_index(ws)  # no index yet: built in line
-    seed(ws, backlink("https://second.test/b"))
-    stale = verdicts.tier1_index(ws)  # answered at once from the previous index...
-    assert stale is first and "second.test/b" not in stale.pages
-    fresh = verdicts.tier1_index(ws, wait=True)  # ...while a thread builds the new one
-    assert "second.test/b" in fresh.pages
-    assert verdicts.tier1_index(ws) is fresh
+
+def test_the_boost_list_reads_stored_scores_written_by_another_process(ws, cli):
+    """An import by the CLI while a Workspace is open: the open one sees it at once."""
+    ws.boost_list(1)
+    export = ws.home / "links.csv"
+    export.write_text("source_url,target_url,anchor\nhttps://cli.test/post,https://example.com/pricing,tool\n")
+    cli("import", str(export), "--format", "csv")
+    assert [i["url"] for i in ws.boost_list(5)] == ["https://cli.test/post"]
 
 
 def test_low_authority_domain_lowers_the_score(ws):
@@ -374,25 +384,3 @@ def test_outbound_follow_share_and_competitor_site(tier1_pages):
     assert nofollow["tier2"]["score"] < followed["tier2"]["score"]
     rival = ws.analyze("https://rival.test/p", page(guest + f"<main>{outbound('')}</main>"))
     assert "[tier2.competitor_site" in reasons(rival["tier2"]) and "tier2_opportunity" not in rival["labels"]
-
-
-def test_the_tier1_index_is_built_without_garbage_collections(ws):
-    """At a million backlinks the build makes millions of long-lived objects; each full
-    collection they triggered walked the whole store with the GIL held (a 4.6 s stall of
-    every request in `tierlink serve`). The build runs with the collector paused, and
-    leaves it running afterwards."""
-    seed(ws, *(backlink(f"https://site{i}.test/post-{i}", anchor=f"tool {i}", dr=i % 90) for i in range(3000)))
-    collections = []
-
-    def watch(phase, info):
-        if phase == "start":
-            collections.append(info["generation"])
-
-    gc.callbacks.append(watch)
-    try:
-        index = verdicts.tier1_index(ws, wait=True)
-    finally:
-        gc.callbacks.remove(watch)
-    assert len(index.pages) == 3000
-    assert collections == []
-    assert gc.isenabled()

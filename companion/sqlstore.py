@@ -1,0 +1,582 @@
+"""The backlink list in SQLite: every line of SQL the embedded store runs lives here.
+
+Why SQLite (and not the TinyDB file the list lived in before): the list holds up to
+millions of rows and a visit needs a handful of them. TinyDB keeps the whole document
+in memory and rewrites the file on every write, so memory, start-up and every change
+grew with the list (5.4 GiB, 58 s to the first verdict and 2 s a change at a million
+backlinks). Here every per-visit question is an index lookup, a change writes the rows
+it touches, and nothing is loaded at start-up.
+
+The interface is narrow on purpose (records in, records out, a few queries by key),
+so that a PostgreSQL twin can answer the same calls; the SQL is plain where that costs
+nothing (`INSERT ... ON CONFLICT`, no SQLite-only types). What is SQLite's own:
+
+* WAL mode with `synchronous=FULL`: readers never wait for the writer (the service
+  answers visits while a CLI import runs on the same home), and a commit returns only
+  after the WAL is fsynced, so a write the caller acknowledges survives a crash.
+* One connection per thread (waitress serves with threads; a sqlite3 connection must
+  not be shared while a statement runs), one writer at a time per process (a lock)
+  and across processes (SQLite's own lock with a busy timeout).
+* FTS5 and its `bm25()` for the topical relevance of tier-1 pages.
+
+Tables: `backlinks` (one row per linking page × target page; the record as JSON with
+its indexed fields beside it), `tier1` (one row per page holding a live backlink: what
+the boost verdict needs, the stored score, kept current by every write), `tier1_text`
+(FTS5 over each tier-1 page's title, anchors and URL words) and `meta`.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import secrets
+import shutil
+import sqlite3
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import orjson
+
+from companion.errors import StorageError
+
+log = logging.getLogger("tierlink.store")
+
+DB_FILE = "backlinks.sqlite"
+BACKUPS = 2
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 60_000
+CRASH_ENV = "TIERLINK_CRASH_AT"  # test hook; see crash_point
+
+_SCHEMA = [
+    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS backlinks (
+        id INTEGER PRIMARY KEY,
+        source_key TEXT NOT NULL,
+        target_key TEXT NOT NULL,
+        source_host TEXT NOT NULL,
+        status TEXT NOT NULL,
+        record TEXT NOT NULL,
+        UNIQUE (source_key, target_key))""",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_target ON backlinks (target_key)",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_host ON backlinks (source_host)",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_status ON backlinks (status)",
+    """CREATE TABLE IF NOT EXISTS tier1 (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,
+        host TEXT NOT NULL,
+        url TEXT NOT NULL,
+        features TEXT NOT NULL,
+        score INTEGER,
+        blocked INTEGER NOT NULL DEFAULT 0,
+        placements INTEGER NOT NULL DEFAULT 0)""",
+    "CREATE INDEX IF NOT EXISTS tier1_by_host ON tier1 (host)",
+    "CREATE INDEX IF NOT EXISTS tier1_by_score ON tier1 (blocked, score DESC, placements, url)",
+    "CREATE INDEX IF NOT EXISTS tier1_unscored ON tier1 (id) WHERE score IS NULL",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS tier1_text USING fts5 (title, anchors, urlwords, tokenize='unicode61')",
+]
+
+# FTS5's bm25() weighs a term by log((N - n + 0.5) / (n + 0.5)), floored at ~0: a term on
+# half the pages or more counts for nothing. Right for a big list, wrong for a new user's
+# handful of tier-1 pages (with two pages, every term). BALLAST neutral rows (negative
+# rowids, a filler word no query has, a typical length so the average length holds) raise
+# N the way the classic "+1" idf does: they decide a small list's weights and vanish
+# against a big one's.
+BALLAST = 20
+BALLAST_WORD = "zqxballastqz"
+_SCHEMA.append(("INSERT INTO tier1_text (rowid, title, anchors, urlwords) "
+                "SELECT -value, '', '', ? FROM json_each(?)", (" ".join([BALLAST_WORD] * 8),
+                                                              json.dumps(list(range(1, BALLAST + 1))))))
+
+# MIGRATIONS[n]: the statements that turn schema n into n + 1.
+MIGRATIONS: dict[int, list[str]] = {}
+
+_writes_seen = 0
+
+
+def crash_point(name: str) -> None:
+    """Die abruptly at a named step of a write (crash-safety tests only).
+
+    TIERLINK_CRASH_AT=<step>:<n> dies at that step of the n-th durable write of the
+    process (both engines count). Steps here: `before_commit` (rows written, not
+    committed) and `after_commit` (durable, not yet acknowledged); `enospc:<n>` makes
+    the n-th and every later write fail before its commit as a full disk would.
+    """
+    spec = os.environ.get(CRASH_ENV)
+    if not spec:
+        return
+    point, _, nth = spec.partition(":")
+    if _writes_seen < int(nth or 1):
+        return
+    if point == name:
+        os._exit(99)
+    if point == "enospc" and name == "before_commit":
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+def count_write() -> None:
+    global _writes_seen
+    _writes_seen += 1
+
+
+_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+_NULL_VALUE = (b":null", b",null", b"[null")
+
+
+def dumps(obj) -> str:
+    """JSON text of a record: orjson, or json's strict encoder where orjson would write
+    something else (a NaN becomes null in orjson; json refuses it: ValueError)."""
+    try:
+        raw = orjson.dumps(obj)
+    except TypeError:
+        return _strict(obj)
+    if b"null" in raw and any(p in raw for p in _NULL_VALUE):
+        return _strict(obj)
+    return raw.decode("utf-8")
+
+
+def _strict(obj) -> str:
+    try:
+        return _STRICT(obj)
+    except ValueError as exc:  # NaN / Infinity: not JSON, would not read back
+        raise StorageError(f"refusing to store a value that is not valid JSON: {exc}") from None
+
+
+loads = orjson.loads
+
+
+class Damaged(Exception):
+    """The database file exists but is not a sound SQLite database."""
+
+
+def _backup_path(path: Path, n: int) -> Path:
+    return path.with_name(f"{path.name}.bak{n}")
+
+
+def _sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
+
+
+def _check(path: Path) -> None:
+    """Raise Damaged unless `path` is a Tierlink database that passes `PRAGMA quick_check`."""
+    if path.stat().st_size == 0:
+        raise Damaged("the file is empty")  # SQLite would take it for a new, empty database
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise Damaged(str(exc)) from None
+    try:
+        row = conn.execute("PRAGMA quick_check").fetchone()
+        if not row or row[0] != "ok":
+            raise Damaged(f"quick_check: {row[0] if row else 'no answer'}")
+        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
+            raise Damaged("it holds no Tierlink tables")
+    except sqlite3.DatabaseError as exc:
+        raise Damaged(str(exc)) from None
+    finally:
+        conn.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+class BacklinkDB:
+    """One SQLite database file: the backlink list, the tier-1 pages, their text index."""
+
+    def __init__(self, path: Path, notices: list[str]):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._conns: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._conns_lock = threading.Lock()
+        self._write_lock = threading.RLock()
+        self._depth = 0
+        self.closed = False
+        self.created = self._open(notices)
+
+    # -- opening, damage, backups -----------------------------------------------------
+
+    def _open(self, notices: list[str]) -> bool:
+        """Check (or restore) the file and bring its schema up to date; True if it was created."""
+        path = self.path
+        for stale in path.parent.glob(f".{path.name}.*.tmp"):
+            try:
+                stale.unlink()  # a backup or restore copy left by a crash; the database is intact
+            except OSError:
+                pass
+        existed = path.exists()
+        backups = [b for b in (_backup_path(path, n) for n in range(1, BACKUPS + 1)) if b.exists()]
+        problem = None
+        if existed:
+            try:
+                _check(path)
+            except Damaged as exc:
+                problem = f"{path} could not be read ({exc})"
+        elif backups:
+            problem = f"{path} is missing but backups exist"
+        if problem:
+            self._restore(problem, backups, notices)
+        conn = self.conn()
+        try:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open {path}: {exc}") from None
+        if mode.lower() != "wal":
+            raise StorageError(f"cannot put {path} in WAL mode (got {mode})")
+        with self.write(count=False) as c:  # opening is not a write the crash tests count
+            version = self._schema_version(c)
+            if version is None:
+                for statement in _SCHEMA:
+                    c.execute(*statement) if isinstance(statement, tuple) else c.execute(statement)
+                c.execute("INSERT INTO meta (name, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+                return not existed or problem is not None
+            if version > SCHEMA_VERSION:
+                raise StorageError(f"{path} was written by a newer Tierlink (schema {version}); upgrade Tierlink to open it")
+            while version < SCHEMA_VERSION:
+                for statement in MIGRATIONS[version]:
+                    c.execute(statement)
+                version += 1
+                c.execute("UPDATE meta SET value = ? WHERE name = 'schema'", (str(version),))
+        return False
+
+    @staticmethod
+    def _schema_version(c) -> int | None:
+        if c.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() is None:
+            return None
+        row = c.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+        return int(row[0]) if row else None
+
+    def _restore(self, problem: str, backups: list[Path], notices: list[str]) -> None:
+        path = self.path
+        for backup in backups:
+            try:
+                _check(backup)
+            except Damaged:
+                continue
+            moved = ""
+            if path.exists():
+                aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(2)}")
+                os.replace(path, aside)
+                moved = f"; the damaged file was kept as {aside.name}"
+            for side in _sidecars(path):
+                if side.exists():
+                    side.unlink()
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+            shutil.copyfile(backup, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+            message = (f"{problem}. Restored the backlink store from backup {backup.name}{moved}. "
+                       "Changes after that backup may be missing.")
+            notices.append(message)
+            log.warning(message)
+            print(f"tierlink: WARNING: {message}", file=sys.stderr)
+            return
+        raise StorageError(
+            f"{problem}, and no good backup ({path.name}.bak1-{BACKUPS}) exists. Refusing to start empty over it: "
+            "restore the file from your own backup, or move it away to start with an empty backlink store")
+
+    def backup(self) -> None:
+        """Copy the database with SQLite's online backup API into `.bak1` (older ones rotate).
+
+        Taken after each import: the restore point if the file is ever damaged.
+        """
+        tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.bak.tmp")
+        try:
+            dst = sqlite3.connect(tmp)
+            try:
+                self.conn().backup(dst)
+            finally:
+                dst.close()
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            for n in range(BACKUPS, 1, -1):
+                older = _backup_path(self.path, n - 1)
+                if older.exists():
+                    os.replace(older, _backup_path(self.path, n))
+            os.replace(tmp, _backup_path(self.path, 1))
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("could not back up %s: %s", self.path, exc)
+            print(f"tierlink: WARNING: could not back up {self.path.name}: {exc}", file=sys.stderr)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+
+    # -- connections and transactions --------------------------------------------------
+
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            if self.closed:
+                raise StorageError("the store is closed")
+            try:
+                conn = _connect(self.path)
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot open {self.path}: {exc}") from None
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append((threading.current_thread(), conn))
+        return conn
+
+    def close(self) -> None:
+        """Close this thread's connection and those of threads that ended.
+
+        A connection another live thread holds is left to that thread (closing it under
+        a running statement crashes the process); it closes when the thread ends.
+        """
+        self.closed = True
+        me = threading.current_thread()
+        with self._conns_lock:
+            mine = [(t, c) for t, c in self._conns if t is me or not t.is_alive()]
+            self._conns = [(t, c) for t, c in self._conns if not (t is me or not t.is_alive())]
+        for _, conn in mine:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+
+    @contextmanager
+    def write(self, *, count: bool = True) -> Iterator[sqlite3.Connection]:
+        """One durable transaction (nested calls join the outer one).
+
+        Returns only after COMMIT, which with `synchronous=FULL` has fsynced the WAL:
+        the caller may acknowledge the write then. Any error rolls everything back.
+        """
+        with self._write_lock:
+            conn = self.conn()
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield conn
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _storage_error(self.path, exc) from None
+            self._depth = 1
+            try:
+                yield conn
+                if count:
+                    count_write()
+                    crash_point("before_commit")
+                conn.execute("COMMIT")
+            except BaseException as exc:
+                try:
+                    conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass
+                if isinstance(exc, sqlite3.Error):
+                    raise _storage_error(self.path, exc) from None
+                raise
+            finally:
+                self._depth = 0
+            if count:
+                crash_point("after_commit")
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, name: str) -> str | None:
+        row = self.conn().execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, c, name: str, value: str) -> None:
+        c.execute("INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                  (name, value))
+
+    # -- backlinks -----------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.conn().execute("SELECT count(*) FROM backlinks").fetchone()[0]
+
+    def all_records(self, status: str | None = None) -> Iterator[dict]:
+        conn = self.conn()
+        if status is None:
+            cursor = conn.execute("SELECT record FROM backlinks ORDER BY id")
+        else:
+            cursor = conn.execute("SELECT record FROM backlinks WHERE status = ? ORDER BY id", (status,))
+        for (raw,) in cursor:
+            yield loads(raw)
+
+    def from_source(self, source_key: str) -> list[tuple[int, dict]]:
+        rows = self.conn().execute("SELECT id, record FROM backlinks WHERE source_key = ? ORDER BY id", (source_key,))
+        return [(i, loads(raw)) for i, raw in rows]
+
+    def from_sources(self, c, source_keys: Iterable[str]) -> dict[str, list[tuple[int, dict]]]:
+        """The stored records of many pages at once (one query per 500 keys)."""
+        keys = list(source_keys)
+        out: dict[str, list[tuple[int, dict]]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for i, sk, raw in c.execute(
+                    f"SELECT id, source_key, record FROM backlinks WHERE source_key IN ({marks}) ORDER BY id", chunk):
+                out.setdefault(sk, []).append((i, loads(raw)))
+        return out
+
+    def any_source(self, c, source_keys: list[str]) -> bool:
+        """True if any of these pages already has a stored record."""
+        for start in range(0, len(source_keys), 500):
+            chunk = source_keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            if c.execute(f"SELECT 1 FROM backlinks WHERE source_key IN ({marks}) LIMIT 1", chunk).fetchone():
+                return True
+        return False
+
+    def insert_records(self, c, records: list[dict]) -> None:
+        c.executemany(
+            "INSERT INTO backlinks (source_key, target_key, source_host, status, record) VALUES (?, ?, ?, ?, ?)",
+            [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], dumps(r)) for r in records])
+
+    def update_records(self, c, records: list[tuple[int, dict]]) -> None:
+        c.executemany("UPDATE backlinks SET target_key = ?, status = ?, record = ? WHERE id = ?",
+                      [(r["target_key"], r["status"], dumps(r), i) for i, r in records])
+
+    def delete_records(self, c, ids: list[int]) -> None:
+        c.executemany("DELETE FROM backlinks WHERE id = ?", [(i,) for i in ids])
+
+    def has_live_from(self, source_key: str) -> bool:
+        return self.conn().execute("SELECT 1 FROM backlinks WHERE source_key = ? AND status = 'live' LIMIT 1",
+                                   (source_key,)).fetchone() is not None
+
+    # -- tier-1 pages ----------------------------------------------------------------------
+
+    def put_tier1(self, c, pages: list[tuple[str, str, str, dict, int | None, bool, int, str, str, str]]) -> None:
+        """Insert or replace tier-1 rows and their text:
+        (key, host, url, features, score, blocked, placements, title, anchors, urlwords)."""
+        if not pages:
+            return
+        keys = [p[0] for p in pages]
+        self.delete_tier1(c, keys)
+        c.executemany(
+            "INSERT INTO tier1 (key, host, url, features, score, blocked, placements) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(k, h, u, dumps(f), s, int(b), n) for k, h, u, f, s, b, n, *_ in pages])
+        ids = self._tier1_ids(c, keys)
+        c.executemany("INSERT INTO tier1_text (rowid, title, anchors, urlwords) VALUES (?, ?, ?, ?)",
+                      [(ids[p[0]], p[7], p[8], p[9]) for p in pages])
+
+    def delete_tier1(self, c, keys: list[str]) -> None:
+        ids = self._tier1_ids(c, keys)
+        if ids:
+            rows = [(i,) for i in ids.values()]
+            c.executemany("DELETE FROM tier1_text WHERE rowid = ?", rows)
+            c.executemany("DELETE FROM tier1 WHERE id = ?", rows)
+
+    @staticmethod
+    def _tier1_ids(c, keys: list[str]) -> dict[str, int]:
+        out = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(c.execute(f"SELECT key, id FROM tier1 WHERE key IN ({marks})", chunk).fetchall())
+        return out
+
+    def tier1(self, key: str) -> dict | None:
+        row = self.conn().execute(
+            "SELECT key, host, url, features, score, blocked, placements FROM tier1 WHERE key = ?", (key,)).fetchone()
+        return _tier1_row(row) if row else None
+
+    def tier1_many(self, keys: list[str]) -> dict[str, dict]:
+        out = {}
+        conn = self.conn()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in conn.execute(f"SELECT key, host, url, features, score, blocked, placements FROM tier1 "
+                                    f"WHERE key IN ({marks})", chunk):
+                out[row[0]] = _tier1_row(row)
+        return out
+
+    def is_tier1(self, key: str) -> bool:
+        return self.conn().execute("SELECT 1 FROM tier1 WHERE key = ?", (key,)).fetchone() is not None
+
+    def has_tier1_host(self, host: str) -> bool:
+        return self.conn().execute("SELECT 1 FROM tier1 WHERE host = ? LIMIT 1", (host,)).fetchone() is not None
+
+    def tier1_count(self) -> int:
+        return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
+
+    def top_tier1(self, limit: int) -> list[dict]:
+        """The best-scored tier-1 pages not blocked: an index walk, whatever the list's size."""
+        rows = self.conn().execute(
+            "SELECT key, host, url, features, score, blocked, placements FROM tier1 "
+            "WHERE blocked = 0 AND score IS NOT NULL ORDER BY score DESC, placements, url LIMIT ?", (limit,))
+        return [_tier1_row(r) for r in rows]
+
+    def unscored(self, c, limit: int) -> list[tuple[int, str, str, dict, int]]:
+        return [(i, k, h, loads(f), n) for i, k, h, f, n in c.execute(
+            "SELECT id, key, host, features, placements FROM tier1 WHERE score IS NULL LIMIT ?", (limit,))]
+
+    def tier1_batch(self, c, after_id: int, limit: int) -> list[tuple[int, str, str, dict, int]]:
+        return [(i, k, h, loads(f), n) for i, k, h, f, n in c.execute(
+            "SELECT id, key, host, features, placements FROM tier1 WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit))]
+
+    def set_scores(self, c, scores: list[tuple[int | None, bool, int, int]]) -> None:
+        """(score, blocked, placements, id) for each row."""
+        c.executemany("UPDATE tier1 SET score = ?, blocked = ?, placements = ? WHERE id = ?",
+                      [(s, int(b), n, i) for s, b, n, i in scores])
+
+    def set_placements(self, c, counts: dict[str, int]) -> None:
+        """Change the placement counts of these tier-1 pages; their scores are redone."""
+        c.executemany("UPDATE tier1 SET placements = ?, score = NULL WHERE key = ?",
+                      [(n, k) for k, n in counts.items()])
+
+    def search(self, terms: list[str], per_term: int) -> dict[str, tuple[float, list[str]]]:
+        """BM25 relevance (FTS5's bm25()) of tier-1 pages to the terms: key -> (score, matched terms).
+
+        FTS5's bm25 of an OR query is the sum of each term's own bm25, so each term is
+        asked alone with a LIMIT: a term on a million pages costs `per_term` rows, not a
+        million (the old in-memory index pruned its postings the same way). A rare term
+        brings all its pages; a common one the first `per_term`.
+        """
+        conn = self.conn()
+        scores: dict[int, float] = {}
+        matched: dict[int, list[str]] = {}
+        for term in terms:
+            query = '"' + term.replace('"', '""') + '"'
+            for rowid, rank in conn.execute(
+                    "SELECT rowid, bm25(tier1_text) FROM tier1_text WHERE tier1_text MATCH ? LIMIT ?",
+                    (query, per_term)):
+                scores[rowid] = scores.get(rowid, 0.0) - rank
+                matched.setdefault(rowid, []).append(term)
+        if not scores:
+            return {}
+        ids = list(scores)
+        keys: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            keys.update(conn.execute(f"SELECT id, key FROM tier1 WHERE id IN ({marks})", chunk).fetchall())
+        return {keys[i]: (scores[i], matched[i]) for i in ids if i in keys}
+
+
+def _tier1_row(row) -> dict:
+    key, host, url, features, score, blocked, placements = row
+    return {"key": key, "host": host, "url": url, "features": loads(features), "score": score,
+            "blocked": bool(blocked), "placements": placements}
+
+
+def _host_of_key(key: str) -> str:
+    """A page key is `host/path` (urls.page_key): its host, for the by-host index."""
+    return key.split("/", 1)[0]
+
+
+def _storage_error(path: Path, exc: sqlite3.Error) -> StorageError:
+    text = str(exc)
+    if "disk is full" in text or "disk I/O" in text:
+        return StorageError(f"could not write {path}: {os.strerror(errno.ENOSPC)} ({text}); nothing was changed")
+    if "locked" in text or "busy" in text:
+        return StorageError(f"{path} is busy (another Tierlink is writing to it); nothing was changed; try again",
+                            code="busy", status=503)
+    return StorageError(f"could not write {path}: {text}; nothing was changed")
