@@ -511,8 +511,10 @@ def _same_anchor(a: str, b: str) -> bool:
     return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
 
 
-def detect_changes(ws, result: dict) -> list[dict]:
+def detect_changes(ws, result: dict, origin: str = "discovered") -> list[dict]:
     """Compare the page's links to me with its stored backlinks; record what changed.
+
+    `origin` names who saw a new link: `discovered` on a visit, `recheck` for the monitor.
 
     Nothing is marked lost from a page that was cut for size or has no links at all
     (a page that did not render is no evidence that a link went away).
@@ -576,7 +578,7 @@ def detect_changes(ws, result: dict) -> list[dict]:
         updates.append({
             "source_url": result["url"], "target_url": link["href"], "anchor": link["text"], "rel": link["rel"],
             "follow": link["follow"], "status": "live", "first_seen": stamp, "last_seen": stamp, "metrics": {},
-            "origins": ["discovered"], "title": result.get("title") or "",
+            "origins": [origin], "title": result.get("title") or "",
             "history": [{"at": stamp, "kind": "new", "was": None, "now": link["text"]}],
         })
     if updates:
@@ -590,15 +592,34 @@ def _with_history(record: dict, stamp: str, kind: str, was, now, **fields) -> di
     return updated
 
 
+# --- my placements on the page -----------------------------------------------------
+
+def _placements_on_page(ws, result: dict, page_key: str | None, record: bool) -> None:
+    """A page holding my tier-2 placements: list them with their status (`placements`),
+    label `placement_lost` when one of my links is gone, and record the status."""
+    if not page_key or not ws.store.is_placement_page(page_key):
+        return
+    from companion import placements
+
+    result["placements"] = placements.check_on_page(ws.store, page_key, result, record=record)
+    if any(p["status"] == "lost" for p in result["placements"]):
+        result["labels"].append("placement_lost")
+
+
 # --- the whole verdict ---------------------------------------------------------------
 
-def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) -> dict:
-    """The full Analysis of CONTRACT.md: links, labels, boost, tier2 and changes."""
+def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, headers: dict | None = None,
+                          origin: str = "discovered") -> dict:
+    """The full Analysis of CONTRACT.md: links, labels, boost, tier2 and changes.
+
+    `headers`: the page's response headers where known (X-Robots-Tag); `origin`:
+    see detect_changes.
+    """
     profile = ws.profile
     w = weights_mod.effective(profile.weights)
     ensure_scored(ws)
     know = StoreKnowledge(ws.store)
-    result, doc = analyze_document(url, html, profile, know)
+    result, doc = analyze_document(url, html, profile, know, headers)
     feats = page_features(result, doc)
     labels = result["labels"]
     page_key = urls.safe_page_key(url)
@@ -613,10 +634,11 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) ->
                     labels.append("tier3")
     if any(l["target"] == "tier1" for l in result["links"]):
         labels.append("tier2_existing")
+    _placements_on_page(ws, result, page_key, record_changes and not page_is_me)
 
     changing = record_changes and not page_is_me
     if changing:
-        result["changes"] = detect_changes(ws, result)
+        result["changes"] = detect_changes(ws, result, origin)
     stored = ws.store.backlinks_from(page_key) if page_key else []  # read after our own write
     if changing:
         # Labels tell the state, `changes` the transition seen now: a page whose

@@ -14,6 +14,8 @@ test('badge per the contract: T1, LOST, T2, empty', () => {
   assert.equal(badgeFor(analysis(['tier1', 'worth_boosting', 'tier2_opportunity'])).text, 'T1');
   assert.equal(badgeFor(analysis(['link_lost'])).text, 'LOST');
   assert.equal(badgeFor(analysis(['link_lost', 'tier2_opportunity'])).text, 'LOST');
+  assert.equal(badgeFor(analysis(['placement_lost'])).text, 'LOST');
+  assert.equal(badgeFor(analysis(['tier1', 'placement_lost'])).text, 'LOST');
   assert.equal(badgeFor(analysis(['tier2_opportunity'])).text, 'T2');
   assert.equal(badgeFor(analysis(['tier2_existing'])).text, 'T2');
   assert.equal(badgeFor(analysis(['competitor_linker'])).text, '');
