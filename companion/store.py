@@ -1103,6 +1103,9 @@ def _combine_sourceonly(old: dict, row: dict, origin: str) -> dict:
     if row.get("last_seen") and _later(old.get("last_seen"), row["last_seen"]):
         rec = rec or dict(old)
         rec["last_seen"] = row["last_seen"]
+    if row.get("first_seen") and not old.get("first_seen"):  # a dateless export came first
+        rec = rec or dict(old)
+        rec["first_seen"] = row["first_seen"]
     return rec if rec is not None else old
 
 

@@ -33,7 +33,7 @@ from typing import Callable
 
 from companion import urls
 from companion.errors import BadInput
-from companion.importers.values import DateParser, Memo, PendingDate, parse_bool, parse_number, today
+from companion.importers.values import DateParser, Memo, PendingDate, parse_bool, parse_number
 from companion.store import is_http_url, page_key
 
 FORMATS = ("ahrefs", "semrush", "moz", "majestic", "gsc", "bing", "csv")
@@ -66,11 +66,11 @@ SPECS: dict[str, dict[str, tuple[str, ...]]] = {
     "ahrefs-v3": _spec(
         source="referring page url", target="target url", anchor="anchor", title="referring page title",
         nofollow="nofollow", ugc="ugc", sponsored="sponsored", type="type",
-        first_seen="first seen", last_seen="last seen", lost_date="lost", language="language",
+        first_seen="first seen", last_seen=("last seen", "ref. page checked"), lost_date="lost", language="language",
         m_dr="domain rating", m_ur=("ur", "url rating"), m_domain_traffic="domain traffic",
         m_referring_domains="referring domains", m_linked_domains="linked domains",
         m_external_links="external links", m_traffic="page traffic", m_keywords="keywords",
-        m_http_code="referring page http code", b_is_spam="is spam"),
+        m_http_code="referring page http code", m_target_http_code="target page http code", b_is_spam="is spam"),
     "ahrefs-v2": _spec(
         source="referring page url", target="link url", anchor="link anchor", title="referring page title",
         rel_text="type", status_text="backlink status", first_seen="first seen", last_seen="last check",
@@ -121,14 +121,18 @@ MAP_FIELDS = {"source_url": "source", "target_url": "target", "anchor": "anchor"
               "rel": "rel_text", "nofollow": "nofollow", "ugc": "ugc", "sponsored": "sponsored",
               "first_seen": "first_seen", "last_seen": "last_seen", "lost": "lost_date", "status": "status_text"}
 
+_GSC_INSTEAD = ' Export "Latest links" or "More sample links" (Links > External links > Export) instead'
 # Tables that carry no page-level source -> target pairs: say so instead of importing nothing.
 NOT_PAGE_LEVEL = [
     ({"site", "linking pages"}, "gsc",
-     "this is Search Console's \"Top linking sites\" table: it has sites and counts, no page-level links. "
-     "Export \"Latest links\" or \"More sample links\" (Links > External links > Export) instead"),
+     "this is Search Console's \"Top linking sites\" table: it has sites and counts, no page-level links." + _GSC_INSTEAD),
     ({"target page", "incoming links"}, "gsc",
-     "this is Search Console's \"Top target pages\" table: it counts links to your own pages: no page-level links, no linking pages. "
-     "Export \"Latest links\" or \"More sample links\" (Links > External links > Export) instead"),
+     "this is Search Console's \"Top target pages\" table: it counts links to your own pages: no page-level links, no linking pages." + _GSC_INSTEAD),
+    ({"target page", "internal links"}, "gsc",
+     "this is Search Console's \"Top target pages\" table of internal links: it counts links between your own "
+     "pages, not backlinks." + _GSC_INSTEAD),
+    ({"rank", "link text"}, "gsc",
+     "this is Search Console's \"Top linking text\" table: it ranks anchor texts, no page-level links." + _GSC_INSTEAD),
     ({"domain", "backlinks count"}, "bing",
      "this is Bing Webmaster Tools' \"Referring domains\" table: it has domains and counts, no page-level links. "
      "Export the referring pages table (Source Url, Anchor text, Target Url) instead"),
@@ -351,8 +355,13 @@ def _parse_text(src: _Source, text, binf, format: str, mapping: dict | None, pro
         if first_line is None:
             raise BadInput(f"{name} is empty: nothing to import (formats known: {KNOWN})")
         if format == "auto":
+            hint = ""
+            cells = _split(first_line, _delimiter(first_line))
+            if _csv_ok({_norm(c) for c in cells}, None):
+                hint = ("; it has source and target columns: import it with --format csv, and name more "
+                        "columns with --map (e.g. metric.page_authority=COLUMN)")
             raise BadInput(f"{name} is not a backlink export I know (formats known: {KNOWN}); "
-                           f"it begins {first_line.strip()[:80]!r}")
+                           f"it begins {first_line.strip()[:80]!r}{hint}")
         if format == "csv":
             if mapping:
                 raise BadInput(f"{name}: no header row has the --map columns {', '.join(mapping.values())}")
@@ -527,8 +536,10 @@ def _str_metric(v: str):
 def _row_dates(dates: Memo, cells: list[str], i_first: int, i_last: int, i_lost: int,
                stamp: str) -> tuple:
     """(first_seen, last_seen, lost_at) of a row, for both row paths: a missing last_seen
-    is first_seen or the import's date, a missing first_seen is last_seen. Raises the
-    ValueError of a date `dates` cannot read (the row is then skipped)."""
+    is first_seen or the export's own date (`stamp`, None when the file has none), a
+    missing first_seen is last_seen. Never the import's day: a row without a date must
+    not set or move a stored date. Raises the ValueError of a date `dates` cannot read
+    (the row is then skipped)."""
     first = dates[cells[i_first]] if i_first >= 0 else None
     last = dates[cells[i_last]] if i_last >= 0 else None
     lost_at = dates[cells[i_lost]] if i_lost >= 0 else None
@@ -672,7 +683,7 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
                     export_date = DateParser()(m.group(1).strip())
                 except ValueError:
                     pass
-    stamp = export_date or today()
+    stamp = export_date  # the export's own date where it states one; never the import's day
     dates = DateParser()
     rows: list[dict] = []
     skipped: list[dict] = []
@@ -891,9 +902,28 @@ def _read_rows(src: _Source, text, binf, header, mapping, progress, preamble=(),
         notes.append("Search Console exports name no target page, anchor or rel: these rows confirm the pages "
                      "still link to your site")
     if fmt == "bing":
-        notes.append("Bing's referring pages table has no rel or dates: links are recorded as seen today")
+        notes.append("Bing's referring pages table has no rel or dates: links are recorded without dates (a dateless row never sets or moves a stored date)")
     return Parsed(format=fmt, variant=variant, rows=rows, rows_read=rows_read, skipped=skipped, notes=notes,
                   targetless=targetless, property_url=_gsc_property(src.name) if fmt == "gsc" else None)
+
+
+INTERNAL_GSC = ("this is Search Console's \"Your pages linking to this page\" table of internal links: its "
+                "linking pages are your own pages, not backlinks." + _GSC_INSTEAD)
+
+
+def refuse_internal(parsed: Parsed, name: str, my_domains: list[str]) -> None:
+    """BadInput for a Search Console links file that lists the site's own pages (the internal links
+    drill-down has the same `Linking page` header as "More sample links"): by its file name, or when
+    every linking page is on the file's property or on one of my domains."""
+    if parsed.format != "gsc":
+        return
+    if re.search(r"-Your pages linking to this page", Path(name).name, re.I):
+        raise BadInput(f"{name}: {INTERNAL_GSC}")
+    sites = {urls.registrable_domain(d) for d in my_domains if d}
+    if parsed.property_url:
+        sites.add(urls.site_of(parsed.property_url))
+    if parsed.rows and sites and all(urls.site_of(r["source_url"]) in sites for r in parsed.rows):
+        raise BadInput(f"{name}: {INTERNAL_GSC}")
 
 
 def _gsc_property(name: str) -> str | None:
