@@ -46,6 +46,7 @@ const LABEL_WORDS = Object.freeze({
   competitor_linker: 'Links to a competitor, not to you',
   owned_site: 'One of your own sites',
   tier3: 'Links to a page holding one of your placements (tier 3)',
+  broken_target: 'Links to a page of yours that answers an error: a redirect wins the link back',
 });
 
 /** Human words for one label (unknown labels are shown as they are). */
