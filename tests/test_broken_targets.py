@@ -28,12 +28,10 @@ def page(*hrefs: str) -> str:
 
 
 @pytest.fixture
-def ws(home):
-    w = Workspace(home)
-    w.set_profile({"domains": ["example.com"]})
-    w.import_files([BROKEN])
-    yield w
-    w.close()
+def ws(ws):
+    """conftest's workspace (domain example.com) with the broken backlinks imported."""
+    ws.import_files([BROKEN])
+    return ws
 
 
 def test_the_target_code_and_the_checked_date_are_kept(ws):

@@ -38,14 +38,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def ws(home):
-    w = Workspace(home)
-    w.set_profile({"domains": ["example.com"]})
-    yield w
-    w.close()
-
-
 def records(ws) -> dict[tuple[str, str], dict]:
     return {(r["source_key"], r["target_key"]): r for r in ws.store.all_backlinks()}
 

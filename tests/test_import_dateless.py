@@ -13,21 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from companion.workspace import Workspace
 
 SAMPLES = Path(__file__).resolve().parent / "fixtures" / "exports"
 LATEST = ("https___www.example.com_-Latest links-2025-12-02.csv", (SAMPLES / "gsc-latest-links.csv").read_bytes())
 SAMPLE = ("https___www.example.com_-More sample links-2025-12-02.csv",
           (SAMPLES / "gsc-more-sample-links.csv").read_bytes())
 PAGE = "https://widgetweekly.example.org/best-widgets-2025/"  # in both files; crawled 2025-11-30
-
-
-@pytest.fixture
-def ws(home):
-    w = Workspace(home)
-    w.set_profile({"domains": ["example.com"]})
-    yield w
-    w.close()
 
 
 def dates(ws) -> dict[str, tuple]:

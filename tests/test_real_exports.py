@@ -20,7 +20,6 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 import pytest
 
 from companion.errors import BadInput
-from companion.workspace import Workspace
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "exports" / "real"
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"real exports not found at {REAL} (third-party data, "
@@ -80,14 +79,6 @@ def stored_key(b: dict) -> tuple[str, str]:
 def iso(value: str) -> str | None:
     """A date cell as the tools write it ('2026-02-18 20:53:16', '2025-07-08') in ISO form."""
     return value.strip().replace(" ", "T") or None
-
-
-@pytest.fixture
-def ws(home):
-    w = Workspace(home)
-    w.set_profile({"domains": ["example.com"]})
-    yield w
-    w.close()
 
 
 def import_gsc(ws, name: str) -> dict:
