@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from companion.errors import BadInput
-from companion.importers import parse, refuse_internal
+from companion.importers import check, parse
 from companion.store import gc_paused
 
 
@@ -53,7 +53,7 @@ def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
             path = Path(item)
             parsed = parse(str(item), path=path, format=format, mapping=mapping,
                            progress=(lambda done, total, rows, n=str(item): progress(n, done, total, rows)) if progress else None)
-        refuse_internal(parsed, str(item[0] if isinstance(item, tuple) else item), _my_domains(ws))
+        check(parsed, str(item[0] if isinstance(item, tuple) else item), _my_domains(ws))
         fallback = None
         if parsed.targetless:
             fallback = _target_for(ws, parsed)

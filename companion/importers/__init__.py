@@ -16,7 +16,7 @@ A newcomer adds a tool by adding a module with a `FORMAT`; `FORMATS` (the CLI's
 
 from __future__ import annotations
 
-from companion.importers.formats import Parsed, known, names
+from companion.importers.formats import Parsed, by_name, known, names
 from companion.importers.mapped import parse_mapping
 from companion.importers.reading import parse
 
@@ -24,13 +24,12 @@ FORMATS: tuple[str, ...] = names()
 KNOWN = known()
 
 
-def refuse_internal(parsed: Parsed, name: str, my_domains: list[str]) -> None:
-    """BadInput when a parsed file is a table to refuse that only its rows tell (the format's `check`)."""
-    from companion.importers.formats import by_name
-
+def check(parsed: Parsed, name: str, my_domains: list[str]) -> None:
+    """BadInput when a parsed file is a table to refuse that only its rows tell (the format's `check`,
+    e.g. Search Console's internal links listing my own pages); `my_domains` from the profile."""
     fmt = by_name(parsed.format)
     if fmt.check:
         fmt.check(parsed, name, my_domains)
 
 
-__all__ = ["FORMATS", "KNOWN", "Parsed", "parse", "parse_mapping", "refuse_internal"]
+__all__ = ["FORMATS", "KNOWN", "Parsed", "parse", "check", "parse_mapping"]
