@@ -297,6 +297,14 @@ def backlinks():
     return workspace().store.all_backlinks(status=status)
 
 
+@bp.get("/broken-targets")
+def broken_targets():
+    """Live links to a page of mine answering 4xx (a redirect wins each back), best first."""
+    from companion import broken
+
+    return broken.broken_targets(workspace().store)
+
+
 @bp.get("/boost")
 def boost():
     return workspace().boost_list(int_arg("limit", 20, minimum=0, maximum=1000))

@@ -286,9 +286,11 @@ def cmd_token(args):
 # --- import / backlinks / export ------------------------------------------
 
 def _setup_import(p):
+    from companion.importers import FORMATS
+
     p.add_argument("files", nargs="+", metavar="FILE", help="backlink exports (CSV as the tools download them)")
     p.add_argument("--format", default="auto",
-                   choices=["auto", "ahrefs", "semrush", "moz", "majestic", "gsc", "bing", "csv"],
+                   choices=["auto", *FORMATS],
                    help="the tool that wrote the files (default: recognised from the header)")
     p.add_argument("--map", dest="mapping", metavar="FIELD=COLUMN,...",
                    help="for --format csv: e.g. source_url=From,target_url=To,anchor=Text")
@@ -343,6 +345,8 @@ def cmd_import(args):
 
 def _setup_backlinks(p):
     p.add_argument("--status", choices=["live", "lost"], help="only live or only lost links")
+    p.add_argument("--broken", action="store_true",
+                   help="only live links to a page of yours answering 4xx (a redirect wins each back)")
     _add_json(p)
 
 
@@ -363,9 +367,25 @@ def _human_backlinks(rows):
 
 @command("backlinks", "list the stored backlinks")(_setup_backlinks)
 def cmd_backlinks(args):
+    if args.broken:
+        from companion import broken
+
+        if args.status == "lost":
+            raise BadInput("--broken lists live links only")
+        with Workspace(home_of(args)) as ws:
+            items = broken.broken_targets(ws.store)
+        emit(args, items, _human_broken)
+        return
     with Workspace(home_of(args)) as ws:
         rows = [_public_backlink(r) for r in ws.store.all_backlinks(args.status)]
     emit(args, rows, _human_backlinks)
+
+
+def _human_broken(items):
+    if not items:
+        print("no live link points at a page of yours answering 4xx (Ahrefs' Broken backlinks export says which)")
+    for i in items:
+        print(f"{i['http_code']} {i['source_url']} -> {i['target_url']}: {i['reason']}")
 
 
 def _setup_export(p):

@@ -10,18 +10,22 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from companion.errors import BadInput
-from companion.importers import parse
+from companion.importers import check, parse
 from companion.store import gc_paused
+
+
+def _my_domains(ws) -> list[str]:
+    try:
+        return list(ws.profile.domains)
+    except Exception:  # a broken profile is reported by the profile commands, not here
+        return []
 
 
 def _target_for(ws, parsed) -> str | None:
     """Where "links to your site" rows point when the export names no page: the file's property, else my domain."""
     if parsed.property_url:
         return parsed.property_url
-    try:
-        domains = ws.profile.domains
-    except Exception:  # a broken profile is reported by the profile commands, not here
-        domains = []
+    domains = _my_domains(ws)
     return f"https://{domains[0]}/" if domains else None
 
 
@@ -59,6 +63,7 @@ def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
         name, path, data = _source(item)
         parsed = parse(name, path=path, data=data, format=format, mapping=mapping,
                        progress=(lambda done, total, rows, n=name: progress(n, done, total, rows)) if progress else None)
+        check(parsed, name, _my_domains(ws))
         fallback = None
         if parsed.targetless:
             fallback = _target_for(ws, parsed)

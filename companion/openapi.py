@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 
 from companion import __version__
+from companion.importers import FORMATS
 
 _STR = {"type": "string"}
 _STR_LIST = {"type": "array", "items": _STR}
@@ -108,6 +109,9 @@ SCHEMAS = {
             "placements": {"type": "array", "description": "present when the page holds my placements",
                            "items": {"type": "object", "required": ["id", "to_url", "status"],
                                      "properties": {"id": _STR, "to_url": _STR, "status": _ref("PlacementStatus")}}},
+            "broken_targets": {"type": "array", "description": "present with the label broken_target",
+                               "items": {"type": "object", "required": ["target", "http_code", "reason"],
+                                         "properties": {"target": _STR, "http_code": _INT, "reason": _STR}}},
         },
     },
     "ImportSummary": {
@@ -148,6 +152,18 @@ SCHEMAS = {
             "status": {"enum": ["live", "lost"]},
             "first_seen": _NULLABLE_STR, "last_seen": _NULLABLE_STR,
             "metrics": {"type": "object"}, "origins": _STR_LIST,
+        },
+    },
+    "BrokenTarget": {
+        "type": "object",
+        "required": ["source_url", "target_url", "anchor", "follow", "http_code", "reason"],
+        "properties": {
+            "source_url": _STR, "target_url": _STR, "anchor": _STR, "follow": _BOOL,
+            "http_code": {"type": "integer", "minimum": 400, "maximum": 499,
+                          "description": "what the target page answered when the tool checked it "
+                                         "(Ahrefs' Target page HTTP code; stored as metrics.target_http_code)"},
+            "last_seen": _NULLABLE_STR, "metrics": {"type": "object"}, "title": _STR,
+            "reason": _STR,
         },
     },
     "CandidateVerdict": {
@@ -308,8 +324,7 @@ PATHS = {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream",
                                         "description": "repeat the part to send several files"},
-                               "format": {"type": "string", "enum": ["auto", "ahrefs", "semrush", "moz",
-                                                                     "majestic", "gsc", "bing", "csv"]}}}}}},
+                               "format": {"type": "string", "enum": ["auto", *FORMATS]}}}}}},
             "responses": {**_ok({"oneOf": [_ref("ImportSummary"), {"type": "array", "items": _ref("ImportSummary")}]},
                                 "One ImportSummary, or a list of them for several files"),
                           **_errors("409", "411", "507")},
@@ -326,6 +341,13 @@ PATHS = {
             "parameters": [{"name": "status", "in": "query", "required": False,
                             "schema": {"type": "string", "enum": ["live", "lost"]}}],
             "responses": _ok({"type": "array", "items": _ref("Backlink")}),
+        },
+    },
+    "/api/broken-targets": {
+        "get": {
+            "operationId": "brokenTargets",
+            "summary": "Live links to a page of mine answering 4xx (a redirect wins each back), followed and high DR first",
+            "responses": _ok({"type": "array", "items": _ref("BrokenTarget")}),
         },
     },
     "/api/boost": {

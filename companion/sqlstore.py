@@ -61,8 +61,11 @@ _SCHEMA = [
         target_key TEXT NOT NULL,
         source_host TEXT NOT NULL,
         status TEXT NOT NULL,
+        target_code INTEGER,
         record TEXT NOT NULL,
         UNIQUE (source_key, target_key))""",
+    # live links to a page of mine answering 4xx (companion.broken): few, listed apart
+    "CREATE INDEX IF NOT EXISTS backlinks_broken ON backlinks (id) WHERE status = 'live' AND target_code >= 400",
     "CREATE INDEX IF NOT EXISTS backlinks_by_target ON backlinks (target_key)",
     "CREATE INDEX IF NOT EXISTS backlinks_by_host ON backlinks (source_host)",
     "CREATE INDEX IF NOT EXISTS backlinks_by_status ON backlinks (status)",
@@ -436,12 +439,20 @@ class BacklinkDB:
 
     def insert_records(self, c, records: list[dict]) -> None:
         c.executemany(
-            "INSERT INTO backlinks (source_key, target_key, source_host, status, record) VALUES (?, ?, ?, ?, ?)",
-            [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], dumps(r)) for r in records])
+            "INSERT INTO backlinks (source_key, target_key, source_host, status, target_code, record) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], _target_code(r), dumps(r))
+             for r in records])
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
-        c.executemany("UPDATE backlinks SET target_key = ?, status = ?, record = ? WHERE id = ?",
-                      [(r["target_key"], r["status"], dumps(r), i) for i, r in records])
+        c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ? WHERE id = ?",
+                      [(r["target_key"], r["status"], _target_code(r), dumps(r), i) for i, r in records])
+
+    def broken_records(self) -> list[dict]:
+        """Live records whose target answered an error code (the partial index holds only those)."""
+        rows = self.conn().execute(
+            "SELECT record FROM backlinks WHERE status = 'live' AND target_code >= 400 ORDER BY id")
+        return [loads(raw) for (raw,) in rows]
 
     def delete_records(self, c, ids: list[int]) -> None:
         c.executemany("DELETE FROM backlinks WHERE id = ?", [(i,) for i in ids])
@@ -568,6 +579,12 @@ def _tier1_row(row) -> dict:
     key, host, url, features, score, blocked, placements = row
     return {"key": key, "host": host, "url": url, "features": loads(features), "score": score,
             "blocked": bool(blocked), "placements": placements}
+
+
+def _target_code(record: dict) -> int | None:
+    """The HTTP code the exporting tool saw at the link's target (Ahrefs' `Target page HTTP code`)."""
+    code = (record.get("metrics") or {}).get("target_http_code")
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 
 def _host_of_key(key: str) -> str:

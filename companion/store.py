@@ -531,6 +531,10 @@ class Store:
             return None
         return next((rec for rec in self.backlinks_from(sk) if rec["target_key"] == tk), None)
 
+    def broken_backlinks(self) -> list[dict]:
+        """Live records whose target page answered an error code when the tool checked it (indexed)."""
+        return self._bl.broken_records()
+
     def is_tier1_page(self, key: str) -> bool:
         """True if a live backlink comes from this page (key = urls.page_key)."""
         return self._bl.is_tier1(key)
@@ -1128,6 +1132,9 @@ def _combine_sourceonly(old: dict, row: dict, origin: str) -> dict:
     if row.get("last_seen") and _later(old.get("last_seen"), row["last_seen"]):
         rec = rec or dict(old)
         rec["last_seen"] = row["last_seen"]
+    if row.get("first_seen") and not old.get("first_seen"):  # a dateless export came first
+        rec = rec or dict(old)
+        rec["first_seen"] = row["first_seen"]
     return rec if rec is not None else old
 
 

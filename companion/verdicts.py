@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 
 import lxml.etree
 
-from companion import relevance, urls
+from companion import broken, relevance, urls
 from companion import weights as weights_mod
 from companion.analyze import analyze_document
 from companion.profile import Profile
@@ -663,6 +663,8 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
         if not blocked and verdict["score"] >= w["threshold.worth_boosting"]:
             labels.append("worth_boosting")
 
+    label_broken_targets(ws, result, page_key)
+
     if not page_is_me:
         topic = " ".join([feats.topic, relevance.url_words(url)])
         linked = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "tier1"}
@@ -675,6 +677,26 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
                 and not profile.is_competitor(urls.host_of(url)):
             labels.append("tier2_opportunity")
     return result
+
+
+def label_broken_targets(ws, result: dict, page_key: str | None) -> None:
+    """`broken_target` when this page still links to a page of mine that answered 4xx.
+
+    Why: one redirect recovers such a link, cheaper than any tier-2 work. The code
+    comes from the stored record (Ahrefs' Broken backlinks export); the link must be
+    on the page now, so a link gone from it is `link_lost`, not this.
+    """
+    if not page_key or "tier1" not in result["labels"]:
+        return
+    on_page = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "me"}
+    broken_now = [r for r in ws.store.backlinks_from(page_key)
+                  if r.get("target_key") in on_page and broken.is_broken_target(r)]
+    if broken_now:
+        result["labels"].append("broken_target")
+        result["broken_targets"] = [{"target": r["target_url"], "http_code": broken.target_code(r),
+                                     "reason": broken.reason(r)} for r in broken_now]
+        if result.get("boost"):
+            result["boost"]["reasons"] = [broken.reason(r) for r in broken_now] + result["boost"]["reasons"]
 
 
 # --- the boost list ----------------------------------------------------------------

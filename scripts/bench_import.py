@@ -13,8 +13,11 @@ in one run (the machine is shared and noisy, so only ratios mean anything):
 
 Each measurement runs in a fresh child process. With --repeat N the csv reading and the
 import alternate N times (each import into a fresh home) and the medians are compared,
-since a single pair can be off by 20% on a busy machine. Usage:
-    scripts/bench_import.py [--rows 1000000] [--repeat N] [--keep DIR]
+since a single pair can be off by 20% on a busy machine. With --compare TREE (another
+checkout, e.g. `git archive REV | tar -x -C TREE`), each round also imports the same file
+with that tree's code, and the medians of both imports are printed side by side (a
+before/after of an importer change, measured in one run). Usage:
+    scripts/bench_import.py [--rows 1000000] [--repeat N] [--keep DIR] [--compare TREE]
 """
 
 from __future__ import annotations
@@ -120,8 +123,8 @@ print(json.dumps({"seconds": time.perf_counter() - t,
 """
 
 
-def child(code: str, *args) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
+def child(code: str, *args, root: Path = ROOT) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(root))
     proc = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise SystemExit(f"child failed:\n{proc.stderr}")
@@ -133,6 +136,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=1, help="alternate csv reading and import N times (medians)")
     ap.add_argument("--keep", help="keep the generated files in this folder")
+    ap.add_argument("--compare", type=Path, metavar="TREE", help="also import with the code in this checkout")
     args = ap.parse_args()
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tierlink-bench-"))
     tmp.mkdir(parents=True, exist_ok=True)
@@ -143,8 +147,11 @@ def main() -> None:
         print(f"generated {args.rows:,} rows, {export.stat().st_size / 2**20:.0f} MiB (UTF-16) "
               f"in {time.perf_counter() - t:.1f}s")
         home = tmp / "home"
-        bases, imps = [], []
+        bases, imps, others = [], [], []
         for _ in range(max(1, args.repeat)):
+            if args.compare:
+                shutil.rmtree(home, ignore_errors=True)
+                others.append(child(CHILD_IMPORT, export, home, root=args.compare))
             shutil.rmtree(home, ignore_errors=True)
             bases.append(child(CHILD_CSV, export))
             imps.append(child(CHILD_IMPORT, export, home))
@@ -165,6 +172,13 @@ def main() -> None:
               f"{imp['seconds'] / base['seconds']:>8.2f}  <= 3x")
         print(f"{'peak memory of the import (GiB)':<44}{gib:>12.2f}{base['maxrss_kb'] / 2**20:>12.2f}"
               f"{'':>8}  <= 2 GiB  {'OK' if gib <= 2 else 'OVER'}")
+        if others:
+            other = statistics.median(o["seconds"] for o in others)
+            print(f"{'import, this tree vs --compare tree (s)':<44}{imp['seconds']:>12.2f}{other:>12.2f}"
+                  f"{imp['seconds'] / other:>8.2f}  <= 1x  (runs: "
+                  + ", ".join(f"{i['seconds']:.2f}/{o['seconds']:.2f}" for i, o in zip(imps, others)) + ")")
+            same = all(o["summary"] == imps[-1]["summary"] and o["skipped"] == imps[-1]["skipped"] for o in others)
+            print(f"{'  same ImportSummary from both trees':<44}{'yes' if same else 'NO':>12}")
         print(f"{'store open vs json.load of its file (s)':<44}{opened['seconds']:>12.2f}{loaded['seconds']:>12.2f}"
               f"{opened['seconds'] / loaded['seconds']:>8.2f}  <= 1.5x")
         print(f"{'store open + first lookup (index built) (s)':<44}{opened['with_index']:>12.2f}"

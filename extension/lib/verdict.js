@@ -48,6 +48,7 @@ const LABEL_WORDS = Object.freeze({
   owned_site: 'One of your own sites',
   tier3: 'Links to a page holding one of your placements (tier 3)',
   placement_lost: 'A tier-2 link you built here is gone',
+  broken_target: 'Links to a page of yours that answers an error: a redirect wins the link back',
 });
 
 /** Human words for one label (unknown labels are shown as they are). */

@@ -67,6 +67,11 @@ test("verdict wording: the companion's reasons first, ours only when it gave non
   assert.equal(verdictFor(analysis([])).headline, 'Nothing of note on this page');
   assert.equal(verdictFor(null).headline, 'Not analysed yet');
   assert.equal(labelWords('something_new'), 'something_new');
+  assert.match(labelWords('broken_target'), /redirect/);
+  // a broken target is still a tier-1 page: T1 badge, the companion's reason (redirect …) first
+  const broken = verdictFor(analysis(['tier1', 'broken_target'], { boost: { score: 40, reasons: ['redirect https://me.test/old to a live page to recover this link'] } }));
+  assert.equal(broken.reasons[0], 'redirect https://me.test/old to a live page to recover this link');
+  assert.equal(badgeFor(analysis(['tier1', 'broken_target'])).text, 'T1');
 });
 
 test('rel, changes and highlight plan', () => {
