@@ -670,7 +670,7 @@ class Store:
         only = [origin]
         added = updated = done = 0
         self._check_open()
-        with self._bl.write() as c:
+        with self._bl.write() as c, self._bl.big_cache(c):
             batch_start = c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
             touched: set[int] = set()  # records that existed before and were changed by this import
             for chunk in _chunks(rows, _MERGE_BATCH):
