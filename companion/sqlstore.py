@@ -67,8 +67,10 @@ _SCHEMA = [
     # live links to a page of mine answering 4xx (companion.broken): few, listed apart
     "CREATE INDEX IF NOT EXISTS backlinks_broken ON backlinks (id) WHERE status = 'live' AND target_code >= 400",
     "CREATE INDEX IF NOT EXISTS backlinks_by_target ON backlinks (target_key)",
-    "CREATE INDEX IF NOT EXISTS backlinks_by_host ON backlinks (source_host)",
-    "CREATE INDEX IF NOT EXISTS backlinks_by_status ON backlinks (status)",
+    # No index on source_host or status alone: "is there a tier-1 page on this host" is
+    # answered by tier1.host, the live pages by tier1, the broken ones by backlinks_broken;
+    # listing by status returns most of the table, which a scan does best. Each index
+    # costs every import row a B-tree insert.
     """CREATE TABLE IF NOT EXISTS tier1 (
         id INTEGER PRIMARY KEY,
         key TEXT NOT NULL UNIQUE,
@@ -513,15 +515,29 @@ class BacklinkDB:
 
     def put_tier1(self, c, pages: list[tuple[str, str, str, dict, int | None, bool, int, str, str, str]]) -> None:
         """Insert or replace tier-1 rows and their text:
-        (key, host, url, features, score, blocked, placements, title, anchors, urlwords)."""
+        (key, host, url, features, score, blocked, placements, title, anchors, urlwords).
+
+        A page keeps its row id (the text index is keyed by it); new pages get the next
+        ids, assigned here (the caller holds the write transaction), so nothing is read
+        back after the insert.
+        """
         if not pages:
             return
-        keys = [p[0] for p in pages]
-        self.delete_tier1(c, keys)
+        ids = self._tier1_ids(c, [p[0] for p in pages])
+        if ids:
+            c.executemany("DELETE FROM tier1_text WHERE rowid = ?", [(i,) for i in ids.values()])
+        next_id = c.execute("SELECT coalesce(max(id), 0) + 1 FROM tier1").fetchone()[0]
+        rows = []
+        for k, h, u, f, s, b, n, *_ in pages:
+            i = ids.get(k)
+            if i is None:
+                i = ids[k] = next_id
+                next_id += 1
+            rows.append((i, k, h, u, dumps(f), s, int(b), n))
         c.executemany(
-            "INSERT INTO tier1 (key, host, url, features, score, blocked, placements) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(k, h, u, dumps(f), s, int(b), n) for k, h, u, f, s, b, n, *_ in pages])
-        ids = self._tier1_ids(c, keys)
+            "INSERT INTO tier1 (id, key, host, url, features, score, blocked, placements) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET host = excluded.host, url = excluded.url, features = excluded.features, "
+            "score = excluded.score, blocked = excluded.blocked, placements = excluded.placements", rows)
         c.executemany("INSERT INTO tier1_text (rowid, title, anchors, urlwords) VALUES (?, ?, ?, ?)",
                       [(ids[p[0]], p[7], p[8], p[9]) for p in pages])
 
