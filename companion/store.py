@@ -646,7 +646,8 @@ class Store:
     # -- backlinks: writing ------------------------------------------------------------
 
     def merge_backlinks(self, rows: Iterable[dict], origin: str, *, fallback_target: str | None = None,
-                        _owned: bool = False, progress: Callable[[int], None] | None = None) -> dict:
+                        _owned: bool = False, progress: Callable[[int], None] | None = None,
+                        produce: Callable[[Callable[[list[dict]], None]], None] | None = None) -> dict:
         """Merge rows from one export (or another source) into the list: ONE durable transaction.
 
         One record per (page_key(source), page_key(target)). Within the import, the
@@ -663,33 +664,42 @@ class Store:
         replaced once an export names the real target.
 
         Rows are merged in batches, all inside one transaction: a failure anywhere
-        (a full disk) changes nothing. A backup of the database is taken afterwards.
+        (a full disk, a file that stops reading) changes nothing. `produce`, if given,
+        is called with a function to hand batches of rows to as they are read (a big
+        export streams through without being held in memory). A backup of the
+        database is taken afterwards.
         """
         if not isinstance(origin, str) or not origin:
             raise BadInput("an import needs an origin name")
         only = [origin]
-        added = updated = done = 0
+        counts = {"added": 0, "updated": 0, "done": 0}
         self._check_open()
         with self._bl.write() as c, self._bl.big_cache(c):
             batch_start = c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
             touched: set[int] = set()  # records that existed before and were changed by this import
-            for chunk in _chunks(rows, _MERGE_BATCH):
-                if _owned:
-                    # rows from companion.importers arrive complete and validated: only targetless ones need work
-                    prepared = [row if "target_key" in row and row.get("origins") == only else
-                                _prepare(row, origin, fallback_target, copy=False) for row in chunk]
-                else:
-                    prepared = [_prepare(row, origin, fallback_target, copy=True) for row in chunk]
-                a, u = self._merge_chunk(c, prepared, origin, batch_start, touched)
-                added += a
-                updated += u
-                done += len(prepared)
-                if progress:
-                    progress(done)
+
+            def add(batch: Iterable[dict]) -> None:
+                for chunk in _chunks(batch, _MERGE_BATCH):
+                    if _owned:
+                        # rows from companion.importers arrive complete and validated: only targetless ones need work
+                        prepared = [row if "target_key" in row and row.get("origins") == only else
+                                    _prepare(row, origin, fallback_target, copy=False) for row in chunk]
+                    else:
+                        prepared = [_prepare(row, origin, fallback_target, copy=True) for row in chunk]
+                    a, u = self._merge_chunk(c, prepared, origin, batch_start, touched)
+                    counts["added"] += a
+                    counts["updated"] += u
+                    counts["done"] += len(prepared)
+                    if progress:
+                        progress(counts["done"])
+
+            add(rows)
+            if produce is not None:
+                produce(add)
             total = c.execute("SELECT count(*) FROM backlinks").fetchone()[0]
-        if added or updated:
+        if counts["added"] or counts["updated"]:
             self._bl.backup()
-        return {"added": added, "updated": updated, "backlinks_total": total}
+        return {"added": counts["added"], "updated": counts["updated"], "backlinks_total": total}
 
     def _merge_chunk(self, c, rows: list[dict], origin: str, batch_start: int, touched: set[int]) -> tuple[int, int]:
         keys = list(dict.fromkeys(row["source_key"] for row in rows))

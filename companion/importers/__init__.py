@@ -24,6 +24,11 @@ FORMATS: tuple[str, ...] = names()
 KNOWN = known()
 
 
+def needs_rows(parsed: Parsed) -> bool:
+    """True if the format judges a file by its rows as a whole (`check`): it cannot be streamed."""
+    return by_name(parsed.format).check is not None
+
+
 def check(parsed: Parsed, name: str, my_domains: list[str]) -> None:
     """BadInput when a parsed file is a table to refuse that only its rows tell (the format's `check`,
     e.g. Search Console's internal links listing my own pages); `my_domains` from the profile."""
@@ -32,4 +37,4 @@ def check(parsed: Parsed, name: str, my_domains: list[str]) -> None:
         fmt.check(parsed, name, my_domains)
 
 
-__all__ = ["FORMATS", "KNOWN", "Parsed", "parse", "check", "parse_mapping"]
+__all__ = ["FORMATS", "KNOWN", "Parsed", "parse", "check", "needs_rows", "parse_mapping"]

@@ -45,6 +45,8 @@ class Parsed:
     notes: list[str] = field(default_factory=list)
     targetless: bool = False  # rows name no target page (Search Console)
     property_url: str | None = None  # the site a Search Console file belongs to, from its name
+    encoding: str | None = None  # the text encoding the file was read with
+    streamed: bool = False  # the records went to a sink, not into `rows`
 
 
 def _always(ix: dict[str, int]) -> bool:

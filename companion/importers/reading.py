@@ -108,8 +108,14 @@ def _split(line: str, delim: str) -> list[str]:
 
 
 def parse(name: str, *, path: Path | None = None, data: bytes | None = None, format: str = "auto",
-          mapping: dict | None = None, progress: Callable[[int, int, int], None] | None = None) -> Parsed:
-    """Parse one export completely (nothing is stored here). BadInput if the file cannot be read as a whole."""
+          mapping: dict | None = None, progress: Callable[[int, int, int], None] | None = None,
+          sink: Callable[[list[dict]], None] | None = None, encoding: str | None = None) -> Parsed:
+    """Parse one export completely (nothing is stored here). BadInput if the file cannot be read as a whole.
+
+    With `sink`, the records go to it a batch at a time instead of into `Parsed.rows`
+    (a big file then never sits in memory whole); `encoding` forces the text encoding a
+    first parse settled on (`Parsed.encoding`), so a second pass reads the file alike.
+    """
     format = (format or "auto").lower()
     if format not in formats.names() + ("auto",):
         raise BadInput(f"unknown format {format!r}: use auto or one of {', '.join(formats.names())}")
@@ -119,36 +125,41 @@ def parse(name: str, *, path: Path | None = None, data: bytes | None = None, for
         format = "csv"  # a --map names the columns of a CSV: no tool's header is looked for
     src = _Source(name, path=path, data=data)
     codec, skip = _sniff_encoding(src.head, src.size, name)
-    if codec == "utf-8":
+    if encoding is not None and encoding != codec:
+        codec = encoding
+    elif codec == "utf-8":
         try:
-            return _parse_stream(src, "utf-8", skip, format, mapping, progress)
+            return _parse_stream(src, "utf-8", skip, format, mapping, progress, sink)
         except UnicodeDecodeError:
             for fallback in ("cp1252", "latin-1"):
                 try:
-                    parsed = _parse_stream(src, fallback, skip, format, mapping, progress)
+                    parsed = _parse_stream(src, fallback, skip, format, mapping, progress, sink)
                     parsed.notes.append(f"{name} is not UTF-8; read it as {fallback}")
                     return parsed
                 except UnicodeDecodeError:
                     continue
             raise BadInput(f"{name}: cannot decode the text") from None
     try:
-        return _parse_stream(src, codec, skip, format, mapping, progress)
+        return _parse_stream(src, codec, skip, format, mapping, progress, sink)
     except UnicodeDecodeError:
         raise BadInput(f"{name} is cut short or damaged: it is not valid UTF-16 text; download it again (formats known: {known()})") from None
 
 
-def _parse_stream(src: _Source, codec: str, skip: int, format: str, mapping: dict | None, progress) -> Parsed:
+def _parse_stream(src: _Source, codec: str, skip: int, format: str, mapping: dict | None, progress,
+                  sink=None) -> Parsed:
     binf = src.open_binary()
     try:
         if skip:
             binf.read(skip)
         text = io.TextIOWrapper(binf, encoding=codec, errors="strict", newline="")
-        return _parse_text(src, text, binf, format, mapping, progress)
+        parsed = _parse_text(src, text, binf, format, mapping, progress, sink)
+        parsed.encoding = codec
+        return parsed
     finally:
         binf.close()
 
 
-def _parse_text(src: _Source, text, binf, format: str, mapping: dict | None, progress) -> Parsed:
+def _parse_text(src: _Source, text, binf, format: str, mapping: dict | None, progress, sink=None) -> Parsed:
     name = src.name
     preamble: list[str] = []
     header = None
@@ -178,7 +189,7 @@ def _parse_text(src: _Source, text, binf, format: str, mapping: dict | None, pro
             nxt = text.readline()
             if nxt and looks_like_url(_split(nxt, delim)[0] if _split(nxt, delim) else ""):
                 header = ((shaped[0], shaped[1][0]), delim, cells, shaped[1][1], line_no)
-                return read_rows(src, text, binf, header, mapping, progress, pushback=nxt)
+                return read_rows(src, text, binf, header, mapping, progress, pushback=nxt, sink=sink)
             if nxt:
                 line_no += 1
                 preamble.append(nxt)
@@ -206,7 +217,7 @@ def _parse_text(src: _Source, text, binf, format: str, mapping: dict | None, pro
                            f"--map source_url=COLUMN,target_url=COLUMN")
         raise BadInput(f"{name} does not look like a {format} export (no header row with its column names); "
                        f"try --format auto (formats known: {known()})")
-    return read_rows(src, text, binf, header, mapping, progress, preamble=preamble)
+    return read_rows(src, text, binf, header, mapping, progress, preamble=preamble, sink=sink)
 
 
 def _by_shape(cells: list[str], wanted: str):

@@ -296,9 +296,15 @@ class _FastRows:
                            fmt, title, link_type, rel_known))
 
 
-def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback: str | None = None) -> Parsed:
+def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback: str | None = None,
+              sink=None) -> Parsed:
     """Every row after the header as a record (see the module docstring). `src` has `name` and `size`,
-    `text` is the decoded stream, `binf` the byte stream under it (for progress)."""
+    `text` is the decoded stream, `binf` the byte stream under it (for progress).
+
+    With `sink`, each batch of records goes to it as soon as it is read, unless a date
+    in it is still ambiguous (03/04/2025 waits for evidence later in the file): from
+    the first such date on, records wait for the end of the file.
+    """
     (format_, variant), delim, raw_cells, names, header_line = header
     fmt = format_.name
     ix = columns(format_, variant, names, mapping)
@@ -504,6 +510,9 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
             if error is not None:
                 rows_read += 1
                 skip(header_line + line + 1, f"unreadable CSV ({error})")
+        if sink is not None and rows and not dates.pending:
+            sink(rows)
+            rows = []
         if progress and rows_read >= next_progress:
             next_progress += 20000 * ((rows_read - next_progress) // 20000 + 1)
             try:
@@ -518,6 +527,9 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
                     rec[f] = dates.resolve(v)
         notes.append("dates like 03/04/2025 read as " +
                      ("day/month/year" if dates.evidence_dayfirst > dates.evidence_monthfirst else "month/day/year"))
+    if sink is not None and rows:
+        sink(rows)
+        rows = []
     if skipped_total > len(skipped):
         skipped.append({"line": 0, "reason": f"{skipped_total - len(skipped)} more rows skipped (not listed)"})
     if progress:
@@ -526,5 +538,6 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
         notes.append(f"{src.name} has a header but no rows")
     notes.extend(format_.notes)
     return Parsed(format=fmt, variant=variant, rows=rows, rows_read=rows_read, skipped=skipped, notes=notes,
-                  targetless=targetless, property_url=format_.property_url(src.name) if format_.property_url else None)
+                  targetless=targetless, property_url=format_.property_url(src.name) if format_.property_url else None,
+                  streamed=sink is not None)
 
