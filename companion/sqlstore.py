@@ -219,6 +219,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA synchronous = FULL")
+    # Reads through a memory map: a lookup in a big database touches pages the OS already
+    # caches, without a read() call each (a visit asks a few hundred questions).
+    conn.execute("PRAGMA mmap_size = 1073741824")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
 
@@ -579,6 +582,9 @@ class BacklinkDB:
     def has_tier1_host(self, host: str) -> bool:
         return self.conn().execute("SELECT 1 FROM tier1 WHERE host = ? LIMIT 1", (host,)).fetchone() is not None
 
+    def tier1_keys_on_host(self, host: str, limit: int) -> list[str]:
+        return [k for (k,) in self.conn().execute("SELECT key FROM tier1 WHERE host = ? LIMIT ?", (host, limit))]
+
     def tier1_count(self) -> int:
         return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
 
@@ -607,36 +613,29 @@ class BacklinkDB:
         c.executemany("UPDATE tier1 SET placements = ?, score = NULL WHERE key = ?",
                       [(n, k) for k, n in counts.items()])
 
-    def search(self, terms: list[str], per_term: int) -> dict[str, tuple[float, list[str]]]:
-        """BM25 relevance (FTS5's bm25()) of tier-1 pages to the terms: key -> (score, matched terms).
+    def search(self, terms: list[str], max_pages_per_term: int, limit: int) -> list[tuple[str, float]]:
+        """The tier-1 pages most relevant to the terms by FTS5's bm25(): [(key, score)], best first.
 
-        The text is tokenised and stemmed by FTS5 itself (porter over unicode61), on both
-        sides: "tools" in a title matches the query word "tool".
-
-        FTS5's bm25 of an OR query is the sum of each term's own bm25, so each term is
-        asked alone with a LIMIT: a term on a million pages costs `per_term` rows, not a
-        million (the old in-memory index pruned its postings the same way). A rare term
-        brings all its pages; a common one the first `per_term`.
+        bm25() weighs each term by how many pages hold it, which FTS5 counts by walking
+        the term's whole posting list: a word on half a million pages would cost a visit
+        what the list's size costs. So each term is first probed with a LIMIT (cheap,
+        whatever the size) and only terms on at most `max_pages_per_term` pages are
+        ranked: a word that common tells little about which page fits (the old in-memory
+        index dropped terms on more than half the pages for the same reason).
         """
         conn = self.conn()
-        scores: dict[int, float] = {}
-        matched: dict[int, list[str]] = {}
+        rare = []
         for term in terms:
-            query = '"' + term.replace('"', '""') + '"'
-            for rowid, rank in conn.execute(
-                    "SELECT rowid, bm25(tier1_text) FROM tier1_text WHERE tier1_text MATCH ? LIMIT ?",
-                    (query, per_term)):
-                scores[rowid] = scores.get(rowid, 0.0) - rank
-                matched.setdefault(rowid, []).append(term)
-        if not scores:
-            return {}
-        ids = list(scores)
-        keys: dict[int, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            keys.update(conn.execute(f"SELECT id, key FROM tier1 WHERE id IN ({marks})", chunk).fetchall())
-        return {keys[i]: (scores[i], matched[i]) for i in ids if i in keys}
+            phrase = '"' + term.replace('"', '""') + '"'
+            n = conn.execute("SELECT count(*) FROM (SELECT rowid FROM tier1_text WHERE tier1_text MATCH ? LIMIT ?)",
+                             (phrase, max_pages_per_term + 1)).fetchone()[0]
+            if 0 < n <= max_pages_per_term:
+                rare.append(phrase)
+        if not rare:
+            return []
+        rows = conn.execute("SELECT t.key, -bm25(tier1_text) FROM tier1_text JOIN tier1 t ON t.id = tier1_text.rowid "
+                            "WHERE tier1_text MATCH ? ORDER BY bm25(tier1_text) LIMIT ?", (" OR ".join(rare), limit))
+        return [(key, score) for key, score in rows]
 
 
 def _tier1_row(row) -> dict:

@@ -543,6 +543,11 @@ class Store:
         """True if some tier-1 page sits on this host (`www.` stripped)."""
         return self._bl.has_tier1_host(host)
 
+    def tier1_keys_on_host(self, host: str, limit: int = 2000) -> set[str] | None:
+        """The keys of the tier-1 pages on a host (`www.` stripped), or None if more than `limit`."""
+        keys = self._bl.tier1_keys_on_host(host, limit + 1)
+        return set(keys) if len(keys) <= limit else None
+
     def tier1_page(self, key: str) -> dict | None:
         """A tier-1 page: {"key", "host", "url", "features", "score", "blocked", "placements"}, or None."""
         return self._bl.tier1(key)
@@ -557,9 +562,9 @@ class Store:
         """The best-scored tier-1 pages that are not blocked (an index walk)."""
         return self._bl.top_tier1(limit)
 
-    def search_tier1(self, terms: list[str], per_term: int = 256) -> dict[str, tuple[float, list[str]]]:
-        """BM25 relevance of tier-1 pages to query terms (see sqlstore.BacklinkDB.search)."""
-        return self._bl.search(terms, per_term)
+    def search_tier1(self, terms: list[str], limit: int, max_pages_per_term: int = 1000) -> list[tuple[str, float]]:
+        """Tier-1 pages by BM25 relevance to query terms, best first (see sqlstore.BacklinkDB.search)."""
+        return self._bl.search(terms, max_pages_per_term, limit)
 
     # -- tier-1 pages: what the boost verdict needs, kept current by every write ---------
 
@@ -579,7 +584,7 @@ class Store:
                 gone.append(key)
                 continue
             feats = tier1_features(live)
-            host = _host_of_key(key)
+            host = host_of_key(key)
             placements = counts.get(key, 0)
             score, blocked = scorer.score(key, host, feats, placements) if scorer is not None else (None, False)
             # the text index tokenises (and stems) these itself: the key's host and path words
@@ -936,7 +941,7 @@ def _chunks(rows: Iterable[dict], size: int):
         yield chunk
 
 
-def _host_of_key(key: str) -> str:
+def host_of_key(key: str) -> str:
     """The host of a page key (`host[:port]/path`, urls.page_key: lower-case, `www.` stripped)."""
     host = key.split("/", 1)[0]
     if host.startswith("["):

@@ -24,7 +24,6 @@ e.g. "the link to me is nofollow [boost.nofollow −30]".
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import re
 import threading
@@ -39,6 +38,7 @@ from companion import broken, relevance, urls
 from companion import weights as weights_mod
 from companion.analyze import analyze_document
 from companion.profile import Profile
+from companion.store import host_of_key
 
 SOCIAL_SITES = frozenset({
     "reddit.com", "linkedin.com", "quora.com", "medium.com", "x.com", "twitter.com", "facebook.com",
@@ -411,24 +411,31 @@ def placement_info(store) -> PlacementInfo:
 class StoreKnowledge:
     """The Knowledge protocol of companion.analyze, answered by the store's indexes.
 
-    One per analysis: host answers are memoised (a page links to the same hosts
-    again and again).
+    One per analysis. A page links to a few hosts many times (its own site above all),
+    so the first question about a host fetches the keys of its tier-1 pages in one query
+    and the page's links are checked against that set; a host with very many tier-1
+    pages is asked page by page instead, so the cost never grows with the list.
     """
 
     def __init__(self, store):
         self.store = store
         self.placements = placement_info(store)
-        self._hosts: dict[str, bool] = {}
+        self._hosts: dict[str, set[str] | None] = {}
+
+    def _keys(self, host: str) -> set[str] | None:
+        try:
+            return self._hosts[host]
+        except KeyError:
+            keys = self._hosts[host] = self.store.tier1_keys_on_host(host)
+            return keys
 
     def may_be_tier1_host(self, host: str) -> bool:
-        host = urls.strip_www(host)
-        known = self._hosts.get(host)
-        if known is None:
-            known = self._hosts[host] = self.store.has_tier1_host(host)
-        return known
+        keys = self._keys(urls.strip_www(host))
+        return keys is None or bool(keys)
 
     def is_tier1_page(self, key: str) -> bool:
-        return self.store.is_tier1_page(key)
+        keys = self._keys(host_of_key(key))
+        return key in keys if keys is not None else self.store.is_tier1_page(key)
 
     def may_be_placement_host(self, host: str) -> bool:
         return urls.strip_www(host) in self.placements.hosts
@@ -461,7 +468,6 @@ def _anchor_ideas(entry: dict, matched: list[str]) -> list[str]:
 
 
 MAX_QUERY_TERMS = 48
-POSTINGS_PER_TERM = 256
 
 
 def suggest_tier1(ws, text: str, *, exclude_keys=frozenset(), used_anchors=frozenset(), limit: int = 5) -> list[dict]:
@@ -474,16 +480,19 @@ def suggest_tier1(ws, text: str, *, exclude_keys=frozenset(), used_anchors=froze
     """
     store = ws.store
     terms = [t for t, _ in Counter(relevance.tokens(text)).most_common(MAX_QUERY_TERMS)]
-    hits = store.search_tier1(terms, POSTINGS_PER_TERM) if terms else {}
-    best = heapq.nlargest(max(limit * 5, 20), ((bm25, key, matched) for key, (bm25, matched) in hits.items()
-                                               if key not in exclude_keys))
-    pages = store.tier1_pages([key for _, key, _ in best])
+    hits = [(key, bm25) for key, bm25 in store.search_tier1(terms, max(limit * 5, 20) + len(exclude_keys))
+            if key not in exclude_keys]
+    pages = store.tier1_pages([key for key, _ in hits])
+    query = set(terms)
     used = {a.strip().lower() for a in used_anchors if a}
     ranked = []
-    for bm25, key, matched in best:
+    for key, bm25 in hits:
         page = pages.get(key)
         if page is None or page["blocked"]:
             continue
+        feats = page["features"]
+        words = relevance.tokens(" ".join([feats["title"], *feats["anchors"], relevance.url_words(page["url"])]))
+        matched = [w for w in dict.fromkeys(words) if w in query]
         rel = relevance.saturate(bm25)
         score = page["score"] or 0
         ranked.append((rel * max(score, 1) / 100, rel, page, matched))
