@@ -453,8 +453,12 @@ class BacklinkDB:
 
     # -- backlinks -----------------------------------------------------------------------
 
-    def count(self) -> int:
-        return self.conn().execute("SELECT count(*) FROM backlinks").fetchone()[0]
+    def count(self, c=None) -> int:
+        return (c or self.conn()).execute("SELECT count(*) FROM backlinks").fetchone()[0]
+
+    def next_backlink_id(self, c) -> int:
+        """The id the next record will get (records with an id from here on are new in this transaction)."""
+        return c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
 
     def all_records(self, status: str | None = None) -> Iterator[dict]:
         conn = self.conn()
@@ -594,6 +598,9 @@ class BacklinkDB:
             "SELECT key, host, url, features, score, blocked, placements FROM tier1 "
             "WHERE blocked = 0 AND score IS NOT NULL ORDER BY score DESC, placements, url LIMIT ?", (limit,))
         return [_tier1_row(r) for r in rows]
+
+    def any_unscored(self) -> bool:
+        return self.conn().execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
 
     def unscored(self, c, limit: int) -> list[tuple[int, str, str, dict, int]]:
         return [(i, k, h, loads(f), n) for i, k, h, f, n in c.execute(

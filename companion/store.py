@@ -620,13 +620,12 @@ class Store:
         self.scorer = scorer
         counts = self._placements_by_target()
         memo = (scorer.signature, id(counts))
-        if self._reconciled == memo and not self._bl.conn().execute(
-                "SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone():
+        if self._reconciled == memo and not self._bl.any_unscored():
             return
         stored_sig = self._bl.get_meta("scorer")
         stored_counts = sqlstore.loads(self._bl.get_meta("placements") or "{}")
         if stored_sig == scorer.signature and stored_counts == counts and self._reconciled is not None \
-                and not self._bl.conn().execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone():
+                and not self._bl.any_unscored():
             self._reconciled = memo
             return
         with self._bl.write(count=False) as c:  # derived data: not a write the crash tests count
@@ -680,7 +679,7 @@ class Store:
         counts = {"added": 0, "updated": 0, "done": 0}
         self._check_open()
         with self._bl.write() as c, self._bl.big_cache(c):
-            batch_start = c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
+            batch_start = self._bl.next_backlink_id(c)
             touched: set[int] = set()  # records that existed before and were changed by this import
 
             def add(batch: Iterable[dict]) -> None:
@@ -701,7 +700,7 @@ class Store:
             add(rows)
             if produce is not None:
                 produce(add)
-            total = c.execute("SELECT count(*) FROM backlinks").fetchone()[0]
+            total = self._bl.count(c)
         if counts["added"] or counts["updated"]:
             self._bl.backup()
         return {"added": counts["added"], "updated": counts["updated"], "backlinks_total": total}
