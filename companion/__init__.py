@@ -1,6 +1,6 @@
 """Tierlink's companion: page analysis, backlink store, verdicts, HTTP service and CLI.
 
-The CLI (`companion.cli`) and the HTTP API (`companion.app`) are thin layers over
+The CLI (`companion.cli.main`) and the HTTP API (`companion.web.app`) are thin layers over
 the same library modules, so both give the same answers.
 """
 

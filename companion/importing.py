@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable, Iterable
 
-from companion.errors import BadInput
+from companion.core.errors import BadInput
 from companion.importers import check, needs_rows, parse
-from companion.store import gc_paused
+from companion.store.store import gc_paused
 
 
 def _my_domains(ws) -> list[str]:
@@ -92,7 +92,7 @@ def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
             if on_note and parsed.rows:
                 on_note(f"pages with no stored link get the target {fallback} until an export names the real page")
         parsed_all.append((parsed, fallback, read))
-    from companion import verdicts
+    from companion.verdicts import verdicts
 
     verdicts.ensure_scored(ws)  # the merge then scores each tier-1 page as it writes it
     summaries = []

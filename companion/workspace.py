@@ -12,10 +12,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from companion import profile as profile_mod
-from companion import urls
-from companion.atomic import file_stamp
-from companion.home import ensure_home
+from companion.analysis import profile as profile_mod
+from companion.analysis import urls
+from companion.core.atomic import file_stamp
+from companion.core.home import ensure_home
 
 
 class Workspace:
@@ -49,7 +49,7 @@ class Workspace:
         """The full Analysis of a page the user visits or saved: links, labels, verdicts, changes.
 
         `headers`: the page's response headers where known (X-Robots-Tag counts)."""
-        from companion import verdicts
+        from companion.verdicts import verdicts
 
         result = verdicts.analyze_with_verdicts(self, url, html, headers=headers)
         key = urls.safe_page_key(result["url"])
@@ -71,7 +71,7 @@ class Workspace:
             return self._verdicts.get(key) if key else None
 
     def boost_list(self, limit: int = 50) -> list[dict]:
-        from companion import verdicts
+        from companion.verdicts import verdicts
 
         return verdicts.boost_list(self, limit)
 
@@ -80,7 +80,7 @@ class Workspace:
         """The data home's Store, opened once per Workspace (one TinyDB instance per file)."""
         store = self._store
         if store is None:
-            from companion.store import Store
+            from companion.store.store import Store
 
             with self._store_lock:
                 if self._store is None:

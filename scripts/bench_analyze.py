@@ -23,9 +23,9 @@ from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from companion.analyze import analyze  # noqa: E402
-from companion.decode import decode_html  # noqa: E402
-from companion.profile import validate  # noqa: E402
+from companion.analysis.analyze import analyze  # noqa: E402
+from companion.analysis.decode import decode_html  # noqa: E402
+from companion.analysis.profile import validate  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
 

@@ -35,7 +35,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-from companion.decode import decode_html  # noqa: E402
+from companion.analysis.decode import decode_html  # noqa: E402
 
 try:
     import psutil

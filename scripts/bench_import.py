@@ -102,7 +102,7 @@ print(json.dumps({"seconds": elapsed, "summary": {k: v for k, v in s.items() if 
 CHILD_OPEN = """
 import json, resource, sys, time
 from pathlib import Path
-from companion.store import Store
+from companion.store.store import Store
 t = time.perf_counter()
 s = Store.open(Path(sys.argv[1]))
 opened = time.perf_counter() - t

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import psutil  # noqa: E402
 
-from companion.decode import decode_html  # noqa: E402
+from companion.analysis.decode import decode_html  # noqa: E402
 from serverutil import CompanionServer, multipart  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "pages"

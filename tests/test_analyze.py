@@ -2,8 +2,9 @@
 
 import pytest
 
-from companion.analyze import MAX_HTML_BYTES, analyze
-from companion.profile import validate
+from companion.analysis.analyze import analyze
+from companion.core.limits import MAX_HTML_BYTES
+from companion.analysis.profile import validate
 
 PAGE = "https://blog.test/post"
 PROFILE = validate({"domains": ["example.com"], "competitors": ["rival.test"], "owned_sites": ["mine.test"]})
@@ -212,7 +213,7 @@ def test_moderate_nesting_keeps_its_links():
 
 @pytest.mark.parametrize("url", ["", "ftp://x.test/", "not a url", "http://", "javascript:alert(1)"])
 def test_page_url_must_be_http(url):
-    from companion.errors import BadInput
+    from companion.core.errors import BadInput
     with pytest.raises(BadInput):
         analyze(url, "<a href=/x>x</a>")
 

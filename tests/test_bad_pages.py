@@ -15,8 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from companion.analyze import analyze
-from companion.profile import validate
+from companion.analysis.analyze import analyze
+from companion.analysis.profile import validate
 from conftest import corpus_pages, needs_corpus
 
 PROFILE = validate({"domains": ["example.com"], "competitors": ["rival.test"], "owned_sites": ["mine.test"]})

@@ -296,8 +296,8 @@ def test_cli_and_server_share_a_home(server):
 
 def test_lone_surrogates_from_a_dom_are_stored_as_replacement_characters(tmp_path):
     """A DOM can hold lone UTF-16 surrogates; they must never make the durable write fail."""
-    from companion import candidates
-    from companion.store import Store
+    from companion.workflow import candidates
+    from companion.store.store import Store
 
     with Store.open(tmp_path / "home") as store:
         c, _ = candidates.save(store, "https://s.test/", "boost", note="a\ud800b", tags=["x\udc00"],
@@ -310,7 +310,7 @@ def test_lone_surrogates_from_a_dom_are_stored_as_replacement_characters(tmp_pat
 def test_saving_never_rewrites_the_backlink_list(tmp_path):
     """Why a save costs the same with a million backlinks (scripts/bench_save.py): candidates and
     placements go to the small workflow file only; the backlink database is not touched."""
-    from companion import candidates, placements
+    from companion.workflow import candidates, placements
     from companion.workspace import Workspace
 
     ws = Workspace(tmp_path / "home")
@@ -323,11 +323,11 @@ def test_saving_never_rewrites_the_backlink_list(tmp_path):
             return [(s.st_ino, s.st_mtime_ns, s.st_size) for s in (f.stat() for f in files)]
 
         before = stamps()
-        c, _ = candidates.save(ws, "https://spot.test/", "tier2", note="n", tags=["t"])
-        candidates.save(ws, "https://spot.test/", "tier2", note="again")
-        candidates.update(ws, c["id"], {"status": "placed", "to_url": "https://linker3.test/post", "anchor": "a"})
-        placements.add(ws, "https://other.test/", "https://linker4.test/post")
-        candidates.remove(ws, c["id"])
+        c, _ = candidates.save(ws.store, "https://spot.test/", "tier2", note="n", tags=["t"])
+        candidates.save(ws.store, "https://spot.test/", "tier2", note="again")
+        candidates.update(ws.store, ws.profile, c["id"], {"status": "placed", "to_url": "https://linker3.test/post", "anchor": "a"})
+        placements.add(ws.store, ws.profile, "https://other.test/", "https://linker4.test/post")
+        candidates.remove(ws.store, c["id"])
         assert stamps() == before
     finally:
         ws.close()

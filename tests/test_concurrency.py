@@ -18,7 +18,7 @@ so its cost grows with the number of candidates and placements. Measured here
 below, 50 x 20 = 1,000 requests in 16 s (62/s). The first 50 x 200 run took over
 20 minutes and hit its timeout at ~9,500 writes: the store serialised
 workflow.json with indent=1, which forces Python's pure-Python JSON encoder
-(97% of a save at ~4,700 entries); fixed in companion/store.py. After the fix
+(97% of a save at ~4,700 entries); fixed in companion/store/store.py. After the fix
 the full 10,000 took 185 s (54/s), 0 lost, 0 errors (188 s again later): CI
 runs it at that size (.ci/run sets TIERLINK_CONCURRENCY_WRITES=200). The default keeps
 the 50 threads and does 40 writes each (2,000 requests: 8.3 s here, 240/s, 0 lost,

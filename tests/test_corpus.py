@@ -3,9 +3,9 @@
 import lxml.html
 import pytest
 
-from companion.analyze import analyze
-from companion.decode import decode_html
-from companion.profile import validate
+from companion.analysis.analyze import analyze
+from companion.analysis.decode import decode_html
+from companion.analysis.profile import validate
 from conftest import CORPUS, corpus_pages, needs_corpus
 
 SKIPPED = ("javascript:", "mailto:", "tel:", "data:")

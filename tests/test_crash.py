@@ -5,7 +5,7 @@ process killed is `tierlink serve` itself, and "acknowledged" means what the
 extension sees: a 2xx answer. Three kinds of proof:
 
 1. Deterministic: the store's crash hook (TIERLINK_CRASH_AT=<step>:<n>, see
-   companion.store._crash_point) kills the server at each step of a write —
+   companion.store.store._crash_point) kills the server at each step of a write —
    for workflow.json (through POST /api/candidates): mid_temp (temp file half
    written), after_temp, mid_rotate (backups shifted, bak1 not yet linked),
    before_replace, after_replace; for the backlink database (through POST
@@ -341,7 +341,7 @@ def test_sigterm_during_requests_always_stops_cleanly(tmp_path):
     The signal handler once raised; the exception landed wherever the main thread was
     and could be swallowed (inside a waitress channel handler) or leave a lock held:
     CI saw round 4 of this test hang. Now the handler only sets a flag that the event
-    loop checks (companion/server.py, _run_until_stopped). TIERLINK_SIGTERM_ROUNDS
+    loop checks (companion/web/server.py, _run_until_stopped). TIERLINK_SIGTERM_ROUNDS
     runs more rounds when hunting a rare failure.
     """
     home = tmp_path / "home"

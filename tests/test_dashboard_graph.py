@@ -1,4 +1,4 @@
-"""The tier graph's rules (companion/static/graphmodel.js) under Node's test runner.
+"""The tier graph's rules (companion/web/static/graphmodel.js) under Node's test runner.
 
 The graph is built and laid out in the browser, so its rules are JavaScript;
 they are pure functions, so Node runs them without a browser. Skips, saying why,

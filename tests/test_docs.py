@@ -3,8 +3,8 @@ the commands it promises exist."""
 
 import re
 
-from companion.app import create_app
-from companion.cli import build_parser
+from companion.web.app import create_app
+from companion.cli.main import build_parser
 from conftest import ROOT
 
 README = (ROOT / "README.md").read_text("utf-8")

@@ -1,4 +1,4 @@
-"""Guest-post draft check (issue 8): companion.drafts, `tierlink check-draft`, POST /api/drafts/check.
+"""Guest-post draft check (issue 8): companion.verdicts.drafts, `tierlink check-draft`, POST /api/drafts/check.
 
 Every warning code has a hand-made draft that should raise it (and a look-alike
 that should not), every input form (HTML, Markdown with inline / reference /
@@ -8,7 +8,7 @@ error, never a traceback.
 
 The data home is real: the profile is loaded and the tier-1 pages imported
 through the CLI as a user would (`tierlink profile load`, `tierlink import
---format csv`); placements through companion.placements.add, as `tierlink
+--format csv`); placements through companion.workflow.placements.add, as `tierlink
 placements add` and POST /api/placements do.
 """
 
@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from companion import drafts, placements
-from companion.errors import BadInput
+from companion.verdicts import drafts
+from companion.workflow import placements
+from companion.core.errors import BadInput
 from companion.workspace import Workspace
 from serverutil import CompanionServer
 
@@ -63,7 +64,7 @@ def make_home(cli, tmp: Path) -> Path:
     ws = Workspace(cli.home)
     try:
         for from_url, to_url, anchor, date in PLACEMENTS:
-            placements.add(ws, from_url, to_url, anchor=anchor, via="guest_post", date=date)
+            placements.add(ws.store, ws.profile, from_url, to_url, anchor=anchor, via="guest_post", date=date)
     finally:
         ws.close()
     return cli.home

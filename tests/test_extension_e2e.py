@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from companion.urls import host_of, registrable_domain
+from companion.analysis.urls import host_of, registrable_domain
 from extensionutil import (CHROMIUM, MY_DOMAIN, ROOT, Companion, Relay, Site, chromium_with_extension,
                            wait_for)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from companion.errors import BadInput
+from companion.core.errors import BadInput
 from companion.importers import parse
 from companion.workspace import Workspace
 
@@ -355,7 +355,7 @@ def test_export_then_import_round_trip(cli, tmp_path):
 
 
 def test_formula_cells_are_defused_in_exports(ws, tmp_path):
-    from companion.export import export_table
+    from companion.workflow.export import export_table
 
     ws.store.merge_backlinks([{"source_url": "https://evil.test/", "target_url": "https://example.com/",
                                "anchor": "=HYPERLINK(\"http://x\")", "last_seen": "2026-01-01"}], "csv")

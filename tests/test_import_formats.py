@@ -13,7 +13,7 @@ import sys
 
 import companion.importers as importers
 from companion.importers import FORMATS, formats, parse
-from companion.openapi import spec
+from companion.web.openapi import spec
 
 TOOLS = {"ahrefs", "semrush", "moz", "majestic", "gsc", "bing", "csv"}
 

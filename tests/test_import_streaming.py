@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from companion import importing
-from companion.errors import BadInput
+from companion.core.errors import BadInput
 from companion.workspace import Workspace
 from conftest import FIXTURES
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from companion.app import create_app
-from companion.openapi import spec
+from companion.web.app import create_app
+from companion.web.openapi import spec
 
 IGNORED_METHODS = {"HEAD", "OPTIONS"}  # answered by Flask for every route; not API operations
 

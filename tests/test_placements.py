@@ -10,8 +10,8 @@ import io
 import pytest
 from serverutil import multipart
 
-from companion import placements
-from companion.store import Store
+from companion.workflow import placements
+from companion.store.store import Store
 
 TIER1 = "https://review.tier1.test/widgets-compared"
 
@@ -101,9 +101,9 @@ def test_list_filter_must_be_a_url(server):
 def test_counts_for_the_verdicts_and_the_draft_check(tmp_path):
     """The library functions other features read, on a store of their own."""
     with Store.open(tmp_path / "home") as store:
-        placements.add(store, "https://a.test/1", TIER1, anchor="Blue Widgets")
-        placements.add(store, "https://b.test/1", TIER1 + "?utm_source=x", anchor="blue  widgets")
-        placements.add(store, "https://c.test/1", "https://other.test/p", anchor="")
+        placements.add(store, None, "https://a.test/1", TIER1, anchor="Blue Widgets")
+        placements.add(store, None, "https://b.test/1", TIER1 + "?utm_source=x", anchor="blue  widgets")
+        placements.add(store, None, "https://c.test/1", "https://other.test/p", anchor="")
         assert placements.anchor_counts(store) == {"blue widgets": 2}
         assert placements.placement_count_by_target(store) == {"review.tier1.test/widgets-compared": 2,
                                                                "other.test/p": 1}

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from companion.errors import BadInput
-from companion.profile import validate
+from companion.core.errors import BadInput
+from companion.analysis.profile import validate
 
 
 def test_init_creates_home_and_profile(cli, home):

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 import pytest
 
-from companion.errors import BadInput
+from companion.core.errors import BadInput
 
 REAL = Path(__file__).resolve().parents[1].parent / "shared" / "exports" / "real"
 pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"real exports not found at {REAL} (third-party data, "

@@ -24,7 +24,7 @@ def seed(home, rows, placements=()):
         ws.set_profile({"domains": ["mysite.test"]})
         ws.store.merge_backlinks([{"target_url": ME, "anchor": "alpha", "first_seen": STAMP, "last_seen": STAMP,
                                    **row} for row in rows], "ahrefs")
-        from companion import placements as pl
+        from companion.workflow import placements as pl
 
         for from_url, to_url in placements:
             pl.add(ws, from_url, to_url, anchor="tier two")

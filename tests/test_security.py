@@ -332,7 +332,7 @@ def test_malformed_request_is_refused_as_json(server):
 # --- every described operation, the same gates (routes added later are covered too) ---------
 
 def _operations():
-    from companion.openapi import spec
+    from companion.web.openapi import spec
 
     for path, ops in spec()["paths"].items():
         for method in ops:
@@ -374,7 +374,7 @@ def test_paired_surrogate_escapes_are_kept(server):
 
 
 def test_an_answer_with_a_lone_surrogate_is_escaped_not_a_500(tmp_path):
-    from companion.app import create_app
+    from companion.web.app import create_app
 
     app = create_app(tmp_path / "home", 8765)
     with app.app_context():

@@ -22,8 +22,8 @@ import sys
 
 import pytest
 
-from companion.sqlstore import DB_FILE
-from companion.store import WORKFLOW_FILE, Store
+from companion.store.sqlstore import DB_FILE
+from companion.store.store import WORKFLOW_FILE, Store
 from serverutil import CompanionServer
 
 

@@ -22,9 +22,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from companion.errors import BadInput, NotFound, StorageError
-from companion.sqlstore import DB_FILE
-from companion.store import WORKFLOW_FILE, Store
+from companion.core.errors import BadInput, NotFound, StorageError
+from companion.store.sqlstore import DB_FILE
+from companion.store.store import WORKFLOW_FILE, Store
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -209,7 +209,7 @@ def test_newer_schema_is_refused(home):
 CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from companion.store import Store
+    from companion.store.store import Store
     s = Store.open(Path(sys.argv[1]))
     for i in range(6):
         if sys.argv[2] == "backlinks":
@@ -393,10 +393,10 @@ def test_a_failed_workflow_write_changes_nothing_in_memory_or_on_disk(store, hom
             raise OSError(28, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr("companion.store.os.replace", full_disk)
+    monkeypatch.setattr("companion.store.store.os.replace", full_disk)
     with pytest.raises(StorageError, match="No space left"):
         store.insert("candidates", {"url": "https://d.test/"})
-    monkeypatch.setattr("companion.store.os.replace", real_replace)
+    monkeypatch.setattr("companion.store.store.os.replace", real_replace)
     assert (home / WORKFLOW_FILE).read_bytes() == before
     assert [c["url"] for c in store.all("candidates")] == ["https://c.test/"]
     assert not list(home.glob(".*.tmp"))

@@ -2,7 +2,7 @@
 
 import pytest
 
-from companion import urls
+from companion.analysis import urls
 
 
 @pytest.mark.parametrize("base, href, expected", [

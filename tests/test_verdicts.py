@@ -11,7 +11,8 @@ import re
 
 import pytest
 
-from companion import urls, verdicts
+from companion.analysis import urls
+from companion.verdicts import verdicts
 from companion.workspace import Workspace
 from conftest import CORPUS, needs_corpus
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Callable
 
-from companion.errors import BadInput
+from companion.core.errors import BadInput
 
 Spec = dict[str, tuple[str, ...]]  # field -> header names (lower-case) that hold it
 GSC_INSTEAD = ' Export "Latest links" or "More sample links" (Links > External links > Export) instead'

@@ -16,8 +16,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from companion import urls
-from companion.errors import BadInput
+from companion.analysis import urls
+from companion.core.errors import BadInput
 from companion.importers.formats import GSC_INSTEAD, Format, Parsed, looks_like_url, spec
 
 LINKS = spec(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 
-from companion.errors import BadInput
+from companion.core.errors import BadInput
 from companion.importers.formats import Format, norm, spec
 
 FIELDS = spec(

@@ -16,7 +16,7 @@ import io
 from pathlib import Path
 from typing import Callable
 
-from companion.errors import BadInput
+from companion.core.errors import BadInput
 from companion.importers import formats
 from companion.importers.formats import Parsed, detect, known, looks_like_url, norm
 from companion.importers.mapped import csv_ok

@@ -25,11 +25,11 @@ import sys
 from itertools import chain, islice, repeat
 from urllib.parse import quote
 
-from companion import urls
-from companion.errors import BadInput
+from companion.analysis import urls
+from companion.core.errors import BadInput
 from companion.importers.formats import Format, Parsed
 from companion.importers.values import DateParser, Memo, PendingDate, parse_bool, parse_number
-from companion.store import is_http_url, page_key
+from companion.store.store import is_http_url, page_key
 
 MAX_SKIPPED_REPORTED = 1000
 

@@ -32,8 +32,8 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 import httpx
 
 from companion import PROJECT_URL, __version__
-from companion.analyze import MAX_HTML_BYTES
-from companion.decode import decode_html
+from companion.core.limits import MAX_HTML_BYTES
+from companion.analysis.decode import decode_html
 
 USER_AGENT = f"TierlinkBot/{__version__} (+{PROJECT_URL})"
 ROBOTS_AGENT = "TierlinkBot"

@@ -15,14 +15,10 @@ import os
 from contextlib import contextmanager
 from pathlib import Path
 
-from companion.errors import Conflict
-from companion.home import ensure_home
+from companion.core.errors import RecheckRunning
+from companion.core.home import ensure_home
 
 LOCK_FILE = "recheck.lock"
-
-
-class RecheckRunning(Conflict):
-    code = "recheck_running"
 
 
 @contextmanager

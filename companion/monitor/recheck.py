@@ -15,7 +15,7 @@ How a page is judged, and why:
 * 404 or 410 → every live link from the page is `lost`, with that reason; a
   redirect to another site → `lost`, with the reason (where it goes).
 * an HTML answer → the same analysis and change detection as a visit
-  (companion.verdicts.analyze_with_verdicts, origin `recheck`), with the
+  (companion.verdicts.verdicts.analyze_with_verdicts, origin `recheck`), with the
   response's `X-Robots-Tag` counting in follow and indexability. My placements on
   the page get their status from the same analysis.
 * HTML with no links at all from a page where a visit saw some → `skipped`
@@ -38,9 +38,10 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from companion import urls
-from companion.candidates import now
-from companion.errors import BadInput, TierlinkError
+from companion.core.limits import RECHECK_CONCURRENCY, RECHECK_DELAY, RECHECK_TIMEOUT
+from companion.analysis import urls
+from companion.workflow.fields import now
+from companion.core.errors import BadInput, TierlinkError
 from companion.monitor.fetch import FetchError, Fetcher
 from companion.monitor.politeness import Cancelled, HostGate
 from companion.monitor.robots import RobotsCache
@@ -59,9 +60,9 @@ class Options:
     only: str | None = None
     limit: int | None = None
     older_than: float | None = None  # days
-    delay: float = 2.0
-    timeout: float = 20.0
-    concurrency: int = 8
+    delay: float = RECHECK_DELAY
+    timeout: float = RECHECK_TIMEOUT
+    concurrency: int = RECHECK_CONCURRENCY
     allow_private_hosts: bool = False
 
     @classmethod
@@ -264,7 +265,7 @@ class Run:
         return rules.allowed(nxt)
 
     def _judge(self, t: Target, resp) -> None:
-        from companion import verdicts
+        from companion.verdicts import verdicts
 
         store = self.ws.store
         before = {p["id"]: p.get("status") or "unchecked" for p in store.find("placements", from_key=t.key)}
@@ -307,7 +308,7 @@ class Run:
                 self._stamps.setdefault(t.key, {"checked_at": now()})
 
     def _failed(self, t: Target, reason: str) -> None:
-        from companion import placements
+        from companion.workflow import placements
 
         store = self.ws.store
         failures = max([int(r.get("check_failures") or 0) for r in store.backlinks_from(t.key)] or [0]) + 1
@@ -321,7 +322,7 @@ class Run:
 
     def _gone(self, t: Target, reason: str, final_url: str) -> None:
         """The page is gone (404/410) or now another site: its links to me and my placements are lost."""
-        from companion import placements
+        from companion.workflow import placements
 
         store = self.ws.store
         stamp = now()

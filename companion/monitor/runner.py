@@ -17,7 +17,8 @@ import logging
 import threading
 import weakref
 
-from companion.monitor.lock import RecheckRunning, recheck_lock
+from companion.core.errors import RecheckRunning
+from companion.monitor.lock import recheck_lock
 from companion.monitor.recheck import LAST_RUN_SETTING, Options, Run, elapsed_since
 
 log = logging.getLogger("tierlink.recheck")

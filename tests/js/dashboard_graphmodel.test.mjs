@@ -1,8 +1,8 @@
-// Rules of the dashboard's tier graph (companion/static/graphmodel.js), run with
+// Rules of the dashboard's tier graph (companion/web/static/graphmodel.js), run with
 // `node --experimental-detect-module --test` (tests/test_dashboard_graph.py does).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildGraph, layout, pageKey, radius } from "../../companion/static/graphmodel.js";
+import { buildGraph, layout, pageKey, radius } from "../../companion/web/static/graphmodel.js";
 
 const bl = (source, target, extra = {}) => ({ source_url: source, target_url: target, anchor: "a", rel: [], follow: true, status: "live", metrics: { dr: 50 }, ...extra });
 

@@ -14,8 +14,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from companion import atomic, urls
-from companion.errors import BadInput, StorageError
+from companion.core import atomic
+from companion.analysis import urls
+from companion.core.errors import BadInput, StorageError
 
 PROFILE_FILE = "profile.json"
 DEFAULT_LINK_LIMIT = 2
@@ -113,7 +114,7 @@ def validate(data) -> Profile:
     weights = data.get("weights", {})
     if not isinstance(weights, dict):
         raise BadInput("profile: 'weights' must be an object of signal name → number")
-    from companion import weights as weight_table  # late: weights imports nothing of ours
+    from companion.core import weights as weight_table  # late: weights imports nothing of ours
 
     clean_weights: dict[str, float] = {}
     for name, value in weights.items():

@@ -4,8 +4,8 @@ Why each setting (see /work/shared/SECURITY.md):
 
 * `host` is always a loopback address: waitress listens on every interface when
   asked for none, and this service must never be reachable from the network.
-* Bodies are capped per route before a byte is read (companion.bodygate): 16 MiB
-  (companion.app.MAX_BODY, Flask's MAX_CONTENT_LENGTH too) everywhere but
+* Bodies are capped per route before a byte is read (companion.web.bodygate): 16 MiB
+  (companion.web.app.MAX_BODY, Flask's MAX_CONTENT_LENGTH too) everywhere but
   `POST /api/import`, whose own cap is `--max-import-size` (4 GiB by default) and
   whose body is spooled to the data home as it arrives. waitress's
   `max_request_body_size` is the larger of the two, the gate applies the route's;
@@ -36,11 +36,10 @@ import signal
 import sys
 from pathlib import Path
 
-from companion.errors import TierlinkError
-from companion.home import ensure_home
+from companion.core.limits import DEFAULT_HOST, DEFAULT_PORT, MAX_BODY
+from companion.core.errors import AlreadyRunning, TierlinkError, code_for_status, error_body
+from companion.core.home import ensure_home
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765
 LOCK_FILE = "serve.lock"
 
 WAITRESS_SETTINGS = {
@@ -59,11 +58,6 @@ WAITRESS_SETTINGS = {
 }
 
 log = logging.getLogger("tierlink.serve")
-
-
-class AlreadyRunning(TierlinkError):
-    status = 409
-    code = "already_running"
 
 
 def check_host(host: str) -> str:
@@ -134,7 +128,7 @@ def _json_waitress_errors() -> None:
     """
     from waitress import utilities
 
-    from companion.app import SECURITY_HEADERS, _CODES
+    from companion.web.app import SECURITY_HEADERS
 
     original = utilities.Error.to_response
     if getattr(original, "_tierlink", False):
@@ -142,10 +136,10 @@ def _json_waitress_errors() -> None:
 
     def to_response(self, ident=None):
         status = f"{self.code} {self.reason}"
-        # companion.bodygate's refusals carry our own code and message.
-        code = getattr(self, "tierlink_code", None) or _CODES.get(self.code, f"http_{self.code}")
+        # companion.web.bodygate's refusals carry our own code and message.
+        code = getattr(self, "tierlink_code", None) or code_for_status(self.code)
         message = getattr(self, "tierlink_message", None) or {413: "the body is too large"}.get(self.code, self.reason)
-        body = json.dumps({"error": {"code": code, "message": message}}).encode()
+        body = json.dumps(error_body(code, message)).encode()
         headers = [("Content-Type", "application/json"), *SECURITY_HEADERS.items()]
         return status, headers, body
 
@@ -193,8 +187,8 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
     """
     from waitress.server import create_server
 
-    from companion import bodygate, security, uploads
-    from companion.app import MAX_BODY, create_app
+    from companion.web import bodygate, security, uploads
+    from companion.web.app import create_app
 
     host = check_host(host)
     if not 0 < int(port) < 65536:
@@ -214,7 +208,7 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         workspace.store
         # Build the tier-1 index while the user opens the browser (a minute at a million
         # backlinks), rather than at the first page they visit.
-        from companion import verdicts
+        from companion.verdicts import verdicts
 
         verdicts.warm_up(workspace)
         from companion.monitor.runner import runner_for

@@ -8,7 +8,7 @@ whole analysis close to the cost of the bare parse (see scripts/bench_analyze.py
 `knowledge` is what the store knows (tier-1 pages, pages holding my placements);
 without it, targets are decided from the profile alone. The verdict fields
 (`boost`, `tier2`, `changes` and the labels that need the store) are filled by
-`companion.verdicts`, which calls this first.
+`companion.verdicts.verdicts`, which calls this first.
 """
 
 from __future__ import annotations
@@ -19,17 +19,13 @@ from typing import Protocol
 
 import lxml.etree
 
-from companion import urls
-from companion.decode import decode_html
-from companion.errors import BadInput
-from companion.positions import PositionFinder
-from companion.profile import Profile
+from companion.core.limits import MAX_HTML_BYTES, MAX_URL_LENGTH, NOFOLLOW_RELS
+from companion.analysis import urls
+from companion.analysis.decode import decode_html
+from companion.core.errors import BadInput
+from companion.analysis.positions import PositionFinder
+from companion.analysis.profile import Profile
 
-# libxml2 drops text nodes over ~10 MB and content nested too deep; we cap the
-# input ourselves and say so rather than lose links silently.
-MAX_HTML_BYTES = 10 * 1024 * 1024
-MAX_URL_LENGTH = 8192
-NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
 ROBOTS_META_NAMES = frozenset({"robots", "googlebot"})
 _WS = re.compile(r"\s+")
 # Plain str results: lxml's default "smart" strings are a subclass holding a reference

@@ -1,6 +1,6 @@
 """Tier verdicts: what the user should do with the page in front of them.
 
-Given the Analysis of a page (companion.analyze) and what the store knows, this
+Given the Analysis of a page (companion.analysis.analyze) and what the store knows, this
 module decides:
 
 * `boost`: is this tier-1 page (it links to me) worth powering up with tier-2
@@ -17,7 +17,7 @@ module decides:
 * the boost list (`boost_list`): tier-1 pages ranked from stored data alone.
 
 Every score is `base + Σ weight × strength`, clamped to 0..100, with the weights
-of companion.weights (tunable in the profile); every reason names its signal,
+of companion.core.weights (tunable in the profile); every reason names its signal,
 e.g. "the link to me is nofollow [boost.nofollow −30]".
 """
 
@@ -34,11 +34,13 @@ from datetime import datetime, timezone
 
 import lxml.etree
 
-from companion import broken, relevance, urls
-from companion import weights as weights_mod
-from companion.analyze import analyze_document
-from companion.profile import Profile
-from companion.store import host_of_key
+from companion.core.limits import NOFOLLOW_RELS
+from companion.verdicts import broken, relevance
+from companion.analysis import urls
+from companion.core import weights as weights_mod
+from companion.analysis.analyze import analyze_document
+from companion.analysis.profile import Profile
+from companion.store.store import host_of_key
 
 SOCIAL_SITES = frozenset({
     "reddit.com", "linkedin.com", "quora.com", "medium.com", "x.com", "twitter.com", "facebook.com",
@@ -81,7 +83,6 @@ _RESOURCE = re.compile(
 _ROUNDUP = re.compile(
     r"expert round-?up|round-?up|\b\d+\s+(?:[a-z]+\s+)?experts\b|experts? (?:share|reveal|weigh in|answer|tips)|"
     r"we asked \d+", re.I)
-NOFOLLOW_RELS = ("nofollow", "ugc", "sponsored")
 _TEXT = lxml.etree.XPath("normalize-space(string())")
 MAX_TEXT = 200_000
 
@@ -409,7 +410,7 @@ def placement_info(store) -> PlacementInfo:
 
 
 class StoreKnowledge:
-    """The Knowledge protocol of companion.analyze, answered by the store's indexes.
+    """The Knowledge protocol of companion.analysis.analyze, answered by the store's indexes.
 
     One per analysis. A page links to a few hosts many times (its own site above all),
     so the first question about a host fetches the keys of its tier-1 pages in one query
@@ -608,7 +609,7 @@ def _placements_on_page(ws, result: dict, page_key: str | None, record: bool) ->
     label `placement_lost` when one of my links is gone, and record the status."""
     if not page_key or not ws.store.is_placement_page(page_key):
         return
-    from companion import placements
+    from companion.workflow import placements
 
     result["placements"] = placements.check_on_page(ws.store, page_key, result, record=record)
     if any(p["status"] == "lost" for p in result["placements"]):

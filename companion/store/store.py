@@ -2,7 +2,7 @@
 
 Two engines, each holding the data it suits (the README says the same):
 
-* **The backlink list** (`backlinks.sqlite`, all its SQL in companion.sqlstore) is
+* **The backlink list** (`backlinks.sqlite`, all its SQL in companion.store.sqlstore) is
   big (up to millions of rows), read a few rows at a time by every visit, and
   written by imports and by visits that see a link change. An embedded database
   answers each of those with an index lookup and writes only the rows touched, so
@@ -53,9 +53,11 @@ from urllib.parse import unquote
 from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
-from companion import sqlstore, urls
-from companion.atomic import file_stamp, fsync_dir
-from companion.errors import BadInput, NotFound, StorageError
+from companion.core.limits import NOFOLLOW_RELS
+from companion.store import sqlstore
+from companion.analysis import urls
+from companion.core.atomic import file_stamp, fsync_dir
+from companion.core.errors import BadInput, NotFound, StorageError
 
 log = logging.getLogger("tierlink.store")
 
@@ -78,7 +80,7 @@ def _crash_point(name: str) -> None:
     """Die abruptly at a named step of a write (crash-safety tests only).
 
     TIERLINK_CRASH_AT=after_temp dies in the first write, after_temp:3 in the third (writes of
-    both engines count: see companion.sqlstore.crash_point for the database's steps);
+    both engines count: see companion.store.sqlstore.crash_point for the database's steps);
     enospc:3 makes the third and every later write fail half-way with ENOSPC (a full disk).
     """
     spec = os.environ.get(CRASH_ENV)
@@ -350,7 +352,6 @@ def gc_paused():
 
 # --- the Store ---------------------------------------------------------------------------
 
-_NOFOLLOW = {"nofollow", "ugc", "sponsored"}
 _MERGE_BATCH = 5000  # rows merged per step of an import (bounded memory, one transaction for all)
 _SCORE_BATCH = 5000
 
@@ -993,7 +994,7 @@ def _normalized(rec: dict) -> dict:
     rec["source_key"] = page_key(rec["source_url"])
     rec["target_key"] = page_key(rec["target_url"])
     rec.setdefault("rel", [])
-    rec.setdefault("follow", not (set(rec["rel"]) & _NOFOLLOW))
+    rec.setdefault("follow", not (set(rec["rel"]) & NOFOLLOW_RELS))
     rec.setdefault("status", "live")
     rec.setdefault("metrics", {})
     rec.setdefault("origins", [])

@@ -22,35 +22,30 @@ Design choices, and why:
   Workspace's memory of the last analysis of that page, or from a small,
   validated `verdict` object the caller sends.
 * Marking a `tier2` candidate `placed` (or `live`) with `to_url` records the
-  placement (companion.placements), so the tier-2 link the user built is known
+  placement (companion.workflow.placements), so the tier-2 link the user built is known
   to the verdicts (tier-3 flags, anchor and footprint counts) without typing it twice.
 * Every read-modify-write runs under one module lock on top of the store's own:
   "find the record for this page, then insert or update it" must be one step,
   or two threads saving the same page at once would create two records.
 
-Functions take a Workspace (profile, last verdicts and store) or a bare Store.
+Functions take what they use: the `store`, and for a placement's warnings the `profile`.
 """
 
 from __future__ import annotations
 
 import math
-import re
-import threading
-from datetime import datetime, timezone
 
-from companion import urls
-from companion.errors import BadInput, NotFound
+from companion.analysis import urls
+from companion.core.errors import BadInput, NotFound
+from companion.workflow import placements
+from companion.workflow.fields import (MAX_NOTE, MAX_TITLE, WRITE_LOCK, check_choice, check_fields, check_tags,
+                                       check_text, check_url, now, text)
 
 TABLE = "candidates"
 KINDS = ("boost", "tier2")
 STATUSES = ("new", "contacted", "placed", "live", "rejected")
 PLACED_STATUSES = ("placed", "live")
 
-MAX_URL_LENGTH = 8192  # same bound as the API's url fields
-MAX_TITLE = 500
-MAX_NOTE = 10_000
-MAX_TAGS = 50
-MAX_TAG = 100
 MAX_REASONS = 50
 MAX_REASON = 1000
 MAX_LABELS = 50
@@ -59,92 +54,7 @@ MAX_LABEL = 100
 SAVE_FIELDS = ("url", "kind", "title", "note", "tags", "verdict")
 UPDATE_FIELDS = ("status", "note", "tags", "title", "to_url", "anchor", "via", "date")
 
-# Serialises read-modify-writes of the candidate and placement tables (see the docstring).
-WRITE_LOCK = threading.RLock()
-
-
-def now() -> str:
-    """UTC, to the second, ISO 8601 with 'Z': sorts as text and reads well in a CSV."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def store_of(ws_or_store):
-    """The Store of a Workspace, or the Store itself."""
-    return ws_or_store if hasattr(ws_or_store, "find") else ws_or_store.store
-
-
-# --- validation -------------------------------------------------------------------
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _text(value: str) -> str:
-    """Lone UTF-16 surrogates (from a DOM via JSON, or undecodable argv bytes) cannot be
-    stored as UTF-8: they become U+FFFD here instead of failing the durable write later."""
-    return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
-
-
-def check_url(value, name: str = "url") -> str:
-    """An absolute http(s) URL within the length limit, or a BadInput naming the field."""
-    if not isinstance(value, str) or not value.strip():
-        raise BadInput(f"'{name}' is required: the page's http(s) address")
-    value = value.strip()
-    if _LONE_SURROGATE.search(value):
-        raise BadInput(f"'{name}' is not a valid address (it holds a lone surrogate)")
-    if len(value) > MAX_URL_LENGTH:
-        raise BadInput(f"'{name}' is longer than {MAX_URL_LENGTH} characters")
-    if not urls.is_http_url(value):
-        raise BadInput(f"'{name}' must be an absolute http(s) URL, got {value[:100]!r}")
-    try:
-        urls.page_key(value)
-    except ValueError:
-        raise BadInput(f"'{name}' is not a page address: {value[:100]!r}") from None
-    return value
-
-
-def check_choice(value, name: str, choices: tuple[str, ...]) -> str:
-    if not isinstance(value, str) or value not in choices:
-        shown = repr(value)[:60] if value is not None else "nothing"
-        raise BadInput(f"'{name}' must be one of {', '.join(choices)} (got {shown})")
-    return value
-
-
-def check_text(value, name: str, limit: int) -> str:
-    """A string up to `limit` characters; None becomes ''."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise BadInput(f"'{name}' must be a string")
-    if len(value) > limit:
-        raise BadInput(f"'{name}' is longer than {limit:,} characters ({len(value):,})")
-    return _text(value)
-
-
-def check_tags(value) -> list[str]:
-    """Short labels the user files pages under: trimmed, empty ones dropped, deduplicated
-    case-insensitively (first spelling wins), at most MAX_TAGS of MAX_TAG characters."""
-    if value is None:
-        return []
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise BadInput("'tags' must be a list of strings")
-    out: list[str] = []
-    seen: set[str] = set()
-    for tag in value:
-        if not isinstance(tag, str):
-            raise BadInput("'tags' must be a list of strings")
-        tag = " ".join(_text(tag).split())
-        if not tag:
-            continue
-        if len(tag) > MAX_TAG:
-            raise BadInput(f"a tag is longer than {MAX_TAG} characters: {tag[:40]!r}…")
-        if tag.casefold() in seen:
-            continue
-        seen.add(tag.casefold())
-        out.append(tag)
-    if len(out) > MAX_TAGS:
-        raise BadInput(f"at most {MAX_TAGS} tags (got {len(out)})")
-    return out
-
+# --- validation (the shared checks are in companion.workflow.fields) ---------------------
 
 def _str_list(value, name: str, max_items: int, max_length: int) -> list[str]:
     if value is None:
@@ -156,7 +66,7 @@ def _str_list(value, name: str, max_items: int, max_length: int) -> list[str]:
     for v in value:
         if len(v) > max_length:
             raise BadInput(f"an entry of 'verdict.{name}' is longer than {max_length} characters")
-    return [_text(v) for v in value]
+    return [text(v) for v in value]
 
 
 def check_verdict(value) -> dict | None:
@@ -176,23 +86,12 @@ def check_verdict(value) -> dict | None:
             "labels": _str_list(value.get("labels"), "labels", MAX_LABELS, MAX_LABEL)}
 
 
-def check_fields(body: dict, allowed: tuple[str, ...]) -> None:
-    extra = sorted(k for k in body if k not in allowed)
-    if extra:
-        raise BadInput(f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra[:5]))}; "
-                       f"expected {', '.join(allowed)}")
+def snapshot_from_last(last: dict | None, kind: str) -> tuple[dict | None, str]:
+    """(verdict snapshot, title) from the last analysis of this page, if any.
 
-
-def snapshot_from_last(ws, url: str, kind: str) -> tuple[dict | None, str]:
-    """(verdict snapshot, title) from the Workspace's last analysis of this page, if any.
-
-    `Workspace.last_verdict` keeps {labels, title, boost?, tier2?} in memory; the
-    snapshot keeps the part for this kind. A bare Store has no analyses: (None, '').
+    `last` is what `Workspace.last_verdict` keeps in memory ({labels, title, boost?,
+    tier2?}); the snapshot keeps the part for this kind.
     """
-    last_verdict = getattr(ws, "last_verdict", None)
-    if last_verdict is None:
-        return None, ""
-    last = last_verdict(url)
     if not isinstance(last, dict):
         return None, ""
     part = last.get(kind) if isinstance(last.get(kind), dict) else {}
@@ -203,44 +102,46 @@ def snapshot_from_last(ws, url: str, kind: str) -> tuple[dict | None, str]:
 
 # --- reading ----------------------------------------------------------------------
 
-def get(ws_or_store, id) -> dict:
+def get(store, id) -> dict:
     if not isinstance(id, str) or not id or len(id) > 64:
         raise NotFound(f"no candidate with id {str(id)[:64]!r}")
-    doc = store_of(ws_or_store).get(TABLE, id)
+    doc = store.get(TABLE, id)
     if doc is None:
         raise NotFound(f"no candidate with id {id!r}")
     return doc
 
 
-def list_candidates(ws_or_store, kind: str | None = None, status: str | None = None) -> list[dict]:
+def list_candidates(store, kind: str | None = None, status: str | None = None) -> list[dict]:
     """Saved candidates, most recently changed first; `kind` and `status` filter (validated)."""
     equals = {}
     if kind not in (None, ""):
         equals["kind"] = check_choice(kind, "kind", KINDS)
     if status not in (None, ""):
         equals["status"] = check_choice(status, "status", STATUSES)
-    docs = store_of(ws_or_store).find(TABLE, **equals)
+    docs = store.find(TABLE, **equals)
     docs.reverse()  # store order is insertion order: newest first among equal timestamps
     docs.sort(key=lambda d: d.get("updated_at") or "", reverse=True)
     return docs
 
 
-def find_by_url(ws_or_store, url: str, kind: str) -> dict | None:
+def find_by_url(store, url: str, kind: str) -> dict | None:
     key = urls.safe_page_key(url)
     if key is None:
         return None
-    found = store_of(ws_or_store).find(TABLE, key=key, kind=kind)
+    found = store.find(TABLE, key=key, kind=kind)
     return found[0] if found else None
 
 
 # --- writing ----------------------------------------------------------------------
 
-def save(ws, url, kind, title=None, note=None, tags=None, verdict=None) -> tuple[dict, bool]:
+def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
+         last: dict | None = None) -> tuple[dict, bool]:
     """Save a page as a candidate, as the extension's one-click save does: (candidate, created).
 
     Saving a page already saved with this kind updates it: fields given replace the
     stored ones (tags included), fields left out (None) are kept, the status is never
-    reset. The verdict snapshot is the one sent, else the last analysis of the page.
+    reset. The verdict snapshot is the one sent, else `last`, the last analysis of the
+    page in this process (`Workspace.last_verdict(url)`).
     """
     url = check_url(url)
     kind = check_choice(kind, "kind", KINDS)
@@ -254,13 +155,12 @@ def save(ws, url, kind, title=None, note=None, tags=None, verdict=None) -> tuple
     snap = check_verdict(verdict)
     last_title = ""
     if snap is None:
-        snap, last_title = snapshot_from_last(ws, url, kind)
+        snap, last_title = snapshot_from_last(last, kind)
     if snap is not None:
         fields["verdict"] = snap
     if not fields.get("title") and last_title:
         fields["title"] = last_title
 
-    store = store_of(ws)
     key = urls.page_key(url)
     with WRITE_LOCK:
         found = store.find(TABLE, key=key, kind=kind)
@@ -279,15 +179,15 @@ def save(ws, url, kind, title=None, note=None, tags=None, verdict=None) -> tuple
         return store.insert(TABLE, doc), True
 
 
-def save_body(ws, body: dict) -> tuple[dict, bool]:
+def save_body(store, body: dict, last: dict | None = None) -> tuple[dict, bool]:
     """`save` from a JSON body (POST /api/candidates): unknown fields are refused, not ignored,
     so a typo ('tag' for 'tags') is reported instead of silently dropping the user's input."""
     check_fields(body, SAVE_FIELDS)
-    return save(ws, body.get("url"), body.get("kind"), title=body.get("title"), note=body.get("note"),
-                tags=body.get("tags"), verdict=body.get("verdict"))
+    return save(store, body.get("url"), body.get("kind"), title=body.get("title"), note=body.get("note"),
+                tags=body.get("tags"), verdict=body.get("verdict"), last=last)
 
 
-def update(ws, id, changes: dict) -> dict:
+def update(store, profile, id, changes: dict) -> dict:
     """Change status, note, tags or title of a candidate; returns it.
 
     For a `tier2` candidate moved to (or already at) `placed`/`live`, `to_url` (the
@@ -314,9 +214,6 @@ def update(ws, id, changes: dict) -> dict:
     if placing and "to_url" not in placing:
         raise BadInput("'anchor', 'via' and 'date' describe a placement: send 'to_url' (the tier-1 page) too")
 
-    from companion import placements
-
-    store = store_of(ws)
     with WRITE_LOCK:
         current = get(store, id)
         status = fields.get("status", current.get("status"))
@@ -326,7 +223,7 @@ def update(ws, id, changes: dict) -> dict:
                 raise BadInput("only a tier2 candidate records a placement ('to_url'); this one is a boost candidate")
             if status not in PLACED_STATUSES:
                 raise BadInput("'to_url' records the link you placed: set 'status' to placed (or live) with it")
-            placement, warnings = placements.add(ws, current["url"], placing["to_url"],
+            placement, warnings = placements.add(store, profile, current["url"], placing["to_url"],
                                                  anchor=placing.get("anchor"), via=placing.get("via"),
                                                  date=placing.get("date"), candidate_id=current["id"])
             fields["placement_id"] = placement["id"]
@@ -342,9 +239,9 @@ def update(ws, id, changes: dict) -> dict:
     return result
 
 
-def remove(ws_or_store, id) -> str:
+def remove(store, id) -> str:
     """Delete a candidate (its placements stay: the link the user built still exists)."""
     with WRITE_LOCK:
-        doc = get(ws_or_store, id)
-        store_of(ws_or_store).remove(TABLE, doc["id"])
+        doc = get(store, id)
+        store.remove(TABLE, doc["id"])
     return doc["id"]

@@ -31,10 +31,9 @@ from __future__ import annotations
 
 from datetime import date as date_cls
 
-from companion import urls
-from companion.candidates import (MAX_NOTE, WRITE_LOCK, check_fields, check_choice, check_text, check_url,
-                                  now, store_of)
-from companion.errors import BadInput, NotFound
+from companion.analysis import urls
+from companion.workflow.fields import MAX_NOTE, WRITE_LOCK, check_choice, check_fields, check_text, check_url, now
+from companion.core.errors import BadInput, NotFound
 
 TABLE = "placements"
 VIA = ("guest_post", "niche_edit", "own_site", "social", "roundup", "other")
@@ -58,10 +57,10 @@ def check_date(value) -> str:
         raise BadInput(f"'date' must be a date as YYYY-MM-DD (got {value!r})") from None
 
 
-def _warnings(ws, store, to_url: str, to_key: str, anchor: str, existing_id: str | None) -> list[dict]:
+def _warnings(store, profile, to_url: str, to_key: str, anchor: str, existing_id: str | None) -> list[dict]:
+    """Advice at the moment of logging; `profile` None (no profile yet): no own-site check."""
     out = []
-    profile = getattr(ws, "profile", None)  # a bare Store has none: no own-site check
-    domains = list(getattr(profile, "domains", None) or [])
+    domains = list(profile.domains) if profile is not None else []
     host = urls.host_of(to_url)
     if any(urls.domain_matches(host, d) for d in domains):
         out.append({"code": "links_to_my_site",
@@ -80,14 +79,14 @@ def _warnings(ws, store, to_url: str, to_key: str, anchor: str, existing_id: str
     return out
 
 
-def add(ws, from_url, to_url, anchor=None, via=None, date=None, note=None, candidate_id=None) -> tuple[dict, list[dict]]:
+def add(store, profile, from_url, to_url, anchor=None, via=None, date=None, note=None, candidate_id=None) -> tuple[dict, list[dict]]:
     """Record (or update) the tier-2 link from `from_url` to `to_url`: (placement, warnings)."""
-    placement, warnings, _created = add_ex(ws, from_url, to_url, anchor=anchor, via=via, date=date, note=note,
+    placement, warnings, _created = add_ex(store, profile, from_url, to_url, anchor=anchor, via=via, date=date, note=note,
                                             candidate_id=candidate_id)
     return placement, warnings
 
 
-def add_ex(ws, from_url, to_url, anchor=None, via=None, date=None, note=None,
+def add_ex(store, profile, from_url, to_url, anchor=None, via=None, date=None, note=None,
            candidate_id=None) -> tuple[dict, list[dict], bool]:
     """`add`, also saying whether the placement is new (True) or updated an existing one."""
     from_url = check_url(from_url, "from_url")
@@ -103,10 +102,9 @@ def add_ex(ws, from_url, to_url, anchor=None, via=None, date=None, note=None,
     if candidate_id is not None and (not isinstance(candidate_id, str) or len(candidate_id) > 64):
         raise BadInput("'candidate_id' must be a candidate's id")
 
-    store = store_of(ws)
     with WRITE_LOCK:
         found = store.find(TABLE, from_key=from_key, to_key=to_key)
-        warnings = _warnings(ws, store, to_url, to_key, anchor, found[0]["id"] if found else None)
+        warnings = _warnings(store, profile, to_url, to_key, anchor, found[0]["id"] if found else None)
         stamp = now()
         if found:
             fields = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
@@ -125,16 +123,15 @@ def add_ex(ws, from_url, to_url, anchor=None, via=None, date=None, note=None,
         return store.insert(TABLE, doc), warnings, True
 
 
-def add_body(ws, body: dict) -> tuple[dict, list[dict], bool]:
+def add_body(store, profile, body: dict) -> tuple[dict, list[dict], bool]:
     """`add_ex` from a JSON body (POST /api/placements); unknown fields are refused."""
     check_fields(body, ADD_FIELDS)
-    return add_ex(ws, body.get("from_url"), body.get("to_url"), anchor=body.get("anchor"), via=body.get("via"),
+    return add_ex(store, profile, body.get("from_url"), body.get("to_url"), anchor=body.get("anchor"), via=body.get("via"),
                   date=body.get("date"), note=body.get("note"), candidate_id=body.get("candidate_id"))
 
 
-def remove(ws_or_store, id) -> str:
+def remove(store, id) -> str:
     """Delete a placement logged by mistake (NotFound for an unknown id)."""
-    store = store_of(ws_or_store)
     if not isinstance(id, str) or not id or len(id) > 64:
         raise NotFound(f"no placement with id {str(id)[:64]!r}")
     with WRITE_LOCK:
@@ -144,9 +141,8 @@ def remove(ws_or_store, id) -> str:
     return id
 
 
-def list_placements(ws_or_store, to_url: str | None = None) -> list[dict]:
+def list_placements(store, to_url: str | None = None) -> list[dict]:
     """Every placement, newest date first; `to_url` keeps those pointing at that tier-1 page."""
-    store = store_of(ws_or_store)
     if to_url not in (None, ""):
         docs = placements_to(store, urls.page_key(check_url(to_url, "to_url")))
     else:
@@ -194,7 +190,7 @@ def set_status(store, placement: dict, status: str, reason: str, stamp: str | No
         history = list(placement.get("history") or [])[-(MAX_HISTORY - 1):]
         fields["history"] = history + [{"at": stamp, "was": was, "now": status, "reason": reason}]
     with WRITE_LOCK:
-        return with_status(store_of(store).update(TABLE, placement["id"], fields))
+        return with_status(store.update(TABLE, placement["id"], fields))
 
 
 def note_failure(store, placement: dict, reason: str) -> int:
@@ -203,7 +199,7 @@ def note_failure(store, placement: dict, reason: str) -> int:
     failures = int(placement.get("check_failures") or 0) + 1
     fields = {"check_failures": failures, "check_error": reason}
     with WRITE_LOCK:
-        store_of(store).update(TABLE, placement["id"], fields)
+        store.update(TABLE, placement["id"], fields)
     return failures
 
 
@@ -211,7 +207,7 @@ def check_on_page(store, page_key: str, result: dict, *, record: bool = True) ->
     """The placements on a page with their status as this Analysis shows it
     (`[{"id", "to_url", "status"}]`); recorded in the store when `record`."""
     out = []
-    for placement in store_of(store).find(TABLE, from_key=page_key):
+    for placement in store.find(TABLE, from_key=page_key):
         placement = with_status(placement)
         status, reason = judge(placement, result)
         if status is not None and record:
@@ -225,13 +221,13 @@ def check_on_page(store, page_key: str, result: dict, *, record: bool = True) ->
 
 def placements_to(store, to_key: str) -> list[dict]:
     """The placements pointing at one tier-1 page (`to_key` = urls.page_key of it)."""
-    return store_of(store).find(TABLE, to_key=to_key)
+    return store.find(TABLE, to_key=to_key)
 
 
 def anchor_counts(store) -> dict[str, int]:
     """How often each anchor (lower-cased, spaces collapsed) was used; empty anchors are not counted."""
     counts: dict[str, int] = {}
-    for p in store_of(store).all(TABLE):
+    for p in store.all(TABLE):
         anchor = " ".join((p.get("anchor") or "").split()).lower()
         if anchor:
             counts[anchor] = counts.get(anchor, 0) + 1
@@ -241,7 +237,7 @@ def anchor_counts(store) -> dict[str, int]:
 def placement_count_by_target(store) -> dict[str, int]:
     """How many placements point at each tier-1 page: {to_key: count}."""
     counts: dict[str, int] = {}
-    for p in store_of(store).all(TABLE):
+    for p in store.all(TABLE):
         key = p.get("to_key") or urls.safe_page_key(p.get("to_url") or "")
         if key:
             counts[key] = counts.get(key, 0) + 1

@@ -43,7 +43,7 @@ from typing import Iterable, Iterator
 
 import orjson
 
-from companion.errors import StorageError
+from companion.core.errors import StorageError
 
 log = logging.getLogger("tierlink.store")
 
@@ -64,7 +64,7 @@ _SCHEMA = [
         target_code INTEGER,
         record TEXT NOT NULL,
         UNIQUE (source_key, target_key))""",
-    # live links to a page of mine answering 4xx (companion.broken): few, listed apart
+    # live links to a page of mine answering 4xx (companion.verdicts.broken): few, listed apart
     "CREATE INDEX IF NOT EXISTS backlinks_broken ON backlinks (id) WHERE status = 'live' AND target_code >= 400",
     "CREATE INDEX IF NOT EXISTS backlinks_by_target ON backlinks (target_key)",
     # No index on source_host or status alone: "is there a tier-1 page on this host" is

@@ -3,12 +3,12 @@
 Every route is a thin adapter: read and validate the input with the helpers
 below, call one Workspace method, return its JSON. The checks every request
 needs (Host, Origin, token, size limits, JSON errors, security headers) live in
-`companion.app`, so a route never has to remember them.
+`companion.web.app`, so a route never has to remember them.
 
 To add a route: decorate a function with `@bp.get/post/...`, read the body with
 `json_body()` and fields with `str_field()` / `int_arg()`, raise `BadInput` (or
 any TierlinkError) for bad input, return a dict/list (or `(data, status)`), and
-describe it in `companion/openapi.py` (a test compares the two).
+describe it in `companion/web/openapi.py` (a test compares the two).
 """
 
 from __future__ import annotations
@@ -20,18 +20,11 @@ import orjson
 
 from flask import Blueprint, current_app, request
 
+from companion.core.limits import MAX_URL_LENGTH
 from companion import __version__
-from companion.errors import BadInput, TierlinkError
+from companion.core.errors import BadInput, TierlinkError, TooLarge, UnsupportedMediaType
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-
-MAX_URL_LENGTH = 8192
-
-
-class UnsupportedMediaType(TierlinkError):
-    status = 415
-    code = "unsupported_media_type"
-
 
 def workspace():
     return current_app.extensions["tierlink"].workspace
@@ -177,7 +170,7 @@ def health():
 
 @bp.get("/openapi.json")
 def openapi():
-    from companion.openapi import spec
+    from companion.web.openapi import spec
 
     return spec(request.host)
 
@@ -189,7 +182,7 @@ def analyze():
     html = str_field(body, "html")
     headers = body.get("headers")
     if headers is not None:
-        from companion.analyze import header_values
+        from companion.analysis.analyze import header_values
 
         header_values(headers, "x-robots-tag")  # validates the shape: a 400 here, never later
     return workspace().analyze(url, html, headers)
@@ -210,12 +203,12 @@ def import_file():
     """multipart/form-data with one or more `file` parts (+ optional `format`), as a browser form sends it.
 
     Under `tierlink serve` the body was already spooled to the data home as it
-    arrived (companion.bodygate); elsewhere (another WSGI server, Flask's test
+    arrived (companion.web.bodygate); elsewhere (another WSGI server, Flask's test
     client) it is spooled here, the same way. One file answers its
     ImportSummary, several a list of them (as the CLI prints). The spooled files
     are removed whatever happens.
     """
-    from companion import uploads
+    from companion.web import uploads
 
     state = current_app.extensions["tierlink"]
     received = request.environ.get("wsgi.input")
@@ -234,7 +227,7 @@ def import_file():
         job.reading(ticket, files)
         summaries = workspace().import_files(files, format=fmt, progress=job.progress(ticket))
         summary = summaries[0] if len(summaries) == 1 else summaries
-        from companion import verdicts
+        from companion.verdicts import verdicts
 
         verdicts.warm_up(workspace())  # the next page visit should not wait for the rebuild
         job.finish(ticket, summary)
@@ -254,18 +247,18 @@ def import_file():
 
 
 def _spool_here(state):
-    """The upload spooled from the WSGI input stream (no companion.bodygate in front of the app)."""
-    from companion import uploads
-    from companion.bodygate import _boundary
+    """The upload spooled from the WSGI input stream (no companion.web.bodygate in front of the app)."""
+    from companion.web import uploads
+    from companion.web.bodygate import boundary_of
 
     if request.mimetype != "multipart/form-data":
         raise UnsupportedMediaType("send the export as multipart/form-data with a 'file' part")
-    boundary = _boundary(request.headers.get("Content-Type", "").partition(";")[2])
+    boundary = boundary_of(request.headers.get("Content-Type", "").partition(";")[2])
     length = request.content_length
     if not boundary:
         raise BadInput("the multipart Content-Type names no boundary")
     if length is not None and length >= state.imports.max_bytes:
-        raise uploads.TooLarge(uploads.too_large_message(length, state.imports.max_bytes))
+        raise TooLarge(uploads.too_large_message(length, state.imports.max_bytes))
     request.max_content_length = state.imports.max_bytes
     ticket = state.imports.claim(length or 0)
     spool = None
@@ -287,7 +280,7 @@ def _spool_here(state):
 
 @bp.get("/import")
 def import_status():
-    """The running or last import (companion.uploads.ImportJob): poll it while POST /api/import is in flight."""
+    """The running or last import (companion.web.uploads.ImportJob): poll it while POST /api/import is in flight."""
     return current_app.extensions["tierlink"].imports.snapshot()
 
 
@@ -300,7 +293,7 @@ def backlinks():
 @bp.get("/broken-targets")
 def broken_targets():
     """Live links to a page of mine answering 4xx (a redirect wins each back), best first."""
-    from companion import broken
+    from companion.verdicts import broken
 
     return broken.broken_targets(workspace().store)
 
@@ -312,8 +305,8 @@ def boost():
 
 @bp.post("/drafts/check")
 def check_draft():
-    """A guest-post draft's DraftReport: exactly one of html, markdown, text (companion.drafts)."""
-    from companion import drafts
+    """A guest-post draft's DraftReport: exactly one of html, markdown, text (companion.verdicts.drafts)."""
+    from companion.verdicts import drafts
 
     body = json_body()
     forms = {name: str_field(body, name, required=False) for name in drafts.FORMS}
@@ -324,63 +317,66 @@ def check_draft():
                               limit=limit, **forms)
 
 
-# --- candidates and placements (companion.candidates, companion.placements) -----
+# --- candidates and placements (companion.workflow.candidates, companion.workflow.placements) -----
 
 @bp.post("/candidates")
 def save_candidate():
     """The extension's one-click save: 201 with a new candidate, 200 when the page was saved before."""
-    from companion import candidates
+    from companion.workflow import candidates
 
-    doc, created = candidates.save_body(workspace(), json_body())
+    ws, body = workspace(), json_body()
+    url = body.get("url") if isinstance(body, dict) else None
+    last = ws.last_verdict(url) if isinstance(url, str) else None  # the popup's save follows its analysis
+    doc, created = candidates.save_body(ws.store, body, last=last)
     return doc, 201 if created else 200
 
 
 @bp.get("/candidates")
 def list_candidates():
-    from companion import candidates
+    from companion.workflow import candidates
 
-    return candidates.list_candidates(workspace(), kind=choice_arg("kind", candidates.KINDS),
+    return candidates.list_candidates(workspace().store, kind=choice_arg("kind", candidates.KINDS),
                                       status=choice_arg("status", candidates.STATUSES))
 
 
 @bp.patch("/candidates/<id>")
 def update_candidate(id):
-    from companion import candidates
+    from companion.workflow import candidates
 
-    return candidates.update(workspace(), id, json_body())
+    return candidates.update(workspace().store, workspace().profile, id, json_body())
 
 
 @bp.delete("/candidates/<id>")
 def delete_candidate(id):
-    from companion import candidates
+    from companion.workflow import candidates
 
-    return {"deleted": candidates.remove(workspace(), id)}
+    return {"deleted": candidates.remove(workspace().store, id)}
 
 
 @bp.post("/placements")
 def add_placement():
     """Log a tier-2 link: 201 new, 200 when the same from/to pair was logged before; `warnings` advise."""
-    from companion import placements
+    from companion.workflow import placements
 
-    doc, warnings, created = placements.add_body(workspace(), json_body())
+    doc, warnings, created = placements.add_body(workspace().store, workspace().profile, json_body())
     return {**doc, "warnings": warnings}, 201 if created else 200
 
 
 @bp.delete("/placements/<id>")
 def delete_placement(id):
-    from companion import placements
+    from companion.workflow import placements
 
-    return {"deleted": placements.remove(workspace(), id)}
+    return {"deleted": placements.remove(workspace().store, id)}
 
 
 @bp.get("/placements")
 def list_placements():
-    from companion import placements
+    from companion.workflow import placements
 
     to_url = request.args.get("to_url")
     if to_url is not None and len(to_url) > MAX_URL_LENGTH:
         raise BadInput(f"'to_url' is longer than {MAX_URL_LENGTH} characters")
-    return placements.list_placements(workspace(), to_url=to_url)
+    return placements.list_placements(workspace().store, to_url=to_url)
 
 
 # --- link monitoring (companion.monitor) ----------------------------------------

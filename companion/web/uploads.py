@@ -2,7 +2,7 @@
 
 `POST /api/import` takes exports of any size a user has (an Ahrefs export of a
 big site is gigabytes), so its body never sits in memory. `Spool` is fed the
-body as it arrives from the socket (companion.bodygate calls it from waitress's
+body as it arrives from the socket (companion.web.bodygate calls it from waitress's
 parser, before the app runs) and writes each file part straight to a file in a
 fresh `.upload-*` folder of the data home — the same disk as the store, never a
 RAM-backed /tmp. Werkzeug's sans-IO `MultipartDecoder` does the parsing; it
@@ -28,19 +28,14 @@ from pathlib import Path
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
-from companion.errors import BadInput, Conflict, StorageError, TierlinkError
+from companion.core.limits import DEFAULT_MAX_IMPORT
+from companion.core.errors import BadInput, Conflict, StorageError, TierlinkError, TooLarge
 
 UPLOAD_PREFIX = ".upload-"
-DEFAULT_MAX_IMPORT = 4 * 1024 ** 3  # 4 GiB: `tierlink serve --max-import-size`
 MAX_FIELDS_BYTES = 64 * 1024  # the form's text fields (`format`): a few bytes in practice
 MAX_PARTS = 200
 _DECODER_BUFFER = 4 * 1024 * 1024  # above one socket read (server.WAITRESS_SETTINGS recv_bytes) plus a boundary
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-
-
-class TooLarge(TierlinkError):
-    status = 413
-    code = "too_large"
 
 
 def human_size(n: int) -> str:

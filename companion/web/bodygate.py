@@ -8,16 +8,16 @@ the companion swallow gigabytes before the app's Host/Origin/token checks say
 no. So the request parser is extended: once the headers are complete, and
 before the body is touched,
 
-1. Host, Origin and the token are checked exactly as companion.app's gate does
+1. Host, Origin and the token are checked exactly as companion.web.app's gate does
    (403/401); only a request with a body is gated here (the app gates every
    request again), and a body on any route but /api/health needs the token;
 2. the body is capped by route: the import's own limit for `POST /api/import`,
-   16 MiB (companion.app.MAX_BODY) for everything else, announced
+   16 MiB (companion.web.app.MAX_BODY) for everything else, announced
    (Content-Length) or chunked — 413, with the limit, the size and the CLI
    command that has no limit for an import;
 3. for `POST /api/import`: one import at a time (409), multipart/form-data only
    (415), a Content-Length (411: browsers always send one); then the body goes
-   to companion.uploads.Spool as it arrives, file parts straight to disk in the
+   to companion.web.uploads.Spool as it arrives, file parts straight to disk in the
    data home, and the app receives the parts (`Received`) as `wsgi.input`.
 
 A refusal is a waitress error answer (made JSON by server._json_waitress_errors)
@@ -39,9 +39,9 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser
 from waitress.utilities import Error, RequestEntityTooLarge
 
-from companion import security
-from companion.errors import TierlinkError
-from companion.uploads import Spool, TooLarge, too_large_message
+from companion.web import security
+from companion.core.errors import TierlinkError, TooLarge, Unauthorized, UnsupportedMediaType
+from companion.web.uploads import Spool, too_large_message
 
 log = logging.getLogger("tierlink.upload")
 
@@ -115,7 +115,7 @@ class _SpoolReceiver:
             self.job.fail(self.ticket, "upload_not_imported", "the upload was received but not imported")
 
     def spool_bytes(self) -> str:
-        from companion.uploads import human_size
+        from companion.web.uploads import human_size
 
         return human_size(self.job.snapshot().get("bytes", 0))
 
@@ -123,7 +123,7 @@ class _SpoolReceiver:
 class GatedParser(HTTPRequestParser):
     """HTTPRequestParser plus the checks above, run the moment the headers are complete."""
 
-    state = None  # the app's companion.app.State; set on the subclass made by `install`
+    state = None  # the app's companion.web.app.State; set on the subclass made by `install`
 
     def received(self, data):
         before = self.headers_finished
@@ -154,7 +154,7 @@ class GatedParser(HTTPRequestParser):
         security.check_origin(headers.get("ORIGIN"), state.port)
         if self.path != "/api/health" and not security.bearer_matches(headers.get("AUTHORIZATION"),
                                                                       state.tokens.current()):
-            raise security.Unauthorized("send the token as 'Authorization: Bearer <token>' "
+            raise Unauthorized("send the token as 'Authorization: Bearer <token>' "
                                         "(`tierlink token` prints it)")
         is_import = self.command == "POST" and self.path == IMPORT_PATH
         cap = state.imports.max_bytes if is_import else state.max_body
@@ -168,13 +168,11 @@ class GatedParser(HTTPRequestParser):
             self._start_import()
 
     def _start_import(self) -> None:
-        from companion.api import UnsupportedMediaType
-
         ctype = self.headers.get("CONTENT_TYPE", "")
         mimetype, _, params = ctype.partition(";")
         if mimetype.strip().lower() != "multipart/form-data":
             raise UnsupportedMediaType("send the export as multipart/form-data with a 'file' part")
-        boundary = _boundary(params)
+        boundary = boundary_of(params)
         if not boundary:
             raise TierlinkError("the multipart Content-Type names no boundary", code="bad_input")
         if self.chunked:
@@ -195,7 +193,7 @@ class GatedParser(HTTPRequestParser):
             body_rcv.getbuf().close()
 
 
-def _boundary(params: str) -> bytes | None:
+def boundary_of(params: str) -> bytes | None:
     for param in params.split(";"):
         key, _, value = param.strip().partition("=")
         if key.strip().lower() == "boundary":

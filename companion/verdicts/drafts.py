@@ -10,7 +10,7 @@ waste or endanger a link, and suggests tier-1 pages that fit the draft's topic.
 Why it is built like this:
 
 * One analysis path. HTML, Markdown and plain text are all turned into HTML and
-  run through `companion.analyze`, the same classifier the extension's page
+  run through `companion.analysis.analyze`, the same classifier the extension's page
   analysis uses, so a link is "me", "tier1" or "competitor" by exactly the same
   rules in a draft and on a live page.
 * Markdown goes through a real CommonMark parser (markdown-it-py, HTML allowed,
@@ -36,10 +36,12 @@ import re
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
-from companion import relevance, urls
-from companion.analyze import NOFOLLOW_RELS, analyze_document, iter_tags
-from companion.decode import decode_html
-from companion.errors import BadInput
+from companion.core.limits import MAX_DRAFT_BYTES, MAX_TEXT_DRAFT_BYTES, NOFOLLOW_RELS
+from companion.verdicts import relevance
+from companion.analysis import urls
+from companion.analysis.analyze import analyze_document, iter_tags
+from companion.analysis.decode import decode_html
+from companion.core.errors import BadInput
 
 # A long guest post is ~5,000 words: ~40 KB of Markdown or text, a few hundred
 # KB as HTML pasted from an editor with inline styles. HTML may be 2 MiB (lxml
@@ -48,8 +50,6 @@ from companion.errors import BadInput
 # '[' or 200,000 autolinks) costs it ~10 µs a byte: 512 KiB stays within a few
 # seconds, 2 MiB would not. Same status (413) and code as the API's own body
 # limit, so a client handles "too large" one way whichever layer refuses it.
-MAX_DRAFT_BYTES = 2 * 1024 * 1024
-MAX_TEXT_DRAFT_BYTES = 512 * 1024
 PLACEHOLDER_URL = "https://draft.invalid/"
 FORMS = ("html", "markdown", "text")
 FOOTPRINT_THRESHOLD = 2   # this many placements already point at a tier-1 page → footprint warning
@@ -269,7 +269,7 @@ def _relative_problem(raw: str, valid: bool) -> str | None:
 
 def _placement_stats(store) -> tuple[dict[str, int], dict[str, int], dict[str, str]]:
     """(placements per tier-1 page key, uses per anchor (normalised), latest placement date per tier-1 key)."""
-    from companion import placements
+    from companion.workflow import placements
 
     by_target = placements.placement_count_by_target(store)
     anchors: dict[str, int] = {}
@@ -301,7 +301,7 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     Markdown or text (status 413), binary data,
     a bad `host_url` or `limit`.
     """
-    from companion import verdicts
+    from companion.verdicts import verdicts
 
     form, value = _one_form(html, markdown, text)
     host_url = _host(host_url)
@@ -438,7 +438,7 @@ def _short(raw: str) -> str:
     return value if len(value) <= 80 else value[:77] + "..."
 
 
-# --- the command line (registered in companion.cli) --------------------------------------
+# --- the command line (registered in companion.cli.main) --------------------------------------
 
 def cli_setup(p) -> None:
     p.add_argument("file", help="the draft: .html/.htm, .md/.markdown, other = plain text; - reads stdin")

@@ -1,7 +1,7 @@
 """The companion's Flask application: one factory, every request through the same gates.
 
 `create_app(home, port)` builds the app that `tierlink serve` runs under waitress
-(companion.server). The port is part of the app because the Host allow-list and
+(companion.web.server). The port is part of the app because the Host allow-list and
 the dashboard's own Origin both name it.
 
 Order of work for every request, whatever the path (API, dashboard, static):
@@ -34,16 +34,12 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
-from companion import security
-from companion.atomic import file_stamp
-from companion.errors import TierlinkError
+from companion.core.limits import DEFAULT_MAX_IMPORT, MAX_BODY
+from companion.web import security
+from companion.core.atomic import file_stamp
+from companion.core.errors import TierlinkError, Unauthorized, code_for_status, error_body
 
 log = logging.getLogger("tierlink.http")
-
-# The analysis caps a page at 10 MiB; a page sent as JSON (escaped) plus its URL
-# fits in 16 MiB. Same figure for waitress (companion.server) and Flask, so a body
-# is refused with 413 whether announced by Content-Length or sent chunked.
-MAX_BODY = 16 * 1024 * 1024
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
@@ -57,13 +53,6 @@ PLACEHOLDER_PAGE = """<!doctype html>
 <p>Open the address <code>tierlink serve</code> printed (it carries the token) to use the dashboard.</p>
 </body></html>
 """
-
-# Werkzeug's names for statuses, as our snake_case error codes.
-_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-          405: "method_not_allowed", 406: "not_acceptable", 408: "timeout", 411: "length_required",
-          413: "too_large", 414: "uri_too_long", 415: "unsupported_media_type",
-          431: "headers_too_large", 500: "internal_error", 501: "not_implemented"}
-
 
 class TokenSource:
     """The token as the file says now: `tierlink token --rotate` takes effect at once.
@@ -92,7 +81,7 @@ class State:
     port: int
     workspace: object
     tokens: TokenSource
-    # The one import at a time and its progress (companion.uploads); its max_bytes is
+    # The one import at a time and its progress (companion.web.uploads); its max_bytes is
     # POST /api/import's own body cap (`tierlink serve --max-import-size`).
     imports: object = None
     max_body: int = MAX_BODY
@@ -150,7 +139,7 @@ def _log_unexpected(exc: BaseException | None) -> None:
 
 
 def error_response(status: int, code: str, message: str) -> Response:
-    response = jsonify({"error": {"code": code, "message": message}})
+    response = jsonify(error_body(code, message))
     response.status_code = status
     return response
 
@@ -163,7 +152,7 @@ def create_app(home: Path, port: int, *, workspace=None, max_import_size: int | 
     `max_import_size`: the body cap of POST /api/import (default 4 GiB); every
     other route keeps MAX_BODY.
     """
-    from companion.uploads import DEFAULT_MAX_IMPORT, ImportJob
+    from companion.web.uploads import ImportJob
     from companion.workspace import Workspace
 
     home = Path(home)
@@ -180,7 +169,7 @@ def create_app(home: Path, port: int, *, workspace=None, max_import_size: int | 
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
-    from companion.api import bp
+    from companion.web.api import bp
 
     app.register_blueprint(bp)
     app.add_url_rule("/", "index", _index)
@@ -200,7 +189,7 @@ def _gate():
     security.check_origin(env.get("HTTP_ORIGIN"), state.port)
     if request.endpoint not in state.open_endpoints:
         if not security.bearer_matches(env.get("HTTP_AUTHORIZATION"), state.tokens.current()):
-            raise security.Unauthorized("send the token as 'Authorization: Bearer <token>' "
+            raise Unauthorized("send the token as 'Authorization: Bearer <token>' "
                                         "(`tierlink token` prints it)")
     return None
 
@@ -219,7 +208,7 @@ def _headers(response: Response) -> Response:
 
 
 def _index():
-    """The dashboard's shell (companion/static/index.html), or a placeholder without it."""
+    """The dashboard's shell (companion/web/static/index.html), or a placeholder without it."""
     static = Path(current_app.static_folder or "")
     if (static / "index.html").is_file():
         response = current_app.send_static_file("index.html")
@@ -237,7 +226,7 @@ def _http_error(exc: HTTPException):
     if original is not None:  # an unexpected error Flask wrapped (already logged by log_exception)
         return _internal_error(original)
     status = exc.code or 500
-    code = _CODES.get(status, f"http_{status}")
+    code = code_for_status(status)
     message = {413: f"the body is larger than {MAX_BODY // (1024 * 1024)} MiB",
                404: "no such route", 405: f"{request.method} is not allowed here"}.get(
         status, (exc.description or exc.name or "").split("\n")[0][:300])

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Callable
 
 from companion import __version__
-from companion import profile as profile_mod
-from companion.errors import BadInput, TierlinkError
-from companion.home import ensure_home, resolve_home
+from companion.analysis import profile as profile_mod
+from companion.core.errors import BadInput, TierlinkError
+from companion.core.home import ensure_home, resolve_home
 from companion.workspace import Workspace
 
 EXIT_ERROR = 1
@@ -151,7 +151,7 @@ def _setup_weights(p):
 
 @command("weights", "print every scoring weight, its default and meaning")(_setup_weights)
 def cmd_weights(args):
-    from companion import weights
+    from companion.core import weights
 
     rows = weights.table(profile_mod.load(home_of(args)).weights)
 
@@ -225,24 +225,24 @@ def cmd_boost(args):
         emit(args, ws.boost_list(args.limit), _human_boost)
 
 
-# --- check-draft (companion.drafts) ----------------------------------------
+# --- check-draft (companion.verdicts.drafts) ----------------------------------------
 
 def _setup_check_draft(p):
-    from companion import drafts
+    from companion.verdicts import drafts
 
     drafts.cli_setup(p)
 
 
 @command("check-draft", "check a guest-post draft's links before submitting it")(_setup_check_draft)
 def cmd_check_draft(args):
-    from companion import drafts
+    from companion.verdicts import drafts
 
     data = read_input(args.file, limit=drafts.MAX_DRAFT_BYTES)
     with Workspace(home_of(args)) as ws:
         emit(args, drafts.cli_run(args, ws, data), drafts.print_report)
 
 
-# --- serve / token (companion.server, companion.security) ------------------
+# --- serve / token (companion.web.server, companion.web.security) ------------------
 
 def _setup_serve(p):
     p.add_argument("--host", default="127.0.0.1", help="address to listen on: 127.0.0.1 (or localhost) only, never the network")
@@ -254,14 +254,14 @@ def _setup_serve(p):
 
 @command("serve", "run the companion service for the extension and the dashboard")(_setup_serve)
 def cmd_serve(args):
-    from companion import server
+    from companion.web import server
 
     def announce(url, token):
         # The token travels in the fragment: never sent to the server nor logged (see static/api.js).
         print(f"Tierlink companion: dashboard at {url}/#token={token}", flush=True)
         print(f"API token (paste it into the extension's options): {token}", flush=True)
 
-    from companion.uploads import parse_size
+    from companion.web.uploads import parse_size
 
     server.serve(home_of(args), args.host, args.port, announce=announce,
                  max_import_size=parse_size(args.max_import_size))
@@ -274,7 +274,7 @@ def _setup_token(p):
 
 @command("token", "print the API token (made on first use)")(_setup_token)
 def cmd_token(args):
-    from companion import security
+    from companion.web import security
 
     home = home_of(args)
     token = security.rotate_token(home) if args.rotate else security.get_token(home)
@@ -368,7 +368,7 @@ def _human_backlinks(rows):
 @command("backlinks", "list the stored backlinks")(_setup_backlinks)
 def cmd_backlinks(args):
     if args.broken:
-        from companion import broken
+        from companion.verdicts import broken
 
         if args.status == "lost":
             raise BadInput("--broken lists live links only")
@@ -396,7 +396,7 @@ def _setup_export(p):
 
 @command("export", "write backlinks, candidates or placements as a CSV Excel opens cleanly")(_setup_export)
 def cmd_export(args):
-    from companion import export as export_mod
+    from companion.workflow import export as export_mod
 
     with Workspace(home_of(args)) as ws:
         count = export_mod.export_table(ws.store, args.table, Path(args.out))
@@ -404,7 +404,7 @@ def cmd_export(args):
     emit(args, {"table": args.table, "rows": count, "out": str(args.out)}, lambda d: None)
 
 
-# --- save / candidates / placements (companion.candidates, companion.placements) ---
+# --- save / candidates / placements (companion.workflow.candidates, companion.workflow.placements) ---
 
 def _setup_save(p):
     p.add_argument("url", help="the page's address")
@@ -442,10 +442,10 @@ def _human_candidate(c):
 
 @command("save", "save a page as a boost or tier-2 candidate, as the extension's one-click save does")(_setup_save)
 def cmd_save(args):
-    from companion import candidates
+    from companion.workflow import candidates
 
     with Workspace(home_of(args)) as ws:
-        doc, created = candidates.save(ws, args.url, args.kind, title=args.title, note=args.note, tags=args.tags)
+        doc, created = candidates.save(ws.store, args.url, args.kind, title=args.title, note=args.note, tags=args.tags)
     info(f"{'saved' if created else 'updated'} {doc['kind']} candidate {doc['id']}")
     emit(args, doc, _human_candidate)
 
@@ -476,18 +476,18 @@ def _setup_candidates(p):
 @command("candidates", "list saved candidates; `candidates update ID ...` / `candidates delete ID` change them")(
     _setup_candidates)
 def cmd_candidates(args):
-    from companion import candidates
+    from companion.workflow import candidates
 
     with Workspace(home_of(args)) as ws:
         if args.action == "update":
             changes = {"status": args.new_status, "note": args.note, "title": args.title, "tags": args.tags,
                        "to_url": args.to_url, "anchor": args.anchor, "via": args.via, "date": args.date}
-            doc = candidates.update(ws, args.id, {k: v for k, v in changes.items() if v is not None})
+            doc = candidates.update(ws.store, ws.profile, args.id, {k: v for k, v in changes.items() if v is not None})
             emit(args, doc, _human_candidate)
         elif args.action == "delete":
-            emit(args, {"deleted": candidates.remove(ws, args.id)}, lambda d: info(f"deleted candidate {d['deleted']}"))
+            emit(args, {"deleted": candidates.remove(ws.store, args.id)}, lambda d: info(f"deleted candidate {d['deleted']}"))
         else:
-            emit(args, candidates.list_candidates(ws, kind=args.kind, status=args.status), _human_candidates)
+            emit(args, candidates.list_candidates(ws.store, kind=args.kind, status=args.status), _human_candidates)
 
 
 def _setup_placements(p):
@@ -524,20 +524,20 @@ def _human_placements(rows):
                        "`placements delete ID` removes one")(
     _setup_placements)
 def cmd_placements(args):
-    from companion import placements
+    from companion.workflow import placements
 
     with Workspace(home_of(args)) as ws:
         if args.action == "add":
-            doc, warnings, created = placements.add_ex(ws, args.from_url, args.to_url, anchor=args.anchor,
+            doc, warnings, created = placements.add_ex(ws.store, ws.profile, args.from_url, args.to_url, anchor=args.anchor,
                                                        via=args.via, date=args.date, note=args.note)
             info(f"{'logged' if created else 'updated'} placement {doc['id']}")
             for w in warnings:
                 info(f"warning: {w['message']}")
             emit(args, {**doc, "warnings": warnings}, lambda d: _human_placements([d]))
         elif args.action == "delete":
-            emit(args, {"deleted": placements.remove(ws, args.id)}, lambda d: info(f"deleted placement {d['deleted']}"))
+            emit(args, {"deleted": placements.remove(ws.store, args.id)}, lambda d: info(f"deleted placement {d['deleted']}"))
         else:
-            emit(args, placements.list_placements(ws, to_url=args.to_url), _human_placements)
+            emit(args, placements.list_placements(ws.store, to_url=args.to_url), _human_placements)
 
 
 # --- recheck (companion.monitor) --------------------------------------------

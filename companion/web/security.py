@@ -16,7 +16,7 @@ passes three gates, in this order (see /work/shared/SECURITY.md):
    are not isolated by port) nor the query string (it ends up in logs/history).
 
 The checks are pure functions over header strings so they are easy to reason
-about and to test; `companion.app` applies them before any route runs.
+about and to test; `companion.web.app` applies them before any route runs.
 """
 
 from __future__ import annotations
@@ -27,20 +27,10 @@ import re
 import secrets
 from pathlib import Path
 
-from companion.errors import TierlinkError
-from companion.home import ensure_home
+from companion.core.errors import Forbidden, TierlinkError, Unauthorized
+from companion.core.home import ensure_home
 
 TOKEN_FILE = "token"
-
-
-class Forbidden(TierlinkError):
-    status = 403
-    code = "forbidden"
-
-
-class Unauthorized(TierlinkError):
-    status = 401
-    code = "unauthorized"
 
 
 # --- token ----------------------------------------------------------------

@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from companion.errors import StorageError
+from companion.core.errors import StorageError
 
 
 def fsync_dir(folder: Path) -> None:

@@ -13,8 +13,8 @@ import csv
 import io
 from pathlib import Path
 
-from companion.atomic import write_bytes_atomic
-from companion.errors import BadInput
+from companion.core.atomic import write_bytes_atomic
+from companion.core.errors import BadInput
 
 BACKLINK_COLUMNS = ["source_url", "target_url", "anchor", "rel", "follow", "status", "first_seen", "last_seen",
                     "lost_at", "title", "type", "origins"]
@@ -71,7 +71,7 @@ def rows_for(store, table: str) -> tuple[list[str], list[dict]]:
             docs.append(flat)
         return CANDIDATE_COLUMNS, docs
     if table == "placements":
-        from companion.placements import with_status
+        from companion.workflow.placements import with_status
 
         return PLACEMENT_COLUMNS, [with_status(dict(d)) for d in store.all(table)]
     raise BadInput(f"cannot export {table!r}: choose backlinks, candidates or placements")

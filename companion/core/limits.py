@@ -1,0 +1,37 @@
+"""Every limit and default that more than one module, or the user, relies on: one table.
+
+A bound written twice drifts (the URL length was once 8192 in three modules, the
+default port in two); each module imports it from here instead, and the README
+quotes these values. Limits private to one module (a parser's batch size, a
+table's field lengths) stay beside their code.
+"""
+
+from __future__ import annotations
+
+# --- the service ---------------------------------------------------------------------
+DEFAULT_HOST = "127.0.0.1"  # loopback only: the companion is never on the network
+DEFAULT_PORT = 8765
+# A page sent as JSON (escaped) plus its URL fits in 16 MiB; the same figure for
+# waitress and Flask, so a body is refused with 413 however it is sent.
+MAX_BODY = 16 * 1024 * 1024
+DEFAULT_MAX_IMPORT = 4 * 1024 ** 3  # POST /api/import: `tierlink serve --max-import-size`
+
+# --- pages and links -----------------------------------------------------------------
+# libxml2 drops text nodes over ~10 MB and content nested too deep: the analysis caps
+# the input itself and says so rather than lose links silently (the recheck reads no further).
+MAX_HTML_BYTES = 10 * 1024 * 1024
+MAX_URL_LENGTH = 8192  # any url field of the API, the CLI and the workflow tables
+# rel values that stop equity: the analysis, the verdicts and the imports agree on them.
+NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
+
+# --- guest-post drafts ----------------------------------------------------------------
+MAX_DRAFT_BYTES = 2 * 1024 * 1024  # as HTML
+MAX_TEXT_DRAFT_BYTES = 512 * 1024  # as Markdown or plain text
+
+# --- the command line -----------------------------------------------------------------
+MAX_CLI_INPUT = 64 * 1024 * 1024  # a saved page or draft read from a file or stdin
+
+# --- recheck (`tierlink recheck`, POST /api/recheck) ------------------------------------
+RECHECK_DELAY = 2.0  # seconds between two requests to one host (a longer Crawl-delay wins)
+RECHECK_TIMEOUT = 20.0  # connect and read timeout, seconds
+RECHECK_CONCURRENCY = 8  # hosts fetched in parallel
