@@ -23,13 +23,12 @@ import csv
 import re
 import sys
 from itertools import chain, islice, repeat
-from urllib.parse import quote
 
 from companion.analysis import urls
+from companion.analysis.urls import is_http_url, page_key
 from companion.core.errors import BadInput
 from companion.importers.formats import Format, Parsed
 from companion.importers.values import DateParser, Memo, PendingDate, parse_bool, parse_number
-from companion.store.store import is_http_url, page_key
 
 MAX_SKIPPED_REPORTED = 1000
 
@@ -93,41 +92,14 @@ def _target(raw: str) -> tuple[str, str] | tuple[None, None]:
 
 
 _BATCH_ROWS = 2000
-# A source URL that `_clean_url` keeps as it is and whose page key needs no urllib: the host
-# `store.page_key`'s fast path takes (dotted, ending in a letter or digit, as `_clean_url`'s
-# wants) and a path of plain characters and non-ASCII ones other than white space and
-# surrogates (which `str.strip` or the encoder would treat differently). Greedy: lazy
-# quantifiers cost ~35% more here.
+# A source URL that `_clean_url` keeps as it is (a dotted host ending in a letter or digit, a
+# path of plain characters and non-ASCII ones other than white space and surrogates, which
+# `str.strip` or the encoder would treat differently, no query): its record is built here
+# without row_record's general path. Its page key is urls.page_key's, the one rule.
+# Greedy: lazy quantifiers are slower here (docs/BENCHMARKS.md, "import").
 _FAST_SRC = re.compile(r"^https?://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?<=[A-Za-z0-9])"
                        "(/[A-Za-z0-9_.\\-~/:@!$&'()*+,;=\x80-\x84\x86-\x9f\xa1-\u167f\u1681-\u1fff\u200b-\u2027"
                        "\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\ud7ff\ue000-\U0010ffff]*)?$").match
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"  # urls._normalize_path's: checked against urls.page_key below
-
-
-def _fast_source_key(m) -> str | None:
-    """urls.page_key of a _FAST_SRC match, as store.page_key computes it (None: ask urls.page_key)."""
-    host, path = m.groups()
-    host = host.lower()
-    if host.startswith("www.") and host.count(".") >= 2:
-        host = host[4:]
-    if path is None:
-        return host + "/"
-    if len(path) > 1 and path[-1] == "/":
-        path = path.rstrip("/") or "/"
-    if not path.isascii():
-        if not _QUOTE_OK:
-            return None
-        path = quote(path, safe=_PATH_SAFE)  # no '%' in it: urls' unquote changes nothing
-    return host + path
-
-
-_QUOTE_OK = True
-# Percent-encoding non-ASCII paths here (12% of the benchmark's rows took ~4x longer through
-# urllib) is only right while urls.page_key encodes them the same way: check, else leave it to it.
-_QUOTE_OK = all(urls.page_key(u) == _fast_source_key(_FAST_SRC(u))
-                for u in ("https://café.example/x", "https://a.example/caf\u00e9/\u00e9quipement/",
-                          "http://b.example/\u0416\u0443\u0440\u043d\u0430\u043b/\U0001f527-tips//",
-                          "https://c.example/\u00a1\u2030x/\ue000\u3001/\x80y") if _FAST_SRC(u))
 
 
 def _rel_of(rel_flags):
@@ -279,7 +251,7 @@ class _FastRows:
                 batch, starts, sources, targets, anchors, titles, rels, types, metrics):
             sk = None
             if m is not None and (tgt_url is not None or targetless) and "utm_" not in src:
-                sk = _fast_source_key(m)
+                sk = page_key(src)
             if sk is None:
                 rec = self.row_record(cells, start)
                 if rec is not None:
