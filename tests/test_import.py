@@ -401,7 +401,7 @@ def test_bad_file_gives_one_line_and_changes_nothing(cli, tmp_path, kind):
 def test_forced_format_that_does_not_fit(cli):
     err = cli.fails("import", str(SAMPLES / "semrush-backlinks.csv"), "--format", "moz")
     assert "does not look like a moz export" in err
-    assert "invalid choice" in cli.fails("import", str(SAMPLES / "semrush-backlinks.csv"), "--format", "xls")
+    assert "'xls' is not one of" in cli.fails("import", str(SAMPLES / "semrush-backlinks.csv"), "--format", "xls")
     assert "cannot read" in cli.fails("import", str(SAMPLES / "nope.csv"))
 
 

@@ -33,7 +33,7 @@ def test_the_cli_and_the_openapi_enum_offer_the_same_formats(cli):
         "properties"]["format"]["enum"]
     assert enum == ["auto", *FORMATS] and "bing" in enum
     usage = cli("import", "--help").stdout.decode()
-    assert "{" + ",".join(["auto", *FORMATS]) + "}" in usage
+    assert "[" + "|".join(["auto", *FORMATS]) + "]" in usage
 
 
 def test_a_new_tool_is_one_module(tmp_path, monkeypatch):

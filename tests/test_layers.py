@@ -24,7 +24,7 @@ LAYERS = [
     ("workflow",),  # candidates, placements, exports: what the user works on
     ("verdicts",),  # scoring, suggestions, change detection, broken targets, the draft check
     ("monitor",),  # recheck without browsing
-    ("workspace", "importing"),  # a data home opened for work: the library on top
+    ("workspace", "importing", "choices"),  # a data home opened for work, the value lists: on top of the library
     ("web",),  # the Flask app, API, security gates, OpenAPI, server, uploads
     ("cli",),  # the `tierlink` command
     ("__main__",),

@@ -10,6 +10,7 @@ import io
 import pytest
 from serverutil import multipart
 
+from companion.analysis.urls import page_key
 from companion.workflow import placements
 from companion.store.store import Store
 
@@ -34,7 +35,8 @@ def test_add_then_list_and_filter_by_target(server):
     p = add(server, from_url="https://www.guest.test/my-post/?utm_medium=x", to_url=TIER1 + "/",
             anchor="  widget   comparison ", via="guest_post", date="2026-10-01", note="paid nothing")
     assert p["warnings"] == []
-    assert p["from_key"] == "guest.test/my-post" and p["to_key"] == "review.tier1.test/widgets-compared"
+    assert page_key(p["from_url"]) == "guest.test/my-post" and page_key(p["to_url"]) == "review.tier1.test/widgets-compared"
+    assert "from_key" not in p and "to_key" not in p  # the page keys are internal
     assert p["anchor"] == "widget comparison" and p["via"] == "guest_post" and p["date"] == "2026-10-01"
     other = add(server, from_url="https://social.test/thread/1", to_url="https://elsewhere.test/a", via="social")
     assert other["via"] == "social" and len(other["date"]) == 10  # today by default
@@ -185,6 +187,6 @@ def test_twenty_threads_logging_placements_at_once_lose_nothing_and_count_each_l
         th.join(timeout=300)
     assert not errors, "\n".join(errors[:10]) + "\n" + server.output()
     listed = server.api("GET", "/api/placements?to_url=" + TIER1)
-    race = {p["from_url"]: p for p in listed if "race" in p["from_key"]}
+    race = {p["from_url"]: p for p in listed if "race" in p["from_url"]}
     assert len(race) == 20 * 3 + 1
     assert all(race[f"https://race{t}.test/p{i}"]["anchor"] == f"a{t}-{i}" for t in range(20) for i in range(3))

@@ -61,7 +61,7 @@ def test_home_flag_beats_the_environment(cli, tmp_path):
 
 
 def test_usage_errors_are_one_line(cli):
-    assert "invalid choice" in cli.fails("frobnicate")
+    assert "No such command 'frobnicate'" in cli.fails("frobnicate")
     assert "--url" in cli.fails("analyze", "-")
     assert "cannot read" in cli.fails("analyze", "/nonexistent/page.html", "--url", "https://x.test/")
 

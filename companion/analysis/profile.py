@@ -166,3 +166,11 @@ def read_json_file(path: str) -> dict:
         return json.loads(raw.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadInput(f"{path} is not valid JSON: {exc}") from exc
+
+
+def with_domains(current: Profile, domains: list[str], replace: bool = False) -> dict:
+    """The profile's JSON with `domains` added to its own (`replace`: instead of them), for
+    `tierlink init`; validated when saved (Workspace.set_profile), which also drops repeats."""
+    data = current.to_json()
+    data["domains"] = list(domains) if replace else list(current.domains) + list(domains)
+    return data

@@ -1,68 +1,78 @@
-"""The `tierlink` command: a thin layer over the library.
+"""The `tierlink` command: a thin layer over the library, on click (Flask's own CLI library).
 
-Each command parses its arguments, calls one library function and prints the
-result: with `--json` exactly one JSON document on stdout, otherwise a short human
-summary. Messages and progress go to stderr. Every expected failure is a
-`TierlinkError`, printed as one line (`tierlink: error: ...`) with a non-zero exit;
-a traceback is never shown unless TIERLINK_DEBUG=1.
+Each command is one function: its options, a docstring with an example (click shows
+it as the command's help), one call into the workspace or the library, and the
+result printed — with `--json` exactly one JSON document on stdout, otherwise a
+short human summary. Messages and progress go to stderr.
 
-Commands register themselves with `@command(...)`, so a feature adds its commands
-next to each other here without touching the dispatcher.
+Every failure ends in `main`: a `TierlinkError` or a usage error is printed as one
+line (`tierlink: error: ...`, exit 1, or 2 for usage), an unexpected exception as
+one line too (exit 70) — never a traceback unless TIERLINK_DEBUG=1. The value
+lists (`--format`, `--status`, `--kind`, `--via`, ...) come from companion.choices,
+the same definitions the API and the dashboard use.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 from pathlib import Path
 from typing import Callable
 
+import click
+
 from companion import __version__
 from companion.analysis import profile as profile_mod
+from companion.choices import CHOICES
 from companion.core.errors import BadInput, TierlinkError
-from companion.core.home import ensure_home, resolve_home
+from companion.core.home import resolve_home
+from companion.core.limits import (DEFAULT_HOST, DEFAULT_PORT, MAX_CLI_INPUT, MAX_DRAFT_BYTES, RECHECK_CONCURRENCY,
+                                   RECHECK_DELAY, RECHECK_TIMEOUT)
+from companion.store.records import public_backlink
 from companion.workspace import Workspace
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
 
-_COMMANDS: list[tuple[str, str, Callable, Callable]] = []
+
+# --- shared options and output ---------------------------------------------------------
+
+def _set_home(ctx: click.Context, _param, value):
+    if value is not None:
+        ctx.find_root().ensure_object(dict)["home"] = value
+    return value
 
 
-def command(name: str, help: str):
-    """Register `setup(parser)` for a command; the decorated function is its handler."""
-
-    def register(setup: Callable):
-        def wrap(handler: Callable):
-            _COMMANDS.append((name, help, setup, handler))
-            return handler
-
-        return wrap
-
-    return register
+def common(func):
+    """What every command takes: `--home` after the command name too (hidden; same as before it)."""
+    return click.option("--home", callback=_set_home, expose_value=False, hidden=True, is_eager=True)(func)
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error on one line instead of usage + error."""
-
-    def error(self, message: str):
-        raise BadInput(f"{message} (see `{self.prog} --help`)", code="usage")
+def with_json(func):
+    """`--json`: print one JSON document on stdout instead of the human summary."""
+    return click.option("--json", "as_json", is_flag=True, help="print one JSON document on stdout")(func)
 
 
-def _add_json(parser):
-    parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+def choice(name: str) -> click.Choice:
+    """A click.Choice of one of the interface's value lists (companion.choices)."""
+    return click.Choice(CHOICES[name])
 
 
-def _print_json(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+def home() -> Path:
+    """The data home: `--home`, else $TIERLINK_HOME, else the user data folder."""
+    ctx = click.get_current_context()
+    return resolve_home((ctx.find_root().obj or {}).get("home"))
 
 
-def emit(args, data, human: Callable[[object], None] | None = None) -> None:
-    if getattr(args, "json", False) or human is None:
-        _print_json(data)
+def workspace() -> Workspace:
+    return Workspace(home())
+
+
+def emit(as_json: bool, data, human: Callable[[object], None] | None = None) -> None:
+    if as_json or human is None:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
         human(data)
 
@@ -71,11 +81,7 @@ def info(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def home_of(args) -> Path:
-    return resolve_home(args.home)
-
-
-def read_input(path: str, limit: int = 64 * 1024 * 1024) -> bytes:
+def read_input(path: str, limit: int = MAX_CLI_INPUT) -> bytes:
     """Bytes of FILE or of stdin for '-', with a one-line error."""
     if path == "-":
         data = sys.stdin.buffer.read(limit + 1)
@@ -92,33 +98,47 @@ def read_input(path: str, limit: int = 64 * 1024 * 1024) -> bytes:
     return data
 
 
-# --- init / profile -------------------------------------------------------
-
-def _setup_init(p):
-    p.add_argument("--domain", action="append", required=True, metavar="D",
-                   help="a domain of my site (repeat for several)")
-    p.add_argument("--force", action="store_true", help="replace the domains of an existing profile")
-    _add_json(p)
-
-
-@command("init", "create the data home and a profile with my domains")(_setup_init)
-def cmd_init(args):
-    home = ensure_home(home_of(args))
-    current = profile_mod.load(home)
-    data = current.to_json()
-    data["domains"] = args.domain if args.force else current.domains + args.domain
-    prof = profile_mod.save(home, profile_mod.validate(data))
-    info(f"profile saved in {profile_mod.profile_path(home)}")
-    emit(args, prof.to_json(), lambda d: print("my domains: " + ", ".join(d["domains"])))
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tierlink", message="%(prog)s %(version)s")
+@click.option("--home", callback=_set_home, expose_value=False, is_eager=True, metavar="DIR",
+              help="data home (default: $TIERLINK_HOME, else the user data folder)")
+def tierlink():
+    """Tiered link building while you browse."""
 
 
-def _setup_profile(p):
-    sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
-    show = sub.add_parser("show", help="print the profile")
-    _add_json(show)
-    load = sub.add_parser("load", help="replace the profile with a JSON file")
-    load.add_argument("file")
-    _add_json(load)
+def command(name: str, group=tierlink, **kwargs):
+    """Register a command on `group` with the options every command takes."""
+
+    def register(func):
+        return group.command(name, **kwargs)(common(func))
+
+    return register
+
+
+# --- init / profile / weights ------------------------------------------------------------
+
+@command("init")
+@click.option("--domain", "domains", multiple=True, required=True, metavar="D",
+              help="a domain of my site (repeat for several)")
+@click.option("--force", is_flag=True, help="replace the domains of an existing profile")
+@with_json
+def init(domains, force, as_json):
+    """Create the data home and a profile with my domains.
+
+    \b
+    Example:
+      tierlink init --domain example.com --domain example.org
+    """
+    with workspace() as ws:
+        prof = ws.set_profile(profile_mod.with_domains(ws.profile, domains, replace=force))
+        info(f"profile saved in {profile_mod.profile_path(ws.home)}")
+    emit(as_json, prof.to_json(), lambda d: print("my domains: " + ", ".join(d["domains"])))
+
+
+@tierlink.group("profile")
+@common
+def profile():
+    """Show or replace the site profile."""
 
 
 def _human_profile(d):
@@ -132,44 +152,57 @@ def _human_profile(d):
         print(f"weight:       {name} = {value}")
 
 
-@command("profile", "show or replace the site profile")(_setup_profile)
-def cmd_profile(args):
-    home = home_of(args)
-    if args.action == "show":
-        emit(args, profile_mod.load(home).to_json(), _human_profile)
-        return
-    prof = profile_mod.validate(profile_mod.read_json_file(args.file))
-    ensure_home(home)
-    profile_mod.save(home, prof)
-    info(f"profile replaced from {args.file}")
-    emit(args, prof.to_json(), _human_profile)
+@command("show", group=profile)
+@with_json
+def profile_show(as_json):
+    """Print the profile.
+
+    \b
+    Example:
+      tierlink profile show --json
+    """
+    emit(as_json, workspace().profile.to_json(), _human_profile)
 
 
-def _setup_weights(p):
-    _add_json(p)
+@command("load", group=profile)
+@click.argument("file")
+@with_json
+def profile_load(file, as_json):
+    """Replace the profile with a JSON file.
+
+    \b
+    Example:
+      tierlink profile load profile.json
+    """
+    data = profile_mod.read_json_file(file)
+    with workspace() as ws:
+        prof = ws.set_profile(data)
+    info(f"profile replaced from {file}")
+    emit(as_json, prof.to_json(), _human_profile)
 
 
-@command("weights", "print every scoring weight, its default and meaning")(_setup_weights)
-def cmd_weights(args):
-    from companion.core import weights
+@command("weights")
+@with_json
+def weights(as_json):
+    """Print every scoring weight, its default and meaning.
 
-    rows = weights.table(profile_mod.load(home_of(args)).weights)
+    \b
+    Example:
+      tierlink weights --json
+    """
+    from companion.core import weights as weights_mod
+
+    rows = weights_mod.table(workspace().profile.weights)
 
     def human(rows):
         for row in rows:
             mark = "" if row["weight"] == row["default"] else f" (default {row['default']:g})"
             print(f"{row['name']:<28} {row['weight']:>6g}{mark}  {row['meaning']}")
 
-    emit(args, rows, human)
+    emit(as_json, rows, human)
 
 
-# --- analyze --------------------------------------------------------------
-
-def _setup_analyze(p):
-    p.add_argument("file", help="a saved page (any encoding), or - for stdin")
-    p.add_argument("--url", required=True, help="the address the page was saved from")
-    _add_json(p)
-
+# --- analyze / boost / check-draft -------------------------------------------------------
 
 def _human_analysis(a):
     print(f"{a['url']}")
@@ -196,16 +229,20 @@ def _human_analysis(a):
         print(f"  note: {note}")
 
 
-@command("analyze", "analyse a saved page")(_setup_analyze)
-def cmd_analyze(args):
-    data = read_input(args.file)
-    with Workspace(home_of(args)) as ws:
-        emit(args, ws.analyze(args.url, data), _human_analysis)
+@command("analyze")
+@click.argument("file")
+@click.option("--url", required=True, help="the address the page was saved from")
+@with_json
+def analyze(file, url, as_json):
+    """Analyse a saved page (any encoding; - reads stdin).
 
-
-def _setup_boost(p):
-    p.add_argument("--limit", type=int, default=20, help="how many pages (default 20)")
-    _add_json(p)
+    \b
+    Example:
+      tierlink analyze page.html --url https://blog.test/post
+    """
+    data = read_input(file)
+    with workspace() as ws:
+        emit(as_json, ws.analyze(url, data), _human_analysis)
 
 
 def _human_boost(items):
@@ -217,85 +254,122 @@ def _human_boost(items):
             print(f"          - {reason}")
 
 
-@command("boost", "rank the tier-1 pages worth boosting next")(_setup_boost)
-def cmd_boost(args):
-    if args.limit < 0:
+@command("boost")
+@click.option("--limit", type=int, default=20, show_default=True, help="how many pages")
+@with_json
+def boost(limit, as_json):
+    """Rank the tier-1 pages worth boosting next.
+
+    \b
+    Example:
+      tierlink boost --limit 20
+    """
+    if limit < 0:
         raise BadInput("--limit must be 0 or more")
-    with Workspace(home_of(args)) as ws:
-        emit(args, ws.boost_list(args.limit), _human_boost)
+    with workspace() as ws:
+        emit(as_json, ws.boost_list(limit), _human_boost)
 
 
-# --- check-draft (companion.verdicts.drafts) ----------------------------------------
+def _human_draft(report: dict) -> None:
+    """The human report: the counts first, then what to fix, then the links and ideas."""
+    own, limit = report["own_links"], report["limit"]
+    state = "over the limit" if own > limit else "within the limit"
+    print(f"{len(report['links'])} link(s); {own} to my site, host limit {limit} ({state})")
+    if report["warnings"]:
+        print(f"\nwarnings ({len(report['warnings'])}):")
+        for w in report["warnings"]:
+            where = f"\n      {w['href']}" if w.get("href") else ""
+            print(f"  ! {w['code']}: {w['message']}{where}")
+    else:
+        print("\nno warnings")
+    if report["links"]:
+        print("\nlinks:")
+        width = max(len(link["target"]) for link in report["links"])
+        for link in report["links"]:
+            rel = ",".join(link["rel"]) or "follow"
+            text = link["text"] if len(link["text"]) <= 50 else link["text"][:47] + "..."
+            print(f"  [{link['target']:<{width}}] {link['href']}  {text!r}  {rel}")
+    if report["suggestions"]:
+        print("\ntier-1 pages worth linking from this draft:")
+        for s in report["suggestions"]:
+            print(f"  → {s['tier1_url']}\n      anchor: {s['anchor']!r}  ({s['why']})")
 
-def _setup_check_draft(p):
+
+@command("check-draft")
+@click.argument("file")
+@click.option("--host-url", metavar="URL",
+              help="the address the post will have on the host's site (resolves relative links)")
+@click.option("--limit", type=int, metavar="N",
+              help="links to my site the host allows (default: the profile's guest_post_link_limit)")
+@click.option("--format", "form", type=choice("draft_format"),
+              help="read the draft as this form (default: from the file name; stdin is sniffed)")
+@with_json
+def check_draft(file, host_url, limit, form, as_json):
+    """Check a guest-post draft's links before submitting it.
+
+    FILE is .html/.htm, .md/.markdown or plain text; - reads stdin.
+
+    \b
+    Example:
+      tierlink check-draft post.md --host-url https://host.test/blog/my-post --limit 2
+    """
     from companion.verdicts import drafts
 
-    drafts.cli_setup(p)
+    data = read_input(file, limit=MAX_DRAFT_BYTES)
+    form = form or (drafts.form_of_path(file) if file != "-" else None)
+    if form is None:
+        form = drafts.sniff_form(data[:262144].decode("utf-8", "replace"))
+    with workspace() as ws:
+        report = drafts.check_draft(ws, host_url=host_url, limit=limit, **{form: data})
+    emit(as_json, report, _human_draft)
 
 
-@command("check-draft", "check a guest-post draft's links before submitting it")(_setup_check_draft)
-def cmd_check_draft(args):
-    from companion.verdicts import drafts
+# --- serve / token -----------------------------------------------------------------------
 
-    data = read_input(args.file, limit=drafts.MAX_DRAFT_BYTES)
-    with Workspace(home_of(args)) as ws:
-        emit(args, drafts.cli_run(args, ws, data), drafts.print_report)
+@command("serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True,
+              help="address to listen on: 127.0.0.1 (or localhost) only, never the network")
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="port")
+@click.option("--max-import-size", default="4G", metavar="SIZE", show_default=True,
+              help="largest export the dashboard may upload, e.g. 500M or 8G; `tierlink import FILE` has no limit")
+def serve(host, port, max_import_size):
+    """Run the companion service for the extension and the dashboard.
 
-
-# --- serve / token (companion.web.server, companion.web.security) ------------------
-
-def _setup_serve(p):
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on: 127.0.0.1 (or localhost) only, never the network")
-    p.add_argument("--port", type=int, default=8765, help="port (default 8765)")
-    p.add_argument("--max-import-size", default="4G", metavar="SIZE",
-                   help="largest export the dashboard may upload, e.g. 500M or 8G (default 4G); "
-                        "`tierlink import FILE` has no limit")
-
-
-@command("serve", "run the companion service for the extension and the dashboard")(_setup_serve)
-def cmd_serve(args):
+    \b
+    Example:
+      tierlink serve --port 8765 --max-import-size 8G
+    """
     from companion.web import server
+    from companion.web.uploads import parse_size
 
     def announce(url, token):
         # The token travels in the fragment: never sent to the server nor logged (see static/api.js).
         print(f"Tierlink companion: dashboard at {url}/#token={token}", flush=True)
         print(f"API token (paste it into the extension's options): {token}", flush=True)
 
-    from companion.web.uploads import parse_size
-
-    server.serve(home_of(args), args.host, args.port, announce=announce,
-                 max_import_size=parse_size(args.max_import_size))
+    server.serve(home(), host, port, announce=announce, max_import_size=parse_size(max_import_size))
 
 
-def _setup_token(p):
-    p.add_argument("--rotate", action="store_true", help="replace the token (paired clients must be given the new one)")
-    _add_json(p)
+@command("token")
+@click.option("--rotate", is_flag=True, help="replace the token (paired clients must be given the new one)")
+@with_json
+def token(rotate, as_json):
+    """Print the API token (made on first use).
 
-
-@command("token", "print the API token (made on first use)")(_setup_token)
-def cmd_token(args):
+    \b
+    Example:
+      curl -H "Authorization: Bearer $(tierlink token)" http://127.0.0.1:8765/api/boost
+    """
     from companion.web import security
 
-    home = home_of(args)
-    token = security.rotate_token(home) if args.rotate else security.get_token(home)
-    if args.rotate:
+    where = home()
+    value = security.rotate_token(where) if rotate else security.get_token(where)
+    if rotate:
         info("new token made; a running companion accepts only this one from now on")
-    emit(args, {"token": token, "path": str(security.token_path(home))}, lambda d: print(d["token"]))
+    emit(as_json, {"token": value, "path": str(security.token_path(where))}, lambda d: print(d["token"]))
 
 
-# --- import / backlinks / export ------------------------------------------
-
-def _setup_import(p):
-    from companion.importers import FORMATS
-
-    p.add_argument("files", nargs="+", metavar="FILE", help="backlink exports (CSV as the tools download them)")
-    p.add_argument("--format", default="auto",
-                   choices=["auto", *FORMATS],
-                   help="the tool that wrote the files (default: recognised from the header)")
-    p.add_argument("--map", dest="mapping", metavar="FIELD=COLUMN,...",
-                   help="for --format csv: e.g. source_url=From,target_url=To,anchor=Text")
-    _add_json(p)
-
+# --- import / backlinks / export ---------------------------------------------------------
 
 class _Progress:
     """A progress line on stderr: redrawn in place on a terminal, a line per 10% for a big file otherwise."""
@@ -330,31 +404,29 @@ def _human_import(summaries):
             print(f"  ... {len(s['skipped']) - 20} more (see --json)")
 
 
-@command("import", "import backlink exports (Ahrefs, Semrush, Moz, Majestic, Search Console, Bing, CSV)")(_setup_import)
-def cmd_import(args):
+@command("import")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@click.option("--format", "fmt", type=choice("import_format"), default="auto", show_default=True,
+              help="the tool that wrote the files (auto: recognised from the header)")
+@click.option("--map", "mapping", metavar="FIELD=COLUMN,...",
+              help="for --format csv: e.g. source_url=From,target_url=To,anchor=Text")
+@with_json
+def import_(files, fmt, mapping, as_json):
+    """Import backlink exports (Ahrefs, Semrush, Moz, Majestic, Search Console, Bing, CSV).
+
+    \b
+    Example:
+      tierlink import example.com-backlinks-subdomains.csv semrush.csv --json
+    """
     from companion.importers import parse_mapping
 
-    mapping = parse_mapping(args.mapping)
-    if mapping and args.format not in ("auto", "csv"):
+    mapping = parse_mapping(mapping)
+    if mapping and fmt not in ("auto", "csv"):
         raise BadInput("--map applies to --format csv only")
-    with Workspace(home_of(args)) as ws:
-        summaries = ws.import_files(args.files, format="csv" if mapping else args.format, mapping=mapping,
+    with workspace() as ws:
+        summaries = ws.import_files(list(files), format="csv" if mapping else fmt, mapping=mapping,
                                     progress=_Progress(), on_note=lambda m: info(f"note: {m}"))
-    emit(args, summaries if len(summaries) > 1 else summaries[0], _human_import)
-
-
-def _setup_backlinks(p):
-    p.add_argument("--status", choices=["live", "lost"], help="only live or only lost links")
-    p.add_argument("--broken", action="store_true",
-                   help="only live links to a page of yours answering 4xx (a redirect wins each back)")
-    _add_json(p)
-
-
-_INTERNAL_FIELDS = ("source_key", "target_key")
-
-
-def _public_backlink(record: dict) -> dict:
-    return {k: v for k, v in record.items() if k not in _INTERNAL_FIELDS}
+    emit(as_json, summaries if len(summaries) > 1 else summaries[0], _human_import)
 
 
 def _human_backlinks(rows):
@@ -362,23 +434,7 @@ def _human_backlinks(rows):
         print("no backlinks stored: import an export with `tierlink import FILE`")
     for r in rows:
         rel = ",".join(r.get("rel") or []) or "follow"
-        print(f"{r['status']:<4} {rel:<18} {r['source_url']} -> {r['target_url']}  {r.get('anchor', '')[:50]!r}")
-
-
-@command("backlinks", "list the stored backlinks")(_setup_backlinks)
-def cmd_backlinks(args):
-    if args.broken:
-        from companion.verdicts import broken
-
-        if args.status == "lost":
-            raise BadInput("--broken lists live links only")
-        with Workspace(home_of(args)) as ws:
-            items = broken.broken_targets(ws.store)
-        emit(args, items, _human_broken)
-        return
-    with Workspace(home_of(args)) as ws:
-        rows = [_public_backlink(r) for r in ws.store.all_backlinks(args.status)]
-    emit(args, rows, _human_backlinks)
+        print(f"{r['status']:<4} {rel:<18} {r['source_url']} -> {r['target_url']}  {(r.get('anchor') or '')[:50]!r}")
 
 
 def _human_broken(items):
@@ -388,34 +444,51 @@ def _human_broken(items):
         print(f"{i['http_code']} {i['source_url']} -> {i['target_url']}: {i['reason']}")
 
 
-def _setup_export(p):
-    p.add_argument("table", choices=["backlinks", "candidates", "placements"])
-    p.add_argument("--out", required=True, metavar="FILE.csv", help="where to write the CSV")
-    _add_json(p)
+@command("backlinks")
+@click.option("--status", type=choice("backlink_status"), help="only live or only lost links")
+@click.option("--broken", is_flag=True,
+              help="only live links to a page of yours answering 4xx (a redirect wins each back)")
+@with_json
+def backlinks(status, broken, as_json):
+    """List the stored backlinks.
+
+    \b
+    Example:
+      tierlink backlinks --status lost --json
+    """
+    if broken:
+        from companion.verdicts import broken as broken_mod
+
+        if status == "lost":
+            raise BadInput("--broken lists live links only")
+        with workspace() as ws:
+            emit(as_json, broken_mod.broken_targets(ws.store), _human_broken)
+        return
+    with workspace() as ws:
+        rows = [public_backlink(r) for r in ws.store.all_backlinks(status)]
+    emit(as_json, rows, _human_backlinks)
 
 
-@command("export", "write backlinks, candidates or placements as a CSV Excel opens cleanly")(_setup_export)
-def cmd_export(args):
+@command("export")
+@click.argument("table", type=choice("export_table"))
+@click.option("--out", required=True, metavar="FILE.csv", help="where to write the CSV")
+@with_json
+def export(table, out, as_json):
+    """Write backlinks, candidates or placements as a CSV Excel opens cleanly.
+
+    \b
+    Example:
+      tierlink export candidates --out candidates.csv
+    """
     from companion.workflow import export as export_mod
 
-    with Workspace(home_of(args)) as ws:
-        count = export_mod.export_table(ws.store, args.table, Path(args.out))
-    info(f"wrote {count} {args.table} to {args.out}")
-    emit(args, {"table": args.table, "rows": count, "out": str(args.out)}, lambda d: None)
+    with workspace() as ws:
+        count = export_mod.export_table(ws.store, table, Path(out))
+    info(f"wrote {count} {table} to {out}")
+    emit(as_json, {"table": table, "rows": count, "out": str(out)}, lambda d: None)
 
 
-# --- save / candidates / placements (companion.workflow.candidates, companion.workflow.placements) ---
-
-def _setup_save(p):
-    p.add_argument("url", help="the page's address")
-    # No argparse `choices`: the library's message is the same one the API gives.
-    p.add_argument("--kind", required=True, metavar="boost|tier2",
-                   help="boost: a tier-1 page to power up; tier2: a place for a link to a tier-1 page")
-    p.add_argument("--title", help="a title to recognise it by")
-    p.add_argument("--note", help="a note (up to 10,000 characters)")
-    p.add_argument("--tag", action="append", dest="tags", metavar="T", help="a tag (repeat for several)")
-    _add_json(p)
-
+# --- save / candidates / placements ------------------------------------------------------
 
 def _human_candidates(rows):
     if not rows:
@@ -440,75 +513,97 @@ def _human_candidate(c):
         info(f"warning: {w['message']}")
 
 
-@command("save", "save a page as a boost or tier-2 candidate, as the extension's one-click save does")(_setup_save)
-def cmd_save(args):
+@command("save")
+@click.argument("url")
+@click.option("--kind", required=True, type=choice("candidate_kind"),
+              help="boost: a tier-1 page to power up; tier2: a place for a link to a tier-1 page")
+@click.option("--title", help="a title to recognise it by")
+@click.option("--note", help="a note (up to 10,000 characters)")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="a tag (repeat for several)")
+@with_json
+def save(url, kind, title, note, tags, as_json):
+    """Save a page as a boost or tier-2 candidate, as the extension's one-click save does.
+
+    \b
+    Example:
+      tierlink save https://blog.test/write-for-us --kind tier2 --note "editor: Ann" --tag guest-post
+    """
     from companion.workflow import candidates
 
-    with Workspace(home_of(args)) as ws:
-        doc, created = candidates.save(ws.store, args.url, args.kind, title=args.title, note=args.note, tags=args.tags)
+    with workspace() as ws:
+        doc, created = candidates.save(ws.store, url, kind, title=title, note=note, tags=list(tags) or None)
     info(f"{'saved' if created else 'updated'} {doc['kind']} candidate {doc['id']}")
-    emit(args, doc, _human_candidate)
+    emit(as_json, doc, _human_candidate)
 
 
-def _setup_candidates(p):
-    p.add_argument("--kind", metavar="boost|tier2", help="only this kind")
-    p.add_argument("--status", metavar="S", help="only this status: new, contacted, placed, live, rejected")
-    _add_json(p)
-    sub = p.add_subparsers(dest="action", parser_class=_Parser, metavar="[update|delete]")
-    upd = sub.add_parser("update", help="change a candidate's status, note, tags or title")
-    upd.add_argument("id")
-    upd.add_argument("--status", dest="new_status", metavar="S",
-                     help="new, contacted, placed, live or rejected (every change is kept in its history)")
-    upd.add_argument("--note", help="replace the note")
-    upd.add_argument("--title", help="replace the title")
-    upd.add_argument("--tag", action="append", dest="tags", metavar="T", help="replace the tags (repeat for several)")
-    upd.add_argument("--to-url", dest="to_url", metavar="URL",
-                     help="tier2 placed/live: the tier-1 page your link points at (records the placement)")
-    upd.add_argument("--anchor", help="the placed link's anchor text")
-    upd.add_argument("--via", metavar="HOW", help="guest_post, niche_edit, own_site, social, roundup or other")
-    upd.add_argument("--date", metavar="YYYY-MM-DD", help="when the link was placed (default today)")
-    upd.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
-    rm = sub.add_parser("delete", help="remove a candidate (its placements stay)")
-    rm.add_argument("id")
-    rm.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
+@tierlink.group("candidates", invoke_without_command=True)
+@common
+@click.option("--kind", type=choice("candidate_kind"), help="only this kind")
+@click.option("--status", type=choice("candidate_status"), help="only this status")
+@with_json
+@click.pass_context
+def candidates_(ctx, kind, status, as_json):
+    """List saved candidates; `candidates update ID ...` and `candidates delete ID` change them.
 
-
-@command("candidates", "list saved candidates; `candidates update ID ...` / `candidates delete ID` change them")(
-    _setup_candidates)
-def cmd_candidates(args):
+    \b
+    Example:
+      tierlink candidates --kind tier2 --status new
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from companion.workflow import candidates
 
-    with Workspace(home_of(args)) as ws:
-        if args.action == "update":
-            changes = {"status": args.new_status, "note": args.note, "title": args.title, "tags": args.tags,
-                       "to_url": args.to_url, "anchor": args.anchor, "via": args.via, "date": args.date}
-            doc = candidates.update(ws.store, ws.profile, args.id, {k: v for k, v in changes.items() if v is not None})
-            emit(args, doc, _human_candidate)
-        elif args.action == "delete":
-            emit(args, {"deleted": candidates.remove(ws.store, args.id)}, lambda d: info(f"deleted candidate {d['deleted']}"))
-        else:
-            emit(args, candidates.list_candidates(ws.store, kind=args.kind, status=args.status), _human_candidates)
+    with workspace() as ws:
+        emit(as_json, candidates.list_candidates(ws.store, kind=kind, status=status), _human_candidates)
 
 
-def _setup_placements(p):
-    p.add_argument("--to", dest="to_url", metavar="URL", help="only placements pointing at this tier-1 page")
-    _add_json(p)
-    sub = p.add_subparsers(dest="action", parser_class=_Parser, metavar="[list|add|delete]")
-    ls = sub.add_parser("list", help="list the tier-2 links you built (the default)")
-    ls.add_argument("--to", dest="to_url", metavar="URL", default=argparse.SUPPRESS,
-                    help="only placements pointing at this tier-1 page")
-    ls.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
-    add = sub.add_parser("add", help="log a tier-2 link you built")
-    add.add_argument("--from", dest="from_url", required=True, metavar="URL", help="the page holding your link")
-    add.add_argument("--to", dest="to_url", required=True, metavar="URL", help="the tier-1 page it links to")
-    add.add_argument("--anchor", help="the link's anchor text")
-    add.add_argument("--via", metavar="HOW", help="guest_post, niche_edit, own_site, social, roundup or other")
-    add.add_argument("--date", metavar="YYYY-MM-DD", help="when it was placed (default today)")
-    add.add_argument("--note", help="a note")
-    add.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
-    rm = sub.add_parser("delete", help="remove a placement logged by mistake")
-    rm.add_argument("id")
-    rm.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON document")
+@command("update", group=candidates_)
+@click.argument("id")
+@click.option("--status", type=choice("candidate_status"), help="the new status (every change is kept in its history)")
+@click.option("--note", help="replace the note")
+@click.option("--title", help="replace the title")
+@click.option("--tag", "tags", multiple=True, metavar="T", help="replace the tags (repeat for several)")
+@click.option("--to-url", metavar="URL",
+              help="tier2 placed/live: the tier-1 page your link points at (records the placement)")
+@click.option("--anchor", help="the placed link's anchor text")
+@click.option("--via", type=choice("via"), help="how the link was placed")
+@click.option("--date", metavar="YYYY-MM-DD", help="when the link was placed (default today)")
+@with_json
+def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, as_json):
+    """Change a candidate's status, note, tags or title.
+
+    \b
+    Example:
+      tierlink candidates update ID --status placed --to-url https://tier1.test/post --anchor "a fair review"
+    """
+    from companion.workflow import candidates
+
+    changes = {"status": status, "note": note, "title": title, "tags": list(tags) or None, "to_url": to_url,
+               "anchor": anchor, "via": via, "date": date}
+    with workspace() as ws:
+        doc = candidates.update(ws.store, ws.profile, id, {k: v for k, v in changes.items() if v is not None})
+    emit(as_json, doc, _human_candidate)
+
+
+@command("delete", group=candidates_)
+@click.argument("id")
+@with_json
+def candidates_delete(id, as_json):
+    """Remove a candidate (its placements stay).
+
+    \b
+    Example:
+      tierlink candidates delete ID
+    """
+    from companion.workflow import candidates
+
+    _delete("candidate", candidates.remove, id, as_json)
+
+
+def _delete(what: str, remove: Callable, id: str, as_json: bool) -> None:
+    """`candidates delete` and `placements delete`: remove(store, id), then say so."""
+    with workspace() as ws:
+        emit(as_json, {"deleted": remove(ws.store, id)}, lambda d: info(f"deleted {what} {d['deleted']}"))
 
 
 def _human_placements(rows):
@@ -520,41 +615,86 @@ def _human_placements(rows):
               f"{p['anchor']!r}{checked}")
 
 
-@command("placements", "list the tier-2 links you built; `placements add --from URL --to URL` logs one, "
-                       "`placements delete ID` removes one")(
-    _setup_placements)
-def cmd_placements(args):
+def _list_placements(to_url, as_json):
     from companion.workflow import placements
 
-    with Workspace(home_of(args)) as ws:
-        if args.action == "add":
-            doc, warnings, created = placements.add_ex(ws.store, ws.profile, args.from_url, args.to_url, anchor=args.anchor,
-                                                       via=args.via, date=args.date, note=args.note)
-            info(f"{'logged' if created else 'updated'} placement {doc['id']}")
-            for w in warnings:
-                info(f"warning: {w['message']}")
-            emit(args, {**doc, "warnings": warnings}, lambda d: _human_placements([d]))
-        elif args.action == "delete":
-            emit(args, {"deleted": placements.remove(ws.store, args.id)}, lambda d: info(f"deleted placement {d['deleted']}"))
-        else:
-            emit(args, placements.list_placements(ws.store, to_url=args.to_url), _human_placements)
+    with workspace() as ws:
+        emit(as_json, placements.list_placements(ws.store, to_url=to_url), _human_placements)
 
 
-# --- recheck (companion.monitor) --------------------------------------------
+@tierlink.group("placements", invoke_without_command=True)
+@common
+@click.option("--to", "to_url", metavar="URL", help="only placements pointing at this tier-1 page")
+@with_json
+@click.pass_context
+def placements_(ctx, to_url, as_json):
+    """List the tier-2 links you built; `placements add` logs one, `placements delete ID` removes one.
 
-def _setup_recheck(p):
-    p.add_argument("--only", metavar="tier1|placements", help="only the tier-1 pages, or only my placement pages")
-    p.add_argument("--limit", type=int, metavar="N", help="at most N pages (the longest unchecked first)")
-    p.add_argument("--older-than", dest="older_than", type=float, metavar="DAYS",
-                   help="only pages not checked for DAYS days")
-    p.add_argument("--delay", type=float, default=2.0, metavar="S",
-                   help="seconds between two requests to one host (default 2; a longer robots.txt Crawl-delay wins)")
-    p.add_argument("--timeout", type=float, default=20.0, metavar="S", help="connect and read timeout (default 20)")
-    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="hosts fetched in parallel (default 8)")
-    p.add_argument("--allow-private-hosts", dest="allow_private_hosts", action="store_true",
-                   help="also fetch loopback and private addresses (tests, intranets)")
-    _add_json(p)
+    \b
+    Example:
+      tierlink placements --to https://tier1.test/post --json
+    """
+    if ctx.invoked_subcommand is None:
+        _list_placements(to_url, as_json)
 
+
+@command("list", group=placements_)
+@click.option("--to", "to_url", metavar="URL", help="only placements pointing at this tier-1 page")
+@with_json
+@click.pass_context
+def placements_list(ctx, to_url, as_json):
+    """List the tier-2 links you built (the default).
+
+    \b
+    Example:
+      tierlink placements list --to https://tier1.test/post
+    """
+    parent = ctx.parent.params
+    _list_placements(to_url or parent.get("to_url"), as_json or parent.get("as_json"))
+
+
+@command("add", group=placements_)
+@click.option("--from", "from_url", required=True, metavar="URL", help="the page holding your link")
+@click.option("--to", "to_url", required=True, metavar="URL", help="the tier-1 page it links to")
+@click.option("--anchor", help="the link's anchor text")
+@click.option("--via", type=choice("via"), help="how the link was placed")
+@click.option("--date", metavar="YYYY-MM-DD", help="when it was placed (default today)")
+@click.option("--note", help="a note")
+@with_json
+def placements_add(from_url, to_url, anchor, via, date, note, as_json):
+    """Log a tier-2 link you built.
+
+    \b
+    Example:
+      tierlink placements add --from https://my-guest-post.test/ --to https://tier1.test/post --via guest_post
+    """
+    from companion.workflow import placements
+
+    with workspace() as ws:
+        doc, warnings, created = placements.add_ex(ws.store, ws.profile, from_url, to_url, anchor=anchor, via=via,
+                                                   date=date, note=note)
+    info(f"{'logged' if created else 'updated'} placement {doc['id']}")
+    for w in warnings:
+        info(f"warning: {w['message']}")
+    emit(as_json, {**doc, "warnings": warnings}, lambda d: _human_placements([d]))
+
+
+@command("delete", group=placements_)
+@click.argument("id")
+@with_json
+def placements_delete(id, as_json):
+    """Remove a placement logged by mistake.
+
+    \b
+    Example:
+      tierlink placements delete ID
+    """
+    from companion.workflow import placements
+
+    _delete("placement", placements.remove, id, as_json)
+
+
+# --- recheck -------------------------------------------------------------------------------
 
 class _PageProgress:
     """Pages done of total on stderr: a bar redrawn in place on a terminal, a line per 10% otherwise."""
@@ -587,44 +727,60 @@ def _human_recheck(s):
         print(f"  skipped  {k['url']}: {k['reason']}")
 
 
-@command("recheck", "fetch the stored tier-1 pages and my placement pages politely and record what changed")(
-    _setup_recheck)
-def cmd_recheck(args):
-    from companion.monitor import recheck
+@command("recheck")
+@click.option("--only", type=choice("recheck_only"), help="only the tier-1 pages, or only my placement pages")
+@click.option("--limit", type=int, metavar="N", help="at most N pages (the longest unchecked first)")
+@click.option("--older-than", type=float, metavar="DAYS", help="only pages not checked for DAYS days")
+@click.option("--delay", type=float, default=RECHECK_DELAY, show_default=True, metavar="S",
+              help="seconds between two requests to one host (a longer robots.txt Crawl-delay wins)")
+@click.option("--timeout", type=float, default=RECHECK_TIMEOUT, show_default=True, metavar="S",
+              help="connect and read timeout")
+@click.option("--concurrency", type=int, default=RECHECK_CONCURRENCY, show_default=True, metavar="N",
+              help="hosts fetched in parallel")
+@click.option("--allow-private-hosts", is_flag=True, help="also fetch loopback and private addresses (tests, intranets)")
+@with_json
+def recheck(only, limit, older_than, delay, timeout, concurrency, allow_private_hosts, as_json):
+    """Fetch the stored tier-1 pages and my placement pages politely and record what changed.
 
-    opts = recheck.Options(only=args.only, limit=args.limit, older_than=args.older_than, delay=args.delay,
-                           timeout=args.timeout, concurrency=args.concurrency,
-                           allow_private_hosts=args.allow_private_hosts).checked()
-    with Workspace(home_of(args)) as ws:
-        summary = recheck.run(ws, opts, progress=_PageProgress())
-    emit(args, summary, _human_recheck)
+    \b
+    Example:
+      tierlink recheck --only placements --delay 2 --json
+    """
+    from companion.monitor import recheck as recheck_mod
+
+    opts = recheck_mod.Options(only=only, limit=limit, older_than=older_than, delay=delay, timeout=timeout,
+                               concurrency=concurrency, allow_private_hosts=allow_private_hosts).checked()
+    with workspace() as ws:
+        summary = recheck_mod.run(ws, opts, progress=_PageProgress())
+    emit(as_json, summary, _human_recheck)
 
 
-# --- dispatcher -----------------------------------------------------------
+# --- the one exit path ---------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="tierlink", description="Tiered link building while you browse.")
-    parser.add_argument("--version", action="version", version=f"tierlink {__version__}")
-    parser.add_argument("--home", help="data home (default: $TIERLINK_HOME, else the user data folder)")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
-    for name, help_text, setup, handler in _COMMANDS:
-        p = sub.add_parser(name, help=help_text, description=help_text)
-        p.add_argument("--home", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-        setup(p)
-        p.set_defaults(handler=handler)
-    return parser
+def _one_line(message: str) -> str:
+    return " ".join(str(message).split())
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run `tierlink` with `argv` (default: the process's); the exit code, never a traceback."""
     try:
-        args = build_parser().parse_args(argv)
-        args.handler(args)
+        code = tierlink.main(args=argv, prog_name="tierlink", standalone_mode=False)
         sys.stdout.flush()
-        return 0
+        return code if isinstance(code, int) else 0
+    except click.exceptions.NoArgsIsHelpError:
+        print("tierlink: error: give a command (see `tierlink --help`)", file=sys.stderr)
+        return EXIT_USAGE
+    except click.UsageError as exc:
+        path = exc.ctx.command_path if exc.ctx is not None else "tierlink"
+        print(f"tierlink: error: {_one_line(exc.format_message())} (see `{path} --help`)", file=sys.stderr)
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        print(f"tierlink: error: {_one_line(exc.format_message())}", file=sys.stderr)
+        return EXIT_ERROR
     except TierlinkError as exc:
         print(f"tierlink: error: {exc.message}", file=sys.stderr)
         return EXIT_USAGE if exc.code == "usage" else EXIT_ERROR
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.Abort):
         print("tierlink: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:

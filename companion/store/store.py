@@ -1024,7 +1024,7 @@ def _prepare(row: dict, origin: str, fallback_target: str | None, copy: bool) ->
     if rel is None:
         rel = rec["rel"] = []
     if "follow" not in rec:
-        rec["follow"] = not any(r in _NOFOLLOW for r in rel)
+        rec["follow"] = not any(r in NOFOLLOW_RELS for r in rel)
     rec.setdefault("anchor", "")
     if rec.get("status") not in ("live", "lost"):
         rec["status"] = "live"

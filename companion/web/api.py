@@ -21,6 +21,7 @@ import orjson
 from flask import Blueprint, current_app, request
 
 from companion.core.limits import MAX_URL_LENGTH
+from companion.store.records import BACKLINK_STATUSES, public_backlink
 from companion import __version__
 from companion.core.errors import BadInput, TierlinkError, TooLarge, UnsupportedMediaType
 
@@ -284,10 +285,18 @@ def import_status():
     return current_app.extensions["tierlink"].imports.snapshot()
 
 
+@bp.get("/choices")
+def choices():
+    """Every list of values the API accepts, so the dashboard never types one again."""
+    from companion import choices as choices_mod
+
+    return choices_mod.for_api()
+
+
 @bp.get("/backlinks")
 def backlinks():
-    status = choice_arg("status", ("live", "lost"))
-    return workspace().store.all_backlinks(status=status)
+    status = choice_arg("status", BACKLINK_STATUSES)
+    return [public_backlink(r) for r in workspace().store.all_backlinks(status=status)]
 
 
 @bp.get("/broken-targets")

@@ -17,7 +17,15 @@ from __future__ import annotations
 import copy
 
 from companion import __version__
-from companion.importers import FORMATS
+from companion.choices import CHOICES
+from companion.store.records import BACKLINK_FIELD_NAMES
+
+
+def _enum(name: str, nullable: bool = False) -> dict:
+    """An enum of one of the interface's value lists (companion.choices): never typed here."""
+    values = list(CHOICES[name])
+    return {"enum": values + [None]} if nullable else {"enum": values}
+
 
 _STR = {"type": "string"}
 _STR_LIST = {"type": "array", "items": _STR}
@@ -146,13 +154,24 @@ SCHEMAS = {
     },
     "Backlink": {
         "type": "object",
-        "required": ["source_url", "target_url", "anchor", "rel", "follow", "status"],
+        "description": "companion.store.records.public_backlink: every field, always (the page keys are internal)",
+        "required": list(BACKLINK_FIELD_NAMES),
         "properties": {
             "source_url": _STR, "target_url": _STR, "anchor": _STR, "rel": _STR_LIST, "follow": _BOOL,
-            "status": {"enum": ["live", "lost"]},
-            "first_seen": _NULLABLE_STR, "last_seen": _NULLABLE_STR,
-            "metrics": {"type": "object"}, "origins": _STR_LIST,
+            "status": _enum("backlink_status"),
+            "first_seen": _NULLABLE_STR, "last_seen": _NULLABLE_STR, "lost_at": _NULLABLE_STR, "title": _STR,
+            "type": _NULLABLE_STR, "origins": _STR_LIST, "metrics": {"type": "object"},
+            "history": {"type": "array", "items": {"type": "object"}}, "target_known": _BOOL,
+            "checked_at": _NULLABLE_STR, "check_failures": _INT, "check_error": _NULLABLE_STR,
+            "final_url": _NULLABLE_STR,
         },
+    },
+    "Choices": {
+        "type": "object",
+        "description": "every list of values the API accepts (companion.choices), for the dashboard's options",
+        "required": list(CHOICES),
+        "additionalProperties": {"type": "array", "items": {
+            "type": "object", "required": ["value", "label"], "properties": {"value": _STR, "label": _STR}}},
     },
     "BrokenTarget": {
         "type": "object",
@@ -173,26 +192,27 @@ SCHEMAS = {
     },
     "Candidate": {
         "type": "object",
-        "required": ["id", "url", "key", "kind", "status", "title", "domain", "note", "tags", "verdict",
-                     "created_at", "updated_at", "history"],
+        "required": ["id", "url", "kind", "status", "title", "domain", "note", "tags", "verdict",
+                     "created_at", "updated_at", "history", "placement_id"],
         "properties": {
-            "id": _STR, "url": _STR, "key": _STR, "title": _STR, "domain": _STR, "note": _STR,
-            "kind": {"enum": ["boost", "tier2"]},
-            "status": {"enum": ["new", "contacted", "placed", "live", "rejected"]},
+            "id": _STR, "url": _STR, "title": _STR, "domain": _STR, "note": _STR,
+            "kind": _enum("candidate_kind"),
+            "status": _enum("candidate_status"),
             "tags": _STR_LIST, "verdict": _ref("CandidateVerdict"),
             "created_at": _STR, "updated_at": _STR,
             "history": {"type": "array", "items": {
                 "type": "object", "required": ["at", "from", "to"],
                 "properties": {"at": _STR, "from": _NULLABLE_STR, "to": _STR}}},
-            "placement_id": _STR,
+            "placement_id": _NULLABLE_STR,
         },
     },
     "Placement": {
         "type": "object",
-        "required": ["id", "from_url", "to_url", "from_key", "to_key", "anchor", "via", "date"],
+        "required": ["id", "date", "from_url", "to_url", "anchor", "via", "note", "candidate_id", "created_at",
+                     "updated_at", "status", "checked_at", "history"],
         "properties": {
-            "id": _STR, "from_url": _STR, "to_url": _STR, "from_key": _STR, "to_key": _STR, "anchor": _STR,
-            "via": {"enum": ["guest_post", "niche_edit", "own_site", "social", "roundup", "other"]},
+            "id": _STR, "from_url": _STR, "to_url": _STR, "anchor": _STR,
+            "via": _enum("via"),
             "date": {"type": "string", "format": "date"}, "note": _STR, "candidate_id": _NULLABLE_STR,
             "created_at": _STR, "updated_at": _STR,
             "status": _ref("PlacementStatus"), "checked_at": _NULLABLE_STR,
@@ -204,7 +224,7 @@ SCHEMAS = {
                 "properties": {"code": _STR, "message": _STR}}},
         },
     },
-    "PlacementStatus": {"enum": ["unchecked", "live", "lost", "nofollow"]},
+    "PlacementStatus": _enum("placement_status"),
     "RecheckSummary": {
         "type": "object", "required": ["checked", "unchanged", "changes", "errors", "skipped"],
         "properties": {
@@ -324,7 +344,7 @@ PATHS = {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream",
                                         "description": "repeat the part to send several files"},
-                               "format": {"type": "string", "enum": ["auto", *FORMATS]}}}}}},
+                               "format": {"type": "string", **_enum("import_format")}}}}}},
             "responses": {**_ok({"oneOf": [_ref("ImportSummary"), {"type": "array", "items": _ref("ImportSummary")}]},
                                 "One ImportSummary, or a list of them for several files"),
                           **_errors("409", "411", "507")},
@@ -335,11 +355,18 @@ PATHS = {
             "responses": _ok(_ref("ImportStatus")),
         },
     },
+    "/api/choices": {
+        "get": {
+            "operationId": "choices",
+            "summary": "Every list of values the API accepts (import formats, statuses, kinds, via...), with labels",
+            "responses": _ok(_ref("Choices")),
+        },
+    },
     "/api/backlinks": {
         "get": {
             "operationId": "listBacklinks", "summary": "The stored backlinks",
             "parameters": [{"name": "status", "in": "query", "required": False,
-                            "schema": {"type": "string", "enum": ["live", "lost"]}}],
+                            "schema": {"type": "string", **_enum("backlink_status")}}],
             "responses": _ok({"type": "array", "items": _ref("Backlink")}),
         },
     },
@@ -381,7 +408,7 @@ PATHS = {
                        "The verdict snapshot comes from the last analysis of the page, or from `verdict`",
             "requestBody": _json_body({
                 "type": "object", "required": ["url", "kind"], "additionalProperties": False,
-                "properties": {"url": _URL, "kind": {"enum": ["boost", "tier2"]},
+                "properties": {"url": _URL, "kind": _enum("candidate_kind"),
                                "title": {"type": "string", "maxLength": 500},
                                "note": {"type": "string", "maxLength": 10000},
                                "tags": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 100}},
@@ -395,10 +422,10 @@ PATHS = {
         "get": {
             "operationId": "listCandidates", "summary": "Saved candidates, most recently changed first",
             "parameters": [{"name": "kind", "in": "query", "required": False,
-                            "schema": {"type": "string", "enum": ["boost", "tier2"]}},
+                            "schema": {"type": "string", **_enum("candidate_kind")}},
                            {"name": "status", "in": "query", "required": False,
                             "schema": {"type": "string",
-                                       "enum": ["new", "contacted", "placed", "live", "rejected"]}}],
+                                       **_enum("candidate_status")}}],
             "responses": _ok({"type": "array", "items": _ref("Candidate")}),
         },
     },
@@ -411,12 +438,12 @@ PATHS = {
             "parameters": [_ID],
             "requestBody": _json_body({
                 "type": "object", "additionalProperties": False, "minProperties": 1,
-                "properties": {"status": {"enum": ["new", "contacted", "placed", "live", "rejected"]},
+                "properties": {"status": _enum("candidate_status"),
                                "note": {"type": "string", "maxLength": 10000},
                                "title": {"type": "string", "maxLength": 500},
                                "tags": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 100}},
                                "to_url": _URL, "anchor": {"type": "string", "maxLength": 500},
-                               "via": {"enum": ["guest_post", "niche_edit", "own_site", "social", "roundup", "other"]},
+                               "via": _enum("via"),
                                "date": {"type": "string", "format": "date"}}}),
             "responses": _ok(_ref("Candidate")),
         },
@@ -434,7 +461,7 @@ PATHS = {
             "requestBody": _json_body({
                 "type": "object", "required": ["from_url", "to_url"], "additionalProperties": False,
                 "properties": {"from_url": _URL, "to_url": _URL, "anchor": {"type": "string", "maxLength": 500},
-                               "via": {"enum": ["guest_post", "niche_edit", "own_site", "social", "roundup", "other"]},
+                               "via": _enum("via"),
                                "date": {"type": "string", "format": "date"},
                                "note": {"type": "string", "maxLength": 10000}, "candidate_id": _STR}}),
             "responses": {**_ok(_ref("Placement"), "Updated: this link was logged before"),
@@ -455,7 +482,7 @@ PATHS = {
                        "`tierlink recheck`): 202 with the status; 409 while a recheck runs",
             "requestBody": {"required": False, "content": {"application/json": {"schema": {
                 "type": "object", "additionalProperties": False,
-                "properties": {"only": {"enum": ["tier1", "placements", None]},
+                "properties": {"only": _enum("recheck_only", nullable=True),
                                "limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
                                "older_than": {"type": ["number", "null"], "minimum": 0, "maximum": 36500},
                                "delay": {"type": "number", "minimum": 0, "maximum": 3600},

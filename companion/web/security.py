@@ -27,7 +27,7 @@ import re
 import secrets
 from pathlib import Path
 
-from companion.core.errors import Forbidden, TierlinkError, Unauthorized
+from companion.core.errors import Forbidden
 from companion.core.home import ensure_home
 
 TOKEN_FILE = "token"

@@ -37,6 +37,7 @@ import math
 
 from companion.analysis import urls
 from companion.core.errors import BadInput, NotFound
+from companion.store.records import shape
 from companion.workflow import placements
 from companion.workflow.fields import (MAX_NOTE, MAX_TITLE, WRITE_LOCK, check_choice, check_fields, check_tags,
                                        check_text, check_url, now, text)
@@ -50,6 +51,21 @@ MAX_REASONS = 50
 MAX_REASON = 1000
 MAX_LABELS = 50
 MAX_LABEL = 100
+
+# The public shape (CLI, API, export): every field, in this order; the page key is internal.
+PUBLIC_FIELDS: tuple[tuple[str, object], ...] = (
+    ("id", None), ("kind", None), ("status", "new"), ("url", None), ("title", ""), ("domain", ""), ("tags", []),
+    ("note", ""), ("verdict", None), ("created_at", None), ("updated_at", None), ("history", []),
+    ("placement_id", None),
+)
+INTERNAL_FIELDS = frozenset({"key"})
+
+
+def public(doc: dict) -> dict:
+    """A candidate as the CLI, the API and the export show it (fields a later writer adds
+    still show, after these)."""
+    return shape(doc, PUBLIC_FIELDS, INTERNAL_FIELDS)
+
 
 SAVE_FIELDS = ("url", "kind", "title", "note", "tags", "verdict")
 UPDATE_FIELDS = ("status", "note", "tags", "title", "to_url", "anchor", "via", "date")
@@ -121,7 +137,7 @@ def list_candidates(store, kind: str | None = None, status: str | None = None) -
     docs = store.find(TABLE, **equals)
     docs.reverse()  # store order is insertion order: newest first among equal timestamps
     docs.sort(key=lambda d: d.get("updated_at") or "", reverse=True)
-    return docs
+    return [public(d) for d in docs]
 
 
 def find_by_url(store, url: str, kind: str) -> dict | None:
@@ -170,13 +186,13 @@ def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
             if "title" in fields and not fields["title"] and old.get("title"):
                 del fields["title"]  # an empty title from a later save never erases a known one
             fields["updated_at"] = stamp  # the URL first saved stays: it is what placements name
-            return store.update(TABLE, old["id"], fields), False
+            return public(store.update(TABLE, old["id"], fields)), False
         doc = {"url": urls.canonical_url(url), "key": key, "kind": kind, "status": "new",
                "title": fields.get("title", ""), "domain": urls.site_of(url),
                "note": fields.get("note", ""), "tags": fields.get("tags", []),
                "verdict": fields.get("verdict"), "created_at": stamp, "updated_at": stamp,
                "history": [{"at": stamp, "from": None, "to": "new"}]}
-        return store.insert(TABLE, doc), True
+        return public(store.insert(TABLE, doc)), True
 
 
 def save_body(store, body: dict, last: dict | None = None) -> tuple[dict, bool]:
@@ -232,7 +248,7 @@ def update(store, profile, id, changes: dict) -> dict:
             fields["history"] = list(current.get("history") or []) + [
                 {"at": stamp, "from": current.get("status"), "to": fields["status"]}]
         fields["updated_at"] = stamp
-        result = store.update(TABLE, current["id"], fields)
+        result = public(store.update(TABLE, current["id"], fields))
     if placement is not None:
         result["placement"] = placement
         result["warnings"] = warnings

@@ -2,8 +2,9 @@
 
 UTF-8 with a BOM (Excel otherwise guesses the ANSI code page and garbles
 non-Latin anchors), CRLF line ends, lists joined by '; ', nested objects
-flattened to `metrics.dr`-style columns. Cells that Excel would run as a
-formula (=, +, -, @ at the start: anchors and titles are attacker-written text)
+flattened to `metrics.dr`-style columns. The columns are the records' public shape
+(companion.store.records, candidates.public, placements.public), as the CLI and the
+API show them. Cells that Excel would run as a formula (=, +, -, @ at the start: anchors and titles are attacker-written text)
 get a leading apostrophe. Written atomically: a failed export leaves no half file.
 """
 
@@ -15,16 +16,11 @@ from pathlib import Path
 
 from companion.core.atomic import write_bytes_atomic
 from companion.core.errors import BadInput
+from companion.store.records import BACKLINK_FIELD_NAMES, public_backlink
+from companion.workflow import candidates, placements
 
-BACKLINK_COLUMNS = ["source_url", "target_url", "anchor", "rel", "follow", "status", "first_seen", "last_seen",
-                    "lost_at", "title", "type", "origins"]
+TABLES = ("backlinks", "candidates", "placements")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Candidates and placements: fixed, readable columns (every file has the same header,
-# whichever fields the first records happen to carry); the page keys are internal.
-CANDIDATE_COLUMNS = ["id", "kind", "status", "url", "title", "domain", "tags", "note", "verdict.score",
-                     "verdict.reasons", "verdict.labels", "created_at", "updated_at", "history", "placement_id"]
-PLACEMENT_COLUMNS = ["id", "date", "from_url", "to_url", "anchor", "via", "note", "candidate_id",
-                     "created_at", "updated_at", "status", "checked_at"]
 
 
 def _cell(value):
@@ -41,40 +37,47 @@ def _cell(value):
     return value
 
 
-def _flatten(doc: dict, skip=()) -> dict:
-    flat = {}
-    for key, value in doc.items():
-        if key in skip:
+def _history(entries) -> list[str]:
+    """One readable cell entry per change: "2026-11-24T08:00:00Z new→contacted", "… lost: live→lost"."""
+    out = []
+    for h in entries or []:
+        if not isinstance(h, dict):
             continue
-        if isinstance(value, dict):
-            for k, v in value.items():
-                flat[f"{key}.{k}"] = v
-        else:
-            flat[key] = value
+        was = h.get("from", h.get("was"))
+        now = h.get("to", h.get("now"))
+        kind = f"{h['kind']}: " if h.get("kind") else ""
+        out.append(f"{h.get('at')} {kind}{was}→{now}" if was is not None else f"{h.get('at')} {kind}{now}")
+    return out
+
+
+def _flat(doc: dict, nested: str | None = None) -> dict:
+    """The public record with its one nested object as `nested.key` columns and history as text."""
+    flat = {k: v for k, v in doc.items() if k != nested}
+    if nested:
+        for k, v in (doc.get(nested) or {}).items():
+            flat[f"{nested}.{k}"] = v
+    flat["history"] = _history(doc.get("history"))
     return flat
 
 
 def rows_for(store, table: str) -> tuple[list[str], list[dict]]:
+    """(columns, rows) of a table: the columns are the record's public shape (the CLI's and the
+    API's fields, in their order), its nested object flattened (`metrics.dr`, `verdict.score`)."""
     if table == "backlinks":
-        docs = [_flatten(r, skip=("source_key", "target_key", "history")) for r in store.all_backlinks()]
+        docs = [_flat(public_backlink(r), "metrics") for r in store.all_backlinks()]
+        fixed = [f for f in BACKLINK_FIELD_NAMES if f != "metrics"]
         metric_cols = sorted({k for d in docs for k in d if k.startswith("metrics.")})
-        extra = sorted({k for d in docs for k in d} - set(BACKLINK_COLUMNS) - set(metric_cols))
-        return BACKLINK_COLUMNS + extra + metric_cols, docs
+        extra = sorted({k for d in docs for k in d} - set(fixed) - set(metric_cols))
+        return fixed + extra + metric_cols, docs
     if table == "candidates":
-        docs = []
-        for d in store.all(table):
-            flat = _flatten({**d, "verdict": d.get("verdict") or {}})
-            # "2026-11-24T08:00:00Z new→contacted": one readable entry per status change
-            flat["history"] = [f"{h.get('at')} {h['from']}→{h.get('to')}" if h.get("from")
-                               else f"{h.get('at')} {h.get('to')}"
-                               for h in d.get("history") or [] if isinstance(h, dict)]
-            docs.append(flat)
-        return CANDIDATE_COLUMNS, docs
+        docs = [_flat(candidates.public(d), "verdict") for d in store.all(table)]
+        columns = []
+        for name, _ in candidates.PUBLIC_FIELDS:
+            columns += ["verdict.score", "verdict.reasons", "verdict.labels"] if name == "verdict" else [name]
+        return columns, docs
     if table == "placements":
-        from companion.workflow.placements import with_status
-
-        return PLACEMENT_COLUMNS, [with_status(dict(d)) for d in store.all(table)]
-    raise BadInput(f"cannot export {table!r}: choose backlinks, candidates or placements")
+        return [n for n, _ in placements.PUBLIC_FIELDS], [_flat(placements.public(d)) for d in store.all(table)]
+    raise BadInput(f"cannot export {table!r}: choose {', '.join(TABLES)}")
 
 
 def export_table(store, table: str, out: Path) -> int:

@@ -34,6 +34,7 @@ from datetime import date as date_cls
 from companion.analysis import urls
 from companion.workflow.fields import MAX_NOTE, WRITE_LOCK, check_choice, check_fields, check_text, check_url, now
 from companion.core.errors import BadInput, NotFound
+from companion.store.records import shape
 
 TABLE = "placements"
 VIA = ("guest_post", "niche_edit", "own_site", "social", "roundup", "other")
@@ -43,6 +44,19 @@ REPEATED_ANCHOR = 2  # an anchor already used this many times gets a warning
 STATUSES = ("unchecked", "live", "lost", "nofollow")
 FAILURES_NOTED = 3  # failed rechecks in a row after which the record says so
 MAX_HISTORY = 100
+# The public shape (CLI, API, export): every field, in this order; the page keys are internal.
+PUBLIC_FIELDS: tuple[tuple[str, object], ...] = (
+    ("id", None), ("date", None), ("from_url", None), ("to_url", None), ("anchor", ""), ("via", "other"),
+    ("note", ""), ("candidate_id", None), ("created_at", None), ("updated_at", None), ("status", "unchecked"),
+    ("checked_at", None), ("history", []), ("check_failures", 0), ("check_error", None),
+)
+INTERNAL_FIELDS = frozenset({"from_key", "to_key"})
+
+
+def public(doc: dict) -> dict:
+    """A placement as the CLI, the API and the export show it (records logged before the
+    status existed are `unchecked`; fields a later writer adds still show, after these)."""
+    return shape(doc, PUBLIC_FIELDS, INTERNAL_FIELDS)
 
 
 def check_date(value) -> str:
@@ -115,12 +129,12 @@ def add_ex(store, profile, from_url, to_url, anchor=None, via=None, date=None, n
                 fields["note"] = note
             if candidate_id:
                 fields["candidate_id"] = candidate_id
-            return with_status(store.update(TABLE, found[0]["id"], fields)), warnings, False
+            return public(store.update(TABLE, found[0]["id"], fields)), warnings, False
         doc = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
                "from_key": from_key, "to_key": to_key, "anchor": anchor, "via": via, "date": day,
                "note": note, "candidate_id": candidate_id, "created_at": stamp, "updated_at": stamp,
                "status": "unchecked", "checked_at": None, "history": []}
-        return store.insert(TABLE, doc), warnings, True
+        return public(store.insert(TABLE, doc)), warnings, True
 
 
 def add_body(store, profile, body: dict) -> tuple[dict, list[dict], bool]:
@@ -147,7 +161,7 @@ def list_placements(store, to_url: str | None = None) -> list[dict]:
         docs = placements_to(store, urls.page_key(check_url(to_url, "to_url")))
     else:
         docs = store.all(TABLE)
-    docs = [with_status(d) for d in docs]
+    docs = [public(d) for d in docs]
     docs.reverse()
     docs.sort(key=lambda d: (d.get("date") or "", d.get("created_at") or ""), reverse=True)
     return docs

@@ -136,3 +136,20 @@ export const api = {
 export function pathOf(...parts) {
   return parts.map((p, i) => (i === 0 ? p : encodeURIComponent(String(p)))).join("/");
 }
+
+let choicesOnce = null;
+
+/**
+ * Every list of values the companion accepts (GET /api/choices: import formats, statuses,
+ * kinds, via, …) as {name: [{value, label}]}, fetched once per page. The dashboard types
+ * none of these lists itself, so its options are always the ones the companion checks.
+ */
+export function choices() {
+  if (!choicesOnce) {
+    choicesOnce = api.get("/api/choices").catch((err) => {
+      choicesOnce = null; // a failed fetch is tried again next time
+      throw err;
+    });
+  }
+  return choicesOnce;
+}

@@ -6,7 +6,7 @@
  * box is instant; only the first MAX_ROWS matching rows are drawn, with a note.
  */
 
-import { api } from "../api.js";
+import { api, choices } from "../api.js";
 import { clear, day, extLink, h, hostOf, num, shortUrl } from "../dom.js";
 import { badge, empty, header, loading, table } from "./common.js";
 
@@ -22,7 +22,8 @@ export const refreshOnReturn = true;
 
 export async function render(root) {
   const status = h("select", { id: "bl-status", "aria-label": "Status" },
-    h("option", { value: "" }, "Live and lost"), h("option", { value: "live" }, "Live"), h("option", { value: "lost" }, "Lost"));
+    h("option", { value: "" }, "Live and lost"),
+    (await choices()).backlink_status.map((c) => h("option", { value: c.value }, c.label)));
   const follow = h("select", { id: "bl-follow", "aria-label": "Follow" },
     h("option", { value: "" }, "Follow and nofollow"), h("option", { value: "follow" }, "Follow"), h("option", { value: "nofollow" }, "Nofollow"));
   const domain = h("input", { id: "bl-domain", type: "search", placeholder: "Filter by domain", "aria-label": "Domain filter" });

@@ -7,23 +7,23 @@
  * change, so the board never shows a state the store does not hold.
  */
 
-import { api, ApiError, pathOf } from "../api.js";
+import { api, ApiError, choices, pathOf } from "../api.js";
 import { clear, extLink, h, hostOf, notice, shortUrl } from "../dom.js";
 import { badge, deleteButton, empty, header, loading, splitList } from "./common.js";
 
-const VIA = [["guest_post", "Guest post"], ["niche_edit", "Niche edit"], ["own_site", "Own site"],
-  ["social", "Social share"], ["roundup", "Expert roundup"], ["other", "Other"]];
-
-export const STATUSES = ["new", "contacted", "placed", "live", "rejected"];
-const LABELS = { new: "New", contacted: "Contacted", placed: "Placed", live: "Live", rejected: "Rejected" };
 
 function errorText(err) {
   return err instanceof ApiError ? err.message : String(err && err.message ? err.message : err);
 }
 
 export async function render(root) {
+  // The statuses (board columns), kinds and ways of placing come from the companion (GET /api/choices).
+  const lists = await choices();
+  const STATUSES = lists.candidate_status.map((c) => c.value);
+  const LABELS = Object.fromEntries(lists.candidate_status.map((c) => [c.value, c.label]));
+  const VIA = lists.via.map((c) => [c.value, c.label]);
   const kindSel = h("select", { id: "cand-kind", "aria-label": "Kind" },
-    h("option", { value: "" }, "All kinds"), h("option", { value: "boost" }, "Boost (tier 1)"), h("option", { value: "tier2" }, "Tier-2 spots"));
+    h("option", { value: "" }, "All kinds"), lists.candidate_kind.map((c) => h("option", { value: c.value }, c.label)));
   const body = h("div");
   root.append(header("Candidates", "Pages you saved from the extension or the boost list, by where they stand.", kindSel), body);
 

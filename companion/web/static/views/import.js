@@ -10,14 +10,10 @@
  * sent, naming the limit, the file's size and `tierlink import`, which has none.
  */
 
-import { api, ApiError, upload } from "../api.js";
+import { api, ApiError, choices, upload } from "../api.js";
 import { clear, h, notice, num } from "../dom.js";
 import { header, table } from "./common.js";
 
-const FORMATS = [
-  ["auto", "Detect automatically"], ["ahrefs", "Ahrefs"], ["semrush", "Semrush"], ["moz", "Moz"],
-  ["majestic", "Majestic"], ["gsc", "Google Search Console"], ["bing", "Bing Webmaster Tools"], ["csv", "Plain CSV"],
-];
 const POLL_MS = 400;
 
 /** 1536 -> "1.5 KiB": the companion's units (binary), so both sides quote the same figures. */
@@ -50,7 +46,7 @@ export function tooLarge(files, limit) {
 export async function render(root) {
   let chosen = [];
   const file = h("input", { id: "import-file", name: "file", type: "file", multiple: true, accept: ".csv,.tsv,.txt,text/csv" });
-  const format = h("select", { id: "import-format", name: "format" }, FORMATS.map(([v, label]) => h("option", { value: v }, label)));
+  const format = h("select", { id: "import-format", name: "format" }, (await choices()).import_format.map((c) => h("option", { value: c.value }, c.label)));
   const submit = h("button", { class: "btn btn-primary", type: "submit", id: "import-submit" }, "Import");
   const list = h("ul", { class: "file-list", id: "import-files" });
   const drop = h("label", { class: "drop-zone", id: "import-drop" },

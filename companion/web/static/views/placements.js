@@ -5,14 +5,10 @@
  * placement only counts as tier 2 when it points at a page that links to you.
  */
 
-import { api, ApiError, pathOf } from "../api.js";
+import { api, ApiError, choices, pathOf } from "../api.js";
 import { clear, day, extLink, h, notice, shortUrl } from "../dom.js";
 import { badge, deleteButton, empty, header, loading, table } from "./common.js";
 
-const VIA = [
-  ["guest_post", "Guest post"], ["niche_edit", "Niche edit"], ["own_site", "Own site"],
-  ["social", "Social share"], ["roundup", "Expert roundup"], ["other", "Other"],
-];
 
 const STATUS_TONE = { live: "ok", lost: "lost", nofollow: "tier2", unchecked: "muted" };
 
@@ -25,6 +21,7 @@ function statusBadge(p) {
 }
 
 export async function render(root) {
+  const VIA = (await choices()).via.map((c) => [c.value, c.label]); // from the companion (GET /api/choices)
   const list = h("div");
   const form = h("form", { class: "form-card", id: "placement-form", novalidate: true });
   root.append(header("Placements", "Tier-2 links you built: where, to which tier-1 page, with which anchor."), form, list);

@@ -1,0 +1,50 @@
+"""Every list of values the interface accepts, gathered from the code that accepts it.
+
+Why: the same lists were typed again in the OpenAPI description, the CLI's
+choices and the dashboard's selects, and drifted (the API description once lost
+`bing`, which the server accepts). Each list is defined once, beside the code that
+checks it (the importers found, the candidate and placement rules, the store's
+statuses, the recheck's options); this module only gathers them. The OpenAPI enums
+(companion.web.openapi), the CLI's click.Choice options (companion.cli.main) and the
+dashboard (which reads `GET /api/choices`) all take them from here, and
+tests/test_choices.py fails if any of them differs.
+"""
+
+from __future__ import annotations
+
+from companion.importers import FORMATS
+from companion.monitor.recheck import ONLY
+from companion.store.records import BACKLINK_STATUSES
+from companion.verdicts.drafts import FORMS
+from companion.workflow import candidates, export, placements
+
+IMPORT_FORMATS = ("auto", *FORMATS)
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "import_format": IMPORT_FORMATS,
+    "backlink_status": BACKLINK_STATUSES,
+    "candidate_kind": candidates.KINDS,
+    "candidate_status": candidates.STATUSES,
+    "placement_status": placements.STATUSES,
+    "via": placements.VIA,
+    "recheck_only": ONLY,
+    "draft_format": FORMS,
+    "export_table": export.TABLES,
+}
+
+# How the dashboard names a value; a value without an entry is shown as written, tidied.
+LABELS = {
+    "auto": "Detect automatically", "ahrefs": "Ahrefs", "semrush": "Semrush", "moz": "Moz",
+    "majestic": "Majestic", "gsc": "Google Search Console", "bing": "Bing Webmaster Tools", "csv": "Plain CSV",
+    "boost": "Boost (tier 1)", "tier2": "Tier-2 spots", "tier1": "Tier-1 pages",
+    "social": "Social share", "roundup": "Expert roundup",
+}
+
+
+def label(value: str) -> str:
+    return LABELS.get(value) or value.replace("_", " ").capitalize()
+
+
+def for_api() -> dict[str, list[dict]]:
+    """GET /api/choices: every list as [{"value", "label"}], in the order the code defines."""
+    return {name: [{"value": v, "label": label(v)} for v in values] for name, values in CHOICES.items()}
