@@ -100,6 +100,7 @@ SPECS: dict[str, dict[str, tuple[str, ...]]] = {
         last_seen=("source crawl date", "lastseendate", "date"), lost_date="datelost",
         m_citation_flow="sourcecitationflow", m_trust_flow="sourcetrustflow",
         m_target_citation_flow="targetcitationflow", m_target_trust_flow="targettrustflow",
+        m_domain_topical_trust_flow="refdomaintopicaltrustflow_value_0",
         s_topic="sourcetopicaltrustflow_topic_0"),
     "gsc": _spec(
         source=("linking page", "página de enlace", "pagina de enlace", "verweisende seite", "page de provenance",
