@@ -19,12 +19,18 @@ export const refreshOnReturn = true;
 export async function render(root) {
   const limitSel = h("select", { id: "boost-limit", "aria-label": "How many" },
     [25, 50, 100, 250].map((n) => h("option", { value: String(n), selected: n === 50 }, `Top ${n}`)));
+  // Spam pages (link farms, flagged pages, generated-page networks, search results) are hidden
+  // unless asked for; shown, they come after every other page, marked.
+  const spamBox = h("input", { type: "checkbox", id: "boost-spam" });
+  const spamLabel = h("label", { for: "boost-spam", class: "toggle" }, spamBox, " Show spam pages");
   const body = h("div");
-  root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.", limitSel), body);
+  root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.",
+    spamLabel, limitSel), body);
 
   async function load() {
     clear(body).append(loading());
-    const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}`);
+    const spam = spamBox.checked ? "show" : "hide";
+    const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}&spam=${spam}`);
     clear(body);
     if (!Array.isArray(items) || !items.length) {
       body.append(empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile."));
@@ -44,9 +50,10 @@ export async function render(root) {
           save.after(notice("error", err instanceof ApiError ? err.message : String(err)));
         }
       });
-      tbody.append(h("tr", { class: "boost-row" },
+      tbody.append(h("tr", { class: item.spam ? "boost-row spam" : "boost-row" },
         h("td", {}, scoreBar(item.score)),
-        h("td", { class: "url-cell" }, extLink(item.url, shortUrl(item.url, 64)), h("div", { class: "sub" }, item.domain || hostOf(item.url))),
+        h("td", { class: "url-cell" }, extLink(item.url, shortUrl(item.url, 64)),
+          h("div", { class: "sub" }, item.domain || hostOf(item.url), item.spam ? [" ", badge("spam", "lost")] : [])),
         h("td", { class: "url-cell" }, extLink(item.target, shortUrl(item.target, 48))),
         h("td", { class: "num" }, num(m.dr)),
         h("td", { class: "num" }, num(m.ur, 1)),
@@ -59,5 +66,6 @@ export async function render(root) {
   }
 
   limitSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", err.message))));
+  spamBox.addEventListener("change", () => load().catch((err) => body.append(notice("error", err.message))));
   await load();
 }
