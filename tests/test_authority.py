@@ -246,3 +246,14 @@ def test_the_api_hides_spam_unless_asked_and_refuses_a_bad_value(server, tmp_pat
                                                        ("https://farm.test/links.html", True)]
     bad = server.request("GET", "/api/boost?spam=maybe")
     assert bad.status == 400 and bad.json()["error"]["code"] and "spam" in bad.json()["error"]["message"]
+
+
+def test_a_visited_link_farm_is_spam_and_not_worth_boosting(make):
+    """On a visit the measured external links decide: 600 of them (601 with mine) make the page a link farm."""
+    ws = make("visit", ahrefs(80, 5, url="https://farm.test/post"))
+    links = "".join(f'<a href="https://s{i}.test/">s{i}</a> ' for i in range(600))
+    html = (f"<html><head><title>Links</title></head><body><main><p>{links}"
+            f'<a href="{TARGET}">widgets</a></p></main></body></html>')
+    result = ws.analyze("https://farm.test/post", html)
+    assert result["boost"]["spam"] and "worth_boosting" not in result["labels"]
+    assert any("601 external links on the page" in r and "[boost.link_farm -40]" in r for r in result["boost"]["reasons"])
