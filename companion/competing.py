@@ -41,11 +41,19 @@ def _stem(word: str) -> str:
     return _STEMMER.stemWord(word)
 
 
-def content_words(text: str) -> list[str]:
-    """The stemmed content words of a text, in order, each once."""
+def content_words(text: str, prefixes: frozenset[str] | None = None) -> list[str]:
+    """The stemmed content words of a text, in order, each once.
+
+    `prefixes`: stem only words that begin with one of these letters (the first letters of
+    the stems looked for). Snowball's English stemmer keeps a word's first letter (not
+    always its second: dying -> die), so no match is lost, and most words of a page title
+    are not stemmed at all: stemming was three quarters of the rule's cost.
+    """
     out: dict[str, None] = {}
     for tok in _WORD.findall(text.lower()):
         if len(tok) < 2 or tok in STOPWORDS or tok.isdigit():
+            continue
+        if prefixes is not None and tok[0] not in prefixes:
             continue
         out[_stem(tok)] = None
     return list(out)
@@ -90,7 +98,7 @@ def competes(kws: list[Keyword], text: str) -> Competition | None:
     """The strongest money keyword the text competes for, or None."""
     if not kws:
         return None
-    words = set(content_words(text))
+    words = set(content_words(text, frozenset(w[0] for kw in kws for w in kw.words)))
     best = None
     for kw in kws:
         shared = tuple(w for w in kw.words if w in words)

@@ -94,3 +94,20 @@ def test_the_draft_check_warns_about_the_competitor_only(ws):
     warned = [w for w in drafts.check_draft(ws, html=html)["warnings"] if w["code"] == "competing_tier1"]
     assert len(warned) == 1 and "2 of its 4 content words" in warned[0]["message"]
     assert SHOES in str(warned[0])
+
+
+def test_the_first_letter_prefilter_loses_no_match():
+    """competes() stems only words whose first letter begins a keyword stem: that is safe only
+    if stemming keeps a word's first letter. Checked over every word of 30 corpus pages."""
+    import re
+
+    from conftest import CORPUS, corpus_pages
+
+    pages = corpus_pages()
+    if not pages:
+        pytest.skip(f"corpus not found at {CORPUS} (only in the team's checkout)")
+    words = set()
+    for path in pages[:30]:
+        words.update(re.findall(r"[^\W\d_]{2,}", path.read_text("utf-8", errors="ignore").lower()))
+    assert len(words) > 10_000
+    assert [w for w in words if competing._stem(w)[:1] != w[:1]] == []
