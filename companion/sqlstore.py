@@ -21,7 +21,9 @@ nothing (`INSERT ... ON CONFLICT`, no SQLite-only types). What is SQLite's own:
 
 Tables: `backlinks` (one row per linking page × target page; the record as JSON with
 its indexed fields beside it), `tier1` (one row per page holding a live backlink: what
-the boost verdict needs, the stored score, kept current by every write), `tier1_text`
+the boost verdict needs, the stored score and class (ordinary, blocked, spam), the page
+and domain authority that break ties, the page's path, site and how many referring sites
+of the list share that path; kept current by every write), `tier1_text`
 (FTS5 over each tier-1 page's title, anchors and URL words) and `meta`.
 """
 
