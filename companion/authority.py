@@ -108,6 +108,14 @@ def levels(metrics: dict) -> tuple[Level | None, Level | None]:
     return _level(metrics, PAGE_METRICS), _level(metrics, DOMAIN_METRICS)
 
 
+def summary(metrics: dict) -> dict:
+    """{"page": {"value", "metric"} | None, "domain": ...}: the values the signals used, in the
+    tool's own words (the boost list shows them whichever tool measured the page)."""
+    page, domain = levels(metrics)
+    return {name: ({"value": lv.value, "metric": lv.label} if lv else None)
+            for name, lv in (("page", page), ("domain", domain))}
+
+
 def tiebreak(metrics: dict) -> tuple[float | None, float | None]:
     """The common page and domain authority, for ordering pages of equal score."""
     page, domain = levels(metrics)

@@ -185,6 +185,11 @@ SCHEMAS = {
         "properties": {
             "url": _STR, "domain": _STR, "target": _STR, "score": {"type": "number"},
             "reasons": _STR_LIST, "metrics": {"type": "object"}, "placements": _INT,
+            "authority": {"type": "object", "description": "the page and domain authority the score used, in the "
+                                                            "tool's own words: {value, metric} or null each",
+                          "properties": {k: {"type": ["object", "null"], "required": ["value", "metric"],
+                                             "properties": {"value": {"type": "number"}, "metric": _STR}}
+                                         for k in ("page", "domain")}},
             "spam": {"type": "boolean", "description": "a link farm, flagged by the exporter, a network of generated "
                                                       "pages or a search-result page (listed only with spam=show)"},
         },

@@ -690,5 +690,6 @@ def boost_list(ws, limit: int = 50, *, spam: bool = False) -> list[dict]:
             "url": page["url"], "domain": urls.site_of(page["url"]), "target": entry["target"],
             "score": entry["score"], "reasons": entry["reasons"], "metrics": entry["metrics"],
             "placements": page["placements"], "title": feats["title"], "spam": entry["spam"],
+            "authority": authority.summary(entry["metrics"]),
         })
     return items

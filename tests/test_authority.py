@@ -116,6 +116,14 @@ def test_where_several_tools_measured_a_page_the_reason_says_which_was_used(make
     assert "page authority 5 (Ahrefs UR; also Semrush Page ascore 38)" in text(item)
 
 
+def test_the_boost_item_carries_the_values_used_in_the_tools_words(make):
+    """The dashboard shows these whichever tool measured the page (not only Ahrefs' DR and UR)."""
+    assert only(make("s", semrush(60)))["authority"] == {"page": {"value": 60, "metric": "Semrush Page ascore"},
+                                                         "domain": None}
+    assert only(make("m", moz(38, 54)))["authority"] == {"page": {"value": 38, "metric": "Moz Page Authority"},
+                                                         "domain": {"value": 54, "metric": "Moz Domain Authority"}}
+
+
 def test_a_semrush_page_without_domain_authority_gets_no_room_to_grow(make):
     """Room to grow needs a known decent domain: a low Page ascore alone is no evidence of one."""
     item = only(make("semrush-low", semrush(25)))

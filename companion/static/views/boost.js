@@ -13,6 +13,12 @@ function reason(text) {
   return m ? h("li", {}, m[1], " ", h("span", { class: "weight" }, m[2])) : h("li", {}, String(text));
 }
 
+/** An authority value with the tool's metric under it ("65" / "Semrush Page ascore"): every tool, not only Ahrefs. */
+function authCell(level) {
+  if (!level) return h("td", { class: "num" }, "");
+  return h("td", { class: "num", title: level.metric }, num(level.value, 1), h("div", { class: "sub" }, level.metric));
+}
+
 /** Re-drawn when the tab comes back into view: the extension may have added data meanwhile. */
 export const refreshOnReturn = true;
 
@@ -36,7 +42,7 @@ export async function render(root) {
       body.append(empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile."));
       return;
     }
-    const [wrap, tbody] = table(["Score", "Tier-1 page", "Links to", "DR", "UR", "Traffic", "Tier-2 links", "Why", ""], "boost-table");
+    const [wrap, tbody] = table(["Score", "Tier-1 page", "Links to", "Page auth.", "Domain auth.", "Traffic", "Tier-2 links", "Why", ""], "boost-table");
     for (const item of items) {
       const m = item.metrics || {};
       const save = h("button", { class: "btn btn-small", type: "button" }, "Save");
@@ -55,8 +61,8 @@ export async function render(root) {
         h("td", { class: "url-cell" }, extLink(item.url, shortUrl(item.url, 64)),
           h("div", { class: "sub" }, item.domain || hostOf(item.url), item.spam ? [" ", badge("spam", "lost")] : [])),
         h("td", { class: "url-cell" }, extLink(item.target, shortUrl(item.target, 48))),
-        h("td", { class: "num" }, num(m.dr)),
-        h("td", { class: "num" }, num(m.ur, 1)),
+        authCell(item.authority && item.authority.page),
+        authCell(item.authority && item.authority.domain),
         h("td", { class: "num" }, num(m.traffic)),
         h("td", { class: "num" }, item.placements ? badge(String(item.placements), "tier2") : "0"),
         h("td", { class: "reasons" }, h("ul", {}, (item.reasons || []).map(reason))),
