@@ -55,8 +55,10 @@ SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 60_000
 CRASH_ENV = "TIERLINK_CRASH_AT"  # test hook; see crash_point
 
-# tier1.blocked: what the boost list does with a page (the verdicts' Tier1Scorer decides).
-ORDINARY, BLOCKED, SPAM = 0, 1, 2  # listed by score / never listed / listed after every ordinary page
+# tier1.blocked: the page's class in the boost list (the verdicts' Tier1Scorer decides), listed
+# in this order: the link to me is followed / it is not / spam (only when asked for); BLOCKED
+# pages (they compete with me, sit on my own site) are never listed.
+ORDINARY, NOT_FOLLOWED, SPAM, BLOCKED = 0, 1, 2, 3
 # The boost list's order: ordinary pages before spam, score, then page and domain authority
 # (the tools' values on a common scale) so that ties fall to the stronger page.
 _SCORE_INDEX = ("CREATE INDEX IF NOT EXISTS tier1_by_score ON tier1 "
@@ -133,6 +135,7 @@ MIGRATIONS: dict[int, list[str]] = {
         _PATH_INDEX,
         f"UPDATE tier1 SET site = host, score = NULL, path = CASE WHEN instr({_KEY_PATH}, '?') > 0 "
         f"THEN substr({_KEY_PATH}, 1, instr({_KEY_PATH}, '?') - 1) ELSE {_KEY_PATH} END",
+        "UPDATE tier1 SET blocked = 3 WHERE blocked = 1",  # BLOCKED was 1 in schema 1
         _NETWORK],
 }
 
@@ -653,9 +656,9 @@ class BacklinkDB:
         return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
 
     def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
-        """The best-scored tier-1 pages not blocked (spam pages after every ordinary one when
-        `spam`, else left out): an index walk, whatever the list's size."""
-        classes = f"blocked IN ({ORDINARY}, {SPAM})" if spam else f"blocked = {ORDINARY}"
+        """The best-scored tier-1 pages not blocked, followed links first, then the others, then
+        (when `spam`, else left out) spam pages: an index walk, whatever the list's size."""
+        classes = f"blocked IN ({ORDINARY}, {NOT_FOLLOWED}{f', {SPAM}' if spam else ''})"
         rows = self.conn().execute(
             f"SELECT {_ROW} FROM tier1 WHERE {classes} AND score IS NOT NULL "
             "ORDER BY blocked, score DESC, page_authority DESC, domain_authority DESC, placements, url LIMIT ?", (limit,))
@@ -722,7 +725,7 @@ def _with_network(features: str, network: int) -> dict:
 def _tier1_row(row) -> dict:
     key, host, url, features, score, blocked, placements, network = row
     return {"key": key, "host": host, "url": url, "features": _with_network(features, network), "score": score,
-            "blocked": bool(blocked), "spam": blocked == SPAM, "placements": placements}
+            "blocked": blocked in (BLOCKED, SPAM), "spam": blocked == SPAM, "placements": placements}
 
 
 def _target_code(record: dict) -> int | None:

@@ -323,11 +323,13 @@ class Tier1Scorer:
         self.signature = hashlib.sha256(blob.encode()).hexdigest()[:32]
 
     def score(self, key: str, host: str, feats: dict, placements: int) -> tuple[int, int, float | None, float | None]:
-        """(score, class, page authority, domain authority): the class is the store's ORDINARY,
-        BLOCKED (competes, my own site: never listed) or SPAM (listed after every ordinary page,
-        never suggested); the authorities (common scale) break ties between equal scores."""
+        """(score, class, page authority, domain authority): the class is the store's ORDINARY
+        (the link to me is followed), NOT_FOLLOWED (listed after every followed one), SPAM (after
+        both, only when asked for; never suggested) or BLOCKED (competes with me, my own site:
+        never listed); the authorities (common scale) break ties between equal scores."""
         out = self.explain(host, feats, placements)
-        rank = sqlstore.BLOCKED if out["blocked"] else sqlstore.SPAM if out["spam"] else sqlstore.ORDINARY
+        rank = (sqlstore.BLOCKED if out["blocked"] else sqlstore.SPAM if out["spam"]
+                else sqlstore.ORDINARY if feats["follow"] else sqlstore.NOT_FOLLOWED)
         return (out["score"], rank, *authority.tiebreak(feats["metrics"]))
 
     def explain(self, host: str, feats: dict, placements: int) -> dict:

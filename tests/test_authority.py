@@ -265,3 +265,16 @@ def test_a_visited_link_farm_is_spam_and_not_worth_boosting(make):
     result = ws.analyze("https://farm.test/post", html)
     assert result["boost"]["spam"] and "worth_boosting" not in result["labels"]
     assert any("601 external links on the page" in r and "[boost.link_farm -40]" in r for r in result["boost"]["reasons"])
+
+
+def test_followed_links_come_before_every_nofollow_one(make):
+    """A nofollow link on a strong page scores higher than a followed one on a weak, sitewide
+    page, yet the followed one is listed first: a tier-2 link to a page whose link to me is not
+    followed passes little on to me."""
+    ws = make("follow", "Referring page title,Referring page URL,Domain rating,UR,External links,Target URL,Anchor,"
+                        "Nofollow,First seen,Last seen,Lost\n"
+              f"t,https://strong.test/p,90,5,10,{TARGET},a,true,2025-03-14,2025-11-30,\n"
+              f"t,https://weak.test/p,0,0,150,{TARGET},a,false,2025-03-14,2025-11-30,\n")
+    items = ws.boost_list(10)
+    assert [i["url"] for i in items] == ["https://weak.test/p", "https://strong.test/p"]
+    assert items[0]["score"] < items[1]["score"]
