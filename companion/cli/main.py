@@ -249,25 +249,28 @@ def _human_boost(items):
     if not items:
         print("no tier-1 pages to boost yet: import your backlinks with `tierlink import`")
     for i, item in enumerate(items, 1):
-        print(f"{i:>3}. {item['score']:>3}  {item['url']}  ({item['placements']} placed)")
+        spam = "  [spam]" if item.get("spam") else ""
+        print(f"{i:>3}. {item['score']:>3}  {item['url']}  ({item['placements']} placed){spam}")
         for reason in item["reasons"]:
             print(f"          - {reason}")
 
 
 @command("boost")
 @click.option("--limit", type=int, default=20, show_default=True, help="how many pages")
+@click.option("--show-spam", is_flag=True, help="also list spam pages (link farms, flagged, generated networks, "
+                                                 "search results), after every other page")
 @with_json
-def boost(limit, as_json):
+def boost(limit, show_spam, as_json):
     """Rank the tier-1 pages worth boosting next.
 
     \b
     Example:
-      tierlink boost --limit 20
+      tierlink boost --limit 20 --show-spam
     """
     if limit < 0:
         raise BadInput("--limit must be 0 or more")
     with workspace() as ws:
-        emit(as_json, ws.boost_list(limit), _human_boost)
+        emit(as_json, ws.boost_list(limit, spam=show_spam), _human_boost)
 
 
 def _human_draft(report: dict) -> None:
