@@ -13,7 +13,7 @@ socket-level, browser and signal tests. Corpus pages are read from ../shared/cor
 
 from __future__ import annotations
 
-import json
+import json as jsonlib
 import os
 import subprocess
 import sys
@@ -78,7 +78,7 @@ class CLI:
 
     def json(self, *args: str, input: bytes | None = None):
         proc = self(*args, "--json", input=input)
-        return json.loads(proc.stdout)
+        return jsonlib.loads(proc.stdout)
 
     def fails(self, *args: str, input: bytes | None = None) -> str:
         """Run a command that must fail; return its one-line message."""
@@ -100,46 +100,6 @@ def subprocess_cli(home) -> CLI:
     return CLI(home, process=True)
 
 
-class Client:
-    """Flask's test client on `create_app(home, port)`, with the token and the Host header a
-    client of `tierlink serve --port PORT` sends; `request` answers like serverutil's server
-    (status, headers, json()) so a test can move between the two."""
-
-    PORT = 8765
-
-    def __init__(self, home: Path):
-        from companion.web.app import create_app
-        from companion.web.security import get_token
-
-        self.home = home
-        self.app = create_app(home, self.PORT)
-        self.token = get_token(home)
-        self.flask = self.app.test_client()
-
-    def request(self, method: str, path: str, body=None, headers: dict | None = None):
-        sent = {"Host": f"127.0.0.1:{self.PORT}", "Authorization": f"Bearer {self.token}"}
-        sent.update(headers or {})
-        sent = {k: v for k, v in sent.items() if v is not None}
-        kwargs = {"json": body} if body is not None and not isinstance(body, (bytes, str)) else {"data": body}
-        return self.flask.open(path, method=method, headers=sent, **kwargs)
-
-    def api(self, method: str, path: str, body=None):
-        """The JSON answer of a route that must succeed."""
-        r = self.request(method, path, body)
-        assert r.status_code < 400, (r.status_code, r.get_data(as_text=True)[:500])
-        return r.get_json()
-
-    def close(self) -> None:
-        self.app.extensions["tierlink"].workspace.close()
-
-
-@pytest.fixture
-def client(home):
-    c = Client(home)
-    yield c
-    c.close()
-
-
 @pytest.fixture
 def ws(home):
     """A Workspace in the temporary home whose profile has the domain example.com (the samples' site)."""
@@ -149,6 +109,69 @@ def ws(home):
     w.set_profile({"domains": ["example.com"]})
     yield w
     w.close()
+
+
+class AppServer:
+    """The app in this process: Flask's test client on `create_app(home, PORT)`, with the token and
+    the Host header a client of `tierlink serve --port PORT` sends. `request`, `api`, `home`,
+    `token`, `host` answer like serverutil's CompanionServer, so a test moves between the two by
+    its fixture; every gate in the app (Host, Origin, token, errors) runs. What happens before
+    the app — waitress, the body gate on the socket, signals — needs the real `server`."""
+
+    PORT = 8765
+
+    def __init__(self, home: Path):
+        from companion.web.app import create_app
+        from companion.web.security import get_token
+
+        self.home = Path(home)
+        self.port = self.PORT
+        self.host = f"127.0.0.1:{self.PORT}"
+        self.app = create_app(self.home, self.PORT)
+        self.token = get_token(self.home)
+
+    def request(self, method: str, path: str, json=None, headers: dict | None = None, data=None, **_):
+        from serverutil import Response
+
+        sent = {"Host": self.host, "Authorization": f"Bearer {self.token}"}
+        for name, value in (headers or {}).items():
+            for existing in [k for k in sent if k.lower() == name.lower()]:
+                del sent[existing]
+            sent[name] = value
+        if json is not None:
+            data = jsonlib.dumps(json).encode()
+            sent.setdefault("Content-Type", "application/json")
+        client = self.app.test_client()  # one per request: tests may call from several threads
+        r = client.open(path, method=method, headers={k: v for k, v in sent.items() if v is not None}, data=data)
+        return Response(r.status_code, r.headers, r.get_data())
+
+    def api(self, method: str, path: str, json=None, expect: int = 200):
+        """The JSON answer of a call that must answer `expect`."""
+        r = self.request(method, path, json=json)
+        assert r.status == expect, f"{method} {path} -> {r.status} {r.text[:500]}"
+        return r.json()
+
+    def output(self, limit: int | None = None) -> str:
+        return ""  # no separate process, no separate log: the test's own output has it
+
+    def close(self) -> None:
+        self.app.extensions["tierlink"].workspace.close()
+
+
+@pytest.fixture
+def client(home):
+    """The app in process on the test's own home (`home`)."""
+    c = AppServer(home)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def app_server(tmp_path_factory):
+    """The app in process, one per test module with its own data home (as `server` is)."""
+    c = AppServer(tmp_path_factory.mktemp("companion") / "home")
+    yield c
+    c.close()
 
 
 # `server`: a live `tierlink serve` subprocess per test module (tests/serverutil.py).

@@ -238,22 +238,22 @@ def test_a_schema_1_store_is_migrated_and_rescored(tmp_path, make):
         again.close()
 
 
-def test_the_api_hides_spam_unless_asked_and_refuses_a_bad_value(server, tmp_path):
+def test_the_api_hides_spam_unless_asked_and_refuses_a_bad_value(app_server, tmp_path):
     """GET /api/boost: spam=hide (the default) leaves spam out, spam=show lists it last and marked;
     anything else is a 400 in the one error shape."""
     from conftest import CLI
 
-    cli = CLI(server.home)
+    cli = CLI(app_server.home)
     cli("init", "--domain", ME)
     farm = tmp_path / "semrush.csv"
     farm.write_text(SEMRUSH_HEAD + semrush_row(70, url="https://farm.test/links.html", external=9999)
                     + semrush_row(10, url="https://plain.test/post"), encoding="utf-8")
     cli("import", str(farm))
-    assert [i["url"] for i in server.api("GET", "/api/boost")] == ["https://plain.test/post"]
-    shown = server.api("GET", "/api/boost?spam=show")
+    assert [i["url"] for i in app_server.api("GET", "/api/boost")] == ["https://plain.test/post"]
+    shown = app_server.api("GET", "/api/boost?spam=show")
     assert [(i["url"], i["spam"]) for i in shown] == [("https://plain.test/post", False),
                                                        ("https://farm.test/links.html", True)]
-    bad = server.request("GET", "/api/boost?spam=maybe")
+    bad = app_server.request("GET", "/api/boost?spam=maybe")
     assert bad.status == 400 and bad.json()["error"]["code"] and "spam" in bad.json()["error"]["message"]
 
 

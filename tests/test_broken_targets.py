@@ -71,12 +71,12 @@ def test_a_target_that_answers_is_not_broken(home):
         w.close()
 
 
-def test_the_api_lists_them_apart_followed_and_high_dr_first(server):
-    server.api("PUT", "/api/profile", json={"domains": ["example.com"]})
+def test_the_api_lists_them_apart_followed_and_high_dr_first(app_server):
+    app_server.api("PUT", "/api/profile", json={"domains": ["example.com"]})
     body, ctype = multipart(None, {"file": ("broken.csv", BROKEN.read_bytes())})
-    r = server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
+    r = app_server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
     assert r.status == 200, r.text
-    items = server.api("GET", "/api/broken-targets")
+    items = app_server.api("GET", "/api/broken-targets")
     assert [(i["source_url"], i["http_code"], i["follow"]) for i in items] == [
         ("https://partners.example.org/makers", 404, True),   # DR 72
         (SOURCE, 404, True),                                    # DR 61

@@ -16,8 +16,8 @@ from companion.analysis.urls import page_key
 TIER1 = "https://review.tier1.test/widgets-compared"
 
 
-def save(server, expect=201, **body):
-    return server.api("POST", "/api/candidates", json=body, expect=expect)
+def save(app_server, expect=201, **body):
+    return app_server.api("POST", "/api/candidates", json=body, expect=expect)
 
 
 def error_of(r) -> dict:
@@ -25,12 +25,12 @@ def error_of(r) -> dict:
     return r.json()["error"]
 
 
-def all_candidates(server, query=""):
-    return server.api("GET", "/api/candidates" + query)
+def all_candidates(app_server, query=""):
+    return app_server.api("GET", "/api/candidates" + query)
 
 
-def test_save_is_201_then_200_for_the_same_page_and_kind(server):
-    first = save(server, url="https://www.Guest.test/write-for-us/?utm_source=x#top", kind="tier2",
+def test_save_is_201_then_200_for_the_same_page_and_kind(app_server):
+    first = save(app_server, url="https://www.Guest.test/write-for-us/?utm_source=x#top", kind="tier2",
                  title="Write for us", note="editor: Ann", tags=["guest", "Guest", " outreach "])
     assert first["status"] == "new"
     assert page_key(first["url"]) == "guest.test/write-for-us" and "key" not in first  # the key is internal
@@ -40,87 +40,87 @@ def test_save_is_201_then_200_for_the_same_page_and_kind(server):
     assert first["created_at"] == first["updated_at"]
 
     # Same page (scheme, www., slash, tracking parameter differ) and kind: updated, not duplicated.
-    again = save(server, expect=200, url="http://guest.test/write-for-us", kind="tier2", note="editor: Bob")
+    again = save(app_server, expect=200, url="http://guest.test/write-for-us", kind="tier2", note="editor: Bob")
     assert again["id"] == first["id"]
     assert again["note"] == "editor: Bob"
     assert again["title"] == "Write for us"  # not sent: kept
     assert again["tags"] == ["guest", "outreach"]
-    mine = [c for c in all_candidates(server) if page_key(c["url"]) == "guest.test/write-for-us"]
+    mine = [c for c in all_candidates(app_server) if page_key(c["url"]) == "guest.test/write-for-us"]
     assert len(mine) == 1
 
     # The same page as another kind is another job: a second record.
-    other = save(server, url="https://guest.test/write-for-us", kind="boost")
+    other = save(app_server, url="https://guest.test/write-for-us", kind="boost")
     assert other["id"] != first["id"]
 
 
-def test_verdict_snapshot_from_the_body_keeps_only_score_reasons_labels(server):
-    c = save(server, url="https://snap.test/a", kind="boost",
+def test_verdict_snapshot_from_the_body_keeps_only_score_reasons_labels(app_server):
+    c = save(app_server, url="https://snap.test/a", kind="boost",
              verdict={"score": 71.5, "reasons": ["followed link in content"], "labels": ["tier1"],
                       "html": "<html>never stored</html>"})
     assert c["verdict"] == {"score": 71.5, "reasons": ["followed link in content"], "labels": ["tier1"]}
-    assert "never stored" not in json.dumps(all_candidates(server))
-    assert "never stored" not in (server.home / "workflow.json").read_text()
+    assert "never stored" not in json.dumps(all_candidates(app_server))
+    assert "never stored" not in (app_server.home / "workflow.json").read_text()
 
 
-def test_verdict_snapshot_from_the_last_analysis_of_the_page(server):
-    server.api("PUT", "/api/profile", json={"domains": ["example.com"]})
+def test_verdict_snapshot_from_the_last_analysis_of_the_page(app_server):
+    app_server.api("PUT", "/api/profile", json={"domains": ["example.com"]})
     url = "https://analysed.test/post"
     html = f'<html><head><title>Analysed post</title></head><body><p>See <a href="https://example.com/">us</a>.</p></body></html>'
-    analysis = server.api("POST", "/api/analyze", json={"url": url, "html": html})
-    c = save(server, url=url, kind="boost")
+    analysis = app_server.api("POST", "/api/analyze", json={"url": url, "html": html})
+    c = save(app_server, url=url, kind="boost")
     assert c["verdict"] is not None
     assert c["verdict"]["labels"] == analysis["labels"]
     if analysis.get("boost"):
         assert c["verdict"]["score"] == analysis["boost"]["score"]
     assert c["title"] == "Analysed post"
-    assert html not in (server.home / "workflow.json").read_text()
+    assert html not in (app_server.home / "workflow.json").read_text()
 
 
-def test_list_filters_by_kind_and_status(server):
-    a = save(server, url="https://filter.test/a", kind="boost")
-    b = save(server, url="https://filter.test/b", kind="tier2")
-    server.api("PATCH", f"/api/candidates/{b['id']}", json={"status": "contacted"})
-    boosts = all_candidates(server, "?kind=boost")
+def test_list_filters_by_kind_and_status(app_server):
+    a = save(app_server, url="https://filter.test/a", kind="boost")
+    b = save(app_server, url="https://filter.test/b", kind="tier2")
+    app_server.api("PATCH", f"/api/candidates/{b['id']}", json={"status": "contacted"})
+    boosts = all_candidates(app_server, "?kind=boost")
     assert a["id"] in [c["id"] for c in boosts] and all(c["kind"] == "boost" for c in boosts)
-    contacted = all_candidates(server, "?status=contacted")
+    contacted = all_candidates(app_server, "?status=contacted")
     assert [c["id"] for c in contacted if page_key(c["url"]).startswith("filter.test")] == [b["id"]]
-    both = all_candidates(server, "?kind=tier2&status=contacted")
+    both = all_candidates(app_server, "?kind=tier2&status=contacted")
     assert b["id"] in [c["id"] for c in both]
-    assert all_candidates(server, "?kind=boost&status=contacted") == [c for c in contacted if c["kind"] == "boost"]
+    assert all_candidates(app_server, "?kind=boost&status=contacted") == [c for c in contacted if c["kind"] == "boost"]
     for query, word in (("?kind=tier3", "kind"), ("?status=done", "status")):
-        r = server.request("GET", "/api/candidates" + query)
+        r = app_server.request("GET", "/api/candidates" + query)
         assert r.status == 400 and word in error_of(r)["message"], r
 
 
-def test_status_changes_are_kept_in_history_and_can_go_back(server):
-    c = save(server, url="https://flow.test/post", kind="tier2")
+def test_status_changes_are_kept_in_history_and_can_go_back(app_server):
+    c = save(app_server, url="https://flow.test/post", kind="tier2")
     for status in ("contacted", "rejected", "contacted", "placed"):
-        c = server.api("PATCH", f"/api/candidates/{c['id']}", json={"status": status})
+        c = app_server.api("PATCH", f"/api/candidates/{c['id']}", json={"status": status})
         assert c["status"] == status
     assert [(h["from"], h["to"]) for h in c["history"]] == [
         (None, "new"), ("new", "contacted"), ("contacted", "rejected"), ("rejected", "contacted"),
         ("contacted", "placed")]
     assert all(h["at"].endswith("Z") for h in c["history"])
     # Same status again, or only a note: no new history entry.
-    c = server.api("PATCH", f"/api/candidates/{c['id']}", json={"status": "placed", "note": "waiting for it to go live"})
+    c = app_server.api("PATCH", f"/api/candidates/{c['id']}", json={"status": "placed", "note": "waiting for it to go live"})
     assert len(c["history"]) == 5 and c["note"] == "waiting for it to go live"
-    c = server.api("PATCH", f"/api/candidates/{c['id']}", json={"tags": ["b", "a", "B"], "title": "Flow"})
+    c = app_server.api("PATCH", f"/api/candidates/{c['id']}", json={"tags": ["b", "a", "B"], "title": "Flow"})
     assert c["tags"] == ["b", "a"] and c["title"] == "Flow"
-    stored = next(x for x in all_candidates(server) if x["id"] == c["id"])
+    stored = next(x for x in all_candidates(app_server) if x["id"] == c["id"])
     assert stored == c
 
 
-def test_delete_then_it_is_gone_and_unknown(server):
-    c = save(server, url="https://delete.test/x", kind="boost")
-    assert server.api("DELETE", f"/api/candidates/{c['id']}") == {"deleted": c["id"]}
-    assert c["id"] not in [x["id"] for x in all_candidates(server)]
-    r = server.request("DELETE", f"/api/candidates/{c['id']}")
+def test_delete_then_it_is_gone_and_unknown(app_server):
+    c = save(app_server, url="https://delete.test/x", kind="boost")
+    assert app_server.api("DELETE", f"/api/candidates/{c['id']}") == {"deleted": c["id"]}
+    assert c["id"] not in [x["id"] for x in all_candidates(app_server)]
+    r = app_server.request("DELETE", f"/api/candidates/{c['id']}")
     assert r.status == 404 and error_of(r)["code"] == "not_found"
 
 
 @pytest.mark.parametrize("method,body", [("PATCH", {"status": "contacted"}), ("DELETE", None)])
-def test_unknown_id_is_404(server, method, body):
-    r = server.request(method, "/api/candidates/doesnotexist", json=body)
+def test_unknown_id_is_404(app_server, method, body):
+    r = app_server.request(method, "/api/candidates/doesnotexist", json=body)
     assert r.status == 404, r
     assert error_of(r) == {"code": "not_found", "message": "no candidate with id 'doesnotexist'"}
 
@@ -143,12 +143,12 @@ def test_unknown_id_is_404(server, method, body):
     ({"url": "https://bad.test/", "kind": "boost", "verdict": {"reasons": "x"}}, "'verdict.reasons' must be a list"),
     ({"url": "https://bad.test/", "kind": "boost", "tag": ["x"]}, "unknown field 'tag'"),
 ])
-def test_invalid_saves_are_400_with_a_clear_message(server, body, words):
-    r = server.request("POST", "/api/candidates", json=body)
+def test_invalid_saves_are_400_with_a_clear_message(app_server, body, words):
+    r = app_server.request("POST", "/api/candidates", json=body)
     assert r.status == 400, r
     err = error_of(r)
     assert err["code"] == "bad_input" and words in err["message"], err
-    assert not [c for c in all_candidates(server) if c["domain"] == "bad.test"]
+    assert not [c for c in all_candidates(app_server) if c["domain"] == "bad.test"]
 
 
 @pytest.mark.parametrize("body,words", [
@@ -159,28 +159,28 @@ def test_invalid_saves_are_400_with_a_clear_message(server, body, words):
     ({"anchor": "x"}, "send 'to_url'"),
     ({"note": 5}, "'note' must be a string"),
 ])
-def test_invalid_updates_are_400_and_change_nothing(server, body, words):
-    c = server.request("POST", "/api/candidates", json={"url": "https://badpatch.test/", "kind": "tier2"}).json()
-    r = server.request("PATCH", f"/api/candidates/{c['id']}", json=body)
+def test_invalid_updates_are_400_and_change_nothing(app_server, body, words):
+    c = app_server.request("POST", "/api/candidates", json={"url": "https://badpatch.test/", "kind": "tier2"}).json()
+    r = app_server.request("PATCH", f"/api/candidates/{c['id']}", json=body)
     assert r.status == 400, r
     assert words in error_of(r)["message"], error_of(r)
-    assert next(x for x in all_candidates(server) if x["id"] == c["id"]) == c
+    assert next(x for x in all_candidates(app_server) if x["id"] == c["id"]) == c
 
 
-def _import_tier1(server):
+def _import_tier1(app_server):
     csv = f"source_url,target_url,anchor\r\n{TIER1},https://example.com/pricing,widget pricing\r\n".encode()
     body, ctype = multipart({"format": "csv"}, {"file": ("mine.csv", csv)})
-    r = server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
-    assert r.status == 200, f"{r}\n{server.output()}"
+    r = app_server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
+    assert r.status == 200, f"{r}\n{app_server.output()}"
 
 
-def test_marking_a_tier2_candidate_placed_with_to_url_records_the_placement(server):
-    _import_tier1(server)
-    c = save(server, url="https://spot.test/roundup", kind="tier2")
-    r = server.request("PATCH", f"/api/candidates/{c['id']}", json={"to_url": TIER1})
+def test_marking_a_tier2_candidate_placed_with_to_url_records_the_placement(app_server):
+    _import_tier1(app_server)
+    c = save(app_server, url="https://spot.test/roundup", kind="tier2")
+    r = app_server.request("PATCH", f"/api/candidates/{c['id']}", json={"to_url": TIER1})
     assert r.status == 400 and "set 'status' to placed" in error_of(r)["message"]
 
-    out = server.api("PATCH", f"/api/candidates/{c['id']}",
+    out = app_server.api("PATCH", f"/api/candidates/{c['id']}",
                      json={"status": "placed", "to_url": TIER1, "anchor": "widget comparison", "via": "roundup"})
     assert out["status"] == "placed"
     placement = out["placement"]
@@ -190,21 +190,21 @@ def test_marking_a_tier2_candidate_placed_with_to_url_records_the_placement(serv
     assert page_key(placement["from_url"]) == "spot.test/roundup"
     assert page_key(placement["to_url"]) == "review.tier1.test/widgets-compared"
     assert (placement["anchor"], placement["via"], placement["candidate_id"]) == ("widget comparison", "roundup", c["id"])
-    listed = server.api("GET", "/api/placements?to_url=" + TIER1)
+    listed = app_server.api("GET", "/api/placements?to_url=" + TIER1)
     assert [p["id"] for p in listed] == [placement["id"]]
 
     # Saying it again (now live) updates the same placement instead of counting the link twice.
-    out = server.api("PATCH", f"/api/candidates/{c['id']}", json={"status": "live", "to_url": TIER1, "via": "guest_post"})
+    out = app_server.api("PATCH", f"/api/candidates/{c['id']}", json={"status": "live", "to_url": TIER1, "via": "guest_post"})
     assert out["placement"]["id"] == placement["id"] and out["placement"]["via"] == "guest_post"
-    assert len(server.api("GET", "/api/placements?to_url=" + TIER1)) == 1
+    assert len(app_server.api("GET", "/api/placements?to_url=" + TIER1)) == 1
 
     # A boost candidate has no placement to record.
-    b = save(server, url="https://boostonly.test/", kind="boost")
-    r = server.request("PATCH", f"/api/candidates/{b['id']}", json={"status": "placed", "to_url": TIER1})
+    b = save(app_server, url="https://boostonly.test/", kind="boost")
+    r = app_server.request("PATCH", f"/api/candidates/{b['id']}", json={"status": "placed", "to_url": TIER1})
     assert r.status == 400 and "only a tier2 candidate" in error_of(r)["message"]
 
 
-def test_twenty_threads_saving_and_updating_at_once_lose_nothing(server):
+def test_twenty_threads_saving_and_updating_at_once_lose_nothing(app_server):
     """Each thread saves its own pages, re-saves one shared page, and moves its pages along;
     afterwards every record is there exactly once with the last value each thread wrote."""
     threads_n, per_thread = 20, 5
@@ -216,18 +216,18 @@ def test_twenty_threads_saving_and_updating_at_once_lose_nothing(server):
         try:
             barrier.wait(timeout=30)
             for i in range(per_thread):
-                r = server.request("POST", "/api/candidates", json={
+                r = app_server.request("POST", "/api/candidates", json={
                     "url": f"https://race.test/t{t}/p{i}", "kind": "tier2", "note": f"thread {t} page {i}",
                     "tags": [f"t{t}"]})
                 if r.status != 201:
                     errors.append(f"save {t}/{i}: {r}")
                     continue
-                r2 = server.request("POST", "/api/candidates", json={"url": shared_url, "kind": "boost",
+                r2 = app_server.request("POST", "/api/candidates", json={"url": shared_url, "kind": "boost",
                                                                       "tags": ["shared"]})
                 if r2.status not in (200, 201):
                     errors.append(f"shared {t}/{i}: {r2}")
                 cid = r.json()["id"]
-                r3 = server.request("PATCH", f"/api/candidates/{cid}",
+                r3 = app_server.request("PATCH", f"/api/candidates/{cid}",
                                     json={"status": "contacted", "note": f"contacted {t}/{i}"})
                 if r3.status != 200:
                     errors.append(f"patch {t}/{i}: {r3}")
@@ -239,9 +239,9 @@ def test_twenty_threads_saving_and_updating_at_once_lose_nothing(server):
         th.start()
     for th in threads:
         th.join(timeout=300)
-    assert not errors, "\n".join(errors[:10]) + "\n--- server log ---\n" + server.output()
+    assert not errors, "\n".join(errors[:10]) + "\n--- server log ---\n" + app_server.output()
 
-    race = [c for c in all_candidates(server) if c["domain"] == "race.test"]
+    race = [c for c in all_candidates(app_server) if c["domain"] == "race.test"]
     assert len(race) == threads_n * per_thread + 1  # + the shared page, saved 100 times, stored once
     shared = [c for c in race if page_key(c["url"]) == "shared.race.test/page"]
     assert len(shared) == 1 and shared[0]["kind"] == "boost"
@@ -252,7 +252,7 @@ def test_twenty_threads_saving_and_updating_at_once_lose_nothing(server):
             assert c["status"] == "contacted" and c["note"] == f"contacted {t}/{i}" and c["tags"] == [f"t{t}"]
             assert [h["to"] for h in c["history"]] == ["new", "contacted"]
     # What the server answered is what is on disk.
-    on_disk = json.loads((server.home / "workflow.json").read_text())["candidates"]
+    on_disk = json.loads((app_server.home / "workflow.json").read_text())["candidates"]
     assert len([d for d in on_disk.values() if d["domain"] == "race.test"]) == len(race)
 
 

@@ -18,49 +18,49 @@ TIER1 = "https://review.tier1.test/widgets-compared"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def tier1_page(server):
+def tier1_page(app_server):
     """One known tier-1 page (a page in my backlink list) and my domain in the profile."""
-    server.api("PUT", "/api/profile", json={"domains": ["example.com"]})
+    app_server.api("PUT", "/api/profile", json={"domains": ["example.com"]})
     csv_bytes = f"source_url,target_url,anchor\r\n{TIER1},https://example.com/pricing,widget pricing\r\n".encode()
     body, ctype = multipart({"format": "csv"}, {"file": ("mine.csv", csv_bytes)})
-    r = server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
-    assert r.status == 200, f"{r}\n{server.output()}"
+    r = app_server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
+    assert r.status == 200, f"{r}\n{app_server.output()}"
 
 
-def add(server, expect=201, **body):
-    return server.api("POST", "/api/placements", json=body, expect=expect)
+def add(app_server, expect=201, **body):
+    return app_server.api("POST", "/api/placements", json=body, expect=expect)
 
 
-def test_add_then_list_and_filter_by_target(server):
-    p = add(server, from_url="https://www.guest.test/my-post/?utm_medium=x", to_url=TIER1 + "/",
+def test_add_then_list_and_filter_by_target(app_server):
+    p = add(app_server, from_url="https://www.guest.test/my-post/?utm_medium=x", to_url=TIER1 + "/",
             anchor="  widget   comparison ", via="guest_post", date="2026-10-01", note="paid nothing")
     assert p["warnings"] == []
     assert page_key(p["from_url"]) == "guest.test/my-post" and page_key(p["to_url"]) == "review.tier1.test/widgets-compared"
     assert "from_key" not in p and "to_key" not in p  # the page keys are internal
     assert p["anchor"] == "widget comparison" and p["via"] == "guest_post" and p["date"] == "2026-10-01"
-    other = add(server, from_url="https://social.test/thread/1", to_url="https://elsewhere.test/a", via="social")
+    other = add(app_server, from_url="https://social.test/thread/1", to_url="https://elsewhere.test/a", via="social")
     assert other["via"] == "social" and len(other["date"]) == 10  # today by default
 
-    everything = server.api("GET", "/api/placements")
+    everything = app_server.api("GET", "/api/placements")
     assert {p["id"], other["id"]} <= {x["id"] for x in everything}
     assert all("warnings" not in x for x in everything)  # advice, not data
-    to_tier1 = server.api("GET", "/api/placements?to_url=http://review.tier1.test/widgets-compared")
+    to_tier1 = app_server.api("GET", "/api/placements?to_url=http://review.tier1.test/widgets-compared")
     assert [x["id"] for x in to_tier1] == [p["id"]]
 
     # The same link again updates it (200), it is not counted twice.
-    again = add(server, expect=200, from_url="https://guest.test/my-post", to_url=TIER1, via="niche_edit")
+    again = add(app_server, expect=200, from_url="https://guest.test/my-post", to_url=TIER1, via="niche_edit")
     assert again["id"] == p["id"] and again["via"] == "niche_edit" and again["anchor"] == "widget comparison"
-    assert len(server.api("GET", "/api/placements?to_url=" + TIER1)) == 1
+    assert len(app_server.api("GET", "/api/placements?to_url=" + TIER1)) == 1
 
 
-def test_warnings_for_an_unknown_tier1_page_my_own_site_and_a_repeated_anchor(server):
-    p = add(server, from_url="https://w1.test/a", to_url="https://not-linking.test/page", anchor="blue widgets")
+def test_warnings_for_an_unknown_tier1_page_my_own_site_and_a_repeated_anchor(app_server):
+    p = add(app_server, from_url="https://w1.test/a", to_url="https://not-linking.test/page", anchor="blue widgets")
     assert [w["code"] for w in p["warnings"]] == ["not_tier1"]
     assert "not in your backlink list" in p["warnings"][0]["message"]
-    p = add(server, from_url="https://w2.test/a", to_url="https://www.example.com/pricing")
+    p = add(app_server, from_url="https://w2.test/a", to_url="https://www.example.com/pricing")
     assert [w["code"] for w in p["warnings"]] == ["links_to_my_site"]
-    add(server, from_url="https://w3.test/a", to_url=TIER1, anchor="Blue  Widgets")
-    p = add(server, from_url="https://w4.test/a", to_url=TIER1, anchor="blue widgets")
+    add(app_server, from_url="https://w3.test/a", to_url=TIER1, anchor="Blue  Widgets")
+    p = add(app_server, from_url="https://w4.test/a", to_url=TIER1, anchor="blue widgets")
     assert [w["code"] for w in p["warnings"]] == ["repeated_anchor"]
 
 
@@ -78,25 +78,25 @@ def test_warnings_for_an_unknown_tier1_page_my_own_site_and_a_repeated_anchor(se
     ({"from_url": "https://x.test/", "to_url": TIER1, "note": "n" * 10_001}, "'note' is longer than 10,000"),
     ({"from_url": "https://x.test/", "to_url": TIER1, "link": "x"}, "unknown field 'link'"),
 ])
-def test_invalid_placements_are_400_with_a_clear_message(server, body, words):
-    before = server.api("GET", "/api/placements")
-    r = server.request("POST", "/api/placements", json=body)
+def test_invalid_placements_are_400_with_a_clear_message(app_server, body, words):
+    before = app_server.api("GET", "/api/placements")
+    r = app_server.request("POST", "/api/placements", json=body)
     assert r.status == 400, r
     err = r.json()["error"]
     assert err["code"] == "bad_input" and words in err["message"], err
-    assert server.api("GET", "/api/placements") == before
+    assert app_server.api("GET", "/api/placements") == before
 
 
-def test_delete_a_placement_logged_by_mistake(server):
-    p = add(server, from_url="https://oops.test/a", to_url=TIER1)
-    assert server.api("DELETE", f"/api/placements/{p['id']}") == {"deleted": p["id"]}
-    assert p["id"] not in [x["id"] for x in server.api("GET", "/api/placements")]
-    r = server.request("DELETE", f"/api/placements/{p['id']}")
+def test_delete_a_placement_logged_by_mistake(app_server):
+    p = add(app_server, from_url="https://oops.test/a", to_url=TIER1)
+    assert app_server.api("DELETE", f"/api/placements/{p['id']}") == {"deleted": p["id"]}
+    assert p["id"] not in [x["id"] for x in app_server.api("GET", "/api/placements")]
+    r = app_server.request("DELETE", f"/api/placements/{p['id']}")
     assert r.status == 404 and r.json()["error"] == {"code": "not_found", "message": f"no placement with id {p['id']!r}"}
 
 
-def test_list_filter_must_be_a_url(server):
-    r = server.request("GET", "/api/placements?to_url=javascript:alert(1)")
+def test_list_filter_must_be_a_url(app_server):
+    r = app_server.request("GET", "/api/placements?to_url=javascript:alert(1)")
     assert r.status == 400 and "'to_url'" in r.json()["error"]["message"], r
 
 
@@ -147,7 +147,8 @@ def test_exports_open_cleanly_and_guard_formulas(cli, tmp_path):
     raw, rows = _read_export(cli, "placements", tmp_path)
     assert raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n")
     assert list(rows[0]) == ["id", "date", "from_url", "to_url", "anchor", "via", "note", "candidate_id",
-                             "created_at", "updated_at", "status", "checked_at"]
+                             "created_at", "updated_at", "status", "checked_at", "history", "check_failures",
+                             "check_error"]  # the public shape (placements.public), as the CLI and API show it
     assert {r["status"] for r in rows} == {"unchecked"} and {r["checked_at"] for r in rows} == {""}
     anchors = sorted(r["anchor"] for r in rows)
     assert cli.json("placements", "delete", rows[0]["id"]) == {"deleted": rows[0]["id"]}
@@ -158,7 +159,7 @@ def test_exports_open_cleanly_and_guard_formulas(cli, tmp_path):
             assert not value.startswith(("=", "+", "-", "@", "\t")), value
 
 
-def test_twenty_threads_logging_placements_at_once_lose_nothing_and_count_each_link_once(server):
+def test_twenty_threads_logging_placements_at_once_lose_nothing_and_count_each_link_once(app_server):
     import threading
 
     errors: list[str] = []
@@ -168,12 +169,12 @@ def test_twenty_threads_logging_placements_at_once_lose_nothing_and_count_each_l
         try:
             barrier.wait(timeout=30)
             for i in range(3):
-                r = server.request("POST", "/api/placements", json={
+                r = app_server.request("POST", "/api/placements", json={
                     "from_url": f"https://race{t}.test/p{i}", "to_url": TIER1, "anchor": f"a{t}-{i}"})
                 if r.status != 201:
                     errors.append(f"{t}/{i}: {r}")
                 # every thread also logs the same shared link: stored once
-                r = server.request("POST", "/api/placements", json={"from_url": "https://shared-race.test/",
+                r = app_server.request("POST", "/api/placements", json={"from_url": "https://shared-race.test/",
                                                                      "to_url": TIER1})
                 if r.status not in (200, 201):
                     errors.append(f"shared {t}/{i}: {r}")
@@ -185,8 +186,8 @@ def test_twenty_threads_logging_placements_at_once_lose_nothing_and_count_each_l
         th.start()
     for th in threads:
         th.join(timeout=300)
-    assert not errors, "\n".join(errors[:10]) + "\n" + server.output()
-    listed = server.api("GET", "/api/placements?to_url=" + TIER1)
+    assert not errors, "\n".join(errors[:10]) + "\n" + app_server.output()
+    listed = app_server.api("GET", "/api/placements?to_url=" + TIER1)
     race = {p["from_url"]: p for p in listed if "race" in p["from_url"]}
     assert len(race) == 20 * 3 + 1
     assert all(race[f"https://race{t}.test/p{i}"]["anchor"] == f"a{t}-{i}" for t in range(20) for i in range(3))

@@ -469,8 +469,8 @@ class BacklinkDB:
         """A 256 MiB page cache for the length of an import (SQLite's default is 2 MiB).
 
         An import inserts into several indexes in key order, not file order: once they
-        outgrow the cache, every insert reads pages back from disk (a million-row import
-        ran 45x the time of reading its file). Visits need a few pages and keep the default.
+        outgrow the cache, every insert reads pages back from disk and a big import slows
+        many times over (docs/BENCHMARKS.md). Visits need a few pages and keep the default.
         """
         c.execute("PRAGMA cache_size = -262144")
         try:

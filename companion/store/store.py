@@ -322,7 +322,7 @@ def gc_paused():
     """Pause the cyclic garbage collector while a million records are built or loaded.
 
     Building that many dicts triggers full collections that walk every live object
-    again and again (measured: about half the import time at 200k rows). Records
+    again and again (a large share of an import's time: docs/BENCHMARKS.md). Records
     hold no reference cycles, so nothing is lost by collecting afterwards.
     Nested and concurrent pauses are counted; the collector resumes after the last.
 
@@ -331,10 +331,9 @@ def gc_paused():
     records or the verdicts' tier-1 index: long-lived and acyclic, freed by reference
     counting when replaced, frozen or not. Left in the collector's generations, the
     first full collection after a million-backlink load walked all of it with the GIL
-    held: a 4.6 s stall of every request in `tierlink serve` (and 0.08 s of a 100k-row
-    import for the first young collection). The price: cyclic garbage made by other
-    threads during a pause is never collected; measured at ~14 objects a request, a
-    few hundred KiB over a minute-long rebuild at a million backlinks.
+    held, stalling every request in `tierlink serve`. The price: cyclic garbage made by
+    other threads during a pause is never collected, a few objects a request (the
+    figures of both: docs/BENCHMARKS.md, "Figures behind code comments").
     """
     global _gc_pauses
     with _gc_lock:

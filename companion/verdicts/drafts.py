@@ -46,9 +46,9 @@ from companion.core.errors import BadInput
 # A long guest post is ~5,000 words: ~40 KB of Markdown or text, a few hundred
 # KB as HTML pasted from an editor with inline styles. HTML may be 2 MiB (lxml
 # parses that in well under a second); Markdown and text 512 KiB (80,000 words),
-# because the Markdown parser is pure Python and adversarial input (a million
-# '[' or 200,000 autolinks) costs it ~10 µs a byte: 512 KiB stays within a few
-# seconds, 2 MiB would not. Same status (413) and code as the API's own body
+# because the Markdown parser is pure Python and slow on adversarial input (a million
+# '[' or 200,000 autolinks): 512 KiB stays within a few seconds, 2 MiB would not
+# (docs/BENCHMARKS.md, "Figures behind code comments"). Same status (413) and code as the API's own body
 # limit, so a client handles "too large" one way whichever layer refuses it.
 PLACEHOLDER_URL = "https://draft.invalid/"
 FORMS = ("html", "markdown", "text")

@@ -48,9 +48,9 @@ SOCIAL_SITES = frozenset({
     "pinterest.com", "tumblr.com", "dev.to", "hashnode.com", "substack.com", "youtube.com",
 })
 # Lower-case and case-sensitive on purpose: an IGNORECASE alternation cannot use
-# sre's first-character scan, and took ~11 ms on a 200 kB page text that merely
-# contains "submit" or "guidelines"; the same search on the lower-cased text takes
-# under 1 ms (measured over 60 corpus pages: 684 ms vs 70 ms incl. the lower()).
+# sre's first-character scan, so it crawls through a long page text that merely
+# contains "submit" or "guidelines" (figures in docs/BENCHMARKS.md, "Figures behind
+# code comments").
 _GUEST = re.compile(
     r"write for us|guest post|guest blog|guest author|guest contributor|contributor guidelines|"
     r"submission guidelines|submit (?:an? |your )?(?:article|post|guest post|story)|become a contributor|"
@@ -63,8 +63,8 @@ _GUEST_WORDS = ("guest", "write for", "guidelines", "submit", "contributor", "co
 def _guest_search(text: str, *, lowered: bool = False) -> str | None:
     """The guest-post wording the text contains, as written there, or None.
 
-    `lowered`: the text is lower-case already (PageFeatures.text), so the ~0.35 ms
-    lower() of a 200 kB page text is not paid a second time.
+    `lowered`: the text is lower-case already (PageFeatures.text), so the lower()
+    of a long page text is not paid a second time.
     """
     lower = text if lowered else text.lower()
     if not any(word in lower for word in _GUEST_WORDS):

@@ -82,9 +82,9 @@ def json_body(kind: type = dict):
         raise UnsupportedMediaType("send the body as application/json")
     raw = request.get_data()
     try:
-        # orjson first: strict RFC 8259 (UTF-8 only, no NaN, depth ≤ 1024) and several
-        # times faster than json on a page-sized body, which is most of an
-        # /api/analyze request's overhead. Whatever it refuses is re-read below so
+        # orjson first: strict RFC 8259 (UTF-8 only, no NaN, depth ≤ 1024) and faster
+        # than json on a page-sized body, most of an /api/analyze request's overhead
+        # (docs/BENCHMARKS.md, "Figures behind code comments"). Whatever it refuses is re-read below so
         # the error (or a lone surrogate's repair) is worded one way.
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:

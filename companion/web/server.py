@@ -50,8 +50,8 @@ WAITRESS_SETTINGS = {
     "asyncore_use_poll": True,
     "ident": "tierlink",
     # A page arrives as one JSON body of a few hundred KiB: read it in large steps
-    # and keep bodies up to 4 MiB in memory instead of a temp file (measured with
-    # scripts/bench_http.py; waitress's 8 KiB/512 KiB defaults cost ~10% per page).
+    # and keep bodies up to 4 MiB in memory instead of a temp file (waitress's 8 KiB/512 KiB
+    # defaults cost time per page: scripts/bench_http.py, figures in docs/BENCHMARKS.md).
     "recv_bytes": 256 * 1024,
     "inbuf_overflow": 4 * 1024 * 1024,
     "expose_tracebacks": False,
