@@ -94,7 +94,7 @@ def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
         parsed_all.append((parsed, fallback, read))
     from companion.verdicts import verdicts
 
-    verdicts.ensure_scored(ws)  # the merge then scores each tier-1 page as it writes it
+    verdicts.ensure_scored(ws.store, ws.profile)  # the merge then scores each tier-1 page as it writes it
     summaries = []
     for parsed, fallback, read in parsed_all:
         if on_note:

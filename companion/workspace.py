@@ -51,7 +51,7 @@ class Workspace:
         `headers`: the page's response headers where known (X-Robots-Tag counts)."""
         from companion.verdicts import verdicts
 
-        result = verdicts.analyze_with_verdicts(self, url, html, headers=headers)
+        result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers)
         key = urls.safe_page_key(result["url"])
         if key:
             snapshot = {"labels": list(result["labels"]), "title": result["title"]}
@@ -73,7 +73,12 @@ class Workspace:
     def boost_list(self, limit: int = 50, *, spam: bool = False) -> list[dict]:
         from companion.verdicts import verdicts
 
-        return verdicts.boost_list(self, limit, spam=spam)
+        return verdicts.boost_list(self.store, self.profile, limit, spam=spam)
+
+    @property
+    def open_store(self):
+        """The Store if something already opened it, else None (never opens it: GET /api/health)."""
+        return self._store
 
     @property
     def store(self):

@@ -1,5 +1,6 @@
-"""The HTTP API's routes on a live `tierlink serve`, and the serve/token commands:
-one instance per home, loopback only, clean shutdown, token rotation."""
+"""The HTTP API's routes (in process: `app_server`, every gate of the app included), and on a
+live `tierlink serve` what needs a socket or a process: parallel clients, one instance per
+home, loopback only, clean shutdown, token rotation."""
 
 from __future__ import annotations
 
@@ -29,24 +30,24 @@ PROFILE = {"domains": ["example.com"],
            "competitors": ["rival.test"], "owned_sites": ["my-other-blog.test"], "guest_post_link_limit": 2}
 
 
-def test_health(server):
-    r = server.request("GET", "/api/health", headers={"Authorization": None})
+def test_health(app_server):
+    r = app_server.request("GET", "/api/health", headers={"Authorization": None})
     assert r.status == 200
     assert r.json() == {"status": "ok", "version": __import__("companion").__version__}
 
 
-def test_profile_round_trip(server):
-    saved = server.api("PUT", "/api/profile", json=PROFILE)
+def test_profile_round_trip(app_server):
+    saved = app_server.api("PUT", "/api/profile", json=PROFILE)
     assert saved["domains"] == ["example.com"]
     assert saved["competitors"] == ["rival.test"]
-    assert server.api("GET", "/api/profile") == saved
+    assert app_server.api("GET", "/api/profile") == saved
     # The same file the CLI reads: the two front ends agree.
-    assert json.loads((server.home / "profile.json").read_text())["domains"] == ["example.com"]
+    assert json.loads((app_server.home / "profile.json").read_text())["domains"] == ["example.com"]
 
 
-def test_analyze_a_small_page(server):
-    server.api("PUT", "/api/profile", json=PROFILE)
-    a = server.api("POST", "/api/analyze", json={"url": "https://blog.test/widgets", "html": PAGE})
+def test_analyze_a_small_page(app_server):
+    app_server.api("PUT", "/api/profile", json=PROFILE)
+    a = app_server.api("POST", "/api/analyze", json={"url": "https://blog.test/widgets", "html": PAGE})
     assert a["url"] == "https://blog.test/widgets"
     assert a["title"] == "Widgets compared"
     by_href = {l["href"]: l for l in a["links"]}
@@ -58,14 +59,14 @@ def test_analyze_a_small_page(server):
     assert a["counts"]["links"] == 4
 
 
-def test_analyze_accepts_a_non_ascii_page(server):
+def test_analyze_accepts_a_non_ascii_page(app_server):
     html = "<html><head><title>Café — ünïcødé ✓</title></head><body><a href='https://x.test/é'>é</a></body></html>"
-    a = server.api("POST", "/api/analyze", json={"url": "https://blog.test/caf%C3%A9", "html": html})
+    a = app_server.api("POST", "/api/analyze", json={"url": "https://blog.test/caf%C3%A9", "html": html})
     assert a["title"] == "Café — ünïcødé ✓"
 
 
-def test_analyze_an_empty_page_is_not_a_500(server):
-    r = server.request("POST", "/api/analyze", json={"url": "https://blog.test/empty", "html": ""})
+def test_analyze_an_empty_page_is_not_a_500(app_server):
+    r = app_server.request("POST", "/api/analyze", json={"url": "https://blog.test/empty", "html": ""})
     assert r.status in (200, 400), r
 
 
@@ -75,57 +76,57 @@ needs_importing = pytest.mark.skipif(importlib.util.find_spec("companion.importi
 
 
 @needs_importing
-def test_import_then_backlinks(server):
+def test_import_then_backlinks(app_server):
     data = (FIXTURES / "semrush-backlinks.csv").read_bytes()
     body, ctype = multipart({"format": "semrush"}, {"file": ("semrush-backlinks.csv", data)})
-    r = server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
-    assert r.status == 200, f"{r}\n{server.output()}"
+    r = app_server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
+    assert r.status == 200, f"{r}\n{app_server.output()}"
     summary = r.json()
     assert summary["format"] == "semrush"
     assert summary["rows_read"] > 0 and summary["backlinks_total"] > 0
-    everything = server.api("GET", "/api/backlinks")
+    everything = app_server.api("GET", "/api/backlinks")
     assert len(everything) == summary["backlinks_total"]
-    live = server.api("GET", "/api/backlinks?status=live")
-    lost = server.api("GET", "/api/backlinks?status=lost")
+    live = app_server.api("GET", "/api/backlinks?status=live")
+    lost = app_server.api("GET", "/api/backlinks?status=lost")
     assert len(live) + len(lost) == len(everything)
     assert all(b["status"] == "live" for b in live)
     # Imported backlinks make tier-1 pages: the boost list now has entries.
-    server.api("PUT", "/api/profile", json={**PROFILE, "domains": ["example.com"]})
-    items = server.api("GET", "/api/boost?limit=5")
+    app_server.api("PUT", "/api/profile", json={**PROFILE, "domains": ["example.com"]})
+    items = app_server.api("GET", "/api/boost?limit=5")
     assert 0 < len(items) <= 5
     assert {"url", "domain", "target", "score", "reasons", "metrics", "placements"} <= set(items[0])
 
 
 @needs_importing
-def test_import_of_garbage_is_400_not_500(server):
+def test_import_of_garbage_is_400_not_500(app_server):
     body, ctype = multipart({}, {"file": ("x.csv", b"\x00\x01\x02 not an export")})
-    r = server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
+    r = app_server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
     assert 400 <= r.status < 500, r
 
 
-def test_import_without_a_file_is_400(server):
+def test_import_without_a_file_is_400(app_server):
     body, ctype = multipart({"format": "auto"})
-    r = server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
+    r = app_server.request("POST", "/api/import", data=body, headers={"Content-Type": ctype})
     assert r.status == 400 and r.json()["error"]["code"] == "bad_input", r
 
 
-def test_import_needs_multipart(server):
-    r = server.request("POST", "/api/import", json={"file": "x"})
+def test_import_needs_multipart(app_server):
+    r = app_server.request("POST", "/api/import", json={"file": "x"})
     assert r.status == 415, r
 
 
-def test_backlinks_and_boost_answer_lists(server):
-    assert isinstance(server.api("GET", "/api/backlinks"), list)
-    assert isinstance(server.api("GET", "/api/backlinks?status=lost"), list)
-    assert server.api("GET", "/api/boost?limit=0") == []
-    assert isinstance(server.api("GET", "/api/boost"), list)
+def test_backlinks_and_boost_answer_lists(app_server):
+    assert isinstance(app_server.api("GET", "/api/backlinks"), list)
+    assert isinstance(app_server.api("GET", "/api/backlinks?status=lost"), list)
+    assert app_server.api("GET", "/api/boost?limit=0") == []
+    assert isinstance(app_server.api("GET", "/api/boost"), list)
 
 
-def test_index_serves_the_dashboard_shell(server):
-    r = server.request("GET", "/", headers={"Authorization": None})
+def test_index_serves_the_dashboard_shell(app_server):
+    r = app_server.request("GET", "/", headers={"Authorization": None})
     assert r.status == 200 and r.headers["Content-Type"].startswith("text/html")
     assert b"Tierlink" in r.body
-    assert server.token not in r.text
+    assert app_server.token not in r.text
 
 
 # --- serve: lock, host, shutdown ------------------------------------------------------

@@ -159,7 +159,7 @@ def test_spam_pages_are_never_suggested_as_tier2_targets(make):
     ws = make("suggest", SEMRUSH_HEAD
               + semrush_row(70, url="https://farm.test/best-widgets-reviewed", external=5000)
               + semrush_row(30, url="https://fine.test/widgets-reviewed-best"))
-    urls_ = [s["tier1_url"] for s in verdicts.suggest_tier1(ws, "best widgets reviewed")]
+    urls_ = [s["tier1_url"] for s in verdicts.suggest_tier1(ws.store, "best widgets reviewed")]
     assert urls_ == ["https://fine.test/widgets-reviewed-best"]
 
 

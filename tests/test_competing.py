@@ -68,8 +68,8 @@ def test_the_stored_score_leaves_the_competitor_out_of_the_boost_list(ws):
 
 
 def test_suggestions_never_offer_the_competitor(ws):
-    verdicts.ensure_scored(ws)  # as every caller does (the analysis, the draft check)
-    urls = [s["tier1_url"] for s in verdicts.suggest_tier1(ws, "running shoes marathon rain tested picks")]
+    verdicts.ensure_scored(ws.store, ws.profile)  # as every caller does (the analysis, the draft check)
+    urls = [s["tier1_url"] for s in verdicts.suggest_tier1(ws.store, "running shoes marathon rain tested picks")]
     assert MARATHON in urls and SHOES not in urls
 
 
@@ -91,7 +91,7 @@ def test_the_visit_judges_the_visited_title_and_headings(ws):
 
 def test_the_draft_check_warns_about_the_competitor_only(ws):
     html = f'<p><a href="{SHOES}">shoe picks</a> and <a href="{MARATHON}">a marathon diary</a></p>'
-    warned = [w for w in drafts.check_draft(ws, html=html)["warnings"] if w["code"] == "competing_tier1"]
+    warned = [w for w in drafts.check_draft(ws.store, ws.profile, html=html)["warnings"] if w["code"] == "competing_tier1"]
     assert len(warned) == 1 and "2 of its 4 content words" in warned[0]["message"]
     assert SHOES in str(warned[0])
 

@@ -104,7 +104,7 @@ def test_every_link_is_classified(ws):
       <a href="https://my-other-blog.test/post">my other blog</a>
       <a href="https://host.test/archive">their archive</a>
       <a href="https://wikipedia.test/wiki/SEO">SEO</a></p>"""
-    report = drafts.check_draft(ws, html=html, host_url="https://host.test/guest/ten-seo-tools")
+    report = drafts.check_draft(ws.store, ws.profile, html=html, host_url="https://host.test/guest/ten-seo-tools")
     assert [(l["href"], l["target"]) for l in report["links"]] == [
         ("https://www.example.com/pricing", "me"),
         (SERPSTAT, "tier1"),
@@ -122,14 +122,14 @@ def test_every_link_is_classified(ws):
 def test_too_many_own_links_says_how_many_over(ws):
     html = """<p><a href="https://example.com/a">one</a> <a href="https://blog.example.com/b">two</a>
               <a href="https://example.com/c">three</a> <a href="https://example.com/d">four</a></p>"""
-    report = drafts.check_draft(ws, html=html)
+    report = drafts.check_draft(ws.store, ws.profile, html=html)
     assert report["own_links"] == 4 and report["limit"] == 2
     [w] = warned(report, "too_many_own_links")
     assert "4" in w["message"] and "remove 2" in w["message"] and "href" not in w
-    assert "too_many_own_links" not in codes(drafts.check_draft(ws, html=html, limit=4))
-    over = drafts.check_draft(ws, html=html, limit=3)
+    assert "too_many_own_links" not in codes(drafts.check_draft(ws.store, ws.profile, html=html, limit=4))
+    over = drafts.check_draft(ws.store, ws.profile, html=html, limit=3)
     assert over["limit"] == 3 and "remove 1" in warned(over, "too_many_own_links")[0]["message"]
-    assert drafts.check_draft(ws, html=html, limit=0)["limit"] == 0
+    assert drafts.check_draft(ws.store, ws.profile, html=html, limit=0)["limit"] == 0
 
 
 def test_nofollow_links_to_me_or_tier1_warn_others_do_not(ws):
@@ -138,7 +138,7 @@ def test_nofollow_links_to_me_or_tier1_warn_others_do_not(ws):
       <a rel="sponsored noopener" href="https://my-other-blog.test/">owned</a>
       <a rel="nofollow" href="https://wikipedia.test/">other</a>
       <a rel="noopener" href="https://example.com/y">followed</a></p>"""
-    report = drafts.check_draft(ws, html=html)
+    report = drafts.check_draft(ws.store, ws.profile, html=html)
     hrefs = [w["href"] for w in warned(report, "nofollow_link")]
     assert hrefs == ["https://example.com/x", SERPSTAT, "https://my-other-blog.test/"]
     assert all("equity" in w["message"] for w in warned(report, "nofollow_link"))
@@ -147,31 +147,31 @@ def test_nofollow_links_to_me_or_tier1_warn_others_do_not(ws):
 
 
 def test_competitor_link(ws):
-    report = drafts.check_draft(ws, markdown="See [their tool](https://app.rival.test/features).")
+    report = drafts.check_draft(ws.store, ws.profile, markdown="See [their tool](https://app.rival.test/features).")
     [w] = warned(report, "competitor_link")
     assert w["href"] == "https://app.rival.test/features" and "rival.test" in w["message"]
 
 
 def test_tier3_link_to_a_page_holding_my_placement(ws):
-    report = drafts.check_draft(ws, text="More in https://www.tier2host.test/post-a/ and https://tier2host.test/other")
+    report = drafts.check_draft(ws.store, ws.profile, text="More in https://www.tier2host.test/post-a/ and https://tier2host.test/other")
     [w] = warned(report, "tier3_link")
     assert w["href"] == "https://www.tier2host.test/post-a/" and "tier-3" in w["message"]
 
 
 def test_competing_tier1(ws):
-    report = drafts.check_draft(ws, html=f'<p><a href="{COMPETING}">a comparison</a></p>')
+    report = drafts.check_draft(ws.store, ws.profile, html=f'<p><a href="{COMPETING}">a comparison</a></p>')
     assert report["links"][0]["target"] == "tier1"
     [w] = warned(report, "competing_tier1")
     assert w["href"] == COMPETING and "link tool pricing" in w["message"]
-    assert not warned(drafts.check_draft(ws, html=f'<a href="{SERPSTAT}">guide</a>'), "competing_tier1")
+    assert not warned(drafts.check_draft(ws.store, ws.profile, html=f'<a href="{SERPSTAT}">guide</a>'), "competing_tier1")
 
 
 def test_footprint_counts_my_placements(ws):
-    report = drafts.check_draft(ws, html=f'<p><a href="{BOOSTED}">a checklist</a></p>')
+    report = drafts.check_draft(ws.store, ws.profile, html=f'<p><a href="{BOOSTED}">a checklist</a></p>')
     [w] = warned(report, "footprint")
     assert w["href"] == BOOSTED and "2 of my placements" in w["message"]
     # one placement is not a footprint yet
-    assert not warned(drafts.check_draft(ws, html='<a href="https://recent.test/seo-tools-review">r</a>'),
+    assert not warned(drafts.check_draft(ws.store, ws.profile, html='<a href="https://recent.test/seo-tools-review">r</a>'),
                       "footprint")
 
 
@@ -180,7 +180,7 @@ def test_repeated_anchors(ws):
       <a href="{BOOSTED}">Audit guide</a>
       <a href="https://example.com/pricing">Link Tool Pricing</a>
       <a href="https://wikipedia.test/1">here</a> <a href="https://wikipedia.test/2">here</a></p>"""
-    report = drafts.check_draft(ws, html=html, limit=5)
+    report = drafts.check_draft(ws.store, ws.profile, html=html, limit=5)
     found = warned(report, "repeated_anchor")
     by_href = {w["href"]: w["message"] for w in found}
     assert len(found) == 3, found
@@ -195,7 +195,7 @@ def test_relative_and_malformed_links(ws):
     html = """<p><a href="/about">about</a> <a href="example.com/pricing">pricing</a>
       <a href="http://[::1">broken</a> <a href="htps://example.com/">typo</a>
       <a href="#toc">contents</a> <a href="//cdn.other.test/x">cdn</a></p>"""
-    report = drafts.check_draft(ws, html=html)
+    report = drafts.check_draft(ws.store, ws.profile, html=html)
     found = {w["href"]: w["message"] for w in warned(report, "relative_link")}
     assert set(found) == {"/about", "example.com/pricing", "http://[::1", "htps://example.com/"}
     assert "relative" in found["/about"]
@@ -207,7 +207,7 @@ def test_relative_and_malformed_links(ws):
     assert targets["#toc"] == "internal" and targets["https://cdn.other.test/x"] == "other"
     assert not any("draft.invalid" in l["href"] for l in report["links"])
     # with the host's address the links resolve as the host will resolve them
-    hosted = drafts.check_draft(ws, html=html, host_url="https://host.test/guest/post")
+    hosted = drafts.check_draft(ws.store, ws.profile, html=html, host_url="https://host.test/guest/post")
     hrefs = [l["href"] for l in hosted["links"]]
     assert "https://host.test/about" in hrefs and "https://host.test/guest/example.com/pricing" in hrefs
     assert len(warned(hosted, "relative_link")) == 4
@@ -236,7 +236,7 @@ Compare with <a href="https://rival.test/compare">https://rival.test/compare</a>
 
 
 def test_markdown_inline_reference_autolink_bare_and_html(ws):
-    report = drafts.check_draft(ws, markdown=MARKDOWN)
+    report = drafts.check_draft(ws.store, ws.profile, markdown=MARKDOWN)
     assert [(l["href"], l["target"], l["text"]) for l in report["links"]] == [
         ("https://example.com/pricing", "me", "our pricing"),
         (SERPSTAT, "tier1", "guide"),
@@ -248,8 +248,8 @@ def test_markdown_inline_reference_autolink_bare_and_html(ws):
 
 
 def test_same_draft_as_html_and_markdown_gives_same_links(ws):
-    md = drafts.check_draft(ws, markdown=MARKDOWN)
-    html = drafts.check_draft(ws, html=SAME_AS_HTML)
+    md = drafts.check_draft(ws.store, ws.profile, markdown=MARKDOWN)
+    html = drafts.check_draft(ws.store, ws.profile, html=SAME_AS_HTML)
     assert md["links"] == html["links"]
     assert codes(md) == codes(html)
 
@@ -258,7 +258,7 @@ def test_plain_text_bare_urls(ws):
     text = ("I wrote about this at https://example.com/blog/tiers, and the guide "
             f"({SERPSTAT}) explains it.\n\nSee www.wikipedia.test or wikipedia.com/wiki/SEO. "
             "Files like README.md or setup.py are not links; mail me at me@example.com.")
-    report = drafts.check_draft(ws, text=text)
+    report = drafts.check_draft(ws.store, ws.profile, text=text)
     assert [(l["href"], l["target"]) for l in report["links"]] == [
         ("https://example.com/blog/tiers", "me"),
         (SERPSTAT, "tier1"),
@@ -269,7 +269,7 @@ def test_plain_text_bare_urls(ws):
 
 def test_broken_markdown_still_gives_a_report(ws):
     broken = "# [unclosed](https://example.com/a \n\n[ref]: \n<div><a href='https://example.com/b'>b\n```\n[x](https://c.test)"
-    report = drafts.check_draft(ws, markdown=broken)
+    report = drafts.check_draft(ws.store, ws.profile, markdown=broken)
     assert isinstance(report["links"], list) and report["own_links"] >= 1
 
 
@@ -278,7 +278,7 @@ def test_broken_markdown_still_gives_a_report(ws):
 def test_suggestions_fit_the_topic_and_skip_linked_boosted_and_competing_pages(ws):
     md = ("# The best SEO tools for agencies\n\nA guide to SEO tools: rank trackers, crawlers, audit checklists "
           "and link tool pricing compared. Outreach tips come later.\n")
-    report = drafts.check_draft(ws, markdown=md)
+    report = drafts.check_draft(ws.store, ws.profile, markdown=md)
     urls_suggested = [s["tier1_url"] for s in report["suggestions"]]
     assert SERPSTAT in urls_suggested
     assert COMPETING not in urls_suggested  # competes with my money keyword
@@ -286,12 +286,12 @@ def test_suggestions_fit_the_topic_and_skip_linked_boosted_and_competing_pages(w
     assert "https://recent.test/seo-tools-review" not in urls_suggested  # boosted this month
     assert all(s["anchor"] and s["why"] and set(s) == {"tier1_url", "anchor", "why"} for s in report["suggestions"])
     # a tier-1 page the draft already links to is not suggested again
-    linked = drafts.check_draft(ws, markdown=md + f"\nSee [the guide]({SERPSTAT}).\n")
+    linked = drafts.check_draft(ws.store, ws.profile, markdown=md + f"\nSee [the guide]({SERPSTAT}).\n")
     assert SERPSTAT not in [s["tier1_url"] for s in linked["suggestions"]]
 
 
 def test_suggested_anchor_differs_from_anchors_in_use(ws):
-    report = drafts.check_draft(ws, markdown="# Outreach tips\n\nOutreach tips for PR pros and journalists.\n"
+    report = drafts.check_draft(ws.store, ws.profile, markdown="# Outreach tips\n\nOutreach tips for PR pros and journalists.\n"
                                              "[Outreach tips for PR pros](https://example.com/)\n")
     [s] = [s for s in report["suggestions"] if s["tier1_url"] == "https://prowly.test/pr/outreach-tips"]
     assert s["anchor"].casefold() != "outreach tips for pr pros"
@@ -303,27 +303,27 @@ def test_suggested_anchor_differs_from_anchors_in_use(ws):
                                     {"html": b"\xef\xbb\xbf  "}])
 def test_empty_draft(ws, kwargs):
     with pytest.raises(BadInput, match="the draft is empty"):
-        drafts.check_draft(ws, **kwargs)
+        drafts.check_draft(ws.store, ws.profile, **kwargs)
 
 
 def test_ten_megabytes_is_refused_with_413(ws):
     big = "word " * (2 * 1024 * 1024)
     with pytest.raises(BadInput, match="10.0 MiB; a draft may be at most 512 KiB as Markdown or text") as exc:
-        drafts.check_draft(ws, markdown=big)
+        drafts.check_draft(ws.store, ws.profile, markdown=big)
     assert exc.value.status == 413 and exc.value.code == "too_large"
     with pytest.raises(BadInput, match="at most 2.0 MiB as HTML"):
-        drafts.check_draft(ws, html=b"<p>" + b"x" * (10 * 1024 * 1024))
+        drafts.check_draft(ws.store, ws.profile, html=b"<p>" + b"x" * (10 * 1024 * 1024))
     with pytest.raises(BadInput, match="at most 512 KiB"):
-        drafts.check_draft(ws, text=("\u00e9" * (300 * 1024)).encode())  # 600 KiB of UTF-8
+        drafts.check_draft(ws.store, ws.profile, text=("\u00e9" * (300 * 1024)).encode())  # 600 KiB of UTF-8
 
 
 def test_limits_leave_room_for_long_drafts(ws):
     """A 1 MiB HTML draft (editor markup) and a 400 KiB Markdown draft are checked."""
     para = '<p style="margin:0 0 1em;font-family:Arial">Words about SEO tools and audits.</p>\n'
     html = para * (1024 * 1024 // len(para)) + '<a href="https://example.com/">me</a>'
-    assert drafts.check_draft(ws, html=html)["own_links"] == 1
+    assert drafts.check_draft(ws.store, ws.profile, html=html)["own_links"] == 1
     md = "Words about SEO tools and audits.\n\n" * (400 * 1024 // 35) + "[me](https://example.com/)"
-    assert drafts.check_draft(ws, markdown=md)["own_links"] == 1
+    assert drafts.check_draft(ws.store, ws.profile, markdown=md)["own_links"] == 1
 
 
 @pytest.mark.parametrize("kwargs", [{"text": b"PK\x03\x04\x00\x00binary"}, {"markdown": "a\x00b"},
@@ -331,7 +331,7 @@ def test_limits_leave_room_for_long_drafts(ws):
                                     {"text": "".join(chr(c) for c in range(1, 9)) * 50}])
 def test_binary_is_not_a_text_draft(ws, kwargs):
     with pytest.raises(BadInput, match="not a text draft"):
-        drafts.check_draft(ws, **kwargs)
+        drafts.check_draft(ws.store, ws.profile, **kwargs)
 
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -343,11 +343,11 @@ def test_binary_is_not_a_text_draft(ws, kwargs):
 ])
 def test_bad_arguments(ws, kwargs, message):
     with pytest.raises(BadInput, match=message):
-        drafts.check_draft(ws, **kwargs)
+        drafts.check_draft(ws.store, ws.profile, **kwargs)
 
 
 def test_legacy_encoded_markdown_is_read(ws):
-    report = drafts.check_draft(ws, markdown="Caf\xe9 [menu](https://example.com/caf\xe9)".encode("cp1252"))
+    report = drafts.check_draft(ws.store, ws.profile, markdown="Caf\xe9 [menu](https://example.com/caf\xe9)".encode("cp1252"))
     assert report["links"][0]["text"] == "menu" and report["own_links"] == 1
 
 
@@ -383,7 +383,7 @@ def test_cli_human_and_json(cli, tmp_path):
 def drafts_links_of_markdown(cli):
     ws = Workspace(cli.home)
     try:
-        return drafts.check_draft(ws, markdown=MARKDOWN)["links"]
+        return drafts.check_draft(ws.store, ws.profile, markdown=MARKDOWN)["links"]
     finally:
         ws.close()
 

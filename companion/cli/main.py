@@ -323,7 +323,7 @@ def check_draft(file, host_url, limit, form, as_json):
     if form is None:
         form = drafts.sniff_form(data[:262144].decode("utf-8", "replace"))
     with workspace() as ws:
-        report = drafts.check_draft(ws, host_url=host_url, limit=limit, **{form: data})
+        report = drafts.check_draft(ws.store, ws.profile, host_url=host_url, limit=limit, **{form: data})
     emit(as_json, report, _human_draft)
 
 

@@ -270,7 +270,7 @@ class Run:
         store = self.ws.store
         before = {p["id"]: p.get("status") or "unchecked" for p in store.find("placements", from_key=t.key)}
         stored = store.backlinks_from(t.key)
-        result = verdicts.analyze_with_verdicts(self.ws, t.url, resp.text(), headers=resp.headers, origin="recheck")
+        result = verdicts.analyze_with_verdicts(self.ws.store, self.ws.profile, t.url, resp.text(), headers=resp.headers, origin="recheck")
         if result["counts"]["links"] == 0 and (stored or before):
             return self._skip(t, "needs a browser: the fetched HTML has no links, a visit saw some "
                                  "(the page is built by JavaScript)", stamp=True)

@@ -293,7 +293,7 @@ def _recent(date: str, now: datetime) -> bool:
     return now.replace(tzinfo=None) - when < timedelta(days=RECENT_DAYS)
 
 
-def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit=None) -> dict:
+def check_draft(store, profile, *, html=None, markdown=None, text=None, host_url=None, limit=None) -> dict:
     """The DraftReport of CONTRACT.md for one draft: exactly one of html, markdown, text.
 
     Strings or bytes; bytes are decoded as `decode_draft` says. Raises BadInput
@@ -305,7 +305,6 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
 
     form, value = _one_form(html, markdown, text)
     host_url = _host(host_url)
-    profile = ws.profile
     limit = _limit(limit, profile)
     if isinstance(value, bytes):
         value = decode_draft(value, form)
@@ -320,7 +319,7 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
 
     source = {"html": lambda v: v, "markdown": markdown_to_html, "text": text_to_html}[form](value)
     page_url = host_url or PLACEHOLDER_URL
-    know = verdicts.knowledge(ws)
+    know = verdicts.knowledge(store, profile)
     result, doc = analyze_document(page_url, source, profile, know)
     feats = verdicts.page_features(result, doc)
     if doc is None or (not result["links"] and not feats.text.strip() and not result["title"]):
@@ -331,7 +330,6 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     if len(raws) != len(result["links"]):  # cannot happen (same walk, same skip rule); stay safe
         raws = [link["href"] for link in result["links"]]
 
-    store = ws.store
     by_target, anchor_uses, latest = _placement_stats(store)
     money = {_norm_anchor(k): k for k in profile.money_keywords()}
     host_key = urls.safe_page_key(host_url) if host_url else None
@@ -422,7 +420,7 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
     used_anchors = set(anchor_uses) | set(drafted_anchors)
     suggestions = [
         {"tier1_url": s["tier1_url"], "anchor": s["anchor"], "why": s["why"]}
-        for s in verdicts.suggest_tier1(ws, query, exclude_keys=exclude, used_anchors=used_anchors,
+        for s in verdicts.suggest_tier1(store, query, exclude_keys=exclude, used_anchors=used_anchors,
                                         limit=SUGGESTIONS)
     ]
     return {"links": links, "own_links": own, "limit": limit, "warnings": warnings,

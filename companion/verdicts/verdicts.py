@@ -370,28 +370,37 @@ class Tier1Scorer:
         return out
 
 
-def scorer(ws) -> Tier1Scorer:
-    """The scorer for the workspace's current profile (made once per profile object)."""
-    profile = ws.profile
-    cached = getattr(ws, "_tier1_scorer", None)
-    if cached is not None and cached[0] is profile:
-        return cached[1]
-    made = Tier1Scorer(profile, weights_mod.effective(profile.weights))
-    ws._tier1_scorer = (profile, made)
-    return made
+_SCORERS: list[tuple[Profile, "Tier1Scorer"]] = []  # the last few, newest last
+_SCORERS_LOCK = threading.Lock()
 
 
-def ensure_scored(ws) -> Tier1Scorer:
+def scorer(profile: Profile) -> Tier1Scorer:
+    """The scorer for this profile, made once per profile object (a workspace keeps its
+    profile object until the file changes, so every visit reuses one)."""
+    with _SCORERS_LOCK:
+        for known, made in _SCORERS:
+            if known is profile:
+                return made
+        made = Tier1Scorer(profile, weights_mod.effective(profile.weights))
+        _SCORERS.append((profile, made))
+        del _SCORERS[:-8]
+        return made
+
+
+def ensure_scored(store, profile: Profile) -> Tier1Scorer:
     """Stored boost scores current for the profile in force (cheap when they are)."""
-    current = scorer(ws)
-    ws.store.ensure_scored(current)
+    current = scorer(profile)
+    store.ensure_scored(current)
     return current
 
 
-def warm_up(ws) -> threading.Thread:
+def warm_up(open_store, profile: Profile) -> threading.Thread:
     """Bring the stored scores up to date in the background (the service calls this at start
-    and after an import): only a profile or weights change since the last run costs a pass."""
-    thread = threading.Thread(target=ensure_scored, args=(ws,), name="tier1-scores", daemon=True)
+    and after an import): only a profile or weights change since the last run costs a pass.
+    `open_store()` gives the store, called in the thread: opening it (a check, a migration)
+    never holds up the caller."""
+    thread = threading.Thread(target=lambda: ensure_scored(open_store(), profile), name="tier1-scores",
+                              daemon=True)
     thread.start()
     return thread
 
@@ -457,9 +466,9 @@ class StoreKnowledge:
         return self.store.is_placement_page(key)
 
 
-def knowledge(ws) -> StoreKnowledge:
-    ensure_scored(ws)
-    return StoreKnowledge(ws.store)
+def knowledge(store, profile: Profile) -> StoreKnowledge:
+    ensure_scored(store, profile)
+    return StoreKnowledge(store)
 
 
 # --- suggestions ----------------------------------------------------------------
@@ -483,7 +492,7 @@ def _anchor_ideas(entry: dict, matched: list[str]) -> list[str]:
 MAX_QUERY_TERMS = 48
 
 
-def suggest_tier1(ws, text: str, *, exclude_keys=frozenset(), used_anchors=frozenset(), limit: int = 5) -> list[dict]:
+def suggest_tier1(store, text: str, *, exclude_keys=frozenset(), used_anchors=frozenset(), limit: int = 5) -> list[dict]:
     """Tier-1 pages that fit `text` best, ranked by relevance × boost value.
 
     Relevance is the database's full-text search (BM25) over each tier-1 page's
@@ -491,7 +500,6 @@ def suggest_tier1(ws, text: str, *, exclude_keys=frozenset(), used_anchors=froze
     on my own sites are never suggested; each comes with an anchor idea that
     differs from anchors already used in my placements, and why.
     """
-    store = ws.store
     terms = [t for t, _ in Counter(relevance.tokens(text)).most_common(MAX_QUERY_TERMS)]
     hits = [(key, bm25) for key, bm25 in store.search_tier1(terms, max(limit * 5, 20) + len(exclude_keys))
             if key not in exclude_keys]
@@ -533,7 +541,7 @@ def _same_anchor(a: str, b: str) -> bool:
     return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
 
 
-def detect_changes(ws, result: dict, origin: str = "discovered") -> list[dict]:
+def detect_changes(store, result: dict, origin: str = "discovered") -> list[dict]:
     """Compare the page's links to me with its stored backlinks; record what changed.
 
     `origin` names who saw a new link: `discovered` on a visit, `recheck` for the monitor.
@@ -541,7 +549,6 @@ def detect_changes(ws, result: dict, origin: str = "discovered") -> list[dict]:
     Nothing is marked lost from a page that was cut for size or has no links at all
     (a page that did not render is no evidence that a link went away).
     """
-    store = ws.store
     page_key = urls.safe_page_key(result["url"])
     if not page_key:
         return []
@@ -616,31 +623,30 @@ def _with_history(record: dict, stamp: str, kind: str, was, now, **fields) -> di
 
 # --- my placements on the page -----------------------------------------------------
 
-def _placements_on_page(ws, result: dict, page_key: str | None, record: bool) -> None:
+def _placements_on_page(store, result: dict, page_key: str | None, record: bool) -> None:
     """A page holding my tier-2 placements: list them with their status (`placements`),
     label `placement_lost` when one of my links is gone, and record the status."""
-    if not page_key or not ws.store.is_placement_page(page_key):
+    if not page_key or not store.is_placement_page(page_key):
         return
     from companion.workflow import placements
 
-    result["placements"] = placements.check_on_page(ws.store, page_key, result, record=record)
+    result["placements"] = placements.check_on_page(store, page_key, result, record=record)
     if any(p["status"] == "lost" for p in result["placements"]):
         result["labels"].append("placement_lost")
 
 
 # --- the whole verdict ---------------------------------------------------------------
 
-def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, headers: dict | None = None,
+def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_changes: bool = True, headers: dict | None = None,
                           origin: str = "discovered") -> dict:
     """The full Analysis of CONTRACT.md: links, labels, boost, tier2 and changes.
 
     `headers`: the page's response headers where known (X-Robots-Tag); `origin`:
     see detect_changes.
     """
-    profile = ws.profile
     w = weights_mod.effective(profile.weights)
-    ensure_scored(ws)
-    know = StoreKnowledge(ws.store)
+    ensure_scored(store, profile)
+    know = StoreKnowledge(store)
     result, doc = analyze_document(url, html, profile, know, headers)
     feats = page_features(result, doc)
     labels = result["labels"]
@@ -656,12 +662,12 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
                     labels.append("tier3")
     if any(l["target"] == "tier1" for l in result["links"]):
         labels.append("tier2_existing")
-    _placements_on_page(ws, result, page_key, record_changes and not page_is_me)
+    _placements_on_page(store, result, page_key, record_changes and not page_is_me)
 
     changing = record_changes and not page_is_me
     if changing:
-        result["changes"] = detect_changes(ws, result, origin)
-    stored = ws.store.backlinks_from(page_key) if page_key else []  # read after our own write
+        result["changes"] = detect_changes(store, result, origin)
+    stored = store.backlinks_from(page_key) if page_key else []  # read after our own write
     if changing:
         # Labels tell the state, `changes` the transition seen now: a page whose
         # stored link is lost stays `link_lost` on every later visit.
@@ -674,7 +680,7 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
             labels.append("link_changed")
 
     if "tier1" in labels:
-        entry = ws.store.tier1_page(page_key) if page_key else None
+        entry = store.tier1_page(page_key) if page_key else None
         metrics: dict = {}
         for r in stored:
             for k, v in (r.get("metrics") or {}).items():
@@ -686,13 +692,13 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
         if not blocked and verdict["score"] >= w["threshold.worth_boosting"]:
             labels.append("worth_boosting")
 
-    label_broken_targets(ws, result, page_key)
+    label_broken_targets(store, result, page_key)
 
     if not page_is_me:
         topic = " ".join([feats.topic, relevance.url_words(url)])
         linked = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "tier1"}
         exclude = {k for k in linked if k} | ({page_key} if page_key else set())
-        suggestions = suggest_tier1(ws, topic, exclude_keys=exclude, used_anchors=know.placements.anchors)
+        suggestions = suggest_tier1(store, topic, exclude_keys=exclude, used_anchors=know.placements.anchors)
         best = max((s["relevance"] for s in suggestions), default=0.0)
         tier2 = tier2_verdict(w, profile, result, feats, suggestions, best)
         result["tier2"] = tier2
@@ -702,7 +708,7 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
     return result
 
 
-def label_broken_targets(ws, result: dict, page_key: str | None) -> None:
+def label_broken_targets(store, result: dict, page_key: str | None) -> None:
     """`broken_target` when this page still links to a page of mine that answered 4xx.
 
     Why: one redirect recovers such a link, cheaper than any tier-2 work. The code
@@ -712,7 +718,7 @@ def label_broken_targets(ws, result: dict, page_key: str | None) -> None:
     if not page_key or "tier1" not in result["labels"]:
         return
     on_page = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "me"}
-    broken_now = [r for r in ws.store.backlinks_from(page_key)
+    broken_now = [r for r in store.backlinks_from(page_key)
                   if r.get("target_key") in on_page and broken.is_broken_target(r)]
     if broken_now:
         result["labels"].append("broken_target")
@@ -724,7 +730,7 @@ def label_broken_targets(ws, result: dict, page_key: str | None) -> None:
 
 # --- the boost list ----------------------------------------------------------------
 
-def boost_list(ws, limit: int = 50, *, spam: bool = False) -> list[dict]:
+def boost_list(store, profile: Profile, limit: int = 50, *, spam: bool = False) -> list[dict]:
     """Tier-1 pages worth powering up next (BoostItem of CONTRACT.md), best first.
 
     An indexed walk of the stored scores, so its cost does not grow with the list.
@@ -733,9 +739,9 @@ def boost_list(ws, limit: int = 50, *, spam: bool = False) -> list[dict]:
     networks, search results) are left out too, or with `spam` listed after every
     ordinary page. Equal scores fall to page authority, then domain authority.
     """
-    rules = ensure_scored(ws)
+    rules = ensure_scored(store, profile)
     items = []
-    for page in ws.store.top_tier1(max(0, limit), spam=spam):
+    for page in store.top_tier1(max(0, limit), spam=spam):
         feats = page["features"]
         entry = rules.explain(page["host"], feats, page["placements"])
         items.append({

@@ -163,7 +163,7 @@ def health():
     restored from a backup), present only then.
     """
     body = {"status": "ok", "version": __version__}
-    store = getattr(workspace(), "_store", None)  # never opens the store: health stays cheap
+    store = workspace().open_store  # never opens the store: health stays cheap
     if store is not None and store.restored_from_backup:
         body["notices"] = list(store.restored_from_backup)
     return body
@@ -230,7 +230,8 @@ def import_file():
         summary = summaries[0] if len(summaries) == 1 else summaries
         from companion.verdicts import verdicts
 
-        verdicts.warm_up(workspace())  # the next page visit should not wait for the rebuild
+        ws = workspace()
+        verdicts.warm_up(lambda: ws.store, ws.profile)  # the next page visit should not wait for the rebuild
         job.finish(ticket, summary)
         return summary
     except TierlinkError as exc:
@@ -323,7 +324,7 @@ def check_draft():
     limit = body.get("limit")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
         raise BadInput("'limit' must be a whole number")
-    return drafts.check_draft(workspace(), host_url=url_field(body, "host_url", required=False),
+    return drafts.check_draft(workspace().store, workspace().profile, host_url=url_field(body, "host_url", required=False),
                               limit=limit, **forms)
 
 

@@ -210,7 +210,7 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         # backlinks), rather than at the first page they visit.
         from companion.verdicts import verdicts
 
-        verdicts.warm_up(workspace)
+        verdicts.warm_up(lambda: workspace.store, workspace.profile)
         from companion.monitor.runner import runner_for
 
         runner_for(workspace).start_schedule()
@@ -253,9 +253,7 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
             from companion.monitor.runner import runner_for
 
             runner_for(ws).stop()
-            close = getattr(ws, "close", None)
-            if close:
-                close()
+            ws.close()
         lock.release()
         if server is not None:
             log.info("stopped")
