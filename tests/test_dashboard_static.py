@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-STATIC = Path(__file__).resolve().parents[1] / "companion" / "static"
+STATIC = Path(__file__).resolve().parents[1] / "companion" / "web" / "static"
 SOURCES = sorted(p for p in STATIC.rglob("*") if p.suffix in {".js", ".html", ".css"})
 
 

@@ -27,7 +27,7 @@ def seed(home, rows, placements=()):
         from companion.workflow import placements as pl
 
         for from_url, to_url in placements:
-            pl.add(ws, from_url, to_url, anchor="tier two")
+            pl.add(ws.store, ws.profile, from_url, to_url, anchor="tier two")
 
 
 def stored(home, source_url, target_url=ME):
