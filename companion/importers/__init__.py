@@ -467,11 +467,15 @@ _PATH_SAFE = "/:@!$&'()*+,;=-._~%"  # urls._normalize_path's: checked against ur
 def _fast_source_key(m) -> str | None:
     """urls.page_key of a _FAST_SRC match, as store.page_key computes it (None: ask urls.page_key)."""
     host, path = m.groups()
+    if host[host.rfind(".") + 1] <= "9" or "xn--" in host:  # may be IPv4 ('1.2.3' is 1.2.0.3); punycode is checked
+        return None
     host = host.lower()
     if host.startswith("www.") and host.count(".") >= 2:
         host = host[4:]
     if path is None:
         return host + "/"
+    if "/." in path:  # dot segments: urls.page_key resolves them as the browser does
+        return None
     if len(path) > 1 and path[-1] == "/":
         path = path.rstrip("/") or "/"
     if not path.isascii():
