@@ -90,8 +90,8 @@ _FAST_TAIL = re.compile(_TAIL).fullmatch  # '?q' and '#frag'
 
 
 def _plain_path(path: str) -> bool:
-    """No dot segment ('/.', '/..', '/%2e') the parser would resolve."""
-    return "/." not in path and "%2e" not in path and "%2E" not in path
+    """No dot segment ('/.', '/..', '/%2e') the parser would resolve (inlined in Resolver.resolve)."""
+    return "/." not in path and ("%2" not in path or ("%2e" not in path and "%2E" not in path))
 
 
 class Resolver:
@@ -124,7 +124,8 @@ class Resolver:
             first = raw[:1]
             if first == "/":
                 m = _FAST_ROOTED(raw)
-                if m is not None and _plain_path(m.group(1)):
+                if m is not None and "/." not in (path := m.group(1)) and (
+                        "%2" not in path or _plain_path(path)):
                     return self.origin + raw, self.base_host, True
             elif first == "#" or first == "?":
                 if _FAST_TAIL(raw) is not None:
@@ -135,7 +136,7 @@ class Resolver:
                     path = m.group(3)
                     if path is None:  # 'https://host' and 'https://host?q': the path is '/'
                         return m.group(1) + "/" + m.group(4), normalize_host(m.group(2)), True
-                    if _plain_path(path):
+                    if "/." not in path and ("%2" not in path or _plain_path(path)):
                         return raw, normalize_host(m.group(2)), True
         if not is_followable(raw):
             return None
