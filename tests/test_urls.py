@@ -316,8 +316,7 @@ def test_site_of_a_resolved_link_is_the_site_of_its_unicode_host(url):
 def test_importers_page_key_shortcut_agrees_with_page_key(url):
     """Imports take a string shortcut to page keys; it must give urls.page_key's answer or step aside."""
     m = importers._FAST_SRC(url)
-    assert m is not None, "not a shortcut case: pick another URL"
-    fast = importers._fast_source_key(m)
+    fast = m and importers._fast_source_key(m)
     assert fast is None or fast == urls.safe_page_key(url)
 
 
