@@ -108,15 +108,18 @@ class Resolver:
     def __init__(self, base: str):
         self.base = base
         try:
-            parts = ada_url.parse_url(base, ("href", "protocol", "hostname", "pathname", "search", "hash"))
+            parts = ada_url.parse_url(base, ("href", "protocol", "hostname"))
         except ValueError:
             parts = None
         self.http_base = parts is not None and parts["protocol"] in ("http:", "https:")
         if self.http_base:
+            # In a serialised http(s) URL the first '#' starts the fragment, the first '?'
+            # the query and the first '/' after '//' the path (elsewhere they are escaped);
+            # the parser's search/hash are '' for a bare '?' or '#', so cut the string.
             href = parts["href"]
-            self.base_no_fragment = href[:len(href) - len(parts["hash"])]
-            self.base_no_query = self.base_no_fragment[:len(self.base_no_fragment) - len(parts["search"])]
-            self.origin = self.base_no_query[:len(self.base_no_query) - len(parts["pathname"])]
+            self.base_no_fragment = href.split("#", 1)[0]
+            self.base_no_query = self.base_no_fragment.split("?", 1)[0]
+            self.origin = href[:href.index("/", len(parts["protocol"]) + 2)]
             self.base_host = _ascii_host(parts["hostname"])
 
     def resolve(self, raw: str) -> tuple[str, str, bool] | None:

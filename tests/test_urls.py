@@ -133,6 +133,14 @@ def test_resolver_fast_paths_agree_with_the_slow_one(href, expected):
     assert resolver.resolve(href) == expected  # calling the resolver is resolve()
 
 
+@pytest.mark.parametrize("base", ["https://a.test/p?", "https://a.test/p#", "https://a.test/p?#", "https://a.test?q#f",
+                                  "https://u:p@a.test:8443/d/p?q=1#f", "HTTPS://A.TEST/x/../p?q"])
+@pytest.mark.parametrize("href", ["#x", "?y", "/z", "/z?a#b", "https://b.test", "w"])
+def test_resolver_fast_paths_on_odd_bases(base, href):
+    """A bare '?' or '#' ends many real page URLs; the shortcuts cut the base as the parser does."""
+    assert urls.Resolver(base)(href)[0] == ada_url.join_url(base, href)
+
+
 # --- the browser's parser, on the hrefs of real pages --------------------------------
 
 def _corpus_hrefs():
