@@ -79,12 +79,15 @@ def resolve(base: str, href: str | None) -> str | None:
 # Fast paths of the Resolver: hrefs whose WHATWG serialisation is the string itself,
 # or the base's prefix joined to it (tests/test_urls.py checks them against ada on
 # every corpus href, on generated edge strings and through the wpt suite). Only hrefs
-# made of characters that no part of a URL percent-encodes or rewrites (`_UNSAFE`
-# finds any other: space, controls, non-ASCII, `"'<>\\^`{}`), with no dot segment
-# ('/.', '%2e') anywhere, and for an absolute URL a host of ASCII labels whose last
-# label starts with a letter (one starting with a digit makes the parser read an IPv4
-# address), no `xn--` label (the parser checks those), no port or userinfo.
-_UNSAFE = re.compile(r"[^!#-&(-;=?-\[\]_a-z|~]").search
+# made of the characters in `_SAFE`, which no part of a URL percent-encodes or
+# rewrites (any other, such as space, controls, non-ASCII, `"'<>\^`{}`, sends the
+# href to the parser), with no dot segment ('/.', '%2e') anywhere, and for an
+# absolute URL a host of ASCII labels whose last label starts with a letter (one
+# starting with a digit makes the parser read an IPv4 address), no `xn--` label (the
+# parser checks those), no port or userinfo.
+_SAFE = r"[!#-&(-;=?-\[\]_a-z|~]"
+# The same test as bytes.translate deleting the safe ones: half the time of a regex scan.
+_SAFE_BYTES = bytes(c for c in range(128) if re.fullmatch(_SAFE, chr(c)))
 _ABSOLUTE_HOST = re.compile(r"(?i:https?)://((?:[A-Za-z0-9_-]+\.)*[A-Za-z_][A-Za-z0-9_-]*)(?=[/?#]|\Z)").match
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:").match
 
@@ -142,7 +145,7 @@ class Resolver:
             self.base_host = _ascii_host(parts["hostname"])
 
     def resolve(self, raw: str) -> tuple[str, str, bool] | None:
-        if self.http_base and raw.isascii() and _UNSAFE(raw) is None and "/." not in raw and (
+        if self.http_base and raw.isascii() and not raw.encode().translate(None, _SAFE_BYTES) and "/." not in raw and (
                 "%2" not in raw or _plain_path(raw)):
             first = raw[:1]
             if first == "/":
