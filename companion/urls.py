@@ -88,7 +88,8 @@ def resolve(base: str, href: str | None) -> str | None:
 _SAFE = r"[!#-&(-;=?-\[\]_a-z|~]"
 # The same test as bytes.translate deleting the safe ones: half the time of a regex scan.
 _SAFE_BYTES = bytes(c for c in range(128) if re.fullmatch(_SAFE, chr(c)))
-_ABSOLUTE_HOST = re.compile(r"(?i:https?)://((?:[A-Za-z0-9_-]+\.)*[A-Za-z_][A-Za-z0-9_-]*)(?=[/?#]|\Z)").match
+_ABSOLUTE_HOST = re.compile(r"https?://((?:[a-z0-9_-]+\.)*[a-z_][a-z0-9_-]*)(?=[/?#]|\Z)").match
+_ABSOLUTE_ANY_CASE = re.compile(r"(?i:https?)://((?:[A-Za-z0-9_-]+\.)*[A-Za-z_][A-Za-z0-9_-]*)(?=[/?#]|\Z)").match
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:").match
 
 
@@ -101,15 +102,17 @@ def _fast_absolute(url: str) -> tuple[str, str, bool] | None:
     """Resolver.resolve of a plain absolute http(s) URL (safe characters, no dot segment), or None."""
     m = _ABSOLUTE_HOST(url)
     if m is None:
-        return None
+        m = _ABSOLUTE_ANY_CASE(url)
+        if m is None:
+            return None
+        end = m.end()
+        url = url[:end].lower() + url[end:]  # the parser lower-cases scheme and host
+        m = _ABSOLUTE_HOST(url)
     host = m.group(1)
-    end = m.end()
-    if not url[:end].islower():  # the parser lower-cases scheme and host
-        url = url[:end].lower() + url[end:]
-        host = host.lower()
     if "xn--" in host:
         return None
-    if url[end:end + 1] != "/":  # 'https://host' and 'https://host?q': the path is '/'
+    end = m.end()
+    if not url.startswith("/", end):  # 'https://host' and 'https://host?q': the path is '/'
         url = url[:end] + "/" + url[end:]
     return url, normalize_host(host), True
 
@@ -158,13 +161,14 @@ class Resolver:
                 return self.base_no_fragment + raw, self.base_host, True
             elif first == "?":
                 return self.base_no_query + raw, self.base_host, True
-            elif _HAS_SCHEME(raw) is None:
-                if first != "." and first:  # 'page.html', 'dir/page'
-                    return self.base_dir + raw, self.base_host, True
-            else:
+            elif first == "h" or first == "H":
                 hit = _fast_absolute(raw)
                 if hit is not None:
                     return hit
+                if _HAS_SCHEME(raw) is None:  # 'help.html'
+                    return self.base_dir + raw, self.base_host, True
+            elif first != "." and first and _HAS_SCHEME(raw) is None:  # 'page.html', 'dir/page'
+                return self.base_dir + raw, self.base_host, True
         if not is_followable(raw):
             return None
         href = resolve(self.base, raw)
