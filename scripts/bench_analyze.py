@@ -17,10 +17,12 @@ Usage: scripts/bench_analyze.py [--repeat R] [--limit N] [--against REV]
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import importlib
 import io
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -55,6 +57,7 @@ def analyze_at(rev: str):
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "companion"],
                              capture_output=True, check=True).stdout
     tmp = Path(tempfile.mkdtemp(prefix="tierlink-bench-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
     tarfile.open(fileobj=io.BytesIO(archive)).extractall(tmp, filter="data")
     pkg = (tmp / "companion").rename(tmp / "companion_at_rev")
     for py in pkg.rglob("*.py"):
