@@ -92,12 +92,14 @@ def _target(raw: str) -> tuple[str, str] | tuple[None, None]:
 
 
 _BATCH_ROWS = 2000
-# A source URL that `_clean_url` keeps as it is (a dotted host ending in a letter or digit, a
-# path of plain characters and non-ASCII ones other than white space and surrogates, which
-# `str.strip` or the encoder would treat differently, no query): its record is built here
-# without row_record's general path. Its page key is urls.page_key's, the one rule.
-# Greedy: lazy quantifiers are slower here (docs/BENCHMARKS.md, "Figures behind code comments").
-_FAST_SRC = re.compile(r"^https?://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?<=[A-Za-z0-9])"
+# A source URL that `_clean_url` keeps as it is: a dotted host ending in a letter or digit, as
+# `_clean_url` wants, whose last label starts with a letter (one starting with a digit may make
+# the URL parser read an IPv4 address: '1.2.3' is 1.2.0.3), and a path of plain characters and
+# non-ASCII ones other than white space and surrogates (which `str.strip` or the encoder would
+# treat differently), no query. Its record is built here without row_record's general path;
+# its page key is urls.page_key's, the one rule. Greedy: lazy quantifiers are slower here
+# (docs/BENCHMARKS.md, "Figures behind code comments").
+_FAST_SRC = re.compile(r"^https?://((?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*)(?<=[A-Za-z0-9])"
                        "(/[A-Za-z0-9_.\\-~/:@!$&'()*+,;=\x80-\x84\x86-\x9f\xa1-\u167f\u1681-\u1fff\u200b-\u2027"
                        "\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\ud7ff\ue000-\U0010ffff]*)?$").match
 

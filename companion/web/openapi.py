@@ -85,9 +85,12 @@ SCHEMAS = {
     },
     "Link": {
         "type": "object",
-        "required": ["href", "text", "rel", "follow", "position", "internal", "target"],
+        "required": ["href", "valid", "text", "rel", "follow", "position", "internal", "target"],
         "properties": {
-            "href": _STR, "text": _STR, "rel": _STR_LIST, "follow": _BOOL, "internal": _BOOL,
+            "href": {"type": "string", "description": "the browser's a.href for the link (WHATWG URL "
+                     "Standard); as written when `valid` is false"},
+            "valid": {"type": "boolean", "description": "false when a browser cannot parse the href"},
+            "text": _STR, "rel": _STR_LIST, "follow": _BOOL, "internal": _BOOL,
             "position": {"enum": ["content", "navigation", "header", "footer", "sidebar", "comments"]},
             "target": {"enum": ["me", "tier1", "competitor", "owned", "internal", "other"]},
         },
