@@ -25,7 +25,7 @@ import sys
 from itertools import chain, islice, repeat
 
 from companion.analysis import urls
-from companion.analysis.urls import is_http_url, page_key
+from companion.analysis.urls import is_http_url, page_key, plain_page_key
 from companion.core.errors import BadInput
 from companion.importers.formats import Format, Parsed
 from companion.importers.values import DateParser, Memo, PendingDate, parse_bool, parse_number
@@ -92,16 +92,9 @@ def _target(raw: str) -> tuple[str, str] | tuple[None, None]:
 
 
 _BATCH_ROWS = 2000
-# A source URL that `_clean_url` keeps as it is: a dotted host ending in a letter or digit, as
-# `_clean_url` wants, whose last label starts with a letter (one starting with a digit may make
-# the URL parser read an IPv4 address: '1.2.3' is 1.2.0.3), and a path of plain characters and
-# non-ASCII ones other than white space and surrogates (which `str.strip` or the encoder would
-# treat differently), no query. Its record is built here without row_record's general path;
-# its page key is urls.page_key's, the one rule. Greedy: lazy quantifiers are slower here
-# (docs/BENCHMARKS.md, "Figures behind code comments").
-_FAST_SRC = re.compile(r"^https?://((?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*)(?<=[A-Za-z0-9])"
-                       "(/[A-Za-z0-9_.\\-~/:@!$&'()*+,;=\x80-\x84\x86-\x9f\xa1-\u167f\u1681-\u1fff\u200b-\u2027"
-                       "\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\ud7ff\ue000-\U0010ffff]*)?$").match
+# A source URL that `_clean_url` keeps as it is and urls.plain_page_key keys without the URL
+# parser (a plain http(s) URL, no query: most linking pages) gets its record built here,
+# without row_record's general path.
 
 
 def _rel_of(rel_flags):
@@ -236,7 +229,7 @@ class _FastRows:
         if not batch:
             return
         col = list(zip(*batch)).__getitem__  # the columns, in C (every row has the fields we read)
-        sources = zip(col(self.i_src), map(_FAST_SRC, col(self.i_src)))
+        sources = zip(col(self.i_src), map(plain_page_key, col(self.i_src)))
         targets = repeat(_NO_TARGET) if self.targetless else map(self.targets.__getitem__, col(self.i_tgt))
         anchors = col(self.i_anchor) if self.i_anchor >= 0 else repeat("")
         titles = map(str.strip, col(self.i_title)) if self.i_title >= 0 else repeat("")
@@ -249,11 +242,11 @@ class _FastRows:
         names, fmt, stamp, rel_known = self.metric_names, self.fmt, self.stamp, self.rel_known
         append = out.append
         targetless = self.targetless
-        for cells, start, (src, m), (tgt_url, tk), anchor, title, rel, link_type, values in zip(
+        for cells, start, (src, plain_key), (tgt_url, tk), anchor, title, rel, link_type, values in zip(
                 batch, starts, sources, targets, anchors, titles, rels, types, metrics):
             sk = None
-            if m is not None and (tgt_url is not None or targetless) and "utm_" not in src:
-                sk = page_key(src)
+            if plain_key is not None and (tgt_url is not None or targetless) and "utm_" not in src:
+                sk = plain_key
             if sk is None:
                 rec = self.row_record(cells, start)
                 if rec is not None:
