@@ -53,6 +53,7 @@ DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 60_000
+MMAP_SIZE = 1 << 30
 CRASH_ENV = "TIERLINK_CRASH_AT"  # test hook; see crash_point
 
 # tier1.blocked: the page's class in the boost list (the verdicts' Tier1Scorer decides), listed
@@ -259,7 +260,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = FULL")
     # Reads through a memory map: a lookup in a big database touches pages the OS already
     # caches, without a read() call each (a visit asks a few hundred questions).
-    conn.execute("PRAGMA mmap_size = 1073741824")
+    conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
 
@@ -367,10 +368,13 @@ class BacklinkDB:
         tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.bak.tmp")
         try:
             dst = sqlite3.connect(tmp)
+            src = _connect(self.path)
+            src.execute("PRAGMA mmap_size = 0")  # a backup reads every page once: not worth mapping
             try:
-                self.conn().backup(dst)
+                src.backup(dst)
             finally:
                 dst.close()
+                src.close()
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             for n in range(BACKUPS, 1, -1):
@@ -473,10 +477,12 @@ class BacklinkDB:
         many times over (docs/BENCHMARKS.md). Visits need a few pages and keep the default.
         """
         c.execute("PRAGMA cache_size = -262144")
+        c.execute("PRAGMA mmap_size = 0")  # an import reads most pages: through the cache, not mapped
         try:
             yield
         finally:
             c.execute("PRAGMA cache_size = -2000")
+            c.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
             c.execute("PRAGMA shrink_memory")
 
     # -- meta ----------------------------------------------------------------------------
@@ -608,15 +614,16 @@ class BacklinkDB:
         return out
 
     def refresh_network(self, c, paths) -> None:
-        """Recount, for each path, the referring sites of the list with a page at it (an index
-        lookup per path); the pages whose count changed are marked for rescoring. A home page
-        (`/`) is on every site and is never counted."""
+        """Recount, for each path, the referring sites of the list with a page at it (index
+        lookups, 500 paths a query); the pages whose count changed are marked for rescoring.
+        A home page (`/`) is on every site and is never counted."""
+        wanted = [p for p in paths if p not in ("", "/")]
         rows = []
-        for path in paths:
-            if path in ("", "/"):
-                continue
-            (count,) = c.execute("SELECT count(DISTINCT site) FROM tier1 WHERE path = ?", (path,)).fetchone()
-            rows.append((count, path, count))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows.extend((count, path, count) for path, count in c.execute(
+                f"SELECT path, count(DISTINCT site) FROM tier1 WHERE path IN ({marks}) GROUP BY path", chunk))
         c.executemany("UPDATE tier1 SET network = ?, score = NULL WHERE path = ? AND network <> ?", rows)
 
     @staticmethod

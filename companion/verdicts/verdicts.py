@@ -329,12 +329,12 @@ class Tier1Scorer:
         (the link to me is followed), NOT_FOLLOWED (listed after every followed one), SPAM (after
         both, only when asked for; never suggested) or BLOCKED (competes with me, my own site:
         never listed); the authorities (common scale) break ties between equal scores."""
-        out = self.explain(host, feats, placements)
+        out = self.explain(host, feats, placements, key)
         rank = (sqlstore.BLOCKED if out["blocked"] else sqlstore.SPAM if out["spam"]
                 else sqlstore.ORDINARY if feats["follow"] else sqlstore.NOT_FOLLOWED)
         return (out["score"], rank, *authority.tiebreak(feats["metrics"]))
 
-    def explain(self, host: str, feats: dict, placements: int) -> dict:
+    def explain(self, host: str, feats: dict, placements: int, key: str | None = None) -> dict:
         profile = self.profile
         score = Score(self.w, "boost.base")
         if feats["follow"]:
@@ -344,7 +344,8 @@ class Tier1Scorer:
         metrics = feats["metrics"]
         _outbound_signals(score, _num(metrics.get("external_links")), False)
         _authority_signals(score, metrics)
-        key = urls.safe_page_key(feats["url"]) or ""
+        if key is None:
+            key = urls.safe_page_key(feats["url"]) or ""
         spam = authority.quality_signals(score, metrics, feats["url"], path=path_of_key(key),
                                          network=feats.get("network", 0))
         money = next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None)
@@ -743,7 +744,7 @@ def boost_list(store, profile: Profile, limit: int = 50, *, spam: bool = False) 
     items = []
     for page in store.top_tier1(max(0, limit), spam=spam):
         feats = page["features"]
-        entry = rules.explain(page["host"], feats, page["placements"])
+        entry = rules.explain(page["host"], feats, page["placements"], page["key"])
         items.append({
             "url": page["url"], "domain": urls.site_of(page["url"]), "target": entry["target"],
             "score": entry["score"], "reasons": entry["reasons"], "metrics": entry["metrics"],
