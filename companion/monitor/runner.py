@@ -86,7 +86,7 @@ class Runner:
     # -- the schedule -------------------------------------------------------------
 
     def due(self) -> bool:
-        days = getattr(self.ws.profile, "recheck_every_days", None)
+        days = self.ws.profile.recheck_every_days
         if not days:
             return False
         since = elapsed_since(self.ws.store.get_setting(LAST_RUN_SETTING))
@@ -105,7 +105,7 @@ class Runner:
                     log.error("recheck schedule: %s", getattr(exc, "message", None) or type(exc).__name__)
                 self.cancel.wait(poll)
 
-        days = getattr(self.ws.profile, "recheck_every_days", None)
+        days = self.ws.profile.recheck_every_days
         if days:
             log.info("recheck scheduled every %g days (profile recheck_every_days)", days)
         thread = threading.Thread(target=loop, name="recheck-schedule", daemon=True)
