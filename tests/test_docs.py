@@ -32,3 +32,21 @@ def test_the_two_commands_exist_and_ci_calls_the_test_command():
     for script in ("scripts/run", "scripts/test", ".ci/run"):
         assert (ROOT / script).stat().st_mode & 0o111, f"{script} is not executable"
     assert "scripts/test" in (ROOT / ".ci" / "run").read_text()
+
+
+def _all_commands(group=None, path=()):
+    group = group or tierlink
+    for name, command in sorted(group.commands.items()):
+        yield path + (name,), command
+        if hasattr(command, "commands"):
+            yield from _all_commands(command, path + (name,))
+
+
+def test_every_command_shows_an_example_in_its_help(cli):
+    """Each command is one function whose docstring ends with an example (`tierlink X --help`)."""
+    missing = []
+    for path, _command in _all_commands():
+        text = cli(*path, "--help").stdout.decode()
+        if "Example:" not in text or f"tierlink {' '.join(path)}" not in text.split("Example:", 1)[1]:
+            missing.append(" ".join(path))
+    assert not missing, f"no example in the help of: {missing}"

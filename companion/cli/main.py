@@ -138,7 +138,12 @@ def init(domains, force, as_json):
 @tierlink.group("profile")
 @common
 def profile():
-    """Show or replace the site profile."""
+    """Show or replace the site profile.
+
+    \b
+    Example:
+      tierlink profile show
+    """
 
 
 def _human_profile(d):
