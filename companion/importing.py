@@ -1,7 +1,8 @@
 """Importing exports into a workspace: parse every file first, then one store write per file.
 
 Kept apart from the parsers (companion.importers, pure) and the store (durable
-writes) so the CLI and `POST /api/import` share exactly one path.
+writes) so the CLI and `POST /api/import` share exactly one path. Takes the store and the
+profile (its domains: which rows are internal, where targetless rows point), not a Workspace.
 """
 
 from __future__ import annotations
@@ -14,22 +15,14 @@ from companion.importers import check, needs_rows, parse
 from companion.store.store import gc_paused
 
 
-def _my_domains(ws) -> list[str]:
-    try:
-        return list(ws.profile.domains)
-    except Exception:  # a broken profile is reported by the profile commands, not here
-        return []
-
-
-def _target_for(ws, parsed) -> str | None:
+def _target_for(profile, parsed) -> str | None:
     """Where "links to your site" rows point when the export names no page: the file's property, else my domain."""
     if parsed.property_url:
         return parsed.property_url
-    domains = _my_domains(ws)
-    return f"https://{domains[0]}/" if domains else None
+    return f"https://{profile.domains[0]}/" if profile.domains else None
 
 
-def import_files(ws, items: Iterable, format: str = "auto", mapping: dict | None = None,
+def import_files(store, profile, items: Iterable, format: str = "auto", mapping: dict | None = None,
                  progress: Callable | None = None, on_note: Callable[[str], None] | None = None) -> list[dict]:
     """ImportSummary per file (CONTRACT.md). Items are paths, (name, bytes) or (name, Path) pairs.
 
@@ -41,7 +34,7 @@ def import_files(ws, items: Iterable, format: str = "auto", mapping: dict | None
     nothing at all changes.
     """
     with gc_paused():
-        return _import(ws, items, format, mapping, progress, on_note)
+        return _import(store, profile, items, format, mapping, progress, on_note)
 
 
 def _source(item) -> tuple[str, Path | None, bytes | None]:
@@ -66,7 +59,7 @@ def _discard(rows: list[dict]) -> None:
     """The first pass of a big file keeps no rows: it only proves the file reads."""
 
 
-def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
+def _import(store, profile, items, format, mapping, progress, on_note) -> list[dict]:
     parsed_all = []
     for item in items:
         name, path, data = _source(item)
@@ -82,10 +75,10 @@ def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
         parsed = read(_discard if size > STREAM_FROM else None)
         if parsed.streamed and (parsed.targetless or needs_rows(parsed)):
             parsed = read(encoding=parsed.encoding)  # the rows themselves decide (Search Console)
-        check(parsed, name, _my_domains(ws))
+        check(parsed, name, list(profile.domains))
         fallback = None
         if parsed.targetless:
-            fallback = _target_for(ws, parsed)
+            fallback = _target_for(profile, parsed)
             if fallback is None and parsed.rows:
                 raise BadInput("a Search Console links export does not name the page it links to: set your domain "
                                "first (`tierlink init --domain example.com`)")
@@ -94,7 +87,7 @@ def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
         parsed_all.append((parsed, fallback, read))
     from companion.verdicts import verdicts
 
-    verdicts.ensure_scored(ws.store, ws.profile)  # the merge then scores each tier-1 page as it writes it
+    verdicts.ensure_scored(store, profile)  # the merge then scores each tier-1 page as it writes it
     summaries = []
     for parsed, fallback, read in parsed_all:
         if on_note:
@@ -103,10 +96,10 @@ def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
         if parsed.streamed:
             def produce(sink, read=read, encoding=parsed.encoding):
                 read(sink, encoding)
-            result = ws.store.merge_backlinks((), parsed.format, fallback_target=fallback, _owned=True,
+            result = store.merge_backlinks((), parsed.format, fallback_target=fallback, _owned=True,
                                               produce=produce)
         else:
-            result = ws.store.merge_backlinks(parsed.rows, parsed.format, fallback_target=fallback, _owned=True)
+            result = store.merge_backlinks(parsed.rows, parsed.format, fallback_target=fallback, _owned=True)
         summaries.append({"format": parsed.format, "rows_read": parsed.rows_read, "added": result["added"],
                           "updated": result["updated"], "skipped": parsed.skipped,
                           "backlinks_total": result["backlinks_total"]})

@@ -114,7 +114,7 @@ class Workspace:
         """
         from companion import importing
 
-        return importing.import_files(self, items, format=format, mapping=mapping, progress=progress,
+        return importing.import_files(self.store, self.profile, items, format=format, mapping=mapping, progress=progress,
                                       on_note=on_note)
 
     def import_bytes(self, name: str, data: bytes, format: str = "auto", mapping: dict | None = None) -> dict:

@@ -61,7 +61,7 @@ def make(tmp_path):
     def _make(name: str, *files: str) -> Workspace:
         ws = Workspace(tmp_path / name)
         ws.set_profile({"domains": [ME]})
-        import_files(ws, [(f"{name}-{i}.csv", text.encode()) for i, text in enumerate(files)])
+        import_files(ws.store, ws.profile, [(f"{name}-{i}.csv", text.encode()) for i, text in enumerate(files)])
         opened.append(ws)
         return ws
 
@@ -171,7 +171,7 @@ def test_the_same_generated_path_on_five_sites_is_a_network(make):
     rows += "".join(semrush_row(20, url=f"https://org{i}.test/partners/") for i in range(6))
     ws = make("network", SEMRUSH_HEAD + rows)
     assert not any(i["spam"] for i in ws.boost_list(20, spam=True))
-    import_files(ws, [("more.csv", (SEMRUSH_HEAD + semrush_row(20, url=f"https://mail.site9.test{gen}")).encode())])
+    import_files(ws.store, ws.profile, [("more.csv", (SEMRUSH_HEAD + semrush_row(20, url=f"https://mail.site9.test{gen}")).encode())])
     items = ws.boost_list(20, spam=True)
     networked = [i for i in items if gen in i["url"]]
     assert len(networked) == 5 and all(i["spam"] and "on 5 referring sites" in text(i) for i in networked)
