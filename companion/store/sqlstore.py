@@ -54,6 +54,10 @@ BACKUPS = 2
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 60_000
 MMAP_SIZE = 1 << 30
+# The page cache of an import's connection: enough for the upper levels of every index,
+# and little enough that an import through the server stays within issue 18's memory goal
+# (figures in docs/BENCHMARKS.md).
+IMPORT_CACHE_KIB = 24 * 1024
 CRASH_ENV = "TIERLINK_CRASH_AT"  # test hook; see crash_point
 
 # tier1.blocked: the page's class in the boost list (the verdicts' Tier1Scorer decides), listed
@@ -470,13 +474,13 @@ class BacklinkDB:
 
     @contextmanager
     def big_cache(self, c):
-        """A 256 MiB page cache for the length of an import (SQLite's default is 2 MiB).
+        """A bigger page cache for the length of an import (SQLite's default is 2 MiB).
 
-        An import inserts into several indexes in key order, not file order: once they
-        outgrow the cache, every insert reads pages back from disk and a big import slows
-        many times over (docs/BENCHMARKS.md). Visits need a few pages and keep the default.
+        An import inserts into several indexes in key order, not file order: once the
+        upper levels of the indexes outgrow the cache, inserts read pages back from disk
+        (docs/BENCHMARKS.md). Visits need a few pages and keep the default.
         """
-        c.execute("PRAGMA cache_size = -262144")
+        c.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         c.execute("PRAGMA mmap_size = 0")  # an import reads most pages: through the cache, not mapped
         try:
             yield
