@@ -29,7 +29,7 @@ from datetime import date as date_cls
 
 from companion import urls
 from companion.candidates import (MAX_NOTE, WRITE_LOCK, check_fields, check_choice, check_text, check_url,
-                                  now, store_of)
+                                  now, store_of, user_of)
 from companion.errors import BadInput, NotFound
 
 TABLE = "placements"
@@ -113,7 +113,8 @@ def add_ex(ws, from_url, to_url, anchor=None, via=None, date=None, note=None,
             return store.update(TABLE, found[0]["id"], fields), warnings, False
         doc = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
                "from_key": from_key, "to_key": to_key, "anchor": anchor, "via": via, "date": day,
-               "note": note, "candidate_id": candidate_id, "created_at": stamp, "updated_at": stamp}
+               "note": note, "candidate_id": candidate_id, "placed_by": user_of(ws), "created_at": stamp,
+               "updated_at": stamp}
         return store.insert(TABLE, doc), warnings, True
 
 

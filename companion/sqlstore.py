@@ -507,6 +507,9 @@ class BacklinkDB:
     def tier1_count(self) -> int:
         return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
 
+    def has_unscored(self) -> bool:
+        return self.conn().execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
+
     def top_tier1(self, limit: int) -> list[dict]:
         """The best-scored tier-1 pages not blocked: an index walk, whatever the list's size."""
         rows = self.conn().execute(

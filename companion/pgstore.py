@@ -1,0 +1,602 @@
+"""Team mode's shared store in PostgreSQL: every line of SQL the team store runs lives here.
+
+The twin of companion.sqlstore: `BacklinkDB` answers the same calls as the SQLite
+one (records in, records out, a few queries by key, the tier-1 rows and their text
+search), so companion.store's merge rules run unchanged on either. `Workflow` holds
+what TinyDB holds in the embedded store (candidates, placements, settings) and the
+site profile. Both share one `Database`: a psycopg 3 connection pool.
+
+Why it is built this way:
+
+* **Many companions, one database.** Every write is a transaction. Backlink writes
+  (imports, links a visit saw change, rescoring) take one transaction-scoped advisory
+  lock, as SQLite has one writer: they touch many tier-1 rows, and two of them
+  interleaving could deadlock. Workflow writes do not: a save is a row.
+* **No start-up caches.** Nothing read from the database is kept unless the database
+  can say it changed: `versions` holds a counter per workflow table (and the
+  profile), bumped in the same transaction as the change, so a companion's caches
+  (placement counts, placement hosts, the profile and its scorer) are checked against
+  it on use and another member's change is seen at once.
+* **Two members save the same page at once** and end with one candidate: a unique
+  index on (page key, kind) and `INSERT ... ON CONFLICT DO NOTHING`, then the existing
+  row is locked (`FOR UPDATE`) and updated: an upsert, not a read-then-write race.
+* **Relevance** is PostgreSQL's full-text search: a `tsvector` per tier-1 page
+  (English stemming, as FTS5's porter), a GIN index, and `ts_rank_cd` counting each
+  term's occurrences, combined in the same BM25 formula FTS5's `bm25()` uses (with the
+  same 20 neutral pages of ballast in the idf), so both stores rank alike.
+* **Big imports** write new backlinks with `COPY` and tier-1 rows through a staging
+  table and one merge per batch, all inside the import's one transaction:
+  all-or-nothing, as in SQLite.
+* **The database goes away.** Every call that cannot reach it raises StorageError
+  `database_unavailable` (503) naming `host:port/dbname`, never the password; the pool
+  checks a connection before handing it out and makes new ones in the background, so
+  the companion works again as soon as the database is back, without a restart.
+* **Schema** changes are versioned migrations run under an advisory lock: two members
+  running `tierlink init` at once both succeed, once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import secrets
+import threading
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from companion import team
+from companion.errors import BadInput, Conflict, NotFound, StorageError
+from companion.sqlstore import BALLAST, dumps, loads
+
+log = logging.getLogger("tierlink.store")
+
+SCHEMA_VERSION = 1
+POOL_MAX = 10
+CONNECT_TIMEOUT = 5  # seconds to reach the server
+WAIT_TIMEOUT = 8  # seconds a request waits for a connection before answering 503
+MIGRATE_LOCK = 0x7469_6572_6C01  # advisory lock ids ("tierl" + n)
+BACKLINKS_LOCK = 0x7469_6572_6C02
+TS_CONFIG = "english"
+K1, B = 1.2, 0.75  # BM25's constants, as FTS5's bm25()
+
+# MIGRATIONS[n]: the statements that turn schema n into n + 1 (MIGRATIONS[0] creates it).
+MIGRATIONS: dict[int, list[str]] = {
+    0: [
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE versions (name TEXT PRIMARY KEY, n BIGINT NOT NULL DEFAULT 0)",
+        """CREATE TABLE backlinks (
+            id BIGSERIAL PRIMARY KEY,
+            source_key TEXT NOT NULL,
+            target_key TEXT NOT NULL,
+            source_host TEXT NOT NULL,
+            status TEXT NOT NULL,
+            record TEXT NOT NULL,
+            UNIQUE (source_key, target_key))""",
+        "CREATE INDEX backlinks_by_target ON backlinks (target_key)",
+        "CREATE INDEX backlinks_by_host ON backlinks (source_host)",
+        "CREATE INDEX backlinks_by_status ON backlinks (status)",
+        """CREATE TABLE tier1 (
+            id BIGSERIAL PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            host TEXT NOT NULL,
+            url TEXT NOT NULL,
+            features TEXT NOT NULL,
+            score INTEGER,
+            blocked BOOLEAN NOT NULL DEFAULT FALSE,
+            placements INTEGER NOT NULL DEFAULT 0,
+            words INTEGER NOT NULL DEFAULT 0,
+            tsv TSVECTOR NOT NULL)""",
+        "CREATE INDEX tier1_by_host ON tier1 (host)",
+        "CREATE INDEX tier1_by_score ON tier1 (blocked, score DESC, placements, url)",
+        "CREATE INDEX tier1_unscored ON tier1 (id) WHERE score IS NULL",
+        "CREATE INDEX tier1_text ON tier1 USING GIN (tsv)",
+        """CREATE TABLE workflow (
+            tbl TEXT NOT NULL,
+            id TEXT NOT NULL,
+            seq BIGSERIAL,
+            doc JSONB NOT NULL,
+            PRIMARY KEY (tbl, id))""",
+        "CREATE INDEX workflow_order ON workflow (tbl, seq)",
+        "CREATE INDEX workflow_doc ON workflow USING GIN (doc jsonb_path_ops)",
+        # one candidate per page and kind, one value per setting: what makes saves upserts
+        "CREATE UNIQUE INDEX workflow_candidate_once ON workflow ((doc->>'key'), (doc->>'kind')) WHERE tbl = 'candidates'",
+        "CREATE UNIQUE INDEX workflow_setting_once ON workflow ((doc->>'name')) WHERE tbl = 'settings'",
+        "CREATE INDEX workflow_placement_from ON workflow ((doc->>'from_key')) WHERE tbl = 'placements'",
+    ],
+}
+
+# The workflow tables whose documents are unique by these fields (see the indexes above).
+UNIQUE_BY = {"candidates": ("key", "kind"), "settings": ("name",)}
+PROFILE = "profile"  # the site profile: a meta row, versioned like a table
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def text_words(text: str) -> str:
+    """Words split on anything not a letter or digit, as FTS5's unicode61 does (PostgreSQL's
+    parser would keep `blog.test/seo-tools` or an e-mail address as one token)."""
+    return _NON_WORD.sub(" ", text).strip()
+
+
+class Database:
+    """A pool of connections to one PostgreSQL database, and its transactions."""
+
+    def __init__(self, url: str, *, max_size: int = POOL_MAX):
+        self.url = url
+        self.where = team.where(url)
+        self._local = threading.local()
+        self.pool = ConnectionPool(
+            url, min_size=1, max_size=max_size, open=False, timeout=WAIT_TIMEOUT, reconnect_timeout=3600,
+            check=ConnectionPool.check_connection, name="tierlink",
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT, "application_name": "tierlink"})
+        self.closed = False
+
+    def open(self) -> None:
+        try:
+            self.pool.open(wait=True, timeout=CONNECT_TIMEOUT + 2)
+        except (psycopg.Error, PoolTimeout) as exc:
+            self.pool.close()
+            raise self.error(exc) from None
+
+    def close(self) -> None:
+        self.closed = True
+        self.pool.close()
+
+    def error(self, exc: BaseException) -> StorageError:
+        """A driver error as the one error the API and CLI report (never the password)."""
+        if isinstance(exc, StorageError):
+            return exc
+        detail = team.scrub(" ".join(str(exc).split()), self.url)[:300]
+        if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)) \
+                and not isinstance(exc, psycopg.errors.QueryCanceled):
+            if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+                return StorageError(f"the team database {self.where} refused: {detail}", code="database_error")
+            return StorageError(f"the team database {self.where} cannot be reached ({detail or type(exc).__name__}); "
+                                "nothing was changed: try again when it is back", code="database_unavailable",
+                                status=503)
+        if isinstance(exc, psycopg.errors.UniqueViolation):
+            return Conflict(f"that entry already exists in the team database ({detail})")
+        if isinstance(exc, psycopg.DataError):
+            return BadInput(f"the team database cannot store this value: {detail}")
+        return StorageError(f"could not write to the team database {self.where}: {detail}; nothing was changed",
+                            code="database_error")
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """A connection to read with: this thread's open transaction, else one from the pool."""
+        if self.closed:
+            raise StorageError("the store is closed")
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        try:
+            with self.pool.connection() as conn:
+                yield conn
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise self.error(exc) from None
+
+    @contextmanager
+    def transaction(self, lock: int | None = None) -> Iterator[psycopg.Connection]:
+        """One transaction (nested calls join the outer one); `lock` takes that advisory lock
+        for its length. Committed when the block ends; any error rolls it all back."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            if lock is not None:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+            yield conn
+            return
+        if self.closed:
+            raise StorageError("the store is closed")
+        try:
+            with self.pool.connection() as conn:
+                with conn.transaction():
+                    self._local.conn = conn
+                    try:
+                        if lock is not None:
+                            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+                        yield conn
+                    finally:
+                        self._local.conn = None
+        except (psycopg.Error, PoolTimeout) as exc:
+            raise self.error(exc) from None
+
+    # -- schema and versions --------------------------------------------------------------
+
+    def migrate(self) -> bool:
+        """Create or upgrade the schema (idempotent; serialised by an advisory lock). True if created."""
+        with self.transaction(lock=MIGRATE_LOCK) as c:
+            exists = c.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
+            version = 0
+            if exists:
+                row = c.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+                version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StorageError(f"the team database {self.where} was written by a newer Tierlink (schema {version}); "
+                                   "upgrade Tierlink to use it")
+            created = version == 0
+            while version < SCHEMA_VERSION:
+                for statement in MIGRATIONS[version]:
+                    c.execute(statement)
+                version += 1
+                c.execute("INSERT INTO meta (name, value) VALUES ('schema', %s) "
+                          "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (str(version),))
+            return created
+
+    def version(self, name: str) -> int:
+        with self.connection() as c:
+            row = c.execute("SELECT n FROM versions WHERE name = %s", (name,)).fetchone()
+        return row[0] if row else 0
+
+    @staticmethod
+    def bump(c, name: str) -> None:
+        c.execute("INSERT INTO versions (name, n) VALUES (%s, 1) ON CONFLICT (name) DO UPDATE SET n = versions.n + 1",
+                  (name,))
+
+
+class Versions:
+    """`store.table_versions` in team mode: each read asks the database (a primary-key lookup)."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    def get(self, name: str, default: int = 0) -> int:
+        return self._db.version(name) or default
+
+    def __getitem__(self, name: str) -> int:
+        return self.get(name)
+
+
+class BacklinkDB:
+    """The backlink list, the tier-1 pages and their text search: sqlstore.BacklinkDB's calls."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def close(self) -> None:
+        pass  # the Database (shared with the workflow) is closed by the store
+
+    def backup(self) -> None:
+        """Nothing to do: a server database is backed up by its own tools (pg_dump, WAL archiving)."""
+
+    @contextmanager
+    def write(self, *, count: bool = True) -> Iterator[psycopg.Connection]:
+        """One transaction, one backlink writer at a time across every companion."""
+        with self.db.transaction(lock=BACKLINKS_LOCK) as c:
+            yield c
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, name: str) -> str | None:
+        with self.db.connection() as c:
+            row = c.execute("SELECT value FROM meta WHERE name = %s", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, c, name: str, value: str) -> None:
+        c.execute("INSERT INTO meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                  (name, value))
+
+    # -- backlinks -----------------------------------------------------------------------
+
+    def count(self) -> int:
+        with self.db.connection() as c:
+            return c.execute("SELECT count(*) FROM backlinks").fetchone()[0]
+
+    def all_records(self, status: str | None = None) -> Iterator[dict]:
+        with self.db.connection() as c:
+            if status is None:
+                rows = c.execute("SELECT record FROM backlinks ORDER BY id").fetchall()
+            else:
+                rows = c.execute("SELECT record FROM backlinks WHERE status = %s ORDER BY id", (status,)).fetchall()
+        for (raw,) in rows:
+            yield loads(raw)
+
+    def from_source(self, source_key: str) -> list[tuple[int, dict]]:
+        with self.db.connection() as c:
+            rows = c.execute("SELECT id, record FROM backlinks WHERE source_key = %s ORDER BY id",
+                             (source_key,)).fetchall()
+        return [(i, loads(raw)) for i, raw in rows]
+
+    def from_sources(self, c, source_keys: Iterable[str]) -> dict[str, list[tuple[int, dict]]]:
+        out: dict[str, list[tuple[int, dict]]] = {}
+        keys = list(source_keys)
+        if not keys:
+            return out
+        for i, sk, raw in c.execute("SELECT id, source_key, record FROM backlinks WHERE source_key = ANY(%s) "
+                                    "ORDER BY id", (keys,)):
+            out.setdefault(sk, []).append((i, loads(raw)))
+        return out
+
+    def any_source(self, c, source_keys: list[str]) -> bool:
+        return c.execute("SELECT 1 FROM backlinks WHERE source_key = ANY(%s) LIMIT 1", (list(source_keys),)).fetchone() \
+            is not None
+
+    def insert_records(self, c, records: list[dict]) -> None:
+        """New records: COPY (the fast path of a big import), inside the caller's transaction."""
+        if not records:
+            return
+        with c.cursor() as cur:
+            with cur.copy("COPY backlinks (source_key, target_key, source_host, status, record) FROM STDIN") as copy:
+                for r in records:
+                    copy.write_row((r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"],
+                                    dumps(r)))
+
+    def update_records(self, c, records: list[tuple[int, dict]]) -> None:
+        if records:
+            with c.cursor() as cur:
+                cur.executemany("UPDATE backlinks SET target_key = %s, status = %s, record = %s WHERE id = %s",
+                                [(r["target_key"], r["status"], dumps(r), i) for i, r in records])
+
+    def delete_records(self, c, ids: list[int]) -> None:
+        if ids:
+            c.execute("DELETE FROM backlinks WHERE id = ANY(%s)", (list(ids),))
+
+    def has_live_from(self, source_key: str) -> bool:
+        with self.db.connection() as c:
+            return c.execute("SELECT 1 FROM backlinks WHERE source_key = %s AND status = 'live' LIMIT 1",
+                             (source_key,)).fetchone() is not None
+
+    # -- tier-1 pages ----------------------------------------------------------------------
+
+    _STAGE_AT = 200  # from this many rows, COPY into a staging table and merge once
+
+    def put_tier1(self, c, pages: list[tuple]) -> None:
+        """Insert or replace tier-1 rows and their text:
+        (key, host, url, features, score, blocked, placements, title, anchors, urlwords)."""
+        if not pages:
+            return
+        by_key = {p[0]: p for p in pages}  # one row per key (ON CONFLICT may touch a row once)
+        rows = []
+        for k, h, u, f, s, b, n, title, anchors, urlwords in by_key.values():
+            text = text_words(f"{title} {anchors} {urlwords}")
+            rows.append((k, h, u, dumps(f), s, bool(b), n, len(text.split()), text))
+        merge = ("ON CONFLICT (key) DO UPDATE SET host = excluded.host, url = excluded.url, "
+                 "features = excluded.features, score = excluded.score, blocked = excluded.blocked, "
+                 "placements = excluded.placements, words = excluded.words, tsv = excluded.tsv")
+        with c.cursor() as cur:
+            if len(rows) < self._STAGE_AT:
+                cur.executemany(
+                    "INSERT INTO tier1 (key, host, url, features, score, blocked, placements, words, tsv) "
+                    f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('{TS_CONFIG}', %s)) " + merge, rows)
+                return
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS tier1_stage (key TEXT, host TEXT, url TEXT, features TEXT, "
+                        "score INTEGER, blocked BOOLEAN, placements INTEGER, words INTEGER, body TEXT) ON COMMIT DROP")
+            cur.execute("TRUNCATE tier1_stage")
+            with cur.copy("COPY tier1_stage FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute("INSERT INTO tier1 (key, host, url, features, score, blocked, placements, words, tsv) "
+                        "SELECT key, host, url, features, score, blocked, placements, words, "
+                        f"to_tsvector('{TS_CONFIG}', body) FROM tier1_stage " + merge)
+
+    def delete_tier1(self, c, keys: list[str]) -> None:
+        if keys:
+            c.execute("DELETE FROM tier1 WHERE key = ANY(%s)", (list(keys),))
+
+    _COLS = "key, host, url, features, score, blocked, placements"
+
+    def tier1(self, key: str) -> dict | None:
+        with self.db.connection() as c:
+            row = c.execute(f"SELECT {self._COLS} FROM tier1 WHERE key = %s", (key,)).fetchone()
+        return _tier1_row(row) if row else None
+
+    def tier1_many(self, keys: list[str]) -> dict[str, dict]:
+        if not keys:
+            return {}
+        with self.db.connection() as c:
+            rows = c.execute(f"SELECT {self._COLS} FROM tier1 WHERE key = ANY(%s)", (list(keys),)).fetchall()
+        return {r[0]: _tier1_row(r) for r in rows}
+
+    def is_tier1(self, key: str) -> bool:
+        with self.db.connection() as c:
+            return c.execute("SELECT 1 FROM tier1 WHERE key = %s", (key,)).fetchone() is not None
+
+    def has_tier1_host(self, host: str) -> bool:
+        with self.db.connection() as c:
+            return c.execute("SELECT 1 FROM tier1 WHERE host = %s LIMIT 1", (host,)).fetchone() is not None
+
+    def tier1_count(self) -> int:
+        with self.db.connection() as c:
+            return c.execute("SELECT count(*) FROM tier1").fetchone()[0]
+
+    def has_unscored(self) -> bool:
+        with self.db.connection() as c:
+            return c.execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
+
+    def top_tier1(self, limit: int) -> list[dict]:
+        with self.db.connection() as c:
+            rows = c.execute(f"SELECT {self._COLS} FROM tier1 WHERE NOT blocked AND score IS NOT NULL "
+                             "ORDER BY score DESC, placements, url LIMIT %s", (limit,)).fetchall()
+        return [_tier1_row(r) for r in rows]
+
+    def unscored(self, c, limit: int) -> list[tuple[int, str, str, dict, int]]:
+        return [(i, k, h, loads(f), n) for i, k, h, f, n in c.execute(
+            "SELECT id, key, host, features, placements FROM tier1 WHERE score IS NULL LIMIT %s", (limit,))]
+
+    def tier1_batch(self, c, after_id: int, limit: int) -> list[tuple[int, str, str, dict, int]]:
+        return [(i, k, h, loads(f), n) for i, k, h, f, n in c.execute(
+            "SELECT id, key, host, features, placements FROM tier1 WHERE id > %s ORDER BY id LIMIT %s",
+            (after_id, limit))]
+
+    def set_scores(self, c, scores: list[tuple[int | None, bool, int, int]]) -> None:
+        if scores:
+            with c.cursor() as cur:
+                cur.executemany("UPDATE tier1 SET score = %s, blocked = %s, placements = %s WHERE id = %s",
+                                [(s, bool(b), n, i) for s, b, n, i in scores])
+
+    def set_placements(self, c, counts: dict[str, int]) -> None:
+        if counts:
+            with c.cursor() as cur:
+                cur.executemany("UPDATE tier1 SET placements = %s, score = NULL WHERE key = %s",
+                                [(n, k) for k, n in sorted(counts.items())])
+
+    def search(self, terms: list[str], per_term: int) -> dict[str, tuple[float, list[str]]]:
+        """BM25 relevance of tier-1 pages to the terms: key -> (score, matched terms).
+
+        Each term is asked alone with a LIMIT (as in SQLite: a term on a million pages
+        costs `per_term` rows). `ts_rank_cd` with every weight 1 counts the term's
+        occurrences in a page (its tf); the page's length and the term's page count (its
+        idf, counted up to IDF_CAP pages) complete FTS5's bm25 formula.
+        """
+        scores: dict[str, float] = {}
+        matched: dict[str, list[str]] = {}
+        with self.db.connection() as c:
+            total = self._page_total(c) + BALLAST
+            avg = c.execute("SELECT coalesce(avg(words), 1) FROM (SELECT words FROM tier1 LIMIT 2000) s").fetchone()[0]
+            avg = float(avg) or 1.0
+            for term in terms:
+                rows = c.execute(
+                    "SELECT key, ts_rank_cd('{1,1,1,1}', tsv, q), words "
+                    f"FROM tier1, plainto_tsquery('{TS_CONFIG}', %s) q WHERE tsv @@ q LIMIT %s",
+                    (term, per_term + 1)).fetchall()
+                if not rows:
+                    continue
+                n = len(rows)
+                if n > per_term:
+                    rows = rows[:per_term]
+                    n = c.execute(f"SELECT count(*) FROM (SELECT 1 FROM tier1, plainto_tsquery('{TS_CONFIG}', %s) q "
+                                  "WHERE tsv @@ q LIMIT %s) s", (term, IDF_CAP)).fetchone()[0]
+                idf = max(1e-6, math.log((total - n + 0.5) / (n + 0.5)))
+                for key, tf, words in rows:
+                    tf = float(tf)
+                    score = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * (words or 1) / avg))
+                    scores[key] = scores.get(key, 0.0) + score
+                    matched.setdefault(key, []).append(term)
+        return {k: (scores[k], matched[k]) for k in scores}
+
+    @staticmethod
+    def _page_total(c) -> int:
+        """How many tier-1 pages: the planner's estimate when large (a count(*) of millions costs),
+        exact when small."""
+        estimate = c.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'tier1'::regclass").fetchone()[0]
+        if estimate is not None and estimate > 100_000:
+            return int(estimate)
+        return c.execute("SELECT count(*) FROM tier1").fetchone()[0]
+
+
+IDF_CAP = 20_000
+
+
+def _tier1_row(row) -> dict:
+    key, host, url, features, score, blocked, placements = row
+    return {"key": key, "host": host, "url": url, "features": loads(features), "score": score,
+            "blocked": bool(blocked), "placements": placements}
+
+
+def _host_of_key(key: str) -> str:
+    return key.split("/", 1)[0]
+
+
+class Workflow:
+    """Candidates, placements, settings (any workflow table) and the profile, as JSON documents.
+
+    One table `workflow (tbl, id, seq, doc)` holds every document: `seq` keeps insertion
+    order (what TinyDB returns), `doc @> {...}` answers `find`, and partial unique
+    indexes make a candidate unique per (page key, kind) and a setting per name.
+    """
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def _one(self, c, table: str, id: str, lock: bool = False) -> dict | None:
+        row = c.execute("SELECT doc FROM workflow WHERE tbl = %s AND id = %s" + (" FOR UPDATE" if lock else ""),
+                        (table, id)).fetchone()
+        return row[0] if row else None
+
+    def insert(self, table: str, doc: dict) -> dict:
+        new = dict(doc)
+        new["id"] = secrets.token_hex(6)
+        with self.db.transaction() as c:
+            c.execute("INSERT INTO workflow (tbl, id, doc) VALUES (%s, %s, %s)", (table, new["id"], _json(new)))
+            self.db.bump(c, table)
+        return new
+
+    def get(self, table: str, id) -> dict | None:
+        with self.db.connection() as c:
+            return self._one(c, table, str(id))
+
+    def update(self, table: str, id, fields: dict) -> dict:
+        with self.db.transaction() as c:
+            row = c.execute("UPDATE workflow SET doc = doc || %s WHERE tbl = %s AND id = %s RETURNING doc",
+                            (_json(fields), table, str(id))).fetchone()
+            if row is None:
+                raise NotFound(f"no {table} entry with id {id}")
+            self.db.bump(c, table)
+        return row[0]
+
+    def remove(self, table: str, id) -> None:
+        with self.db.transaction() as c:
+            if c.execute("DELETE FROM workflow WHERE tbl = %s AND id = %s RETURNING id", (table, str(id))).fetchone() is None:
+                raise NotFound(f"no {table} entry with id {id}")
+            self.db.bump(c, table)
+
+    def all(self, table: str) -> list[dict]:
+        with self.db.connection() as c:
+            return [r[0] for r in c.execute("SELECT doc FROM workflow WHERE tbl = %s ORDER BY seq", (table,))]
+
+    def find(self, table: str, equals: dict) -> list[dict]:
+        with self.db.connection() as c:
+            return [r[0] for r in c.execute("SELECT doc FROM workflow WHERE tbl = %s AND doc @> %s ORDER BY seq",
+                                            (table, _json(equals)))]
+
+    def upsert_with(self, table: str, match: dict, new_doc: dict, change: Callable[[dict], dict]) -> tuple[dict, bool]:
+        """Insert `new_doc`, or when a document matches `match`, update it with `change(old)`:
+        one transaction, race-free across companions. (doc, created)."""
+        new = dict(new_doc)
+        new["id"] = secrets.token_hex(6)
+        unique = UNIQUE_BY.get(table)
+        with self.db.transaction() as c:
+            if unique and set(unique) == set(match):
+                row = c.execute("INSERT INTO workflow (tbl, id, doc) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING "
+                                "RETURNING doc", (table, new["id"], _json(new))).fetchone()
+                if row is not None:
+                    self.db.bump(c, table)
+                    return row[0], True
+            else:  # no unique index to lean on: serialise upserts of this match instead
+                ident = json.dumps([table, match], sort_keys=True, default=str)
+                c.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (ident,))
+            row = c.execute("SELECT id, doc FROM workflow WHERE tbl = %s AND doc @> %s ORDER BY seq LIMIT 1 FOR UPDATE",
+                            (table, _json(match))).fetchone()
+            if row is None:
+                c.execute("INSERT INTO workflow (tbl, id, doc) VALUES (%s, %s, %s)", (table, new["id"], _json(new)))
+                self.db.bump(c, table)
+                return new, True
+            fields = {k: v for k, v in change(row[1]).items() if k != "id"}
+            doc = c.execute("UPDATE workflow SET doc = doc || %s WHERE tbl = %s AND id = %s RETURNING doc",
+                            (_json(fields), table, row[0])).fetchone()[0]
+            self.db.bump(c, table)
+            return doc, False
+
+    def is_placement_page(self, key: str) -> bool:
+        with self.db.connection() as c:
+            return c.execute("SELECT 1 FROM workflow WHERE tbl = 'placements' AND doc->>'from_key' = %s LIMIT 1",
+                             (key,)).fetchone() is not None
+
+    # -- the site profile ------------------------------------------------------------------
+
+    def profile(self) -> dict | None:
+        with self.db.connection() as c:
+            row = c.execute("SELECT value FROM meta WHERE name = %s", (PROFILE,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_profile(self, data: dict, *, only_if_missing: bool = False) -> bool:
+        """Store the team's profile; with `only_if_missing`, keep one already there. True if written."""
+        with self.db.transaction() as c:
+            if only_if_missing:
+                c.execute("SELECT pg_advisory_xact_lock(hashtextextended('tierlink profile', 0))")
+                if c.execute("SELECT 1 FROM meta WHERE name = %s", (PROFILE,)).fetchone():
+                    return False
+            c.execute("INSERT INTO meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                      (PROFILE, json.dumps(data, ensure_ascii=False)))
+            self.db.bump(c, PROFILE)
+        return True
+
+
+def _json(doc: dict) -> Jsonb:
+    return Jsonb(doc, dumps=dumps)
