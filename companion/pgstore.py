@@ -578,6 +578,11 @@ class Workflow:
             return c.execute("SELECT 1 FROM workflow WHERE tbl = 'placements' AND doc->>'from_key' = %s LIMIT 1",
                              (key,)).fetchone() is not None
 
+    def placement_urls_without_key(self) -> list[str]:
+        with self.db.connection() as c:
+            return [r[0] for r in c.execute("SELECT doc->>'from_url' FROM workflow WHERE tbl = 'placements' "
+                                            "AND NOT doc ? 'from_key' AND doc ? 'from_url'")]
+
     # -- the site profile ------------------------------------------------------------------
 
     def profile(self) -> dict | None:

@@ -25,7 +25,7 @@ from typing import Callable
 
 from companion import pgstore
 from companion.errors import BadInput, StorageError
-from companion.store import META, _TABLE_NAME, Store
+from companion.store import META, _TABLE_NAME, Store, _key_of
 
 
 class TeamStore(Store):
@@ -116,8 +116,12 @@ class TeamStore(Store):
         return self._wf.upsert_with(self._name(table), match, new_doc, change)
 
     def is_placement_page(self, key: str) -> bool:
+        """An indexed lookup of `from_key` (placements.add always sets it); documents
+        inserted without one are matched by their `from_url`, as the embedded store does."""
         self._check_open()
-        return self._wf.is_placement_page(key)
+        if self._wf.is_placement_page(key):
+            return True
+        return any(_key_of(url) == key for url in self._wf.placement_urls_without_key())
 
     # -- the team's profile ----------------------------------------------------------------
 
