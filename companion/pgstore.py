@@ -138,7 +138,11 @@ class Database:
         self.closed = False
 
     def open(self) -> None:
+        """Connect once directly (the server's own reason when it refuses: a wrong database
+        name, a bad password), then start the pool."""
+        _quiet_pool_log(self.url)
         try:
+            psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, application_name="tierlink").close()
             self.pool.open(wait=True, timeout=CONNECT_TIMEOUT + 2)
         except (psycopg.Error, PoolTimeout) as exc:
             self.pool.close()
@@ -157,7 +161,7 @@ class Database:
                 and not isinstance(exc, psycopg.errors.QueryCanceled):
             if isinstance(exc, psycopg.errors.InsufficientPrivilege):
                 return StorageError(f"the team database {self.where} refused: {detail}", code="database_error")
-            return StorageError(f"the team database {self.where} cannot be reached ({detail or type(exc).__name__}); "
+            return StorageError(f"the team database {self.where} is unavailable ({detail or type(exc).__name__}); "
                                 "nothing was changed: try again when it is back", code="database_unavailable",
                                 status=503)
         if isinstance(exc, psycopg.errors.UniqueViolation):
@@ -238,6 +242,34 @@ class Database:
     def bump(c, name: str) -> None:
         c.execute("INSERT INTO versions (name, n) VALUES (%s, 1) ON CONFLICT (name) DO UPDATE SET n = versions.n + 1",
                   (name,))
+
+
+class _Scrub(logging.Filter):
+    """Takes database passwords out of psycopg_pool's own log lines (it logs failed connection
+    attempts while it reconnects): they reach the companion's log, never the password."""
+
+    urls: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        for url in self.urls:
+            text = team.scrub(text, url)
+        record.msg, record.args = team.scrub(text, None), None
+        return True
+
+
+_SCRUB = _Scrub()
+
+
+def _quiet_pool_log(url: str) -> None:
+    """Scrub the pool's log lines; with no logging set up (the CLI) keep them off stderr, where
+    the command's one-line error already says what failed."""
+    _SCRUB.urls.add(url)
+    logger = logging.getLogger("psycopg.pool")
+    if _SCRUB not in logger.filters:
+        logger.addFilter(_SCRUB)
+    if not logging.getLogger().handlers and not logger.handlers:
+        logger.addHandler(logging.NullHandler())
 
 
 class Versions:
