@@ -136,6 +136,7 @@ class Database:
             check=ConnectionPool.check_connection, name="tierlink",
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT, "application_name": "tierlink"})
         self.closed = False
+        self._down = False
 
     def open(self) -> None:
         """Connect once directly (the server's own reason when it refuses: a wrong database
@@ -180,10 +181,32 @@ class Database:
         if conn is not None:
             yield conn
             return
+        with self._pooled() as conn:
+            yield conn
+
+    @contextmanager
+    def _pooled(self) -> Iterator[psycopg.Connection]:
+        """A connection from the pool; driver errors become StorageError.
+
+        Once the server was found unreachable, each call first tries one direct
+        connection: refused at once while the server is down (a 503 without waiting for
+        the pool's timeout), and the pool is used again as soon as it answers.
+        """
+        if self._down:
+            try:
+                psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, application_name="tierlink").close()
+            except psycopg.Error as exc:
+                raise self.error(exc) from None
+            self._down = False
         try:
             with self.pool.connection() as conn:
                 yield conn
-        except (psycopg.Error, PoolTimeout) as exc:
+        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+            error = self.error(exc)
+            if error.code == "database_unavailable":
+                self._down = True
+            raise error from None
+        except psycopg.Error as exc:
             raise self.error(exc) from None
 
     @contextmanager
@@ -198,18 +221,15 @@ class Database:
             return
         if self.closed:
             raise StorageError("the store is closed")
-        try:
-            with self.pool.connection() as conn:
-                with conn.transaction():
-                    self._local.conn = conn
-                    try:
-                        if lock is not None:
-                            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
-                        yield conn
-                    finally:
-                        self._local.conn = None
-        except (psycopg.Error, PoolTimeout) as exc:
-            raise self.error(exc) from None
+        with self._pooled() as conn:
+            with conn.transaction():
+                self._local.conn = conn
+                try:
+                    if lock is not None:
+                        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+                    yield conn
+                finally:
+                    self._local.conn = None
 
     # -- schema and versions --------------------------------------------------------------
 

@@ -214,3 +214,39 @@ def test_the_embedded_store_records_who_too(home, cli, monkeypatch):
                      "--to-url", "https://blog.test/post")
     assert moved["history"][-1]["by"] == "erin" and moved["placement"]["placed_by"] == "erin"
     assert "(saved by dana)" in cli("candidates").stdout.decode()
+
+
+def test_both_stores_rank_tier1_pages_alike(tmp_path, pg_url):
+    """PostgreSQL's full-text search (tsvector, ts_rank_cd) and SQLite's FTS5 bm25 on the same
+    300 pages: the top five pages for 20 queries are mostly the same."""
+    import random
+
+    from companion.store import Store
+
+    words = ("garden hose widget review guide best tools seo audit backlink coffee grinder espresso travel "
+             "budget hotel recipe pasta bread running shoes marathon training camera lens tripod").split()
+    rng = random.Random(7)
+    rows = [{"source_url": f"https://site{i % 40}.test/{'-'.join(rng.choices(words, k=3))}-{i}",
+             "target_url": "https://example.com/", "anchor": rng.choice(words),
+             "title": " ".join(rng.choices(words, k=rng.randint(3, 8)))} for i in range(300)]
+    embedded, shared = Store.open(tmp_path / "a"), Store.open(tmp_path / "b", database=pg_url)
+    try:
+        for store in (embedded, shared):
+            store.merge_backlinks([dict(r) for r in rows], "ahrefs")
+
+        def top(store, terms):
+            hits = store.search_tier1(terms)
+            return {k for k, _ in sorted(hits.items(), key=lambda kv: -kv[1][0])[:5]}
+
+        overlaps = []
+        for _ in range(20):
+            terms = rng.sample(words, 3)
+            a, b = top(embedded, terms), top(shared, terms)
+            assert len(a) == len(b) == 5
+            overlaps.append(len(a & b) / 5)
+        assert sum(overlaps) / len(overlaps) >= 0.8, overlaps
+        # stemming on both sides: "tools" in a title is found by the query word "tool"
+        assert top(shared, ["tool"]) and top(shared, ["tool"]) == top(shared, ["tools"])
+    finally:
+        embedded.close()
+        shared.close()
