@@ -55,7 +55,8 @@ def why_no_postgres() -> str | None:
 class PgCluster:
     """initdb + pg_ctl in a temporary folder, on a free loopback port."""
 
-    def __init__(self):
+    def __init__(self, *, fsync: bool = False):
+        self.fsync = fsync  # off for tests (speed); on for benchmarks (a fair fight with SQLite's FULL sync)
         self.bin = pg_bin()
         self.port = free_port()
         self.dir = Path(tempfile.mkdtemp(prefix="tierlink-pg-"))
@@ -87,7 +88,7 @@ class PgCluster:
         return self
 
     def start(self) -> None:
-        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        opts = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync={'on' if self.fsync else 'off'} -c max_connections=200"
         self._run("pg_ctl", "-D", str(self.data), "-w", "-t", "60", "-l", str(self.log), "-o", opts, "start")
 
     def stop(self) -> None:
