@@ -96,6 +96,15 @@ def test_what_one_member_does_the_other_sees_at_once(team):
                      json={"html": f'<p>See <a href="{TIER1}">this review</a>.</p>'})
     footprint = [w for w in report["warnings"] if w["code"] == "footprint"]
     assert footprint and "3 of my placements" in footprint[0]["message"], report["warnings"]
+    # what bob's companion derived and keeps (placement counts in the scores, the placement
+    # pages, the profile and its scorer) follows alice's changes on the next request
+    assert next(i for i in bob.api("GET", "/api/boost?limit=50") if i["url"] == TIER1)["placements"] == 3
+    tier3 = bob.api("POST", "/api/analyze", json={"url": "https://spam.test/list",
+                                                 "html": '<main><a href="https://guest1.test/post">x</a></main>'})
+    assert "tier3" in tier3["labels"]
+    alice.api("PUT", "/api/profile", json={**PROFILE, "owned_sites": ["widgetweekly.example.org"]})
+    assert bob.api("GET", "/api/profile")["owned_sites"] == ["widgetweekly.example.org"]
+    assert all(i["url"] != TIER1 for i in bob.api("GET", "/api/boost?limit=50"))  # my own site: never boosted
     # and the CLI on a third machine lists them with who placed them
     out = tierlink(bob.home.parent / "carol", "placements", url=alice.extra_args[1]).stdout.decode()
     assert out.count("placed by alice") == 3
