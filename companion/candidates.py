@@ -344,11 +344,17 @@ def update(ws, id, changes: dict) -> dict:
                                                  date=placing.get("date"), candidate_id=current["id"])
             fields["placement_id"] = placement["id"]
         stamp = now()
-        if fields.get("status") and fields["status"] != current.get("status"):
-            fields["history"] = list(current.get("history") or []) + [
-                {"at": stamp, "from": current.get("status"), "to": fields["status"], "by": user_of(ws)}]
         fields["updated_at"] = stamp
-        result = store.update(TABLE, current["id"], fields)
+        by = user_of(ws)
+
+        def change(old: dict) -> dict:
+            # read under the store's row lock: a teammate's move at the same moment is not lost
+            if fields.get("status") and fields["status"] != old.get("status"):
+                return {**fields, "history": list(old.get("history") or []) + [
+                    {"at": stamp, "from": old.get("status"), "to": fields["status"], "by": by}]}
+            return fields
+
+        result = store.update_with(TABLE, current["id"], change)
     if placement is not None:
         result["placement"] = placement
         result["warnings"] = warnings

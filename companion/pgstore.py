@@ -582,6 +582,18 @@ class Workflow:
             self.db.bump(c, table)
         return row[0]
 
+    def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
+        """Read (locking the row) and update in one transaction: a concurrent change waits."""
+        with self.db.transaction() as c:
+            old = self._one(c, table, str(id), lock=True)
+            if old is None:
+                raise NotFound(f"no {table} entry with id {id}")
+            fields = {k: v for k, v in change(old).items() if k != "id"}
+            doc = c.execute("UPDATE workflow SET doc = doc || %s WHERE tbl = %s AND id = %s RETURNING doc",
+                            (_json(fields), table, str(id))).fetchone()[0]
+            self.db.bump(c, table)
+        return doc
+
     def remove(self, table: str, id) -> None:
         with self.db.transaction() as c:
             if c.execute("DELETE FROM workflow WHERE tbl = %s AND id = %s RETURNING id", (table, str(id))).fetchone() is None:

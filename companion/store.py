@@ -909,6 +909,14 @@ class Store:
                 return self.update(table, found[0]["id"], change(found[0])), False
             return self.insert(table, new_doc), True
 
+    def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
+        """Update a document with `change(current)`, read and written as one step (NotFound if absent)."""
+        with self._mutating():
+            current = self.get(table, id)
+            if current is None:
+                raise NotFound(f"no {table} entry with id {id}")
+            return self.update(table, id, change(current))
+
     def get_setting(self, name: str, default=None):
         with self._reading():
             found = self.find("settings", name=name)

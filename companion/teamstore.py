@@ -115,6 +115,10 @@ class TeamStore(Store):
         self._check_open()
         return self._wf.upsert_with(self._name(table), match, new_doc, change)
 
+    def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
+        self._check_open()
+        return self._wf.update_with(self._name(table), id, change)
+
     def is_placement_page(self, key: str) -> bool:
         """An indexed lookup of `from_key` (placements.add always sets it); documents
         inserted without one are matched by their `from_url`, as the embedded store does."""

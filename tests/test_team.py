@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -126,12 +127,28 @@ def test_two_companions_saving_at_once_lose_nothing(team):
             if r.status not in (200, 201):
                 errors.append(f"{r.status} {r.text[:200]}")
 
+    card = team[0].api("POST", "/api/candidates", json={"url": "https://contested.test/", "kind": "boost"},
+                       expect=201)
+    statuses = ["new", "contacted", "placed", "live", "rejected"]
+
+    def moves(srv: CompanionServer, thread: int):
+        for i in range(5):
+            r = srv.request("PATCH", f"/api/candidates/{card['id']}", json={"status": statuses[(thread + i) % 5]})
+            if r.status != 200:
+                errors.append(f"{r.status} {r.text[:200]}")
+
     with ThreadPoolExecutor(16) as pool:
-        for f in [pool.submit(saves, srv, t) for srv in team for t in range(8)]:
+        jobs = [pool.submit(saves, srv, t) for srv in team for t in range(8)]
+        jobs += [pool.submit(moves, srv, t) for srv in team for t in range(8)]
+        for f in jobs:
             f.result()
     assert errors == []
+    # every status change by either member is in the history, each starting where the last one ended
+    history = next(c for c in team[1].api("GET", "/api/candidates") if c["id"] == card["id"])["history"]
+    assert len(history) > 1 and {h["by"] for h in history[1:]} <= {"alice", "bob"}
+    assert all(history[n]["from"] == history[n - 1]["to"] for n in range(1, len(history))), history
     board = team[1].api("GET", "/api/candidates")
-    mine = {c["url"] for c in board if c["kind"] == "boost"}
+    mine = {c["url"] for c in board if c["kind"] == "boost"} - {card["url"]}
     assert len(mine) == 2 * 8 * 20
     shared = [c for c in board if c["kind"] == "tier2"]
     assert sorted(c["url"] for c in shared) == sorted(f"https://shared.test/{i}" for i in range(20))
@@ -259,3 +276,46 @@ def test_both_stores_rank_tier1_pages_alike(tmp_path, pg_url):
     finally:
         embedded.close()
         shared.close()
+
+
+def test_a_status_change_waits_for_a_teammates_change_of_the_same_card(tmp_path, pg_url):
+    """Two companions (two Stores) change one candidate at once: the second reads it only after
+    the first committed (a row lock), so neither change, nor its history entry, is lost."""
+    import psycopg
+
+    from companion.store import Store
+
+    first, second = Store.open(tmp_path / "a", database=pg_url), Store.open(tmp_path / "b", database=pg_url)
+    inside, release = threading.Event(), threading.Event()
+    try:
+        card = first.insert("candidates", {"key": "c.test/", "kind": "boost", "history": []})
+        seen: list[list] = []
+
+        def slow(old):
+            inside.set()
+            release.wait(60)
+            return {"history": old["history"] + ["first"]}
+
+        def fast(old):
+            seen.append(list(old["history"]))
+            return {"history": old["history"] + ["second"]}
+
+        t1 = threading.Thread(target=first.update_with, args=("candidates", card["id"], slow))
+        t1.start()
+        assert inside.wait(60)
+        t2 = threading.Thread(target=second.update_with, args=("candidates", card["id"], fast))
+        t2.start()
+        with psycopg.connect(pg_url, autocommit=True) as watch:  # the second waits on the first's row lock
+            while not watch.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                    "AND datname = current_database()").fetchone()[0]:
+                assert t2.is_alive(), f"the second change did not wait: it saw {seen}"
+                time.sleep(0.01)
+        release.set()
+        t1.join(60)
+        t2.join(60)
+        assert seen == [["first"]]
+        assert second.get("candidates", card["id"])["history"] == ["first", "second"]
+    finally:
+        release.set()
+        first.close()
+        second.close()
