@@ -43,6 +43,7 @@ import math
 import re
 import secrets
 import threading
+import time
 from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
@@ -133,10 +134,21 @@ class Database:
         self._local = threading.local()
         self.pool = ConnectionPool(
             url, min_size=1, max_size=max_size, open=False, timeout=WAIT_TIMEOUT, reconnect_timeout=3600,
-            check=ConnectionPool.check_connection, name="tierlink",
+            check=self._check, name="tierlink",
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT, "application_name": "tierlink"})
         self.closed = False
         self._down = False
+        self._used: dict[int, float] = {}  # id(connection) -> when it was last given back
+
+    IDLE_CHECK = 1.0  # seconds: a connection idle longer is checked before use
+
+    def _check(self, conn: psycopg.Connection) -> None:
+        """Check a connection before handing it out (a restarted server leaves the pool's
+        connections dead), unless it was in use a moment ago: a visit asks many small
+        questions in a row, and a round trip each to check would double their cost."""
+        used = self._used.get(id(conn))
+        if used is None or time.monotonic() - used > self.IDLE_CHECK:
+            ConnectionPool.check_connection(conn)
 
     def open(self) -> None:
         """Connect once directly (the server's own reason when it refuses: a wrong database
@@ -158,10 +170,11 @@ class Database:
         if isinstance(exc, StorageError):
             return exc
         detail = team.scrub(" ".join(str(exc).split()), self.url)[:300]
+        if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+            return StorageError(f"the team database {self.where} refused: {detail} (the role needs to own the "
+                                "database, or be granted its tables)", code="database_error")
         if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)) \
                 and not isinstance(exc, psycopg.errors.QueryCanceled):
-            if isinstance(exc, psycopg.errors.InsufficientPrivilege):
-                return StorageError(f"the team database {self.where} refused: {detail}", code="database_error")
             return StorageError(f"the team database {self.where} is unavailable ({detail or type(exc).__name__}); "
                                 "nothing was changed: try again when it is back", code="database_unavailable",
                                 status=503)
@@ -200,7 +213,10 @@ class Database:
             self._down = False
         try:
             with self.pool.connection() as conn:
-                yield conn
+                try:
+                    yield conn
+                finally:
+                    self._used[id(conn)] = time.monotonic()
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
             error = self.error(exc)
             if error.code == "database_unavailable":
@@ -315,7 +331,14 @@ class BacklinkDB:
         pass  # the Database (shared with the workflow) is closed by the store
 
     def backup(self) -> None:
-        """Nothing to do: a server database is backed up by its own tools (pg_dump, WAL archiving)."""
+        """Called after an import: refresh the planner's statistics of the two big tables
+        (what `search` reads a common term's page count from). Backups of a server
+        database are its own tools' job (pg_dump, WAL archiving)."""
+        try:
+            with self.db.connection() as c:
+                c.execute("ANALYZE backlinks, tier1")
+        except StorageError as exc:  # the import is committed; stale statistics only cost precision
+            log.warning("could not refresh the statistics after an import: %s", exc.message)
 
     @contextmanager
     def write(self, *, count: bool = True) -> Iterator[psycopg.Connection]:
@@ -457,6 +480,10 @@ class BacklinkDB:
         with self.db.connection() as c:
             return c.execute("SELECT count(*) FROM tier1").fetchone()[0]
 
+    def tier1_keys_on_host(self, host: str, limit: int) -> list[str]:
+        with self.db.connection() as c:
+            return [k for (k,) in c.execute("SELECT key FROM tier1 WHERE host = %s LIMIT %s", (host, limit))]
+
     def has_unscored(self) -> bool:
         with self.db.connection() as c:
             return c.execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
@@ -494,7 +521,8 @@ class BacklinkDB:
         Each term is asked alone with a LIMIT (as in SQLite: a term on a million pages
         costs `per_term` rows). `ts_rank_cd` with every weight 1 counts the term's
         occurrences in a page (its tf); the page's length and the term's page count (its
-        idf, counted up to IDF_CAP pages) complete FTS5's bm25 formula.
+        idf: exact for a rare term, the planner's estimate from ANALYZE's lexeme
+        frequencies for a common one) complete FTS5's bm25 formula.
         """
         scores: dict[str, float] = {}
         matched: dict[str, list[str]] = {}
@@ -510,10 +538,9 @@ class BacklinkDB:
                 if not rows:
                     continue
                 n = len(rows)
-                if n > per_term:
-                    rows = rows[:per_term]
-                    n = c.execute(f"SELECT count(*) FROM (SELECT 1 FROM tier1, plainto_tsquery('{TS_CONFIG}', %s) q "
-                                  "WHERE tsv @@ q LIMIT %s) s", (term, IDF_CAP)).fetchone()[0]
+                if n > per_term:  # a common term: the planner's estimate of its pages (ANALYZE keeps
+                    rows = rows[:per_term]  # the frequencies of common lexemes), not a count of them
+                    n = max(n, self._estimate(c, term))
                 idf = max(1e-6, math.log((total - n + 0.5) / (n + 0.5)))
                 for key, tf, words in rows:
                     tf = float(tf)
@@ -523,16 +550,24 @@ class BacklinkDB:
         return {k: (scores[k], matched[k]) for k in scores}
 
     @staticmethod
+    def _estimate(c, term: str) -> int:
+        plan = c.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', %s)",
+                         (term,)).fetchone()[0]
+        plan = json.loads(plan) if isinstance(plan, str) else plan
+        return int(plan[0]["Plan"]["Plan Rows"])
+
+    @staticmethod
     def _page_total(c) -> int:
-        """How many tier-1 pages: the planner's estimate when large (a count(*) of millions costs),
-        exact when small."""
+        """How many tier-1 pages: exact up to EXACT_UP_TO, else the planner's estimate (a
+        count(*) of millions costs a scan; ANALYZE after each import keeps it close)."""
+        n = c.execute("SELECT count(*) FROM (SELECT 1 FROM tier1 LIMIT %s) s", (EXACT_UP_TO + 1,)).fetchone()[0]
+        if n <= EXACT_UP_TO:
+            return n
         estimate = c.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'tier1'::regclass").fetchone()[0]
-        if estimate is not None and estimate > 100_000:
-            return int(estimate)
-        return c.execute("SELECT count(*) FROM tier1").fetchone()[0]
+        return max(n, int(estimate or 0))
 
 
-IDF_CAP = 20_000
+EXACT_UP_TO = 10_000
 
 
 def _tier1_row(row) -> dict:

@@ -507,6 +507,9 @@ class BacklinkDB:
     def tier1_count(self) -> int:
         return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
 
+    def tier1_keys_on_host(self, host: str, limit: int) -> list[str]:
+        return [k for (k,) in self.conn().execute("SELECT key FROM tier1 WHERE host = ? LIMIT ?", (host, limit))]
+
     def has_unscored(self) -> bool:
         return self.conn().execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
 

@@ -553,6 +553,18 @@ class Store:
         """True if some tier-1 page sits on this host (`www.` stripped)."""
         return self._bl.has_tier1_host(host)
 
+    HOST_KEYS_LIMIT = 2000
+
+    @staticmethod
+    def host_of_key(key: str) -> str:
+        """The host a tier-1 page is filed under (`has_tier1_host`, `tier1_keys_on_host`)."""
+        return _host_of_key(key)
+
+    def tier1_keys_on_host(self, host: str) -> set[str] | None:
+        """The keys of the tier-1 pages on `host`, or None when there are more than HOST_KEYS_LIMIT."""
+        keys = self._bl.tier1_keys_on_host(host, self.HOST_KEYS_LIMIT + 1)
+        return set(keys) if len(keys) <= self.HOST_KEYS_LIMIT else None
+
     def tier1_page(self, key: str) -> dict | None:
         """A tier-1 page: {"key", "host", "url", "features", "score", "blocked", "placements"}, or None."""
         return self._bl.tier1(key)

@@ -419,6 +419,7 @@ class StoreKnowledge:
         self.store = store
         self.placements = placement_info(store)
         self._hosts: dict[str, bool] = {}
+        self._pages: dict[str, set[str] | None] = {}
 
     def may_be_tier1_host(self, host: str) -> bool:
         host = urls.strip_www(host)
@@ -428,7 +429,14 @@ class StoreKnowledge:
         return known
 
     def is_tier1_page(self, key: str) -> bool:
-        return self.store.is_tier1_page(key)
+        # A page on a tier-1 host asks about each of its internal links: one query for the
+        # host's tier-1 pages (when they are few) instead of one per link (a network round
+        # trip each in team mode).
+        host = self.store.host_of_key(key)
+        if host not in self._pages:
+            self._pages[host] = self.store.tier1_keys_on_host(host)
+        pages = self._pages[host]
+        return key in pages if pages is not None else self.store.is_tier1_page(key)
 
     def may_be_placement_host(self, host: str) -> bool:
         return urls.strip_www(host) in self.placements.hosts
