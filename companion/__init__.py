@@ -5,3 +5,5 @@ the same library modules, so both give the same answers.
 """
 
 __version__ = "0.1.0"
+# Where the bot's User-Agent points site owners (TierlinkBot/<version> (+PROJECT_URL)).
+PROJECT_URL = "https://tierlink.dev/bot"

@@ -87,6 +87,58 @@ def _robots(metas) -> dict:
     return {"noindex": noindex, "nofollow": nofollow}
 
 
+# X-Robots-Tag directives that take a value after a colon: "unavailable_after: <date>" is
+# not a user agent named "unavailable_after".
+_VALUED_DIRECTIVES = frozenset({"unavailable_after", "max-snippet", "max-image-preview", "max-video-preview"})
+_HEADER_AGENT = re.compile(r"^\s*([a-z0-9_.-]+)\s*:\s*(.*)$", re.S)
+MAX_HEADERS = 200
+MAX_HEADER_VALUE = 8192
+
+
+def header_values(headers, name: str) -> list[str]:
+    """Every value of one response header, by case-insensitive name.
+
+    `headers` is what a caller passes with a page (`"headers"` of POST /api/analyze,
+    or the fetcher's response headers): {name: value or [values]}; None is no headers.
+    Bad shapes raise BadInput, so the API answers 400 rather than guessing.
+    """
+    if headers is None:
+        return []
+    if not isinstance(headers, dict) or len(headers) > MAX_HEADERS:
+        raise BadInput(f"'headers' must be an object of at most {MAX_HEADERS} header name → value")
+    wanted = name.lower()
+    out: list[str] = []
+    for key, value in headers.items():
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str) and len(v) <= MAX_HEADER_VALUE for v in values):
+            raise BadInput(f"'headers': the value of {str(key)[:100]!r} must be a string or a list of strings "
+                           f"of at most {MAX_HEADER_VALUE} characters")
+        if isinstance(key, str) and key.lower() == wanted:
+            out.extend(values)
+    return out
+
+
+def header_robots(headers) -> dict:
+    """Page-level robots from `X-Robots-Tag` response headers.
+
+    A value may name a user agent (`googlebot: nofollow`): only those for every
+    robot (no name) or for the robots the meta tags count (robots, googlebot) apply.
+    """
+    noindex = nofollow = False
+    for value in header_values(headers, "x-robots-tag"):
+        match = _HEADER_AGENT.match(value.lower())
+        if match and match.group(1) not in _VALUED_DIRECTIVES:
+            if match.group(1) not in ROBOTS_META_NAMES:
+                continue
+            value = match.group(2)
+        for token in re.split(r"[\s,]+", value.lower()):
+            if token in ("noindex", "none"):
+                noindex = True
+            if token in ("nofollow", "none"):
+                nofollow = True
+    return {"noindex": noindex, "nofollow": nofollow}
+
+
 def _tops(doc) -> list:
     """The document's top-level elements.
 
@@ -186,16 +238,21 @@ def _page_url(url: str) -> str:
 
 
 def analyze(url: str, html: str | bytes, profile: Profile | None = None,
-            knowledge: Knowledge | None = None) -> dict:
+            knowledge: Knowledge | None = None, headers: dict | None = None) -> dict:
     """The Analysis of one page (CONTRACT.md, "Analysis")."""
-    return analyze_document(url, html, profile, knowledge)[0]
+    return analyze_document(url, html, profile, knowledge, headers)[0]
 
 
 def analyze_document(url: str, html: str | bytes, profile: Profile | None = None,
-                     knowledge: Knowledge | None = None):
-    """(Analysis, parsed document or None): the verdicts read more from the document."""
+                     knowledge: Knowledge | None = None, headers: dict | None = None):
+    """(Analysis, parsed document or None): the verdicts read more from the document.
+
+    `headers`: the page's HTTP response headers where known; `X-Robots-Tag` counts
+    in `robots`, `indexable` and every link's `follow`, as the meta tags do.
+    """
     url = _page_url(url)
     profile = profile or Profile()
+    from_header = header_robots(headers)
     data, notes, truncated = prepare_html(html)
     doc, parse_notes = parse(data)
     notes.extend(parse_notes)
@@ -210,8 +267,8 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
         "canonical": None,
         "title": "",
         "lang": None,
-        "robots": {"noindex": False, "nofollow": False},
-        "indexable": True,
+        "robots": dict(from_header),
+        "indexable": not from_header["noindex"],
         "links": [],
         "counts": {"links": 0, "internal": 0, "external": 0, "external_follow": 0},
         "labels": [],
@@ -230,6 +287,7 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
     if base_el is not None:
         base = urls.resolve(url, base_el.get("href")) or url
     robots = _robots(metas)
+    robots = {k: robots[k] or from_header[k] for k in robots}
     canonical = urls.resolve(base, canonical_el.get("href")) if canonical_el is not None else None
     html_el = doc
     result["title"] = _STRING(title_el) if title_el is not None else ""

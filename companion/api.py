@@ -189,7 +189,12 @@ def analyze():
     body = json_body()
     url = url_field(body, "url")
     html = str_field(body, "html")
-    return workspace().analyze(url, html)
+    headers = body.get("headers")
+    if headers is not None:
+        from companion.analyze import header_values
+
+        header_values(headers, "x-robots-tag")  # validates the shape: a 400 here, never later
+    return workspace().analyze(url, html, headers)
 
 
 @bp.get("/profile")
@@ -294,6 +299,14 @@ def backlinks():
     return workspace().store.all_backlinks(status=status)
 
 
+@bp.get("/broken-targets")
+def broken_targets():
+    """Live links to a page of mine answering 4xx (a redirect wins each back), best first."""
+    from companion import broken
+
+    return broken.broken_targets(workspace().store)
+
+
 @bp.get("/boost")
 def boost():
     return workspace().boost_list(int_arg("limit", 20, minimum=0, maximum=1000))
@@ -370,3 +383,22 @@ def list_placements():
     if to_url is not None and len(to_url) > MAX_URL_LENGTH:
         raise BadInput(f"'to_url' is longer than {MAX_URL_LENGTH} characters")
     return placements.list_placements(workspace(), to_url=to_url)
+
+
+# --- link monitoring (companion.monitor) ----------------------------------------
+
+@bp.post("/recheck")
+def start_recheck():
+    """Start a recheck in the background (the CLI's options as JSON): 202; 409 while one runs."""
+    from companion.monitor.recheck import Options
+    from companion.monitor.runner import runner_for
+
+    body = json_body() if request.content_length else {}
+    return runner_for(workspace()).start(Options.from_json(body)), 202
+
+
+@bp.get("/recheck")
+def recheck_status():
+    from companion.monitor.runner import runner_for
+
+    return runner_for(workspace()).status()

@@ -306,9 +306,11 @@ def cmd_token(args):
 # --- import / backlinks / export ------------------------------------------
 
 def _setup_import(p):
+    from companion.importers import FORMATS
+
     p.add_argument("files", nargs="+", metavar="FILE", help="backlink exports (CSV as the tools download them)")
     p.add_argument("--format", default="auto",
-                   choices=["auto", "ahrefs", "semrush", "moz", "majestic", "gsc", "bing", "csv"],
+                   choices=["auto", *FORMATS],
                    help="the tool that wrote the files (default: recognised from the header)")
     p.add_argument("--map", dest="mapping", metavar="FIELD=COLUMN,...",
                    help="for --format csv: e.g. source_url=From,target_url=To,anchor=Text")
@@ -363,6 +365,8 @@ def cmd_import(args):
 
 def _setup_backlinks(p):
     p.add_argument("--status", choices=["live", "lost"], help="only live or only lost links")
+    p.add_argument("--broken", action="store_true",
+                   help="only live links to a page of yours answering 4xx (a redirect wins each back)")
     _add_json(p)
 
 
@@ -383,9 +387,25 @@ def _human_backlinks(rows):
 
 @command("backlinks", "list the stored backlinks")(_setup_backlinks)
 def cmd_backlinks(args):
+    if args.broken:
+        from companion import broken
+
+        if args.status == "lost":
+            raise BadInput("--broken lists live links only")
+        with workspace_of(args) as ws:
+            items = broken.broken_targets(ws.store)
+        emit(args, items, _human_broken)
+        return
     with workspace_of(args) as ws:
         rows = [_public_backlink(r) for r in ws.store.all_backlinks(args.status)]
     emit(args, rows, _human_backlinks)
+
+
+def _human_broken(items):
+    if not items:
+        print("no live link points at a page of yours answering 4xx (Ahrefs' Broken backlinks export says which)")
+    for i in items:
+        print(f"{i['http_code']} {i['source_url']} -> {i['target_url']}: {i['reason']}")
 
 
 def _setup_export(p):
@@ -516,8 +536,10 @@ def _human_placements(rows):
     if not rows:
         print("no placements: log one with `tierlink placements add --from URL --to URL`")
     for p in rows:
+        checked = f" (checked {p['checked_at']})" if p.get("checked_at") else ""
         who = f"  (placed by {p['placed_by']})" if p.get("placed_by") else ""
-        print(f"{p['date']}  {p['via']:<10} {p['from_url']} → {p['to_url']}  {p['anchor']!r}{who}")
+        print(f"{p['date']}  {p['via']:<10} {p.get('status', 'unchecked'):<9} {p['from_url']} → {p['to_url']}  "
+              f"{p['anchor']!r}{checked}{who}")
 
 
 @command("placements", "list the tier-2 links you built; `placements add --from URL --to URL` logs one, "
@@ -538,6 +560,66 @@ def cmd_placements(args):
             emit(args, {"deleted": placements.remove(ws, args.id)}, lambda d: info(f"deleted placement {d['deleted']}"))
         else:
             emit(args, placements.list_placements(ws, to_url=args.to_url), _human_placements)
+
+
+# --- recheck (companion.monitor) --------------------------------------------
+
+def _setup_recheck(p):
+    p.add_argument("--only", metavar="tier1|placements", help="only the tier-1 pages, or only my placement pages")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N pages (the longest unchecked first)")
+    p.add_argument("--older-than", dest="older_than", type=float, metavar="DAYS",
+                   help="only pages not checked for DAYS days")
+    p.add_argument("--delay", type=float, default=2.0, metavar="S",
+                   help="seconds between two requests to one host (default 2; a longer robots.txt Crawl-delay wins)")
+    p.add_argument("--timeout", type=float, default=20.0, metavar="S", help="connect and read timeout (default 20)")
+    p.add_argument("--concurrency", type=int, default=8, metavar="N", help="hosts fetched in parallel (default 8)")
+    p.add_argument("--allow-private-hosts", dest="allow_private_hosts", action="store_true",
+                   help="also fetch loopback and private addresses (tests, intranets)")
+    _add_json(p)
+
+
+class _PageProgress:
+    """Pages done of total on stderr: a bar redrawn in place on a terminal, a line per 10% otherwise."""
+
+    def __init__(self):
+        self.tty = sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        pct = done * 100 // total if total else 100
+        if self.tty:
+            bar = "#" * (pct // 4)
+            end = "\n" if done >= total else ""
+            sys.stderr.write(f"\rrechecking: [{bar:<25}] {done}/{total} pages{end}")
+            sys.stderr.flush()
+        elif pct // 10 > self.last:
+            self.last = pct // 10
+            info(f"rechecking: {done}/{total} pages")
+
+
+def _human_recheck(s):
+    print(f"{s['checked']} pages checked, {s['unchanged']} unchanged, {len(s['changes'])} changes, "
+          f"{len(s['errors'])} errors, {len(s['skipped'])} skipped")
+    for c in s["changes"]:
+        why = f"  ({c['reason']})" if c.get("reason") else ""
+        print(f"  {c['kind']:<18} {c['source_url']} -> {c['target_url']}: {c.get('was')} → {c.get('now')}{why}")
+    for e in s["errors"]:
+        print(f"  error    {e['url']}: {e['reason']}")
+    for k in s["skipped"]:
+        print(f"  skipped  {k['url']}: {k['reason']}")
+
+
+@command("recheck", "fetch the stored tier-1 pages and my placement pages politely and record what changed")(
+    _setup_recheck)
+def cmd_recheck(args):
+    from companion.monitor import recheck
+
+    opts = recheck.Options(only=args.only, limit=args.limit, older_than=args.older_than, delay=args.delay,
+                           timeout=args.timeout, concurrency=args.concurrency,
+                           allow_private_hosts=args.allow_private_hosts).checked()
+    with workspace_of(args) as ws:
+        summary = recheck.run(ws, opts, progress=_PageProgress())
+    emit(args, summary, _human_recheck)
 
 
 # --- dispatcher -----------------------------------------------------------

@@ -7,7 +7,8 @@ Order, and why:
    declares a legacy charset but is valid UTF-8 was re-saved as UTF-8 (the corpus
    page 025 declares gb2312 and is UTF-8: lxml fed its raw bytes finds none of its
    links). Text in a legacy multi-byte charset is almost never valid UTF-8 by accident.
-3. A declared charset (`<meta charset>` or `http-equiv` Content-Type) that decodes
+3. The charset of the HTTP `Content-Type` header (a fetched page), then the one
+   declared in the page (`<meta charset>` or `http-equiv` Content-Type), each if it decodes
    the bytes without error, with the WHATWG label mapping (latin-1 → windows-1252,
    gb2312 → gbk).
 4. Detection by bs4's UnicodeDammit, and as a last resort windows-1252 with
@@ -38,11 +39,11 @@ _LABELS = {
 }
 
 
-def declared_charset(data: bytes) -> str | None:
-    match = _META_CHARSET.search(data[:65536])
-    if not match:
+def charset_name(label: str | None) -> str | None:
+    """Python's codec name for a charset label (WHATWG mapping), or None for an unknown one."""
+    if not label:
         return None
-    label = match.group(1).decode("ascii", "replace").strip().lower()
+    label = label.strip().strip("\"'").lower()
     label = _LABELS.get(label, label)
     try:
         return codecs.lookup(label).name
@@ -50,8 +51,18 @@ def declared_charset(data: bytes) -> str | None:
         return None
 
 
-def decode_html(data: bytes) -> tuple[str, str]:
-    """(text, encoding used) for a page's raw bytes; never raises."""
+def declared_charset(data: bytes) -> str | None:
+    match = _META_CHARSET.search(data[:65536])
+    if not match:
+        return None
+    return charset_name(match.group(1).decode("ascii", "replace"))
+
+
+def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, str]:
+    """(text, encoding used) for a page's raw bytes; never raises.
+
+    `header_charset`: the charset label of the response's Content-Type, when fetched.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -64,12 +75,12 @@ def decode_html(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    declared = declared_charset(data)
-    if declared and declared not in ("utf-8", "utf-16", "utf-32"):
-        try:
-            return data.decode(declared), declared
-        except UnicodeDecodeError:
-            pass
+    for declared in (charset_name(header_charset), declared_charset(data)):
+        if declared and declared not in ("utf-8", "utf-16", "utf-32"):
+            try:
+                return data.decode(declared), declared
+            except UnicodeDecodeError:
+                pass
     dammit = UnicodeDammit(data, is_html=True)
     if dammit.unicode_markup is not None and dammit.original_encoding:
         return dammit.unicode_markup, dammit.original_encoding

@@ -24,7 +24,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 CANDIDATE_COLUMNS = ["id", "kind", "status", "url", "title", "domain", "tags", "note", "verdict.score",
                      "verdict.reasons", "verdict.labels", "created_at", "updated_at", "history", "placement_id"]
 PLACEMENT_COLUMNS = ["id", "date", "from_url", "to_url", "anchor", "via", "note", "candidate_id",
-                     "created_at", "updated_at"]
+                     "created_at", "updated_at", "status", "checked_at"]
 
 
 def _cell(value):
@@ -71,7 +71,9 @@ def rows_for(store, table: str) -> tuple[list[str], list[dict]]:
             docs.append(flat)
         return CANDIDATE_COLUMNS, docs
     if table == "placements":
-        return PLACEMENT_COLUMNS, [dict(d) for d in store.all(table)]
+        from companion.placements import with_status
+
+        return PLACEMENT_COLUMNS, [with_status(dict(d)) for d in store.all(table)]
     raise BadInput(f"cannot export {table!r}: choose backlinks, candidates or placements")
 
 

@@ -10,18 +10,22 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from companion.errors import BadInput
-from companion.importers import parse
+from companion.importers import check, needs_rows, parse
 from companion.store import gc_paused
+
+
+def _my_domains(ws) -> list[str]:
+    try:
+        return list(ws.profile.domains)
+    except Exception:  # a broken profile is reported by the profile commands, not here
+        return []
 
 
 def _target_for(ws, parsed) -> str | None:
     """Where "links to your site" rows point when the export names no page: the file's property, else my domain."""
     if parsed.property_url:
         return parsed.property_url
-    try:
-        domains = ws.profile.domains
-    except Exception:  # a broken profile is reported by the profile commands, not here
-        domains = []
+    domains = _my_domains(ws)
     return f"https://{domains[0]}/" if domains else None
 
 
@@ -53,12 +57,32 @@ def _source(item) -> tuple[str, Path | None, bytes | None]:
     return name, None, bytes(content)
 
 
+# Files bigger than this are read twice instead of held in memory: a first pass checks the
+# whole file (nothing stored if it cannot be read), a second streams its rows into the store.
+STREAM_FROM = 8 * 1024 * 1024
+
+
+def _discard(rows: list[dict]) -> None:
+    """The first pass of a big file keeps no rows: it only proves the file reads."""
+
+
 def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
     parsed_all = []
     for item in items:
         name, path, data = _source(item)
-        parsed = parse(name, path=path, data=data, format=format, mapping=mapping,
-                       progress=(lambda done, total, rows, n=name: progress(n, done, total, rows)) if progress else None)
+        try:
+            size = path.stat().st_size if path is not None else len(data)
+        except OSError:
+            size = 0  # parse says what is wrong with the file
+
+        def read(sink=None, encoding=None, name=name, path=path, data=data):
+            return parse(name, path=path, data=data, format=format, mapping=mapping, sink=sink, encoding=encoding,
+                         progress=(lambda done, total, rows: progress(name, done, total, rows)) if progress else None)
+
+        parsed = read(_discard if size > STREAM_FROM else None)
+        if parsed.streamed and (parsed.targetless or needs_rows(parsed)):
+            parsed = read(encoding=parsed.encoding)  # the rows themselves decide (Search Console)
+        check(parsed, name, _my_domains(ws))
         fallback = None
         if parsed.targetless:
             fallback = _target_for(ws, parsed)
@@ -67,16 +91,22 @@ def _import(ws, items, format, mapping, progress, on_note) -> list[dict]:
                                "first (`tierlink init --domain example.com`)")
             if on_note and parsed.rows:
                 on_note(f"pages with no stored link get the target {fallback} until an export names the real page")
-        parsed_all.append((parsed, fallback))
+        parsed_all.append((parsed, fallback, read))
     from companion import verdicts
 
     verdicts.ensure_scored(ws)  # the merge then scores each tier-1 page as it writes it
     summaries = []
-    for parsed, fallback in parsed_all:
+    for parsed, fallback, read in parsed_all:
         if on_note:
             for note in parsed.notes:
                 on_note(note)
-        result = ws.store.merge_backlinks(parsed.rows, parsed.format, fallback_target=fallback, _owned=True)
+        if parsed.streamed:
+            def produce(sink, read=read, encoding=parsed.encoding):
+                read(sink, encoding)
+            result = ws.store.merge_backlinks((), parsed.format, fallback_target=fallback, _owned=True,
+                                              produce=produce)
+        else:
+            result = ws.store.merge_backlinks(parsed.rows, parsed.format, fallback_target=fallback, _owned=True)
         summaries.append({"format": parsed.format, "rows_read": parsed.rows_read, "added": result["added"],
                           "updated": result["updated"], "skipped": parsed.skipped,
                           "backlinks_total": result["backlinks_total"]})

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 
 from companion import __version__
+from companion.importers import FORMATS
 
 _STR = {"type": "string"}
 _STR_LIST = {"type": "array", "items": _STR}
@@ -73,6 +74,8 @@ SCHEMAS = {
             "owned_sites": _STR_LIST,
             "guest_post_link_limit": _INT,
             "weights": {"type": "object", "additionalProperties": {"type": "number"}},
+            "recheck_every_days": {"type": ["number", "null"], "minimum": 0.01, "maximum": 365,
+                                   "description": "`tierlink serve` rechecks every N days in the background"},
         },
     },
     "Link": {
@@ -106,6 +109,12 @@ SCHEMAS = {
             "changes": {"type": "array", "items": {
                 "type": "object", "required": ["kind", "target"],
                 "properties": {"kind": _STR, "target": _STR}}},
+            "placements": {"type": "array", "description": "present when the page holds my placements",
+                           "items": {"type": "object", "required": ["id", "to_url", "status"],
+                                     "properties": {"id": _STR, "to_url": _STR, "status": _ref("PlacementStatus")}}},
+            "broken_targets": {"type": "array", "description": "present with the label broken_target",
+                               "items": {"type": "object", "required": ["target", "http_code", "reason"],
+                                         "properties": {"target": _STR, "http_code": _INT, "reason": _STR}}},
         },
     },
     "ImportSummary": {
@@ -148,6 +157,18 @@ SCHEMAS = {
             "metrics": {"type": "object"}, "origins": _STR_LIST,
         },
     },
+    "BrokenTarget": {
+        "type": "object",
+        "required": ["source_url", "target_url", "anchor", "follow", "http_code", "reason"],
+        "properties": {
+            "source_url": _STR, "target_url": _STR, "anchor": _STR, "follow": _BOOL,
+            "http_code": {"type": "integer", "minimum": 400, "maximum": 499,
+                          "description": "what the target page answered when the tool checked it "
+                                         "(Ahrefs' Target page HTTP code; stored as metrics.target_http_code)"},
+            "last_seen": _NULLABLE_STR, "metrics": {"type": "object"}, "title": _STR,
+            "reason": _STR,
+        },
+    },
     "CandidateVerdict": {
         "type": ["object", "null"],
         "properties": {"score": {"type": ["number", "null"], "minimum": 0, "maximum": 100},
@@ -180,10 +201,35 @@ SCHEMAS = {
             "date": {"type": "string", "format": "date"}, "note": _STR, "candidate_id": _NULLABLE_STR,
             "placed_by": {"type": "string", "description": "who logged it (--user, $TIERLINK_USER or the login name)"},
             "created_at": _STR, "updated_at": _STR,
+            "status": _ref("PlacementStatus"), "checked_at": _NULLABLE_STR,
+            "history": {"type": "array", "items": {
+                "type": "object", "required": ["at", "was", "now"],
+                "properties": {"at": _STR, "was": _STR, "now": _STR, "reason": _STR}}},
             "warnings": {"type": "array", "items": {
                 "type": "object", "required": ["code", "message"],
                 "properties": {"code": _STR, "message": _STR}}},
         },
+    },
+    "PlacementStatus": {"enum": ["unchecked", "live", "lost", "nofollow"]},
+    "RecheckSummary": {
+        "type": "object", "required": ["checked", "unchanged", "changes", "errors", "skipped"],
+        "properties": {
+            "checked": _INT, "unchanged": _INT,
+            "changes": {"type": "array", "items": {
+                "type": "object", "required": ["kind", "source_url", "target_url", "was", "now"],
+                "properties": {"kind": _STR, "source_url": _STR, "target_url": _STR, "was": {},
+                               "now": {}, "reason": _STR}}},
+            "errors": {"type": "array", "items": {
+                "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
+            "skipped": {"type": "array", "items": {
+                "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
+        },
+    },
+    "RecheckStatus": {
+        "type": "object", "required": ["state", "done", "total", "summary"],
+        "properties": {"state": {"enum": ["idle", "running", "done"]}, "done": _INT, "total": _INT,
+                       "summary": {"oneOf": [{"type": "null"}, _ref("RecheckSummary")]},
+                       "error": _STR},
     },
     "BoostItem": {
         "type": "object",
@@ -219,7 +265,7 @@ _ERROR_CODES = {
     "405": "Method not allowed on this route",
     "413": "Body larger than 16 MiB (POST /api/import: larger than its own limit)",
     "415": "Wrong content type",
-    "409": "Another import is running (one at a time)",
+    "409": "Another import, or another recheck, is running (one at a time each)",
     "411": "An upload without a Content-Length",
     "507": "The data home's disk is full (or cannot be written): nothing was imported",
     "503": "Team mode: the shared PostgreSQL database cannot be reached (code `database_unavailable`, the "
@@ -260,7 +306,13 @@ PATHS = {
                 "type": "object", "required": ["url", "html"],
                 "properties": {"url": {"type": "string", "format": "uri", "maxLength": 8192,
                                        "pattern": "^https?://"},
-                               "html": {"type": "string"}}}),
+                               "html": {"type": "string"},
+                               "headers": {"type": "object", "maxProperties": 200,
+                                           "description": "the page's response headers, e.g. X-Robots-Tag "
+                                                          "(which counts in robots and follow)",
+                                           "additionalProperties": {"oneOf": [
+                                               {"type": "string", "maxLength": 8192},
+                                               {"type": "array", "items": {"type": "string", "maxLength": 8192}}]}}}}),
             "responses": _ok(_ref("Analysis")),
         },
     },
@@ -280,8 +332,7 @@ PATHS = {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream",
                                         "description": "repeat the part to send several files"},
-                               "format": {"type": "string", "enum": ["auto", "ahrefs", "semrush", "moz",
-                                                                     "majestic", "gsc", "bing", "csv"]}}}}}},
+                               "format": {"type": "string", "enum": ["auto", *FORMATS]}}}}}},
             "responses": {**_ok({"oneOf": [_ref("ImportSummary"), {"type": "array", "items": _ref("ImportSummary")}]},
                                 "One ImportSummary, or a list of them for several files"),
                           **_errors("409", "411", "507")},
@@ -298,6 +349,13 @@ PATHS = {
             "parameters": [{"name": "status", "in": "query", "required": False,
                             "schema": {"type": "string", "enum": ["live", "lost"]}}],
             "responses": _ok({"type": "array", "items": _ref("Backlink")}),
+        },
+    },
+    "/api/broken-targets": {
+        "get": {
+            "operationId": "brokenTargets",
+            "summary": "Live links to a page of mine answering 4xx (a redirect wins each back), followed and high DR first",
+            "responses": _ok({"type": "array", "items": _ref("BrokenTarget")}),
         },
     },
     "/api/boost": {
@@ -396,6 +454,29 @@ PATHS = {
             "parameters": [{"name": "to_url", "in": "query", "required": False,
                             "description": "only placements pointing at this tier-1 page", "schema": _URL}],
             "responses": _ok({"type": "array", "items": _ref("Placement")}),
+        },
+    },
+    "/api/recheck": {
+        "post": {
+            "operationId": "startRecheck",
+            "summary": "Recheck the stored tier-1 pages and my placement pages in the background (the options of "
+                       "`tierlink recheck`): 202 with the status; 409 while a recheck runs",
+            "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"only": {"enum": ["tier1", "placements", None]},
+                               "limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
+                               "older_than": {"type": ["number", "null"], "minimum": 0, "maximum": 36500},
+                               "delay": {"type": "number", "minimum": 0, "maximum": 3600},
+                               "timeout": {"type": "number", "minimum": 0.1, "maximum": 600},
+                               "concurrency": {"type": "integer", "minimum": 1, "maximum": 64},
+                               "allow_private_hosts": _BOOL}}}}},
+            "responses": {"202": {"description": "Started",
+                                  "content": {"application/json": {"schema": _ref("RecheckStatus")}}},
+                          **_errors(*_COMMON, "409")},
+        },
+        "get": {
+            "operationId": "recheckStatus", "summary": "The running or last recheck: state, progress, summary",
+            "responses": _ok(_ref("RecheckStatus")),
         },
     },
     "/api/placements/{id}": {

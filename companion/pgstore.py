@@ -53,7 +53,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from companion import team
 from companion.errors import BadInput, Conflict, NotFound, StorageError
-from companion.sqlstore import BALLAST, dumps, loads
+from companion.sqlstore import BALLAST, _target_code, dumps, loads
 
 log = logging.getLogger("tierlink.store")
 
@@ -77,11 +77,12 @@ MIGRATIONS: dict[int, list[str]] = {
             target_key TEXT NOT NULL,
             source_host TEXT NOT NULL,
             status TEXT NOT NULL,
+            target_code INTEGER,
             record TEXT NOT NULL,
             UNIQUE (source_key, target_key))""",
+        # live links to a page of mine answering 4xx (companion.broken): few, listed apart
+        "CREATE INDEX backlinks_broken ON backlinks (id) WHERE status = 'live' AND target_code >= 400",
         "CREATE INDEX backlinks_by_target ON backlinks (target_key)",
-        "CREATE INDEX backlinks_by_host ON backlinks (source_host)",
-        "CREATE INDEX backlinks_by_status ON backlinks (status)",
         """CREATE TABLE tier1 (
             id BIGSERIAL PRIMARY KEY,
             key TEXT NOT NULL UNIQUE,
@@ -332,7 +333,7 @@ class BacklinkDB:
 
     def backup(self) -> None:
         """Called after an import: refresh the planner's statistics of the two big tables
-        (what `search` reads a common term's page count from). Backups of a server
+        (the page total `search` reads, and plans over a grown table). Backups of a server
         database are its own tools' job (pg_dump, WAL archiving)."""
         try:
             with self.db.connection() as c:
@@ -357,11 +358,23 @@ class BacklinkDB:
         c.execute("INSERT INTO meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                   (name, value))
 
+    @contextmanager
+    def big_cache(self, c):
+        """SQLite's import-sized page cache has no twin here: the server sizes its own buffers."""
+        yield
+
     # -- backlinks -----------------------------------------------------------------------
 
-    def count(self) -> int:
+    def count(self, c=None) -> int:
+        if c is not None:
+            return c.execute("SELECT count(*) FROM backlinks").fetchone()[0]
         with self.db.connection() as c:
             return c.execute("SELECT count(*) FROM backlinks").fetchone()[0]
+
+    def next_backlink_id(self, c) -> int:
+        """The id the next record will get (the caller holds the backlink writers' lock, so
+        records with an id from here on are new in this transaction)."""
+        return c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
 
     def all_records(self, status: str | None = None) -> Iterator[dict]:
         with self.db.connection() as c:
@@ -397,16 +410,24 @@ class BacklinkDB:
         if not records:
             return
         with c.cursor() as cur:
-            with cur.copy("COPY backlinks (source_key, target_key, source_host, status, record) FROM STDIN") as copy:
+            with cur.copy("COPY backlinks (source_key, target_key, source_host, status, target_code, record) "
+                          "FROM STDIN") as copy:
                 for r in records:
                     copy.write_row((r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"],
-                                    dumps(r)))
+                                    _target_code(r), dumps(r)))
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
         if records:
             with c.cursor() as cur:
-                cur.executemany("UPDATE backlinks SET target_key = %s, status = %s, record = %s WHERE id = %s",
-                                [(r["target_key"], r["status"], dumps(r), i) for i, r in records])
+                cur.executemany("UPDATE backlinks SET target_key = %s, status = %s, target_code = %s, record = %s "
+                                "WHERE id = %s", [(r["target_key"], r["status"], _target_code(r), dumps(r), i)
+                                                  for i, r in records])
+
+    def broken_records(self) -> list[dict]:
+        with self.db.connection() as c:
+            rows = c.execute("SELECT record FROM backlinks WHERE status = 'live' AND target_code >= 400 "
+                             "ORDER BY id").fetchall()
+        return [loads(raw) for (raw,) in rows]
 
     def delete_records(self, c, ids: list[int]) -> None:
         if ids:
@@ -484,7 +505,7 @@ class BacklinkDB:
         with self.db.connection() as c:
             return [k for (k,) in c.execute("SELECT key FROM tier1 WHERE host = %s LIMIT %s", (host, limit))]
 
-    def has_unscored(self) -> bool:
+    def any_unscored(self) -> bool:
         with self.db.connection() as c:
             return c.execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
 
@@ -515,46 +536,37 @@ class BacklinkDB:
                 cur.executemany("UPDATE tier1 SET placements = %s, score = NULL WHERE key = %s",
                                 [(n, k) for k, n in sorted(counts.items())])
 
-    def search(self, terms: list[str], per_term: int) -> dict[str, tuple[float, list[str]]]:
-        """BM25 relevance of tier-1 pages to the terms: key -> (score, matched terms).
+    def search(self, terms: list[str], max_pages_per_term: int, limit: int) -> list[tuple[str, float]]:
+        """The tier-1 pages most relevant to the terms: [(key, score)], best first (sqlstore's twin).
 
-        Each term is asked alone with a LIMIT (as in SQLite: a term on a million pages
-        costs `per_term` rows). `ts_rank_cd` with every weight 1 counts the term's
-        occurrences in a page (its tf); the page's length and the term's page count (its
-        idf: exact for a rare term, the planner's estimate from ANALYZE's lexeme
-        frequencies for a common one) complete FTS5's bm25 formula.
+        As in SQLite, each term is first probed with a LIMIT and only terms on at most
+        `max_pages_per_term` pages are ranked (a word that common tells little). Then one
+        query scores every page holding a ranked term with FTS5's bm25 formula:
+        `ts_rank_cd` with every weight 1 counts the term's occurrences in the page (its
+        tf), the page's word count and the list's average give the length part, and the
+        exact page count of each term its idf (with the same ballast as SQLite's).
         """
-        scores: dict[str, float] = {}
-        matched: dict[str, list[str]] = {}
         with self.db.connection() as c:
+            rare: list[tuple[str, int]] = []
+            for term in terms:
+                n = c.execute(f"SELECT count(*) FROM (SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', %s) "
+                              "LIMIT %s) s", (term, max_pages_per_term + 1)).fetchone()[0]
+                if 0 < n <= max_pages_per_term:
+                    rare.append((term, n))
+            if not rare:
+                return []
             total = self._page_total(c) + BALLAST
             avg = c.execute("SELECT coalesce(avg(words), 1) FROM (SELECT words FROM tier1 LIMIT 2000) s").fetchone()[0]
-            avg = float(avg) or 1.0
-            for term in terms:
-                rows = c.execute(
-                    "SELECT key, ts_rank_cd('{1,1,1,1}', tsv, q), words "
-                    f"FROM tier1, plainto_tsquery('{TS_CONFIG}', %s) q WHERE tsv @@ q LIMIT %s",
-                    (term, per_term + 1)).fetchall()
-                if not rows:
-                    continue
-                n = len(rows)
-                if n > per_term:  # a common term: the planner's estimate of its pages (ANALYZE keeps
-                    rows = rows[:per_term]  # the frequencies of common lexemes), not a count of them
-                    n = max(n, self._estimate(c, term))
-                idf = max(1e-6, math.log((total - n + 0.5) / (n + 0.5)))
-                for key, tf, words in rows:
-                    tf = float(tf)
-                    score = idf * tf * (K1 + 1) / (tf + K1 * (1 - B + B * (words or 1) / avg))
-                    scores[key] = scores.get(key, 0.0) + score
-                    matched.setdefault(key, []).append(term)
-        return {k: (scores[k], matched[k]) for k in scores}
-
-    @staticmethod
-    def _estimate(c, term: str) -> int:
-        plan = c.execute(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', %s)",
-                         (term,)).fetchone()[0]
-        plan = json.loads(plan) if isinstance(plan, str) else plan
-        return int(plan[0]["Plan"]["Plan Rows"])
+            idf = [max(1e-6, math.log((total - n + 0.5) / (n + 0.5))) for _, n in rare]
+            rows = c.execute(
+                f"""SELECT t.key, sum(q.idf * r.tf * {K1 + 1} / (r.tf + {K1} * (1 - {B} + {B} * greatest(t.words, 1) / %s)))
+                    AS score
+                    FROM unnest(%s::text[], %s::float8[]) AS q(term, idf)
+                    JOIN tier1 t ON t.tsv @@ plainto_tsquery('{TS_CONFIG}', q.term),
+                    LATERAL (SELECT ts_rank_cd('{{1,1,1,1}}', t.tsv, plainto_tsquery('{TS_CONFIG}', q.term)) AS tf) r
+                    GROUP BY t.key ORDER BY score DESC, t.key LIMIT %s""",
+                (float(avg) or 1.0, [t for t, _ in rare], idf, limit)).fetchall()
+        return [(key, float(score)) for key, score in rows]
 
     @staticmethod
     def _page_total(c) -> int:

@@ -21,6 +21,10 @@ Why the rules are what they are:
   user knows the page links to them. A link from a page to itself is refused.
 * Warnings go back in the answer only (`warnings`); they are advice at the moment
   of logging, not data.
+* Each placement has a `status` (`unchecked` until a recheck or a visit of its page
+  saw it; then `live`, `nofollow` or `lost`), `checked_at` and a `history` of status
+  changes: editors quietly remove or nofollow the links users built. A page that
+  could not be judged (cut for size, no links at all: not rendered) changes nothing.
 """
 
 from __future__ import annotations
@@ -37,6 +41,9 @@ VIA = ("guest_post", "niche_edit", "own_site", "social", "roundup", "other")
 MAX_ANCHOR = 500
 ADD_FIELDS = ("from_url", "to_url", "anchor", "via", "date", "note", "candidate_id")
 REPEATED_ANCHOR = 2  # an anchor already used this many times gets a warning
+STATUSES = ("unchecked", "live", "lost", "nofollow")
+FAILURES_NOTED = 3  # failed rechecks in a row after which the record says so
+MAX_HISTORY = 100
 
 
 def check_date(value) -> str:
@@ -110,11 +117,11 @@ def add_ex(ws, from_url, to_url, anchor=None, via=None, date=None, note=None,
                 fields["note"] = note
             if candidate_id:
                 fields["candidate_id"] = candidate_id
-            return store.update(TABLE, found[0]["id"], fields), warnings, False
+            return with_status(store.update(TABLE, found[0]["id"], fields)), warnings, False
         doc = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
                "from_key": from_key, "to_key": to_key, "anchor": anchor, "via": via, "date": day,
                "note": note, "candidate_id": candidate_id, "placed_by": user_of(ws), "created_at": stamp,
-               "updated_at": stamp}
+               "updated_at": stamp, "status": "unchecked", "checked_at": None, "history": []}
         return store.insert(TABLE, doc), warnings, True
 
 
@@ -144,9 +151,74 @@ def list_placements(ws_or_store, to_url: str | None = None) -> list[dict]:
         docs = placements_to(store, urls.page_key(check_url(to_url, "to_url")))
     else:
         docs = store.all(TABLE)
+    docs = [with_status(d) for d in docs]
     docs.reverse()
     docs.sort(key=lambda d: (d.get("date") or "", d.get("created_at") or ""), reverse=True)
     return docs
+
+
+# --- status: is my tier-2 link still there? ---------------------------------------------
+
+def with_status(doc: dict) -> dict:
+    """A placement with its status fields (records logged before they existed are `unchecked`)."""
+    doc.setdefault("status", "unchecked")
+    doc.setdefault("checked_at", None)
+    doc.setdefault("history", [])
+    return doc
+
+
+def judge(placement: dict, result: dict) -> tuple[str | None, str]:
+    """(status, reason) of one placement on its page's Analysis; status None when the page
+    cannot tell (cut for size, or no links at all: a page built by JavaScript)."""
+    to_key = placement.get("to_key") or urls.safe_page_key(placement.get("to_url") or "")
+    to_host = urls.host_of(placement.get("to_url") or "")
+    found = [l for l in result["links"]
+             if l["valid"] and urls.host_of(l["href"]) == to_host and urls.safe_page_key(l["href"]) == to_key]
+    if found:
+        best = sorted(found, key=lambda l: not l["follow"])[0]
+        if best["follow"]:
+            return "live", f"links to {placement['to_url']} with the anchor {best['text']!r}"
+        why = ", ".join(best["rel"]) or "page-level robots nofollow"
+        return "nofollow", f"links to {placement['to_url']} but not followed ({why})"
+    if result.get("truncated") or result["counts"]["links"] == 0:
+        return None, "the page could not be judged"
+    return "lost", f"the page no longer links to {placement['to_url']}"
+
+
+def set_status(store, placement: dict, status: str, reason: str, stamp: str | None = None) -> dict:
+    """Record a check's outcome: `checked_at` always, `history` when the status changed."""
+    stamp = stamp or now()
+    was = placement.get("status") or "unchecked"
+    fields: dict = {"status": status, "checked_at": stamp, "check_failures": 0, "check_error": None}
+    if status != was:
+        history = list(placement.get("history") or [])[-(MAX_HISTORY - 1):]
+        fields["history"] = history + [{"at": stamp, "was": was, "now": status, "reason": reason}]
+    with WRITE_LOCK:
+        return with_status(store_of(store).update(TABLE, placement["id"], fields))
+
+
+def note_failure(store, placement: dict, reason: str) -> int:
+    """A failed recheck of the placement's page (never evidence the link is gone):
+    counted, and from FAILURES_NOTED in a row the record says so. Returns the count."""
+    failures = int(placement.get("check_failures") or 0) + 1
+    fields = {"check_failures": failures, "check_error": reason}
+    with WRITE_LOCK:
+        store_of(store).update(TABLE, placement["id"], fields)
+    return failures
+
+
+def check_on_page(store, page_key: str, result: dict, *, record: bool = True) -> list[dict]:
+    """The placements on a page with their status as this Analysis shows it
+    (`[{"id", "to_url", "status"}]`); recorded in the store when `record`."""
+    out = []
+    for placement in store_of(store).find(TABLE, from_key=page_key):
+        placement = with_status(placement)
+        status, reason = judge(placement, result)
+        if status is not None and record:
+            placement = set_status(store, placement, status, reason)
+        out.append({"id": placement["id"], "to_url": placement["to_url"],
+                    "status": status or placement["status"]})
+    return out
 
 
 # --- what the verdicts and the draft check read ---------------------------------------

@@ -30,9 +30,10 @@ class Profile:
     owned_sites: list[str] = field(default_factory=list)
     guest_post_link_limit: int = DEFAULT_LINK_LIMIT
     weights: dict[str, float] = field(default_factory=dict)
+    recheck_every_days: float | None = None  # `serve` rechecks in the background (companion.monitor)
 
     def to_json(self) -> dict:
-        return {
+        data = {
             "domains": list(self.domains),
             "money_pages": [dict(p) for p in self.money_pages],
             "competitors": list(self.competitors),
@@ -40,6 +41,9 @@ class Profile:
             "guest_post_link_limit": self.guest_post_link_limit,
             "weights": dict(self.weights),
         }
+        if self.recheck_every_days is not None:
+            data["recheck_every_days"] = self.recheck_every_days
+        return data
 
     # Domain questions every module asks; kept here so they are answered one way.
     def is_me(self, host: str) -> bool:
@@ -82,7 +86,8 @@ def validate(data) -> Profile:
     """A Profile from untrusted JSON, or BadInput naming the first problem."""
     if not isinstance(data, dict):
         raise BadInput("profile: expected a JSON object")
-    known = {"domains", "money_pages", "competitors", "owned_sites", "guest_post_link_limit", "weights"}
+    known = {"domains", "money_pages", "competitors", "owned_sites", "guest_post_link_limit", "weights",
+             "recheck_every_days"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise BadInput(f"profile: unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
@@ -117,7 +122,11 @@ def validate(data) -> Profile:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 1000:
             raise BadInput(f"profile: weight '{name}' must be a number between -1000 and 1000")
         clean_weights[name] = value
-    return Profile(domains, money, competitors, owned, limit, clean_weights)
+    every = data.get("recheck_every_days")
+    if every is not None and (isinstance(every, bool) or not isinstance(every, (int, float))
+                              or not 0.01 <= every <= 365):
+        raise BadInput("profile: 'recheck_every_days' must be a number of days from 0.01 to 365, or null")
+    return Profile(domains, money, competitors, owned, limit, clean_weights, every)
 
 
 def profile_path(home: Path) -> Path:

@@ -219,6 +219,9 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         from companion import verdicts
 
         verdicts.warm_up(workspace)
+        from companion.monitor.runner import runner_for
+
+        runner_for(workspace).start_schedule()
         _json_waitress_errors()
         try:
             largest = max(MAX_BODY, app.extensions["tierlink"].imports.max_bytes)
@@ -255,6 +258,9 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
             server.close()
         if app is not None:
             ws = app.extensions["tierlink"].workspace
+            from companion.monitor.runner import runner_for
+
+            runner_for(ws).stop()
             close = getattr(ws, "close", None)
             if close:
                 close()

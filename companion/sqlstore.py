@@ -61,11 +61,16 @@ _SCHEMA = [
         target_key TEXT NOT NULL,
         source_host TEXT NOT NULL,
         status TEXT NOT NULL,
+        target_code INTEGER,
         record TEXT NOT NULL,
         UNIQUE (source_key, target_key))""",
+    # live links to a page of mine answering 4xx (companion.broken): few, listed apart
+    "CREATE INDEX IF NOT EXISTS backlinks_broken ON backlinks (id) WHERE status = 'live' AND target_code >= 400",
     "CREATE INDEX IF NOT EXISTS backlinks_by_target ON backlinks (target_key)",
-    "CREATE INDEX IF NOT EXISTS backlinks_by_host ON backlinks (source_host)",
-    "CREATE INDEX IF NOT EXISTS backlinks_by_status ON backlinks (status)",
+    # No index on source_host or status alone: "is there a tier-1 page on this host" is
+    # answered by tier1.host, the live pages by tier1, the broken ones by backlinks_broken;
+    # listing by status returns most of the table, which a scan does best. Each index
+    # costs every import row a B-tree insert.
     """CREATE TABLE IF NOT EXISTS tier1 (
         id INTEGER PRIMARY KEY,
         key TEXT NOT NULL UNIQUE,
@@ -162,10 +167,38 @@ def _sidecars(path: Path) -> list[Path]:
     return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm")]
 
 
+def _stamp(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def _clean_path(path: Path) -> Path:
+    return path.with_name(path.name + ".clean")
+
+
+def _closed_cleanly(path: Path) -> bool:
+    """True if the file is exactly as our last clean close left it (inode, size, mtime).
+
+    Then `quick_check`, which reads the whole file (2 s at a million backlinks), is
+    skipped: SQLite survives crashes by itself, so damage comes from outside (a bad
+    disk, a copy cut short, another program), and that changes the file's stamp. The
+    stamp is removed at open, so after a crash the next open checks in full.
+    """
+    marker = _clean_path(path)
+    try:
+        recorded = json.loads(marker.read_text())
+        marker.unlink()
+    except (OSError, ValueError):
+        return False
+    return recorded == _stamp(path)
+
+
 def _check(path: Path) -> None:
     """Raise Damaged unless `path` is a Tierlink database that passes `PRAGMA quick_check`."""
     if path.stat().st_size == 0:
         raise Damaged("the file is empty")  # SQLite would take it for a new, empty database
+    if _closed_cleanly(path):
+        return
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
@@ -186,6 +219,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA synchronous = FULL")
+    # Reads through a memory map: a lookup in a big database touches pages the OS already
+    # caches, without a read() call each (a visit asks a few hundred questions).
+    conn.execute("PRAGMA mmap_size = 1073741824")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
 
@@ -344,6 +380,11 @@ class BacklinkDB:
             except sqlite3.Error:
                 pass
         self._local = threading.local()
+        if not self._conns and self.path.exists() and not any(s.exists() for s in _sidecars(self.path)):
+            try:  # the last connection checkpointed and removed the WAL: the file is whole
+                _clean_path(self.path).write_text(json.dumps(_stamp(self.path)))
+            except OSError:
+                pass
 
     @contextmanager
     def write(self, *, count: bool = True) -> Iterator[sqlite3.Connection]:
@@ -385,6 +426,21 @@ class BacklinkDB:
             if count:
                 crash_point("after_commit")
 
+    @contextmanager
+    def big_cache(self, c):
+        """A 256 MiB page cache for the length of an import (SQLite's default is 2 MiB).
+
+        An import inserts into several indexes in key order, not file order: once they
+        outgrow the cache, every insert reads pages back from disk (a million-row import
+        ran 45x the time of reading its file). Visits need a few pages and keep the default.
+        """
+        c.execute("PRAGMA cache_size = -262144")
+        try:
+            yield
+        finally:
+            c.execute("PRAGMA cache_size = -2000")
+            c.execute("PRAGMA shrink_memory")
+
     # -- meta ----------------------------------------------------------------------------
 
     def get_meta(self, name: str) -> str | None:
@@ -397,8 +453,12 @@ class BacklinkDB:
 
     # -- backlinks -----------------------------------------------------------------------
 
-    def count(self) -> int:
-        return self.conn().execute("SELECT count(*) FROM backlinks").fetchone()[0]
+    def count(self, c=None) -> int:
+        return (c or self.conn()).execute("SELECT count(*) FROM backlinks").fetchone()[0]
+
+    def next_backlink_id(self, c) -> int:
+        """The id the next record will get (records with an id from here on are new in this transaction)."""
+        return c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
 
     def all_records(self, status: str | None = None) -> Iterator[dict]:
         conn = self.conn()
@@ -436,12 +496,20 @@ class BacklinkDB:
 
     def insert_records(self, c, records: list[dict]) -> None:
         c.executemany(
-            "INSERT INTO backlinks (source_key, target_key, source_host, status, record) VALUES (?, ?, ?, ?, ?)",
-            [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], dumps(r)) for r in records])
+            "INSERT INTO backlinks (source_key, target_key, source_host, status, target_code, record) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], _target_code(r), dumps(r))
+             for r in records])
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
-        c.executemany("UPDATE backlinks SET target_key = ?, status = ?, record = ? WHERE id = ?",
-                      [(r["target_key"], r["status"], dumps(r), i) for i, r in records])
+        c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ? WHERE id = ?",
+                      [(r["target_key"], r["status"], _target_code(r), dumps(r), i) for i, r in records])
+
+    def broken_records(self) -> list[dict]:
+        """Live records whose target answered an error code (the partial index holds only those)."""
+        rows = self.conn().execute(
+            "SELECT record FROM backlinks WHERE status = 'live' AND target_code >= 400 ORDER BY id")
+        return [loads(raw) for (raw,) in rows]
 
     def delete_records(self, c, ids: list[int]) -> None:
         c.executemany("DELETE FROM backlinks WHERE id = ?", [(i,) for i in ids])
@@ -454,15 +522,29 @@ class BacklinkDB:
 
     def put_tier1(self, c, pages: list[tuple[str, str, str, dict, int | None, bool, int, str, str, str]]) -> None:
         """Insert or replace tier-1 rows and their text:
-        (key, host, url, features, score, blocked, placements, title, anchors, urlwords)."""
+        (key, host, url, features, score, blocked, placements, title, anchors, urlwords).
+
+        A page keeps its row id (the text index is keyed by it); new pages get the next
+        ids, assigned here (the caller holds the write transaction), so nothing is read
+        back after the insert.
+        """
         if not pages:
             return
-        keys = [p[0] for p in pages]
-        self.delete_tier1(c, keys)
+        ids = self._tier1_ids(c, [p[0] for p in pages])
+        if ids:
+            c.executemany("DELETE FROM tier1_text WHERE rowid = ?", [(i,) for i in ids.values()])
+        next_id = c.execute("SELECT coalesce(max(id), 0) + 1 FROM tier1").fetchone()[0]
+        rows = []
+        for k, h, u, f, s, b, n, *_ in pages:
+            i = ids.get(k)
+            if i is None:
+                i = ids[k] = next_id
+                next_id += 1
+            rows.append((i, k, h, u, dumps(f), s, int(b), n))
         c.executemany(
-            "INSERT INTO tier1 (key, host, url, features, score, blocked, placements) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(k, h, u, dumps(f), s, int(b), n) for k, h, u, f, s, b, n, *_ in pages])
-        ids = self._tier1_ids(c, keys)
+            "INSERT INTO tier1 (id, key, host, url, features, score, blocked, placements) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET host = excluded.host, url = excluded.url, features = excluded.features, "
+            "score = excluded.score, blocked = excluded.blocked, placements = excluded.placements", rows)
         c.executemany("INSERT INTO tier1_text (rowid, title, anchors, urlwords) VALUES (?, ?, ?, ?)",
                       [(ids[p[0]], p[7], p[8], p[9]) for p in pages])
 
@@ -504,14 +586,11 @@ class BacklinkDB:
     def has_tier1_host(self, host: str) -> bool:
         return self.conn().execute("SELECT 1 FROM tier1 WHERE host = ? LIMIT 1", (host,)).fetchone() is not None
 
-    def tier1_count(self) -> int:
-        return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
-
     def tier1_keys_on_host(self, host: str, limit: int) -> list[str]:
         return [k for (k,) in self.conn().execute("SELECT key FROM tier1 WHERE host = ? LIMIT ?", (host, limit))]
 
-    def has_unscored(self) -> bool:
-        return self.conn().execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
+    def tier1_count(self) -> int:
+        return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
 
     def top_tier1(self, limit: int) -> list[dict]:
         """The best-scored tier-1 pages not blocked: an index walk, whatever the list's size."""
@@ -519,6 +598,9 @@ class BacklinkDB:
             "SELECT key, host, url, features, score, blocked, placements FROM tier1 "
             "WHERE blocked = 0 AND score IS NOT NULL ORDER BY score DESC, placements, url LIMIT ?", (limit,))
         return [_tier1_row(r) for r in rows]
+
+    def any_unscored(self) -> bool:
+        return self.conn().execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
 
     def unscored(self, c, limit: int) -> list[tuple[int, str, str, dict, int]]:
         return [(i, k, h, loads(f), n) for i, k, h, f, n in c.execute(
@@ -538,42 +620,41 @@ class BacklinkDB:
         c.executemany("UPDATE tier1 SET placements = ?, score = NULL WHERE key = ?",
                       [(n, k) for k, n in counts.items()])
 
-    def search(self, terms: list[str], per_term: int) -> dict[str, tuple[float, list[str]]]:
-        """BM25 relevance (FTS5's bm25()) of tier-1 pages to the terms: key -> (score, matched terms).
+    def search(self, terms: list[str], max_pages_per_term: int, limit: int) -> list[tuple[str, float]]:
+        """The tier-1 pages most relevant to the terms by FTS5's bm25(): [(key, score)], best first.
 
-        The text is tokenised and stemmed by FTS5 itself (porter over unicode61), on both
-        sides: "tools" in a title matches the query word "tool".
-
-        FTS5's bm25 of an OR query is the sum of each term's own bm25, so each term is
-        asked alone with a LIMIT: a term on a million pages costs `per_term` rows, not a
-        million (the old in-memory index pruned its postings the same way). A rare term
-        brings all its pages; a common one the first `per_term`.
+        bm25() weighs each term by how many pages hold it, which FTS5 counts by walking
+        the term's whole posting list: a word on half a million pages would cost a visit
+        what the list's size costs. So each term is first probed with a LIMIT (cheap,
+        whatever the size) and only terms on at most `max_pages_per_term` pages are
+        ranked: a word that common tells little about which page fits (the old in-memory
+        index dropped terms on more than half the pages for the same reason).
         """
         conn = self.conn()
-        scores: dict[int, float] = {}
-        matched: dict[int, list[str]] = {}
+        rare = []
         for term in terms:
-            query = '"' + term.replace('"', '""') + '"'
-            for rowid, rank in conn.execute(
-                    "SELECT rowid, bm25(tier1_text) FROM tier1_text WHERE tier1_text MATCH ? LIMIT ?",
-                    (query, per_term)):
-                scores[rowid] = scores.get(rowid, 0.0) - rank
-                matched.setdefault(rowid, []).append(term)
-        if not scores:
-            return {}
-        ids = list(scores)
-        keys: dict[int, str] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            keys.update(conn.execute(f"SELECT id, key FROM tier1 WHERE id IN ({marks})", chunk).fetchall())
-        return {keys[i]: (scores[i], matched[i]) for i in ids if i in keys}
+            phrase = '"' + term.replace('"', '""') + '"'
+            n = conn.execute("SELECT count(*) FROM (SELECT rowid FROM tier1_text WHERE tier1_text MATCH ? LIMIT ?)",
+                             (phrase, max_pages_per_term + 1)).fetchone()[0]
+            if 0 < n <= max_pages_per_term:
+                rare.append(phrase)
+        if not rare:
+            return []
+        rows = conn.execute("SELECT t.key, -bm25(tier1_text) FROM tier1_text JOIN tier1 t ON t.id = tier1_text.rowid "
+                            "WHERE tier1_text MATCH ? ORDER BY bm25(tier1_text) LIMIT ?", (" OR ".join(rare), limit))
+        return [(key, score) for key, score in rows]
 
 
 def _tier1_row(row) -> dict:
     key, host, url, features, score, blocked, placements = row
     return {"key": key, "host": host, "url": url, "features": loads(features), "score": score,
             "blocked": bool(blocked), "placements": placements}
+
+
+def _target_code(record: dict) -> int | None:
+    """The HTTP code the exporting tool saw at the link's target (Ahrefs' `Target page HTTP code`)."""
+    code = (record.get("metrics") or {}).get("target_http_code")
+    return code if isinstance(code, int) and not isinstance(code, bool) else None
 
 
 def _host_of_key(key: str) -> str:

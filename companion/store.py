@@ -545,6 +545,10 @@ class Store:
             return None
         return next((rec for rec in self.backlinks_from(sk) if rec["target_key"] == tk), None)
 
+    def broken_backlinks(self) -> list[dict]:
+        """Live records whose target page answered an error code when the tool checked it (indexed)."""
+        return self._bl.broken_records()
+
     def is_tier1_page(self, key: str) -> bool:
         """True if a live backlink comes from this page (key = urls.page_key)."""
         return self._bl.is_tier1(key)
@@ -553,17 +557,10 @@ class Store:
         """True if some tier-1 page sits on this host (`www.` stripped)."""
         return self._bl.has_tier1_host(host)
 
-    HOST_KEYS_LIMIT = 2000
-
-    @staticmethod
-    def host_of_key(key: str) -> str:
-        """The host a tier-1 page is filed under (`has_tier1_host`, `tier1_keys_on_host`)."""
-        return _host_of_key(key)
-
-    def tier1_keys_on_host(self, host: str) -> set[str] | None:
-        """The keys of the tier-1 pages on `host`, or None when there are more than HOST_KEYS_LIMIT."""
-        keys = self._bl.tier1_keys_on_host(host, self.HOST_KEYS_LIMIT + 1)
-        return set(keys) if len(keys) <= self.HOST_KEYS_LIMIT else None
+    def tier1_keys_on_host(self, host: str, limit: int = 2000) -> set[str] | None:
+        """The keys of the tier-1 pages on a host (`www.` stripped), or None if more than `limit`."""
+        keys = self._bl.tier1_keys_on_host(host, limit + 1)
+        return set(keys) if len(keys) <= limit else None
 
     def tier1_page(self, key: str) -> dict | None:
         """A tier-1 page: {"key", "host", "url", "features", "score", "blocked", "placements"}, or None."""
@@ -579,9 +576,9 @@ class Store:
         """The best-scored tier-1 pages that are not blocked (an index walk)."""
         return self._bl.top_tier1(limit)
 
-    def search_tier1(self, terms: list[str], per_term: int = 256) -> dict[str, tuple[float, list[str]]]:
-        """BM25 relevance of tier-1 pages to query terms (see sqlstore.BacklinkDB.search)."""
-        return self._bl.search(terms, per_term)
+    def search_tier1(self, terms: list[str], limit: int, max_pages_per_term: int = 1000) -> list[tuple[str, float]]:
+        """Tier-1 pages by BM25 relevance to query terms, best first (see sqlstore.BacklinkDB.search)."""
+        return self._bl.search(terms, max_pages_per_term, limit)
 
     # -- tier-1 pages: what the boost verdict needs, kept current by every write ---------
 
@@ -601,7 +598,7 @@ class Store:
                 gone.append(key)
                 continue
             feats = tier1_features(live)
-            host = _host_of_key(key)
+            host = host_of_key(key)
             placements = counts.get(key, 0)
             score, blocked = scorer.score(key, host, feats, placements) if scorer is not None else (None, False)
             # the text index tokenises (and stems) these itself: the key's host and path words
@@ -637,12 +634,12 @@ class Store:
         self.scorer = scorer
         counts = self._placements_by_target()
         memo = (scorer.signature, id(counts))
-        if self._reconciled == memo and not self._bl.has_unscored():
+        if self._reconciled == memo and not self._bl.any_unscored():
             return
         stored_sig = self._bl.get_meta("scorer")
         stored_counts = sqlstore.loads(self._bl.get_meta("placements") or "{}")
         if stored_sig == scorer.signature and stored_counts == counts and self._reconciled is not None \
-                and not self._bl.has_unscored():
+                and not self._bl.any_unscored():
             self._reconciled = memo
             return
         with self._bl.write(count=False) as c:  # derived data: not a write the crash tests count
@@ -667,7 +664,8 @@ class Store:
     # -- backlinks: writing ------------------------------------------------------------
 
     def merge_backlinks(self, rows: Iterable[dict], origin: str, *, fallback_target: str | None = None,
-                        _owned: bool = False, progress: Callable[[int], None] | None = None) -> dict:
+                        _owned: bool = False, progress: Callable[[int], None] | None = None,
+                        produce: Callable[[Callable[[list[dict]], None]], None] | None = None) -> dict:
         """Merge rows from one export (or another source) into the list: ONE durable transaction.
 
         One record per (page_key(source), page_key(target)). Within the import, the
@@ -684,33 +682,42 @@ class Store:
         replaced once an export names the real target.
 
         Rows are merged in batches, all inside one transaction: a failure anywhere
-        (a full disk) changes nothing. A backup of the database is taken afterwards.
+        (a full disk, a file that stops reading) changes nothing. `produce`, if given,
+        is called with a function to hand batches of rows to as they are read (a big
+        export streams through without being held in memory). A backup of the
+        database is taken afterwards.
         """
         if not isinstance(origin, str) or not origin:
             raise BadInput("an import needs an origin name")
         only = [origin]
-        added = updated = done = 0
+        counts = {"added": 0, "updated": 0, "done": 0}
         self._check_open()
-        with self._bl.write() as c:
-            batch_start = c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
+        with self._bl.write() as c, self._bl.big_cache(c):
+            batch_start = self._bl.next_backlink_id(c)
             touched: set[int] = set()  # records that existed before and were changed by this import
-            for chunk in _chunks(rows, _MERGE_BATCH):
-                if _owned:
-                    # rows from companion.importers arrive complete and validated: only targetless ones need work
-                    prepared = [row if "target_key" in row and row.get("origins") == only else
-                                _prepare(row, origin, fallback_target, copy=False) for row in chunk]
-                else:
-                    prepared = [_prepare(row, origin, fallback_target, copy=True) for row in chunk]
-                a, u = self._merge_chunk(c, prepared, origin, batch_start, touched)
-                added += a
-                updated += u
-                done += len(prepared)
-                if progress:
-                    progress(done)
-            total = c.execute("SELECT count(*) FROM backlinks").fetchone()[0]
-        if added or updated:
+
+            def add(batch: Iterable[dict]) -> None:
+                for chunk in _chunks(batch, _MERGE_BATCH):
+                    if _owned:
+                        # rows from companion.importers arrive complete and validated: only targetless ones need work
+                        prepared = [row if "target_key" in row and row.get("origins") == only else
+                                    _prepare(row, origin, fallback_target, copy=False) for row in chunk]
+                    else:
+                        prepared = [_prepare(row, origin, fallback_target, copy=True) for row in chunk]
+                    a, u = self._merge_chunk(c, prepared, origin, batch_start, touched)
+                    counts["added"] += a
+                    counts["updated"] += u
+                    counts["done"] += len(prepared)
+                    if progress:
+                        progress(counts["done"])
+
+            add(rows)
+            if produce is not None:
+                produce(add)
+            total = self._bl.count(c)
+        if counts["added"] or counts["updated"]:
             self._bl.backup()
-        return {"added": added, "updated": updated, "backlinks_total": total}
+        return {"added": counts["added"], "updated": counts["updated"], "backlinks_total": total}
 
     def _merge_chunk(self, c, rows: list[dict], origin: str, batch_start: int, touched: set[int]) -> tuple[int, int]:
         keys = list(dict.fromkeys(row["source_key"] for row in rows))
@@ -964,7 +971,7 @@ def _chunks(rows: Iterable[dict], size: int):
         yield chunk
 
 
-def _host_of_key(key: str) -> str:
+def host_of_key(key: str) -> str:
     """The host of a page key (`host[:port]/path`, urls.page_key: lower-case, `www.` stripped)."""
     host = key.split("/", 1)[0]
     if host.startswith("["):
@@ -1170,6 +1177,9 @@ def _combine_sourceonly(old: dict, row: dict, origin: str) -> dict:
     if row.get("last_seen") and _later(old.get("last_seen"), row["last_seen"]):
         rec = rec or dict(old)
         rec["last_seen"] = row["last_seen"]
+    if row.get("first_seen") and not old.get("first_seen"):  # a dateless export came first
+        rec = rec or dict(old)
+        rec["first_seen"] = row["first_seen"]
     return rec if rec is not None else old
 
 

@@ -24,7 +24,6 @@ e.g. "the link to me is nofollow [boost.nofollow −30]".
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import re
 import threading
@@ -35,10 +34,11 @@ from datetime import datetime, timezone
 
 import lxml.etree
 
-from companion import relevance, urls
+from companion import broken, relevance, urls
 from companion import weights as weights_mod
 from companion.analyze import analyze_document
 from companion.profile import Profile
+from companion.store import host_of_key
 
 SOCIAL_SITES = frozenset({
     "reddit.com", "linkedin.com", "quora.com", "medium.com", "x.com", "twitter.com", "facebook.com",
@@ -411,32 +411,31 @@ def placement_info(store) -> PlacementInfo:
 class StoreKnowledge:
     """The Knowledge protocol of companion.analyze, answered by the store's indexes.
 
-    One per analysis: host answers are memoised (a page links to the same hosts
-    again and again).
+    One per analysis. A page links to a few hosts many times (its own site above all),
+    so the first question about a host fetches the keys of its tier-1 pages in one query
+    and the page's links are checked against that set; a host with very many tier-1
+    pages is asked page by page instead, so the cost never grows with the list.
     """
 
     def __init__(self, store):
         self.store = store
         self.placements = placement_info(store)
-        self._hosts: dict[str, bool] = {}
-        self._pages: dict[str, set[str] | None] = {}
+        self._hosts: dict[str, set[str] | None] = {}
+
+    def _keys(self, host: str) -> set[str] | None:
+        try:
+            return self._hosts[host]
+        except KeyError:
+            keys = self._hosts[host] = self.store.tier1_keys_on_host(host)
+            return keys
 
     def may_be_tier1_host(self, host: str) -> bool:
-        host = urls.strip_www(host)
-        known = self._hosts.get(host)
-        if known is None:
-            known = self._hosts[host] = self.store.has_tier1_host(host)
-        return known
+        keys = self._keys(urls.strip_www(host))
+        return keys is None or bool(keys)
 
     def is_tier1_page(self, key: str) -> bool:
-        # A page on a tier-1 host asks about each of its internal links: one query for the
-        # host's tier-1 pages (when they are few) instead of one per link (a network round
-        # trip each in team mode).
-        host = self.store.host_of_key(key)
-        if host not in self._pages:
-            self._pages[host] = self.store.tier1_keys_on_host(host)
-        pages = self._pages[host]
-        return key in pages if pages is not None else self.store.is_tier1_page(key)
+        keys = self._keys(host_of_key(key))
+        return key in keys if keys is not None else self.store.is_tier1_page(key)
 
     def may_be_placement_host(self, host: str) -> bool:
         return urls.strip_www(host) in self.placements.hosts
@@ -469,7 +468,6 @@ def _anchor_ideas(entry: dict, matched: list[str]) -> list[str]:
 
 
 MAX_QUERY_TERMS = 48
-POSTINGS_PER_TERM = 256
 
 
 def suggest_tier1(ws, text: str, *, exclude_keys=frozenset(), used_anchors=frozenset(), limit: int = 5) -> list[dict]:
@@ -482,16 +480,19 @@ def suggest_tier1(ws, text: str, *, exclude_keys=frozenset(), used_anchors=froze
     """
     store = ws.store
     terms = [t for t, _ in Counter(relevance.tokens(text)).most_common(MAX_QUERY_TERMS)]
-    hits = store.search_tier1(terms, POSTINGS_PER_TERM) if terms else {}
-    best = heapq.nlargest(max(limit * 5, 20), ((bm25, key, matched) for key, (bm25, matched) in hits.items()
-                                               if key not in exclude_keys))
-    pages = store.tier1_pages([key for _, key, _ in best])
+    hits = [(key, bm25) for key, bm25 in store.search_tier1(terms, max(limit * 5, 20) + len(exclude_keys))
+            if key not in exclude_keys]
+    pages = store.tier1_pages([key for key, _ in hits])
+    query = set(terms)
     used = {a.strip().lower() for a in used_anchors if a}
     ranked = []
-    for bm25, key, matched in best:
+    for key, bm25 in hits:
         page = pages.get(key)
         if page is None or page["blocked"]:
             continue
+        feats = page["features"]
+        words = relevance.tokens(" ".join([feats["title"], *feats["anchors"], relevance.url_words(page["url"])]))
+        matched = [w for w in dict.fromkeys(words) if w in query]
         rel = relevance.saturate(bm25)
         score = page["score"] or 0
         ranked.append((rel * max(score, 1) / 100, rel, page, matched))
@@ -519,8 +520,10 @@ def _same_anchor(a: str, b: str) -> bool:
     return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
 
 
-def detect_changes(ws, result: dict) -> list[dict]:
+def detect_changes(ws, result: dict, origin: str = "discovered") -> list[dict]:
     """Compare the page's links to me with its stored backlinks; record what changed.
+
+    `origin` names who saw a new link: `discovered` on a visit, `recheck` for the monitor.
 
     Nothing is marked lost from a page that was cut for size or has no links at all
     (a page that did not render is no evidence that a link went away).
@@ -584,7 +587,7 @@ def detect_changes(ws, result: dict) -> list[dict]:
         updates.append({
             "source_url": result["url"], "target_url": link["href"], "anchor": link["text"], "rel": link["rel"],
             "follow": link["follow"], "status": "live", "first_seen": stamp, "last_seen": stamp, "metrics": {},
-            "origins": ["discovered"], "title": result.get("title") or "",
+            "origins": [origin], "title": result.get("title") or "",
             "history": [{"at": stamp, "kind": "new", "was": None, "now": link["text"]}],
         })
     if updates:
@@ -598,15 +601,34 @@ def _with_history(record: dict, stamp: str, kind: str, was, now, **fields) -> di
     return updated
 
 
+# --- my placements on the page -----------------------------------------------------
+
+def _placements_on_page(ws, result: dict, page_key: str | None, record: bool) -> None:
+    """A page holding my tier-2 placements: list them with their status (`placements`),
+    label `placement_lost` when one of my links is gone, and record the status."""
+    if not page_key or not ws.store.is_placement_page(page_key):
+        return
+    from companion import placements
+
+    result["placements"] = placements.check_on_page(ws.store, page_key, result, record=record)
+    if any(p["status"] == "lost" for p in result["placements"]):
+        result["labels"].append("placement_lost")
+
+
 # --- the whole verdict ---------------------------------------------------------------
 
-def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) -> dict:
-    """The full Analysis of CONTRACT.md: links, labels, boost, tier2 and changes."""
+def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, headers: dict | None = None,
+                          origin: str = "discovered") -> dict:
+    """The full Analysis of CONTRACT.md: links, labels, boost, tier2 and changes.
+
+    `headers`: the page's response headers where known (X-Robots-Tag); `origin`:
+    see detect_changes.
+    """
     profile = ws.profile
     w = weights_mod.effective(profile.weights)
     ensure_scored(ws)
     know = StoreKnowledge(ws.store)
-    result, doc = analyze_document(url, html, profile, know)
+    result, doc = analyze_document(url, html, profile, know, headers)
     feats = page_features(result, doc)
     labels = result["labels"]
     page_key = urls.safe_page_key(url)
@@ -621,10 +643,11 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) ->
                     labels.append("tier3")
     if any(l["target"] == "tier1" for l in result["links"]):
         labels.append("tier2_existing")
+    _placements_on_page(ws, result, page_key, record_changes and not page_is_me)
 
     changing = record_changes and not page_is_me
     if changing:
-        result["changes"] = detect_changes(ws, result)
+        result["changes"] = detect_changes(ws, result, origin)
     stored = ws.store.backlinks_from(page_key) if page_key else []  # read after our own write
     if changing:
         # Labels tell the state, `changes` the transition seen now: a page whose
@@ -649,6 +672,8 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) ->
         if not blocked and verdict["score"] >= w["threshold.worth_boosting"]:
             labels.append("worth_boosting")
 
+    label_broken_targets(ws, result, page_key)
+
     if not page_is_me:
         topic = " ".join([feats.topic, relevance.url_words(url)])
         linked = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "tier1"}
@@ -661,6 +686,26 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True) ->
                 and not profile.is_competitor(urls.host_of(url)):
             labels.append("tier2_opportunity")
     return result
+
+
+def label_broken_targets(ws, result: dict, page_key: str | None) -> None:
+    """`broken_target` when this page still links to a page of mine that answered 4xx.
+
+    Why: one redirect recovers such a link, cheaper than any tier-2 work. The code
+    comes from the stored record (Ahrefs' Broken backlinks export); the link must be
+    on the page now, so a link gone from it is `link_lost`, not this.
+    """
+    if not page_key or "tier1" not in result["labels"]:
+        return
+    on_page = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "me"}
+    broken_now = [r for r in ws.store.backlinks_from(page_key)
+                  if r.get("target_key") in on_page and broken.is_broken_target(r)]
+    if broken_now:
+        result["labels"].append("broken_target")
+        result["broken_targets"] = [{"target": r["target_url"], "http_code": broken.target_code(r),
+                                     "reason": broken.reason(r)} for r in broken_now]
+        if result.get("boost"):
+            result["boost"]["reasons"] = [broken.reason(r) for r in broken_now] + result["boost"]["reasons"]
 
 
 # --- the boost list ----------------------------------------------------------------

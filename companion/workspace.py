@@ -73,11 +73,13 @@ class Workspace:
             return self.profile, False
         return profile_mod.save(self.home, prof), True
 
-    def analyze(self, url: str, html: str | bytes) -> dict:
-        """The full Analysis of a page the user visits or saved: links, labels, verdicts, changes."""
+    def analyze(self, url: str, html: str | bytes, headers: dict | None = None) -> dict:
+        """The full Analysis of a page the user visits or saved: links, labels, verdicts, changes.
+
+        `headers`: the page's response headers where known (X-Robots-Tag counts)."""
         from companion import verdicts
 
-        result = verdicts.analyze_with_verdicts(self, url, html)
+        result = verdicts.analyze_with_verdicts(self, url, html, headers=headers)
         key = urls.safe_page_key(result["url"])
         if key:
             snapshot = {"labels": list(result["labels"]), "title": result["title"]}

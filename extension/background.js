@@ -17,6 +17,7 @@ import { CompanionError } from './lib/errors.js';
 import { badgeForState, highlightPlan } from './lib/verdict.js';
 import { collectPage, highlightLinks } from './lib/page-functions.js';
 import { registerDraftChecks } from './lib/draft-check.js';
+import { headersForPage, pageHeaders } from './lib/headers.js';
 
 const tabKey = (tabId) => `tab:${tabId}`;
 
@@ -71,7 +72,8 @@ async function analysePage(tabId, page) {
     await sessionArea.set({ [`nav:${tabId}`]: nonce });
     try {
       const client = await companionClient(settings);
-      state = { ...base, analysis: await client.analyze(page.url, page.html) };
+      const seen = (await sessionArea.get(`hdr:${tabId}`))[`hdr:${tabId}`];
+      state = { ...base, analysis: await client.analyze(page.url, page.html, headersForPage(seen, page.url)) };
     } catch (err) {
       state = { ...base, error: errorJSON(err) };
     }
@@ -231,8 +233,16 @@ ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 });
 
 ext.tabs.onRemoved.addListener((tabId) => {
-  sessionArea.remove([tabKey(tabId), `nav:${tabId}`]).catch(() => {});
+  sessionArea.remove([tabKey(tabId), `nav:${tabId}`, `hdr:${tabId}`]).catch(() => {});
 });
+
+// The main document's response headers (X-Robots-Tag), observed only, for sites the
+// extension may access; sent with the page so a header's nofollow/noindex counts.
+ext.webRequest?.onHeadersReceived.addListener((details) => {
+  if (details.type !== 'main_frame' || details.tabId < 0) return;
+  sessionArea.set({ [`hdr:${details.tabId}`]: { url: details.url, headers: pageHeaders(details.responseHeaders) } })
+    .catch(() => {});
+}, { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] }, ['responseHeaders']);
 
 // A top-level navigation starts: the old verdict no longer applies.
 ext.tabs.onUpdated.addListener((tabId, change) => {

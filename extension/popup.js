@@ -77,7 +77,7 @@ function renderAnalysis(state) {
   $('page-url').textContent = a.url || state.url;
   $('page-url').title = a.url || state.url;
   $('labels').replaceChildren(...(a.labels ?? []).map((label, i) => {
-    const tone = { tier1: 'good', link_lost: 'bad', link_changed: 'warn', tier2_opportunity: 'info', tier2_existing: 'info', worth_boosting: 'good' }[label] ?? '';
+    const tone = { tier1: 'good', link_lost: 'bad', link_changed: 'warn', broken_target: 'warn', tier2_opportunity: 'info', tier2_existing: 'info', worth_boosting: 'good' }[label] ?? '';
     return el('span', { cls: `chip ${tone}`, text: v.labels[i] });
   }), ...v.scores.map((s) => el('span', { cls: 'chip score', text: s.label })));
   $('reasons').replaceChildren(...v.reasons.map((r) => el('li', { text: r })));

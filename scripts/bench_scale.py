@@ -13,6 +13,7 @@ alike. Printed, side by side (goals of the SQLite store issue):
 * starting `serve` -> the first verdict on a stored tier-1 page, --big       <= 1 s
 * a visit that records a change (a new link), big vs small, median         <= 1.2x
 * a verdict with no change, big vs small, median                           <= 1.1x
+* a one-click save (POST /api/candidates), big vs small, median            <= 1.2x
 * GET /api/boost?limit=50 at --big, median                                  <= 100 ms
 * RSS of `serve` at --big after the visits                                  <= 300 MiB
 
@@ -149,6 +150,7 @@ def main() -> int:
                     analyze(srv, url, html)
             same = {"small": [], "big": []}
             change = {"small": [], "big": []}
+            saves = {"small": [], "big": []}
             boost = []
             for i in range(args.visits):
                 for name, srv in servers.items():
@@ -161,6 +163,10 @@ def main() -> int:
                                                                       "a fair review"))
                     assert [c["kind"] for c in result["changes"]] == ["new"], result["changes"]
                     change[name].append(elapsed)
+                    t = time.perf_counter()
+                    r = srv.request("POST", "/api/candidates", json={"url": f"https://spot-{i}.test/", "kind": "tier2"})
+                    saves[name].append(time.perf_counter() - t)
+                    assert r.status == 201, r.text
                 t = time.perf_counter()
                 r = servers["big"].request("GET", "/api/boost?limit=50", timeout=60)
                 boost.append(time.perf_counter() - t)
@@ -181,6 +187,9 @@ def main() -> int:
             ("a verdict with no change, big vs small (median)",
              f"{med(same['big']) * 1000:.1f} ms vs {med(same['small']) * 1000:.1f} ms",
              med(same["big"]) / med(same["small"]), "<= 1.1x"),
+            ("a one-click save, big vs small (median)",
+             f"{med(saves['big']) * 1000:.1f} ms vs {med(saves['small']) * 1000:.1f} ms",
+             med(saves["big"]) / med(saves["small"]), "<= 1.2x"),
             ("GET /api/boost?limit=50 at big (median)", f"{med(boost) * 1000:.1f} ms", None, "<= 100 ms"),
             (f"RSS of serve after {2 * args.visits + 1} visits",
              f"{rss / 2**20:.0f} MiB vs {rss_small / 2**20:.0f} MiB", rss / rss_small, "<= 300 MiB"),

@@ -69,6 +69,17 @@ def cli(home) -> CLI:
     return CLI(home)
 
 
+@pytest.fixture
+def ws(home):
+    """A Workspace in the temporary home whose profile has the domain example.com (the samples' site)."""
+    from companion.workspace import Workspace
+
+    w = Workspace(home)
+    w.set_profile({"domains": ["example.com"]})
+    yield w
+    w.close()
+
+
 # `server`: a live `tierlink serve` subprocess per test module (tests/serverutil.py).
 # The hook adds the server's log to a failing test's report.
 from serverutil import pytest_runtest_makereport, server  # noqa: E402,F401

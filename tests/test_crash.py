@@ -232,7 +232,9 @@ def _check_507(r) -> str:
     assert r.status == 507, r
     assert r.headers.get("Content-Type", "").startswith("application/json")
     err = r.json()["error"]
-    assert err["code"] == "storage_error" and "No space left on device" in err["message"], err
+    # the store's write fails (storage_error), or already the upload's spool to the data home (disk_full)
+    assert (err["code"] == "storage_error" and "No space left on device" in err["message"]) or \
+        (err["code"] == "disk_full" and "is full" in err["message"]), err
     return err["message"]
 
 

@@ -449,6 +449,25 @@ def test_the_graph_redraws_when_its_tab_comes_back_into_view(page, server):
     expect(page.locator("#tier-graph .node-t2")).to_have_count(before + 1)
 
 
+def test_broken_targets_are_listed_apart_above_the_boost_list(page, server):
+    """Links to a page of mine answering 4xx (Ahrefs' Broken backlinks) each say which page to redirect."""
+    broken = Path(__file__).resolve().parent / "fixtures" / "exports" / "ahrefs-broken-backlinks.csv"
+    server.ok("POST", "/api/import", files={"file": broken})
+    items = server.ok("GET", "/api/broken-targets")
+    assert len(items) == 3
+    open_dashboard(page, server, "boost")
+    page.wait_for_selector(".broken-row")
+    rows = page.locator(".broken-row")
+    assert rows.count() == len(items)
+    assert "Broken targets (3)" in page.locator(".broken-targets h2").inner_text()
+    assert rows.first.locator(".reasons").inner_text() == items[0]["reason"]
+    assert rows.first.locator(".badge").inner_text() == "404"
+    # above the boost table
+    assert page.evaluate("document.querySelector('.broken-targets').compareDocumentPosition("
+                         "document.querySelector('.boost-table')) & Node.DOCUMENT_POSITION_FOLLOWING") != 0
+    shot(page, "boost-broken-targets", full_page=True)
+
+
 def test_a_rotated_token_sends_an_open_dashboard_back_to_pairing(page, server):
     """Runs last: it rotates the module's token (and hands the new one to the fixture)."""
     open_dashboard(page, server, "backlinks")

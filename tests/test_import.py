@@ -38,14 +38,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def ws(home):
-    w = Workspace(home)
-    w.set_profile({"domains": ["example.com"]})
-    yield w
-    w.close()
-
-
 def records(ws) -> dict[tuple[str, str], dict]:
     return {(r["source_key"], r["target_key"]): r for r in ws.store.all_backlinks()}
 
@@ -181,11 +173,29 @@ def test_gsc_without_a_domain_says_what_to_do(cli):
 
 @pytest.mark.parametrize("name,phrase", [("gsc-top-linking-sites.csv", "Top linking sites"),
                                          ("gsc-top-target-pages.csv", "Top target pages"),
+                                         ("gsc-top-linking-text.csv", "Top linking text"),
                                          ("bing-referring-domains.csv", "Referring domains")])
 def test_tables_without_page_level_links_are_refused(cli, name, phrase):
     cli("init", "--domain", "example.com")
     err = cli.fails("import", str(SAMPLES / name))
     assert phrase in err and "no page-level links" in err and name in err
+
+
+def test_search_console_internal_links_tables_are_refused_with_what_to_export(cli, ws):
+    """Internal links are not backlinks: "Top target pages" of internal links (its own header), and
+    "Your pages linking to this page" (the header of More sample links, the site's own pages in it)."""
+    cli("init", "--domain", "example.com")
+    err = cli.fails("import", str(SAMPLES / "gsc-top-target-pages-internal.csv"))
+    assert "Top target pages" in err and "internal links" in err and "Latest links" in err
+    own = b"Linking page\nhttps://www.example.com/blog/best-widgets/\nhttps://example.com/shop/\n"
+    for name in ("https___www.example.com_-Your pages linking to this page-2026-05-10 (1).csv",  # by its name
+                 "https___www.example.com_-More sample links-2026-05-10.csv",  # every page on the property
+                 "links.csv"):  # every page on my domain
+        with pytest.raises(BadInput, match="Your pages linking to this page.*Latest links"):
+            ws.import_bytes(name, own)
+    assert ws.store.all_backlinks() == []
+    mixed = own + b"https://blog.other.test/widgets\n"  # one real backlink: not the internal table
+    assert ws.import_bytes("links.csv", mixed)["added"] == 3
 
 
 def test_bing_pages(ws):

@@ -16,6 +16,7 @@ import * as candidates from "./views/candidates.js";
 import * as backlinks from "./views/backlinks.js";
 import * as placements from "./views/placements.js";
 import * as importView from "./views/import.js";
+import * as recheck from "./views/recheck.js";
 import * as profile from "./views/profile.js";
 
 const VIEWS = [
@@ -24,6 +25,7 @@ const VIEWS = [
   { id: "candidates", title: "Candidates", mod: candidates },
   { id: "backlinks", title: "Backlinks", mod: backlinks },
   { id: "placements", title: "Placements", mod: placements },
+  { id: "recheck", title: "Recheck", mod: recheck },
   { id: "import", title: "Import", mod: importView },
   { id: "profile", title: "Profile", mod: profile },
 ];

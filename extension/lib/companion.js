@@ -76,9 +76,10 @@ export class CompanionClient {
     return data;
   }
 
-  /** POST /api/analyze: the Analysis of a page's live DOM. */
-  async analyze(url, html) {
-    const { data } = await this.request('POST', '/api/analyze', { body: { url, html } });
+  /** POST /api/analyze: the Analysis of a page's live DOM (+ its response headers where known). */
+  async analyze(url, html, headers = null) {
+    const body = headers ? { url, html, headers } : { url, html };
+    const { data } = await this.request('POST', '/api/analyze', { body });
     if (!Array.isArray(data.labels) || !Array.isArray(data.links)) throw new CompanionError('bad-response', 'not an Analysis');
     return data;
   }

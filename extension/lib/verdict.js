@@ -16,10 +16,11 @@ const has = (analysis, label) => Array.isArray(analysis?.labels) && analysis.lab
 /**
  * The badge for an Analysis. Order matters: a page that links to me is `T1`
  * even when it is also a tier-2 spot; a lost link is `LOST` unless the page
- * (still or again) links to me.
+ * (still or again) links to me; a lost placement (my tier-2 link) is always `LOST`.
  */
 export function badgeFor(analysis) {
   if (!analysis || typeof analysis !== 'object') return BADGES.NONE;
+  if (has(analysis, 'placement_lost')) return BADGES.LOST; // a tier-2 link I built is gone: act on it
   if (has(analysis, 'tier1')) return BADGES.T1;
   if (has(analysis, 'link_lost')) return BADGES.LOST;
   if (has(analysis, 'tier2_opportunity') || has(analysis, 'tier2_existing')) return BADGES.T2;
@@ -46,6 +47,8 @@ const LABEL_WORDS = Object.freeze({
   competitor_linker: 'Links to a competitor, not to you',
   owned_site: 'One of your own sites',
   tier3: 'Links to a page holding one of your placements (tier 3)',
+  placement_lost: 'A tier-2 link you built here is gone',
+  broken_target: 'Links to a page of yours that answers an error: a redirect wins the link back',
 });
 
 /** Human words for one label (unknown labels are shown as they are). */

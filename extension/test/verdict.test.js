@@ -14,6 +14,8 @@ test('badge per the contract: T1, LOST, T2, empty', () => {
   assert.equal(badgeFor(analysis(['tier1', 'worth_boosting', 'tier2_opportunity'])).text, 'T1');
   assert.equal(badgeFor(analysis(['link_lost'])).text, 'LOST');
   assert.equal(badgeFor(analysis(['link_lost', 'tier2_opportunity'])).text, 'LOST');
+  assert.equal(badgeFor(analysis(['placement_lost'])).text, 'LOST');
+  assert.equal(badgeFor(analysis(['tier1', 'placement_lost'])).text, 'LOST');
   assert.equal(badgeFor(analysis(['tier2_opportunity'])).text, 'T2');
   assert.equal(badgeFor(analysis(['tier2_existing'])).text, 'T2');
   assert.equal(badgeFor(analysis(['competitor_linker'])).text, '');
@@ -65,6 +67,11 @@ test("verdict wording: the companion's reasons first, ours only when it gave non
   assert.equal(verdictFor(analysis([])).headline, 'Nothing of note on this page');
   assert.equal(verdictFor(null).headline, 'Not analysed yet');
   assert.equal(labelWords('something_new'), 'something_new');
+  assert.match(labelWords('broken_target'), /redirect/);
+  // a broken target is still a tier-1 page: T1 badge, the companion's reason (redirect …) first
+  const broken = verdictFor(analysis(['tier1', 'broken_target'], { boost: { score: 40, reasons: ['redirect https://me.test/old to a live page to recover this link'] } }));
+  assert.equal(broken.reasons[0], 'redirect https://me.test/old to a live page to recover this link');
+  assert.equal(badgeFor(analysis(['tier1', 'broken_target'])).text, 'T1');
 });
 
 test('rel, changes and highlight plan', () => {

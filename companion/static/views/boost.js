@@ -16,11 +16,39 @@ function reason(text) {
 /** Re-drawn when the tab comes back into view: the extension may have added data meanwhile. */
 export const refreshOnReturn = true;
 
+/**
+ * Live links to a page of yours answering 4xx (GET /api/broken-targets), listed
+ * apart above the boost list: one redirect wins each back, cheaper than any tier-2 link.
+ */
+async function brokenTargets(section) {
+  const items = await api.get("/api/broken-targets");
+  clear(section);
+  if (!Array.isArray(items) || !items.length) return;
+  section.append(h("h2", {}, `Broken targets (${items.length})`),
+    h("p", { class: "muted" }, "These pages link to a page of yours that answers an error: redirect it to a live page and the link counts again."));
+  const [wrap, tbody] = table(["Code", "Linking page", "Links to", "DR", "Anchor", "What to do"], "broken-table");
+  for (const item of items) {
+    const m = item.metrics || {};
+    tbody.append(h("tr", { class: "broken-row" },
+      h("td", { class: "num" }, badge(String(item.http_code), "lost")),
+      h("td", { class: "url-cell" }, extLink(item.source_url, shortUrl(item.source_url, 64)),
+        item.follow ? null : h("div", { class: "sub" }, "nofollow")),
+      h("td", { class: "url-cell" }, extLink(item.target_url, shortUrl(item.target_url, 48))),
+      h("td", { class: "num" }, num(m.dr)),
+      h("td", {}, String(item.anchor || "")),
+      h("td", { class: "reasons" }, String(item.reason))));
+  }
+  section.append(wrap);
+}
+
 export async function render(root) {
   const limitSel = h("select", { id: "boost-limit", "aria-label": "How many" },
     [25, 50, 100, 250].map((n) => h("option", { value: String(n), selected: n === 50 }, `Top ${n}`)));
   const body = h("div");
-  root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.", limitSel), body);
+  const brokenSection = h("section", { class: "broken-targets" });
+  root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.", limitSel),
+    brokenSection, body);
+  brokenTargets(brokenSection).catch((err) => brokenSection.append(notice("error", err.message)));
 
   async function load() {
     clear(body).append(loading());

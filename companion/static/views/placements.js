@@ -7,12 +7,22 @@
 
 import { api, ApiError, pathOf } from "../api.js";
 import { clear, day, extLink, h, notice, shortUrl } from "../dom.js";
-import { deleteButton, empty, header, loading, table } from "./common.js";
+import { badge, deleteButton, empty, header, loading, table } from "./common.js";
 
 const VIA = [
   ["guest_post", "Guest post"], ["niche_edit", "Niche edit"], ["own_site", "Own site"],
   ["social", "Social share"], ["roundup", "Expert roundup"], ["other", "Other"],
 ];
+
+const STATUS_TONE = { live: "ok", lost: "lost", nofollow: "tier2", unchecked: "muted" };
+
+/** unchecked / live / nofollow / lost, with when it was last checked (a recheck or a visit). */
+function statusBadge(p) {
+  const status = p.status || "unchecked";
+  const el = badge(status, STATUS_TONE[status] || "muted");
+  if (p.checked_at) el.title = `checked ${p.checked_at}`;
+  return el;
+}
 
 export async function render(root) {
   const list = h("div");
@@ -72,7 +82,8 @@ export async function render(root) {
       return;
     }
     rows.sort((a, b) => String(b.date || "").localeCompare(String(a.date || "")));
-    const [wrap, tbody] = table(["Date", "Placed on (tier 2)", "Links to (tier 1)", "Anchor", "How", "By", ""], "placements-table");
+    const [wrap, tbody] = table(["Date", "Placed on (tier 2)", "Links to (tier 1)", "Anchor", "How", "Status", "By", ""],
+      "placements-table");
     const label = new Map(VIA);
     for (const p of rows) {
       const why = h("span", { class: "save-state error", role: "status" });
@@ -87,6 +98,7 @@ export async function render(root) {
         h("td", { class: "url-cell" }, extLink(p.to_url, shortUrl(p.to_url, 56))),
         h("td", { class: "anchor" }, p.anchor || h("span", { class: "muted" }, "–")),
         h("td", {}, label.get(p.via) || p.via || "–"),
+        h("td", { class: "placement-status" }, statusBadge(p)),
         h("td", { class: "placed-by" }, p.placed_by || h("span", { class: "muted" }, "–")),
         h("td", {}, del, why)));
     }

@@ -1,0 +1,543 @@
+"""Rows of an export as store-ready records, for every tool: the one row reader.
+
+Why it works the way it does:
+
+* Columns are found by name (the tool module's spec), so their order never matters;
+  what a tool module does not say (rel flags, link types, lost markers, dates,
+  metrics) is read the same way for every tool.
+* The result is a list of store-ready records (CONTRACT "Backlink" fields plus
+  `source_key`/`target_key`), so a million-row import makes no second copy.
+* A single bad row is skipped and reported as {"line": N, "reason": "..."} with its
+  line number in the file.
+* A row without a date gets none (only an export's own date, e.g. Moz's preamble,
+  stands in): the import's day is never a date of a link.
+* Speed (scripts/bench_import.py, a million rows): rows come from csv.reader in batches,
+  and the plain formats go through `_FastRows`, which does the per-cell work column by
+  column in C; every row it cannot take exactly as the general `row_record` would goes
+  to `row_record`, so both paths give the same records, skips and line numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sys
+from itertools import chain, islice, repeat
+from urllib.parse import quote
+
+from companion import urls
+from companion.errors import BadInput
+from companion.importers.formats import Format, Parsed
+from companion.importers.values import DateParser, Memo, PendingDate, parse_bool, parse_number
+from companion.store import is_http_url, page_key
+
+MAX_SKIPPED_REPORTED = 1000
+
+
+def columns(fmt: Format, variant: str, names: list[str], mapping: dict | None) -> dict[str, int]:
+    """field -> column index, from the format's spec (first alias present wins) and its own hook."""
+    ix: dict[str, int] = {}
+    positions: dict[str, int] = {}
+    for i, n in enumerate(names):
+        positions.setdefault(n, i)
+    for fld, aliases in fmt.variants[variant].items():
+        for alias in aliases:
+            if alias in positions:
+                ix[fld] = positions[alias]
+                break
+    if fmt.columns:
+        fmt.columns(positions, mapping, ix)
+    return ix
+
+
+_WS = re.compile(r"\s+")
+_MISSING = object()
+BOOLS = {"true": True, "false": False, "TRUE": True, "FALSE": False, "": False, "Yes": True, "No": False,
+         "1": True, "0": False, "yes": True, "no": False, "+": True}
+_PLAIN_URL = re.compile(r"^https?://[A-Za-z0-9.-]*[A-Za-z0-9](?:[/?][^\s#\\\"]*)?$")
+
+
+def _clean_url(value: str) -> str | None:
+    if _PLAIN_URL.match(value):
+        return value
+    v = value.strip().strip('"').strip()
+    if not v:
+        return None
+    if "://" not in v[:12]:
+        if v.startswith("//"):
+            v = "http:" + v
+        elif "." in v.split("/", 1)[0] and " " not in v:
+            v = "http://" + v
+        else:
+            return None
+    if not v[:8].lower().startswith(("http://", "https://")):
+        return None
+    if not is_http_url(v):
+        return None
+    return v
+
+
+_NO_TARGET = (None, None)
+
+
+def _target(raw: str) -> tuple[str, str] | tuple[None, None]:
+    """(canonical URL, page key) of a target cell; (None, None) where row_record skips the row."""
+    try:
+        url = _clean_url(raw)
+        if url is None:
+            return _NO_TARGET
+        url = urls.canonical_url(url)
+        return url, page_key(url)
+    except (ValueError, IndexError):
+        return _NO_TARGET
+
+
+_BATCH_ROWS = 2000
+# A source URL that `_clean_url` keeps as it is and whose page key needs no urllib: the host
+# `store.page_key`'s fast path takes (dotted, ending in a letter or digit, as `_clean_url`'s
+# wants) and a path of plain characters and non-ASCII ones other than white space and
+# surrogates (which `str.strip` or the encoder would treat differently). Greedy: lazy
+# quantifiers cost ~35% more here.
+_FAST_SRC = re.compile(r"^https?://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?<=[A-Za-z0-9])"
+                       "(/[A-Za-z0-9_.\\-~/:@!$&'()*+,;=\x80-\x84\x86-\x9f\xa1-\u167f\u1681-\u1fff\u200b-\u2027"
+                       "\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\ud7ff\ue000-\U0010ffff]*)?$").match
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"  # urls._normalize_path's: checked against urls.page_key below
+
+
+def _fast_source_key(m) -> str | None:
+    """urls.page_key of a _FAST_SRC match, as store.page_key computes it (None: ask urls.page_key)."""
+    host, path = m.groups()
+    host = host.lower()
+    if host.startswith("www.") and host.count(".") >= 2:
+        host = host[4:]
+    if path is None:
+        return host + "/"
+    if len(path) > 1 and path[-1] == "/":
+        path = path.rstrip("/") or "/"
+    if not path.isascii():
+        if not _QUOTE_OK:
+            return None
+        path = quote(path, safe=_PATH_SAFE)  # no '%' in it: urls' unquote changes nothing
+    return host + path
+
+
+_QUOTE_OK = True
+# Percent-encoding non-ASCII paths here (12% of the benchmark's rows took ~4x longer through
+# urllib) is only right while urls.page_key encodes them the same way: check, else leave it to it.
+_QUOTE_OK = all(urls.page_key(u) == _fast_source_key(_FAST_SRC(u))
+                for u in ("https://café.example/x", "https://a.example/caf\u00e9/\u00e9quipement/",
+                          "http://b.example/\u0416\u0443\u0440\u043d\u0430\u043b/\U0001f527-tips//",
+                          "https://c.example/\u00a1\u2030x/\ue000\u3001/\x80y") if _FAST_SRC(u))
+
+
+def _rel_of(rel_flags):
+    """rel tokens from a row's flag cells (as row_record reads them), for a memo keyed by those cells."""
+    tokens_in_order = [t for _, t in rel_flags]
+    single = len(rel_flags) == 1
+
+    def rel(cells) -> tuple[str, ...]:
+        out: list[str] = []
+        for token, v in zip(tokens_in_order, (cells,) if single else cells):
+            b = BOOLS.get(v)
+            if b is None:
+                b = parse_bool(v)
+            if b and token not in out:
+                out.append(token)
+        return tuple(out)
+    return rel
+
+
+def _link_type(v: str) -> str | None:
+    t = v.strip().lower()
+    return t if t and t != "text" else None
+
+
+def _bool_metric(v: str):
+    if not v:
+        return None
+    b = BOOLS.get(v)
+    return parse_bool(v) if b is None else b
+
+
+def _str_metric(v: str):
+    v = v.strip()
+    return sys.intern(v) if v else None  # languages, topics: a few values on a million rows
+
+
+def _row_dates(dates: Memo, cells: list[str], i_first: int, i_last: int, i_lost: int,
+               stamp: str) -> tuple:
+    """(first_seen, last_seen, lost_at) of a row, for both row paths: a missing last_seen
+    is first_seen or the export's own date (`stamp`, None when the file has none), a
+    missing first_seen is last_seen. Never the import's day: a row without a date must
+    not set or move a stored date. Raises the ValueError of a date `dates` cannot read
+    (the row is then skipped)."""
+    first = dates[cells[i_first]] if i_first >= 0 else None
+    last = dates[cells[i_last]] if i_last >= 0 else None
+    lost_at = dates[cells[i_lost]] if i_lost >= 0 else None
+    if last is None:
+        last = first or stamp
+    if first is None:
+        first = last
+    return first, last, lost_at
+
+
+def _record(src_url, tgt_url, tk, sk, anchor, rel, lost, first, last, lost_at, metrics, fmt, title, link_type,
+            rel_known) -> dict:
+    """A store-ready record (CONTRACT Backlink fields plus source_key/target_key), one shape for both row paths."""
+    if anchor and (anchor[0] in " \t\r\n" or anchor[-1] in " \t\r\n" or "  " in anchor or "\n" in anchor
+                   or "\t" in anchor or "\r" in anchor):
+        anchor = _WS.sub(" ", anchor).strip()
+    rec = {
+        "source_url": src_url,
+        "target_url": tgt_url,
+        "anchor": anchor,
+        "rel": rel,
+        "follow": not rel,
+        "status": "lost" if lost else "live",
+        "first_seen": first,
+        "last_seen": last,
+        "metrics": metrics,
+        "origins": [fmt],
+        "history": [],
+        "source_key": sk,
+    }
+    if tk is not None:
+        rec["target_key"] = tk
+    if title:
+        rec["title"] = title
+    if lost_at:
+        rec["lost_at"] = lost_at
+    if link_type and link_type != "text":
+        rec["type"] = link_type
+    if not rel_known:
+        rec["rel_known"] = False
+    return rec
+
+
+class _FastRows:
+    """Rows of the plain formats (Ahrefs v3, Bing, Search Console, CSV without rel text), a batch at a time.
+
+    Why: the general row loop (`row_record`) costs ~9 µs of Python a row, three times the
+    csv module's reading. Here each cell whose value depends on the cell alone (numbers,
+    booleans, rel flags, link type, title, anchor, target URL, source host) goes through
+    C-level `map` over a column and memo dicts, so the Python loop per row only reads the
+    dates (in file order, since DateParser learns the day/month order from what it sees)
+    and builds the record. A row it cannot take exactly as row_record would (an unusual
+    source URL, a target to skip) goes to row_record in its place, so the output, the
+    skipped rows and their order are row_record's.
+    """
+
+    def __init__(self, fmt, targetless, rel_known, stamp, i_src, i_tgt, i_anchor, i_title, i_type, i_first, i_last,
+                 i_lost, rel_flags, metric_cols, bool_cols, str_cols, numbers, date_cache, target_cache, skip,
+                 row_record):
+        self.fmt, self.targetless, self.rel_known, self.stamp = fmt, targetless, rel_known, stamp
+        self.i_src, self.i_tgt, self.i_anchor, self.i_title, self.i_type = i_src, i_tgt, i_anchor, i_title, i_type
+        self.i_first, self.i_last, self.i_lost = i_first, i_last, i_lost
+        self.rel_idx = [i for i, _ in rel_flags]
+        self.rels = Memo(_rel_of(rel_flags), 10000)
+        self.types = Memo(_link_type, 10000)
+        self.metric_names = tuple(name for name, _ in metric_cols + bool_cols + str_cols)
+        self.metric_cols = ([(numbers, i) for _, i in metric_cols] + [(Memo(_bool_metric, 10000), i) for _, i in bool_cols]
+                            + [(Memo(_str_metric, 10000), i) for _, i in str_cols])
+        self.dates, self.targets, self.numbers = date_cache, target_cache, numbers
+        self.ints: dict[int, int] = {}
+        self.skip, self.row_record = skip, row_record
+
+    def column(self, memo: Memo, cells: tuple) -> list:
+        """A metric column's values: int() over the whole column in C when every cell is an integer (as
+        parse_number would read it, it tries int() first), else through the memo (misses cost a Python call)."""
+        if memo is self.numbers:
+            try:
+                values = list(map(int, cells))
+            except ValueError:
+                pass
+            else:
+                # one int object per distinct value, as the memo gives (~170 MB less at a million rows)
+                ints = self.ints
+                return list(map(ints.setdefault if len(ints) < 200000 else ints.get, values, values))
+        return list(map(memo.__getitem__, cells))
+
+    def records(self, batch: list[list[str]], starts: list[int], out: list[dict]) -> None:
+        """Append the records of `batch` (rows with enough fields) to `out`, skipping as row_record does."""
+        if not batch:
+            return
+        col = list(zip(*batch)).__getitem__  # the columns, in C (every row has the fields we read)
+        sources = zip(col(self.i_src), map(_FAST_SRC, col(self.i_src)))
+        targets = repeat(_NO_TARGET) if self.targetless else map(self.targets.__getitem__, col(self.i_tgt))
+        anchors = col(self.i_anchor) if self.i_anchor >= 0 else repeat("")
+        titles = map(str.strip, col(self.i_title)) if self.i_title >= 0 else repeat("")
+        rels = map(self.rels.__getitem__, zip(*[col(i) for i in self.rel_idx]) if len(self.rel_idx) > 1 else
+                   col(self.rel_idx[0])) if self.rel_idx else repeat(())
+        types = map(self.types.__getitem__, col(self.i_type)) if self.i_type >= 0 else repeat(None)
+        metrics = zip(*[self.column(memo, col(i)) for memo, i in self.metric_cols]) if self.metric_cols else repeat(())
+        dates = self.dates
+        i_first, i_last, i_lost = self.i_first, self.i_last, self.i_lost
+        names, fmt, stamp, rel_known = self.metric_names, self.fmt, self.stamp, self.rel_known
+        append = out.append
+        targetless = self.targetless
+        for cells, start, (src, m), (tgt_url, tk), anchor, title, rel, link_type, values in zip(
+                batch, starts, sources, targets, anchors, titles, rels, types, metrics):
+            sk = None
+            if m is not None and (tgt_url is not None or targetless) and "utm_" not in src:
+                sk = _fast_source_key(m)
+            if sk is None:
+                rec = self.row_record(cells, start)
+                if rec is not None:
+                    append(rec)
+                continue
+            try:
+                first, last, lost_at = _row_dates(dates, cells, i_first, i_last, i_lost, stamp)
+            except ValueError as exc:
+                self.skip(start, str(exc))
+                continue
+            append(_record(src, tgt_url, tk, sk, anchor, list(rel), bool(lost_at), first, last, lost_at,
+                           dict(zip(names, values)) if None not in values else
+                           {k: v for k, v in zip(names, values) if v is not None},
+                           fmt, title, link_type, rel_known))
+
+
+def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback: str | None = None,
+              sink=None) -> Parsed:
+    """Every row after the header as a record (see the module docstring). `src` has `name` and `size`,
+    `text` is the decoded stream, `binf` the byte stream under it (for progress).
+
+    With `sink`, each batch of records goes to it as soon as it is read, unless a date
+    in it is still ambiguous (03/04/2025 waits for evidence later in the file): from
+    the first such date on, records wait for the end of the file.
+    """
+    (format_, variant), delim, raw_cells, names, header_line = header
+    fmt = format_.name
+    ix = columns(format_, variant, names, mapping)
+    if "source" not in ix:
+        raise BadInput(f"{src.name}: no referring page column found")
+    targetless = "target" not in ix
+    if targetless and not format_.targetless:
+        raise BadInput(f"{src.name}: no target URL column found")
+    notes: list[str] = []
+    # the export's own date where it states one; never the import's day
+    stamp = format_.export_date(list(preamble)) if format_.export_date else None
+    dates = DateParser()
+    rows: list[dict] = []
+    skipped: list[dict] = []
+    skipped_total = 0
+    rows_read = 0
+    ncols = len(names)
+
+    g = ix.get
+    i_src, i_tgt, i_anchor, i_title = g("source", -1), g("target", -1), g("anchor", -1), g("title", -1)
+    i_nf, i_ugc, i_sp = g("nofollow", -1), g("ugc", -1), g("sponsored", -1)
+    i_reltext, i_mozNF, i_followable = g("rel_text", -1), g("moz_nofollow", -1), g("followable", -1)
+    i_type, i_image, i_frame, i_form, i_redirect = g("type", -1), g("image", -1), g("frame", -1), g("form", -1), g("redirect", -1)
+    i_first, i_last, i_lost, i_lostbool, i_status = g("first_seen", -1), g("last_seen", -1), g("lost_date", -1), g("lost_bool", -1), g("status_text", -1)
+    i_old, i_deleted, i_mention = g("oldcrawl", -1), g("deleted", -1), g("mention", -1)
+    metric_cols = [(k[2:], v) for k, v in ix.items() if k.startswith("m_")]
+    bool_cols = [(k[2:], v) for k, v in ix.items() if k.startswith("b_")]
+    str_cols = [(k[2:], v) for k, v in ix.items() if k.startswith("s_")]
+    if "language" in ix:
+        str_cols.append(("language", ix["language"]))
+    needed = max([v for v in ix.values()] + [0])
+    target_cache: dict[str, tuple[str, str]] = {}
+    rel_known = format_.rel_known(ix)
+
+    def skip(line: int, reason: str):
+        nonlocal skipped_total
+        skipped_total += 1
+        if len(skipped) < MAX_SKIPPED_REPORTED:
+            skipped.append({"line": line, "reason": reason})
+
+    rel_flags = [(i, t) for i, t in ((i_nf, "nofollow"), (i_ugc, "ugc"), (i_sp, "sponsored"), (i_mozNF, "nofollow"))
+                 if i >= 0]
+    type_flags = [(i, t) for i, t in ((i_image, "image"), (i_redirect, "redirect"), (i_frame, "frame"),
+                                      (i_form, "form")) if i >= 0]
+    lost_flags = [i for i in (i_lostbool, i_old, i_deleted) if i >= 0]
+    numbers = Memo(parse_number, 200000)
+    # Dates repeat a lot across rows (and the shared result strings save memory on big files).
+    date_cache = Memo(dates, 100000)  # dates(v) raises ValueError for a date it cannot read: the row is skipped
+    target_cache = Memo(_target, 100000)  # (None, None) for a target row_record skips (and words the reason)
+
+    def row_record(cells: list[str], start: int) -> dict | None:
+        """One row as a record, or None after skip(): every format, every quirk."""
+        try:
+            src_url = _clean_url(cells[i_src])
+            if src_url is None:
+                skip(start, f"no valid referring page URL ({cells[i_src].strip()[:60]!r})")
+                return None
+            if i_mention >= 0 and cells[i_mention].strip() and parse_bool(cells[i_mention]):
+                skip(start, "Majestic marks this a mention, not a link")
+                return None
+            if targetless:
+                tgt_url = None
+                tk = None
+            else:
+                raw_t = cells[i_tgt]
+                cached = target_cache[raw_t]
+                if cached[0] is None:  # say why (or raise the ValueError _target met)
+                    tgt_url = _clean_url(raw_t)
+                    if tgt_url is None:
+                        skip(start, f"no valid target URL ({raw_t.strip()[:60]!r})")
+                        return None
+                    tgt_url = urls.canonical_url(tgt_url)
+                    cached = (tgt_url, page_key(tgt_url))
+                tgt_url, tk = cached
+            rel: list[str] = []
+            for i, token in rel_flags:
+                v = cells[i]
+                b = BOOLS.get(v)
+                if b is None:
+                    b = parse_bool(v)
+                if b and token not in rel:
+                    rel.append(token)
+            if i_reltext >= 0:
+                tokens = {t for t in re.split(r"[\s,;|/]+", cells[i_reltext].lower()) if t}
+                for t in ("nofollow", "ugc", "sponsored"):
+                    if t in tokens and t not in rel:
+                        rel.append(t)
+            if i_followable >= 0 and cells[i_followable].strip() and not parse_bool(cells[i_followable]) \
+                    and "nofollow" not in rel:
+                rel.append("nofollow")
+            link_type = None
+            if i_type >= 0:
+                link_type = cells[i_type].strip().lower() or None
+            elif i_reltext >= 0 and format_.link_type_in_rel_text:
+                tokens = cells[i_reltext].lower()
+                for t in ("image", "redirect", "frame", "form"):
+                    if t in tokens:
+                        link_type = t
+                        break
+            if type_flags and link_type is None:
+                for i, t in type_flags:
+                    if parse_bool(cells[i]):
+                        link_type = t
+                        break
+            try:
+                first, last, lost_at = _row_dates(date_cache, cells, i_first, i_last, i_lost, stamp)
+            except ValueError as exc:
+                skip(start, str(exc))
+                return None
+            lost = bool(lost_at)
+            if lost_flags and not lost:
+                for i in lost_flags:
+                    if parse_bool(cells[i]):
+                        lost = True
+                        break
+            if i_status >= 0 and cells[i_status].strip().lower() in ("lost", "removed", "deleted", "dead"):
+                lost = True
+            metrics = {}
+            for mname, i in metric_cols:
+                value = numbers[cells[i]]
+                if value is not None:
+                    metrics[mname] = value
+            for mname, i in bool_cols:
+                if cells[i]:
+                    metrics[mname] = _bool_metric(cells[i])
+            for mname, i in str_cols:
+                value = _str_metric(cells[i])
+                if value is not None:
+                    metrics[mname] = value
+            if "#" in src_url or "utm_" in src_url:
+                src_url = urls.canonical_url(src_url)
+            rec = _record(src_url, tgt_url, tk, page_key(src_url), cells[i_anchor] if i_anchor >= 0 else "", rel,
+                          lost, first, last, lost_at, metrics, fmt, cells[i_title].strip() if i_title >= 0 else "",
+                          link_type, rel_known)
+        except (ValueError, IndexError) as exc:
+            skip(start, f"unreadable row ({exc})")
+            return None
+        return rec
+
+    fast = None
+    if not (i_reltext >= 0 or i_followable >= 0 or type_flags or lost_flags or i_status >= 0 or i_mention >= 0):
+        fast = _FastRows(fmt, targetless, rel_known, stamp, i_src, i_tgt, i_anchor, i_title, i_type,
+                         i_first, i_last, i_lost, rel_flags, metric_cols, bool_cols, str_cols, numbers,
+                         date_cache, target_cache, skip, row_record)
+
+    def records(batch: list[list[str]], starts) -> None:
+        if fast is not None:
+            fast.records(batch, starts, rows)
+        else:
+            for cells, start in zip(batch, starts):
+                rec = row_record(cells, start)
+                if rec is not None:
+                    rows.append(rec)
+
+    def row_by_row(batch: list[list[str]], line: int) -> int:
+        """The rows of a batch with a blank, short or multi-line row in it; returns the last line read."""
+        kept: list[list[str]] = []
+        starts: list[int] = []
+        nonlocal rows_read
+        for cells in batch:
+            start = header_line + line + 1
+            line += 1 + sum(c.count("\n") + c.count("\r") - c.count("\r\n") for c in cells)  # as csv counts lines
+            if len(cells) > fast_width:
+                rows_read += 1
+            else:
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue
+                rows_read += 1
+                if len(cells) <= needed:
+                    records(kept, starts)  # skips are reported in file order
+                    kept, starts = [], []
+                    skip(start, f"the row has {len(cells)} fields, the header has {ncols}")
+                    continue
+            kept.append(cells)
+            starts.append(start)
+        records(kept, starts)
+        return line
+
+    reader_input = text
+    if pushback is not None:
+        reader_input = chain([pushback], text)
+    reader = csv.reader(reader_input, delimiter=delim)
+    next_progress = 20000
+    last_line = 0
+    fast_width = max(needed, 1)  # a row this wide is neither blank nor short
+    while True:
+        # Rows come in batches pulled by C (islice); a csv.Error leaves the rows before it in `batch`.
+        batch: list[list[str]] = []
+        error = None
+        try:
+            batch.extend(islice(reader, _BATCH_ROWS))
+        except csv.Error as exc:
+            error = exc
+        if not batch and error is None:
+            break
+        if error is None and reader.line_num - last_line == len(batch) and min(map(len, batch)) > fast_width:
+            rows_read += len(batch)  # one line a row, none blank or short: the common case
+            records(batch, range(header_line + last_line + 1, header_line + last_line + 1 + len(batch)))
+            last_line = reader.line_num
+        else:
+            line = row_by_row(batch, last_line)
+            last_line = reader.line_num
+            if error is not None:
+                rows_read += 1
+                skip(header_line + line + 1, f"unreadable CSV ({error})")
+        if sink is not None and rows and not dates.pending:
+            sink(rows)
+            rows = []
+        if progress and rows_read >= next_progress:
+            next_progress += 20000 * ((rows_read - next_progress) // 20000 + 1)
+            try:
+                progress(binf.tell(), src.size, rows_read)
+            except (OSError, ValueError):
+                pass
+    if dates.pending:
+        for rec in rows:
+            for f in ("first_seen", "last_seen", "lost_at"):
+                v = rec.get(f)
+                if isinstance(v, PendingDate):
+                    rec[f] = dates.resolve(v)
+        notes.append("dates like 03/04/2025 read as " +
+                     ("day/month/year" if dates.evidence_dayfirst > dates.evidence_monthfirst else "month/day/year"))
+    if sink is not None and rows:
+        sink(rows)
+        rows = []
+    if skipped_total > len(skipped):
+        skipped.append({"line": 0, "reason": f"{skipped_total - len(skipped)} more rows skipped (not listed)"})
+    if progress:
+        progress(src.size, src.size, rows_read)
+    if rows_read == 0:
+        notes.append(f"{src.name} has a header but no rows")
+    notes.extend(format_.notes)
+    return Parsed(format=fmt, variant=variant, rows=rows, rows_read=rows_read, skipped=skipped, notes=notes,
+                  targetless=targetless, property_url=format_.property_url(src.name) if format_.property_url else None,
+                  streamed=sink is not None)
+

@@ -1,0 +1,230 @@
+"""Fetching one page for the link monitor: safe, bounded and polite.
+
+Why each rule (SECURITY.md items 20-21):
+
+* A backlink list is outside data: an export can name `http://127.0.0.1:8765/`
+  or a host whose DNS answers with a private address. Every hop is resolved
+  here, the address is checked, and the request is sent to *that* address (the
+  `Host` header and TLS SNI name the host), so the address checked is the
+  address connected to: a second DNS answer (rebinding) cannot slip in between.
+  Loopback, private, link-local, multicast, reserved and unspecified addresses
+  are refused unless `allow_private` (tests, intranets). Only http(s).
+* Redirects are followed here, at most MAX_REDIRECTS, each hop checked the same
+  way; the caller may stop at a hop (`follow`) and gets the 3xx with `location`.
+* Connect and read timeouts, and a total time per response (a server dripping a
+  byte a second cannot hold a worker); the body is read up to `max_bytes` after
+  decompression (gzip, deflate, br), so neither a huge page nor a compression bomb
+  fills memory. `truncated` says the cap was hit.
+* Every request to a host goes through the HostGate (companion.monitor.politeness):
+  one at a time per host, with the delay between two.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import httpx
+
+from companion import PROJECT_URL, __version__
+from companion.analyze import MAX_HTML_BYTES
+from companion.decode import decode_html
+
+USER_AGENT = f"TierlinkBot/{__version__} (+{PROJECT_URL})"
+ROBOTS_AGENT = "TierlinkBot"
+MAX_REDIRECTS = 10
+# One more byte than the analysis keeps, so the analysis sees that the page was cut.
+MAX_BODY = MAX_HTML_BYTES + 1
+TOTAL_TIME_FACTOR = 3  # a response may take at most this many times --timeout in all
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+class FetchError(Exception):
+    """A fetch that gave no answer: `kind` is timeout, dns, tls, connect, protocol,
+    redirects or refused (an address we do not fetch); `reason` is one line for the user."""
+
+    def __init__(self, kind: str, reason: str):
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+@dataclass
+class Response:
+    url: str  # the URL asked for
+    final_url: str  # after the redirects followed
+    status: int
+    headers: dict[str, list[str]]  # lower-case names
+    body: bytes
+    truncated: bool = False
+    redirects: list[str] = field(default_factory=list)
+    location: str | None = None  # a redirect the caller chose not to follow
+
+    def header(self, name: str) -> str | None:
+        values = self.headers.get(name.lower())
+        return values[-1] if values else None
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+    def charset(self) -> str | None:
+        for part in (self.header("content-type") or "").split(";")[1:]:
+            name, _, value = part.partition("=")
+            if name.strip().lower() == "charset":
+                return value.strip()
+        return None
+
+    def text(self) -> str:
+        """The body as text: BOM, UTF-8, the header's charset, the page's own, detection."""
+        return decode_html(self.body, self.charset())[0]
+
+
+def refusal(address: str) -> str | None:
+    """Why an address must not be fetched (None: a public address)."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    for test, what in (("is_loopback", "a loopback"), ("is_link_local", "a link-local"),
+                       ("is_multicast", "a multicast"), ("is_unspecified", "an unspecified"),
+                       ("is_private", "a private"), ("is_reserved", "a reserved")):
+        if getattr(ip, test):
+            return f"{what} address ({ip})"
+    return None
+
+
+def resolve(host: str, port: int) -> str:
+    """The first address of a host name (an IP literal is itself); FetchError 'dns'."""
+    try:
+        ipaddress.ip_address(host)
+        return host
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError("dns", f"DNS lookup of {host} failed ({getattr(exc, 'strerror', None) or exc})") from None
+    if not infos:
+        raise FetchError("dns", f"DNS lookup of {host} gave no address")
+    return infos[0][4][0]
+
+
+class Fetcher:
+    """An HTTP client for the monitor: `get(url)` → Response, or FetchError."""
+
+    def __init__(self, *, timeout: float = 20.0, allow_private: bool = False, gate=None,
+                 user_agent: str = USER_AGENT, pool_size: int = 16):
+        from companion.monitor.politeness import HostGate
+
+        self.timeout = float(timeout)
+        self.allow_private = allow_private
+        self.gate = gate or HostGate(0)
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(self.timeout), follow_redirects=False, trust_env=False,
+            headers={"User-Agent": user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                     "Accept-Encoding": "gzip, deflate, br"},
+            limits=httpx.Limits(max_connections=pool_size * 2, max_keepalive_connections=pool_size))
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> "Fetcher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def get(self, url: str, *, follow: Callable[[str], bool] | None = None,
+            max_bytes: int = MAX_BODY) -> Response:
+        """GET `url`, following redirects while `follow(next_url)` says so (all by default)."""
+        redirects: list[str] = []
+        current = url
+        while True:
+            status, headers, body, truncated = self._one(current, max_bytes)
+            location = headers.get("location", [None])[-1]
+            if status not in _REDIRECTS or not location:
+                return Response(url, current, status, headers, body, truncated, redirects)
+            target = urljoin(current, location.strip())
+            if len(redirects) >= MAX_REDIRECTS:
+                raise FetchError("redirects", f"more than {MAX_REDIRECTS} redirects (last to {target[:200]})")
+            if follow is not None and not follow(target):
+                return Response(url, current, status, headers, body, truncated, redirects, location=target)
+            redirects.append(target)
+            current = target
+
+    def _one(self, url: str, max_bytes: int) -> tuple[int, dict, bytes, bool]:
+        """One request (no redirect): the address checked is the address connected to."""
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        if scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError("refused", f"not an http(s) URL: {url[:200]}")
+        host = parts.hostname
+        try:
+            port = parts.port or (443 if scheme == "https" else 80)
+        except ValueError:
+            raise FetchError("refused", f"bad port in {url[:200]}") from None
+        address = resolve(host, port)
+        why = refusal(address)
+        if why and not self.allow_private:
+            raise FetchError("refused", f"{host} resolves to {why}: not fetched (--allow-private-hosts fetches it)")
+        literal = f"[{address}]" if ":" in address else address
+        direct = urlunsplit((scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
+        host_header = parts.netloc.rpartition("@")[2]
+        extensions = {"sni_hostname": host} if scheme == "https" else {}
+        with self.gate.slot(host_header.lower()):
+            return self._request(direct, host_header, extensions, max_bytes, url)
+
+    def _request(self, direct: str, host_header: str, extensions: dict, max_bytes: int,
+                 url: str) -> tuple[int, dict, bytes, bool]:
+        deadline = time.monotonic() + self.timeout * TOTAL_TIME_FACTOR
+        try:
+            with self.client.stream("GET", direct, headers={"Host": host_header}, extensions=extensions) as resp:
+                headers: dict[str, list[str]] = {}
+                for name, value in resp.headers.multi_items():
+                    headers.setdefault(name.lower(), []).append(value)
+                chunks, size, truncated = [], 0, False
+                if resp.status_code not in _REDIRECTS:
+                    for chunk in resp.iter_bytes():
+                        chunks.append(chunk)
+                        size += len(chunk)
+                        if size >= max_bytes:
+                            truncated = True  # read no further: the rest is never looked at
+                            break
+                        if time.monotonic() > deadline:
+                            raise FetchError("timeout", f"the page took over {self.timeout * TOTAL_TIME_FACTOR:g} s "
+                                                        "to arrive")
+                body = b"".join(chunks)[:max_bytes]
+                return resp.status_code, headers, body, truncated
+        except httpx.TimeoutException as exc:
+            what = "connecting" if isinstance(exc, httpx.ConnectTimeout) else "waiting for the page"
+            raise FetchError("timeout", f"timed out {what} ({self.timeout:g} s)") from None
+        except httpx.ConnectError as exc:
+            if _is_tls(exc):
+                raise FetchError("tls", f"TLS failed: {_first_line(exc)}") from None
+            raise FetchError("connect", f"could not connect: {_first_line(exc)}") from None
+        except httpx.DecodingError as exc:
+            raise FetchError("protocol", f"the response could not be decompressed: {_first_line(exc)}") from None
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            if _is_tls(exc):
+                raise FetchError("tls", f"TLS failed: {_first_line(exc)}") from None
+            raise FetchError("protocol", f"{type(exc).__name__}: {_first_line(exc)}") from None
+
+
+def _is_tls(exc: BaseException) -> bool:
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    text = str(exc).upper()
+    return "SSL" in text or "CERTIFICATE" in text
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]

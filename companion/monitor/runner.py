@@ -1,0 +1,120 @@
+"""Rechecks inside `tierlink serve`: started from the API, or on the profile's schedule.
+
+One Runner per workspace. `start(options)` begins a run in a background thread
+and returns at once (POST /api/recheck answers 202); `status()` is what GET
+/api/recheck shows: `{"state": "idle"|"running"|"done", "done", "total", "summary"}`.
+A second start while one runs is refused (409), and so is one while
+`tierlink recheck` runs on the same home (companion.monitor.lock).
+
+The schedule: with `"recheck_every_days": N` in the profile, `serve` starts a run
+whenever the last one (any: CLI, dashboard or schedule) is N days old or there
+was none, looking every SCHEDULE_POLL seconds, and logs each start and end.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import weakref
+
+from companion.monitor.lock import RecheckRunning, recheck_lock
+from companion.monitor.recheck import LAST_RUN_SETTING, Options, Run, elapsed_since
+
+log = logging.getLogger("tierlink.recheck")
+SCHEDULE_POLL = 300.0  # seconds between two looks at the schedule
+_RUNNERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_RUNNERS_LOCK = threading.Lock()
+
+
+class Runner:
+    def __init__(self, ws):
+        self.ws = ws
+        self._lock = threading.Lock()
+        self._run: Run | None = None
+        self._thread: threading.Thread | None = None
+        self._summary: dict | None = None
+        self._error: str | None = None
+        self.cancel = threading.Event()
+
+    def status(self) -> dict:
+        with self._lock:
+            run, thread = self._run, self._thread
+            if run is None:
+                return {"state": "idle", "done": 0, "total": 0, "summary": None}
+            running = thread is not None and thread.is_alive()
+            body = {"state": "running" if running else "done", "done": run.done, "total": run.total,
+                    "summary": None if running else self._summary}
+            if self._error and not running:
+                body["error"] = self._error
+            return body
+
+    def start(self, opts: Options, *, why: str = "requested") -> dict:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                raise RecheckRunning("a recheck is already running: GET /api/recheck shows its progress")
+            with recheck_lock(self.ws.home):  # refused now, not in the thread, when the CLI is running one
+                pass
+            self._run = Run(self.ws, opts, cancel=self.cancel)
+            self._summary = self._error = None
+            self._thread = threading.Thread(target=self._work, args=(self._run, why), name="recheck", daemon=True)
+            self._thread.start()
+        return self.status()
+
+    def _work(self, run: Run, why: str) -> None:
+        log.info("recheck started (%s)", why)
+        try:
+            summary = run.execute()
+        except Exception as exc:  # noqa: BLE001 - reported in the status and the log, never lost
+            with self._lock:
+                self._error = getattr(exc, "message", None) or f"{type(exc).__name__}"
+            log.error("recheck failed: %s", self._error)
+            return
+        with self._lock:
+            self._summary = summary
+        log.info("recheck finished: %d checked, %d unchanged, %d changes, %d errors, %d skipped",
+                 summary["checked"], summary["unchanged"], len(summary["changes"]), len(summary["errors"]),
+                 len(summary["skipped"]))
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop a running run between two requests (the service shuts down)."""
+        self.cancel.set()
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+
+    # -- the schedule -------------------------------------------------------------
+
+    def due(self) -> bool:
+        days = getattr(self.ws.profile, "recheck_every_days", None)
+        if not days:
+            return False
+        since = elapsed_since(self.ws.store.get_setting(LAST_RUN_SETTING))
+        return since is None or since >= days * 86400
+
+    def start_schedule(self, poll: float = SCHEDULE_POLL) -> threading.Thread:
+        def loop():
+            while not self.cancel.is_set():
+                try:
+                    if self.due():
+                        self.start(Options(), why=f"every {self.ws.profile.recheck_every_days:g} days, "
+                                                   "from the profile")
+                except RecheckRunning:
+                    pass
+                except Exception as exc:  # noqa: BLE001 - the schedule must outlive one bad look
+                    log.error("recheck schedule: %s", getattr(exc, "message", None) or type(exc).__name__)
+                self.cancel.wait(poll)
+
+        days = getattr(self.ws.profile, "recheck_every_days", None)
+        if days:
+            log.info("recheck scheduled every %g days (profile recheck_every_days)", days)
+        thread = threading.Thread(target=loop, name="recheck-schedule", daemon=True)
+        thread.start()
+        return thread
+
+
+def runner_for(ws) -> Runner:
+    with _RUNNERS_LOCK:
+        runner = _RUNNERS.get(ws)
+        if runner is None:
+            runner = _RUNNERS[ws] = Runner(ws)
+        return runner

@@ -1,0 +1,112 @@
+"""The recheck is polite and safe, as the sites' own request logs show.
+
+Politeness is a promise to the sites users link with (SECURITY.md 21): robots.txt
+fetched once per host and obeyed (Disallow, Crawl-delay), never two requests at
+once to a host, at least --delay between two, a User-Agent naming the bot.
+Safety (SECURITY.md 20): loopback and private addresses are not fetched unless
+--allow-private-hosts, judged on the address connected to, redirects included.
+"""
+
+from __future__ import annotations
+
+from companion import PROJECT_URL, __version__
+from test_recheck import LINK, seed
+from websites import sites  # noqa: F401  (fixture)
+
+DELAY = 0.15
+
+
+def gaps(site):
+    starts = sorted(e["start"] for e in site.requests())
+    return [b - a for a, b in zip(starts, starts[1:])]
+
+
+def test_one_request_at_a_time_per_host_with_the_delay_between(cli, home, sites):  # noqa: F811
+    hosts = [sites.new() for _ in range(3)]
+    rows = []
+    for site in hosts:
+        for i in range(5):
+            rows.append({"source_url": site.page(f"/p{i}", LINK)})
+    seed(home, rows)
+    summary = cli.json("recheck", "--allow-private-hosts", "--delay", str(DELAY), "--concurrency", "3")
+    assert summary["unchanged"] == 15 and summary["errors"] == []
+    agent = f"TierlinkBot/{__version__} (+{PROJECT_URL})"
+    for site in hosts:
+        log = site.requests()
+        assert [e["path"] for e in log].count("/robots.txt") == 1 and log[0]["path"] == "/robots.txt"
+        assert len(log) == 6
+        assert site.max_active == 1  # never two requests at once to a host
+        assert min(gaps(site)) >= DELAY, gaps(site)
+        assert {e["ua"] for e in log} == {agent}
+    # hosts in parallel: each host's first request came before any host's last one
+    firsts = [min(e["start"] for e in s.requests()) for s in hosts]
+    lasts = [max(e["start"] for e in s.requests()) for s in hosts]
+    assert max(firsts) < min(lasts)
+
+
+def test_robots_disallow_and_crawl_delay(cli, home, sites):  # noqa: F811
+    site = sites.new()
+    site.route("/robots.txt", body=b"User-agent: *\nDisallow: /\n\nUser-agent: TierlinkBot\n"
+                                   b"Disallow: /private\nCrawl-delay: 0.4\n",
+               headers={"Content-Type": "text/plain"})
+    private = site.page("/private/page", LINK)
+    open_pages = [site.page(f"/open{i}", LINK) for i in range(3)]
+    seed(home, [{"source_url": u} for u in [private, *open_pages]])
+    summary = cli.json("recheck", "--allow-private-hosts", "--delay", "0")
+    assert summary["skipped"] == [{"url": private, "reason": "robots.txt disallows it for TierlinkBot"}]
+    assert summary["unchanged"] == 3
+    assert "/private/page" not in site.paths()  # never fetched
+    assert site.paths().count("/robots.txt") == 1
+    assert min(gaps(site)[1:]) >= 0.4  # Crawl-delay between the pages, longer than --delay
+
+
+def test_robots_unavailable_means_wait(cli, home, sites):  # noqa: F811
+    """robots.txt answering 5xx: nothing of that site is fetched this run (RFC 9309)."""
+    site = sites.new()
+    site.route("/robots.txt", status=503, body=b"")
+    url = site.page("/page", LINK)
+    seed(home, [{"source_url": url}])
+    summary = cli.json("recheck", "--allow-private-hosts", "--delay", "0")
+    assert "503" in summary["skipped"][0]["reason"]
+    assert site.paths() == ["/robots.txt"]
+
+
+def test_private_addresses_are_not_fetched_by_default(cli, home, sites):  # noqa: F811
+    site = sites.new()
+    url = site.page("/page", LINK)
+    named = site.url("/page").replace(site.address, "localhost")
+    seed(home, [{"source_url": url}, {"source_url": named}])
+    summary = cli.json("recheck", "--delay", "0")
+    reasons = {s["url"]: s["reason"] for s in summary["skipped"]}
+    assert "loopback address (127.0.0.2)" in reasons[url] and "--allow-private-hosts" in reasons[url]
+    assert "localhost resolves to a loopback address" in reasons[named]
+    assert summary["errors"] == [] and summary["changes"] == []
+    assert site.requests() == []  # not even robots.txt
+
+
+def test_redirect_hops_are_checked_too(sites):  # noqa: F811
+    """A redirect to a private address is refused at that hop, before any request to it."""
+    from companion.monitor.fetch import FetchError, Fetcher
+
+    inner = sites.new()
+    inner.page("/secret", LINK)
+    with Fetcher(timeout=2, allow_private=False) as fetcher:
+        for hop in (inner.url("/secret"), "http://[::1]:9/", "http://169.254.169.254/latest/meta-data/"):
+            try:
+                fetcher.get(hop)
+            except FetchError as exc:
+                assert exc.kind == "refused"
+            else:
+                raise AssertionError(f"{hop} was fetched")
+    assert inner.requests() == []
+
+
+def test_redirect_loop_stops_after_ten(cli, home, sites):  # noqa: F811
+    site = sites.new()
+    for i in range(12):
+        site.route(f"/r{i}", status=302, headers={"Location": f"/r{i + 1}"})
+    url = site.url("/r0")
+    seed(home, [{"source_url": url}])
+    summary = cli.json("recheck", "--allow-private-hosts", "--delay", "0")
+    assert "more than 10 redirects" in summary["errors"][0]["reason"]
+    assert site.paths().count("/r10") == 1 and "/r11" not in site.paths()
