@@ -211,12 +211,14 @@ def team_main(args) -> int:
     from companion.store import Store
     from companion.team import where
 
-    probe = Store.open(Path(tempfile.mkdtemp(prefix="tierlink-probe-")), database=args.database)
+    probe_home = Path(tempfile.mkdtemp(prefix="tierlink-probe-"))
+    probe = Store.open(probe_home, database=args.database)
     try:
         if probe.backlink_count():
             raise SystemExit(f"the database {where(args.database)} already holds backlinks: give an empty one")
     finally:
         probe.close()
+        shutil.rmtree(probe_home, ignore_errors=True)
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tierlink-team-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
