@@ -37,10 +37,13 @@ TIER1_PAGE = """<html><head><title>Best widgets of 2025, reviewed</title></head>
 
 
 def tierlink(home: Path, *args: str, url: str | None = None, user: str | None = None,
-             check: bool = True) -> subprocess.CompletedProcess:
+             check: bool = True, env_url: str | None = None) -> subprocess.CompletedProcess:
+    """The CLI on `home`; `url` as --database, `env_url` as $TIERLINK_DATABASE."""
     extra = (["--database", url] if url else []) + (["--user", user] if user else [])
     env = dict(os.environ, PYTHONIOENCODING="utf-8")
     env.pop("TIERLINK_DATABASE", None)
+    if env_url:
+        env["TIERLINK_DATABASE"] = env_url
     proc = subprocess.run([sys.executable, "-m", "companion", "--home", str(home), *extra, *args],
                           capture_output=True, env=env, timeout=300, cwd=ROOT)
     if check and proc.returncode != 0:
@@ -191,7 +194,7 @@ def test_the_password_never_shows(tmp_path, pg_cluster):
     outputs = [tierlink(home, "init", "--domain", "example.com", "--json", url=url),
                tierlink(home, "profile", "show", "--json", url=url),
                tierlink(home, "save", "https://a.test/", "--kind", "boost", "--json", url=url),
-               tierlink(home, "candidates", "--json", url=url)]
+               tierlink(home, "candidates", "--json", env_url=url)]
     wrong = url.replace("/t_", "/missing_")
     failed = tierlink(home, "candidates", url=wrong, check=False)
     down = tierlink(home, "candidates", url=url.replace(str(pg_cluster.port), "1"), check=False)
@@ -202,6 +205,9 @@ def test_the_password_never_shows(tmp_path, pg_cluster):
         assert proc.returncode == 1 and len(err.splitlines()) == 1 and "Traceback" not in err, err
     assert "127.0.0.1:1/" in down.stderr.decode()
     assert json.loads(outputs[2].stdout)["saved_by"]
+    # $TIERLINK_DATABASE reaches the same store as --database; without either, the embedded one
+    assert [c["url"] for c in json.loads(outputs[3].stdout)] == ["https://a.test/"]
+    assert json.loads(tierlink(home, "candidates", "--json").stdout) == []
     for path in home.rglob("*"):
         if path.is_file():
             assert PASSWORD.encode() not in path.read_bytes(), path
