@@ -548,14 +548,15 @@ class BacklinkDB:
         """
         with self.db.connection() as c:
             rare: list[tuple[str, int]] = []
-            for term in terms:
+            total = self._page_total(c)
+            for term in self._not_common(c, terms, max_pages_per_term, total):
                 n = c.execute(f"SELECT count(*) FROM (SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', %s) "
                               "LIMIT %s) s", (term, max_pages_per_term + 1)).fetchone()[0]
                 if 0 < n <= max_pages_per_term:
                     rare.append((term, n))
             if not rare:
                 return []
-            total = self._page_total(c) + BALLAST
+            total += BALLAST
             avg = c.execute("SELECT coalesce(avg(words), 1) FROM (SELECT words FROM tier1 LIMIT 2000) s").fetchone()[0]
             idf = [max(1e-6, math.log((total - n + 0.5) / (n + 0.5))) for _, n in rare]
             rows = c.execute(
@@ -569,14 +570,31 @@ class BacklinkDB:
         return [(key, float(score)) for key, score in rows]
 
     @staticmethod
+    def _not_common(c, terms: list[str], max_pages: int, total: int) -> list[str]:
+        """The terms not known to be on more than `max_pages` pages, from the statistics ANALYZE
+        keeps of the text column (its most common lexemes and their frequencies).
+
+        A GIN index answers "pages holding this word" with the whole posting list before any
+        LIMIT applies: probing a word on half a million pages costs what the list's size
+        costs. The statistics name such words for the price of one query.
+        """
+        row = c.execute("SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                        "WHERE tablename = 'tier1' AND attname = 'tsv' AND schemaname = current_schema()").fetchone()
+        if not row or not row[0]:
+            return terms
+        freq = dict(zip(row[0], row[1]))
+        lexemes = c.execute(f"SELECT t, array(SELECT unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', t)))) "
+                            "FROM unnest(%s::text[]) AS t", (terms,)).fetchall()
+        return [t for t, lex in lexemes if not any(freq.get(x, 0) * total > max_pages * 2 for x in lex)]
+
+    @staticmethod
     def _page_total(c) -> int:
-        """How many tier-1 pages: exact up to EXACT_UP_TO, else the planner's estimate (a
-        count(*) of millions costs a scan; ANALYZE after each import keeps it close)."""
-        n = c.execute("SELECT count(*) FROM (SELECT 1 FROM tier1 LIMIT %s) s", (EXACT_UP_TO + 1,)).fetchone()[0]
-        if n <= EXACT_UP_TO:
-            return n
+        """How many tier-1 pages: the planner's figure when large (a count(*) of millions costs
+        a scan; ANALYZE after each import and autovacuum keep it close), else exact."""
         estimate = c.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'tier1'::regclass").fetchone()[0]
-        return max(n, int(estimate or 0))
+        if estimate is not None and estimate > EXACT_UP_TO:
+            return int(estimate)
+        return c.execute("SELECT count(*) FROM (SELECT 1 FROM tier1 LIMIT %s) s", (10 * EXACT_UP_TO,)).fetchone()[0]
 
 
 EXACT_UP_TO = 10_000
