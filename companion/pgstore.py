@@ -20,6 +20,7 @@ Why it is built this way:
 * **Two members save the same page at once** and end with one candidate: a unique
   index on (page key, kind) and `INSERT ... ON CONFLICT DO NOTHING`, then the existing
   row is locked (`FOR UPDATE`) and updated: an upsert, not a read-then-write race.
+  Placements are unique the same way per (from page, to page).
 * **Relevance** is PostgreSQL's full-text search: a `tsvector` per tier-1 page
   (English stemming, as FTS5's porter), a GIN index, and `ts_rank_cd` counting each
   term's occurrences, combined in the same BM25 formula FTS5's `bm25()` uses (with the
@@ -110,11 +111,14 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE UNIQUE INDEX workflow_candidate_once ON workflow ((doc->>'key'), (doc->>'kind')) WHERE tbl = 'candidates'",
         "CREATE UNIQUE INDEX workflow_setting_once ON workflow ((doc->>'name')) WHERE tbl = 'settings'",
         "CREATE INDEX workflow_placement_from ON workflow ((doc->>'from_key')) WHERE tbl = 'placements'",
+        # one placement per (from page, to page): logging the same link twice updates it
+        "CREATE UNIQUE INDEX workflow_placement_once ON workflow ((doc->>'from_key'), (doc->>'to_key')) "
+        "WHERE tbl = 'placements'",
     ],
 }
 
 # The workflow tables whose documents are unique by these fields (see the indexes above).
-UNIQUE_BY = {"candidates": ("key", "kind"), "settings": ("name",)}
+UNIQUE_BY = {"candidates": ("key", "kind"), "settings": ("name",), "placements": ("from_key", "to_key")}
 PROFILE = "profile"  # the site profile: a meta row, versioned like a table
 
 _NON_WORD = re.compile(r"[\W_]+")

@@ -116,7 +116,7 @@ def test_what_one_member_does_the_other_sees_at_once(team):
 
 def test_two_companions_saving_at_once_lose_nothing(team):
     """2 companions × 8 threads × 20 saves: every save present, no error; the page both
-    save at the same moment is one candidate."""
+    save at the same moment is one candidate (and the link both log, one placement)."""
     errors: list[str] = []
 
     def saves(srv: CompanionServer, thread: int):
@@ -129,6 +129,11 @@ def test_two_companions_saving_at_once_lose_nothing(team):
                                                              "note": srv.home.name})
             if r.status not in (200, 201):
                 errors.append(f"{r.status} {r.text[:200]}")
+            if i % 5 == 0:  # the same link logged by both members at once
+                r = srv.request("POST", "/api/placements", json={"from_url": f"https://shared.test/{i}",
+                                                                 "to_url": "https://tier1.test/page"})
+                if r.status not in (200, 201):
+                    errors.append(f"{r.status} {r.text[:200]}")
 
     card = team[0].api("POST", "/api/candidates", json={"url": "https://contested.test/", "kind": "boost"},
                        expect=201)
@@ -155,6 +160,8 @@ def test_two_companions_saving_at_once_lose_nothing(team):
     assert len(mine) == 2 * 8 * 20
     shared = [c for c in board if c["kind"] == "tier2"]
     assert sorted(c["url"] for c in shared) == sorted(f"https://shared.test/{i}" for i in range(20))
+    assert sorted(p["from_url"] for p in team[0].api("GET", "/api/placements")) == \
+        sorted(f"https://shared.test/{i}" for i in range(0, 20, 5))
 
 
 def test_a_database_outage_is_503_then_heals_without_a_restart(tmp_path):
