@@ -331,3 +331,24 @@ def test_a_status_change_waits_for_a_teammates_change_of_the_same_card(tmp_path,
         release.set()
         first.close()
         second.close()
+
+
+def test_a_database_from_a_newer_tierlink_is_refused(tmp_path, pg_url):
+    """Migrations only go forward: a schema this Tierlink does not know is never written to."""
+    import psycopg
+
+    from companion.errors import StorageError
+    from companion.store import Store
+
+    store = Store.open(tmp_path / "a", database=pg_url)
+    assert store.schema_created
+    store.close()
+    again = Store.open(tmp_path / "b", database=pg_url)
+    assert not again.schema_created  # the second open finds the schema and changes nothing
+    again.close()
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute("UPDATE meta SET value = '99' WHERE name = 'schema'")
+    with pytest.raises(StorageError, match="newer Tierlink"):
+        Store.open(tmp_path / "c", database=pg_url)
+    err = tierlink(tmp_path / "d", "candidates", url=pg_url, check=False).stderr.decode()
+    assert "newer Tierlink (schema 99)" in err and PASSWORD not in err
