@@ -309,7 +309,8 @@ def broken_targets():
 
 @bp.get("/boost")
 def boost():
-    return workspace().boost_list(int_arg("limit", 20, minimum=0, maximum=1000))
+    spam = choice_arg("spam", ("hide", "show")) == "show"
+    return workspace().boost_list(int_arg("limit", 20, minimum=0, maximum=1000), spam=spam)
 
 
 @bp.post("/drafts/check")

@@ -225,6 +225,8 @@ def cmd_analyze(args):
 
 def _setup_boost(p):
     p.add_argument("--limit", type=int, default=20, help="how many pages (default 20)")
+    p.add_argument("--show-spam", action="store_true",
+                   help="also list spam pages (link farms, flagged, generated networks, search results), after every other page")
     _add_json(p)
 
 
@@ -232,7 +234,8 @@ def _human_boost(items):
     if not items:
         print("no tier-1 pages to boost yet: import your backlinks with `tierlink import`")
     for i, item in enumerate(items, 1):
-        print(f"{i:>3}. {item['score']:>3}  {item['url']}  ({item['placements']} placed)")
+        spam = "  [spam]" if item.get("spam") else ""
+        print(f"{i:>3}. {item['score']:>3}  {item['url']}  ({item['placements']} placed){spam}")
         for reason in item["reasons"]:
             print(f"          - {reason}")
 
@@ -242,7 +245,7 @@ def cmd_boost(args):
     if args.limit < 0:
         raise BadInput("--limit must be 0 or more")
     with workspace_of(args) as ws:
-        emit(args, ws.boost_list(args.limit), _human_boost)
+        emit(args, ws.boost_list(args.limit, spam=args.show_spam), _human_boost)
 
 
 # --- check-draft (companion.drafts) ----------------------------------------

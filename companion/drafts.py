@@ -36,7 +36,7 @@ import re
 import unicodedata
 from datetime import datetime, timedelta, timezone
 
-from companion import relevance, urls
+from companion import competing, urls
 from companion.analyze import NOFOLLOW_RELS, analyze_document, iter_tags
 from companion.decode import decode_html
 from companion.errors import BadInput
@@ -379,9 +379,9 @@ def check_draft(ws, *, html=None, markdown=None, text=None, host_url=None, limit
             linked_tier1.add(key)
             page = store.tier1_page(key)
             title, url = (page["features"]["title"], page["url"]) if page else ("", href)
-            keyword = verdicts.competing_keyword(profile, title + " " + relevance.url_words(url))
-            if keyword:
-                warn("competing_tier1", f"this tier-1 page targets my money keyword '{keyword}': every link "
+            rival = verdicts.competition(profile, competing.stored_text(title, url))
+            if rival:
+                warn("competing_tier1", f"this tier-1 {rival.describe()[4:]}: every link "
                      "built to it makes my own ranking for that keyword harder", href)
             placed = by_target.get(key, 0)
             if placed >= FOOTPRINT_THRESHOLD:

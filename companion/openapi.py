@@ -80,9 +80,12 @@ SCHEMAS = {
     },
     "Link": {
         "type": "object",
-        "required": ["href", "text", "rel", "follow", "position", "internal", "target"],
+        "required": ["href", "valid", "text", "rel", "follow", "position", "internal", "target"],
         "properties": {
-            "href": _STR, "text": _STR, "rel": _STR_LIST, "follow": _BOOL, "internal": _BOOL,
+            "href": {"type": "string", "description": "the browser's a.href for the link (WHATWG URL "
+                     "Standard); as written when `valid` is false"},
+            "valid": {"type": "boolean", "description": "false when a browser cannot parse the href"},
+            "text": _STR, "rel": _STR_LIST, "follow": _BOOL, "internal": _BOOL,
             "position": {"enum": ["content", "navigation", "header", "footer", "sidebar", "comments"]},
             "target": {"enum": ["me", "tier1", "competitor", "owned", "internal", "other"]},
         },
@@ -237,6 +240,13 @@ SCHEMAS = {
         "properties": {
             "url": _STR, "domain": _STR, "target": _STR, "score": {"type": "number"},
             "reasons": _STR_LIST, "metrics": {"type": "object"}, "placements": _INT,
+            "authority": {"type": "object", "description": "the page and domain authority the score used, in the "
+                                                            "tool's own words: {value, metric} or null each",
+                          "properties": {k: {"type": ["object", "null"], "required": ["value", "metric"],
+                                             "properties": {"value": {"type": "number"}, "metric": _STR}}
+                                         for k in ("page", "domain")}},
+            "spam": {"type": "boolean", "description": "a link farm, flagged by the exporter, a network of generated "
+                                                      "pages or a search-result page (listed only with spam=show)"},
         },
     },
     "DraftReport": {
@@ -360,9 +370,14 @@ PATHS = {
     },
     "/api/boost": {
         "get": {
-            "operationId": "boostList", "summary": "Tier-1 pages worth boosting, best first",
+            "operationId": "boostList",
+            "summary": "Tier-1 pages worth boosting, best first (live followed links and authority lead; equal "
+                       "scores fall to page, then domain authority). Spam pages are left out, or listed after "
+                       "every other page with spam=show",
             "parameters": [{"name": "limit", "in": "query", "required": False,
-                            "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 20}}],
+                            "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 20}},
+                           {"name": "spam", "in": "query", "required": False,
+                            "schema": {"type": "string", "enum": ["hide", "show"], "default": "hide"}}],
             "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
         },
     },

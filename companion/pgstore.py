@@ -54,7 +54,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from companion import team
 from companion.errors import BadInput, Conflict, NotFound, StorageError
-from companion.sqlstore import BALLAST, _target_code, dumps, loads
+from companion.sqlstore import BALLAST, BLOCKED, NOT_FOLLOWED, ORDINARY, SPAM, _target_code, _with_network, dumps, loads
 
 log = logging.getLogger("tierlink.store")
 
@@ -91,12 +91,20 @@ MIGRATIONS: dict[int, list[str]] = {
             url TEXT NOT NULL,
             features TEXT NOT NULL,
             score INTEGER,
-            blocked BOOLEAN NOT NULL DEFAULT FALSE,
+            blocked INTEGER NOT NULL DEFAULT 0,
             placements INTEGER NOT NULL DEFAULT 0,
+            path TEXT NOT NULL DEFAULT '',
+            site TEXT NOT NULL DEFAULT '',
+            network INTEGER NOT NULL DEFAULT 0,
+            page_authority REAL,
+            domain_authority REAL,
             words INTEGER NOT NULL DEFAULT 0,
             tsv TSVECTOR NOT NULL)""",
         "CREATE INDEX tier1_by_host ON tier1 (host)",
-        "CREATE INDEX tier1_by_score ON tier1 (blocked, score DESC, placements, url)",
+        # blocked is the page's class (sqlstore: ORDINARY, NOT_FOLLOWED, SPAM, BLOCKED), listed in that order
+        "CREATE INDEX tier1_by_score ON tier1 (blocked, score DESC, page_authority DESC NULLS LAST, "
+        "domain_authority DESC NULLS LAST, placements, url)",
+        "CREATE INDEX tier1_by_path ON tier1 (path, site)",
         "CREATE INDEX tier1_unscored ON tier1 (id) WHERE score IS NULL",
         "CREATE INDEX tier1_text ON tier1 USING GIN (tsv)",
         """CREATE TABLE workflow (
@@ -447,39 +455,59 @@ class BacklinkDB:
     _STAGE_AT = 200  # from this many rows, COPY into a staging table and merge once
 
     def put_tier1(self, c, pages: list[tuple]) -> None:
-        """Insert or replace tier-1 rows and their text:
-        (key, host, url, features, score, blocked, placements, title, anchors, urlwords)."""
+        """Insert or replace tier-1 rows and their text: (key, host, url, features, score, blocked,
+        placements, title, anchors, urlwords, path, site, page_authority, domain_authority).
+        Each row is written with `network` 1 (its own site): refresh_network recounts."""
         if not pages:
             return
         by_key = {p[0]: p for p in pages}  # one row per key (ON CONFLICT may touch a row once)
         rows = []
-        for k, h, u, f, s, b, n, title, anchors, urlwords in by_key.values():
+        for k, h, u, f, s, b, n, title, anchors, urlwords, path, site, pa, da in by_key.values():
             text = text_words(f"{title} {anchors} {urlwords}")
-            rows.append((k, h, u, dumps(f), s, bool(b), n, len(text.split()), text))
+            rows.append((k, h, u, dumps(f), s, int(b), n, path, site, pa, da, len(text.split()), text))
+        cols = "key, host, url, features, score, blocked, placements, path, site, page_authority, domain_authority, words"
         merge = ("ON CONFLICT (key) DO UPDATE SET host = excluded.host, url = excluded.url, "
                  "features = excluded.features, score = excluded.score, blocked = excluded.blocked, "
-                 "placements = excluded.placements, words = excluded.words, tsv = excluded.tsv")
+                 "placements = excluded.placements, path = excluded.path, site = excluded.site, "
+                 "page_authority = excluded.page_authority, domain_authority = excluded.domain_authority, "
+                 "network = 1, words = excluded.words, tsv = excluded.tsv")
         with c.cursor() as cur:
             if len(rows) < self._STAGE_AT:
                 cur.executemany(
-                    "INSERT INTO tier1 (key, host, url, features, score, blocked, placements, words, tsv) "
-                    f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, to_tsvector('{TS_CONFIG}', %s)) " + merge, rows)
+                    f"INSERT INTO tier1 ({cols}, network, tsv) VALUES ({', '.join(['%s'] * 12)}, 1, "
+                    f"to_tsvector('{TS_CONFIG}', %s)) " + merge, rows)
                 return
             cur.execute("CREATE TEMP TABLE IF NOT EXISTS tier1_stage (key TEXT, host TEXT, url TEXT, features TEXT, "
-                        "score INTEGER, blocked BOOLEAN, placements INTEGER, words INTEGER, body TEXT) ON COMMIT DROP")
+                        "score INTEGER, blocked INTEGER, placements INTEGER, path TEXT, site TEXT, page_authority REAL, "
+                        "domain_authority REAL, words INTEGER, body TEXT) ON COMMIT DROP")
             cur.execute("TRUNCATE tier1_stage")
             with cur.copy("COPY tier1_stage FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cur.execute("INSERT INTO tier1 (key, host, url, features, score, blocked, placements, words, tsv) "
-                        "SELECT key, host, url, features, score, blocked, placements, words, "
+            cur.execute(f"INSERT INTO tier1 ({cols}, network, tsv) SELECT {cols}, 1, "
                         f"to_tsvector('{TS_CONFIG}', body) FROM tier1_stage " + merge)
+
+    def paths_of(self, c, keys: list[str]) -> set[str]:
+        """The paths of these tier-1 pages (before they are rewritten or deleted)."""
+        if not keys:
+            return set()
+        return {p for (p,) in c.execute("SELECT path FROM tier1 WHERE key = ANY(%s)", (list(keys),))}
+
+    def refresh_network(self, c, paths) -> None:
+        """Recount, for each path, the referring sites of the list with a page at it (one
+        statement); the pages whose count changed are marked for rescoring. A home page
+        (`/`) is on every site and is never counted."""
+        wanted = [p for p in paths if p not in ("", "/")]
+        if wanted:
+            c.execute("UPDATE tier1 t SET network = n.sites, score = NULL FROM (SELECT path, count(DISTINCT site) AS sites "
+                      "FROM tier1 WHERE path = ANY(%s) GROUP BY path) n WHERE t.path = n.path AND t.network <> n.sites",
+                      (wanted,))
 
     def delete_tier1(self, c, keys: list[str]) -> None:
         if keys:
             c.execute("DELETE FROM tier1 WHERE key = ANY(%s)", (list(keys),))
 
-    _COLS = "key, host, url, features, score, blocked, placements"
+    _COLS = "key, host, url, features, score, blocked, placements, network"
 
     def tier1(self, key: str) -> dict | None:
         with self.db.connection() as c:
@@ -513,26 +541,30 @@ class BacklinkDB:
         with self.db.connection() as c:
             return c.execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
 
-    def top_tier1(self, limit: int) -> list[dict]:
+    def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
+        """Followed links first, then the others, then (when `spam`) spam pages; never blocked ones."""
+        classes = [ORDINARY, NOT_FOLLOWED] + ([SPAM] if spam else [])
         with self.db.connection() as c:
-            rows = c.execute(f"SELECT {self._COLS} FROM tier1 WHERE NOT blocked AND score IS NOT NULL "
-                             "ORDER BY score DESC, placements, url LIMIT %s", (limit,)).fetchall()
+            rows = c.execute(f"SELECT {self._COLS} FROM tier1 WHERE blocked = ANY(%s) AND score IS NOT NULL "
+                             "ORDER BY blocked, score DESC, page_authority DESC NULLS LAST, "
+                             "domain_authority DESC NULLS LAST, placements, url LIMIT %s", (classes, limit)).fetchall()
         return [_tier1_row(r) for r in rows]
 
     def unscored(self, c, limit: int) -> list[tuple[int, str, str, dict, int]]:
-        return [(i, k, h, loads(f), n) for i, k, h, f, n in c.execute(
-            "SELECT id, key, host, features, placements FROM tier1 WHERE score IS NULL LIMIT %s", (limit,))]
+        return [(i, k, h, _with_network(f, w), n) for i, k, h, f, n, w in c.execute(
+            "SELECT id, key, host, features, placements, network FROM tier1 WHERE score IS NULL LIMIT %s", (limit,))]
 
     def tier1_batch(self, c, after_id: int, limit: int) -> list[tuple[int, str, str, dict, int]]:
-        return [(i, k, h, loads(f), n) for i, k, h, f, n in c.execute(
-            "SELECT id, key, host, features, placements FROM tier1 WHERE id > %s ORDER BY id LIMIT %s",
+        return [(i, k, h, _with_network(f, w), n) for i, k, h, f, n, w in c.execute(
+            "SELECT id, key, host, features, placements, network FROM tier1 WHERE id > %s ORDER BY id LIMIT %s",
             (after_id, limit))]
 
-    def set_scores(self, c, scores: list[tuple[int | None, bool, int, int]]) -> None:
+    def set_scores(self, c, scores: list[tuple]) -> None:
+        """(score, blocked, page_authority, domain_authority, placements, id) for each row."""
         if scores:
             with c.cursor() as cur:
-                cur.executemany("UPDATE tier1 SET score = %s, blocked = %s, placements = %s WHERE id = %s",
-                                [(s, bool(b), n, i) for s, b, n, i in scores])
+                cur.executemany("UPDATE tier1 SET score = %s, blocked = %s, page_authority = %s, domain_authority = %s, "
+                                "placements = %s WHERE id = %s", [(s, int(b), pa, da, n, i) for s, b, pa, da, n, i in scores])
 
     def set_placements(self, c, counts: dict[str, int]) -> None:
         if counts:
@@ -605,9 +637,9 @@ EXACT_UP_TO = 10_000
 
 
 def _tier1_row(row) -> dict:
-    key, host, url, features, score, blocked, placements = row
-    return {"key": key, "host": host, "url": url, "features": loads(features), "score": score,
-            "blocked": bool(blocked), "placements": placements}
+    key, host, url, features, score, blocked, placements, network = row
+    return {"key": key, "host": host, "url": url, "features": _with_network(features, network), "score": score,
+            "blocked": blocked in (BLOCKED, SPAM), "spam": blocked == SPAM, "placements": placements}
 
 
 def _host_of_key(key: str) -> str:

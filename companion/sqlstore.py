@@ -21,7 +21,9 @@ nothing (`INSERT ... ON CONFLICT`, no SQLite-only types). What is SQLite's own:
 
 Tables: `backlinks` (one row per linking page × target page; the record as JSON with
 its indexed fields beside it), `tier1` (one row per page holding a live backlink: what
-the boost verdict needs, the stored score, kept current by every write), `tier1_text`
+the boost verdict needs, the stored score and class (ordinary, blocked, spam), the page
+and domain authority that break ties, the page's path, site and how many referring sites
+of the list share that path; kept current by every write), `tier1_text`
 (FTS5 over each tier-1 page's title, anchors and URL words) and `meta`.
 """
 
@@ -49,9 +51,21 @@ log = logging.getLogger("tierlink.store")
 
 DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 60_000
+MMAP_SIZE = 1 << 30
 CRASH_ENV = "TIERLINK_CRASH_AT"  # test hook; see crash_point
+
+# tier1.blocked: the page's class in the boost list (the verdicts' Tier1Scorer decides), listed
+# in this order: the link to me is followed / it is not / spam (only when asked for); BLOCKED
+# pages (they compete with me, sit on my own site) are never listed.
+ORDINARY, NOT_FOLLOWED, SPAM, BLOCKED = 0, 1, 2, 3
+# The boost list's order: ordinary pages before spam, score, then page and domain authority
+# (the tools' values on a common scale) so that ties fall to the stronger page.
+_SCORE_INDEX = ("CREATE INDEX IF NOT EXISTS tier1_by_score ON tier1 "
+                "(blocked, score DESC, page_authority DESC, domain_authority DESC, placements, url)")
+# The same path on many referring sites (a network of generated pages): counted by path.
+_PATH_INDEX = "CREATE INDEX IF NOT EXISTS tier1_by_path ON tier1 (path, site)"
 
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -79,9 +93,15 @@ _SCHEMA = [
         features TEXT NOT NULL,
         score INTEGER,
         blocked INTEGER NOT NULL DEFAULT 0,
-        placements INTEGER NOT NULL DEFAULT 0)""",
+        placements INTEGER NOT NULL DEFAULT 0,
+        path TEXT NOT NULL DEFAULT '',
+        site TEXT NOT NULL DEFAULT '',
+        network INTEGER NOT NULL DEFAULT 0,
+        page_authority REAL,
+        domain_authority REAL)""",
     "CREATE INDEX IF NOT EXISTS tier1_by_host ON tier1 (host)",
-    "CREATE INDEX IF NOT EXISTS tier1_by_score ON tier1 (blocked, score DESC, placements, url)",
+    _SCORE_INDEX,
+    _PATH_INDEX,
     "CREATE INDEX IF NOT EXISTS tier1_unscored ON tier1 (id) WHERE score IS NULL",
     "CREATE VIRTUAL TABLE IF NOT EXISTS tier1_text USING fts5 (title, anchors, urlwords, tokenize='porter unicode61 remove_diacritics 2')",
 ]
@@ -98,8 +118,27 @@ _SCHEMA.append(("INSERT INTO tier1_text (rowid, title, anchors, urlwords) "
                 "SELECT -value, '', '', ? FROM json_each(?)", (" ".join([BALLAST_WORD] * 8),
                                                               json.dumps(list(range(1, BALLAST + 1))))))
 
+# The path of a page key (`host/path?query`) in SQL, for rows written before schema 2.
+_KEY_PATH = "substr(key, instr(key, '/'))"
+_NETWORK = ("UPDATE tier1 SET network = (SELECT count(DISTINCT t.site) FROM tier1 t WHERE t.path = tier1.path) "
+            "WHERE path NOT IN ('', '/')")
 # MIGRATIONS[n]: the statements that turn schema n into n + 1.
-MIGRATIONS: dict[int, list[str]] = {}
+MIGRATIONS: dict[int, list[str]] = {
+    # 1 -> 2: path, site and network (generated-page networks), the authority tie-break; every
+    # score is redone (the site of a migrated row is its host until the page is written again).
+    1: ["ALTER TABLE tier1 ADD COLUMN path TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE tier1 ADD COLUMN site TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE tier1 ADD COLUMN network INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE tier1 ADD COLUMN page_authority REAL",
+        "ALTER TABLE tier1 ADD COLUMN domain_authority REAL",
+        "DROP INDEX IF EXISTS tier1_by_score",
+        _SCORE_INDEX,
+        _PATH_INDEX,
+        f"UPDATE tier1 SET site = host, score = NULL, path = CASE WHEN instr({_KEY_PATH}, '?') > 0 "
+        f"THEN substr({_KEY_PATH}, 1, instr({_KEY_PATH}, '?') - 1) ELSE {_KEY_PATH} END",
+        "UPDATE tier1 SET blocked = 3 WHERE blocked = 1",  # BLOCKED was 1 in schema 1
+        _NETWORK],
+}
 
 _writes_seen = 0
 
@@ -221,7 +260,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = FULL")
     # Reads through a memory map: a lookup in a big database touches pages the OS already
     # caches, without a read() call each (a visit asks a few hundred questions).
-    conn.execute("PRAGMA mmap_size = 1073741824")
+    conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
 
@@ -329,10 +368,13 @@ class BacklinkDB:
         tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.bak.tmp")
         try:
             dst = sqlite3.connect(tmp)
+            src = _connect(self.path)
+            src.execute("PRAGMA mmap_size = 0")  # a backup reads every page once: not worth mapping
             try:
-                self.conn().backup(dst)
+                src.backup(dst)
             finally:
                 dst.close()
+                src.close()
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
             for n in range(BACKUPS, 1, -1):
@@ -435,10 +477,12 @@ class BacklinkDB:
         ran 45x the time of reading its file). Visits need a few pages and keep the default.
         """
         c.execute("PRAGMA cache_size = -262144")
+        c.execute("PRAGMA mmap_size = 0")  # an import reads most pages: through the cache, not mapped
         try:
             yield
         finally:
             c.execute("PRAGMA cache_size = -2000")
+            c.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
             c.execute("PRAGMA shrink_memory")
 
     # -- meta ----------------------------------------------------------------------------
@@ -520,13 +564,15 @@ class BacklinkDB:
 
     # -- tier-1 pages ----------------------------------------------------------------------
 
-    def put_tier1(self, c, pages: list[tuple[str, str, str, dict, int | None, bool, int, str, str, str]]) -> None:
-        """Insert or replace tier-1 rows and their text:
-        (key, host, url, features, score, blocked, placements, title, anchors, urlwords).
+    def put_tier1(self, c, pages: list[tuple]) -> None:
+        """Insert or replace tier-1 rows and their text: (key, host, url, features, score,
+        blocked, placements, title, anchors, urlwords, path, site, page_authority, domain_authority).
 
         A page keeps its row id (the text index is keyed by it); new pages get the next
         ids, assigned here (the caller holds the write transaction), so nothing is read
-        back after the insert.
+        back after the insert. Each row is written with `network` 1 (its own site):
+        refresh_network then recounts the paths written and marks for rescoring the pages
+        whose count differs.
         """
         if not pages:
             return
@@ -535,16 +581,19 @@ class BacklinkDB:
             c.executemany("DELETE FROM tier1_text WHERE rowid = ?", [(i,) for i in ids.values()])
         next_id = c.execute("SELECT coalesce(max(id), 0) + 1 FROM tier1").fetchone()[0]
         rows = []
-        for k, h, u, f, s, b, n, *_ in pages:
+        for k, h, u, f, s, b, n, _title, _anchors, _words, path, site, pa, da in pages:
             i = ids.get(k)
             if i is None:
                 i = ids[k] = next_id
                 next_id += 1
-            rows.append((i, k, h, u, dumps(f), s, int(b), n))
+            rows.append((i, k, h, u, dumps(f), s, int(b), n, path, site, pa, da))
         c.executemany(
-            "INSERT INTO tier1 (id, key, host, url, features, score, blocked, placements) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO tier1 (id, key, host, url, features, score, blocked, placements, path, site, page_authority, "
+            "domain_authority, network) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
             "ON CONFLICT (key) DO UPDATE SET host = excluded.host, url = excluded.url, features = excluded.features, "
-            "score = excluded.score, blocked = excluded.blocked, placements = excluded.placements", rows)
+            "score = excluded.score, blocked = excluded.blocked, placements = excluded.placements, path = excluded.path, "
+            "site = excluded.site, page_authority = excluded.page_authority, "
+            "domain_authority = excluded.domain_authority, network = excluded.network", rows)
         c.executemany("INSERT INTO tier1_text (rowid, title, anchors, urlwords) VALUES (?, ?, ?, ?)",
                       [(ids[p[0]], p[7], p[8], p[9]) for p in pages])
 
@@ -554,6 +603,28 @@ class BacklinkDB:
             rows = [(i,) for i in ids.values()]
             c.executemany("DELETE FROM tier1_text WHERE rowid = ?", rows)
             c.executemany("DELETE FROM tier1 WHERE id = ?", rows)
+
+    def paths_of(self, c, keys: list[str]) -> set[str]:
+        """The paths of these tier-1 pages (before they are rewritten or deleted)."""
+        out: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(p for (p,) in c.execute(f"SELECT path FROM tier1 WHERE key IN ({marks})", chunk))
+        return out
+
+    def refresh_network(self, c, paths) -> None:
+        """Recount, for each path, the referring sites of the list with a page at it (index
+        lookups, 500 paths a query); the pages whose count changed are marked for rescoring.
+        A home page (`/`) is on every site and is never counted."""
+        wanted = [p for p in paths if p not in ("", "/")]
+        rows = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows.extend((count, path, count) for path, count in c.execute(
+                f"SELECT path, count(DISTINCT site) FROM tier1 WHERE path IN ({marks}) GROUP BY path", chunk))
+        c.executemany("UPDATE tier1 SET network = ?, score = NULL WHERE path = ? AND network <> ?", rows)
 
     @staticmethod
     def _tier1_ids(c, keys: list[str]) -> dict[str, int]:
@@ -566,7 +637,7 @@ class BacklinkDB:
 
     def tier1(self, key: str) -> dict | None:
         row = self.conn().execute(
-            "SELECT key, host, url, features, score, blocked, placements FROM tier1 WHERE key = ?", (key,)).fetchone()
+            f"SELECT {_ROW} FROM tier1 WHERE key = ?", (key,)).fetchone()
         return _tier1_row(row) if row else None
 
     def tier1_many(self, keys: list[str]) -> dict[str, dict]:
@@ -575,8 +646,7 @@ class BacklinkDB:
         for start in range(0, len(keys), 500):
             chunk = keys[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in conn.execute(f"SELECT key, host, url, features, score, blocked, placements FROM tier1 "
-                                    f"WHERE key IN ({marks})", chunk):
+            for row in conn.execute(f"SELECT {_ROW} FROM tier1 WHERE key IN ({marks})", chunk):
                 out[row[0]] = _tier1_row(row)
         return out
 
@@ -592,28 +662,32 @@ class BacklinkDB:
     def tier1_count(self) -> int:
         return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
 
-    def top_tier1(self, limit: int) -> list[dict]:
-        """The best-scored tier-1 pages not blocked: an index walk, whatever the list's size."""
+    def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
+        """The best-scored tier-1 pages not blocked, followed links first, then the others, then
+        (when `spam`, else left out) spam pages: an index walk, whatever the list's size."""
+        classes = f"blocked IN ({ORDINARY}, {NOT_FOLLOWED}{f', {SPAM}' if spam else ''})"
         rows = self.conn().execute(
-            "SELECT key, host, url, features, score, blocked, placements FROM tier1 "
-            "WHERE blocked = 0 AND score IS NOT NULL ORDER BY score DESC, placements, url LIMIT ?", (limit,))
+            f"SELECT {_ROW} FROM tier1 WHERE {classes} AND score IS NOT NULL "
+            "ORDER BY blocked, score DESC, page_authority DESC, domain_authority DESC, placements, url LIMIT ?", (limit,))
         return [_tier1_row(r) for r in rows]
 
     def any_unscored(self) -> bool:
         return self.conn().execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
 
     def unscored(self, c, limit: int) -> list[tuple[int, str, str, dict, int]]:
-        return [(i, k, h, loads(f), n) for i, k, h, f, n in c.execute(
-            "SELECT id, key, host, features, placements FROM tier1 WHERE score IS NULL LIMIT ?", (limit,))]
+        return [(i, k, h, _with_network(f, w), n) for i, k, h, f, n, w in c.execute(
+            "SELECT id, key, host, features, placements, network FROM tier1 WHERE score IS NULL LIMIT ?", (limit,))]
 
     def tier1_batch(self, c, after_id: int, limit: int) -> list[tuple[int, str, str, dict, int]]:
-        return [(i, k, h, loads(f), n) for i, k, h, f, n in c.execute(
-            "SELECT id, key, host, features, placements FROM tier1 WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit))]
+        return [(i, k, h, _with_network(f, w), n) for i, k, h, f, n, w in c.execute(
+            "SELECT id, key, host, features, placements, network FROM tier1 WHERE id > ? ORDER BY id LIMIT ?",
+            (after_id, limit))]
 
-    def set_scores(self, c, scores: list[tuple[int | None, bool, int, int]]) -> None:
-        """(score, blocked, placements, id) for each row."""
-        c.executemany("UPDATE tier1 SET score = ?, blocked = ?, placements = ? WHERE id = ?",
-                      [(s, int(b), n, i) for s, b, n, i in scores])
+    def set_scores(self, c, scores: list[tuple]) -> None:
+        """(score, blocked, page_authority, domain_authority, placements, id) for each row."""
+        c.executemany("UPDATE tier1 SET score = ?, blocked = ?, page_authority = ?, domain_authority = ?, "
+                      "placements = ? WHERE id = ?",
+                      [(s, int(b), pa, da, n, i) for s, b, pa, da, n, i in scores])
 
     def set_placements(self, c, counts: dict[str, int]) -> None:
         """Change the placement counts of these tier-1 pages; their scores are redone."""
@@ -645,10 +719,20 @@ class BacklinkDB:
         return [(key, score) for key, score in rows]
 
 
+_ROW = "key, host, url, features, score, blocked, placements, network"
+
+
+def _with_network(features: str, network: int) -> dict:
+    """A page's features with `network` (how many referring sites share its path) beside them."""
+    feats = loads(features)
+    feats["network"] = network
+    return feats
+
+
 def _tier1_row(row) -> dict:
-    key, host, url, features, score, blocked, placements = row
-    return {"key": key, "host": host, "url": url, "features": loads(features), "score": score,
-            "blocked": bool(blocked), "placements": placements}
+    key, host, url, features, score, blocked, placements, network = row
+    return {"key": key, "host": host, "url": url, "features": _with_network(features, network), "score": score,
+            "blocked": blocked in (BLOCKED, SPAM), "spam": blocked == SPAM, "placements": placements}
 
 
 def _target_code(record: dict) -> int | None:

@@ -563,7 +563,8 @@ class Store:
         return set(keys) if len(keys) <= limit else None
 
     def tier1_page(self, key: str) -> dict | None:
-        """A tier-1 page: {"key", "host", "url", "features", "score", "blocked", "placements"}, or None."""
+        """A tier-1 page: {"key", "host", "url", "features", "score", "blocked", "spam", "placements"}, or None
+        (features["network"]: how many referring sites of the list have a page at its path)."""
         return self._bl.tier1(key)
 
     def tier1_pages(self, keys: list[str]) -> dict[str, dict]:
@@ -572,9 +573,10 @@ class Store:
     def tier1_count(self) -> int:
         return self._bl.tier1_count()
 
-    def top_tier1(self, limit: int) -> list[dict]:
-        """The best-scored tier-1 pages that are not blocked (an index walk)."""
-        return self._bl.top_tier1(limit)
+    def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
+        """The best-scored tier-1 pages that are not blocked (an index walk); spam pages after
+        every ordinary one when `spam`, else left out."""
+        return self._bl.top_tier1(limit, spam=spam)
 
     def search_tier1(self, terms: list[str], limit: int, max_pages_per_term: int = 1000) -> list[tuple[str, float]]:
         """Tier-1 pages by BM25 relevance to query terms, best first (see sqlstore.BacklinkDB.search)."""
@@ -592,6 +594,7 @@ class Store:
         counts = self._placements_by_target()
         scorer = self.scorer
         put, gone = [], []
+        paths = self._bl.paths_of(c, keys)  # a path a page leaves has one site fewer
         for key in keys:
             live = [rec for _, rec in stored.get(key, ()) if rec.get("status") == "live"]
             if not live:
@@ -600,12 +603,17 @@ class Store:
             feats = tier1_features(live)
             host = host_of_key(key)
             placements = counts.get(key, 0)
-            score, blocked = scorer.score(key, host, feats, placements) if scorer is not None else (None, False)
+            score, blocked, pa, da = (scorer.score(key, host, feats, placements) if scorer is not None
+                                      else (None, False, None, None))
+            path = path_of_key(key)
+            paths.add(path)
             # the text index tokenises (and stems) these itself: the key's host and path words
             put.append((key, host, feats["url"], feats, score, blocked, placements,
-                        feats["title"], " ".join(feats["anchors"]), unquote(key)))
+                        feats["title"], " ".join(feats["anchors"]), unquote(key),
+                        path, urls.registrable_domain(host), pa, da))
         self._bl.delete_tier1(c, gone)
         self._bl.put_tier1(c, put)
+        self._bl.refresh_network(c, paths)
 
     def _placements_by_target(self) -> dict[str, int]:
         """How many of my placements point at each tier-1 page (cached per version of the table)."""
@@ -969,6 +977,12 @@ def _chunks(rows: Iterable[dict], size: int):
     it = iter(rows)
     while chunk := list(itertools.islice(it, size)):
         yield chunk
+
+
+def path_of_key(key: str) -> str:
+    """The path of a page key (`host[:port]/path?query`), without the query: `/` for a home page."""
+    rest = key.split("/", 1)
+    return "/" + rest[1].split("?", 1)[0] if len(rest) > 1 else "/"
 
 
 def host_of_key(key: str) -> str:

@@ -34,11 +34,11 @@ from datetime import datetime, timezone
 
 import lxml.etree
 
-from companion import broken, relevance, urls
+from companion import authority, broken, competing, relevance, sqlstore, urls
 from companion import weights as weights_mod
 from companion.analyze import analyze_document
 from companion.profile import Profile
-from companion.store import host_of_key
+from companion.store import host_of_key, path_of_key
 
 SOCIAL_SITES = frozenset({
     "reddit.com", "linkedin.com", "quora.com", "medium.com", "x.com", "twitter.com", "facebook.com",
@@ -126,20 +126,10 @@ def page_features(result: dict, doc) -> PageFeatures:
     return feats
 
 
-def competing_keyword(profile: Profile, text: str) -> str | None:
-    """The money keyword a page targets, judged by its title/headings/URL words.
-
-    A page "targets" a keyword when every word of the keyword appears among its
-    topic words: boosting such a page makes my own ranking for it harder.
-    """
-    words = set(relevance.tokens(text))
-    if not words:
-        return None
-    for keyword in profile.money_keywords():
-        kw = set(relevance.tokens(keyword))
-        if kw and kw <= words:
-            return keyword
-    return None
+def competition(profile: Profile, text: str) -> competing.Competition | None:
+    """The money keyword a page targets, by shared content words (companion.competing):
+    boosting such a page makes my own ranking for it harder."""
+    return competing.competes(competing.keywords(profile.money_keywords()), text)
 
 
 # --- scoring ----------------------------------------------------------------
@@ -173,16 +163,20 @@ def _num(value) -> float | None:
         return None
 
 
-def _authority_signals(score: Score, metrics: dict) -> None:
-    dr = _num(metrics.get("dr"))
-    ur = _num(metrics.get("ur"))
-    if dr is not None:
-        if dr >= 50:
-            score.add("boost.high_dr", f"high-authority domain (DR {dr:g})", min(1.0, (dr - 40) / 40))
-        elif dr < 20:
-            score.add("boost.low_dr", f"low-authority domain (DR {dr:g})")
-    if ur is not None and ur < 20 and (dr is None or dr >= 30):
-        score.add("boost.room_to_grow", f"the page's own authority is still low (UR {ur:g}): room to grow")
+_authority_signals = authority.authority_signals  # the signals of every tool's metrics (companion.authority)
+
+
+def _outbound_signals(score: Score, external: float | None, measured: bool) -> None:
+    """Equity shared among the page's external links: measured on a visit, else the export's count
+    (a link farm's count is a spam signal of its own: companion.authority)."""
+    if external is None or external >= authority.LINK_FARM_EXTERNAL:
+        return
+    source = "" if measured else " (the export's count)"
+    if external <= 20:
+        links = "link shares" if external == 1 else "links share"
+        score.add("boost.few_outbound", f"only {external:g} external {links} the page's equity{source}")
+    elif external > 100:
+        score.add("boost.diluted", f"{external:g} external links share the page's equity{source}")
 
 
 def _best_link(links: list[dict]) -> dict:
@@ -191,8 +185,9 @@ def _best_link(links: list[dict]) -> dict:
 
 
 def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metrics: dict,
-                  placements: int) -> tuple[dict, bool]:
-    """(boost verdict, blocked) for a page that links to me; blocked = never worth boosting."""
+                  placements: int, network: int = 0) -> tuple[dict, bool]:
+    """(boost verdict, blocked) for a page that links to me; blocked = never worth boosting
+    (it competes with me, sits on my own site, or is spam: verdict["spam"])."""
     score = Score(w, "boost.base")
     mine = [l for l in result["links"] if l["target"] == "me"]
     link = _best_link(mine)
@@ -213,24 +208,29 @@ def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metric
     else:
         score.add("boost.boilerplate", f"the link to me sits in the {link['position']}")
     external = result["counts"]["external"]
-    if external <= 20:
-        score.add("boost.few_outbound", f"only {external} external links share the page's equity")
-    elif external > 100:
-        score.add("boost.diluted", f"{external} external links share the page's equity")
+    _outbound_signals(score, external, True)
     _authority_signals(score, metrics)
+    page_key = urls.safe_page_key(result["url"]) or ""
+    spam = authority.quality_signals(score, metrics, result["url"], path=path_of_key(page_key), network=network,
+                                     external=external)
     money = next(filter(None, (profile.money_page_for(l["href"]) for l in mine)), None)
     if money:
         score.add("boost.money_page", f"it links to my money page {money['url']}")
-    keyword = competing_keyword(profile, feats.topic + " " + relevance.url_words(result["url"]))
-    if keyword:
-        score.add("boost.competes", f"the page targets my money keyword '{keyword}': do not boost a competing page")
+    # the page's visited title and headings; its URL words only where it shows neither
+    seen = " ".join([feats.title, *feats.headings]).strip() or relevance.url_words(result["url"])
+    rival = competition(profile, seen)
+    if rival:
+        score.add("boost.competes", f"{rival.describe()}: do not boost a competing page", rival.strength)
         blocked = True
     if "owned_site" in result["labels"]:
         score.add("boost.owned_site", "the page is on a site I own")
         blocked = True
     if placements:
         score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
-    return score.result(), blocked
+    verdict = score.result()
+    verdict["spam"] = spam
+    return verdict, blocked or spam
+
 
 
 def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, suggestions: list[dict],
@@ -300,7 +300,9 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
 # --- what the store knows, for the analysis ---------------------------------------------
 
 # Bump when the stored-score rules below change: every stored score is then redone.
-RULES_VERSION = 1
+# 2: every tool's authority (companion.authority), spam and low-quality signals, competing
+#    pages by shared content words (companion.competing).
+RULES_VERSION = 2
 
 
 class Tier1Scorer:
@@ -316,15 +318,21 @@ class Tier1Scorer:
         self.profile = profile
         self.w = w
         self.money_keys = {k: p for p in profile.money_pages if (k := urls.safe_page_key(p["url"]))}
-        self.money_keywords = [(kw, set(toks)) for kw in profile.money_keywords() if (toks := relevance.tokens(kw))]
+        self.money_keywords = competing.keywords(profile.money_keywords())
         blob = json.dumps([RULES_VERSION, profile.to_json(), sorted(w.items())], sort_keys=True, default=str)
         self.signature = hashlib.sha256(blob.encode()).hexdigest()[:32]
 
-    def score(self, key: str, host: str, feats: dict, placements: int) -> tuple[int, bool]:
-        out = self.explain(host, feats, placements)
-        return out["score"], out["blocked"]
+    def score(self, key: str, host: str, feats: dict, placements: int) -> tuple[int, int, float | None, float | None]:
+        """(score, class, page authority, domain authority): the class is the store's ORDINARY
+        (the link to me is followed), NOT_FOLLOWED (listed after every followed one), SPAM (after
+        both, only when asked for; never suggested) or BLOCKED (competes with me, my own site:
+        never listed); the authorities (common scale) break ties between equal scores."""
+        out = self.explain(host, feats, placements, key)
+        rank = (sqlstore.BLOCKED if out["blocked"] else sqlstore.SPAM if out["spam"]
+                else sqlstore.ORDINARY if feats["follow"] else sqlstore.NOT_FOLLOWED)
+        return (out["score"], rank, *authority.tiebreak(feats["metrics"]))
 
-    def explain(self, host: str, feats: dict, placements: int) -> dict:
+    def explain(self, host: str, feats: dict, placements: int, key: str | None = None) -> dict:
         profile = self.profile
         score = Score(self.w, "boost.base")
         if feats["follow"]:
@@ -332,17 +340,20 @@ class Tier1Scorer:
         else:
             score.add("boost.nofollow", f"the link to me is not followed ({', '.join(feats['rel']) or 'nofollow'})")
         metrics = feats["metrics"]
+        _outbound_signals(score, _num(metrics.get("external_links")), False)
         _authority_signals(score, metrics)
+        if key is None:
+            key = urls.safe_page_key(feats["url"]) or ""
+        spam = authority.quality_signals(score, metrics, feats["url"], path=path_of_key(key),
+                                         network=feats.get("network", 0))
         money = next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None)
         if money:
             score.add("boost.money_page", f"it links to my money page {money['url']}")
-        keyword = None
-        if self.money_keywords:
-            words = set(relevance.tokens(feats["title"] + " " + relevance.url_words(feats["url"])))
-            keyword = next((kw for kw, kw_tokens in self.money_keywords if kw_tokens <= words), None)
+        rival = competing.competes(self.money_keywords, competing.stored_text(feats["title"], feats["url"]))
+        keyword = rival.keyword if rival else None
         blocked = False
-        if keyword:
-            score.add("boost.competes", f"the page targets my money keyword '{keyword}': do not boost a competing page")
+        if rival:
+            score.add("boost.competes", f"{rival.describe()}: do not boost a competing page", rival.strength)
             blocked = True
         if profile.owned_sites and profile.is_owned(host):
             score.add("boost.owned_site", "the page is on a site I own")
@@ -352,6 +363,7 @@ class Tier1Scorer:
         out = score.result()
         out["metrics"] = metrics
         out["blocked"] = blocked
+        out["spam"] = spam
         out["competing_keyword"] = keyword
         out["target"] = feats["target"]
         return out
@@ -667,7 +679,8 @@ def analyze_with_verdicts(ws, url: str, html, *, record_changes: bool = True, he
             for k, v in (r.get("metrics") or {}).items():
                 metrics.setdefault(k, v)
         placements = entry["placements"] if entry else 0
-        verdict, blocked = boost_verdict(w, profile, result, feats, metrics, placements)
+        network = entry["features"].get("network", 0) if entry else 0
+        verdict, blocked = boost_verdict(w, profile, result, feats, metrics, placements, network)
         result["boost"] = verdict
         if not blocked and verdict["score"] >= w["threshold.worth_boosting"]:
             labels.append("worth_boosting")
@@ -710,21 +723,24 @@ def label_broken_targets(ws, result: dict, page_key: str | None) -> None:
 
 # --- the boost list ----------------------------------------------------------------
 
-def boost_list(ws, limit: int = 50) -> list[dict]:
+def boost_list(ws, limit: int = 50, *, spam: bool = False) -> list[dict]:
     """Tier-1 pages worth powering up next (BoostItem of CONTRACT.md), best first.
 
     An indexed walk of the stored scores, so its cost does not grow with the list.
     Pages that compete with my money keywords or sit on my own sites are left out:
-    the seed says never to boost them.
+    the seed says never to boost them. Spam pages (link farms, flagged, generated-page
+    networks, search results) are left out too, or with `spam` listed after every
+    ordinary page. Equal scores fall to page authority, then domain authority.
     """
     rules = ensure_scored(ws)
     items = []
-    for page in ws.store.top_tier1(max(0, limit)):
+    for page in ws.store.top_tier1(max(0, limit), spam=spam):
         feats = page["features"]
-        entry = rules.explain(page["host"], feats, page["placements"])
+        entry = rules.explain(page["host"], feats, page["placements"], page["key"])
         items.append({
             "url": page["url"], "domain": urls.site_of(page["url"]), "target": entry["target"],
             "score": entry["score"], "reasons": entry["reasons"], "metrics": entry["metrics"],
-            "placements": page["placements"], "title": feats["title"],
+            "placements": page["placements"], "title": feats["title"], "spam": entry["spam"],
+            "authority": authority.summary(entry["metrics"]),
         })
     return items

@@ -21,13 +21,23 @@ TABLE: list[tuple[str, float, str]] = [
     ("boost.canonical_elsewhere", -30, "the page's canonical points to another URL"),
     ("boost.in_content", 10, "the link sits in the main content"),
     ("boost.boilerplate", -10, "the link sits in a footer, sidebar, header, navigation or comment"),
-    ("boost.few_outbound", 5, "few external links share the page's equity (≤ 20)"),
+    ("boost.few_outbound", 5, "few external links share the page's equity (≤ 20; measured on a visit, else the export's count)"),
     ("boost.diluted", -12, "many external links share the page's equity (> 100)"),
-    ("boost.high_dr", 15, "the page sits on a high-authority domain (DR ≥ 50 scales to full weight at 80)"),
-    ("boost.low_dr", -5, "the domain's authority is low (DR < 20)"),
-    ("boost.room_to_grow", 10, "the page's own authority is still low (UR < 20) on a decent domain: room to grow"),
+    ("boost.high_dr", 15, "high domain authority (Ahrefs DR, Moz DA, Majestic domain TF; the page's authority where the "
+     "export has no domain level, as Semrush's): 50 on the common scale scales to full weight at 80"),
+    ("boost.low_dr", -5, "low domain authority (under 20 on the common scale, e.g. DR < 20)"),
+    ("boost.room_to_grow", 10, "the page's own authority is still low (under 40 on the common scale: UR < 20, Moz PA "
+     "< 40, Semrush Page ascore < 40, Majestic TF < 25) on a decent domain (≥ 30): room to grow"),
+    ("boost.no_authority", -10, "no authority at all on any level the export gives (e.g. Semrush Page ascore 0)"),
+    ("boost.sitewide", -10, "a sitewide link (Semrush Sitewide): repeated in every page's template, weighs little"),
+    ("boost.archive", -15, "a tag, category, author, date or paginated archive page: its links rotate out"),
+    ("boost.link_farm", -40, "spam: 500+ external links on the page (a link farm gives nothing)"),
+    ("boost.spam_flag", -40, "spam: the exporter flags the page (Ahrefs Is spam, a high Moz Spam Score)"),
+    ("boost.network", -40, "spam: the same page path on 5+ referring sites of my list (a network of generated pages)"),
+    ("boost.search_results", -40, "spam: a search-result page (nobody links to it, it passes nothing)"),
     ("boost.money_page", 10, "the link goes to one of my money pages"),
-    ("boost.competes", -60, "the page targets a keyword of my money pages: boosting it makes my own ranking harder"),
+    ("boost.competes", -60, "the page targets a keyword of my money pages (at least two and half of its content words; "
+     "full weight on a full match): boosting it makes my own ranking harder"),
     ("boost.owned_site", -40, "the page is on a site I own: boosting it looks like a link scheme"),
     ("boost.already_boosted", -4, "per tier-2 link already placed to this page (spread the effort)"),
     # Is this page a good place for a tier-2 link?

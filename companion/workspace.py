@@ -98,10 +98,10 @@ class Workspace:
         with self._lock:
             return self._verdicts.get(key) if key else None
 
-    def boost_list(self, limit: int = 50) -> list[dict]:
+    def boost_list(self, limit: int = 50, *, spam: bool = False) -> list[dict]:
         from companion import verdicts
 
-        return verdicts.boost_list(self, limit)
+        return verdicts.boost_list(self, limit, spam=spam)
 
     @property
     def store(self):

@@ -6,15 +6,28 @@ best of R repeats each), so machine noise hits all three alike; we print the
 median over pages of each per-page ratio. Goals (issue 2): analysis ≤ 1.5× the
 bare parse, and ≥ 8× faster than BeautifulSoup(lxml) + find_all('a').
 
-Usage: scripts/bench_analyze.py [--repeat R] [--limit N]
+`--against REV` also times the analysis of another git revision of this repository
+(its `companion/` imported as a package of its own) interleaved with the others,
+and prints the median per-page ratio now / REV: a change that must not make the
+analysis slower is measured side by side with the code before it.
+
+Usage: scripts/bench_analyze.py [--repeat R] [--limit N] [--against REV]
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
+import importlib
+import io
+import re
+import shutil
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -39,17 +52,33 @@ def best_of(fn, repeat: int) -> float:
     return best
 
 
+def analyze_at(rev: str):
+    """`analyze` of git revision REV, its companion/ extracted and imported as `companion_at_rev`."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "companion"],
+                             capture_output=True, check=True).stdout
+    tmp = Path(tempfile.mkdtemp(prefix="tierlink-bench-"))
+    atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+    tarfile.open(fileobj=io.BytesIO(archive)).extractall(tmp, filter="data")
+    pkg = (tmp / "companion").rename(tmp / "companion_at_rev")
+    for py in pkg.rglob("*.py"):
+        py.write_text(re.sub(r"\b(from|import) companion\b", r"\1 companion_at_rev", py.read_text("utf-8")), "utf-8")
+    sys.path.insert(0, str(tmp))
+    return importlib.import_module("companion_at_rev.analyze").analyze
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--against", metavar="REV", help="also time the analysis at this git revision, side by side")
     args = ap.parse_args()
     if not CORPUS.is_dir():
         print(f"corpus not found at {CORPUS}: nothing to measure", file=sys.stderr)
         return 0
     pages = sorted(CORPUS.glob("*.html"))[: args.limit or None]
     profile = validate({"domains": ["example.com"], "competitors": ["rival.test"]})
-    vs_parse, vs_bs4, t_an, t_parse, t_bs = [], [], [], [], []
+    analyze_rev = analyze_at(args.against) if args.against else None
+    vs_parse, vs_bs4, t_an, t_parse, t_bs, t_rev, vs_rev = [], [], [], [], [], [], []
     for path in pages:
         text, _ = decode_html(path.read_bytes())
         data = text.encode("utf-8")
@@ -62,13 +91,22 @@ def main() -> int:
         def full():
             analyze(url, text, profile)
 
+        def full_rev():
+            analyze_rev(url, text, profile)
+
         def soup():
             BeautifulSoup(text, "lxml").find_all("a")
 
-        a, p, b = [], [], []
-        for _ in range(args.repeat):  # interleave the three for fairness
+        a, p, b, r = [], [], [], []
+        for i in range(args.repeat):  # interleave them all for fairness
             p.append(best_of(bare, 1))
+            # now and REV swap places every repeat: whichever runs first is a few % slower
+            # (an identical revision measured 1.13x against itself without the swap)
+            if analyze_rev and i % 2:
+                r.append(best_of(full_rev, 1))
             a.append(best_of(full, 1))
+            if analyze_rev and not i % 2:
+                r.append(best_of(full_rev, 1))
             b.append(best_of(soup, 1))
             # A BeautifulSoup tree is cyclic: it is freed by the cycle collector, not
             # on return. Collect it here, untimed, or the next timed call that tips
@@ -79,6 +117,9 @@ def main() -> int:
         t_an.append(ta); t_parse.append(tp); t_bs.append(tb)
         vs_parse.append(ta / tp)
         vs_bs4.append(tb / ta)
+        if analyze_rev:
+            t_rev.append(min(r))
+            vs_rev.append(ta / min(r))
     print(f"pages: {len(pages)}, repeats per page: {args.repeat} (best of each)")
     print(f"median per-page time: analysis {statistics.median(t_an)*1000:.2f} ms, "
           f"bare lxml parse {statistics.median(t_parse)*1000:.2f} ms, "
@@ -86,6 +127,10 @@ def main() -> int:
     print(f"analysis / bare parse: median {statistics.median(vs_parse):.2f}x "
           f"(p90 {statistics.quantiles(vs_parse, n=10)[-1]:.2f}x)   goal <= 1.5x")
     print(f"BeautifulSoup / analysis: median {statistics.median(vs_bs4):.1f}x faster   goal >= 8x")
+    if analyze_rev:
+        print(f"analysis now / at {args.against}: median {statistics.median(vs_rev):.3f}x "
+              f"(p10 {statistics.quantiles(vs_rev, n=10)[0]:.3f}x, p90 {statistics.quantiles(vs_rev, n=10)[-1]:.3f}x; "
+              f"median per-page time {statistics.median(t_an)*1000:.2f} ms vs {statistics.median(t_rev)*1000:.2f} ms)")
     return 0
 
 

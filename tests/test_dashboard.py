@@ -232,6 +232,29 @@ def test_the_boost_list_shows_the_ranked_pages(page, server):
     shot(page, "boost")
 
 
+def test_the_boost_view_shows_spam_pages_only_when_asked(page, server):
+    """Spam pages (the sample's link-farm directory, flagged by Ahrefs) are hidden; the toggle lists
+    them after every other page, marked."""
+    hidden = server.ok("GET", "/api/boost?limit=50")
+    shown = server.ok("GET", "/api/boost?limit=50&spam=show")
+    spam = [i for i in shown if i["spam"]]
+    assert spam and not any(i["spam"] for i in hidden)
+    open_dashboard(page, server, "boost")
+    page.wait_for_selector(".boost-row")
+    assert page.locator(".boost-row").count() == len(hidden) and page.locator(".boost-row.spam").count() == 0
+    page.check("#boost-spam")
+    page.wait_for_selector(".boost-row.spam")
+    assert page.locator(".boost-row").count() == len(shown)
+    assert page.locator(".boost-row.spam").count() == len(spam)
+    assert "spam" in page.locator(".boost-row").last.get_attribute("class")
+    first = page.locator(".boost-row").first  # authority in the tool's words: the sample is an Ahrefs export
+    assert "Ahrefs UR" in first.inner_text() and "Ahrefs DR" in first.inner_text()
+    shot(page, "boost-spam", full_page=True)
+    page.uncheck("#boost-spam")  # the table is redrawn: wait for the new one, not the loading state between
+    page.wait_for_function("n => !document.querySelector('.boost-row.spam') && "
+                           "document.querySelectorAll('.boost-row').length === n", arg=len(hidden))
+
+
 def test_the_backlinks_table_filters_and_sorts(page, server):
     backlinks = server.ok("GET", "/api/backlinks")
     open_dashboard(page, server, "backlinks")

@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from companion.errors import BadInput, NotFound, StorageError
+from companion import sqlstore
 from companion.sqlstore import DB_FILE
 from companion.store import WORKFLOW_FILE, Store
 
@@ -78,7 +79,7 @@ def test_data_survives_reopen_and_files_are_what_they_say(home):
     doc = json.loads((home / WORKFLOW_FILE).read_text("utf-8"))
     assert doc["meta"]["1"]["schema"] == 1 and list(doc["candidates"].values())[0]["url"] == "https://x.test/"
     db = sqlite3.connect(home / DB_FILE)
-    assert db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() == ("1",)
+    assert db.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone() == (str(sqlstore.SCHEMA_VERSION),)
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert db.execute("SELECT source_key, status FROM backlinks").fetchall() == [("blog.test/a", "live")]
     db.close()

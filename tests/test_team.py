@@ -285,6 +285,16 @@ def test_both_stores_rank_tier1_pages_alike(tmp_path, pg_url):
         assert sum(overlaps) / len(overlaps) >= 0.8, overlaps
         # stemming on both sides: "tools" in a title is found by the query word "tool"
         assert top(shared, ["tool"]) and top(shared, ["tool"]) == top(shared, ["tools"])
+        # and the boost list (scores, classes, authority tie-breaks, networks) is the same list
+        from companion import verdicts, weights
+        from companion.profile import Profile
+
+        scorer = verdicts.Tier1Scorer(Profile(domains=["example.com"]), weights.effective({}))
+        lists = []
+        for store in (embedded, shared):
+            store.ensure_scored(scorer)
+            lists.append([(p["key"], p["score"], p["blocked"]) for p in store.top_tier1(50, spam=True)])
+        assert lists[0] and lists[0] == lists[1]
     finally:
         embedded.close()
         shared.close()

@@ -367,7 +367,7 @@ def test_low_authority_domain_lowers_the_score(ws):
     weak = ws.analyze("https://weak.test/a", page(content_link()))
     mid = ws.analyze("https://mid.test/a", page(content_link()))
     assert weak["boost"]["score"] < mid["boost"]["score"]
-    assert "[boost.low_dr" in reasons(weak["boost"]) and "DR 5" in reasons(weak["boost"])
+    assert "[boost.low_dr" in reasons(weak["boost"]) and "domain authority 5 (Ahrefs DR)" in reasons(weak["boost"])
 
 
 def test_outbound_follow_share_and_competitor_site(tier1_pages):

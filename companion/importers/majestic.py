@@ -16,6 +16,7 @@ FIELDS = spec(
     last_seen=("source crawl date", "lastseendate", "date"), lost_date="datelost",
     m_citation_flow="sourcecitationflow", m_trust_flow="sourcetrustflow",
     m_target_citation_flow="targetcitationflow", m_target_trust_flow="targettrustflow",
+    m_domain_topical_trust_flow="refdomaintopicaltrustflow_value_0",  # the referring domain's level
     s_topic="sourcetopicaltrustflow_topic_0")
 
 

@@ -93,25 +93,30 @@ def _target(raw: str) -> tuple[str, str] | tuple[None, None]:
 
 
 _BATCH_ROWS = 2000
-# A source URL that `_clean_url` keeps as it is and whose page key needs no urllib: the host
-# `store.page_key`'s fast path takes (dotted, ending in a letter or digit, as `_clean_url`'s
-# wants) and a path of plain characters and non-ASCII ones other than white space and
-# surrogates (which `str.strip` or the encoder would treat differently). Greedy: lazy
-# quantifiers cost ~35% more here.
-_FAST_SRC = re.compile(r"^https?://([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?<=[A-Za-z0-9])"
+# A source URL that `_clean_url` keeps as it is and whose page key needs no URL parser: a
+# dotted host ending in a letter or digit, as `_clean_url` wants, whose last label starts
+# with a letter (one starting with a digit may make the URL parser read an IPv4 address:
+# '1.2.3' is 1.2.0.3), and a path of plain characters and non-ASCII ones other than white
+# space and surrogates (which `str.strip` or the encoder would treat differently). Greedy:
+# lazy quantifiers are slower here.
+_FAST_SRC = re.compile(r"^https?://((?:[A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*)(?<=[A-Za-z0-9])"
                        "(/[A-Za-z0-9_.\\-~/:@!$&'()*+,;=\x80-\x84\x86-\x9f\xa1-\u167f\u1681-\u1fff\u200b-\u2027"
                        "\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\ud7ff\ue000-\U0010ffff]*)?$").match
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"  # urls._normalize_path's: checked against urls.page_key below
 
 
 def _fast_source_key(m) -> str | None:
-    """urls.page_key of a _FAST_SRC match, as store.page_key computes it (None: ask urls.page_key)."""
+    """urls.page_key of a _FAST_SRC match (None: ask urls.page_key; tests compare the two)."""
     host, path = m.groups()
+    if "xn--" in host:  # the URL parser checks punycode labels
+        return None
     host = host.lower()
     if host.startswith("www.") and host.count(".") >= 2:
         host = host[4:]
     if path is None:
         return host + "/"
+    if "/." in path:  # dot segments: urls.page_key resolves them as the browser does
+        return None
     if len(path) > 1 and path[-1] == "/":
         path = path.rstrip("/") or "/"
     if not path.isascii():

@@ -13,6 +13,12 @@ function reason(text) {
   return m ? h("li", {}, m[1], " ", h("span", { class: "weight" }, m[2])) : h("li", {}, String(text));
 }
 
+/** An authority value with the tool's metric under it ("65" / "Semrush Page ascore"): every tool, not only Ahrefs. */
+function authCell(level) {
+  if (!level) return h("td", { class: "num" }, "");
+  return h("td", { class: "num", title: level.metric }, num(level.value, 1), h("div", { class: "sub" }, level.metric));
+}
+
 /** Re-drawn when the tab comes back into view: the extension may have added data meanwhile. */
 export const refreshOnReturn = true;
 
@@ -44,21 +50,26 @@ async function brokenTargets(section) {
 export async function render(root) {
   const limitSel = h("select", { id: "boost-limit", "aria-label": "How many" },
     [25, 50, 100, 250].map((n) => h("option", { value: String(n), selected: n === 50 }, `Top ${n}`)));
+  // Spam pages (link farms, flagged pages, generated-page networks, search results) are hidden
+  // unless asked for; shown, they come after every other page, marked.
+  const spamBox = h("input", { type: "checkbox", id: "boost-spam" });
+  const spamLabel = h("label", { for: "boost-spam", class: "toggle" }, spamBox, " Show spam pages");
   const body = h("div");
   const brokenSection = h("section", { class: "broken-targets" });
-  root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.", limitSel),
-    brokenSection, body);
+  root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.",
+    spamLabel, limitSel), brokenSection, body);
   brokenTargets(brokenSection).catch((err) => brokenSection.append(notice("error", err.message)));
 
   async function load() {
     clear(body).append(loading());
-    const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}`);
+    const spam = spamBox.checked ? "show" : "hide";
+    const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}&spam=${spam}`);
     clear(body);
     if (!Array.isArray(items) || !items.length) {
       body.append(empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile."));
       return;
     }
-    const [wrap, tbody] = table(["Score", "Tier-1 page", "Links to", "DR", "UR", "Traffic", "Tier-2 links", "Why", ""], "boost-table");
+    const [wrap, tbody] = table(["Score", "Tier-1 page", "Links to", "Page auth.", "Domain auth.", "Traffic", "Tier-2 links", "Why", ""], "boost-table");
     for (const item of items) {
       const m = item.metrics || {};
       const save = h("button", { class: "btn btn-small", type: "button" }, "Save");
@@ -72,12 +83,13 @@ export async function render(root) {
           save.after(notice("error", err instanceof ApiError ? err.message : String(err)));
         }
       });
-      tbody.append(h("tr", { class: "boost-row" },
+      tbody.append(h("tr", { class: item.spam ? "boost-row spam" : "boost-row" },
         h("td", {}, scoreBar(item.score)),
-        h("td", { class: "url-cell" }, extLink(item.url, shortUrl(item.url, 64)), h("div", { class: "sub" }, item.domain || hostOf(item.url))),
+        h("td", { class: "url-cell" }, extLink(item.url, shortUrl(item.url, 64)),
+          h("div", { class: "sub" }, item.domain || hostOf(item.url), item.spam ? [" ", badge("spam", "lost")] : [])),
         h("td", { class: "url-cell" }, extLink(item.target, shortUrl(item.target, 48))),
-        h("td", { class: "num" }, num(m.dr)),
-        h("td", { class: "num" }, num(m.ur, 1)),
+        authCell(item.authority && item.authority.page),
+        authCell(item.authority && item.authority.domain),
         h("td", { class: "num" }, num(m.traffic)),
         h("td", { class: "num" }, item.placements ? badge(String(item.placements), "tier2") : "0"),
         h("td", { class: "reasons" }, h("ul", {}, (item.reasons || []).map(reason))),
@@ -87,5 +99,6 @@ export async function render(root) {
   }
 
   limitSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", err.message))));
+  spamBox.addEventListener("change", () => load().catch((err) => body.append(notice("error", err.message))));
   await load();
 }

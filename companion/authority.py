@@ -1,0 +1,238 @@
+"""Authority and page quality from whichever tool measured them, for the boost verdicts.
+
+Each SEO tool scores authority on its own scale and under its own name: Ahrefs gives
+Domain Rating (DR) and URL Rating (UR), Semrush a Page Authority Score ("Page ascore")
+and no domain level in its backlinks export, Moz Page and Domain Authority, Majestic
+Trust Flow and Citation Flow per URL and a topical Trust Flow per referring domain.
+The boost signals (`boost.high_dr`, `boost.room_to_grow`, ...) speak of one notion of
+page authority and one of domain authority; `levels` maps each tool's metric onto a
+common 0..100 scale (Moz's, which Ahrefs DR follows closely) with one factor per metric,
+and keeps the tool's own value and name so every reason can quote it: "page authority 65
+(Semrush Page ascore)". The factors were set so that the same page measured by each
+tool lands on about the same value (tests/test_authority.py): UR runs about half of Moz
+PA for the same page, Majestic's Trust Flow about 0.6 of it.
+
+The same records carry the evidence of pages that give nothing (DOMAIN.md: "super-low
+quality pages give nothing"): `quality_signals` names it, each as a weighted signal of
+companion.weights. Four make a page *spam* (it ranks below every ordinary page of the
+boost list and is never suggested as a tier-2 target): a link farm, an exporter's spam
+flag, a network of generated pages (the same path on many referring sites of my list)
+and a search-result page. Three only lower the score: a sitewide link, a tag/category/
+archive page, and a page with no authority at all.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+# (metrics key, the tool's own name for it, factor onto the common 0..100 scale, floor:
+# the tool's value for "no authority at all"). First listed wins where several tools
+# gave a value; the others are quoted beside it.
+PAGE_METRICS: list[tuple[str, str, float, float]] = [
+    ("ur", "Ahrefs UR", 2.0, 0),
+    ("page_authority", "Moz Page Authority", 1.0, 1),
+    ("page_ascore", "Semrush Page ascore", 1.0, 0),
+    ("page_score", "Semrush Page score", 1.0, 0),
+    ("trust_flow", "Majestic Trust Flow", 1.6, 0),
+    ("citation_flow", "Majestic Citation Flow", 1.2, 0),
+]
+DOMAIN_METRICS: list[tuple[str, str, float, float]] = [
+    ("dr", "Ahrefs DR", 1.0, 0),
+    ("domain_authority", "Moz Domain Authority", 1.0, 1),
+    ("domain_topical_trust_flow", "Majestic domain Topical Trust Flow", 2.0, 0),
+]
+
+# A page with this many external links is a link farm. Tuned on the real Semrush exports
+# (../shared/exports/real): ordinary pages there have up to 237 external links (an event's
+# partner page; a maths blog with a long blogroll has 130-200), every page with more than
+# 240 has 1,001 or more (link-selling pages, "seo domain research" pages, a directory
+# with 9,999). 500 sits in that empty gap, twice the busiest ordinary page.
+LINK_FARM_EXTERNAL = 500
+# The same path on this many referring sites of my list is a network of generated pages.
+# The real Semrush files: one generated page name on 23 and 46 sites, another on 13 hosts;
+# ordinary paths shared by chance (`/philippines/`, `/partners/` of one organiser's event
+# sites) reach 3.
+NETWORK_SITES = 5
+# Moz Spam Score: the legacy export counts 17 flags (8+ is Moz's "high"); Link Explorer
+# gives a percentage (61 %+ is "high").
+MOZ_SPAM_FLAGS_HIGH = 8
+MOZ_SPAM_PERCENT_HIGH = 61
+
+SPAM_SIGNALS = frozenset({"boost.link_farm", "boost.spam_flag", "boost.network", "boost.search_results"})
+
+
+def _num(value) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass
+class Level:
+    """One authority level of a page: the common value and the tool's own words for it."""
+
+    common: float  # 0..100, comparable across tools
+    value: float  # as the tool gave it
+    label: str  # the tool's metric, e.g. "Semrush Page ascore"
+    none: bool  # the tool's "no authority at all" value
+    others: list[str] = field(default_factory=list)  # other tools' values, quoted
+
+    def quote(self) -> str:
+        """'65 (Semrush Page ascore)'; with the other tools' values where several gave one."""
+        also = f"; also {', '.join(self.others)}" if self.others else ""
+        return f"{self.value:g} ({self.label}{also})"
+
+
+def _level(metrics: dict, table) -> Level | None:
+    found = None
+    for key, label, factor, floor in table:
+        value = _num(metrics.get(key))
+        if value is None or value < 0:
+            continue
+        if found is None:
+            found = Level(min(100.0, value * factor), value, label, value <= floor)
+        elif not (key == "citation_flow" and found.label == "Majestic Trust Flow"):
+            found.others.append(f"{label} {value:g}")
+        else:
+            found.label += f" (Citation Flow {value:g})"
+    return found
+
+
+def levels(metrics: dict) -> tuple[Level | None, Level | None]:
+    """(page authority, domain authority) of a page from its stored metrics."""
+    return _level(metrics, PAGE_METRICS), _level(metrics, DOMAIN_METRICS)
+
+
+def summary(metrics: dict) -> dict:
+    """{"page": {"value", "metric"} | None, "domain": ...}: the values the signals used, in the
+    tool's own words (the boost list shows them whichever tool measured the page)."""
+    page, domain = levels(metrics)
+    return {name: ({"value": lv.value, "metric": lv.label} if lv else None)
+            for name, lv in (("page", page), ("domain", domain))}
+
+
+def tiebreak(metrics: dict) -> tuple[float | None, float | None]:
+    """The common page and domain authority, for ordering pages of equal score."""
+    page, domain = levels(metrics)
+    return (round(page.common, 2) if page else None), (round(domain.common, 2) if domain else None)
+
+
+def authority_signals(score, metrics: dict) -> None:
+    """The authority signals of a page from whichever tool measured it.
+
+    `boost.high_dr`: high domain authority; where the export has no domain level
+    (Semrush's backlinks export), the page's own authority stands for it, said so.
+    `boost.room_to_grow`: the page's own authority is still low on a decent domain
+    (both levels known: a low page on an unknown domain is no evidence of anything).
+    """
+    page, domain = levels(metrics)
+    strong = domain or page
+    if strong is not None and not strong.none:
+        what = "domain" if strong is domain else "page (the export gives no domain authority)"
+        name = "domain authority" if strong is domain else "page authority"
+        if strong.common >= 50:
+            score.add("boost.high_dr", f"high-authority {what}: {name} {strong.quote()}",
+                      min(1.0, (strong.common - 40) / 40))
+        elif strong.common < 20:
+            score.add("boost.low_dr", f"low-authority {what}: {name} {strong.quote()}")
+    if page is not None and domain is not None and page.common < 40 and domain.common >= 30:
+        score.add("boost.room_to_grow",
+                  f"the page's own authority is still low: page authority {page.quote()}, room to grow")
+    if (page or domain) and all(level.none for level in (page, domain) if level):
+        score.add("boost.no_authority", "no authority at all: " + ", ".join(
+            f"{lv.label} {lv.value:g}" for lv in (page, domain) if lv))
+
+
+# --- what the URL says -------------------------------------------------------------------
+
+_SEARCH_SEGMENTS = frozenset({"search", "s", "results", "results.aspx", "search.php", "search.html", "find",
+                              "searchresults", "search-results", "suche", "buscar", "recherche"})
+_SEARCH_PARAMS = frozenset({"q", "p", "query", "search", "s", "keyword", "keywords", "term", "text", "k", "searchterm"})
+_ARCHIVE_SEGMENTS = frozenset({"tag", "tags", "category", "categories", "archive", "archives", "author", "label",
+                               "topics", "etiqueta", "schlagwort"})
+_YEAR = re.compile(r"(?:19|20)\d\d$")
+
+
+def page_kind(url: str) -> tuple[str, str] | None:
+    """('search', why) for a search-result page, ('archive', why) for a tag, category,
+    author, date or paginated archive, else None: from the URL alone."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    segments = [s for s in unquote(parts.path).lower().split("/") if s]
+    params = {k.lower() for k, v in parse_qsl(parts.query, keep_blank_values=True) if v}
+    search_host = host.startswith("search.") or ".search." in host
+    if "s" in params and not segments:
+        return "search", "a site search (?s=)"
+    if params & _SEARCH_PARAMS and (search_host or any(s in _SEARCH_SEGMENTS for s in segments)):
+        return "search", "a search-result page"
+    if "search" in segments[:-1]:
+        return "search", "a search-result page"
+    for i, seg in enumerate(segments[:-1]):
+        if seg in _ARCHIVE_SEGMENTS:
+            return "archive", f"a {seg} archive page"
+    if segments and segments[-1] in ("tag", "tags", "archive", "archives"):
+        return "archive", f"a {segments[-1]} page"
+    if len(segments) >= 2 and segments[-2] == "page" and segments[-1].isdigit():
+        return "archive", "a paginated listing"
+    if segments and _YEAR.match(segments[0]) and all(s.isdigit() and len(s) <= 4 for s in segments):
+        return "archive", "a date archive"
+    if params & {"tag", "cat", "paged"}:
+        return "archive", "a tag or category listing"
+    return None
+
+
+def network_path(path: str) -> bool:
+    """Whether a shared path says "generated page": not a home page, and specific enough
+    (a digit, or a long name) that ordinary sites would not share it by chance, as they
+    share `/about/` or `/partners/`."""
+    name = path.strip("/")
+    return bool(name) and (any(c.isdigit() for c in name) or len(name) >= 24)
+
+
+def moz_spam_high(value: float) -> bool:
+    if value <= 17:
+        return value >= MOZ_SPAM_FLAGS_HIGH
+    return value >= MOZ_SPAM_PERCENT_HIGH
+
+
+def quality_signals(score, metrics: dict, url: str, *, path: str = "", network: int = 0,
+                    external: int | None = None, sitewide: bool | None = None) -> bool:
+    """Add the low-quality and spam signals of a page; True if it is spam.
+
+    `external`: external links measured on a visit (else the export's count);
+    `network`: how many referring sites of my list have a page at the same `path`.
+    """
+    spam = False
+    if external is None:
+        external = _num(metrics.get("external_links"))
+    if external is not None and external >= LINK_FARM_EXTERNAL:
+        score.add("boost.link_farm", f"{external:g} external links on the page: a link farm gives nothing")
+        spam = True
+    if metrics.get("is_spam") is True:
+        score.add("boost.spam_flag", "Ahrefs marks the page as spam (Is spam)")
+        spam = True
+    moz = _num(metrics.get("spam_score"))
+    if moz is not None and moz_spam_high(moz):
+        score.add("boost.spam_flag", f"Moz Spam Score {moz:g} is high")
+        spam = True
+    if network >= NETWORK_SITES and network_path(path):
+        score.add("boost.network", f"the same page {path} is on {network} referring sites of my list: "
+                                   "a network of generated pages")
+        spam = True
+    kind = page_kind(url)
+    if kind and kind[0] == "search":
+        score.add("boost.search_results", f"{kind[1]}: nobody links to it, it passes nothing")
+        spam = True
+    elif kind:
+        score.add("boost.archive", f"{kind[1]}: its links rotate out as new posts come in")
+    if (metrics.get("sitewide") is True) if sitewide is None else sitewide:
+        score.add("boost.sitewide", "a sitewide link (Semrush Sitewide): repeated on every page, weighs little")
+    return spam
