@@ -339,6 +339,7 @@ class BacklinkDB:
 
     def __init__(self, db: Database):
         self.db = db
+        self._pending = threading.local()  # .paths: the paths to recount when this thread's write commits
 
     def close(self) -> None:
         pass  # the Database (shared with the workflow) is closed by the store
@@ -355,9 +356,24 @@ class BacklinkDB:
 
     @contextmanager
     def write(self, *, count: bool = True) -> Iterator[psycopg.Connection]:
-        """One transaction, one backlink writer at a time across every companion."""
+        """One transaction, one backlink writer at a time across every companion.
+
+        The network counts of the paths the transaction wrote are recounted once, just
+        before it commits (refresh_network collects them): per batch of an import, the
+        same busy paths were recounted again and again.
+        """
+        outer = getattr(self.db._local, "conn", None) is None
         with self.db.transaction(lock=BACKLINKS_LOCK) as c:
-            yield c
+            if not outer:
+                yield c
+                return
+            self._pending.paths = set()
+            try:
+                yield c
+                if self._pending.paths:
+                    self._recount(c, self._pending.paths)
+            finally:
+                self._pending.paths = None
 
     # -- meta ----------------------------------------------------------------------------
 
@@ -494,14 +510,27 @@ class BacklinkDB:
         return {p for (p,) in c.execute("SELECT path FROM tier1 WHERE key = ANY(%s)", (list(keys),))}
 
     def refresh_network(self, c, paths) -> None:
-        """Recount, for each path, the referring sites of the list with a page at it (one
-        statement); the pages whose count changed are marked for rescoring. A home page
-        (`/`) is on every site and is never counted."""
+        """Recount, for each path, the referring sites of the list with a page at it; the pages
+        whose count changed are marked for rescoring. A home page (`/`) is on every site and
+        is never counted. Inside a write, done once for all its paths before it commits."""
+        pending = getattr(self._pending, "paths", None)
+        if pending is not None:
+            pending.update(paths)
+        else:
+            self._recount(c, set(paths))
+
+    RECOUNT_ALL_FROM = 20_000  # paths: from this many, one pass over the table beats a lookup each
+
+    def _recount(self, c, paths: set[str]) -> None:
         wanted = [p for p in paths if p not in ("", "/")]
-        if wanted:
-            c.execute("UPDATE tier1 t SET network = n.sites, score = NULL FROM (SELECT path, count(DISTINCT site) AS sites "
-                      "FROM tier1 WHERE path = ANY(%s) GROUP BY path) n WHERE t.path = n.path AND t.network <> n.sites",
-                      (wanted,))
+        if not wanted:
+            return
+        if len(wanted) >= self.RECOUNT_ALL_FROM:
+            where, args = "path NOT IN ('', '/')", ()
+        else:
+            where, args = "path = ANY(%s)", (wanted,)
+        c.execute("UPDATE tier1 t SET network = n.sites, score = NULL FROM (SELECT path, count(DISTINCT site) AS sites "
+                  f"FROM tier1 WHERE {where} GROUP BY path) n WHERE t.path = n.path AND t.network <> n.sites", args)
 
     def delete_tier1(self, c, keys: list[str]) -> None:
         if keys:

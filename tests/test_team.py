@@ -265,7 +265,9 @@ def test_both_stores_rank_tier1_pages_alike(tmp_path, pg_url):
     words = ("garden hose widget review guide best tools seo audit backlink coffee grinder espresso travel "
              "budget hotel recipe pasta bread running shoes marathon training camera lens tripod").split()
     rng = random.Random(7)
-    rows = [{"source_url": f"https://site{i % 40}.test/{'-'.join(rng.choices(words, k=3))}-{i}",
+    # every tenth page sits at one path on many sites (a network of generated pages)
+    rows = [{"source_url": f"https://net{i}.test/best-widgets" if i % 10 == 0 else
+             f"https://site{i % 40}.test/{'-'.join(rng.choices(words, k=3))}-{i}",
              "target_url": "https://example.com/", "anchor": rng.choice(words),
              "title": " ".join(rng.choices(words, k=rng.randint(3, 8)))} for i in range(300)]
     embedded, shared = Store.open(tmp_path / "a"), Store.open(tmp_path / "b", database=pg_url)
@@ -295,6 +297,9 @@ def test_both_stores_rank_tier1_pages_alike(tmp_path, pg_url):
             store.ensure_scored(scorer)
             lists.append([(p["key"], p["score"], p["blocked"]) for p in store.top_tier1(50, spam=True)])
         assert lists[0] and lists[0] == lists[1]
+        net = ["net0.test/best-widgets", "net290.test/best-widgets"]
+        assert {p["features"]["network"] for p in shared.tier1_pages(net).values()} == {30}
+        assert shared.tier1_pages(net) == embedded.tier1_pages(net)
     finally:
         embedded.close()
         shared.close()
