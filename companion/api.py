@@ -166,10 +166,12 @@ def health():
     """The one route without a token: lets the extension tell 'not running' from 'not paired'.
 
     `notices`: what went wrong at start that the user must know (a store file
-    restored from a backup), present only then.
+    restored from a backup), present only then. `store`: `embedded` or `postgresql`
+    (team mode; the database's address and password are never shown here).
     """
-    body = {"status": "ok", "version": __version__}
-    store = getattr(workspace(), "_store", None)  # never opens the store: health stays cheap
+    ws = workspace()
+    body = {"status": "ok", "version": __version__, "store": "postgresql" if getattr(ws, "database", None) else "embedded"}
+    store = getattr(ws, "_store", None)  # never opens the store: health stays cheap
     if store is not None and store.restored_from_backup:
         body["notices"] = list(store.restored_from_backup)
     return body

@@ -15,7 +15,8 @@ Design choices, and why:
   A page can be both a `boost` and a `tier2` candidate: they are different jobs.
 * Any status may follow any other. Users click the wrong column and must be able
   to go back; what matters is that the value is one we know and that every move
-  is kept in `history` ([{at, from, to}]), so nothing is silently lost.
+  is kept in `history` ([{at, from, to, by}]), so nothing is silently lost; `saved_by`
+  and each move's `by` name the team member (companion.team.resolve_user).
 * The verdict is a snapshot ({score, reasons, labels}) of what Tierlink said when
   the page was saved, so the list can be sorted and explained later without the
   page. Page HTML is never stored (SECURITY.md 16): the snapshot comes from the
@@ -24,9 +25,11 @@ Design choices, and why:
 * Marking a `tier2` candidate `placed` (or `live`) with `to_url` records the
   placement (companion.placements), so the tier-2 link the user built is known
   to the verdicts (tier-3 flags, anchor and footprint counts) without typing it twice.
-* Every read-modify-write runs under one module lock on top of the store's own:
-  "find the record for this page, then insert or update it" must be one step,
-  or two threads saving the same page at once would create two records.
+* Every read-modify-write runs under one module lock on top of the store's own, and
+  a save is one `Store.upsert_with` call: "find the record for this page, then insert
+  or update it" must be one step, or two threads (or two team members' companions,
+  where the database's unique key on page and kind decides) saving the same page at
+  once would create two records.
 
 Functions take a Workspace (profile, last verdicts and store) or a bare Store.
 """
@@ -71,6 +74,13 @@ def now() -> str:
 def store_of(ws_or_store):
     """The Store of a Workspace, or the Store itself."""
     return ws_or_store if hasattr(ws_or_store, "find") else ws_or_store.store
+
+
+def user_of(ws_or_store) -> str:
+    """Who is working: the Workspace's user (--user, $TIERLINK_USER, the login name)."""
+    from companion import team
+
+    return getattr(ws_or_store, "user", None) or team.resolve_user()
 
 
 # --- validation -------------------------------------------------------------------
@@ -262,21 +272,24 @@ def save(ws, url, kind, title=None, note=None, tags=None, verdict=None) -> tuple
 
     store = store_of(ws)
     key = urls.page_key(url)
+    by = user_of(ws)
+    stamp = now()
+
+    def change(old: dict) -> dict:
+        update = dict(fields)
+        if "title" in update and not update["title"] and old.get("title"):
+            del update["title"]  # an empty title from a later save never erases a known one
+        update["updated_at"] = stamp  # the URL first saved stays: it is what placements name
+        return update
+
+    doc = {"url": urls.canonical_url(url), "key": key, "kind": kind, "status": "new",
+           "title": fields.get("title", ""), "domain": urls.site_of(url),
+           "note": fields.get("note", ""), "tags": fields.get("tags", []),
+           "verdict": fields.get("verdict"), "saved_by": by, "created_at": stamp, "updated_at": stamp,
+           "history": [{"at": stamp, "from": None, "to": "new", "by": by}]}
     with WRITE_LOCK:
-        found = store.find(TABLE, key=key, kind=kind)
-        stamp = now()
-        if found:
-            old = found[0]
-            if "title" in fields and not fields["title"] and old.get("title"):
-                del fields["title"]  # an empty title from a later save never erases a known one
-            fields["updated_at"] = stamp  # the URL first saved stays: it is what placements name
-            return store.update(TABLE, old["id"], fields), False
-        doc = {"url": urls.canonical_url(url), "key": key, "kind": kind, "status": "new",
-               "title": fields.get("title", ""), "domain": urls.site_of(url),
-               "note": fields.get("note", ""), "tags": fields.get("tags", []),
-               "verdict": fields.get("verdict"), "created_at": stamp, "updated_at": stamp,
-               "history": [{"at": stamp, "from": None, "to": "new"}]}
-        return store.insert(TABLE, doc), True
+        # one step: in team mode another member may save the same page at this moment
+        return store.upsert_with(TABLE, {"key": key, "kind": kind}, doc, change)
 
 
 def save_body(ws, body: dict) -> tuple[dict, bool]:
@@ -331,11 +344,17 @@ def update(ws, id, changes: dict) -> dict:
                                                  date=placing.get("date"), candidate_id=current["id"])
             fields["placement_id"] = placement["id"]
         stamp = now()
-        if fields.get("status") and fields["status"] != current.get("status"):
-            fields["history"] = list(current.get("history") or []) + [
-                {"at": stamp, "from": current.get("status"), "to": fields["status"]}]
         fields["updated_at"] = stamp
-        result = store.update(TABLE, current["id"], fields)
+        by = user_of(ws)
+
+        def change(old: dict) -> dict:
+            # read under the store's row lock: a teammate's move at the same moment is not lost
+            if fields.get("status") and fields["status"] != old.get("status"):
+                return {**fields, "history": list(old.get("history") or []) + [
+                    {"at": stamp, "from": old.get("status"), "to": fields["status"], "by": by}]}
+            return fields
+
+        result = store.update_with(TABLE, current["id"], change)
     if placement is not None:
         result["placement"] = placement
         result["warnings"] = warnings

@@ -75,6 +75,11 @@ def home_of(args) -> Path:
     return resolve_home(args.home)
 
 
+def workspace_of(args) -> Workspace:
+    """The Workspace a command works in: the data home, the store (--database) and the user (--user)."""
+    return Workspace(home_of(args), database=getattr(args, "database", None), user=getattr(args, "user", None))
+
+
 def read_input(path: str, limit: int = 64 * 1024 * 1024) -> bytes:
     """Bytes of FILE or of stdin for '-', with a one-line error."""
     if path == "-":
@@ -104,11 +109,25 @@ def _setup_init(p):
 @command("init", "create the data home and a profile with my domains")(_setup_init)
 def cmd_init(args):
     home = ensure_home(home_of(args))
-    current = profile_mod.load(home)
-    data = current.to_json()
-    data["domains"] = args.domain if args.force else current.domains + args.domain
-    prof = profile_mod.save(home, profile_mod.validate(data))
-    info(f"profile saved in {profile_mod.profile_path(home)}")
+    with workspace_of(args) as ws:
+        if ws.database:
+            ws.store  # creates the team's schema when missing (safe when two members run init at once)
+            data = profile_mod.Profile(domains=args.domain).to_json()
+            if args.force:
+                prof, written = ws.set_profile(dict(ws.profile.to_json(), domains=args.domain)), True
+            else:
+                prof, written = ws.init_profile(data)
+            if written:
+                info(f"profile saved in the team database {ws.store.where}")
+            else:
+                info(f"the team database {ws.store.where} already holds a profile: kept it "
+                     "(`tierlink profile load FILE` changes it for everyone, `init --force` replaces its domains)")
+        else:
+            current = profile_mod.load(home)
+            data = current.to_json()
+            data["domains"] = args.domain if args.force else current.domains + args.domain
+            prof = profile_mod.save(home, profile_mod.validate(data))
+            info(f"profile saved in {profile_mod.profile_path(home)}")
     emit(args, prof.to_json(), lambda d: print("my domains: " + ", ".join(d["domains"])))
 
 
@@ -116,7 +135,7 @@ def _setup_profile(p):
     sub = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
     show = sub.add_parser("show", help="print the profile")
     _add_json(show)
-    load = sub.add_parser("load", help="replace the profile with a JSON file")
+    load = sub.add_parser("load", help="replace the profile with a JSON file (in team mode: for everyone)")
     load.add_argument("file")
     _add_json(load)
 
@@ -134,14 +153,14 @@ def _human_profile(d):
 
 @command("profile", "show or replace the site profile")(_setup_profile)
 def cmd_profile(args):
-    home = home_of(args)
     if args.action == "show":
-        emit(args, profile_mod.load(home).to_json(), _human_profile)
+        with workspace_of(args) as ws:
+            emit(args, ws.profile.to_json(), _human_profile)
         return
-    prof = profile_mod.validate(profile_mod.read_json_file(args.file))
-    ensure_home(home)
-    profile_mod.save(home, prof)
-    info(f"profile replaced from {args.file}")
+    data = profile_mod.read_json_file(args.file)
+    with workspace_of(args) as ws:
+        prof = ws.set_profile(data)
+    info(f"profile replaced from {args.file}" + (" for the whole team" if ws.database else ""))
     emit(args, prof.to_json(), _human_profile)
 
 
@@ -153,7 +172,8 @@ def _setup_weights(p):
 def cmd_weights(args):
     from companion import weights
 
-    rows = weights.table(profile_mod.load(home_of(args)).weights)
+    with workspace_of(args) as ws:
+        rows = weights.table(ws.profile.weights)
 
     def human(rows):
         for row in rows:
@@ -199,7 +219,7 @@ def _human_analysis(a):
 @command("analyze", "analyse a saved page")(_setup_analyze)
 def cmd_analyze(args):
     data = read_input(args.file)
-    with Workspace(home_of(args)) as ws:
+    with workspace_of(args) as ws:
         emit(args, ws.analyze(args.url, data), _human_analysis)
 
 
@@ -224,7 +244,7 @@ def _human_boost(items):
 def cmd_boost(args):
     if args.limit < 0:
         raise BadInput("--limit must be 0 or more")
-    with Workspace(home_of(args)) as ws:
+    with workspace_of(args) as ws:
         emit(args, ws.boost_list(args.limit, spam=args.show_spam), _human_boost)
 
 
@@ -241,7 +261,7 @@ def cmd_check_draft(args):
     from companion import drafts
 
     data = read_input(args.file, limit=drafts.MAX_DRAFT_BYTES)
-    with Workspace(home_of(args)) as ws:
+    with workspace_of(args) as ws:
         emit(args, drafts.cli_run(args, ws, data), drafts.print_report)
 
 
@@ -267,7 +287,7 @@ def cmd_serve(args):
     from companion.uploads import parse_size
 
     server.serve(home_of(args), args.host, args.port, announce=announce,
-                 max_import_size=parse_size(args.max_import_size))
+                 max_import_size=parse_size(args.max_import_size), workspace=workspace_of(args))
 
 
 def _setup_token(p):
@@ -340,7 +360,7 @@ def cmd_import(args):
     mapping = parse_mapping(args.mapping)
     if mapping and args.format not in ("auto", "csv"):
         raise BadInput("--map applies to --format csv only")
-    with Workspace(home_of(args)) as ws:
+    with workspace_of(args) as ws:
         summaries = ws.import_files(args.files, format="csv" if mapping else args.format, mapping=mapping,
                                     progress=_Progress(), on_note=lambda m: info(f"note: {m}"))
     emit(args, summaries if len(summaries) > 1 else summaries[0], _human_import)
@@ -375,11 +395,11 @@ def cmd_backlinks(args):
 
         if args.status == "lost":
             raise BadInput("--broken lists live links only")
-        with Workspace(home_of(args)) as ws:
+        with workspace_of(args) as ws:
             items = broken.broken_targets(ws.store)
         emit(args, items, _human_broken)
         return
-    with Workspace(home_of(args)) as ws:
+    with workspace_of(args) as ws:
         rows = [_public_backlink(r) for r in ws.store.all_backlinks(args.status)]
     emit(args, rows, _human_backlinks)
 
@@ -401,7 +421,7 @@ def _setup_export(p):
 def cmd_export(args):
     from companion import export as export_mod
 
-    with Workspace(home_of(args)) as ws:
+    with workspace_of(args) as ws:
         count = export_mod.export_table(ws.store, args.table, Path(args.out))
     info(f"wrote {count} {args.table} to {args.out}")
     emit(args, {"table": args.table, "rows": count, "out": str(args.out)}, lambda d: None)
@@ -427,7 +447,8 @@ def _human_candidates(rows):
         score = (c.get("verdict") or {}).get("score")
         score = f"{score:>3g}" if isinstance(score, (int, float)) else "  -"
         tags = f"  [{', '.join(c['tags'])}]" if c.get("tags") else ""
-        print(f"{c['id']}  {c['kind']:<5} {c['status']:<9} {score}  {c['url']}{tags}")
+        who = f"  (saved by {c['saved_by']})" if c.get("saved_by") else ""
+        print(f"{c['id']}  {c['kind']:<5} {c['status']:<9} {score}  {c['url']}{tags}{who}")
         if c.get("title"):
             print(f"{'':>14}{c['title'][:100]}")
 
@@ -447,7 +468,7 @@ def _human_candidate(c):
 def cmd_save(args):
     from companion import candidates
 
-    with Workspace(home_of(args)) as ws:
+    with workspace_of(args) as ws:
         doc, created = candidates.save(ws, args.url, args.kind, title=args.title, note=args.note, tags=args.tags)
     info(f"{'saved' if created else 'updated'} {doc['kind']} candidate {doc['id']}")
     emit(args, doc, _human_candidate)
@@ -481,7 +502,7 @@ def _setup_candidates(p):
 def cmd_candidates(args):
     from companion import candidates
 
-    with Workspace(home_of(args)) as ws:
+    with workspace_of(args) as ws:
         if args.action == "update":
             changes = {"status": args.new_status, "note": args.note, "title": args.title, "tags": args.tags,
                        "to_url": args.to_url, "anchor": args.anchor, "via": args.via, "date": args.date}
@@ -519,8 +540,9 @@ def _human_placements(rows):
         print("no placements: log one with `tierlink placements add --from URL --to URL`")
     for p in rows:
         checked = f" (checked {p['checked_at']})" if p.get("checked_at") else ""
+        who = f"  (placed by {p['placed_by']})" if p.get("placed_by") else ""
         print(f"{p['date']}  {p['via']:<10} {p.get('status', 'unchecked'):<9} {p['from_url']} → {p['to_url']}  "
-              f"{p['anchor']!r}{checked}")
+              f"{p['anchor']!r}{checked}{who}")
 
 
 @command("placements", "list the tier-2 links you built; `placements add --from URL --to URL` logs one, "
@@ -529,7 +551,7 @@ def _human_placements(rows):
 def cmd_placements(args):
     from companion import placements
 
-    with Workspace(home_of(args)) as ws:
+    with workspace_of(args) as ws:
         if args.action == "add":
             doc, warnings, created = placements.add_ex(ws, args.from_url, args.to_url, anchor=args.anchor,
                                                        via=args.via, date=args.date, note=args.note)
@@ -598,7 +620,7 @@ def cmd_recheck(args):
     opts = recheck.Options(only=args.only, limit=args.limit, older_than=args.older_than, delay=args.delay,
                            timeout=args.timeout, concurrency=args.concurrency,
                            allow_private_hosts=args.allow_private_hosts).checked()
-    with Workspace(home_of(args)) as ws:
+    with workspace_of(args) as ws:
         summary = recheck.run(ws, opts, progress=_PageProgress())
     emit(args, summary, _human_recheck)
 
@@ -609,10 +631,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="tierlink", description="Tiered link building while you browse.")
     parser.add_argument("--version", action="version", version=f"tierlink {__version__}")
     parser.add_argument("--home", help="data home (default: $TIERLINK_HOME, else the user data folder)")
+    parser.add_argument("--database", metavar="URL",
+                        help="team mode: a postgresql:// URL holding the shared store (default: $TIERLINK_DATABASE, "
+                             "else the embedded store in the data home)")
+    parser.add_argument("--user", metavar="NAME",
+                        help="who is working, recorded on saves, placements and status changes "
+                             "(default: $TIERLINK_USER, else the login name)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
     for name, help_text, setup, handler in _COMMANDS:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.add_argument("--home", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.add_argument("--database", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        p.add_argument("--user", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         setup(p)
         p.set_defaults(handler=handler)
     return parser

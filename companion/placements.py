@@ -33,7 +33,7 @@ from datetime import date as date_cls
 
 from companion import urls
 from companion.candidates import (MAX_NOTE, WRITE_LOCK, check_fields, check_choice, check_text, check_url,
-                                  now, store_of)
+                                  now, store_of, user_of)
 from companion.errors import BadInput, NotFound
 
 TABLE = "placements"
@@ -108,21 +108,22 @@ def add_ex(ws, from_url, to_url, anchor=None, via=None, date=None, note=None,
         found = store.find(TABLE, from_key=from_key, to_key=to_key)
         warnings = _warnings(ws, store, to_url, to_key, anchor, found[0]["id"] if found else None)
         stamp = now()
-        if found:
-            fields = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
-                      "via": via, "date": day, "updated_at": stamp}
-            if anchor:
-                fields["anchor"] = anchor
-            if note_given:
-                fields["note"] = note
-            if candidate_id:
-                fields["candidate_id"] = candidate_id
-            return with_status(store.update(TABLE, found[0]["id"], fields)), warnings, False
+        fields = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
+                  "via": via, "date": day, "updated_at": stamp}
+        if anchor:
+            fields["anchor"] = anchor
+        if note_given:
+            fields["note"] = note
+        if candidate_id:
+            fields["candidate_id"] = candidate_id
         doc = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
                "from_key": from_key, "to_key": to_key, "anchor": anchor, "via": via, "date": day,
-               "note": note, "candidate_id": candidate_id, "created_at": stamp, "updated_at": stamp,
-               "status": "unchecked", "checked_at": None, "history": []}
-        return store.insert(TABLE, doc), warnings, True
+               "note": note, "candidate_id": candidate_id, "placed_by": user_of(ws), "created_at": stamp,
+               "updated_at": stamp, "status": "unchecked", "checked_at": None, "history": []}
+        # one step: in team mode a teammate may log the same link at this moment
+        placement, created = store.upsert_with(TABLE, {"from_key": from_key, "to_key": to_key}, doc,
+                                               lambda old: fields)
+        return (placement if created else with_status(placement)), warnings, created
 
 
 def add_body(ws, body: dict) -> tuple[dict, list[dict], bool]:
