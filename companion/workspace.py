@@ -19,8 +19,15 @@ from companion.core.home import ensure_home
 
 
 class Workspace:
-    def __init__(self, home: Path):
+    """`database`: a PostgreSQL URL for team mode (else $TIERLINK_DATABASE, else the embedded
+    store); `user`: who is working (else $TIERLINK_USER, else the login name)."""
+
+    def __init__(self, home: Path, database: str | None = None, user: str | None = None):
+        from companion.core import team
+
         self.home = Path(home)
+        self.database = team.resolve_database(database)
+        self.user = team.resolve_user(user)
         self._profile_cache: tuple | None = None
         self._verdicts: dict[str, dict] = {}  # page key -> last verdict snapshot (memory only)
         self._lock = threading.Lock()
@@ -29,21 +36,42 @@ class Workspace:
 
     @property
     def profile(self) -> profile_mod.Profile:
-        """The profile, re-read only when its file changed (every request asks for it)."""
-        stamp = file_stamp(profile_mod.profile_path(self.home))
+        """The profile, re-read only when it changed (every request asks for it): its file's
+        stamp, or in team mode the database's version of it (another member may change it)."""
+        if self.database:
+            stamp = ("db", self.store.table_versions.get("profile"))
+        else:
+            stamp = file_stamp(profile_mod.profile_path(self.home))
         cached = self._profile_cache
         if cached and cached[0] == stamp:
             return cached[1]
-        prof = profile_mod.load(self.home)
+        if self.database:
+            data = self.store.profile_data()
+            prof = profile_mod.validate(data) if data is not None else profile_mod.Profile()
+        else:
+            prof = profile_mod.load(self.home)
         self._profile_cache = (stamp, prof)
         return prof
 
     def set_profile(self, data: dict) -> profile_mod.Profile:
+        """Validate and store the profile (in team mode, the whole team's)."""
+        return self._store_profile(data, only_if_missing=False)[0]
+
+    def init_profile(self, data: dict) -> tuple[profile_mod.Profile, bool]:
+        """Store the profile unless one is stored already (`tierlink init` on a team database,
+        which must not undo a teammate's profile): (the profile in force, written)."""
+        return self._store_profile(data, only_if_missing=True)
+
+    def _store_profile(self, data: dict, *, only_if_missing: bool) -> tuple[profile_mod.Profile, bool]:
         prof = profile_mod.validate(data)
-        ensure_home(self.home)
-        saved = profile_mod.save(self.home, prof)
         self._profile_cache = None
-        return saved
+        if self.database:
+            written = self.store.set_profile_data(prof.to_json(), only_if_missing=only_if_missing)
+            return (prof if written else self.profile), written
+        ensure_home(self.home)
+        if only_if_missing and profile_mod.profile_path(self.home).exists():
+            return self.profile, False
+        return profile_mod.save(self.home, prof), True
 
     def analyze(self, url: str, html: str | bytes, headers: dict | None = None) -> dict:
         """The full Analysis of a page the user visits or saved: links, labels, verdicts, changes.
@@ -85,11 +113,11 @@ class Workspace:
         """The data home's Store, opened once per Workspace (one TinyDB instance per file)."""
         store = self._store
         if store is None:
-            from companion.store.store import Store
+            from companion.store.opening import open_store
 
             with self._store_lock:
                 if self._store is None:
-                    self._store = Store.open(self.home)
+                    self._store = open_store(self.home, database=self.database)
                 store = self._store
         return store
 

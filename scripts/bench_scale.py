@@ -18,6 +18,14 @@ alike. Printed, side by side (goals of the SQLite store issue):
 * RSS of `serve` at --big after the visits                                  <= 300 MiB
 
 Usage: scripts/bench_scale.py [--small 1000] [--big 1000000] [--visits 30] [--keep DIR]
+
+Team mode: `scripts/bench_scale.py --database postgresql://... [--big N]` (an empty
+database) fills one home on SQLite and the database on PostgreSQL from the same export
+of --big rows, then runs `tierlink serve` on each and prints, side by side:
+
+* the import into PostgreSQL (COPY) and into SQLite vs csv.reader reading the file
+* a verdict with no change on a stored tier-1 page, PostgreSQL vs SQLite, median
+* a one-click save (POST /api/candidates), PostgreSQL vs SQLite, median
 """
 
 from __future__ import annotations
@@ -100,7 +108,10 @@ def main() -> int:
     ap.add_argument("--big", type=int, default=1_000_000)
     ap.add_argument("--visits", type=int, default=30)
     ap.add_argument("--keep", help="keep the homes and exports in this folder")
+    ap.add_argument("--database", metavar="URL", help="team mode: compare PostgreSQL (this empty database) with SQLite")
     args = ap.parse_args()
+    if args.database:
+        return team_main(args)
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tierlink-scale-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
@@ -187,6 +198,85 @@ def main() -> int:
         print(f"{'measure':<52}{'figures':>28}{'ratio':>8}  goal")
         for name, text, ratio, goal in figures:
             print(f"{name:<52}{text:>28}{(f'{ratio:.2f}x' if ratio is not None else ''):>8}  {goal}")
+    finally:
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+def team_main(args) -> int:
+    """PostgreSQL vs SQLite on the same export: the import, a verdict, a save (see the docstring)."""
+    import os
+
+    from companion.store.opening import open_store
+    from companion.core.team import where
+
+    probe_home = Path(tempfile.mkdtemp(prefix="tierlink-probe-"))
+    probe = open_store(probe_home, database=args.database)
+    try:
+        if probe.backlink_count():
+            raise SystemExit(f"the database {where(args.database)} already holds backlinks: give an empty one")
+    finally:
+        probe.close()
+        shutil.rmtree(probe_home, ignore_errors=True)
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tierlink-team-"))
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        export = base / f"export-{args.big}.csv"
+        generate(export, args.big)
+        homes = {"sqlite": base / "home-sqlite", "postgresql": base / "home-pg"}
+        imported = {}
+        for name, home in homes.items():
+            env_db = {"TIERLINK_DATABASE": args.database} if name == "postgresql" else {}
+            os.environ.pop("TIERLINK_DATABASE", None)
+            os.environ.update(env_db)
+            subprocess.run([sys.executable, "-m", "companion", "--home", str(home), "init", "--domain", "example.com"],
+                           check=True, capture_output=True, cwd=ROOT)
+            imported[name] = child(CHILD_IMPORT, export, home)
+            os.environ.pop("TIERLINK_DATABASE", None)
+        baseline = child(CHILD_CSV, export)
+        print(f"imported {args.big:,} rows: {imported['postgresql']['summary']}")
+        figures = [(f"import into {name} vs csv.reader reading the file",
+                    f"{imported[name]['seconds']:.1f} s vs {baseline['seconds']:.1f} s",
+                    imported[name]["seconds"] / baseline["seconds"], "reported")
+                   for name in ("postgresql", "sqlite")]
+        figures.append(("peak memory of the import, PostgreSQL vs SQLite",
+                        f"{imported['postgresql']['maxrss_kb'] / 2**10:.0f} MiB vs "
+                        f"{imported['sqlite']['maxrss_kb'] / 2**10:.0f} MiB",
+                        imported["postgresql"]["maxrss_kb"] / imported["sqlite"]["maxrss_kb"], "reported"))
+        targets = stored_pages(export, args.visits)
+        pages = [(src, with_link(body_of(i), tgt, anchor, "nofollow" if nf else ""))
+                 for i, (src, tgt, anchor, nf) in enumerate(targets)]
+        servers = {"sqlite": CompanionServer(homes["sqlite"]).start(timeout=120),
+                   "postgresql": CompanionServer(homes["postgresql"], extra_args=("--database", args.database))
+                   .start(timeout=120)}
+        verdicts = {name: [] for name in servers}
+        saves = {name: [] for name in servers}
+        try:
+            for srv in servers.values():  # warm-up: first visits record what the pages show
+                for url, html in pages:
+                    analyze(srv, url, html)
+            for i, (url, html) in enumerate(pages):
+                for name, srv in servers.items():
+                    elapsed, result = analyze(srv, url, html)
+                    assert result["changes"] == [] and "tier1" in result["labels"], (name, result["changes"])
+                    verdicts[name].append(elapsed)
+                    t = time.perf_counter()
+                    r = srv.request("POST", "/api/candidates", json={"url": f"https://spot-{i}.test/", "kind": "tier2"})
+                    saves[name].append(time.perf_counter() - t)
+                    assert r.status == 201, r
+        finally:
+            for srv in servers.values():
+                srv.stop()
+        med = statistics.median
+        for label, xs in (("a verdict with no change", verdicts), ("a one-click save", saves)):
+            figures.append((f"{label}, PostgreSQL vs SQLite (median)",
+                            f"{med(xs['postgresql']) * 1000:.1f} ms vs {med(xs['sqlite']) * 1000:.1f} ms",
+                            med(xs["postgresql"]) / med(xs["sqlite"]), "reported"))
+        print(f"\n{args.big:,} backlinks, {args.visits} visits and saves on each store, {where(args.database)}\n")
+        print(f"{'measure':<56}{'figures':>28}{'ratio':>8}  goal")
+        for name, text, ratio, goal in figures:
+            print(f"{name:<56}{text:>28}{(f'{ratio:.2f}x' if ratio is not None else ''):>8}  {goal}")
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)

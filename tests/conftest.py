@@ -177,3 +177,6 @@ def app_server(tmp_path_factory):
 # `server`: a live `tierlink serve` subprocess per test module (tests/serverutil.py).
 # The hook adds the server's log to a failing test's report.
 from serverutil import pytest_runtest_makereport, server  # noqa: E402,F401
+
+# `pg_cluster` / `pg_url`: a throwaway PostgreSQL for team mode (tests/pgutil.py), started on first use.
+from pgutil import pg_cluster, pg_url  # noqa: E402,F401

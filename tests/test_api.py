@@ -33,7 +33,7 @@ PROFILE = {"domains": ["example.com"],
 def test_health(app_server):
     r = app_server.request("GET", "/api/health", headers={"Authorization": None})
     assert r.status == 200
-    assert r.json() == {"status": "ok", "version": __import__("companion").__version__}
+    assert r.json() == {"status": "ok", "version": __import__("companion").__version__, "store": "embedded"}
 
 
 def test_profile_round_trip(app_server):

@@ -293,6 +293,8 @@ def test_the_candidates_board_and_a_status_change_that_persists(page, server):
 
     boost = next(c for c in cands if c["title"] == "Boost this review")
     card = page.locator(f'.card[data-id="{boost["id"]}"]')
+    # who saved it (team mode: which member; here the companion's user)
+    expect(card.locator(".card-by")).to_have_text(f"saved by {boost['saved_by']}")
     card.locator("select.cand-status").select_option("contacted")
     card.locator(".save-state", has_text="Saved").wait_for()
     assert page.locator(f'.column-contacted .card[data-id="{boost["id"]}"]').count() == 1
@@ -366,6 +368,8 @@ def test_placements_list_and_add_form(page, server):
     after = server.ok("GET", "/api/placements")
     added = [p for p in after if p["from_url"].startswith("https://roundup.example.net/")]
     assert len(added) == 1 and added[0]["anchor"] == "expert roundup"
+    expect(page.locator(".placement-row", has_text="roundup.example.net").locator(".placed-by")) \
+        .to_have_text(added[0]["placed_by"])
     shot(page, "placements")
 
     # A placement logged by mistake goes with two clicks (the first only arms the button).

@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "companion"
 LAYERS = [
     ("core",),  # errors, limits, home, atomic files, the weights table; also companion/__init__
     ("analysis",),  # decode, urls, positions, the profile, the page analysis
-    ("store",),  # the backlink database and the workflow tables
+    ("store",),  # the backlink database and the workflow tables (embedded or team mode)
     ("importers",),  # one module per tool: files -> backlink records
     ("workflow",),  # candidates, placements, exports: what the user works on
     ("verdicts",),  # scoring, suggestions, change detection, broken targets, the draft check

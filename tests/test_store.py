@@ -26,6 +26,7 @@ from companion.core.errors import BadInput, NotFound, StorageError
 from companion.store import sqlstore
 from companion.store.sqlstore import DB_FILE
 from companion.store.store import WORKFLOW_FILE, Store
+from companion.store import opening
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,6 +44,28 @@ def store(home):
     s = Store.open(home)
     yield s
     s.close()
+
+
+@pytest.fixture(params=["embedded", "postgresql"])
+def open_store(request, home):
+    """`Store.open` on either backend: what the Store promises must hold on both (team mode's
+    PostgreSQL runs on a throwaway cluster, tests/pgutil.py; skipped, saying why, without one)."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else None
+    opened = []
+
+    def open_():
+        s = opening.open_store(home, database=url)
+        opened.append(s)
+        return s
+
+    yield open_
+    for s in opened:
+        s.close()
+
+
+@pytest.fixture
+def any_store(open_store):
+    return open_store()
 
 
 # --- durability and reopening ----------------------------------------------------------
@@ -249,8 +272,8 @@ def test_crash_at_each_step_keeps_every_acknowledged_write(home, point, table):
 
 # --- threads ---------------------------------------------------------------------------------
 
-def test_twenty_threads_writing_at_once_lose_nothing(home):
-    s = Store.open(home)
+def test_twenty_threads_writing_at_once_lose_nothing(open_store):
+    s = open_store()
     errors = []
 
     def work(n):
@@ -270,17 +293,17 @@ def test_twenty_threads_writing_at_once_lose_nothing(home):
         t.join()
     assert not errors
     s.close()
-    s = Store.open(home)
+    s = open_store()
     assert len(s.all("candidates")) == 100
     assert s.backlink_count() == 100
     assert all(s.get_setting(f"thread-{n}") == 4 for n in range(20))
     assert all(s.is_tier1_page(f"t{n}.test/4") for n in range(20))
-    s.close()
 
 
 # --- tables and indexes ----------------------------------------------------------------------
 
-def test_workflow_table_api(store):
+def test_workflow_table_api(any_store):
+    store = any_store
     doc = store.insert("candidates", {"url": "https://a.test/", "kind": "boost"})
     assert isinstance(doc["id"], str) and doc["id"]
     assert store.update("candidates", doc["id"], {"note": "n", "id": "hijack"})["note"] == "n"
@@ -303,7 +326,8 @@ def test_workflow_table_api(store):
     assert third["id"] not in (doc["id"], other["id"])
 
 
-def test_tier1_and_placement_indexes(store):
+def test_tier1_and_placement_indexes(any_store):
+    store = any_store
     store.merge_backlinks([
         bl("https://www.Blog.test/post/?utm_source=x#c"),
         bl("https://gone.test/p", status="lost"),
@@ -327,7 +351,8 @@ def test_tier1_and_placement_indexes(store):
     assert not store.is_placement_page("t2.test/page")
 
 
-def test_merge_rules(store):
+def test_merge_rules(any_store):
+    store = any_store
     r = store.merge_backlinks([
         bl("https://a.test/", anchor="weak", rel=["nofollow"]),
         bl("https://a.test/", anchor="strong", rel=[]),
@@ -353,7 +378,8 @@ def test_merge_rules(store):
     assert rec["origins"] == ["ahrefs", "majestic"] and rec["first_seen"] == "2024-05-01"
 
 
-def test_put_backlinks_replaces_records(store):
+def test_put_backlinks_replaces_records(any_store):
+    store = any_store
     store.merge_backlinks([bl("https://a.test/")], "ahrefs")
     rec = store.get_backlink("https://a.test/", "https://example.com/pricing")
     changed = dict(rec, status="lost", history=[{"at": "2026-05-01", "kind": "lost", "was": "live", "now": "lost"}])
@@ -364,6 +390,22 @@ def test_put_backlinks_replaces_records(store):
     assert rec["status"] == "live"  # a record a caller holds never changes under it
     with pytest.raises(BadInput):
         store.put_backlinks([bl("javascript:alert(1)")])
+
+
+def test_an_import_failing_half_way_changes_nothing(any_store):
+    """A bad row after the first batch of 5,000 is already written: the whole import is undone."""
+    store = any_store
+    store.merge_backlinks([bl("https://kept.test/")], "ahrefs")
+
+    def rows():
+        for i in range(6000):
+            yield bl(f"https://bulk.test/{i}")
+        yield bl("javascript:alert(1)")
+
+    with pytest.raises(BadInput):
+        store.merge_backlinks(rows(), "ahrefs")
+    assert store.backlink_count() == 1 and store.tier1_count() == 1
+    assert not store.is_tier1_page("bulk.test/1")
 
 
 def test_a_full_disk_during_an_import_changes_nothing(store, home, monkeypatch):

@@ -39,15 +39,22 @@ EXIT_INTERNAL = 70
 
 # --- shared options and output ---------------------------------------------------------
 
-def _set_home(ctx: click.Context, _param, value):
-    if value is not None:
-        ctx.find_root().ensure_object(dict)["home"] = value
-    return value
+def _setter(name: str):
+    def set_option(ctx: click.Context, _param, value):
+        if value is not None:
+            ctx.find_root().ensure_object(dict)[name] = value
+        return value
+
+    return set_option
 
 
 def common(func):
-    """What every command takes: `--home` after the command name too (hidden; same as before it)."""
-    return click.option("--home", callback=_set_home, expose_value=False, hidden=True, is_eager=True)(func)
+    """What every command takes after its name too (hidden there; shown on `tierlink --help`):
+    `--home`, and team mode's `--database` and `--user`."""
+    for name in ("home", "database", "user"):
+        func = click.option(f"--{name}", callback=_setter(name), expose_value=False, hidden=True,
+                            is_eager=True)(func)
+    return func
 
 
 def with_json(func):
@@ -60,14 +67,18 @@ def choice(name: str) -> click.Choice:
     return click.Choice(CHOICES[name])
 
 
+def _option(name: str):
+    return (click.get_current_context().find_root().obj or {}).get(name)
+
+
 def home() -> Path:
     """The data home: `--home`, else $TIERLINK_HOME, else the user data folder."""
-    ctx = click.get_current_context()
-    return resolve_home((ctx.find_root().obj or {}).get("home"))
+    return resolve_home(_option("home"))
 
 
 def workspace() -> Workspace:
-    return Workspace(home())
+    """The Workspace a command works in: the data home, the store (--database) and the user (--user)."""
+    return Workspace(home(), database=_option("database"), user=_option("user"))
 
 
 def emit(as_json: bool, data, human: Callable[[object], None] | None = None) -> None:
@@ -100,8 +111,14 @@ def read_input(path: str, limit: int = MAX_CLI_INPUT) -> bytes:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="tierlink", message="%(prog)s %(version)s")
-@click.option("--home", callback=_set_home, expose_value=False, is_eager=True, metavar="DIR",
+@click.option("--home", callback=_setter("home"), expose_value=False, is_eager=True, metavar="DIR",
               help="data home (default: $TIERLINK_HOME, else the user data folder)")
+@click.option("--database", callback=_setter("database"), expose_value=False, is_eager=True, metavar="URL",
+              help="team mode: a postgresql:// URL holding the shared store (default: $TIERLINK_DATABASE, "
+                   "else the embedded store in the data home)")
+@click.option("--user", callback=_setter("user"), expose_value=False, is_eager=True, metavar="NAME",
+              help="who is working, recorded on saves, placements and status changes "
+                   "(default: $TIERLINK_USER, else the login name)")
 def tierlink():
     """Tiered link building while you browse."""
 
@@ -130,8 +147,17 @@ def init(domains, force, as_json):
       tierlink init --domain example.com --domain example.org
     """
     with workspace() as ws:
-        prof = ws.set_profile(profile_mod.with_domains(ws.profile, domains, replace=force))
-        info(f"profile saved in {profile_mod.profile_path(ws.home)}")
+        if not ws.database:
+            prof = ws.set_profile(profile_mod.with_domains(ws.profile, domains, replace=force))
+            info(f"profile saved in {profile_mod.profile_path(ws.home)}")
+        elif force:
+            prof = ws.set_profile(profile_mod.with_domains(ws.profile, domains, replace=True))
+            info(f"profile saved in the team database {ws.store.where}")
+        else:  # a teammate's profile stays (safe when two members run init at once)
+            prof, written = ws.init_profile(profile_mod.with_domains(profile_mod.Profile(), domains))
+            info(f"profile saved in the team database {ws.store.where}" if written else
+                 f"the team database {ws.store.where} already holds a profile: kept it "
+                 "(`tierlink profile load FILE` changes it for everyone, `init --force` replaces its domains)")
     emit(as_json, prof.to_json(), lambda d: print("my domains: " + ", ".join(d["domains"])))
 
 
@@ -173,7 +199,7 @@ def profile_show(as_json):
 @click.argument("file")
 @with_json
 def profile_load(file, as_json):
-    """Replace the profile with a JSON file.
+    """Replace the profile with a JSON file (in team mode: for everyone).
 
     \b
     Example:
@@ -182,7 +208,7 @@ def profile_load(file, as_json):
     data = profile_mod.read_json_file(file)
     with workspace() as ws:
         prof = ws.set_profile(data)
-    info(f"profile replaced from {file}")
+    info(f"profile replaced from {file}" + (" for the whole team" if ws.database else ""))
     emit(as_json, prof.to_json(), _human_profile)
 
 
@@ -355,7 +381,8 @@ def serve(host, port, max_import_size):
         print(f"Tierlink companion: dashboard at {url}/#token={token}", flush=True)
         print(f"API token (paste it into the extension's options): {token}", flush=True)
 
-    server.serve(home(), host, port, announce=announce, max_import_size=parse_size(max_import_size))
+    server.serve(home(), host, port, announce=announce, max_import_size=parse_size(max_import_size),
+                 workspace=workspace())
 
 
 @command("token")
@@ -505,7 +532,8 @@ def _human_candidates(rows):
         score = (c.get("verdict") or {}).get("score")
         score = f"{score:>3g}" if isinstance(score, (int, float)) else "  -"
         tags = f"  [{', '.join(c['tags'])}]" if c.get("tags") else ""
-        print(f"{c['id']}  {c['kind']:<5} {c['status']:<9} {score}  {c['url']}{tags}")
+        who = f"  (saved by {c['saved_by']})" if c.get("saved_by") else ""
+        print(f"{c['id']}  {c['kind']:<5} {c['status']:<9} {score}  {c['url']}{tags}{who}")
         if c.get("title"):
             print(f"{'':>14}{c['title'][:100]}")
 
@@ -539,7 +567,8 @@ def save(url, kind, title, note, tags, as_json):
     from companion.workflow import candidates
 
     with workspace() as ws:
-        doc, created = candidates.save(ws.store, url, kind, title=title, note=note, tags=list(tags) or None)
+        doc, created = candidates.save(ws.store, url, kind, title=title, note=note, tags=list(tags) or None,
+                                       user=ws.user)
     info(f"{'saved' if created else 'updated'} {doc['kind']} candidate {doc['id']}")
     emit(as_json, doc, _human_candidate)
 
@@ -589,7 +618,8 @@ def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, 
     changes = {"status": status, "note": note, "title": title, "tags": list(tags) or None, "to_url": to_url,
                "anchor": anchor, "via": via, "date": date}
     with workspace() as ws:
-        doc = candidates.update(ws.store, ws.profile, id, {k: v for k, v in changes.items() if v is not None})
+        doc = candidates.update(ws.store, ws.profile, id, {k: v for k, v in changes.items() if v is not None},
+                                user=ws.user)
     emit(as_json, doc, _human_candidate)
 
 
@@ -619,8 +649,9 @@ def _human_placements(rows):
         print("no placements: log one with `tierlink placements add --from URL --to URL`")
     for p in rows:
         checked = f" (checked {p['checked_at']})" if p.get("checked_at") else ""
+        who = f"  (placed by {p['placed_by']})" if p.get("placed_by") else ""
         print(f"{p['date']}  {p['via']:<10} {p.get('status', 'unchecked'):<9} {p['from_url']} → {p['to_url']}  "
-              f"{p['anchor']!r}{checked}")
+              f"{p['anchor']!r}{checked}{who}")
 
 
 def _list_placements(to_url, as_json):
@@ -680,7 +711,7 @@ def placements_add(from_url, to_url, anchor, via, date, note, as_json):
 
     with workspace() as ws:
         doc, warnings, created = placements.add_ex(ws.store, ws.profile, from_url, to_url, anchor=anchor, via=via,
-                                                   date=date, note=note)
+                                                   date=date, note=note, user=ws.user)
     info(f"{'logged' if created else 'updated'} placement {doc['id']}")
     for w in warnings:
         info(f"warning: {w['message']}")

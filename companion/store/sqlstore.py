@@ -57,7 +57,7 @@ MMAP_SIZE = 1 << 30
 # The page cache of an import's connection: enough for the upper levels of every index,
 # and little enough that an import through the server stays within issue 18's memory goal
 # (figures in docs/BENCHMARKS.md).
-IMPORT_CACHE_KIB = 24 * 1024
+IMPORT_CACHE_KIB = 16 * 1024
 CRASH_ENV = "TIERLINK_CRASH_AT"  # test hook; see crash_point
 
 # tier1.blocked: the page's class in the boost list (the verdicts' Tier1Scorer decides), listed

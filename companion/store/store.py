@@ -358,6 +358,8 @@ _SCORE_BATCH = 5000
 class Store:
     """The backlink list and the workflow tables of one data home (see the module docstring)."""
 
+    backend = "embedded"
+
     def __init__(self, home: Path):
         self.home = Path(home)
         self.restored_from_backup: list[str] = []
@@ -377,7 +379,8 @@ class Store:
 
     @classmethod
     def open(cls, home: Path) -> "Store":
-        """Open (or create) the store in `home`, restoring damaged files from backups, loudly."""
+        """Open (or create) the embedded store in `home`, restoring damaged files from backups,
+        loudly. companion.store.opening.open_store picks this or team mode's TeamStore."""
         self = cls(home)
         try:
             self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -609,7 +612,7 @@ class Store:
             if cached is not None and cached[0] == version:
                 return cached[1]
             counts: dict[str, int] = {}
-            for doc in self._table("placements").all():
+            for doc in self.all("placements"):
                 key = doc.get("to_key") or _key_of(doc.get("to_url") or "")
                 if key:
                     counts[key] = counts.get(key, 0) + 1
@@ -912,6 +915,23 @@ class Store:
             if found:
                 return self.update(table, found[0]["id"], doc), False
             return self.insert(table, {**match, **doc}), True
+
+    def upsert_with(self, table: str, match: dict, new_doc: dict, change: Callable[[dict], dict]) -> tuple[dict, bool]:
+        """Insert `new_doc`, or update the first document matching `match` with `change(old)`,
+        as one step no other writer can come between: (doc, created)."""
+        with self._mutating():
+            found = self.find(table, **match)
+            if found:
+                return self.update(table, found[0]["id"], change(found[0])), False
+            return self.insert(table, new_doc), True
+
+    def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
+        """Update a document with `change(current)`, read and written as one step (NotFound if absent)."""
+        with self._mutating():
+            current = self.get(table, id)
+            if current is None:
+                raise NotFound(f"no {table} entry with id {id}")
+            return self.update(table, id, change(current))
 
     def get_setting(self, name: str, default=None):
         with self._reading():

@@ -160,10 +160,12 @@ def health():
     """The one route without a token: lets the extension tell 'not running' from 'not paired'.
 
     `notices`: what went wrong at start that the user must know (a store file
-    restored from a backup), present only then.
+    restored from a backup), present only then. `store`: `embedded` or `postgresql`
+    (team mode; the database's address and password are never shown here).
     """
-    body = {"status": "ok", "version": __version__}
-    store = workspace().open_store  # never opens the store: health stays cheap
+    ws = workspace()
+    body = {"status": "ok", "version": __version__, "store": "postgresql" if ws.database else "embedded"}
+    store = ws.open_store  # never opens the store: health stays cheap
     if store is not None and store.restored_from_backup:
         body["notices"] = list(store.restored_from_backup)
     return body
@@ -338,7 +340,7 @@ def save_candidate():
     ws, body = workspace(), json_body()
     url = body.get("url") if isinstance(body, dict) else None
     last = ws.last_verdict(url) if isinstance(url, str) else None  # the popup's save follows its analysis
-    doc, created = candidates.save_body(ws.store, body, last=last)
+    doc, created = candidates.save_body(ws.store, body, last=last, user=ws.user)
     return doc, 201 if created else 200
 
 
@@ -354,7 +356,7 @@ def list_candidates():
 def update_candidate(id):
     from companion.workflow import candidates
 
-    return candidates.update(workspace().store, workspace().profile, id, json_body())
+    return candidates.update(workspace().store, workspace().profile, id, json_body(), user=workspace().user)
 
 
 @bp.delete("/candidates/<id>")
@@ -369,7 +371,7 @@ def add_placement():
     """Log a tier-2 link: 201 new, 200 when the same from/to pair was logged before; `warnings` advise."""
     from companion.workflow import placements
 
-    doc, warnings, created = placements.add_body(workspace().store, workspace().profile, json_body())
+    doc, warnings, created = placements.add_body(workspace().store, workspace().profile, json_body(), user=workspace().user)
     return {**doc, "warnings": warnings}, 201 if created else 200
 
 

@@ -65,6 +65,9 @@ SCHEMAS = {
     "Health": {
         "type": "object", "required": ["status", "version"],
         "properties": {"status": {"const": "ok"}, "version": _STR,
+                       "store": {"enum": ["embedded", "postgresql"],
+                                 "description": "where the shared data lives: the data home, or a team's "
+                                                "PostgreSQL database (its address is never shown here)"},
                        "notices": {"type": "array", "items": _STR,
                                    "description": "start-up warnings, e.g. a store file restored from a backup"}},
     },
@@ -203,9 +206,11 @@ SCHEMAS = {
             "status": _enum("candidate_status"),
             "tags": _STR_LIST, "verdict": _ref("CandidateVerdict"),
             "created_at": _STR, "updated_at": _STR,
+            "saved_by": {"type": "string", "description": "who saved it (--user, $TIERLINK_USER or the login name)"},
             "history": {"type": "array", "items": {
                 "type": "object", "required": ["at", "from", "to"],
-                "properties": {"at": _STR, "from": _NULLABLE_STR, "to": _STR}}},
+                "properties": {"at": _STR, "from": _NULLABLE_STR, "to": _STR,
+                               "by": {"type": "string", "description": "who made this change"}}}},
             "placement_id": _NULLABLE_STR,
         },
     },
@@ -217,6 +222,7 @@ SCHEMAS = {
             "id": _STR, "from_url": _STR, "to_url": _STR, "anchor": _STR,
             "via": _enum("via"),
             "date": {"type": "string", "format": "date"}, "note": _STR, "candidate_id": _NULLABLE_STR,
+            "placed_by": {"type": "string", "description": "who logged it (--user, $TIERLINK_USER or the login name)"},
             "created_at": _STR, "updated_at": _STR,
             "status": _ref("PlacementStatus"), "checked_at": _NULLABLE_STR,
             "history": {"type": "array", "items": {
@@ -292,6 +298,8 @@ _ERROR_CODES = {
     "409": "Another import, or another recheck, is running (one at a time each)",
     "411": "An upload without a Content-Length",
     "507": "The data home's disk is full (or cannot be written): nothing was imported",
+    "503": "Team mode: the shared PostgreSQL database cannot be reached (code `database_unavailable`, the "
+           "message names its host, never the password): nothing was changed; the companion reconnects by itself",
 }
 
 
@@ -300,7 +308,7 @@ def _errors(*codes: str) -> dict:
             for code in codes}
 
 
-_COMMON = ("400", "401", "403", "404", "405", "413", "415")
+_COMMON = ("400", "401", "403", "404", "405", "413", "415", "503")
 
 
 def _ok(schema: dict, description: str = "OK", status: str = "200") -> dict:

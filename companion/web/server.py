@@ -180,10 +180,12 @@ def _run_until_stopped(server, stopping: list) -> None:
 
 
 def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, announce=None,
-          max_import_size: int | None = None) -> None:
+          max_import_size: int | None = None, workspace=None) -> None:
     """Run until SIGTERM/SIGINT. `announce(url, token)` is called once listening.
 
     `max_import_size`: the largest upload POST /api/import takes (default 4 GiB).
+    `workspace`: the Workspace to serve (team mode: its database and user); by default
+    one on `home` with the embedded store.
     """
     from waitress.server import create_server
 
@@ -199,7 +201,7 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
     server = None
     app = None
     try:
-        app = create_app(home, port, max_import_size=max_import_size)
+        app = create_app(home, port, max_import_size=max_import_size, workspace=workspace)
         uploads.remove_leftovers(home)  # a killed companion's half-received uploads (we hold the lock)
         # Open the store before listening: a damaged file is restored from its backup now,
         # loudly on stderr (and in /api/health `notices`), or serve refuses to start with

@@ -15,7 +15,8 @@ Design choices, and why:
   A page can be both a `boost` and a `tier2` candidate: they are different jobs.
 * Any status may follow any other. Users click the wrong column and must be able
   to go back; what matters is that the value is one we know and that every move
-  is kept in `history` ([{at, from, to}]), so nothing is silently lost.
+  is kept in `history` ([{at, from, to, by}]), so nothing is silently lost; `saved_by`
+  and each move's `by` name the team member (companion.core.team.resolve_user).
 * The verdict is a snapshot ({score, reasons, labels}) of what Tierlink said when
   the page was saved, so the list can be sorted and explained later without the
   page. Page HTML is never stored (SECURITY.md 16): the snapshot comes from the
@@ -24,9 +25,11 @@ Design choices, and why:
 * Marking a `tier2` candidate `placed` (or `live`) with `to_url` records the
   placement (companion.workflow.placements), so the tier-2 link the user built is known
   to the verdicts (tier-3 flags, anchor and footprint counts) without typing it twice.
-* Every read-modify-write runs under one module lock on top of the store's own:
-  "find the record for this page, then insert or update it" must be one step,
-  or two threads saving the same page at once would create two records.
+* Every read-modify-write runs under one module lock on top of the store's own, and
+  a save is one `Store.upsert_with` call: "find the record for this page, then insert
+  or update it" must be one step, or two threads (or two team members' companions,
+  where the database's unique key on page and kind decides) saving the same page at
+  once would create two records.
 
 Functions take what they use: the `store`, and for a placement's warnings the `profile`.
 """
@@ -36,6 +39,7 @@ from __future__ import annotations
 import math
 
 from companion.analysis import urls
+from companion.core import team
 from companion.core.errors import BadInput, NotFound
 from companion.store.records import shape
 from companion.workflow import placements
@@ -55,7 +59,7 @@ MAX_LABEL = 100
 # The public shape (CLI, API, export): every field, in this order; the page key is internal.
 PUBLIC_FIELDS: tuple[tuple[str, object], ...] = (
     ("id", None), ("kind", None), ("status", "new"), ("url", None), ("title", ""), ("domain", ""), ("tags", []),
-    ("note", ""), ("verdict", None), ("created_at", None), ("updated_at", None), ("history", []),
+    ("note", ""), ("verdict", None), ("saved_by", None), ("created_at", None), ("updated_at", None), ("history", []),
     ("placement_id", None),
 )
 INTERNAL_FIELDS = frozenset({"key"})
@@ -151,14 +155,16 @@ def find_by_url(store, url: str, kind: str) -> dict | None:
 # --- writing ----------------------------------------------------------------------
 
 def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
-         last: dict | None = None) -> tuple[dict, bool]:
+         last: dict | None = None, user: str | None = None) -> tuple[dict, bool]:
     """Save a page as a candidate, as the extension's one-click save does: (candidate, created).
 
     Saving a page already saved with this kind updates it: fields given replace the
     stored ones (tags included), fields left out (None) are kept, the status is never
     reset. The verdict snapshot is the one sent, else `last`, the last analysis of the
-    page in this process (`Workspace.last_verdict(url)`).
+    page in this process (`Workspace.last_verdict(url)`). `user`: who saves it (`Workspace.user`;
+    default: $TIERLINK_USER, else the login name).
     """
+    user = team.resolve_user(user)
     url = check_url(url)
     kind = check_choice(kind, "kind", KINDS)
     fields: dict = {}
@@ -178,40 +184,44 @@ def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
         fields["title"] = last_title
 
     key = urls.page_key(url)
+    stamp = now()
+
+    def change(old: dict) -> dict:
+        update = dict(fields)
+        if "title" in update and not update["title"] and old.get("title"):
+            del update["title"]  # an empty title from a later save never erases a known one
+        update["updated_at"] = stamp  # the URL first saved stays: it is what placements name
+        return update
+
+    doc = {"url": urls.canonical_url(url), "key": key, "kind": kind, "status": "new",
+           "title": fields.get("title", ""), "domain": urls.site_of(url),
+           "note": fields.get("note", ""), "tags": fields.get("tags", []),
+           "verdict": fields.get("verdict"), "saved_by": user, "created_at": stamp, "updated_at": stamp,
+           "history": [{"at": stamp, "from": None, "to": "new", "by": user}]}
     with WRITE_LOCK:
-        found = store.find(TABLE, key=key, kind=kind)
-        stamp = now()
-        if found:
-            old = found[0]
-            if "title" in fields and not fields["title"] and old.get("title"):
-                del fields["title"]  # an empty title from a later save never erases a known one
-            fields["updated_at"] = stamp  # the URL first saved stays: it is what placements name
-            return public(store.update(TABLE, old["id"], fields)), False
-        doc = {"url": urls.canonical_url(url), "key": key, "kind": kind, "status": "new",
-               "title": fields.get("title", ""), "domain": urls.site_of(url),
-               "note": fields.get("note", ""), "tags": fields.get("tags", []),
-               "verdict": fields.get("verdict"), "created_at": stamp, "updated_at": stamp,
-               "history": [{"at": stamp, "from": None, "to": "new"}]}
-        return public(store.insert(TABLE, doc)), True
+        # one step: in team mode another member may save the same page at this moment
+        saved, created = store.upsert_with(TABLE, {"key": key, "kind": kind}, doc, change)
+        return public(saved), created
 
 
-def save_body(store, body: dict, last: dict | None = None) -> tuple[dict, bool]:
+def save_body(store, body: dict, last: dict | None = None, user: str | None = None) -> tuple[dict, bool]:
     """`save` from a JSON body (POST /api/candidates): unknown fields are refused, not ignored,
     so a typo ('tag' for 'tags') is reported instead of silently dropping the user's input."""
     check_fields(body, SAVE_FIELDS)
     return save(store, body.get("url"), body.get("kind"), title=body.get("title"), note=body.get("note"),
-                tags=body.get("tags"), verdict=body.get("verdict"), last=last)
+                tags=body.get("tags"), verdict=body.get("verdict"), last=last, user=user)
 
 
-def update(store, profile, id, changes: dict) -> dict:
+def update(store, profile, id, changes: dict, user: str | None = None) -> dict:
     """Change status, note, tags or title of a candidate; returns it.
 
     For a `tier2` candidate moved to (or already at) `placed`/`live`, `to_url` (the
     tier-1 page the new link points at) records the placement, with optional
     `anchor`, `via` and `date`; the answer then also carries `placement` and the
     placement's `warnings`. Unknown id → NotFound; bad values → BadInput, and
-    nothing is changed.
+    nothing is changed. `user`: who makes the change (as for `save`).
     """
+    user = team.resolve_user(user)
     if not isinstance(changes, dict):
         raise BadInput("send an object with the fields to change")
     check_fields(changes, UPDATE_FIELDS)
@@ -241,14 +251,19 @@ def update(store, profile, id, changes: dict) -> dict:
                 raise BadInput("'to_url' records the link you placed: set 'status' to placed (or live) with it")
             placement, warnings = placements.add(store, profile, current["url"], placing["to_url"],
                                                  anchor=placing.get("anchor"), via=placing.get("via"),
-                                                 date=placing.get("date"), candidate_id=current["id"])
+                                                 date=placing.get("date"), candidate_id=current["id"], user=user)
             fields["placement_id"] = placement["id"]
         stamp = now()
-        if fields.get("status") and fields["status"] != current.get("status"):
-            fields["history"] = list(current.get("history") or []) + [
-                {"at": stamp, "from": current.get("status"), "to": fields["status"]}]
         fields["updated_at"] = stamp
-        result = public(store.update(TABLE, current["id"], fields))
+
+        def change(old: dict) -> dict:
+            # read under the store's row lock: a teammate's move at the same moment is not lost
+            if fields.get("status") and fields["status"] != old.get("status"):
+                return {**fields, "history": list(old.get("history") or []) + [
+                    {"at": stamp, "from": old.get("status"), "to": fields["status"], "by": user}]}
+            return fields
+
+        result = public(store.update_with(TABLE, current["id"], change))
     if placement is not None:
         result["placement"] = placement
         result["warnings"] = warnings

@@ -33,6 +33,7 @@ from datetime import date as date_cls
 
 from companion.analysis import urls
 from companion.workflow.fields import MAX_NOTE, WRITE_LOCK, check_choice, check_fields, check_text, check_url, now
+from companion.core import team
 from companion.core.errors import BadInput, NotFound
 from companion.store.records import shape
 
@@ -47,7 +48,8 @@ MAX_HISTORY = 100
 # The public shape (CLI, API, export): every field, in this order; the page keys are internal.
 PUBLIC_FIELDS: tuple[tuple[str, object], ...] = (
     ("id", None), ("date", None), ("from_url", None), ("to_url", None), ("anchor", ""), ("via", "other"),
-    ("note", ""), ("candidate_id", None), ("created_at", None), ("updated_at", None), ("status", "unchecked"),
+    ("note", ""), ("candidate_id", None), ("placed_by", None), ("created_at", None), ("updated_at", None),
+    ("status", "unchecked"),
     ("checked_at", None), ("history", []), ("check_failures", 0), ("check_error", None),
 )
 INTERNAL_FIELDS = frozenset({"from_key", "to_key"})
@@ -93,16 +95,21 @@ def _warnings(store, profile, to_url: str, to_key: str, anchor: str, existing_id
     return out
 
 
-def add(store, profile, from_url, to_url, anchor=None, via=None, date=None, note=None, candidate_id=None) -> tuple[dict, list[dict]]:
+def add(store, profile, from_url, to_url, anchor=None, via=None, date=None, note=None, candidate_id=None,
+        user: str | None = None) -> tuple[dict, list[dict]]:
     """Record (or update) the tier-2 link from `from_url` to `to_url`: (placement, warnings)."""
     placement, warnings, _created = add_ex(store, profile, from_url, to_url, anchor=anchor, via=via, date=date, note=note,
-                                            candidate_id=candidate_id)
+                                            candidate_id=candidate_id, user=user)
     return placement, warnings
 
 
 def add_ex(store, profile, from_url, to_url, anchor=None, via=None, date=None, note=None,
-           candidate_id=None) -> tuple[dict, list[dict], bool]:
-    """`add`, also saying whether the placement is new (True) or updated an existing one."""
+           candidate_id=None, user: str | None = None) -> tuple[dict, list[dict], bool]:
+    """`add`, also saying whether the placement is new (True) or updated an existing one.
+
+    `user`: who logs it, kept as `placed_by` (`Workspace.user`; default: $TIERLINK_USER,
+    else the login name)."""
+    user = team.resolve_user(user)
     from_url = check_url(from_url, "from_url")
     to_url = check_url(to_url, "to_url")
     from_key, to_key = urls.page_key(from_url), urls.page_key(to_url)
@@ -120,28 +127,29 @@ def add_ex(store, profile, from_url, to_url, anchor=None, via=None, date=None, n
         found = store.find(TABLE, from_key=from_key, to_key=to_key)
         warnings = _warnings(store, profile, to_url, to_key, anchor, found[0]["id"] if found else None)
         stamp = now()
-        if found:
-            fields = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
-                      "via": via, "date": day, "updated_at": stamp}
-            if anchor:
-                fields["anchor"] = anchor
-            if note_given:
-                fields["note"] = note
-            if candidate_id:
-                fields["candidate_id"] = candidate_id
-            return public(store.update(TABLE, found[0]["id"], fields)), warnings, False
+        fields = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
+                  "via": via, "date": day, "updated_at": stamp}
+        if anchor:
+            fields["anchor"] = anchor
+        if note_given:
+            fields["note"] = note
+        if candidate_id:
+            fields["candidate_id"] = candidate_id
         doc = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
                "from_key": from_key, "to_key": to_key, "anchor": anchor, "via": via, "date": day,
-               "note": note, "candidate_id": candidate_id, "created_at": stamp, "updated_at": stamp,
-               "status": "unchecked", "checked_at": None, "history": []}
-        return public(store.insert(TABLE, doc)), warnings, True
+               "note": note, "candidate_id": candidate_id, "placed_by": user, "created_at": stamp,
+               "updated_at": stamp, "status": "unchecked", "checked_at": None, "history": []}
+        # one step: in team mode a teammate may log the same link at this moment
+        placement, created = store.upsert_with(TABLE, {"from_key": from_key, "to_key": to_key}, doc,
+                                               lambda old: fields)
+        return public(placement), warnings, created
 
 
-def add_body(store, profile, body: dict) -> tuple[dict, list[dict], bool]:
+def add_body(store, profile, body: dict, user: str | None = None) -> tuple[dict, list[dict], bool]:
     """`add_ex` from a JSON body (POST /api/placements); unknown fields are refused."""
     check_fields(body, ADD_FIELDS)
     return add_ex(store, profile, body.get("from_url"), body.get("to_url"), anchor=body.get("anchor"), via=body.get("via"),
-                  date=body.get("date"), note=body.get("note"), candidate_id=body.get("candidate_id"))
+                  date=body.get("date"), note=body.get("note"), candidate_id=body.get("candidate_id"), user=user)
 
 
 def remove(store, id) -> str:

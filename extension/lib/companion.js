@@ -58,7 +58,7 @@ export class CompanionClient {
     }
     if (!res.ok) {
       const e = data?.error;
-      throw new CompanionError(kindForStatus(res.status), e?.message ?? `HTTP ${res.status}`, {
+      throw new CompanionError(kindForStatus(res.status, e?.code ?? ''), e?.message ?? `HTTP ${res.status}`, {
         status: res.status,
         code: e?.code ?? '',
       });

@@ -19,8 +19,9 @@ export class CompanionError extends Error {
   }
 }
 
-/** The error kind for an HTTP status from the companion. */
-export function kindForStatus(status) {
+/** The error kind for an HTTP status (and error code) from the companion. */
+export function kindForStatus(status, code = '') {
+  if (status === 503 && code === 'database_unavailable') return 'database-unavailable';
   if (status === 401) return 'bad-token';
   if (status === 403) return 'forbidden';
   if (status === 404) return 'not-found';
@@ -41,6 +42,12 @@ export function describeError(err, { companionUrl = 'http://127.0.0.1:8765' } = 
       return {
         title: 'The Tierlink companion is not running',
         fix: `Nothing answers at ${companionUrl}. Start it with \`tierlink serve\` (or scripts/run), then try again. If it runs on another port, change the address in the options.`,
+        action: 'retry',
+      };
+    case 'database-unavailable':
+      return {
+        title: "The team's database is not reachable",
+        fix: `The companion runs, but the shared database it works on does not answer${detail ? ` (${detail})` : ''}. Nothing was saved. It reconnects by itself once the database is back: try again in a moment.`,
         action: 'retry',
       };
     case 'not-paired':

@@ -35,7 +35,7 @@ export function badgeForState(state) {
 }
 
 /** Error kinds that mean "the companion cannot be used": the badge reads OFF. */
-export const OFF_KINDS = new Set(['unreachable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission']);
+export const OFF_KINDS = new Set(['unreachable', 'database-unavailable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission']);
 
 const LABEL_WORDS = Object.freeze({
   tier1: 'Links to your site',

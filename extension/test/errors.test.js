@@ -8,10 +8,14 @@ test('HTTP statuses map to error kinds', () => {
   assert.equal(kindForStatus(413), 'too-large');
   assert.equal(kindForStatus(400), 'bad-request');
   assert.equal(kindForStatus(500), 'server-error');
+  // team mode: the companion answers, its shared database does not; shown as the companion being off
+  assert.equal(kindForStatus(503, 'database_unavailable'), 'database-unavailable');
+  assert.equal(kindForStatus(503, 'busy'), 'server-error');
+  assert.match(describeError({ kind: 'database-unavailable', message: 'db.team.test:5432/links' }).fix, /db\.team\.test.*try again/);
 });
 
 test('each user-facing error says what is wrong and how to fix it', () => {
-  const kinds = ['unreachable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission',
+  const kinds = ['unreachable', 'database-unavailable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission',
     'no-page-access', 'unsupported-page', 'excluded', 'too-large', 'timeout', 'bad-request', 'server-error', 'bad-response', 'weird'];
   for (const kind of kinds) {
     const d = describeError({ kind });

@@ -31,7 +31,7 @@ test('every badge has its own colour', () => {
 });
 
 test('a stored tab state: OFF when the companion cannot be used, empty for excluded pages', () => {
-  for (const kind of ['unreachable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission']) {
+  for (const kind of ['unreachable', 'database-unavailable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission']) {
     assert.equal(badgeForState({ error: { kind } }).text, 'OFF', kind);
   }
   for (const kind of ['excluded', 'unsupported-page', 'too-large', 'no-page-access']) {

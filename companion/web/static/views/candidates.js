@@ -30,6 +30,12 @@ export async function render(root) {
   const columns = new Map();
   const counts = new Map();
 
+  /** The last status change with an author (team mode: who moved the card), if any. */
+  function lastMove(c) {
+    const moves = (c.history || []).filter((m) => m && m.from && m.by);
+    return moves.length ? moves[moves.length - 1] : null;
+  }
+
   function card(c) {
     const status = h("select", { class: "cand-status", "aria-label": "Status" },
       STATUSES.map((st) => h("option", { value: st, selected: st === c.status }, LABELS[st])));
@@ -51,6 +57,8 @@ export async function render(root) {
         score !== null ? h("span", { class: "card-score", title: "Verdict score" }, String(Math.round(score))) : null),
       h("h3", { class: "card-title" }, c.title || hostOf(c.url) || shortUrl(c.url, 60)),
       h("div", { class: "card-url" }, extLink(c.url, shortUrl(c.url, 56))),
+      c.saved_by ? h("div", { class: "card-by muted" }, `saved by ${c.saved_by}`,
+        lastMove(c) ? ` · moved to ${LABELS[lastMove(c).to] || lastMove(c).to} by ${lastMove(c).by}` : "") : null,
       c.verdict && (c.verdict.labels || []).length
         ? h("div", { class: "card-labels" }, c.verdict.labels.map((l) => badge(String(l), "neutral"))) : null,
       c.verdict && (c.verdict.reasons || []).length

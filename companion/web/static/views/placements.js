@@ -79,7 +79,7 @@ export async function render(root) {
       return;
     }
     rows.sort((a, b) => String(b.date || "").localeCompare(String(a.date || "")));
-    const [wrap, tbody] = table(["Date", "Placed on (tier 2)", "Links to (tier 1)", "Anchor", "How", "Status", ""],
+    const [wrap, tbody] = table(["Date", "Placed on (tier 2)", "Links to (tier 1)", "Anchor", "How", "Status", "By", ""],
       "placements-table");
     const label = new Map(VIA);
     for (const p of rows) {
@@ -96,6 +96,7 @@ export async function render(root) {
         h("td", { class: "anchor" }, p.anchor || h("span", { class: "muted" }, "–")),
         h("td", {}, label.get(p.via) || p.via || "–"),
         h("td", { class: "placement-status" }, statusBadge(p)),
+        h("td", { class: "placed-by" }, p.placed_by || h("span", { class: "muted" }, "–")),
         h("td", {}, del, why)));
     }
     list.append(h("h2", { class: "section-title" }, `${rows.length} placement${rows.length === 1 ? "" : "s"}`), wrap);

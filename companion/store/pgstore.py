@@ -1,0 +1,801 @@
+"""Team mode's shared store in PostgreSQL: every line of SQL the team store runs lives here.
+
+The twin of companion.store.sqlstore: `BacklinkDB` answers the same calls as the SQLite
+one (records in, records out, a few queries by key, the tier-1 rows and their text
+search), so companion.store.store's merge rules run unchanged on either. `Workflow` holds
+what TinyDB holds in the embedded store (candidates, placements, settings) and the
+site profile. Both share one `Database`: a psycopg 3 connection pool.
+
+Why it is built this way:
+
+* **Many companions, one database.** Every write is a transaction. Backlink writes
+  (imports, links a visit saw change, rescoring) take one transaction-scoped advisory
+  lock, as SQLite has one writer: they touch many tier-1 rows, and two of them
+  interleaving could deadlock. Workflow writes do not: a save is a row.
+* **No start-up caches.** Nothing read from the database is kept unless the database
+  can say it changed: `versions` holds a counter per workflow table (and the
+  profile), bumped in the same transaction as the change, so a companion's caches
+  (placement counts, placement hosts, the profile and its scorer) are checked against
+  it on use and another member's change is seen at once.
+* **Two members save the same page at once** and end with one candidate: a unique
+  index on (page key, kind) and `INSERT ... ON CONFLICT DO NOTHING`, then the existing
+  row is locked (`FOR UPDATE`) and updated: an upsert, not a read-then-write race.
+  Placements are unique the same way per (from page, to page).
+* **Relevance** is PostgreSQL's full-text search: a `tsvector` per tier-1 page
+  (English stemming, as FTS5's porter), a GIN index, and `ts_rank_cd` counting each
+  term's occurrences, combined in the same BM25 formula FTS5's `bm25()` uses (with the
+  same 20 neutral pages of ballast in the idf), so both stores rank alike.
+* **Big imports** write new backlinks with `COPY` and tier-1 rows through a staging
+  table and one merge per batch, all inside the import's one transaction:
+  all-or-nothing, as in SQLite.
+* **The database goes away.** Every call that cannot reach it raises StorageError
+  `database_unavailable` (503) naming `host:port/dbname`, never the password; the pool
+  checks a connection before handing it out and makes new ones in the background, so
+  the companion works again as soon as the database is back, without a restart.
+* **Schema** changes are versioned migrations run under an advisory lock: two members
+  running `tierlink init` at once both succeed, once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import re
+import secrets
+import threading
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
+
+import psycopg
+from psycopg.types.json import Jsonb
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from companion.core import team
+from companion.core.errors import BadInput, Conflict, NotFound, StorageError
+from companion.store.sqlstore import BALLAST, BLOCKED, NOT_FOLLOWED, ORDINARY, SPAM, _target_code, _with_network, dumps, loads
+
+log = logging.getLogger("tierlink.store")
+
+SCHEMA_VERSION = 1
+POOL_MAX = 10
+CONNECT_TIMEOUT = 5  # seconds to reach the server
+WAIT_TIMEOUT = 8  # seconds a request waits for a connection before answering 503
+MIGRATE_LOCK = 0x7469_6572_6C01  # advisory lock ids ("tierl" + n)
+BACKLINKS_LOCK = 0x7469_6572_6C02
+TS_CONFIG = "english"
+K1, B = 1.2, 0.75  # BM25's constants, as FTS5's bm25()
+
+# MIGRATIONS[n]: the statements that turn schema n into n + 1 (MIGRATIONS[0] creates it).
+MIGRATIONS: dict[int, list[str]] = {
+    0: [
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        "CREATE TABLE versions (name TEXT PRIMARY KEY, n BIGINT NOT NULL DEFAULT 0)",
+        """CREATE TABLE backlinks (
+            id BIGSERIAL PRIMARY KEY,
+            source_key TEXT NOT NULL,
+            target_key TEXT NOT NULL,
+            source_host TEXT NOT NULL,
+            status TEXT NOT NULL,
+            target_code INTEGER,
+            record TEXT NOT NULL,
+            UNIQUE (source_key, target_key))""",
+        # live links to a page of mine answering 4xx (companion.verdicts.broken): few, listed apart
+        "CREATE INDEX backlinks_broken ON backlinks (id) WHERE status = 'live' AND target_code >= 400",
+        "CREATE INDEX backlinks_by_target ON backlinks (target_key)",
+        """CREATE TABLE tier1 (
+            id BIGSERIAL PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            host TEXT NOT NULL,
+            url TEXT NOT NULL,
+            features TEXT NOT NULL,
+            score INTEGER,
+            blocked INTEGER NOT NULL DEFAULT 0,
+            placements INTEGER NOT NULL DEFAULT 0,
+            path TEXT NOT NULL DEFAULT '',
+            site TEXT NOT NULL DEFAULT '',
+            network INTEGER NOT NULL DEFAULT 0,
+            page_authority REAL,
+            domain_authority REAL,
+            words INTEGER NOT NULL DEFAULT 0,
+            tsv TSVECTOR NOT NULL)""",
+        "CREATE INDEX tier1_by_host ON tier1 (host)",
+        # blocked is the page's class (sqlstore: ORDINARY, NOT_FOLLOWED, SPAM, BLOCKED), listed in that order
+        "CREATE INDEX tier1_by_score ON tier1 (blocked, score DESC, page_authority DESC NULLS LAST, "
+        "domain_authority DESC NULLS LAST, placements, url)",
+        "CREATE INDEX tier1_by_path ON tier1 (path, site)",
+        "CREATE INDEX tier1_unscored ON tier1 (id) WHERE score IS NULL",
+        "CREATE INDEX tier1_text ON tier1 USING GIN (tsv)",
+        """CREATE TABLE workflow (
+            tbl TEXT NOT NULL,
+            id TEXT NOT NULL,
+            seq BIGSERIAL,
+            doc JSONB NOT NULL,
+            PRIMARY KEY (tbl, id))""",
+        "CREATE INDEX workflow_order ON workflow (tbl, seq)",
+        "CREATE INDEX workflow_doc ON workflow USING GIN (doc jsonb_path_ops)",
+        # one candidate per page and kind, one value per setting: what makes saves upserts
+        "CREATE UNIQUE INDEX workflow_candidate_once ON workflow ((doc->>'key'), (doc->>'kind')) WHERE tbl = 'candidates'",
+        "CREATE UNIQUE INDEX workflow_setting_once ON workflow ((doc->>'name')) WHERE tbl = 'settings'",
+        "CREATE INDEX workflow_placement_from ON workflow ((doc->>'from_key')) WHERE tbl = 'placements'",
+        # one placement per (from page, to page): logging the same link twice updates it
+        "CREATE UNIQUE INDEX workflow_placement_once ON workflow ((doc->>'from_key'), (doc->>'to_key')) "
+        "WHERE tbl = 'placements'",
+    ],
+}
+
+# The workflow tables whose documents are unique by these fields (see the indexes above).
+UNIQUE_BY = {"candidates": ("key", "kind"), "settings": ("name",), "placements": ("from_key", "to_key")}
+PROFILE = "profile"  # the site profile: a meta row, versioned like a table
+
+_NON_WORD = re.compile(r"[\W_]+")
+
+
+def text_words(text: str) -> str:
+    """Words split on anything not a letter or digit, as FTS5's unicode61 does (PostgreSQL's
+    parser would keep `blog.test/seo-tools` or an e-mail address as one token)."""
+    return _NON_WORD.sub(" ", text).strip()
+
+
+class Database:
+    """A pool of connections to one PostgreSQL database, and its transactions."""
+
+    def __init__(self, url: str, *, max_size: int = POOL_MAX):
+        self.url = url
+        self.where = team.where(url)
+        self._local = threading.local()
+        self.pool = ConnectionPool(
+            url, min_size=1, max_size=max_size, open=False, timeout=WAIT_TIMEOUT, reconnect_timeout=3600,
+            check=self._check, name="tierlink",
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT, "application_name": "tierlink"})
+        self.closed = False
+        self._down = False
+        self._used: dict[int, float] = {}  # id(connection) -> when it was last given back
+
+    IDLE_CHECK = 1.0  # seconds: a connection idle longer is checked before use
+
+    def _check(self, conn: psycopg.Connection) -> None:
+        """Check a connection before handing it out (a restarted server leaves the pool's
+        connections dead), unless it was in use a moment ago: a visit asks many small
+        questions in a row, and a round trip each to check would double their cost."""
+        used = self._used.get(id(conn))
+        if used is None or time.monotonic() - used > self.IDLE_CHECK:
+            ConnectionPool.check_connection(conn)
+
+    def open(self) -> None:
+        """Connect once directly (the server's own reason when it refuses: a wrong database
+        name, a bad password), then start the pool."""
+        _quiet_pool_log(self.url)
+        try:
+            psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, application_name="tierlink").close()
+            self.pool.open(wait=True, timeout=CONNECT_TIMEOUT + 2)
+        except (psycopg.Error, PoolTimeout) as exc:
+            self.pool.close()
+            raise self.error(exc) from None
+
+    def close(self) -> None:
+        self.closed = True
+        self.pool.close()
+
+    def error(self, exc: BaseException) -> StorageError:
+        """A driver error as the one error the API and CLI report (never the password)."""
+        if isinstance(exc, StorageError):
+            return exc
+        detail = team.scrub(" ".join(str(exc).split()), self.url)[:300]
+        if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+            return StorageError(f"the team database {self.where} refused: {detail} (the role needs to own the "
+                                "database, or be granted its tables)", code="database_error")
+        if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)) \
+                and not isinstance(exc, psycopg.errors.QueryCanceled):
+            return StorageError(f"the team database {self.where} is unavailable ({detail or type(exc).__name__}); "
+                                "nothing was changed: try again when it is back", code="database_unavailable",
+                                status=503)
+        if isinstance(exc, psycopg.errors.UniqueViolation):
+            return Conflict(f"that entry already exists in the team database ({detail})")
+        if isinstance(exc, psycopg.DataError):
+            return BadInput(f"the team database cannot store this value: {detail}")
+        return StorageError(f"could not write to the team database {self.where}: {detail}; nothing was changed",
+                            code="database_error")
+
+    @contextmanager
+    def connection(self) -> Iterator[psycopg.Connection]:
+        """A connection to read with: this thread's open transaction, else one from the pool."""
+        if self.closed:
+            raise StorageError("the store is closed")
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            yield conn
+            return
+        with self._pooled() as conn:
+            yield conn
+
+    @contextmanager
+    def _pooled(self) -> Iterator[psycopg.Connection]:
+        """A connection from the pool; driver errors become StorageError.
+
+        Once the server was found unreachable, each call first tries one direct
+        connection: refused at once while the server is down (a 503 without waiting for
+        the pool's timeout), and the pool is used again as soon as it answers.
+        """
+        if self._down:
+            try:
+                psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, application_name="tierlink").close()
+            except psycopg.Error as exc:
+                raise self.error(exc) from None
+            self._down = False
+        try:
+            with self.pool.connection() as conn:
+                try:
+                    yield conn
+                finally:
+                    self._used[id(conn)] = time.monotonic()
+        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+            error = self.error(exc)
+            if error.code == "database_unavailable":
+                self._down = True
+            raise error from None
+        except psycopg.Error as exc:
+            raise self.error(exc) from None
+
+    @contextmanager
+    def transaction(self, lock: int | None = None) -> Iterator[psycopg.Connection]:
+        """One transaction (nested calls join the outer one); `lock` takes that advisory lock
+        for its length. Committed when the block ends; any error rolls it all back."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            if lock is not None:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+            yield conn
+            return
+        if self.closed:
+            raise StorageError("the store is closed")
+        with self._pooled() as conn:
+            with conn.transaction():
+                self._local.conn = conn
+                try:
+                    if lock is not None:
+                        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock,))
+                    yield conn
+                finally:
+                    self._local.conn = None
+
+    # -- schema and versions --------------------------------------------------------------
+
+    def migrate(self) -> bool:
+        """Create or upgrade the schema (idempotent; serialised by an advisory lock). True if created."""
+        with self.transaction(lock=MIGRATE_LOCK) as c:
+            exists = c.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
+            version = 0
+            if exists:
+                row = c.execute("SELECT value FROM meta WHERE name = 'schema'").fetchone()
+                version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StorageError(f"the team database {self.where} was written by a newer Tierlink (schema {version}); "
+                                   "upgrade Tierlink to use it")
+            created = version == 0
+            while version < SCHEMA_VERSION:
+                for statement in MIGRATIONS[version]:
+                    c.execute(statement)
+                version += 1
+                c.execute("INSERT INTO meta (name, value) VALUES ('schema', %s) "
+                          "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (str(version),))
+            return created
+
+    def version(self, name: str) -> int:
+        with self.connection() as c:
+            row = c.execute("SELECT n FROM versions WHERE name = %s", (name,)).fetchone()
+        return row[0] if row else 0
+
+    @staticmethod
+    def bump(c, name: str) -> None:
+        c.execute("INSERT INTO versions (name, n) VALUES (%s, 1) ON CONFLICT (name) DO UPDATE SET n = versions.n + 1",
+                  (name,))
+
+
+class _Scrub(logging.Filter):
+    """Takes database passwords out of psycopg_pool's own log lines (it logs failed connection
+    attempts while it reconnects): they reach the companion's log, never the password."""
+
+    urls: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        for url in self.urls:
+            text = team.scrub(text, url)
+        record.msg, record.args = team.scrub(text, None), None
+        return True
+
+
+_SCRUB = _Scrub()
+
+
+def _quiet_pool_log(url: str) -> None:
+    """Scrub the pool's log lines; with no logging set up (the CLI) keep them off stderr, where
+    the command's one-line error already says what failed."""
+    _SCRUB.urls.add(url)
+    logger = logging.getLogger("psycopg.pool")
+    if _SCRUB not in logger.filters:
+        logger.addFilter(_SCRUB)
+    if not logging.getLogger().handlers and not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+
+
+class Versions:
+    """`store.table_versions` in team mode: each read asks the database (a primary-key lookup)."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    def get(self, name: str, default: int = 0) -> int:
+        return self._db.version(name) or default
+
+    def __getitem__(self, name: str) -> int:
+        return self.get(name)
+
+
+class BacklinkDB:
+    """The backlink list, the tier-1 pages and their text search: sqlstore.BacklinkDB's calls."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._pending = threading.local()  # .paths: the paths to recount when this thread's write commits
+
+    def close(self) -> None:
+        pass  # the Database (shared with the workflow) is closed by the store
+
+    def backup(self) -> None:
+        """Called after an import: refresh the planner's statistics of the two big tables
+        (the page total `search` reads, and plans over a grown table). Backups of a server
+        database are its own tools' job (pg_dump, WAL archiving)."""
+        try:
+            with self.db.connection() as c:
+                c.execute("ANALYZE backlinks, tier1")
+        except StorageError as exc:  # the import is committed; stale statistics only cost precision
+            log.warning("could not refresh the statistics after an import: %s", exc.message)
+
+    @contextmanager
+    def write(self, *, count: bool = True) -> Iterator[psycopg.Connection]:
+        """One transaction, one backlink writer at a time across every companion.
+
+        The network counts of the paths the transaction wrote are recounted once, just
+        before it commits (refresh_network collects them): per batch of an import, the
+        same busy paths were recounted again and again.
+        """
+        outer = getattr(self.db._local, "conn", None) is None
+        with self.db.transaction(lock=BACKLINKS_LOCK) as c:
+            if not outer:
+                yield c
+                return
+            self._pending.paths = set()
+            try:
+                yield c
+                if self._pending.paths:
+                    self._recount(c, self._pending.paths)
+            finally:
+                self._pending.paths = None
+
+    # -- meta ----------------------------------------------------------------------------
+
+    def get_meta(self, name: str) -> str | None:
+        with self.db.connection() as c:
+            row = c.execute("SELECT value FROM meta WHERE name = %s", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, c, name: str, value: str) -> None:
+        c.execute("INSERT INTO meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                  (name, value))
+
+    @contextmanager
+    def big_cache(self, c):
+        """SQLite's import-sized page cache has no twin here: the server sizes its own buffers."""
+        yield
+
+    # -- backlinks -----------------------------------------------------------------------
+
+    def count(self, c=None) -> int:
+        if c is not None:
+            return c.execute("SELECT count(*) FROM backlinks").fetchone()[0]
+        with self.db.connection() as c:
+            return c.execute("SELECT count(*) FROM backlinks").fetchone()[0]
+
+    def next_backlink_id(self, c) -> int:
+        """The id the next record will get (the caller holds the backlink writers' lock, so
+        records with an id from here on are new in this transaction)."""
+        return c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
+
+    def all_records(self, status: str | None = None) -> Iterator[dict]:
+        with self.db.connection() as c:
+            if status is None:
+                rows = c.execute("SELECT record FROM backlinks ORDER BY id").fetchall()
+            else:
+                rows = c.execute("SELECT record FROM backlinks WHERE status = %s ORDER BY id", (status,)).fetchall()
+        for (raw,) in rows:
+            yield loads(raw)
+
+    def from_source(self, source_key: str) -> list[tuple[int, dict]]:
+        with self.db.connection() as c:
+            rows = c.execute("SELECT id, record FROM backlinks WHERE source_key = %s ORDER BY id",
+                             (source_key,)).fetchall()
+        return [(i, loads(raw)) for i, raw in rows]
+
+    def from_sources(self, c, source_keys: Iterable[str]) -> dict[str, list[tuple[int, dict]]]:
+        out: dict[str, list[tuple[int, dict]]] = {}
+        keys = list(source_keys)
+        if not keys:
+            return out
+        for i, sk, raw in c.execute("SELECT id, source_key, record FROM backlinks WHERE source_key = ANY(%s) "
+                                    "ORDER BY id", (keys,)):
+            out.setdefault(sk, []).append((i, loads(raw)))
+        return out
+
+    def any_source(self, c, source_keys: list[str]) -> bool:
+        return c.execute("SELECT 1 FROM backlinks WHERE source_key = ANY(%s) LIMIT 1", (list(source_keys),)).fetchone() \
+            is not None
+
+    def insert_records(self, c, records: list[dict]) -> None:
+        """New records: COPY (the fast path of a big import), inside the caller's transaction."""
+        if not records:
+            return
+        with c.cursor() as cur:
+            with cur.copy("COPY backlinks (source_key, target_key, source_host, status, target_code, record) "
+                          "FROM STDIN") as copy:
+                for r in records:
+                    copy.write_row((r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"],
+                                    _target_code(r), dumps(r)))
+
+    def update_records(self, c, records: list[tuple[int, dict]]) -> None:
+        if records:
+            with c.cursor() as cur:
+                cur.executemany("UPDATE backlinks SET target_key = %s, status = %s, target_code = %s, record = %s "
+                                "WHERE id = %s", [(r["target_key"], r["status"], _target_code(r), dumps(r), i)
+                                                  for i, r in records])
+
+    def broken_records(self) -> list[dict]:
+        with self.db.connection() as c:
+            rows = c.execute("SELECT record FROM backlinks WHERE status = 'live' AND target_code >= 400 "
+                             "ORDER BY id").fetchall()
+        return [loads(raw) for (raw,) in rows]
+
+    def delete_records(self, c, ids: list[int]) -> None:
+        if ids:
+            c.execute("DELETE FROM backlinks WHERE id = ANY(%s)", (list(ids),))
+
+    def has_live_from(self, source_key: str) -> bool:
+        with self.db.connection() as c:
+            return c.execute("SELECT 1 FROM backlinks WHERE source_key = %s AND status = 'live' LIMIT 1",
+                             (source_key,)).fetchone() is not None
+
+    # -- tier-1 pages ----------------------------------------------------------------------
+
+    _STAGE_AT = 200  # from this many rows, COPY into a staging table and merge once
+
+    def put_tier1(self, c, pages: list[tuple]) -> None:
+        """Insert or replace tier-1 rows and their text: (key, host, url, features, score, blocked,
+        placements, title, anchors, urlwords, path, site, page_authority, domain_authority).
+        Each row is written with `network` 1 (its own site): refresh_network recounts."""
+        if not pages:
+            return
+        by_key = {p[0]: p for p in pages}  # one row per key (ON CONFLICT may touch a row once)
+        rows = []
+        for k, h, u, f, s, b, n, title, anchors, urlwords, path, site, pa, da in by_key.values():
+            text = text_words(f"{title} {anchors} {urlwords}")
+            rows.append((k, h, u, dumps(f), s, int(b), n, path, site, pa, da, len(text.split()), text))
+        cols = "key, host, url, features, score, blocked, placements, path, site, page_authority, domain_authority, words"
+        merge = ("ON CONFLICT (key) DO UPDATE SET host = excluded.host, url = excluded.url, "
+                 "features = excluded.features, score = excluded.score, blocked = excluded.blocked, "
+                 "placements = excluded.placements, path = excluded.path, site = excluded.site, "
+                 "page_authority = excluded.page_authority, domain_authority = excluded.domain_authority, "
+                 "network = 1, words = excluded.words, tsv = excluded.tsv")
+        with c.cursor() as cur:
+            if len(rows) < self._STAGE_AT:
+                cur.executemany(
+                    f"INSERT INTO tier1 ({cols}, network, tsv) VALUES ({', '.join(['%s'] * 12)}, 1, "
+                    f"to_tsvector('{TS_CONFIG}', %s)) " + merge, rows)
+                return
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS tier1_stage (key TEXT, host TEXT, url TEXT, features TEXT, "
+                        "score INTEGER, blocked INTEGER, placements INTEGER, path TEXT, site TEXT, page_authority REAL, "
+                        "domain_authority REAL, words INTEGER, body TEXT) ON COMMIT DROP")
+            cur.execute("TRUNCATE tier1_stage")
+            with cur.copy("COPY tier1_stage FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cur.execute(f"INSERT INTO tier1 ({cols}, network, tsv) SELECT {cols}, 1, "
+                        f"to_tsvector('{TS_CONFIG}', body) FROM tier1_stage " + merge)
+
+    def paths_of(self, c, keys: list[str]) -> set[str]:
+        """The paths of these tier-1 pages (before they are rewritten or deleted)."""
+        if not keys:
+            return set()
+        return {p for (p,) in c.execute("SELECT path FROM tier1 WHERE key = ANY(%s)", (list(keys),))}
+
+    def refresh_network(self, c, paths) -> None:
+        """Recount, for each path, the referring sites of the list with a page at it; the pages
+        whose count changed are marked for rescoring. A home page (`/`) is on every site and
+        is never counted. Inside a write, done once for all its paths before it commits."""
+        pending = getattr(self._pending, "paths", None)
+        if pending is not None:
+            pending.update(paths)
+        else:
+            self._recount(c, set(paths))
+
+    RECOUNT_ALL_FROM = 20_000  # paths: from this many, one pass over the table beats a lookup each
+
+    def _recount(self, c, paths: set[str]) -> None:
+        wanted = [p for p in paths if p not in ("", "/")]
+        if not wanted:
+            return
+        if len(wanted) >= self.RECOUNT_ALL_FROM:
+            where, args = "path NOT IN ('', '/')", ()
+        else:
+            where, args = "path = ANY(%s)", (wanted,)
+        c.execute("UPDATE tier1 t SET network = n.sites, score = NULL FROM (SELECT path, count(DISTINCT site) AS sites "
+                  f"FROM tier1 WHERE {where} GROUP BY path) n WHERE t.path = n.path AND t.network <> n.sites", args)
+
+    def delete_tier1(self, c, keys: list[str]) -> None:
+        if keys:
+            c.execute("DELETE FROM tier1 WHERE key = ANY(%s)", (list(keys),))
+
+    _COLS = "key, host, url, features, score, blocked, placements, network"
+
+    def tier1(self, key: str) -> dict | None:
+        with self.db.connection() as c:
+            row = c.execute(f"SELECT {self._COLS} FROM tier1 WHERE key = %s", (key,)).fetchone()
+        return _tier1_row(row) if row else None
+
+    def tier1_many(self, keys: list[str]) -> dict[str, dict]:
+        if not keys:
+            return {}
+        with self.db.connection() as c:
+            rows = c.execute(f"SELECT {self._COLS} FROM tier1 WHERE key = ANY(%s)", (list(keys),)).fetchall()
+        return {r[0]: _tier1_row(r) for r in rows}
+
+    def is_tier1(self, key: str) -> bool:
+        with self.db.connection() as c:
+            return c.execute("SELECT 1 FROM tier1 WHERE key = %s", (key,)).fetchone() is not None
+
+    def has_tier1_host(self, host: str) -> bool:
+        with self.db.connection() as c:
+            return c.execute("SELECT 1 FROM tier1 WHERE host = %s LIMIT 1", (host,)).fetchone() is not None
+
+    def tier1_count(self) -> int:
+        with self.db.connection() as c:
+            return c.execute("SELECT count(*) FROM tier1").fetchone()[0]
+
+    def tier1_keys_on_host(self, host: str, limit: int) -> list[str]:
+        with self.db.connection() as c:
+            return [k for (k,) in c.execute("SELECT key FROM tier1 WHERE host = %s LIMIT %s", (host, limit))]
+
+    def any_unscored(self) -> bool:
+        with self.db.connection() as c:
+            return c.execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
+
+    def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
+        """Followed links first, then the others, then (when `spam`) spam pages; never blocked ones."""
+        classes = [ORDINARY, NOT_FOLLOWED] + ([SPAM] if spam else [])
+        with self.db.connection() as c:
+            rows = c.execute(f"SELECT {self._COLS} FROM tier1 WHERE blocked = ANY(%s) AND score IS NOT NULL "
+                             "ORDER BY blocked, score DESC, page_authority DESC NULLS LAST, "
+                             "domain_authority DESC NULLS LAST, placements, url LIMIT %s", (classes, limit)).fetchall()
+        return [_tier1_row(r) for r in rows]
+
+    def unscored(self, c, limit: int) -> list[tuple[int, str, str, dict, int]]:
+        return [(i, k, h, _with_network(f, w), n) for i, k, h, f, n, w in c.execute(
+            "SELECT id, key, host, features, placements, network FROM tier1 WHERE score IS NULL LIMIT %s", (limit,))]
+
+    def tier1_batch(self, c, after_id: int, limit: int) -> list[tuple[int, str, str, dict, int]]:
+        return [(i, k, h, _with_network(f, w), n) for i, k, h, f, n, w in c.execute(
+            "SELECT id, key, host, features, placements, network FROM tier1 WHERE id > %s ORDER BY id LIMIT %s",
+            (after_id, limit))]
+
+    def set_scores(self, c, scores: list[tuple]) -> None:
+        """(score, blocked, page_authority, domain_authority, placements, id) for each row."""
+        if scores:
+            with c.cursor() as cur:
+                cur.executemany("UPDATE tier1 SET score = %s, blocked = %s, page_authority = %s, domain_authority = %s, "
+                                "placements = %s WHERE id = %s", [(s, int(b), pa, da, n, i) for s, b, pa, da, n, i in scores])
+
+    def set_placements(self, c, counts: dict[str, int]) -> None:
+        if counts:
+            with c.cursor() as cur:
+                cur.executemany("UPDATE tier1 SET placements = %s, score = NULL WHERE key = %s",
+                                [(n, k) for k, n in sorted(counts.items())])
+
+    def search(self, terms: list[str], max_pages_per_term: int, limit: int) -> list[tuple[str, float]]:
+        """The tier-1 pages most relevant to the terms: [(key, score)], best first (sqlstore's twin).
+
+        As in SQLite, each term is first probed with a LIMIT and only terms on at most
+        `max_pages_per_term` pages are ranked (a word that common tells little). Then one
+        query scores every page holding a ranked term with FTS5's bm25 formula:
+        `ts_rank_cd` with every weight 1 counts the term's occurrences in the page (its
+        tf), the page's word count and the list's average give the length part, and the
+        exact page count of each term its idf (with the same ballast as SQLite's).
+        """
+        with self.db.connection() as c:
+            rare: list[tuple[str, int]] = []
+            total = self._page_total(c)
+            for term in self._not_common(c, terms, max_pages_per_term, total):
+                n = c.execute(f"SELECT count(*) FROM (SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', %s) "
+                              "LIMIT %s) s", (term, max_pages_per_term + 1)).fetchone()[0]
+                if 0 < n <= max_pages_per_term:
+                    rare.append((term, n))
+            if not rare:
+                return []
+            total += BALLAST
+            avg = c.execute("SELECT coalesce(avg(words), 1) FROM (SELECT words FROM tier1 LIMIT 2000) s").fetchone()[0]
+            idf = [max(1e-6, math.log((total - n + 0.5) / (n + 0.5))) for _, n in rare]
+            rows = c.execute(
+                f"""SELECT t.key, sum(q.idf * r.tf * {K1 + 1} / (r.tf + {K1} * (1 - {B} + {B} * greatest(t.words, 1) / %s)))
+                    AS score
+                    FROM unnest(%s::text[], %s::float8[]) AS q(term, idf)
+                    JOIN tier1 t ON t.tsv @@ plainto_tsquery('{TS_CONFIG}', q.term),
+                    LATERAL (SELECT ts_rank_cd('{{1,1,1,1}}', t.tsv, plainto_tsquery('{TS_CONFIG}', q.term)) AS tf) r
+                    GROUP BY t.key ORDER BY score DESC, t.key LIMIT %s""",
+                (float(avg) or 1.0, [t for t, _ in rare], idf, limit)).fetchall()
+        return [(key, float(score)) for key, score in rows]
+
+    @staticmethod
+    def _not_common(c, terms: list[str], max_pages: int, total: int) -> list[str]:
+        """The terms not known to be on more than `max_pages` pages, from the statistics ANALYZE
+        keeps of the text column (its most common lexemes and their frequencies).
+
+        A GIN index answers "pages holding this word" with the whole posting list before any
+        LIMIT applies: probing a word on half a million pages costs what the list's size
+        costs. The statistics name such words for the price of one query.
+        """
+        row = c.execute("SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                        "WHERE tablename = 'tier1' AND attname = 'tsv' AND schemaname = current_schema()").fetchone()
+        if not row or not row[0]:
+            return terms
+        freq = dict(zip(row[0], row[1]))
+        lexemes = c.execute(f"SELECT t, array(SELECT unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', t)))) "
+                            "FROM unnest(%s::text[]) AS t", (terms,)).fetchall()
+        return [t for t, lex in lexemes if not any(freq.get(x, 0) * total > max_pages * 2 for x in lex)]
+
+    @staticmethod
+    def _page_total(c) -> int:
+        """How many tier-1 pages: the planner's figure when large (a count(*) of millions costs
+        a scan; ANALYZE after each import and autovacuum keep it close), else exact."""
+        estimate = c.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'tier1'::regclass").fetchone()[0]
+        if estimate is not None and estimate > EXACT_UP_TO:
+            return int(estimate)
+        return c.execute("SELECT count(*) FROM (SELECT 1 FROM tier1 LIMIT %s) s", (10 * EXACT_UP_TO,)).fetchone()[0]
+
+
+EXACT_UP_TO = 10_000
+
+
+def _tier1_row(row) -> dict:
+    key, host, url, features, score, blocked, placements, network = row
+    return {"key": key, "host": host, "url": url, "features": _with_network(features, network), "score": score,
+            "blocked": blocked in (BLOCKED, SPAM), "spam": blocked == SPAM, "placements": placements}
+
+
+def _host_of_key(key: str) -> str:
+    return key.split("/", 1)[0]
+
+
+class Workflow:
+    """Candidates, placements, settings (any workflow table) and the profile, as JSON documents.
+
+    One table `workflow (tbl, id, seq, doc)` holds every document: `seq` keeps insertion
+    order (what TinyDB returns), `doc @> {...}` answers `find`, and partial unique
+    indexes make a candidate unique per (page key, kind) and a setting per name.
+    """
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def _one(self, c, table: str, id: str, lock: bool = False) -> dict | None:
+        row = c.execute("SELECT doc FROM workflow WHERE tbl = %s AND id = %s" + (" FOR UPDATE" if lock else ""),
+                        (table, id)).fetchone()
+        return row[0] if row else None
+
+    def insert(self, table: str, doc: dict) -> dict:
+        new = dict(doc)
+        new["id"] = secrets.token_hex(6)
+        with self.db.transaction() as c:
+            c.execute("INSERT INTO workflow (tbl, id, doc) VALUES (%s, %s, %s)", (table, new["id"], _json(new)))
+            self.db.bump(c, table)
+        return new
+
+    def get(self, table: str, id) -> dict | None:
+        with self.db.connection() as c:
+            return self._one(c, table, str(id))
+
+    def update(self, table: str, id, fields: dict) -> dict:
+        with self.db.transaction() as c:
+            row = c.execute("UPDATE workflow SET doc = doc || %s WHERE tbl = %s AND id = %s RETURNING doc",
+                            (_json(fields), table, str(id))).fetchone()
+            if row is None:
+                raise NotFound(f"no {table} entry with id {id}")
+            self.db.bump(c, table)
+        return row[0]
+
+    def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
+        """Read (locking the row) and update in one transaction: a concurrent change waits."""
+        with self.db.transaction() as c:
+            old = self._one(c, table, str(id), lock=True)
+            if old is None:
+                raise NotFound(f"no {table} entry with id {id}")
+            fields = {k: v for k, v in change(old).items() if k != "id"}
+            doc = c.execute("UPDATE workflow SET doc = doc || %s WHERE tbl = %s AND id = %s RETURNING doc",
+                            (_json(fields), table, str(id))).fetchone()[0]
+            self.db.bump(c, table)
+        return doc
+
+    def remove(self, table: str, id) -> None:
+        with self.db.transaction() as c:
+            if c.execute("DELETE FROM workflow WHERE tbl = %s AND id = %s RETURNING id", (table, str(id))).fetchone() is None:
+                raise NotFound(f"no {table} entry with id {id}")
+            self.db.bump(c, table)
+
+    def all(self, table: str) -> list[dict]:
+        with self.db.connection() as c:
+            return [r[0] for r in c.execute("SELECT doc FROM workflow WHERE tbl = %s ORDER BY seq", (table,))]
+
+    def find(self, table: str, equals: dict) -> list[dict]:
+        with self.db.connection() as c:
+            return [r[0] for r in c.execute("SELECT doc FROM workflow WHERE tbl = %s AND doc @> %s ORDER BY seq",
+                                            (table, _json(equals)))]
+
+    def upsert_with(self, table: str, match: dict, new_doc: dict, change: Callable[[dict], dict]) -> tuple[dict, bool]:
+        """Insert `new_doc`, or when a document matches `match`, update it with `change(old)`:
+        one transaction, race-free across companions. (doc, created)."""
+        new = dict(new_doc)
+        new["id"] = secrets.token_hex(6)
+        unique = UNIQUE_BY.get(table)
+        with self.db.transaction() as c:
+            if unique and set(unique) == set(match):
+                row = c.execute("INSERT INTO workflow (tbl, id, doc) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING "
+                                "RETURNING doc", (table, new["id"], _json(new))).fetchone()
+                if row is not None:
+                    self.db.bump(c, table)
+                    return row[0], True
+            else:  # no unique index to lean on: serialise upserts of this match instead
+                ident = json.dumps([table, match], sort_keys=True, default=str)
+                c.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (ident,))
+            row = c.execute("SELECT id, doc FROM workflow WHERE tbl = %s AND doc @> %s ORDER BY seq LIMIT 1 FOR UPDATE",
+                            (table, _json(match))).fetchone()
+            if row is None:
+                c.execute("INSERT INTO workflow (tbl, id, doc) VALUES (%s, %s, %s)", (table, new["id"], _json(new)))
+                self.db.bump(c, table)
+                return new, True
+            fields = {k: v for k, v in change(row[1]).items() if k != "id"}
+            doc = c.execute("UPDATE workflow SET doc = doc || %s WHERE tbl = %s AND id = %s RETURNING doc",
+                            (_json(fields), table, row[0])).fetchone()[0]
+            self.db.bump(c, table)
+            return doc, False
+
+    def is_placement_page(self, key: str) -> bool:
+        with self.db.connection() as c:
+            return c.execute("SELECT 1 FROM workflow WHERE tbl = 'placements' AND doc->>'from_key' = %s LIMIT 1",
+                             (key,)).fetchone() is not None
+
+    def placement_urls_without_key(self) -> list[str]:
+        with self.db.connection() as c:
+            return [r[0] for r in c.execute("SELECT doc->>'from_url' FROM workflow WHERE tbl = 'placements' "
+                                            "AND NOT doc ? 'from_key' AND doc ? 'from_url'")]
+
+    # -- the site profile ------------------------------------------------------------------
+
+    def profile(self) -> dict | None:
+        with self.db.connection() as c:
+            row = c.execute("SELECT value FROM meta WHERE name = %s", (PROFILE,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_profile(self, data: dict, *, only_if_missing: bool = False) -> bool:
+        """Store the team's profile; with `only_if_missing`, keep one already there. True if written."""
+        with self.db.transaction() as c:
+            if only_if_missing:
+                c.execute("SELECT pg_advisory_xact_lock(hashtextextended('tierlink profile', 0))")
+                if c.execute("SELECT 1 FROM meta WHERE name = %s", (PROFILE,)).fetchone():
+                    return False
+            c.execute("INSERT INTO meta (name, value) VALUES (%s, %s) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                      (PROFILE, json.dumps(data, ensure_ascii=False)))
+            self.db.bump(c, PROFILE)
+        return True
+
+
+def _json(doc: dict) -> Jsonb:
+    return Jsonb(doc, dumps=dumps)
