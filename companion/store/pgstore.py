@@ -223,6 +223,13 @@ class Database:
                 psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, application_name="tierlink").close()
             except psycopg.Error as exc:
                 raise self.error(exc) from None
+            # Back: the pool's idle connections died with the old server process. Check them
+            # all now (a recently used one would otherwise be handed out unchecked).
+            self._used.clear()
+            try:
+                self.pool.check()
+            except (psycopg.Error, PoolTimeout):
+                pass
             self._down = False
         try:
             with self.pool.connection() as conn:
@@ -234,6 +241,7 @@ class Database:
             error = self.error(exc)
             if error.code == "database_unavailable":
                 self._down = True
+                self._used.clear()  # check every connection before it is used again
             raise error from None
         except psycopg.Error as exc:
             raise self.error(exc) from None
