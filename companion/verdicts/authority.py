@@ -63,7 +63,8 @@ MOZ_SPAM_PERCENT_HIGH = 61
 SPAM_SIGNALS = frozenset({"boost.link_farm", "boost.spam_flag", "boost.network", "boost.search_results"})
 
 
-def _num(value) -> float | None:
+def number(value) -> float | None:
+    """A metric as a float, or None: booleans, empty and text values are not numbers."""
     if isinstance(value, bool) or value is None:
         return None
     try:
@@ -91,7 +92,7 @@ class Level:
 def _level(metrics: dict, table) -> Level | None:
     found = None
     for key, label, factor, floor in table:
-        value = _num(metrics.get(key))
+        value = number(metrics.get(key))
         if value is None or value < 0:
             continue
         if found is None:
@@ -212,14 +213,14 @@ def quality_signals(score, metrics: dict, url: str, *, path: str = "", network: 
     """
     spam = False
     if external is None:
-        external = _num(metrics.get("external_links"))
+        external = number(metrics.get("external_links"))
     if external is not None and external >= LINK_FARM_EXTERNAL:
         score.add("boost.link_farm", f"{external:g} external links on the page: a link farm gives nothing")
         spam = True
     if metrics.get("is_spam") is True:
         score.add("boost.spam_flag", "Ahrefs marks the page as spam (Is spam)")
         spam = True
-    moz = _num(metrics.get("spam_score"))
+    moz = number(metrics.get("spam_score"))
     if moz is not None and moz_spam_high(moz):
         score.add("boost.spam_flag", f"Moz Spam Score {moz:g} is high")
         spam = True

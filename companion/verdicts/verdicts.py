@@ -156,15 +156,6 @@ class Score:
                 "signals": self.signals}
 
 
-def _num(value) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 _authority_signals = authority.authority_signals  # the signals of every tool's metrics (companion.verdicts.authority)
 
 
@@ -342,7 +333,7 @@ class Tier1Scorer:
         else:
             score.add("boost.nofollow", f"the link to me is not followed ({', '.join(feats['rel']) or 'nofollow'})")
         metrics = feats["metrics"]
-        _outbound_signals(score, _num(metrics.get("external_links")), False)
+        _outbound_signals(score, authority.number(metrics.get("external_links")), False)
         _authority_signals(score, metrics)
         if key is None:
             key = urls.safe_page_key(feats["url"]) or ""
