@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
+import time
 from pathlib import Path
 
 from companion.core.errors import StorageError
@@ -67,6 +69,16 @@ def write_bytes_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
                 os.unlink(tmp_name)
             except OSError:
                 pass
+
+
+def move_aside(path: Path) -> str:
+    """Move a damaged store file out of the way, kept for the user as `<name>.corrupt-<time>`;
+    returns the words that say so ("" when there was no file)."""
+    if not path.exists():
+        return ""
+    aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(2)}")
+    os.replace(path, aside)
+    return f"; the damaged file was kept as {aside.name}"
 
 
 def dumps_json(obj) -> bytes:

@@ -38,13 +38,13 @@ import shutil
 import sqlite3
 import sys
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import orjson
 
+from companion.core.atomic import move_aside
 from companion.core.errors import StorageError
 
 log = logging.getLogger("tierlink.store")
@@ -341,11 +341,7 @@ class BacklinkDB:
                 _check(backup)
             except Damaged:
                 continue
-            moved = ""
-            if path.exists():
-                aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(2)}")
-                os.replace(path, aside)
-                moved = f"; the damaged file was kept as {aside.name}"
+            moved = move_aside(path)
             for side in _sidecars(path):
                 if side.exists():
                     side.unlink()

@@ -44,7 +44,6 @@ import re
 import secrets
 import sys
 import threading
-import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -56,7 +55,7 @@ from tinydb.storages import Storage
 from companion.core.limits import NOFOLLOW_RELS
 from companion.store import sqlstore
 from companion.analysis import urls
-from companion.core.atomic import file_stamp, fsync_dir
+from companion.core.atomic import file_stamp, fsync_dir, move_aside
 from companion.core.errors import BadInput, NotFound, StorageError
 
 log = logging.getLogger("tierlink.store")
@@ -276,11 +275,7 @@ def open_document(path: Path, kind: str, notices: list[str]) -> dict | None:
             data = load_document(backup)
         except (Corrupt, OSError):
             continue
-        moved = ""
-        if path.exists():
-            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{secrets.token_hex(2)}")
-            os.replace(path, aside)
-            moved = f"; the damaged file was kept as {aside.name}"
+        moved = move_aside(path)
         _copy_file(backup, path)
         fsync_dir(path.parent)
         message = f"{problem}. Restored the {kind} store from backup {backup.name}{moved}. Changes after that backup may be missing."
