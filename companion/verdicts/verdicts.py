@@ -534,7 +534,12 @@ def _same_anchor(a: str, b: str) -> bool:
 
 
 def detect_changes(store, result: dict, origin: str = "discovered") -> list[dict]:
-    """Compare the page's links to me with its stored backlinks; record what changed.
+    """Compare the page's links with its stored backlinks; record what changed.
+
+    A stored backlink is matched against the page's links by its own target (page key),
+    whatever the profile says: a home with no domains set, or a domain removed from the
+    profile, must never turn a link still on the page into `lost`. Only new links are
+    found through the profile (links to my site that no record holds yet).
 
     `origin` names who saw a new link: `discovered` on a visit, `recheck` for the monitor.
 
@@ -545,11 +550,13 @@ def detect_changes(store, result: dict, origin: str = "discovered") -> list[dict
     if not page_key:
         return []
     stored = {urls.safe_page_key(r["target_url"]): r for r in store.backlinks_from(page_key)}
+    stored_hosts = {host_of_key(k) for k in stored if k}
     now_links: dict[str, list[dict]] = {}
     for link in result["links"]:
-        if link["target"] == "me" and link["valid"]:
+        # page_key only for links that could match: to my site, or to a host a record points at
+        if link["valid"] and (link["target"] == "me" or urls.strip_www(urls.host_of(link["href"])) in stored_hosts):
             key = urls.safe_page_key(link["href"])
-            if key:
+            if key and (link["target"] == "me" or key in stored):
                 now_links.setdefault(key, []).append(link)
     changes: list[dict] = []
     updates: list[dict] = []
