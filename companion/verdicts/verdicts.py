@@ -295,7 +295,8 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
 # Bump when the stored-score rules below change: every stored score is then redone.
 # 2: every tool's authority (companion.verdicts.authority), spam and low-quality signals, competing
 #    pages by shared content words (companion.verdicts.competing).
-RULES_VERSION = 2
+# 3: search-result pages by the table of companion.verdicts.pagekind (`?search=` on any page, ...).
+RULES_VERSION = 3
 
 
 class Tier1Scorer:
