@@ -5,7 +5,7 @@ module decides:
 
 * `boost`: is this tier-1 page (it links to me) worth powering up with tier-2
   links? Signals from DOMAIN.md and the seed article: followed link, indexable
-  page with a self canonical, link in the main content, outbound-link dilution,
+  page (no canonical, or a self canonical), link in the main content, outbound-link dilution,
   domain authority (DR) against the page's own authority (UR), money-page target,
   whether the page competes for my money keywords, whether it is my own site.
 * `tier2`: could this page host a tier-2 link, and to which tier-1 pages?
@@ -194,6 +194,8 @@ def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metric
         score.add("boost.noindex", "the page is noindex")
     elif not result["indexable"]:
         score.add("boost.canonical_elsewhere", f"the page's canonical points elsewhere ({result['canonical']})")
+    elif result["canonical"] is None:
+        score.add("boost.indexable", "the page is indexable (it names no canonical, so it stands for itself)")
     else:
         score.add("boost.indexable", "the page is indexable with a self canonical")
     if link["position"] == "content":
@@ -274,8 +276,10 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
             score.add("tier2.mostly_nofollow", f"only {share:.0%} of its external links are followed")
     if result["indexable"]:
         score.add("tier2.indexable", "the page is indexable")
+    elif result["robots"]["noindex"]:
+        score.add("tier2.noindex", "the page is not indexable: it is noindex")
     else:
-        score.add("tier2.noindex", "the page is not indexable (noindex or canonicalised away)")
+        score.add("tier2.noindex", f"the page is not indexable: its canonical points elsewhere ({result['canonical']})")
     all_sites = {urls.site_of(l["href"]) for l in result["links"] if not l["internal"] and l["valid"]}
     if external >= 300 and len(all_sites) >= 150:
         score.add("tier2.link_farm", f"{external} external links to {len(all_sites)} sites: looks like a link farm")
