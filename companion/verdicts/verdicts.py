@@ -559,9 +559,12 @@ def detect_changes(store, result: dict, origin: str = "discovered") -> list[dict
     now_links: dict[str, list[dict]] = {}
     for link in result["links"]:
         # page_key only for links that could match: to my site, or to a host a record points at
-        if link["valid"] and (link["target"] == "me" or urls.strip_www(urls.host_of(link["href"])) in stored_hosts):
+        if not link["valid"]:
+            continue
+        mine = link["target"] == "me"
+        if mine or (stored_hosts and urls.strip_www(urls.host_of(link["href"])) in stored_hosts):
             key = urls.safe_page_key(link["href"])
-            if key and (link["target"] == "me" or key in stored):
+            if key and (mine or key in stored):
                 now_links.setdefault(key, []).append(link)
     changes: list[dict] = []
     updates: list[dict] = []
