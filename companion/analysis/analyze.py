@@ -35,7 +35,10 @@ _WS = re.compile(r"[ \t\n\f\r]+")
 # Plain str results: lxml's default "smart" strings are a subclass holding a reference
 # to their element (so a kept Analysis would keep the whole tree alive), and cost
 # ~100 ns more a call.
-_STRING = lxml.etree.XPath("string()", smart_strings=False)
+# normalize-space() collapses XML's whitespace (space, tab, CR, LF) in C and leaves a no-break
+# space alone, as the anchor rule wants; only a form feed (ASCII whitespace to HTML, not to
+# XML) is left for _text to collapse.
+_STRING = lxml.etree.XPath("normalize-space(string())", smart_strings=False)
 # rel is a list of tokens split on whitespace or commas: Google reads
 # rel="nofollow,noindex" as nofollow (a browser's relList would not split it).
 _REL_SPLIT = re.compile(r"[\s,]+")
@@ -67,6 +70,12 @@ def _collapse(text: str | None) -> str:
     if text.isascii() and _SPLIT_NOT_HTML_WS(text) is None:
         return " ".join(text.split())
     return _WS.sub(" ", text).strip(" ")
+
+
+def _text(el) -> str:
+    """The anchor rule (_WS) on an element's whole text."""
+    text = _STRING(el)
+    return _collapse(text) if "\f" in text else text
 
 
 def _fallback_text(el) -> str:
@@ -313,7 +322,7 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
     robots = {k: robots[k] or from_header[k] for k in robots}
     canonical = urls.resolve(base, canonical_el.get("href")) if canonical_el is not None else None
     html_el = doc
-    result["title"] = _collapse(_STRING(title_el)) if title_el is not None else ""
+    result["title"] = _text(title_el) if title_el is not None else ""
     result["lang"] = (html_el.get("lang") or html_el.get("xml:lang") or "").strip() or None
     result["robots"] = robots
     result["canonical"] = canonical
@@ -365,7 +374,7 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
             rel_hit = rels[rel_attr] = (rel, NOFOLLOW_RELS.isdisjoint(rel) and not page_nofollow)
         rel, follow = rel_hit
         if len(el):
-            text = _collapse(_STRING(el)) or _fallback_text(el)
+            text = _text(el) or _fallback_text(el)
         else:  # a text-only link (most of them): no XPath call needed
             text = el.text
             text = _collapse(text) if text else ""
