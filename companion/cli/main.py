@@ -255,9 +255,28 @@ def _human_analysis(a):
             rel = ",".join(link["rel"]) or "follow"
             print(f"  [{link['target']}] {link['href']}  {link['text'][:60]!r}  {rel}  {link['position']}")
     for change in a.get("changes", []):
-        print(f"  change: {change['kind']} {change['target']}: {change.get('was')} → {change.get('now')}")
+        print(f"  change: {_change_line(change)}")
     for note in a.get("notes", []):
         print(f"  note: {note}")
+
+
+def _change_line(change: dict) -> str:
+    """One change in words: a side with no value (a new link has no "was", a lost one no "now")
+    is left out rather than printed as None."""
+    kind, target = change["kind"], change["target"]
+    was, now = change.get("was"), change.get("now")
+    if kind == "lost":
+        since = f" since {change['since']}" if change.get("since") else ""
+        return f"lost{since} {target}" + (f"  (anchor was {was!r})" if was else "")
+    if kind == "new":
+        return f"new link {target}" + (f"  anchor {now!r}" if now else "")
+    if kind == "anchor_changed":
+        return f"anchor changed {target}: {was!r} → {now!r}"
+    if kind == "rel_changed":
+        return f"rel changed {target}: {was} → {now}"
+    if kind == "restored":
+        return f"restored {target} (lost → live)"
+    return f"{kind} {target}" + (f": {was} → {now}" if was is not None and now is not None else "")
 
 
 @command("analyze")
