@@ -57,7 +57,22 @@ def test_robots_disallow_and_crawl_delay(cli, home, sites):  # noqa: F811
     assert summary["unchanged"] == 3
     assert "/private/page" not in site.paths()  # never fetched
     assert site.paths().count("/robots.txt") == 1
-    assert min(gaps(site)[1:]) >= 0.4  # Crawl-delay between the pages, longer than --delay
+    assert min(gaps(site)) >= 0.4  # Crawl-delay between every two requests, robots.txt included
+
+
+def test_crawl_delay_holds_from_robots_txt_to_the_first_page(cli, home, sites):  # noqa: F811
+    """`Crawl-delay: 1`: robots.txt is the first request to the host, so the first page comes
+    a second after it ends, as every later page does (it followed at once: gaps 0.00 s, then 5.00 s)."""
+    site = sites.new()
+    site.route("/robots.txt", body=b"User-agent: *\nCrawl-delay: 1\n", headers={"Content-Type": "text/plain"})
+    pages = [site.page(f"/p{i}", LINK) for i in range(2)]
+    seed(home, [{"source_url": u} for u in pages])
+    summary = cli.json("recheck", "--allow-private-hosts", "--delay", "0")
+    assert summary["unchanged"] == 2
+    log = site.requests()
+    assert [e["path"] for e in log] == ["/robots.txt", "/p0", "/p1"]
+    waits = [b["start"] - a["end"] for a, b in zip(log, log[1:])]  # from the end of one to the next's start
+    assert all(1.0 <= w < 1.5 for w in waits), waits
 
 
 def test_robots_unavailable_means_wait(cli, home, sites):  # noqa: F811
