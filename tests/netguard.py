@@ -2,9 +2,9 @@
 
 Python raises the audit event `socket.getaddrinfo` (host, port, ...) before any
 lookup (sys.audit, PEP 578); a hook that raises stops that lookup before a packet
-is sent. Inside `lookups()` every name asked is recorded (from any thread: a
-recheck's workers included), and a name that is not a loopback literal or
-`localhost` is refused with PermissionError, so a test that proves "no lookup"
+is sent. Inside `lookups()` every host name asked is recorded (from any thread: a
+recheck's workers included; an IP literal is no lookup and is not recorded),
+and anything but `localhost` and loopback addresses is refused with PermissionError, so a test that proves "no lookup"
 can fail without sending anything past this machine.
 """
 
@@ -19,13 +19,11 @@ _watchers: list[list[str]] = []
 _lock = threading.Lock()
 
 
-def _local(host: str) -> bool:
-    if host.lower().rstrip(".") == "localhost":
-        return True
+def _literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+        return ipaddress.ip_address(host.split("%")[0])
     except ValueError:
-        return False
+        return None
 
 
 def _hook(event: str, args: tuple) -> None:
@@ -34,11 +32,18 @@ def _hook(event: str, args: tuple) -> None:
     host = args[0]
     if isinstance(host, bytes):
         host = host.decode("ascii", "replace")
-    host = "" if host is None else str(host)
+    if not host:  # getaddrinfo(None, port): a local address to bind, no lookup
+        return
+    host = str(host)
+    ip = _literal(host)
+    if ip is not None:  # an address given as such: nothing is looked up (connecting to it asks for it)
+        if ip.is_loopback:
+            return
+        raise PermissionError(f"test network guard: {host} is beyond loopback")
     with _lock:
         for seen in _watchers:
             seen.append(host)
-    if not _local(host):
+    if host.lower().rstrip(".") != "localhost":
         raise PermissionError(f"test network guard: a lookup of {host!r} was refused (beyond loopback)")
 
 

@@ -86,7 +86,9 @@ def test_robots_unavailable_means_wait(cli, home, sites):  # noqa: F811
     assert site.paths() == ["/robots.txt"]
 
 
-def test_private_addresses_are_not_fetched_by_default(cli, home, sites):  # noqa: F811
+def test_private_addresses_are_not_fetched_by_default(cli, home, sites, monkeypatch):  # noqa: F811
+    # 'localhost' is a name, looked up (in /etc/hosts): the loopback-only setting of the tests would refuse it first
+    monkeypatch.delenv("TIERLINK_FETCH_LOOPBACK_ONLY")
     site = sites.new()
     url = site.page("/page", LINK)
     named = site.url("/page").replace(site.address, "localhost")
@@ -125,3 +127,29 @@ def test_redirect_loop_stops_after_ten(cli, home, sites):  # noqa: F811
     summary = cli.json("recheck", "--allow-private-hosts", "--delay", "0")
     assert "more than 10 redirects" in summary["errors"][0]["reason"]
     assert site.paths().count("/r10") == 1 and "/r11" not in site.paths()
+
+
+def test_loopback_only_refuses_a_public_name_before_any_lookup(client, home, sites):  # noqa: F811
+    """TIERLINK_FETCH_LOOPBACK_ONLY=1 (the suite's setting): a fuzzed public host such as `0.com`,
+    stored and then rechecked through the API, is skipped without a single DNS lookup (the guard
+    would have refused it, not let it out), even with private hosts allowed; a loopback literal
+    is still fetched."""
+    import os
+    import time
+
+    from netguard import lookups
+
+    assert os.environ["TIERLINK_FETCH_LOOPBACK_ONLY"] == "1"
+    site = sites.new()
+    local = site.page("/page", LINK)
+    public = ["http://0.com/", "https://www.example.org/post", "http://xn--bcher-kva.example/", "http://[2001:db8::1]/"]
+    seed(home, [{"source_url": u} for u in [*public, local]])
+    with lookups() as names:
+        for allow in (False, True):
+            client.api("POST", "/api/recheck", {"allow_private_hosts": allow, "delay": 0}, expect=202)
+            while (state := client.api("GET", "/api/recheck"))["state"] == "running":
+                time.sleep(0.05)
+            reasons = {s["url"]: s["reason"] for s in state["summary"]["skipped"]}
+            assert all("not a loopback address literal" in reasons[u] for u in public), reasons
+    assert names == []  # not one lookup, not even one refused by the guard
+    assert state["summary"]["unchanged"] == 1 and site.paths() == ["/robots.txt", "/page"]  # the literal: fetched
