@@ -790,7 +790,7 @@ def recheck(only, limit, older_than, delay, timeout, concurrency, allow_private_
     opts = recheck_mod.Options(only=only, limit=limit, older_than=older_than, delay=delay, timeout=timeout,
                                concurrency=concurrency, allow_private_hosts=allow_private_hosts).checked()
     with workspace() as ws:
-        summary = recheck_mod.run(ws, opts, progress=_PageProgress())
+        summary = recheck_mod.run(ws, opts, progress=_PageProgress(), private_hint="--allow-private-hosts fetches it")
     emit(as_json, summary, _human_recheck)
 
 

@@ -64,6 +64,14 @@ class FetchError(Exception):
         self.reason = reason
 
 
+class PrivateAddress(FetchError):
+    """Refused: the host is (or resolves to) a loopback, private, ... address. The reason is
+    neutral; who shows it says how to allow such hosts where the user is (CLI flag, dashboard box)."""
+
+    def __init__(self, reason: str):
+        super().__init__("refused", reason)
+
+
 @dataclass
 class Response:
     url: str  # the URL asked for
@@ -104,7 +112,7 @@ def refusal(address: str) -> str | None:
                        ("is_multicast", "a multicast"), ("is_unspecified", "an unspecified"),
                        ("is_private", "a private"), ("is_reserved", "a reserved")):
         if getattr(ip, test):
-            return f"{what} address ({ip})"
+            return f"{what} address"
     return None
 
 
@@ -185,7 +193,8 @@ class Fetcher:
         address = resolve(host, port, deadline)
         why = refusal(address)
         if why and not self.allow_private:
-            raise FetchError("refused", f"{host} resolves to {why}: not fetched (--allow-private-hosts fetches it)")
+            said = f"{host} is {why}" if host == address else f"{host} resolves to {why} ({address})"
+            raise PrivateAddress(f"{said}: not fetched unless private hosts are allowed")
         literal = f"[{address}]" if ":" in address else address
         direct = urlunsplit((scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
         host_header = parts.netloc.rpartition("@")[2]
