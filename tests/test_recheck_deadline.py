@@ -29,13 +29,14 @@ DRIP = 0.25  # seconds between two bytes: each read answers well within TIMEOUT
 
 
 def timed_fetch(url: str, **kw) -> tuple[float, FetchError | None]:
-    start = time.monotonic()
-    try:
-        with Fetcher(timeout=TIMEOUT, allow_private=True, **kw) as fetcher:
+    """How long one `get` took (the client made before the clock starts), and its error."""
+    with Fetcher(timeout=TIMEOUT, allow_private=True, **kw) as fetcher:
+        start = time.monotonic()
+        try:
             fetcher.get(url)
-    except FetchError as exc:
-        return time.monotonic() - start, exc
-    return time.monotonic() - start, None
+        except FetchError as exc:
+            return time.monotonic() - start, exc
+        return time.monotonic() - start, None
 
 
 def test_a_server_dripping_its_headers_is_cut_at_the_bound(sites):  # noqa: F811
@@ -81,9 +82,13 @@ def test_a_fast_page_is_not_cut(sites):  # noqa: F811
 class SilentDNS:
     """A DNS server on loopback that takes every query and never answers."""
 
-    def __init__(self, address: str = "127.0.0.53"):
+    def __init__(self, address: str = "127.0.0.53", port: int = 0):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind((address, 0))
+        try:
+            self.sock.bind((address, port))
+        except OSError:
+            self.sock.close()
+            raise
         self.sock.settimeout(0.1)
         self.address = f"{address}:{self.sock.getsockname()[1]}"
         self.queries: list[bytes] = []
@@ -136,3 +141,66 @@ def test_recheck_reports_the_dripping_page_as_an_error_within_the_bound(cli, hom
     assert took <= BOUND + 2 * SLACK + 1.0, f"the run took {took:.1f} s"  # + robots.txt and the run itself
     assert [e["url"] for e in summary["errors"]] == [url] and summary["changes"] == []
     assert "in all" in summary["errors"][0]["reason"]
+
+
+SYSTEM_LOOKUP = """
+import json, os, sys, time
+from companion.monitor.fetch import FetchError, Fetcher
+with Fetcher(timeout=float(sys.argv[1]), allow_private=True) as fetcher:
+    start = time.monotonic()
+    try:
+        fetcher.get("http://never-answers.tierlink.test/")
+        print(json.dumps({"took": time.monotonic() - start, "kind": None}))
+    except FetchError as exc:
+        print(json.dumps({"took": time.monotonic() - start, "kind": exc.kind, "reason": exc.reason}))
+"""
+
+
+def _private_resolv_conf_possible() -> str | None:
+    """Why the system-resolver case cannot run here (None: it can)."""
+    import os
+    import shutil
+
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return "needs root and unshare(1) to give one process its own /etc/resolv.conf"
+    try:
+        hosts = next(line for line in open("/etc/nsswitch.conf") if line.startswith("hosts:")).split()[1:]
+    except (OSError, StopIteration):
+        return "no hosts line in /etc/nsswitch.conf"
+    if any(s in hosts for s in ("resolve", "systemd")) or os.path.exists("/run/nscd/socket"):
+        return "lookups here go through a resolver daemon, not /etc/resolv.conf"
+    return None
+
+
+def test_the_system_resolver_is_given_up_at_the_bound(tmp_path):
+    """The default path (getaddrinfo, no timeout of its own), against the silent stub: one process
+    runs in its own mount namespace where /etc/resolv.conf names only the stub (the machine's
+    file is untouched), so glibc asks the stub and keeps waiting (5 s × 2 tries by default)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    why = _private_resolv_conf_possible()
+    if why:
+        pytest.skip(why)
+    try:
+        stub = SilentDNS("127.0.0.54", 53)  # glibc asks port 53, no other
+    except OSError as exc:
+        pytest.skip(f"cannot listen on 127.0.0.54:53 ({exc})")
+    resolv = tmp_path / "resolv.conf"
+    resolv.write_text("nameserver 127.0.0.54\noptions timeout:5 attempts:2\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("TIERLINK_FETCH_LOOPBACK_ONLY", "TIERLINK_DNS_SERVER")}
+    try:
+        proc = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                               'mount --bind "$1" /etc/resolv.conf && exec "$2" -c "$3" "$4"', "sh",
+                               str(resolv), sys.executable, SYSTEM_LOOKUP, str(TIMEOUT)],
+                              capture_output=True, text=True, timeout=60, env=env)
+    finally:
+        stub.close()
+    if proc.returncode != 0 and "mount" in proc.stderr:
+        pytest.skip(f"no private mount namespace here: {proc.stderr.strip()[:200]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["took"] <= BOUND + SLACK, result
+    assert result["kind"] == "timeout" and "DNS lookup of never-answers.tierlink.test" in result["reason"], result
+    assert any(b"never-answers" in q for q in stub.queries)  # glibc asked the stub, which kept silent
