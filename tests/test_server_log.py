@@ -11,6 +11,8 @@ Chromium opening the address it printed, and the server's own stderr read back.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -73,3 +75,27 @@ def test_a_real_backlog_is_still_logged():
     assert not keep(record("Task queue depth is %d", WAITRESS_SETTINGS["threads"] - 1))
     assert keep(record("Task queue depth is %d", WAITRESS_SETTINGS["threads"]))
     assert keep(record("something else went wrong"))
+
+
+def test_serve_says_when_no_domain_is_set(tmp_path):
+    """Issue 22 item 1: with no `init`, every page read 'nothing of note' and nothing said why."""
+    bare = CompanionServer(tmp_path / "bare").start()
+    try:
+        said = bare.output(None)
+    finally:
+        bare.stop()
+    assert "No domain of yours is set yet" in said, said
+    assert "tierlink init --domain example.com" in said
+    assert "`" not in said.split("No domain", 1)[1].splitlines()[0]
+
+    home = tmp_path / "set"
+    home.mkdir()
+    done = subprocess.run([sys.executable, "-m", "companion", "--home", str(home), "init", "--domain", "acme.test"],
+                          capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    configured = CompanionServer(home).start()
+    try:
+        said = configured.output(None)
+    finally:
+        configured.stop()
+    assert "dashboard at" in said and "No domain" not in said, said
