@@ -74,8 +74,9 @@ function fillList(id, items) {
 function renderHealth(state) {
   const problem = healthProblem(state?.health);
   // Not twice: the problem card may already quote the same message (a 503's own).
-  const said = Boolean(problem) && !$('problem').classList.contains('hidden') && $('problem-fix').textContent.includes(problem);
-  $('health-message').textContent = problem ?? '';
+  setMessage($('health-message'), problem ?? '');
+  const said = Boolean(problem) && !$('problem').classList.contains('hidden')
+    && $('problem-fix').textContent.includes($('health-message').textContent);
   show('health', Boolean(problem) && !said);
   const noDomain = noDomainSet(state?.health) && !state?.error;
   $('no-domain-title').textContent = NO_DOMAIN.title;
