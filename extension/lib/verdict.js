@@ -39,7 +39,11 @@ export function badgeForState(state) {
   if (state.error && OFF_KINDS.has(state.error.kind)) return BADGES.OFF;
   const problem = healthProblem(state.health);
   if (problem) return { ...BADGES.PROBLEM, title: `${BADGES.PROBLEM.title}: ${problem}` };
-  return state.error ? BADGES.NONE : badgeFor(state.analysis);
+  if (state.error) return BADGES.NONE;
+  const badge = badgeFor(state.analysis);
+  // No verdict without a domain: the tooltip says why, not "nothing of note".
+  if (badge === BADGES.NONE && noDomainSet(state.health)) return { ...badge, title: `${NO_DOMAIN.title}: run tierlink init --domain example.com` };
+  return badge;
 }
 
 /** The problem a `/api/health` answer reports, in its own words, or null when all is well. */

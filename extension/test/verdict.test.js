@@ -132,6 +132,9 @@ test('no domain set: said plainly, with what to run, instead of "nothing of note
   assert.match(v.headline, /no domain is set/);
   assert.match(NO_DOMAIN.fix, /`tierlink init --domain example\.com`/);
   assert.equal(verdictFor(analysis(['tier2_opportunity']), { domainsSet: false }).headline, 'A tier-2 spot');
+  const badge = badgeForState({ analysis: analysis([]), health: { status: 'ok', domains_set: false } });
+  assert.equal(badge.text, '');
+  assert.match(badge.title, /No domain of yours is set: run tierlink init --domain/);
 });
 
 test("a reason's signal code is split off: words and points only", () => {
