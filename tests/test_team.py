@@ -364,3 +364,38 @@ def test_a_database_from_a_newer_tierlink_is_refused(tmp_path, pg_url):
         open_store(tmp_path / "c", database=pg_url)
     err = tierlink(tmp_path / "d", "candidates", url=pg_url, check=False).stderr.decode()
     assert "newer Tierlink (schema 99)" in err and PASSWORD not in err
+
+
+def test_no_message_about_a_malformed_address_shows_the_password(tmp_path, pg_cluster):
+    """Issue 23 item 6: every message naming the database goes through one formatter (host, port,
+    database), whatever the string: a misspelt option, a cut URL, a password holding `/`, `?` or
+    `@`, a `key=value` string. Neither the CLI nor `serve` (stdout, stderr, its log) shows it."""
+    port = pg_cluster.port
+    secrets = [PASSWORD, f"{PASSWORD}/x?y", f"{PASSWORD}@z"]
+    addresses = [
+        f"postgresql://127.0.0.1:{port}/tierlink?user=tl&password={PASSWORD}&application_nam=x",
+        f"postgresql://tierlink:{PASSWORD}@127.0.0.1:{port}/tierlink?sslmode=bogus",
+        f"postgresql://tierlink:{PASSWORD}@[::1",
+        f"postgresql://tierlink:{PASSWORD}/x?y@127.0.0.1:{port}/tierlink?application_nam=1",
+        f"postgresql://tierlink:{PASSWORD}@z@127.0.0.1:{port}/tierlink?application_nam=1",
+        f"postgres://tierlink:{PASSWORD}",
+        f"postgresql://tierlink:{PASSWORD}@127.0.0.1:{port}/tierlink?sslmode=require&connect_timeout=x",
+        f"host=127.0.0.1 port={port} user=tierlink password={PASSWORD} dbname=tierlink",
+        f"host=127.0.0.1 port={port} password='{PASSWORD} x' dbname=tierlink bogus=1",
+    ]
+    for address in addresses:
+        cli = tierlink(tmp_path / "h", "candidates", "--json", url=address, check=False)
+        serve = subprocess.run([sys.executable, "-m", "companion", "--home", str(tmp_path / "s"), "--database", address,
+                                "serve", "--port", "1"], capture_output=True, timeout=60, cwd=ROOT,
+                               env={k: v for k, v in os.environ.items() if k != "TIERLINK_DATABASE"})
+        for proc in (cli, serve):
+            out = proc.stdout.decode() + proc.stderr.decode()
+            assert proc.returncode != 0 and "Traceback" not in out, (address, out)
+            assert not any(s in out for s in secrets), (address, out)
+            assert len(proc.stderr.decode().strip().splitlines()) == 1, (address, out)
+        if "127.0.0.1" in address and "z@" not in address:
+            assert "127.0.0.1:" in cli.stderr.decode(), cli.stderr  # the message still says which database
+    for name in ("h", "s"):
+        for path in (tmp_path / name).rglob("*"):
+            if path.is_file():
+                assert PASSWORD.encode() not in path.read_bytes(), path

@@ -49,6 +49,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -144,6 +145,12 @@ class Database:
     def __init__(self, url: str, *, max_size: int = POOL_MAX):
         self.url = url
         self.where = team.where(url)
+        try:  # the driver's own reading of the URL: a misspelt option is refused here, by name
+            conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            detail = team.scrub(" ".join(str(exc).split()), url)[:300]
+            raise BadInput(f"the team database address {self.where} is not valid: {detail}",
+                           code="bad_database_url") from None
         self._local = threading.local()
         self.pool = ConnectionPool(
             url, min_size=1, max_size=max_size, open=False, timeout=WAIT_TIMEOUT, reconnect_timeout=3600,
