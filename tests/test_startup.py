@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -228,3 +229,24 @@ def test_damage_to_the_first_pages_at_start_restores_the_backup(tmp_path):
     assert "WARNING" in log and "Restored" in log and "bak1" in log, log
     assert health["status"] == "ok" and "bak1" in health["notices"][0], health
     assert len(list(home.glob(DB_FILE + ".corrupt-*"))) == 1
+
+
+def test_a_cli_command_meeting_damage_says_so_on_one_line(tmp_path):
+    """No background check in a CLI command: the first query that meets a damaged page says what
+    happened and what to do (one line, exit 1), never 'internal error: DatabaseError'."""
+    home = tmp_path / "home"
+    populate_big(home)
+    path = home / DB_FILE
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:  # a leaf page in the middle of the list
+        pages = [p for (p,) in conn.execute("SELECT pageno FROM dbstat WHERE name = 'backlinks' AND pagetype = 'leaf'")]
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    (home / (DB_FILE + ".clean")).write_text(json.dumps([path.stat().st_ino, path.stat().st_size,
+                                                         path.stat().st_mtime_ns]))  # as the clean close left it
+    damage_in_place(path, (pages[len(pages) // 2] - 1) * page_size, page_size)
+    env = CompanionServer(home).env()
+    proc = subprocess.run([sys.executable, "-m", "companion", "backlinks", "--json"], capture_output=True, env=env,
+                          timeout=120)
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 1 and len(err.splitlines()) == 1 and "Traceback" not in err, err
+    assert "is damaged" in err and "tierlink repair" in err and "internal error" not in err, err

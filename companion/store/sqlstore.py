@@ -48,6 +48,9 @@ from companion.core.atomic import move_aside
 from companion.core.errors import StorageError
 
 log = logging.getLogger("tierlink.store")
+# Where no logging is set up (a CLI command) these lines stay off stderr, which carries the
+# command's own one-line message; `tierlink serve` sets up logging and logs them.
+log.addHandler(logging.NullHandler())
 
 DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
@@ -236,7 +239,7 @@ class _Connection(sqlite3.Connection):
 
     def execute(self, *args):
         try:
-            return super().execute(*args)
+            return self.cursor(_Cursor).execute(*args)
         except sqlite3.DatabaseError as exc:
             raise self._damage(exc)
 
@@ -356,6 +359,28 @@ def repair(path: Path) -> dict:
         except Damaged as exc:
             problem = f"{path} is damaged ({exc})"
     return {"file": path.name, "status": "restored", "message": restore_from_backup(path, problem, backups)}
+
+
+class _Cursor(sqlite3.Cursor):
+    """Rows read one by one (a scan of the whole list) meet damage too: reported the same way."""
+
+    def __next__(self):
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as exc:
+            raise self.connection._damage(exc)
+
+    def fetchone(self):
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise self.connection._damage(exc)
+
+    def fetchall(self):
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self.connection._damage(exc)
 
 
 def _connect(path: Path, on_damage=None) -> sqlite3.Connection:
