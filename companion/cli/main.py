@@ -62,6 +62,13 @@ def with_json(func):
     return click.option("--json", "as_json", is_flag=True, help="print one JSON document on stdout")(func)
 
 
+def _size(ctx: click.Context, param: click.Parameter, value):
+    """A size option (`--max-import-size 8G`) in bytes, read by the one size parser (companion.core.sizes)."""
+    from companion.core.sizes import parse_size
+
+    return parse_size(value, f"--{param.name.replace('_', '-')}")
+
+
 def choice(name: str) -> click.Choice:
     """A click.Choice of one of the interface's value lists (companion.choices)."""
     return click.Choice(CHOICES[name])
@@ -364,7 +371,7 @@ def check_draft(file, host_url, limit, form, as_json):
 @click.option("--host", default=DEFAULT_HOST, show_default=True,
               help="address to listen on: 127.0.0.1 (or localhost) only, never the network")
 @click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="port")
-@click.option("--max-import-size", default="4G", metavar="SIZE", show_default=True,
+@click.option("--max-import-size", default="4G", metavar="SIZE", show_default=True, callback=_size,
               help="largest export the dashboard may upload, e.g. 500M or 8G; `tierlink import FILE` has no limit")
 def serve(host, port, max_import_size):
     """Run the companion service for the extension and the dashboard.
@@ -374,14 +381,13 @@ def serve(host, port, max_import_size):
       tierlink serve --port 8765 --max-import-size 8G
     """
     from companion.web import server
-    from companion.web.uploads import parse_size
 
     def announce(url, token):
         # The token travels in the fragment: never sent to the server nor logged (see static/api.js).
         print(f"Tierlink companion: dashboard at {url}/#token={token}", flush=True)
         print(f"API token (paste it into the extension's options): {token}", flush=True)
 
-    server.serve(home(), host, port, announce=announce, max_import_size=parse_size(max_import_size),
+    server.serve(home(), host, port, announce=announce, max_import_size=max_import_size,
                  workspace=workspace())
 
 

@@ -112,7 +112,7 @@ export async function render(root) {
         return;
       }
       const total = chosen.reduce((sum, f) => sum + f.size, 0);
-      if (status.max_bytes && total >= status.max_bytes) {
+      if (status.max_bytes && total > status.max_bytes) {
         result.append(tooLarge(chosen, status.max_bytes));
         return;
       }
