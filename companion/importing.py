@@ -22,6 +22,24 @@ def _target_for(profile, parsed) -> str | None:
     return f"https://{profile.domains[0]}/" if profile.domains else None
 
 
+def skipped_count(skipped: list[dict]) -> int:
+    """Rows skipped, from the list: past MAX_SKIPPED_REPORTED its last entry (line 0) counts the rest."""
+    return sum(entry.get("rows", 1) for entry in skipped)
+
+
+def summary(parsed, result: dict) -> dict:
+    """The ImportSummary of one file: every row read is added, updated, merged or skipped, once.
+
+    `merged`: rows that repeat a link the file already gave (or a stored link they change
+    nothing in); `truncated`: rows kept with their anchor or title cut to the API's length.
+    """
+    out = {"format": parsed.format, "rows_read": parsed.rows_read, "added": result["added"],
+           "updated": result["updated"], "merged": result["merged"], "skipped": parsed.skipped,
+           "skipped_rows": skipped_count(parsed.skipped), "truncated": parsed.truncated,
+           "backlinks_total": result["backlinks_total"]}
+    return out
+
+
 def import_files(store, profile, items: Iterable, format: str = "auto", mapping: dict | None = None,
                  progress: Callable | None = None, on_note: Callable[[str], None] | None = None) -> list[dict]:
     """ImportSummary per file (CONTRACT.md). Items are paths, (name, bytes) or (name, Path) pairs.
@@ -100,8 +118,6 @@ def _import(store, profile, items, format, mapping, progress, on_note) -> list[d
                                               produce=produce)
         else:
             result = store.merge_backlinks(parsed.rows, parsed.format, fallback_target=fallback, _owned=True)
-        summaries.append({"format": parsed.format, "rows_read": parsed.rows_read, "added": result["added"],
-                          "updated": result["updated"], "skipped": parsed.skipped,
-                          "backlinks_total": result["backlinks_total"]})
+        summaries.append(summary(parsed, result))
         parsed.rows = []  # let a big file's rows go before the next one is merged
     return summaries

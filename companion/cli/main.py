@@ -436,11 +436,18 @@ class _Progress:
 
 
 def _human_import(summaries):
+    """One line per file whose figures add up (read = added + updated + merged + skipped), then the skipped rows."""
+    from companion.core.limits import MAX_ANCHOR, MAX_TITLE
+
     for s in summaries if isinstance(summaries, list) else [summaries]:
-        print(f"{s['format']}: {s['rows_read']} rows read, {s['added']} added, {s['updated']} updated, "
-              f"{len(s['skipped'])} skipped; {s['backlinks_total']} backlinks stored")
+        print(f"{s['format']}: {s['rows_read']} rows read = {s['added']} added + {s['updated']} updated + "
+              f"{s['merged']} merged (links already read or stored) + {s['skipped_rows']} skipped; "
+              f"{s['backlinks_total']} backlinks stored")
+        if s.get("truncated"):
+            print(f"  {s['truncated']} rows kept with their anchor or title cut to the limit "
+                  f"({MAX_ANCHOR} characters for an anchor, {MAX_TITLE} for a title)")
         for bad in s["skipped"][:20]:
-            print(f"  line {bad['line']}: {bad['reason']}")
+            print(f"  line {bad['line']}: {bad['reason']}" if bad.get("line") else f"  {bad['reason']}")
         if len(s["skipped"]) > 20:
             print(f"  ... {len(s['skipped']) - 20} more (see --json)")
 

@@ -47,6 +47,7 @@ class Parsed:
     property_url: str | None = None  # the site a Search Console file belongs to, from its name
     encoding: str | None = None  # the text encoding the file was read with
     streamed: bool = False  # the records went to a sink, not into `rows`
+    truncated: int = 0  # rows whose anchor or title was cut to MAX_ANCHOR / MAX_TITLE
 
 
 def _always(ix: dict[str, int]) -> bool:

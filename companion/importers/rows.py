@@ -27,6 +27,7 @@ from itertools import chain, islice, repeat
 from companion.analysis import urls
 from companion.analysis.urls import is_http_url, page_key, plain_page_key
 from companion.core.errors import BadInput
+from companion.core.limits import MAX_ANCHOR, MAX_TITLE, MAX_URL_LENGTH
 from companion.importers.formats import Format, Parsed
 from companion.importers.values import DateParser, Memo, PendingDate, parse_bool, parse_flag, parse_number
 
@@ -83,7 +84,7 @@ def _target(raw: str) -> tuple[str, str] | tuple[None, None]:
     """(canonical URL, page key) of a target cell; (None, None) where row_record skips the row."""
     try:
         url = _clean_url(raw)
-        if url is None:
+        if url is None or len(url) > MAX_URL_LENGTH:
             return _NO_TARGET
         url = urls.canonical_url(url)
         return url, page_key(url)
@@ -185,11 +186,17 @@ def _row_dates(dates: Memo, cells: list[str], i_first: int, i_last: int, i_lost:
 
 
 def _record(src_url, tgt_url, tk, sk, anchor, rel, lost, first, last, lost_at, metrics, fmt, title, link_type,
-            rel_known) -> dict:
-    """A store-ready record (CONTRACT Backlink fields plus source_key/target_key), one shape for both row paths."""
+            rel_known, cut: list[int]) -> dict:
+    """A store-ready record (CONTRACT Backlink fields plus source_key/target_key), one shape for both row paths.
+
+    An anchor or a title longer than the API takes (MAX_ANCHOR, MAX_TITLE) is cut to it, and the row
+    counted in `cut[0]` (the summary's `truncated`)."""
     if anchor and (anchor[0] in " \t\r\n" or anchor[-1] in " \t\r\n" or "  " in anchor or "\n" in anchor
                    or "\t" in anchor or "\r" in anchor):
         anchor = _WS.sub(" ", anchor).strip()
+    if len(anchor) > MAX_ANCHOR or len(title) > MAX_TITLE:
+        anchor, title = anchor[:MAX_ANCHOR].rstrip(), title[:MAX_TITLE].rstrip()
+        cut[0] += 1
     rec = {
         "source_url": src_url,
         "target_url": tgt_url,
@@ -232,7 +239,7 @@ class _FastRows:
 
     def __init__(self, fmt, targetless, rel_known, stamp, i_src, i_tgt, i_anchor, i_title, i_type, i_first, i_last,
                  i_lost, rel_flags, metric_cols, bool_cols, str_cols, date_cache, target_cache, skip,
-                 row_record, boolean=parse_bool):
+                 row_record, boolean=parse_bool, cut=None):
         self.fmt, self.targetless, self.rel_known, self.stamp = fmt, targetless, rel_known, stamp
         self.i_src, self.i_tgt, self.i_anchor, self.i_title, self.i_type = i_src, i_tgt, i_anchor, i_title, i_type
         self.i_first, self.i_last, self.i_lost = i_first, i_last, i_lost
@@ -251,6 +258,7 @@ class _FastRows:
         self.dates, self.targets = date_cache, target_cache
         self.ints: dict[int, int] = {}
         self.skip, self.row_record = skip, row_record
+        self.cut = cut if cut is not None else [0]
 
     def column(self, memo: Memo, cells: tuple) -> list:
         """A metric column's values: int() over the whole column in C when every cell is an integer (as
@@ -285,13 +293,14 @@ class _FastRows:
         bad = sum(m.bad for m in self.checked) != bad_before
         dates = self.dates
         i_first, i_last, i_lost = self.i_first, self.i_last, self.i_lost
-        names, fmt, stamp, rel_known = self.metric_names, self.fmt, self.stamp, self.rel_known
+        names, fmt, stamp, rel_known, cut = self.metric_names, self.fmt, self.stamp, self.rel_known, self.cut
         append = out.append
         targetless = self.targetless
         for cells, start, (src, plain_key), (tgt_url, tk), anchor, title, rel, link_type, values in zip(
                 batch, starts, sources, targets, anchors, titles, rels, types, metrics):
             sk = None
-            if plain_key is not None and (tgt_url is not None or targetless) and "utm_" not in src:
+            if plain_key is not None and (tgt_url is not None or targetless) and "utm_" not in src \
+                    and len(src) <= MAX_URL_LENGTH:
                 sk = plain_key
             if sk is None or bad and (rel is _BAD or _BAD in values):
                 rec = self.row_record(cells, start)
@@ -306,7 +315,7 @@ class _FastRows:
             append(_record(src, tgt_url, tk, sk, anchor, list(rel), bool(lost_at), first, last, lost_at,
                            dict(zip(names, values)) if None not in values else
                            {k: v for k, v in zip(names, values) if v is not None},
-                           fmt, title, link_type, rel_known))
+                           fmt, title, link_type, rel_known, cut))
 
 
 def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback: str | None = None,
@@ -363,6 +372,7 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
     type_flags = [(i, t) for i, t in ((i_image, "image"), (i_redirect, "redirect"), (i_frame, "frame"),
                                       (i_form, "form")) if i >= 0]
     lost_flags = [i for i in (i_lostbool, i_old, i_deleted) if i >= 0]
+    cut = [0]  # rows whose anchor or title was cut to the API's length (`truncated`)
     numbers = Memo(parse_number, 200000)  # parse_number raises ValueError for a cell that is no number
     boolean = parse_flag if format_.flag_marks else parse_bool  # ValueError for a word that is neither
 
@@ -391,6 +401,9 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
             if src_url is None:
                 skip(start, f"no valid referring page URL ({cells[i_src].strip()[:60]!r})")
                 return None
+            if len(src_url) > MAX_URL_LENGTH:
+                skip(start, f"the referring page URL is longer than {MAX_URL_LENGTH} characters ({src_url[:60]!r}…)")
+                return None
             if i_mention >= 0 and cells[i_mention].strip() and flag(cells, i_mention):
                 skip(start, "Majestic marks this a mention, not a link")
                 return None
@@ -404,6 +417,9 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
                     tgt_url = _clean_url(raw_t)
                     if tgt_url is None:
                         skip(start, f"no valid target URL ({raw_t.strip()[:60]!r})")
+                        return None
+                    if len(tgt_url) > MAX_URL_LENGTH:
+                        skip(start, f"the target URL is longer than {MAX_URL_LENGTH} characters ({tgt_url[:60]!r}…)")
                         return None
                     tgt_url = urls.canonical_url(tgt_url)
                     cached = (tgt_url, page_key(tgt_url))
@@ -465,7 +481,7 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
                 src_url = urls.canonical_url(src_url)
             rec = _record(src_url, tgt_url, tk, page_key(src_url), cells[i_anchor] if i_anchor >= 0 else "", rel,
                           lost, first, last, lost_at, metrics, fmt, cells[i_title].strip() if i_title >= 0 else "",
-                          link_type, rel_known)
+                          link_type, rel_known, cut)
         except (ValueError, IndexError) as exc:
             skip(start, f"unreadable row ({exc})")
             return None
@@ -475,7 +491,7 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
     if not (i_reltext >= 0 or i_followable >= 0 or type_flags or lost_flags or i_status >= 0 or i_mention >= 0):
         fast = _FastRows(fmt, targetless, rel_known, stamp, i_src, i_tgt, i_anchor, i_title, i_type,
                          i_first, i_last, i_lost, rel_flags, metric_cols, bool_cols, str_cols,
-                         date_cache, target_cache, skip, row_record, boolean)
+                         date_cache, target_cache, skip, row_record, boolean, cut)
 
     def records(batch: list[list[str]], starts) -> None:
         if fast is not None:
@@ -558,7 +574,8 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
         sink(rows)
         rows = []
     if skipped_total > len(skipped):
-        skipped.append({"line": 0, "reason": f"{skipped_total - len(skipped)} more rows skipped (not listed)"})
+        more = skipped_total - len(skipped)
+        skipped.append({"line": 0, "reason": f"{more} more rows skipped (not listed)", "rows": more})
     if progress:
         progress(src.size, src.size, rows_read)
     if rows_read == 0:
@@ -566,5 +583,5 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
     notes.extend(format_.notes)
     return Parsed(format=fmt, variant=variant, rows=rows, rows_read=rows_read, skipped=skipped, notes=notes,
                   targetless=targetless, property_url=format_.property_url(src.name) if format_.property_url else None,
-                  streamed=sink is not None)
+                  streamed=sink is not None, truncated=cut[0])
 
