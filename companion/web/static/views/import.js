@@ -60,7 +60,7 @@ export async function render(root) {
   const form = h("form", { class: "form-card", id: "import-form" },
     drop,
     h("div", { class: "form-grid" }, h("label", {}, h("span", {}, "Format"), format)),
-    h("p", { class: "muted" }, "Exports from Ahrefs, Semrush, Moz, Majestic, Search Console and Bing are read as they come (any encoding, comma or tab separated). Importing the same file twice updates rows instead of doubling them. Several files are imported together: one that cannot be read changes nothing."),
+    h("p", { class: "muted" }, "Exports from Ahrefs, Semrush, Moz, Majestic, Search Console and Bing are read as they come (any encoding, comma or tab separated). Importing the same file twice merges its rows into the links already stored instead of doubling them. Several files are imported together: one that cannot be read changes nothing."),
     h("div", { class: "form-actions" }, submit));
   root.append(header("Import backlinks", "Add the pages that link to you from an SEO tool's export."), form, box, result);
 
