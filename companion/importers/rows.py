@@ -380,15 +380,18 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
         """The ValueError of cell i, naming its column: the reason a skipped row is given."""
         return ValueError(f"{raw_cells[i].strip()[:40] if i < len(raw_cells) else i}: {exc}")
 
+    def unknown(i: int, v: str) -> bool:
+        """A flag cell not in BOOLS (the common words, looked up inline): `boolean` reads it or raises."""
+        try:
+            return boolean(v)
+        except ValueError as exc:
+            raise column_error(i, exc) from None
+
+    get = BOOLS.get
+
     def flag(cells: list[str], i: int) -> bool:
-        v = cells[i]
-        b = BOOLS.get(v)
-        if b is None:
-            try:
-                b = boolean(v)
-            except ValueError as exc:
-                raise column_error(i, exc) from None
-        return b
+        b = get(cells[i])
+        return unknown(i, cells[i]) if b is None else b
 
     # Dates repeat a lot across rows (and the shared result strings save memory on big files).
     date_cache = Memo(dates, 100000)  # dates(v) raises ValueError for a date it cannot read: the row is skipped
@@ -426,7 +429,8 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
                 tgt_url, tk = cached
             rel: list[str] = []
             for i, token in rel_flags:
-                if flag(cells, i) and token not in rel:
+                b = get(cells[i])
+                if (unknown(i, cells[i]) if b is None else b) and token not in rel:
                     rel.append(token)
             if i_reltext >= 0:
                 tokens = {t for t in re.split(r"[\s,;|/]+", cells[i_reltext].lower()) if t}
@@ -446,7 +450,8 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
                         link_type = t
                         break
             if type_flags:
-                set_types = [t for i, t in type_flags if flag(cells, i)]  # every cell read: a bad one skips the row
+                # every cell read: a bad one skips the row
+                set_types = [t for i, t in type_flags if (unknown(i, cells[i]) if (b := get(cells[i])) is None else b)]
                 if link_type is None and set_types:
                     link_type = set_types[0]
             try:
@@ -456,7 +461,7 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
                 return None
             lost = bool(lost_at)
             if lost_flags:
-                lost = any([flag(cells, i) for i in lost_flags]) or lost  # every cell read, as above
+                lost = any([unknown(i, cells[i]) if (b := get(cells[i])) is None else b for i in lost_flags]) or lost
             if i_status >= 0 and cells[i_status].strip().lower() in ("lost", "removed", "deleted", "dead"):
                 lost = True
             metrics = {}
