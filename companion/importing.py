@@ -7,9 +7,11 @@ profile (its domains: which rows are internal, where targetless rows point), not
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Callable, Iterable
 
+from companion.analysis import urls
 from companion.core.errors import BadInput
 from companion.importers import check, needs_rows, parse
 from companion.store.store import gc_paused
@@ -22,8 +24,60 @@ def _target_for(profile, parsed) -> str | None:
     return f"https://{profile.domains[0]}/" if profile.domains else None
 
 
+def skipped_count(skipped: list[dict]) -> int:
+    """Rows skipped, from the list: past MAX_SKIPPED_REPORTED its last entry (line 0) counts the rest."""
+    return sum(entry.get("rows", 1) for entry in skipped)
+
+
+def summary(parsed, result: dict) -> dict:
+    """The ImportSummary of one file: every row read is added, updated, merged or skipped, once.
+
+    `merged`: rows that repeat a link the file already gave (or a stored link they change
+    nothing in); `truncated`: rows kept with their anchor or title cut to the API's length.
+    """
+    out = {"format": parsed.format, "rows_read": parsed.rows_read, "added": result["added"],
+           "updated": result["updated"], "merged": result["merged"], "skipped": parsed.skipped,
+           "skipped_rows": skipped_count(parsed.skipped), "truncated": parsed.truncated,
+           "backlinks_total": result["backlinks_total"]}
+    return out
+
+
+# A site is taken as "mine" from an export when at least this share of its rows link to it
+# (most exports target one site; a few name a second one, e.g. a shop and its blog).
+MY_SHARE = 0.10
+MAX_DOMAINS_TAKEN = 5
+
+
+class _TargetSites:
+    """Counts the sites (registrable domains) an export's rows link to: a sink for the rows as they are read."""
+
+    def __init__(self):
+        self.hosts: Counter = Counter()
+
+    def __call__(self, rows: list[dict]) -> None:
+        self.hosts.update(urls.host_of(r["target_url"]) for r in rows if r.get("target_url"))
+
+    def mine(self) -> list[tuple[str, float]]:
+        """[(site, share of the rows)] for the sites holding a real share of the targets, biggest first."""
+        sites: Counter = Counter()
+        for host, n in self.hosts.items():
+            if host:
+                sites[urls.registrable_domain(host)] += n
+        total = sum(sites.values())
+        return [(site, n / total) for site, n in sites.most_common(MAX_DOMAINS_TAKEN) if n >= MY_SHARE * total]
+
+
+def _domains_notice(found: list[tuple[str, float]], files: int) -> str:
+    """One line: which domains were taken (with their share of a file's links when not all of them)."""
+    names = ", ".join(site if share >= 0.9 else f"{site} ({share:.0%} of the links)" for site, share in found)
+    where = "this export's targets" if files == 1 else "these exports' targets"
+    return (f"no domain was set: using {names} from {where} (change it in Profile, or with "
+            f"\"tierlink init --domain … --force\")")
+
+
 def import_files(store, profile, items: Iterable, format: str = "auto", mapping: dict | None = None,
-                 progress: Callable | None = None, on_note: Callable[[str], None] | None = None) -> list[dict]:
+                 progress: Callable | None = None, on_note: Callable[[str], None] | None = None,
+                 set_domains: Callable[[list[str]], object] | None = None) -> list[dict]:
     """ImportSummary per file (CONTRACT.md). Items are paths, (name, bytes) or (name, Path) pairs.
 
     A (name, Path) pair is a file on disk shown under another name (an upload the
@@ -32,9 +86,15 @@ def import_files(store, profile, items: Iterable, format: str = "auto", mapping:
 
     All files are parsed before anything is stored: one unreadable file means
     nothing at all changes.
+
+    A profile with no domains (the user skipped `init`) takes them from the exports'
+    targets before anything is stored: `set_domains(domains)` saves them and returns the
+    new profile, and the first summary's `notice` says which (as does `on_note`). Without
+    a domain every own link would read as external, and a later visit would call live
+    links lost.
     """
     with gc_paused():
-        return _import(store, profile, items, format, mapping, progress, on_note)
+        return _import(store, profile, items, format, mapping, progress, on_note, set_domains)
 
 
 def _source(item) -> tuple[str, Path | None, bytes | None]:
@@ -59,9 +119,12 @@ def _discard(rows: list[dict]) -> None:
     """The first pass of a big file keeps no rows: it only proves the file reads."""
 
 
-def _import(store, profile, items, format, mapping, progress, on_note) -> list[dict]:
+def _import(store, profile, items, format, mapping, progress, on_note, set_domains) -> list[dict]:
     parsed_all = []
+    counting = set_domains is not None and not profile.domains
+    found: dict[str, float] = {}  # site -> its largest share of one file's targets
     for item in items:
+        sites = _TargetSites() if counting else None
         name, path, data = _source(item)
         try:
             size = path.stat().st_size if path is not None else len(data)
@@ -72,9 +135,17 @@ def _import(store, profile, items, format, mapping, progress, on_note) -> list[d
             return parse(name, path=path, data=data, format=format, mapping=mapping, sink=sink, encoding=encoding,
                          progress=(lambda done, total, rows: progress(name, done, total, rows)) if progress else None)
 
-        parsed = read(_discard if size > STREAM_FROM else None)
+        parsed = read((sites or _discard) if size > STREAM_FROM else None)
         if parsed.streamed and (parsed.targetless or needs_rows(parsed)):
             parsed = read(encoding=parsed.encoding)  # the rows themselves decide (Search Console)
+        if sites is not None:
+            if not parsed.streamed:
+                sites(parsed.rows)
+            mine = sites.mine()
+            if parsed.targetless and parsed.property_url:  # Search Console: the site is in the file's name
+                mine = [(urls.site_of(parsed.property_url), 1.0)]
+            for site, share in mine:  # each file's own sites: two files may be two sites
+                found[site] = max(share, found.get(site, 0))
         check(parsed, name, list(profile.domains))
         fallback = None
         if parsed.targetless:
@@ -85,6 +156,13 @@ def _import(store, profile, items, format, mapping, progress, on_note) -> list[d
             if on_note and parsed.rows:
                 on_note(f"pages with no stored link get the target {fallback} until an export names the real page")
         parsed_all.append((parsed, fallback, read))
+    notice = None
+    if found:
+        ranked = sorted(found.items(), key=lambda kv: -kv[1])[:MAX_DOMAINS_TAKEN]
+        profile = set_domains([site for site, _ in ranked])
+        notice = _domains_notice(ranked, len(parsed_all))
+        if on_note:
+            on_note(notice)
     from companion.verdicts import verdicts
 
     verdicts.ensure_scored(store, profile)  # the merge then scores each tier-1 page as it writes it
@@ -100,8 +178,8 @@ def _import(store, profile, items, format, mapping, progress, on_note) -> list[d
                                               produce=produce)
         else:
             result = store.merge_backlinks(parsed.rows, parsed.format, fallback_target=fallback, _owned=True)
-        summaries.append({"format": parsed.format, "rows_read": parsed.rows_read, "added": result["added"],
-                          "updated": result["updated"], "skipped": parsed.skipped,
-                          "backlinks_total": result["backlinks_total"]})
+        summaries.append(summary(parsed, result))
+        if notice and len(summaries) == 1:
+            summaries[0]["notice"] = notice
         parsed.rows = []  # let a big file's rows go before the next one is merged
     return summaries

@@ -171,8 +171,11 @@ class Workspace:
         """
         from companion import importing
 
+        def set_domains(domains: list[str]):
+            return self.set_profile({**self.profile.to_json(), "domains": domains})
+
         return importing.import_files(self.store, self.profile, items, format=format, mapping=mapping, progress=progress,
-                                      on_note=on_note)
+                                      on_note=on_note, set_domains=set_domains)
 
     def import_bytes(self, name: str, data: bytes, format: str = "auto", mapping: dict | None = None) -> dict:
         """Import one uploaded export (POST /api/import): its ImportSummary."""

@@ -141,3 +141,34 @@ def test_a_file_above_the_limit_names_the_limit_its_size_and_the_cli(page, tmp_p
         assert 'tierlink import "my site export.csv"' in text
         assert small.ok("GET", "/api/import")["state"] == "idle", "nothing may have been sent"
         shot(page, "import-too-large")
+
+
+def test_a_real_export_into_a_home_with_no_domain_shows_sums_that_add_up_and_the_domain_taken(page, tmp_path, cli):
+    """Issue 22 items 1 and 7 in the dashboard: the coinlineup Semrush export (read from ../shared, never copied)
+    shows 2000 = 1899 added + 0 updated + 101 merged + 0 skipped, the same figures as `tierlink import`, and the
+    one-line notice naming the domain taken from the export's targets. Screenshot at 1366x768."""
+    from test_import_domains import COINLINEUP
+
+    if not COINLINEUP.is_file():
+        pytest.skip("real exports not found (team checkout only)")
+    expected = cli.json("import", str(COINLINEUP))
+    page.set_viewport_size({"width": 1366, "height": 768})
+    with Dashboard(tmp_path / "dashboard-home") as fresh:  # not the CLI's home
+        open_dashboard(page, fresh, "import")
+        page.set_input_files("#import-file", str(COINLINEUP))
+        page.click("#import-submit")
+        page.wait_for_selector("#import-summary", timeout=120_000)
+
+        def shown(stat):
+            return int(page.locator(f'[data-stat="{stat}"] .stat-value').inner_text().replace(",", ""))
+
+        figures = {stat: shown(stat) for stat in ("rows_read", "added", "updated", "merged", "skipped")}
+        assert figures == {"rows_read": 2000, "added": 1899, "updated": 0, "merged": 101, "skipped": 0}
+        assert figures == {k: expected["skipped_rows" if k == "skipped" else k] for k in figures}
+        assert "2,000 rows read = 1,899 added + 0 updated + 101 merged" in page.locator("#import-sum").inner_text()
+        text = page.locator("#import-summary").inner_text()
+        assert "no domain was set: using coinlineup.com from this export's targets" in text and "`" not in text
+        assert fresh.ok("GET", "/api/profile")["domains"] == ["coinlineup.com"]
+        page.locator("#import-summary").scroll_into_view_if_needed()
+        shot(page, "import-real-coinlineup-1366")
+        assert not page.errors, page.errors

@@ -53,7 +53,9 @@ def test_each_sample_imports_with_the_right_counts(cli, name):
     cli("init", "--domain", "example.com")
     summary = cli.json("import", str(SAMPLES / name))
     fmt, rows, added, skipped = EXPECTED[name]
-    assert set(summary) == {"format", "rows_read", "added", "updated", "skipped", "backlinks_total"}
+    assert set(summary) == {"format", "rows_read", "added", "updated", "merged", "skipped", "skipped_rows", "truncated",
+                            "backlinks_total"}
+    assert summary["rows_read"] == summary["added"] + summary["updated"] + summary["merged"] + summary["skipped_rows"]
     assert (summary["format"], summary["rows_read"], summary["added"], summary["updated"]) == (fmt, rows, added, 0)
     assert [s["line"] for s in summary["skipped"]] == skipped
     assert summary["backlinks_total"] == added

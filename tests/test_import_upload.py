@@ -206,6 +206,25 @@ def test_a_too_large_upload_names_the_limit_the_size_and_the_cli(tmp_path):
         assert status == 200 and summary["rows_read"] == 15
 
 
+def test_an_upload_of_exactly_the_cap_is_taken_and_one_byte_more_is_refused(tmp_path):
+    """`--max-import-size 1M` takes a body of 1 MiB (it answered "1.0 MiB, above the limit of 1.0 MiB")."""
+    csv = FIXTURE.read_bytes()  # UTF-16: a blank line is two bytes
+    name = "ahrefs.csv" if (MiB - len(multipart(None, {"file": ("ahrefs.csv", csv)})[0])) % 2 == 0 else "ahrefs1.csv"
+    body, _ = multipart(None, {"file": (name, csv)})
+    # Pad the export with blank lines (read as nothing) to make the whole body exactly 1 MiB.
+    body, ctype = multipart(None, {"file": (name, csv + "\n".encode("utf-16-le") * ((MiB - len(body)) // 2))})
+    boundary = ctype.split("boundary=")[1]
+    assert len(body) == MiB
+    with CompanionServer(tmp_path / "home", extra_args=("--max-import-size", "1M")) as srv:
+        over = (f"POST /api/import HTTP/1.1\r\nHost: {srv.host}\r\nAuthorization: Bearer {srv.token}\r\n"
+                f"Content-Type: {ctype}\r\nContent-Length: {MiB + 1}\r\n")
+        status, answer = raw_request(srv, over)
+        assert status == 413 and answer["error"]["code"] == "too_large", answer
+        r = srv.request("POST", "/api/import", data=body, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        assert r.status == 200, r.text
+        assert r.json()["rows_read"] == 15 and r.json()["added"] > 0
+
+
 def test_several_files_at_once_answer_one_summary_each(server):
     status, summaries = upload_files(server, [FIXTURE, SEMRUSH])
     assert status == 200, summaries

@@ -358,7 +358,7 @@ def test_merge_rules(any_store):
         bl("https://a.test/", anchor="strong", rel=[]),
         bl("https://a.test/", anchor="later", rel=[]),
     ], "ahrefs")
-    assert r == {"added": 1, "updated": 0, "backlinks_total": 1}
+    assert r == {"added": 1, "updated": 0, "merged": 2, "backlinks_total": 1}  # one row per count
     rec = store.get_backlink("https://a.test/", "https://example.com/pricing")
     assert (rec["anchor"], rec["rel"], rec["follow"]) == ("strong", [], True)
     # the same export again: nothing

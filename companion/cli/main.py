@@ -62,6 +62,13 @@ def with_json(func):
     return click.option("--json", "as_json", is_flag=True, help="print one JSON document on stdout")(func)
 
 
+def _size(ctx: click.Context, param: click.Parameter, value):
+    """A size option (`--max-import-size 8G`) in bytes, read by the one size parser (companion.core.sizes)."""
+    from companion.core.sizes import parse_size
+
+    return parse_size(value, f"--{param.name.replace('_', '-')}")
+
+
 def choice(name: str) -> click.Choice:
     """A click.Choice of one of the interface's value lists (companion.choices)."""
     return click.Choice(CHOICES[name])
@@ -383,7 +390,7 @@ def check_draft(file, host_url, limit, form, as_json):
 @click.option("--host", default=DEFAULT_HOST, show_default=True,
               help="address to listen on: 127.0.0.1 (or localhost) only, never the network")
 @click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="port")
-@click.option("--max-import-size", default="4G", metavar="SIZE", show_default=True,
+@click.option("--max-import-size", default="4G", metavar="SIZE", show_default=True, callback=_size,
               help="largest export the dashboard may upload, e.g. 500M or 8G; `tierlink import FILE` has no limit")
 def serve(host, port, max_import_size):
     """Run the companion service for the extension and the dashboard.
@@ -393,7 +400,6 @@ def serve(host, port, max_import_size):
       tierlink serve --port 8765 --max-import-size 8G
     """
     from companion.web import server
-    from companion.web.uploads import parse_size
 
     ws = workspace()
 
@@ -407,7 +413,7 @@ def serve(host, port, max_import_size):
                   "Set it with: tierlink init --domain example.com (or in the dashboard's Profile view); "
                   "this companion picks it up without a restart.", flush=True)
 
-    server.serve(home(), host, port, announce=announce, max_import_size=parse_size(max_import_size),
+    server.serve(home(), host, port, announce=announce, max_import_size=max_import_size,
                  workspace=ws)
 
 
@@ -583,11 +589,18 @@ class _Progress:
 
 
 def _human_import(summaries):
+    """One line per file whose figures add up (read = added + updated + merged + skipped), then the skipped rows."""
+    from companion.core.limits import MAX_ANCHOR, MAX_TITLE
+
     for s in summaries if isinstance(summaries, list) else [summaries]:
-        print(f"{s['format']}: {s['rows_read']} rows read, {s['added']} added, {s['updated']} updated, "
-              f"{len(s['skipped'])} skipped; {s['backlinks_total']} backlinks stored")
+        print(f"{s['format']}: {s['rows_read']} rows read = {s['added']} added + {s['updated']} updated + "
+              f"{s['merged']} merged (links already read or stored) + {s['skipped_rows']} skipped; "
+              f"{s['backlinks_total']} backlinks stored")
+        if s.get("truncated"):
+            print(f"  {s['truncated']} rows kept with their anchor or title cut to the limit "
+                  f"({MAX_ANCHOR} characters for an anchor, {MAX_TITLE} for a title)")
         for bad in s["skipped"][:20]:
-            print(f"  line {bad['line']}: {bad['reason']}")
+            print(f"  line {bad['line']}: {bad['reason']}" if bad.get("line") else f"  {bad['reason']}")
         if len(s["skipped"]) > 20:
             print(f"  ... {len(s['skipped']) - 20} more (see --json)")
 

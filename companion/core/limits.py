@@ -20,7 +20,9 @@ DEFAULT_MAX_IMPORT = 4 * 1024 ** 3  # POST /api/import: `tierlink serve --max-im
 # libxml2 drops text nodes over ~10 MB and content nested too deep: the analysis caps
 # the input itself and says so rather than lose links silently (the recheck reads no further).
 MAX_HTML_BYTES = 10 * 1024 * 1024
-MAX_URL_LENGTH = 8192  # any url field of the API, the CLI and the workflow tables
+MAX_URL_LENGTH = 8192  # any url field of the API, the CLI, the workflow tables and an import (longer: row skipped)
+MAX_ANCHOR = 500  # a link's anchor text: a placement's, and an imported backlink's (cut to it and counted)
+MAX_TITLE = 500  # a page title: a candidate's, and an imported backlink's (cut to it and counted)
 # rel values that stop equity: the analysis, the verdicts and the imports agree on them.
 NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
 

@@ -47,6 +47,7 @@ class Parsed:
     property_url: str | None = None  # the site a Search Console file belongs to, from its name
     encoding: str | None = None  # the text encoding the file was read with
     streamed: bool = False  # the records went to a sink, not into `rows`
+    truncated: int = 0  # rows whose anchor or title was cut to MAX_ANCHOR / MAX_TITLE
 
 
 def _always(ix: dict[str, int]) -> bool:
@@ -67,6 +68,7 @@ class Format:
     targetless: bool = False  # rows may name no target page (they link to "your site")
     rel_known: Callable[[dict[str, int]], bool] = _always  # whether the columns found tell rel at all
     link_type_in_rel_text: bool = False  # the rel column also names image/redirect/frame/form links
+    flag_marks: bool = False  # a flag cell set by any mark (`+`), not only by a true word (Majestic)
     notes: tuple[str, ...] = ()  # said after every import of this format
     export_date: Callable[[list[str]], str | None] | None = None  # from the lines before the header
     property_url: Callable[[str], str | None] | None = None  # the site the rows link to, from the file name

@@ -29,4 +29,4 @@ def detect(cols: set[str], mapping, wanted) -> str | None:
 
 
 FORMAT = Format(name="majestic", label="majestic", order=20, variants={"download": FIELDS, "api": FIELDS},
-                detect=detect)
+                detect=detect, flag_marks=True)

@@ -27,8 +27,9 @@ from itertools import chain, islice, repeat
 from companion.analysis import urls
 from companion.analysis.urls import is_http_url, page_key, plain_page_key
 from companion.core.errors import BadInput
+from companion.core.limits import MAX_ANCHOR, MAX_TITLE, MAX_URL_LENGTH
 from companion.importers.formats import Format, Parsed
-from companion.importers.values import DateParser, Memo, PendingDate, parse_bool, parse_number
+from companion.importers.values import DateParser, Memo, PendingDate, parse_bool, parse_flag, parse_number
 
 MAX_SKIPPED_REPORTED = 1000
 
@@ -83,7 +84,7 @@ def _target(raw: str) -> tuple[str, str] | tuple[None, None]:
     """(canonical URL, page key) of a target cell; (None, None) where row_record skips the row."""
     try:
         url = _clean_url(raw)
-        if url is None:
+        if url is None or len(url) > MAX_URL_LENGTH:
             return _NO_TARGET
         url = urls.canonical_url(url)
         return url, page_key(url)
@@ -97,8 +98,30 @@ _BATCH_ROWS = 2000
 # without row_record's general path.
 
 
-def _rel_of(rel_flags):
-    """rel tokens from a row's flag cells (as row_record reads them), for a memo keyed by those cells."""
+_BAD = object()  # what a _Cells memo gives for a cell its parser refuses
+
+
+class _Cells(Memo):
+    """A Memo for the fast path's columns: a cell `fn` refuses (ValueError) gives _BAD, counted in `bad`
+    and never kept, so a batch with none is known from one comparison of `bad`."""
+
+    __slots__ = ("bad",)
+
+    def __init__(self, fn, limit: int):
+        super().__init__(fn, limit)
+        self.bad = 0
+
+    def __missing__(self, key):
+        try:
+            return super().__missing__(key)
+        except ValueError:
+            self.bad += 1
+            return _BAD
+
+
+def _rel_of(rel_flags, boolean=parse_bool):
+    """rel tokens from a row's flag cells (as row_record reads them), for a memo keyed by those cells;
+    ValueError for a cell `boolean` cannot read."""
     tokens_in_order = [t for _, t in rel_flags]
     single = len(rel_flags) == 1
 
@@ -107,7 +130,7 @@ def _rel_of(rel_flags):
         for token, v in zip(tokens_in_order, (cells,) if single else cells):
             b = BOOLS.get(v)
             if b is None:
-                b = parse_bool(v)
+                b = boolean(v)
             if b and token not in out:
                 out.append(token)
         return tuple(out)
@@ -131,6 +154,14 @@ def _str_metric(v: str):
     return sys.intern(v) if v else None  # languages, topics: a few values on a million rows
 
 
+def _unreadable(dates: Memo, cell: str) -> bool:
+    try:
+        dates[cell]
+    except ValueError:
+        return True
+    return False
+
+
 def _row_dates(dates: Memo, cells: list[str], i_first: int, i_last: int, i_lost: int,
                stamp: str) -> tuple:
     """(first_seen, last_seen, lost_at) of a row, for both row paths: a missing last_seen
@@ -138,9 +169,15 @@ def _row_dates(dates: Memo, cells: list[str], i_first: int, i_last: int, i_lost:
     missing first_seen is last_seen. Never the import's day: a row without a date must
     not set or move a stored date. Raises the ValueError of a date `dates` cannot read
     (the row is then skipped)."""
-    first = dates[cells[i_first]] if i_first >= 0 else None
-    last = dates[cells[i_last]] if i_last >= 0 else None
-    lost_at = dates[cells[i_lost]] if i_lost >= 0 else None
+    try:
+        first = dates[cells[i_first]] if i_first >= 0 else None
+        last = dates[cells[i_last]] if i_last >= 0 else None
+        lost_at = dates[cells[i_lost]] if i_lost >= 0 else None
+    except ValueError as exc:
+        if str(exc).startswith("unreadable date"):
+            raise
+        bad = next(cells[i] for i in (i_first, i_last, i_lost) if i >= 0 and _unreadable(dates, cells[i]))
+        raise ValueError(f"unreadable date {bad.strip()[:40]!r} ({exc})") from None
     if last is None:
         last = first or stamp
     if first is None:
@@ -149,11 +186,17 @@ def _row_dates(dates: Memo, cells: list[str], i_first: int, i_last: int, i_lost:
 
 
 def _record(src_url, tgt_url, tk, sk, anchor, rel, lost, first, last, lost_at, metrics, fmt, title, link_type,
-            rel_known) -> dict:
-    """A store-ready record (CONTRACT Backlink fields plus source_key/target_key), one shape for both row paths."""
+            rel_known, cut: list[int]) -> dict:
+    """A store-ready record (CONTRACT Backlink fields plus source_key/target_key), one shape for both row paths.
+
+    An anchor or a title longer than the API takes (MAX_ANCHOR, MAX_TITLE) is cut to it, and the row
+    counted in `cut[0]` (the summary's `truncated`)."""
     if anchor and (anchor[0] in " \t\r\n" or anchor[-1] in " \t\r\n" or "  " in anchor or "\n" in anchor
                    or "\t" in anchor or "\r" in anchor):
         anchor = _WS.sub(" ", anchor).strip()
+    if len(anchor) > MAX_ANCHOR or len(title) > MAX_TITLE:
+        anchor, title = anchor[:MAX_ANCHOR].rstrip(), title[:MAX_TITLE].rstrip()
+        cut[0] += 1
     rec = {
         "source_url": src_url,
         "target_url": tgt_url,
@@ -195,20 +238,27 @@ class _FastRows:
     """
 
     def __init__(self, fmt, targetless, rel_known, stamp, i_src, i_tgt, i_anchor, i_title, i_type, i_first, i_last,
-                 i_lost, rel_flags, metric_cols, bool_cols, str_cols, numbers, date_cache, target_cache, skip,
-                 row_record):
+                 i_lost, rel_flags, metric_cols, bool_cols, str_cols, date_cache, target_cache, skip,
+                 row_record, boolean=parse_bool, cut=None):
         self.fmt, self.targetless, self.rel_known, self.stamp = fmt, targetless, rel_known, stamp
         self.i_src, self.i_tgt, self.i_anchor, self.i_title, self.i_type = i_src, i_tgt, i_anchor, i_title, i_type
         self.i_first, self.i_last, self.i_lost = i_first, i_last, i_lost
         self.rel_idx = [i for i, _ in rel_flags]
-        self.rels = Memo(_rel_of(rel_flags), 10000)
+        self.rels = _Cells(_rel_of(rel_flags, boolean), 10000)
         self.types = Memo(_link_type, 10000)
         self.metric_names = tuple(name for name, _ in metric_cols + bool_cols + str_cols)
-        self.metric_cols = ([(numbers, i) for _, i in metric_cols] + [(Memo(_bool_metric, 10000), i) for _, i in bool_cols]
+        # a cell these cannot read gives _BAD and the row goes to row_record, which says why it skips it
+        self.numbers = _Cells(parse_number, 200000)
+        self.checked = [self.rels, self.numbers]
+        bools = _Cells(_bool_metric, 10000)
+        if bool_cols:
+            self.checked.append(bools)
+        self.metric_cols = ([(self.numbers, i) for _, i in metric_cols] + [(bools, i) for _, i in bool_cols]
                             + [(Memo(_str_metric, 10000), i) for _, i in str_cols])
-        self.dates, self.targets, self.numbers = date_cache, target_cache, numbers
+        self.dates, self.targets = date_cache, target_cache
         self.ints: dict[int, int] = {}
         self.skip, self.row_record = skip, row_record
+        self.cut = cut if cut is not None else [0]
 
     def column(self, memo: Memo, cells: tuple) -> list:
         """A metric column's values: int() over the whole column in C when every cell is an integer (as
@@ -228,26 +278,31 @@ class _FastRows:
         """Append the records of `batch` (rows with enough fields) to `out`, skipping as row_record does."""
         if not batch:
             return
+        bad_before = sum(m.bad for m in self.checked)
         col = list(zip(*batch)).__getitem__  # the columns, in C (every row has the fields we read)
         sources = zip(col(self.i_src), map(plain_page_key, col(self.i_src)))
         targets = repeat(_NO_TARGET) if self.targetless else map(self.targets.__getitem__, col(self.i_tgt))
         anchors = col(self.i_anchor) if self.i_anchor >= 0 else repeat("")
         titles = map(str.strip, col(self.i_title)) if self.i_title >= 0 else repeat("")
-        rels = map(self.rels.__getitem__, zip(*[col(i) for i in self.rel_idx]) if len(self.rel_idx) > 1 else
-                   col(self.rel_idx[0])) if self.rel_idx else repeat(())
+        rels = list(map(self.rels.__getitem__, zip(*[col(i) for i in self.rel_idx]) if len(self.rel_idx) > 1 else
+                        col(self.rel_idx[0]))) if self.rel_idx else repeat(())
         types = map(self.types.__getitem__, col(self.i_type)) if self.i_type >= 0 else repeat(None)
-        metrics = zip(*[self.column(memo, col(i)) for memo, i in self.metric_cols]) if self.metric_cols else repeat(())
+        metrics = list(zip(*[self.column(memo, col(i)) for memo, i in self.metric_cols])) if self.metric_cols \
+            else repeat(())
+        # a cell refused in this batch (rare): those rows go to row_record, which skips them with the reason
+        bad = sum(m.bad for m in self.checked) != bad_before
         dates = self.dates
         i_first, i_last, i_lost = self.i_first, self.i_last, self.i_lost
-        names, fmt, stamp, rel_known = self.metric_names, self.fmt, self.stamp, self.rel_known
+        names, fmt, stamp, rel_known, cut = self.metric_names, self.fmt, self.stamp, self.rel_known, self.cut
         append = out.append
         targetless = self.targetless
         for cells, start, (src, plain_key), (tgt_url, tk), anchor, title, rel, link_type, values in zip(
                 batch, starts, sources, targets, anchors, titles, rels, types, metrics):
             sk = None
-            if plain_key is not None and (tgt_url is not None or targetless) and "utm_" not in src:
+            if plain_key is not None and (tgt_url is not None or targetless) and "utm_" not in src \
+                    and len(src) <= MAX_URL_LENGTH:
                 sk = plain_key
-            if sk is None:
+            if sk is None or bad and (rel is _BAD or _BAD in values):
                 rec = self.row_record(cells, start)
                 if rec is not None:
                     append(rec)
@@ -260,7 +315,7 @@ class _FastRows:
             append(_record(src, tgt_url, tk, sk, anchor, list(rel), bool(lost_at), first, last, lost_at,
                            dict(zip(names, values)) if None not in values else
                            {k: v for k, v in zip(names, values) if v is not None},
-                           fmt, title, link_type, rel_known))
+                           fmt, title, link_type, rel_known, cut))
 
 
 def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback: str | None = None,
@@ -317,7 +372,27 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
     type_flags = [(i, t) for i, t in ((i_image, "image"), (i_redirect, "redirect"), (i_frame, "frame"),
                                       (i_form, "form")) if i >= 0]
     lost_flags = [i for i in (i_lostbool, i_old, i_deleted) if i >= 0]
-    numbers = Memo(parse_number, 200000)
+    cut = [0]  # rows whose anchor or title was cut to the API's length (`truncated`)
+    numbers = Memo(parse_number, 200000)  # parse_number raises ValueError for a cell that is no number
+    boolean = parse_flag if format_.flag_marks else parse_bool  # ValueError for a word that is neither
+
+    def column_error(i: int, exc: ValueError) -> ValueError:
+        """The ValueError of cell i, naming its column: the reason a skipped row is given."""
+        return ValueError(f"{raw_cells[i].strip()[:40] if i < len(raw_cells) else i}: {exc}")
+
+    def unknown(i: int, v: str) -> bool:
+        """A flag cell not in BOOLS (the common words, looked up inline): `boolean` reads it or raises."""
+        try:
+            return boolean(v)
+        except ValueError as exc:
+            raise column_error(i, exc) from None
+
+    get = BOOLS.get
+
+    def flag(cells: list[str], i: int) -> bool:
+        b = get(cells[i])
+        return unknown(i, cells[i]) if b is None else b
+
     # Dates repeat a lot across rows (and the shared result strings save memory on big files).
     date_cache = Memo(dates, 100000)  # dates(v) raises ValueError for a date it cannot read: the row is skipped
     target_cache = Memo(_target, 100000)  # (None, None) for a target row_record skips (and words the reason)
@@ -329,7 +404,10 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
             if src_url is None:
                 skip(start, f"no valid referring page URL ({cells[i_src].strip()[:60]!r})")
                 return None
-            if i_mention >= 0 and cells[i_mention].strip() and parse_bool(cells[i_mention]):
+            if len(src_url) > MAX_URL_LENGTH:
+                skip(start, f"the referring page URL is longer than {MAX_URL_LENGTH} characters ({src_url[:60]!r}…)")
+                return None
+            if i_mention >= 0 and cells[i_mention].strip() and flag(cells, i_mention):
                 skip(start, "Majestic marks this a mention, not a link")
                 return None
             if targetless:
@@ -343,23 +421,23 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
                     if tgt_url is None:
                         skip(start, f"no valid target URL ({raw_t.strip()[:60]!r})")
                         return None
+                    if len(tgt_url) > MAX_URL_LENGTH:
+                        skip(start, f"the target URL is longer than {MAX_URL_LENGTH} characters ({tgt_url[:60]!r}…)")
+                        return None
                     tgt_url = urls.canonical_url(tgt_url)
                     cached = (tgt_url, page_key(tgt_url))
                 tgt_url, tk = cached
             rel: list[str] = []
             for i, token in rel_flags:
-                v = cells[i]
-                b = BOOLS.get(v)
-                if b is None:
-                    b = parse_bool(v)
-                if b and token not in rel:
+                b = get(cells[i])
+                if (unknown(i, cells[i]) if b is None else b) and token not in rel:
                     rel.append(token)
             if i_reltext >= 0:
                 tokens = {t for t in re.split(r"[\s,;|/]+", cells[i_reltext].lower()) if t}
                 for t in ("nofollow", "ugc", "sponsored"):
                     if t in tokens and t not in rel:
                         rel.append(t)
-            if i_followable >= 0 and cells[i_followable].strip() and not parse_bool(cells[i_followable]) \
+            if i_followable >= 0 and cells[i_followable].strip() and not flag(cells, i_followable) \
                     and "nofollow" not in rel:
                 rel.append("nofollow")
             link_type = None
@@ -371,32 +449,35 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
                     if t in tokens:
                         link_type = t
                         break
-            if type_flags and link_type is None:
-                for i, t in type_flags:
-                    if parse_bool(cells[i]):
-                        link_type = t
-                        break
+            if type_flags:
+                # every cell read: a bad one skips the row
+                set_types = [t for i, t in type_flags if (unknown(i, cells[i]) if (b := get(cells[i])) is None else b)]
+                if link_type is None and set_types:
+                    link_type = set_types[0]
             try:
                 first, last, lost_at = _row_dates(date_cache, cells, i_first, i_last, i_lost, stamp)
             except ValueError as exc:
                 skip(start, str(exc))
                 return None
             lost = bool(lost_at)
-            if lost_flags and not lost:
-                for i in lost_flags:
-                    if parse_bool(cells[i]):
-                        lost = True
-                        break
+            if lost_flags:
+                lost = any([unknown(i, cells[i]) if (b := get(cells[i])) is None else b for i in lost_flags]) or lost
             if i_status >= 0 and cells[i_status].strip().lower() in ("lost", "removed", "deleted", "dead"):
                 lost = True
             metrics = {}
             for mname, i in metric_cols:
-                value = numbers[cells[i]]
+                try:
+                    value = numbers[cells[i]]
+                except ValueError as exc:
+                    raise column_error(i, exc) from None
                 if value is not None:
                     metrics[mname] = value
             for mname, i in bool_cols:
                 if cells[i]:
-                    metrics[mname] = _bool_metric(cells[i])
+                    try:
+                        metrics[mname] = _bool_metric(cells[i])
+                    except ValueError as exc:
+                        raise column_error(i, exc) from None
             for mname, i in str_cols:
                 value = _str_metric(cells[i])
                 if value is not None:
@@ -405,7 +486,7 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
                 src_url = urls.canonical_url(src_url)
             rec = _record(src_url, tgt_url, tk, page_key(src_url), cells[i_anchor] if i_anchor >= 0 else "", rel,
                           lost, first, last, lost_at, metrics, fmt, cells[i_title].strip() if i_title >= 0 else "",
-                          link_type, rel_known)
+                          link_type, rel_known, cut)
         except (ValueError, IndexError) as exc:
             skip(start, f"unreadable row ({exc})")
             return None
@@ -414,8 +495,8 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
     fast = None
     if not (i_reltext >= 0 or i_followable >= 0 or type_flags or lost_flags or i_status >= 0 or i_mention >= 0):
         fast = _FastRows(fmt, targetless, rel_known, stamp, i_src, i_tgt, i_anchor, i_title, i_type,
-                         i_first, i_last, i_lost, rel_flags, metric_cols, bool_cols, str_cols, numbers,
-                         date_cache, target_cache, skip, row_record)
+                         i_first, i_last, i_lost, rel_flags, metric_cols, bool_cols, str_cols,
+                         date_cache, target_cache, skip, row_record, boolean, cut)
 
     def records(batch: list[list[str]], starts) -> None:
         if fast is not None:
@@ -498,7 +579,8 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
         sink(rows)
         rows = []
     if skipped_total > len(skipped):
-        skipped.append({"line": 0, "reason": f"{skipped_total - len(skipped)} more rows skipped (not listed)"})
+        more = skipped_total - len(skipped)
+        skipped.append({"line": 0, "reason": f"{more} more rows skipped (not listed)", "rows": more})
     if progress:
         progress(src.size, src.size, rows_read)
     if rows_read == 0:
@@ -506,5 +588,5 @@ def read_rows(src, text, binf, header, mapping, progress, preamble=(), pushback:
     notes.extend(format_.notes)
     return Parsed(format=fmt, variant=variant, rows=rows, rows_read=rows_read, skipped=skipped, notes=notes,
                   targetless=targetless, property_url=format_.property_url(src.name) if format_.property_url else None,
-                  streamed=sink is not None)
+                  streamed=sink is not None, truncated=cut[0])
 

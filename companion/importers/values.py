@@ -16,25 +16,52 @@ FALSE_WORDS = frozenset({"", "false", "no", "n", "0", "-", "falsch", "nein", "no
 
 
 def parse_bool(value: str) -> bool:
-    """true/false, TRUE/FALSE, Yes/No, 1/0, and Majestic's "any non-empty marker is set"."""
+    """true/false, TRUE/FALSE, Yes/No, 1/0 (and the same words in a few languages); ValueError for any other.
+
+    Why strict: a file cut inside its last field leaves `fa` of `false`; read as true it
+    stored a live link as lost. A word we do not know is a row we cannot read (skipped,
+    with the reason), never a guess.
+    """
     v = value.strip().lower()
     if v in FALSE_WORDS:
         return False
-    return True
+    if v in TRUE_WORDS:
+        return True
+    raise ValueError(f"{value.strip()[:40]!r} is not true or false")
+
+
+def parse_flag(value: str) -> bool:
+    """A Majestic flag cell: empty or a false word is not set; a true word or a mark (`+`, `*`, `•`) is.
+
+    Majestic documents "any non-empty value is set" without naming its marker (FORMATS.md);
+    a mark is a cell of no letters or digits. A word that is neither (e.g. `fa`, cut from
+    `false`) raises ValueError like parse_bool.
+    """
+    v = value.strip()
+    if v and not any(c.isalnum() for c in v):
+        return True
+    return parse_bool(v)
 
 
 _THOUSANDS_COMMA = re.compile(r"^[+-]?\d{1,3}(,\d{3})+$")
 _THOUSANDS_DOT = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")
 
 
+# Cells that say "no value" (Excel's and pandas' words for it): the metric is left out.
+_NO_NUMBER = frozenset({"-", "n/a", "na", "none", "null", "—", "nan", "#n/a"})
+
+
 def parse_number(value: str):
-    """An int or float from '54', '18.4', '18,4', '1,234', '12 840', '1.234,5'; None when empty or not a number."""
+    """An int or float from '54', '18.4', '18,4', '1,234', '12 840', '1.234,5'; None when empty (or n/a, NaN).
+
+    ValueError for a cell that is no number (`12ab`, `inf`): the row is skipped, never stored without it.
+    """
     try:
         return int(value)
     except ValueError:
         pass
     v = value.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace("'", "")
-    if not v or v.lower() in ("-", "n/a", "na", "none", "null", "—"):
+    if not v or v.lower() in _NO_NUMBER:
         return None
     if v.endswith("%"):
         v = v[:-1]
@@ -55,9 +82,9 @@ def parse_number(value: str):
     try:
         number = float(v)
     except ValueError:
-        return None
+        raise ValueError(f"{value.strip()[:40]!r} is not a number") from None
     if number != number or number in (float("inf"), float("-inf")):
-        return None  # NaN / Infinity are not JSON
+        raise ValueError(f"{value.strip()[:40]!r} is not a number")  # NaN and Infinity are not JSON
     return int(number) if number.is_integer() and "." not in v and "e" not in v.lower() else number
 
 

@@ -723,11 +723,14 @@ class Store:
         is called with a function to hand batches of rows to as they are read (a big
         export streams through without being held in memory). A backup of the
         database is taken afterwards.
+
+        Counts, one per row: `added` (a new link), `updated` (a stored link it changed),
+        `merged` (a link this import already holds, or a stored one it changes nothing in).
         """
         if not isinstance(origin, str) or not origin:
             raise BadInput("an import needs an origin name")
         only = [origin]
-        counts = {"added": 0, "updated": 0, "done": 0}
+        counts = {"added": 0, "updated": 0, "merged": 0, "done": 0}
         self._check_open()
         with self._bl.write() as c, self._bl.big_cache(c):
             batch_start = self._bl.next_backlink_id(c)
@@ -744,6 +747,7 @@ class Store:
                     a, u = self._merge_chunk(c, prepared, origin, batch_start, touched)
                     counts["added"] += a
                     counts["updated"] += u
+                    counts["merged"] += len(prepared) - a - u  # each row is one of the three
                     counts["done"] += len(prepared)
                     if progress:
                         progress(counts["done"])
@@ -754,7 +758,8 @@ class Store:
             total = self._bl.count(c)
         if counts["added"] or counts["updated"]:
             self._bl.backup()
-        return {"added": counts["added"], "updated": counts["updated"], "backlinks_total": total}
+        return {"added": counts["added"], "updated": counts["updated"], "merged": counts["merged"],
+                "backlinks_total": total}
 
     def _merge_chunk(self, c, rows: list[dict], origin: str, batch_start: int, touched: set[int]) -> tuple[int, int]:
         keys = list(dict.fromkeys(row["source_key"] for row in rows))
@@ -783,14 +788,16 @@ class Store:
             # matching below and becomes a new record.
             if entries:
                 if row.get("target_known") is False:
+                    changed_stored = False
                     for n, (i, old) in enumerate(entries):
                         new = _combine_sourceonly(old, row, origin)
                         if new is not old:
                             if not in_batch(i):
                                 touched.add(i)
-                                updated += 1
+                                changed_stored = True
                             entries[n] = (i, new)
                             put(i, new)
+                    updated += changed_stored  # one row, however many of the page's links it touched
                     continue
                 tk = row["target_key"]
                 found = next((n for n, (_, rec) in enumerate(entries) if rec["target_key"] == tk), None)
@@ -799,8 +806,7 @@ class Store:
                     for n, (pid, rec) in enumerate(entries):
                         if rec.get("target_known") is False:
                             row = _absorb_placeholder(row, rec)
-                            if not in_batch(pid):
-                                absorbed = True
+                            absorbed = "stored" if not in_batch(pid) else "this import"
                             if pid < 0:
                                 created.pop(pid)
                             else:
@@ -817,11 +823,11 @@ class Store:
                     stored[sk] = [(pseudo, row)]
                 else:
                     entries.append((pseudo, row))
-                if absorbed:
-                    updated += 1
-                else:
+                if absorbed == "stored":
+                    updated += 1  # a stored placeholder now names its real target
+                elif not absorbed:
                     added += 1
-                continue
+                continue  # (a placeholder of this same import replaced: the row is merged)
             i, old = entries[found]
             batch = in_batch(i)
             new = _combine(old, row, origin, same_batch=batch)

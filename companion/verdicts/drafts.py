@@ -39,7 +39,7 @@ from datetime import datetime, timedelta, timezone
 from companion.verdicts import competing
 from companion.analysis import urls
 from companion.analysis.analyze import analyze_document, iter_tags
-from companion.core.limits import MAX_DRAFT_BYTES, MAX_TEXT_DRAFT_BYTES, NOFOLLOW_RELS
+from companion.core.limits import MAX_DRAFT_BYTES, MAX_TEXT_DRAFT_BYTES, MAX_URL_LENGTH, NOFOLLOW_RELS
 from companion.analysis.decode import decode_html
 from companion.core.errors import BadInput
 
@@ -238,7 +238,7 @@ def _host(host_url) -> str | None:
     if not isinstance(host_url, str) or not host_url.strip():
         raise BadInput("'host_url' must be the address the post will have (or be left out)")
     host_url = host_url.strip()
-    if len(host_url) > 8192 or not urls.is_http_url(host_url):
+    if len(host_url) > MAX_URL_LENGTH or not urls.is_http_url(host_url):
         raise BadInput(f"'host_url' must be an absolute http(s) URL, got {host_url[:200]!r}")
     return host_url
 

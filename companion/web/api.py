@@ -259,7 +259,7 @@ def _spool_here(state):
     length = request.content_length
     if not boundary:
         raise BadInput("the multipart Content-Type names no boundary")
-    if length is not None and length >= state.imports.max_bytes:
+    if length is not None and length > state.imports.max_bytes:  # exactly the cap is taken
         raise TooLarge(uploads.too_large_message(length, state.imports.max_bytes))
     request.max_content_length = state.imports.max_bytes
     ticket = state.imports.claim(length or 0)

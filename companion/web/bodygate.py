@@ -159,9 +159,10 @@ class GatedParser(HTTPRequestParser):
         is_import = self.command == "POST" and self.path == IMPORT_PATH
         cap = state.imports.max_bytes if is_import else state.max_body
         # A per-request copy of the settings, so waitress's own check of a chunked body uses this route's cap.
+        # An import of exactly `--max-import-size` bytes is taken (waitress refuses from its setting on up).
         self.adj = copy.copy(self.adj)
-        self.adj.max_request_body_size = cap
-        if not self.chunked and self.content_length >= cap:
+        self.adj.max_request_body_size = cap + 1 if is_import else cap
+        if not self.chunked and self.content_length >= self.adj.max_request_body_size:
             raise TooLarge(too_large_message(self.content_length, cap) if is_import
                            else f"the body is larger than {cap // (1024 * 1024)} MiB")
         if is_import:

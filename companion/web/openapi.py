@@ -18,6 +18,7 @@ import copy
 
 from companion import __version__
 from companion.choices import CHOICES
+from companion.core.limits import MAX_ANCHOR, MAX_TITLE, MAX_URL_LENGTH
 from companion.store.records import BACKLINK_FIELD_NAMES
 
 
@@ -39,7 +40,7 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-_URL = {"type": "string", "format": "uri", "maxLength": 8192, "pattern": "^https?://"}
+_URL = {"type": "string", "format": "uri", "maxLength": MAX_URL_LENGTH, "pattern": "^https?://"}
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
 
 
@@ -137,12 +138,23 @@ SCHEMAS = {
     },
     "ImportSummary": {
         "type": "object",
-        "required": ["format", "rows_read", "added", "updated", "skipped", "backlinks_total"],
+        "description": "Every row read is counted once: rows_read = added + updated + merged + skipped_rows",
+        "required": ["format", "rows_read", "added", "updated", "merged", "skipped", "skipped_rows", "truncated",
+                     "backlinks_total"],
         "properties": {
             "format": _STR, "rows_read": _INT, "added": _INT, "updated": _INT, "backlinks_total": _INT,
+            "merged": {"type": "integer", "description": "rows that repeat a link already read from the same "
+                                                         "file, or a stored link they change nothing in"},
+            "skipped_rows": {"type": "integer", "description": "rows skipped (the list below names at most 1000, "
+                                                               "its last entry counting the rest)"},
+            "truncated": {"type": "integer", "description": "rows kept with their anchor or title cut to its "
+                                                            f"limit ({MAX_ANCHOR} / {MAX_TITLE} characters)"},
             "skipped": {"type": "array", "items": {
                 "type": "object", "required": ["reason"],
-                "properties": {"line": {"type": ["integer", "null"]}, "reason": _STR}}},
+                "properties": {"line": {"type": ["integer", "null"]}, "reason": _STR,
+                               "rows": {"type": "integer", "description": "on the last entry: the rows not listed"}}}},
+            "notice": {"type": "string", "description": "said once, e.g. the domains taken from the export's "
+                                                        "targets when none was set"},
         },
     },
     "ImportStatus": {
@@ -347,15 +359,15 @@ PATHS = {
             "operationId": "analyze", "summary": "Analyse a page the user visits: links, labels, verdicts, changes",
             "requestBody": _json_body({
                 "type": "object", "required": ["url", "html"],
-                "properties": {"url": {"type": "string", "format": "uri", "maxLength": 8192,
+                "properties": {"url": {"type": "string", "format": "uri", "maxLength": MAX_URL_LENGTH,
                                        "pattern": "^https?://"},
                                "html": {"type": "string"},
                                "headers": {"type": "object", "maxProperties": 200,
                                            "description": "the page's response headers, e.g. X-Robots-Tag "
                                                           "(which counts in robots and follow)",
                                            "additionalProperties": {"oneOf": [
-                                               {"type": "string", "maxLength": 8192},
-                                               {"type": "array", "items": {"type": "string", "maxLength": 8192}}]}}}}),
+                                               {"type": "string", "maxLength": MAX_URL_LENGTH},
+                                               {"type": "array", "items": {"type": "string", "maxLength": MAX_URL_LENGTH}}]}}}}),
             "responses": _ok(_ref("Analysis")),
         },
     },
@@ -431,7 +443,7 @@ PATHS = {
                 "type": "object",
                 "oneOf": [{"required": ["html"]}, {"required": ["markdown"]}, {"required": ["text"]}],
                 "properties": {"html": _DRAFT_TEXT, "markdown": _DRAFT_TEXT, "text": _DRAFT_TEXT,
-                               "host_url": {"type": "string", "format": "uri", "maxLength": 8192,
+                               "host_url": {"type": "string", "format": "uri", "maxLength": MAX_URL_LENGTH,
                                             "pattern": "^https?://"},
                                "limit": {"type": "integer", "minimum": 0, "maximum": 100}}}),
             "responses": _ok(_ref("DraftReport")),
@@ -445,7 +457,7 @@ PATHS = {
             "requestBody": _json_body({
                 "type": "object", "required": ["url", "kind"], "additionalProperties": False,
                 "properties": {"url": _URL, "kind": _enum("candidate_kind"),
-                               "title": {"type": "string", "maxLength": 500},
+                               "title": {"type": "string", "maxLength": MAX_TITLE},
                                "note": {"type": "string", "maxLength": 10000},
                                "tags": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 100}},
                                "verdict": {"type": "object", "properties": {
@@ -476,9 +488,9 @@ PATHS = {
                 "type": "object", "additionalProperties": False, "minProperties": 1,
                 "properties": {"status": _enum("candidate_status"),
                                "note": {"type": "string", "maxLength": 10000},
-                               "title": {"type": "string", "maxLength": 500},
+                               "title": {"type": "string", "maxLength": MAX_TITLE},
                                "tags": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 100}},
-                               "to_url": _URL, "anchor": {"type": "string", "maxLength": 500},
+                               "to_url": _URL, "anchor": {"type": "string", "maxLength": MAX_ANCHOR},
                                "via": _enum("via"),
                                "date": {"type": "string", "format": "date"}}}),
             "responses": _ok(_ref("Candidate")),
@@ -496,7 +508,7 @@ PATHS = {
                        "to_url is not a known tier-1 page (accepted anyway) or the anchor is overused",
             "requestBody": _json_body({
                 "type": "object", "required": ["from_url", "to_url"], "additionalProperties": False,
-                "properties": {"from_url": _URL, "to_url": _URL, "anchor": {"type": "string", "maxLength": 500},
+                "properties": {"from_url": _URL, "to_url": _URL, "anchor": {"type": "string", "maxLength": MAX_ANCHOR},
                                "via": _enum("via"),
                                "date": {"type": "string", "format": "date"},
                                "note": {"type": "string", "maxLength": 10000}, "candidate_id": _STR}}),

@@ -244,7 +244,7 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         runner_for(workspace).start_schedule()
         _json_waitress_errors()
         try:
-            largest = max(MAX_BODY, app.extensions["tierlink"].imports.max_bytes)
+            largest = max(MAX_BODY, app.extensions["tierlink"].imports.max_bytes + 1)  # an import may be the cap
             server = create_server(app, host=host, port=port, max_request_body_size=largest,
                                    **WAITRESS_SETTINGS)
             bodygate.install(server, app)

@@ -29,6 +29,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDecoder, NeedData
 
 from companion.core.limits import DEFAULT_MAX_IMPORT
+from companion.core.sizes import human_size
 from companion.core.errors import BadInput, Conflict, StorageError, TierlinkError, TooLarge
 
 UPLOAD_PREFIX = ".upload-"
@@ -36,30 +37,6 @@ MAX_FIELDS_BYTES = 64 * 1024  # the form's text fields (`format`): a few bytes i
 MAX_PARTS = 200
 _DECODER_BUFFER = 4 * 1024 * 1024  # above one socket read (server.WAITRESS_SETTINGS recv_bytes) plus a boundary
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
-
-
-def human_size(n: int) -> str:
-    """1536 -> '1.5 KiB'; binary units, as `--max-import-size` takes them."""
-    value = float(n)
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB"):
-        if value < 1024 or unit == "TiB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{n} bytes"  # pragma: no cover - the loop always returns
-
-
-def parse_size(text: str) -> int:
-    """'4G', '500M', '2GiB', '1048576' -> bytes (binary units); BadInput otherwise."""
-    raw = str(text).strip().upper().removesuffix("B").removesuffix("I")
-    factor = {"K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}.get(raw[-1:], 1)
-    number = raw[:-1] if factor > 1 else raw
-    try:
-        value = int(float(number) * factor)
-    except ValueError:
-        raise BadInput(f"--max-import-size {text!r}: give a size such as 4G, 500M or 1048576") from None
-    if value < 1:
-        raise BadInput(f"--max-import-size {text!r} must be above zero")
-    return value
 
 
 def too_large_message(size: int, limit: int) -> str:

@@ -15,9 +15,8 @@ from datetime import datetime, timezone
 
 from companion.analysis import urls
 from companion.core.errors import BadInput
-from companion.core.limits import MAX_URL_LENGTH
+from companion.core.limits import MAX_TITLE, MAX_URL_LENGTH  # noqa: F401 (MAX_TITLE: candidates reads it here)
 
-MAX_TITLE = 500
 MAX_NOTE = 10_000
 MAX_TAGS = 50
 MAX_TAG = 100

@@ -35,11 +35,11 @@ from companion.analysis import urls
 from companion.workflow.fields import MAX_NOTE, WRITE_LOCK, check_choice, check_fields, check_text, check_url, now
 from companion.core import team
 from companion.core.errors import BadInput, NotFound
+from companion.core.limits import MAX_ANCHOR
 from companion.store.records import shape
 
 TABLE = "placements"
 VIA = ("guest_post", "niche_edit", "own_site", "social", "roundup", "other")
-MAX_ANCHOR = 500
 ADD_FIELDS = ("from_url", "to_url", "anchor", "via", "date", "note", "candidate_id")
 REPEATED_ANCHOR = 2  # an anchor already used this many times gets a warning
 STATUSES = ("unchecked", "live", "lost", "nofollow")

@@ -60,7 +60,7 @@ export async function render(root) {
   const form = h("form", { class: "form-card", id: "import-form" },
     drop,
     h("div", { class: "form-grid" }, h("label", {}, h("span", {}, "Format"), format)),
-    h("p", { class: "muted" }, "Exports from Ahrefs, Semrush, Moz, Majestic, Search Console and Bing are read as they come (any encoding, comma or tab separated). Importing the same file twice updates rows instead of doubling them. Several files are imported together: one that cannot be read changes nothing."),
+    h("p", { class: "muted" }, "Exports from Ahrefs, Semrush, Moz, Majestic, Search Console and Bing are read as they come (any encoding, comma or tab separated). Importing the same file twice merges its rows into the links already stored instead of doubling them. Several files are imported together: one that cannot be read changes nothing."),
     h("div", { class: "form-actions" }, submit));
   root.append(header("Import backlinks", "Add the pages that link to you from an SEO tool's export."), form, box, result);
 
@@ -112,7 +112,7 @@ export async function render(root) {
         return;
       }
       const total = chosen.reduce((sum, f) => sum + f.size, 0);
-      if (status.max_bytes && total >= status.max_bytes) {
+      if (status.max_bytes && total > status.max_bytes) {
         result.append(tooLarge(chosen, status.max_bytes));
         return;
       }
@@ -169,14 +169,23 @@ function stat(label, value, id) {
 
 export function renderSummary(s, name) {
   const skipped = Array.isArray(s.skipped) ? s.skipped : [];
+  // The count, not the list's length: past 1000 rows the list's last entry stands for the rest.
+  const skippedRows = Number.isInteger(s.skipped_rows) ? s.skipped_rows : skipped.length;
   const out = h("div", { class: "summary" },
     h("h2", {}, "Imported ", h("span", { class: "filename" }, name), ` as ${s.format || "?"}`),
     h("div", { class: "stats" },
       stat("rows read", num(s.rows_read), "rows_read"), stat("added", num(s.added), "added"), stat("updated", num(s.updated), "updated"),
-      stat("skipped", num(skipped.length), "skipped"), stat("backlinks stored", num(s.backlinks_total), "backlinks_total")));
+      stat("merged", num(s.merged ?? 0), "merged"), stat("skipped", num(skippedRows), "skipped"),
+      stat("backlinks stored", num(s.backlinks_total), "backlinks_total")),
+    h("p", { class: "muted", id: "import-sum" },
+      `${num(s.rows_read)} rows read = ${num(s.added)} added + ${num(s.updated)} updated + ${num(s.merged ?? 0)} merged (links already read or stored) + ${num(skippedRows)} skipped.`));
+  if (s.truncated) {
+    out.append(notice("warn", `${num(s.truncated)} rows kept with their anchor or title cut to the companion's length limit for them.`));
+  }
+  if (s.notice) out.append(notice("warn", s.notice));
   if (skipped.length) {
     const [wrap, tbody] = table(["Line", "Why it was skipped"], "skipped-table");
-    for (const row of skipped) tbody.append(h("tr", {}, h("td", { class: "num" }, String(row.line ?? "?")), h("td", {}, String(row.reason ?? ""))));
+    for (const row of skipped) tbody.append(h("tr", {}, h("td", { class: "num" }, row.line ? String(row.line) : "…"), h("td", {}, String(row.reason ?? ""))));
     out.append(h("h3", {}, "Skipped rows"), wrap);
   } else {
     out.append(h("p", { class: "muted" }, "No rows were skipped."));
