@@ -19,12 +19,9 @@ from pathlib import Path
 import pytest
 
 from extensionutil import CHROMIUM, ROOT, chromium_with_extension
-from journeyutil import Checks
 from serverutil import CompanionServer
 from websites import sites  # noqa: F401  (fixture)
 
-SHARED = ROOT.parent / "shared"
-REAL_EXPORTS = SHARED / "exports" / "real"
 ADDRESS = re.compile(r"http://127\.0\.0\.1:\d+/#token=([A-Za-z0-9_\-]+)")
 SCREENS = [{"width": 1366, "height": 768}, {"width": 1920, "height": 1080}]
 
@@ -49,14 +46,6 @@ def _needs_a_browser():
         pytest.skip("python playwright is not installed (pip install playwright)")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"Debian's Chromium not found at {CHROMIUM} (apt-get install chromium)")
-
-
-def real_export(name: str) -> Path:
-    """A real export, read where it lies (../shared/exports/real), never copied."""
-    path = REAL_EXPORTS / name
-    if not path.exists():
-        pytest.skip(f"real export {path} not found (only in the team's checkout)")
-    return path
 
 
 @pytest.fixture(params=SCREENS, ids=[f"{s['width']}x{s['height']}" for s in SCREENS])
@@ -88,11 +77,6 @@ class Companion(CompanionServer):
 
     def cli_json(self, *args: str):
         return json.loads(self.cli(*args, "--json").stdout)
-
-
-def backlink_rows(answer) -> list:
-    """GET /api/backlinks or `tierlink backlinks --json`: a list, or a page of one ({"backlinks": [...]})."""
-    return answer["backlinks"] if isinstance(answer, dict) else answer
 
 
 @pytest.fixture

@@ -29,6 +29,9 @@ import os
 import re
 from pathlib import Path
 
+import pytest
+
+REAL_EXPORTS = Path(__file__).resolve().parents[2].parent / "shared" / "exports" / "real"
 ARTIFACTS = Path(os.environ.get("TIERLINK_ARTIFACTS") or Path(__file__).resolve().parents[1] / "_artifacts") / "journeys"
 
 SNAKE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+")
@@ -132,6 +135,19 @@ _TEXT_JS = r"""
   return out;
 }
 """
+
+
+def real_export(name: str) -> Path:
+    """A real export, read where it lies (../shared/exports/real), never copied."""
+    path = REAL_EXPORTS / name
+    if not path.exists():
+        pytest.skip(f"real export {path} not found (only in the team's checkout)")
+    return path
+
+
+def backlink_rows(answer) -> list:
+    """GET /api/backlinks or `tierlink backlinks --json`: a list, or a page of one ({"backlinks": [...]})."""
+    return answer["backlinks"] if isinstance(answer, dict) else answer
 
 
 def label_codes(text: str) -> list[str]:

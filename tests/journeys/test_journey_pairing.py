@@ -15,7 +15,7 @@ import re
 from playwright.sync_api import expect
 
 from extensionutil import wait_for
-from journeyutil import Checks
+from journeyutil import Checks, backlink_rows
 
 POPUP = {"width": 400, "height": 600}  # the popup's own box (popup.css: body 400px); Chrome's popups stop at 800×600
 NO_DOMAIN = re.compile(r"\bno (web ?site|site|domain)s?\b|\bdomains?\b.{0,40}\b(not set|isn.t set|not been set|none|yet)\b"
@@ -87,9 +87,7 @@ def test_first_run_and_pairing(companion_factory, ext_browser, dashboard_factory
     checks.expect(NO_DOMAIN.search(first), f"the dashboard says that no domain is set yet: {first!r}")
 
     # numbers: an empty home is empty on both sides
-    stored = companion.cli_json("backlinks")
-    stored = stored["backlinks"] if isinstance(stored, dict) else stored
-    assert stored == []
+    assert backlink_rows(companion.cli_json("backlinks")) == []
     dash.open("backlinks")
     checks.look(dash.page, "dashboard-backlinks-empty", ("main",))
     expect(dash.page.locator("#view-backlinks .empty")).to_be_visible()
