@@ -126,11 +126,13 @@ def ext_browser(tmp_path):
 
 
 class DashboardPage:
-    """The dashboard in one tab, opened from the address `serve` printed, one view at a time."""
+    """The dashboard in one tab, opened from the address `serve` printed (or from a link to it
+    the user clicked, `opened=True`), one view at a time."""
 
-    def __init__(self, page, companion: Companion):
+    def __init__(self, page, companion: Companion, opened: bool = False):
         self.page = page
         self.companion = companion
+        self.opened = opened
         self.errors: list[str] = []
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
@@ -139,9 +141,10 @@ class DashboardPage:
         from playwright.sync_api import expect
 
         page = self.page
-        if "#" not in page.url or not page.url.startswith(self.companion.base_url):
+        if not self.opened:
             page.goto(self.companion.address)
-            page.wait_for_selector("nav#tabs a.tab")
+            self.opened = True
+        page.wait_for_selector("nav#tabs a.tab")
         if view:
             page.click(f'a.tab[data-view="{view}"]')
             page.wait_for_selector(f"#view-{view}")
@@ -160,12 +163,15 @@ class DashboardPage:
 def dashboard_factory():
     opened: list = []
 
-    def make(browser, companion: Companion, screen: dict) -> DashboardPage:
-        context = browser.new_context(viewport=screen) if hasattr(browser, "new_context") else browser.context
-        page = context.new_page()
-        if not hasattr(browser, "new_context"):
-            page.set_viewport_size(screen)
-        dash = DashboardPage(page, companion)
+    def make(browser, companion: Companion, screen: dict, page=None) -> DashboardPage:
+        """A tab of `browser` (a Chromium, or the extension's) at `screen`; `page`: a tab already open on it."""
+        if page is None:
+            if hasattr(browser, "new_context"):
+                page = browser.new_context(viewport=screen).new_page()
+            else:
+                page = browser.context.new_page()
+        page.set_viewport_size(screen)
+        dash = DashboardPage(page, companion, opened=page.url.startswith(companion.base_url))
         opened.append(dash)
         return dash
 
