@@ -134,6 +134,8 @@ class DashboardPage:
         self.companion = companion
         self.opened = opened
         self.errors: list[str] = []
+        self.requests: list[str] = []  # every URL the dashboard asked the companion for
+        page.on("request", lambda r: self.requests.append(r.url) if r.url.startswith(companion.base_url) else None)
         page.on("pageerror", lambda e: self.errors.append(str(e)))
         page.on("dialog", lambda d: (self.errors.append(f"dialog: {d.message}"), d.dismiss()))
 

@@ -11,8 +11,9 @@ still fail at once: nothing after them could be checked.
   `clientWidth`, and each element's box against its parent's), no horizontal scrolling
   of the page, and every action button inside the viewport and inside every box that
   clips or scrolls it (a Save button behind a table's horizontal scrollbar is off-screen
-  for the user even when the page itself does not scroll). An ellipsis ("…") is a
-  deliberate, visible cut and is allowed.
+  for the user even when the page itself does not scroll), and no text squeezed into a
+  column so narrow that it stands one word per line. An ellipsis ("…") is a deliberate,
+  visible cut and is allowed.
 - words: no raw label codes (snake_case words such as `worth_boosting`), no literal
   Markdown backticks, no `undefined`/`NaN`/`[object Object]`, and no command-line flag
   (`--allow-private-hosts`) outside a command shown as code. Link texts (URLs) and any
@@ -76,6 +77,17 @@ _LAYOUT_JS = r"""
       for (let a = el; a && a !== document.body; a = a.parentElement) if (cuts(a)) { cutBy = a; break; }
       if (!inline && el.clientWidth > 0 && el.scrollWidth > el.clientWidth + 1 && !cutBy) {
         note('content wider than its box', el, `${el.scrollWidth}px of content in ${el.clientWidth}px`);
+      }
+      if (!inline && /^(td|th|p|li|div|span)$/i.test(el.tagName)) {
+        // a column so narrow that its text stands one word per line (an anchor, a reason)
+        const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.nodeValue).join(' ');
+        const words = own.trim().split(/\s+/).filter((w) => w.length > 1);
+        if (words.length >= 4) {
+          const range = document.createRange();
+          range.selectNodeContents(el);
+          const tops = new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+          if (tops.size >= words.length) note('one word per line', el, `${words.length} words on ${tops.size} lines, ${el.clientWidth}px wide`);
+        }
       }
       const parent = el.parentElement;
       if (parent && el !== root && !cutBy && cs.position !== 'absolute' && visible(parent)) {
@@ -251,6 +263,15 @@ class Checks:
             self.problems.append(f"[numbers] {what}: {n} (from the CLI) is not shown; the screen says {_quote(text, 300)}")
             return False
         return True
+
+    def quiet_log(self, log: str, who: str = "the companion") -> bool:
+        """Using the dashboard is no news for the log: no waitress queue warnings (a dashboard
+        view asks a few requests at once; each is normal work, not a warning)."""
+        noise = [line for line in log.splitlines() if "Task queue depth" in line or re.search(r"WARNING\s+waitress", line)]
+        if noise:
+            self.problems.append(f"[log] {who} logged {len(noise)} warnings while the dashboard was used, "
+                                 f"e.g. {_quote(noise[0])}")
+        return not noise
 
     def expect(self, ok: bool, what: str) -> bool:
         """Anything else the issue asks of a screen (a notice, a name): recorded, not fatal at once."""

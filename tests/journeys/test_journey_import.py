@@ -11,6 +11,7 @@ file with `tierlink import` (the summaries of the two ways must agree).
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -142,8 +143,24 @@ def test_import_a_real_export_and_read_the_boost_list(companion_factory, chromiu
     checks.shows(text, len(stored), "backlinks in the list")
     checks.expect(re.search(spec["tool"], text, re.I),
                   f"the backlinks list shows the {dataset} authority, labelled with the tool")
+    # every row within reach: all on one page, or a way to the next ones
+    drawn = page.locator("#view-backlinks tbody tr").count()
+    if drawn < len(stored):
+        onward = page.locator("#view-backlinks").locator("button, a, [role=button]",
+                                                         has_text=re.compile(r"^\W*(next|more|older|show more|load more)\b|[›»→]\W*$", re.I))
+        if checks.expect(onward.count() > 0, f"the backlinks list shows {drawn} of {len(stored)} rows and offers a way "
+                                             f"to the rest (a next page)"):
+            before = page.locator("#view-backlinks tbody tr").first.inner_text()
+            onward.first.click()
+            expect(page.locator("#view-backlinks tbody tr").first).not_to_have_text(before, timeout=60_000)
+            checks.look(page, "backlinks-next-page", ("main",))
+            dash.open("backlinks")
+    asked = [u for u in dash.requests if urlsplit(u).path == "/api/backlinks" and "limit=" not in urlsplit(u).query]
+    checks.expect(not asked, f"the dashboard pages through the backlinks on the server (GET /api/backlinks with a "
+                             f"limit): {len(asked)} requests for the whole list, e.g. {asked[:2]}")
     first_row = page.locator("#view-backlinks tbody tr").first.inner_text()
     best = max((b.get("metrics") or {}).get(spec["metric"]) or 0 for b in stored)
     checks.expect(f"{best:g}" in re.split(r"[\s/()]+", first_row),
                   f"sorted by authority (the default), the first row carries the best {spec['metric']} {best:g}: {first_row!r}")
+    checks.quiet_log(companion.output(None))
     checks.verify()

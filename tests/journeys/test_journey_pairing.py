@@ -91,4 +91,5 @@ def test_first_run_and_pairing(companion_factory, ext_browser, dashboard_factory
     dash.open("backlinks")
     checks.look(dash.page, "dashboard-backlinks-empty", ("main",))
     expect(dash.page.locator("#view-backlinks .empty")).to_be_visible()
+    checks.quiet_log(companion.output(None))
     checks.verify()

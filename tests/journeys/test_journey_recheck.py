@@ -1,8 +1,10 @@
 """Journey 4: log a placement from the dashboard, then recheck it from the dashboard.
 
 Two local sites (tests/websites.py, 127.0.0.x): a tier-1 page linking to my site (in my
-backlink list) and my guest post on another site linking to that tier-1 page. The user logs
-the guest post in the Placements view. Later the tier-1 page turns its link to me nofollow;
+backlink list) and my guest post on another site linking to that tier-1 page. The user had
+saved the host's page as a tier-2 candidate; the post is up, so on the candidate board the
+card goes to Placed and its form logs the placement (which tier-1 page, anchor, how); the
+Placements view lists it. Later the tier-1 page turns its link to me nofollow;
 the user opens the Recheck view and presses "Recheck now": the run fetches both pages and
 lists the change (not as good news, and saying why), the placement is live. Every figure is
 compared with `tierlink placements --json` / `tierlink backlinks --json` on the same home.
@@ -41,20 +43,31 @@ def test_log_a_placement_and_recheck_it(companion_factory, chromium, dashboard_f
     companion.cli("import", str(listed), "--format", "csv")
     companion.start()
 
+    companion.cli("save", guest, "--kind", "tier2", "--title", "How we track prices")  # saved earlier, as the popup does
+
+    # the guest post is up: on the board, the card goes to Placed and says which tier-1 page it links to
     dash = dashboard_factory(chromium, companion, screen)
-    page = dash.open("placements")
-    form = page.locator("#placement-form")
-    form.locator('input[name="from_url"]').fill(guest)
-    form.locator('input[name="to_url"]').fill(tier1)
-    form.locator('input[name="anchor"]').fill("price trackers compared")
-    form.locator('select[name="via"]').select_option("guest_post")
-    form.locator('button[type="submit"]').click()
-    expect(form.locator(".notice-ok")).to_be_visible()
-    row = page.locator(".placement-row", has=page.locator(f'a[href="{guest}"]'))
-    expect(row).to_be_visible()
-    checks.look(page, "placement-logged", ("main",))
+    page = dash.open("candidates")
+    card = page.locator(".card", has=page.locator(f'a[href="{guest}"]'))
+    card.locator("select.cand-status").select_option("placed")
+    expect(card.locator(".save-state")).to_have_text("Saved")
+    card = page.locator('[data-status="placed"] .card', has=page.locator(f'a[href="{guest}"]'))
+    expect(card).to_be_visible()
+    card.locator(".pl-to").fill(tier1)
+    card.locator(".pl-anchor").fill("price trackers compared")
+    card.locator(".pl-via").select_option("guest_post")
+    card.locator(".placed-form").get_by_role("button").click()
+    expect(card.locator(".pl-msg .notice-ok")).to_be_visible()
+    checks.look(page, "placement-logged-on-the-card", ("main",))
+    path = tier1.split("/", 3)[-1]
+    checks.expect(card.locator(f'a[href="{tier1}"]').count() > 0 or path in card.inner_text(),
+                  f"the placed card says which tier-1 page the link points at: {card.inner_text()!r}")
     placements = companion.cli_json("placements")
     assert [(p["from_url"], p["to_url"]) for p in placements] == [(guest, tier1)], placements
+    dash.open("placements")
+    row = page.locator(".placement-row", has=page.locator(f'a[href="{guest}"]'))
+    expect(row).to_be_visible()
+    checks.look(page, "placements", ("main",))
     checks.same(page.locator(".placement-row").count(), len(placements), "placements listed")
 
     # the tier-1 page turns its link to me nofollow; the guest post keeps its link
@@ -108,4 +121,5 @@ def test_log_a_placement_and_recheck_it(companion_factory, chromium, dashboard_f
     checks.expect("nofollow" in bl.first.inner_text().lower(),
                   f"the backlinks list shows the tier-1 link as nofollow, as the CLI does: {bl.first.inner_text()!r}")
     checks.look(page, "backlinks-after-recheck", ("main",))
+    checks.quiet_log(companion.output(None))
     checks.verify()

@@ -98,4 +98,6 @@ def test_two_members_share_one_database(companion_factory, chromium, dashboard_f
             checks.look(page, "bob-backlinks", ("header", "main"))
     dot = pb.locator("#conn")
     checks.expect(re.search(r"v?\d+\.\d+", dot.inner_text()), f"bob's dashboard says it is connected: {dot.inner_text()!r}")
+    checks.quiet_log(alice.output(None), "alice's companion")
+    checks.quiet_log(bob.output(None), "bob's companion")
     checks.verify()

@@ -118,4 +118,5 @@ def test_visit_a_tier1_page_and_save_it(companion_factory, ext_browser, dashboar
         row_el = board.locator(".boost-row", has=board.locator(f'a[href="{local}"]'))
         checks.expect(str(round(ours[0]["score"])) in row_el.inner_text().split(),
                       f"the boost list shows the CLI's score {ours[0]['score']} for the page")
+    checks.quiet_log(companion.output(None))
     checks.verify()
