@@ -7,25 +7,47 @@ alice saves the best page of the boost list and notes why; bob's board shows it,
 alice, with her note; bob saves the same page from his boost list (he had not looked at the
 board): it stays one card, alice's note survives, and the card and its history name both.
 Every total is the same in both dashboards and in `tierlink --database URL ... --json`.
+Then the database stops: the companion's health and bob's dashboard say so, and a view
+shows the error instead of "Loading…".
 """
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from journeyutil import Checks, backlink_rows, real_export
+from pgutil import start_cluster
 
 EXPORT = "semrush-backlinks-tokentopnews.csv"
 DOMAIN = "tokentopnews.com"
 NOTE = "alice: asked their editor about a guest post"
 
 
-def test_two_members_share_one_database(companion_factory, chromium, dashboard_factory, pg_url, screen):
+@pytest.fixture
+def cluster():
+    """A cluster of this journey's own: it is stopped at the end (the database goes down)."""
+    made = start_cluster()
+    yield made
+    made.destroy()
+
+
+def soft(checks: Checks, what: str, step) -> bool:
+    """A step whose failure is one more problem seen, not the end of the journey."""
+    try:
+        step()
+        return True
+    except AssertionError as exc:  # playwright's expect() raises AssertionError
+        checks.expect(False, f"{what}: {str(exc).splitlines()[0][:300]}")
+        return False
+
+
+def test_two_members_share_one_database(companion_factory, chromium, dashboard_factory, cluster, screen):
     export = real_export(EXPORT)
     checks = Checks("team", screen, data_text=export.read_text(encoding="utf-8", errors="replace"))
-    team = ("--database", pg_url)
+    team = ("--database", cluster.new_database())
     alice = companion_factory("alice", extra_args=(*team, "--user", "alice"), start=False)
     alice.cli("init", "--domain", DOMAIN)
     alice.cli("import", str(export))
@@ -98,6 +120,23 @@ def test_two_members_share_one_database(companion_factory, chromium, dashboard_f
             checks.look(page, "bob-backlinks", ("header", "main"))
     dot = pb.locator("#conn")
     checks.expect(re.search(r"v?\d+\.\d+", dot.inner_text()), f"bob's dashboard says it is connected: {dot.inner_text()!r}")
+
+    # the database goes down: the companion says so, and so does bob's dashboard, with no spinner left
+    cluster.stop()
+    health = bob.request("GET", "/api/health", timeout=60)
+    checks.expect(health.status == 200 and health.json().get("status") != "ok"
+                  and "database" in str(health.json().get("problem", "")),
+                  f"/api/health reports the unreachable database: {health.status} {health.text[:300]}")
+    pb.reload()
+    pb.wait_for_selector("nav#tabs a.tab")
+    soft(checks, "bob's dashboard says the database cannot be reached (status in the top bar)",
+         lambda: expect(dot).to_contain_text(re.compile(r"database|unavailable|unreachable|degraded", re.I), timeout=15_000))
+    pb.click('a.tab[data-view="candidates"]')
+    soft(checks, "the candidates view shows the database error",
+         lambda: expect(pb.locator("#view-candidates .notice-error, #view-candidates [role=alert]").first)
+         .to_contain_text(re.compile(r"database", re.I), timeout=15_000))
+    soft(checks, "no 'Loading…' stays under the error", lambda: expect(pb.locator("main .loading")).to_have_count(0, timeout=15_000))
+    checks.look(pb, "bob-database-down", ("header", "#banner", "main"))
     checks.quiet_log(alice.output(None), "alice's companion")
     checks.quiet_log(bob.output(None), "bob's companion")
     checks.verify()
