@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from journeyutil import Checks, backlink_rows, numbers_in, real_export
+from journeys.journeyutil import Checks, backlink_rows, numbers_in, real_export
 
 # One user's Semrush export; and three Ahrefs exports a user with two sites uploads at once
 # (one via Google Sheets, a current one, a "Broken backlinks" one).

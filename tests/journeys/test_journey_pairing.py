@@ -15,7 +15,7 @@ import re
 from playwright.sync_api import expect
 
 from extensionutil import wait_for
-from journeyutil import Checks, backlink_rows
+from journeys.journeyutil import Checks, backlink_rows
 
 POPUP = {"width": 400, "height": 600}  # the popup's own box (popup.css: body 400px); Chrome's popups stop at 800×600
 NO_DOMAIN = re.compile(r"\bno (web ?site|site|domain)s?\b|\bdomains?\b.{0,40}\b(not set|isn.t set|not been set|none|yet)\b"

@@ -22,7 +22,7 @@ import re
 
 from playwright.sync_api import expect
 
-from journeyutil import Checks, backlink_rows
+from journeys.journeyutil import Checks, backlink_rows
 
 DOMAIN = "acme-widgets.com"
 ANCHOR = "a widget price tracker"

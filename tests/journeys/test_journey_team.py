@@ -18,7 +18,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from journeyutil import Checks, backlink_rows, real_export
+from journeys.journeyutil import Checks, backlink_rows, real_export
 from pgutil import start_cluster
 
 EXPORT = "semrush-backlinks-tokentopnews.csv"

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from playwright.sync_api import expect
 
 from extensionutil import wait_for
-from journeyutil import Checks, real_export
+from journeys.journeyutil import Checks, real_export
 
 EXPORT = "semrush-backlinks-coinlineup.csv"
 DOMAIN = "coinlineup.com"
