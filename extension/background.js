@@ -14,7 +14,7 @@ import { isAnalysableUrl, isExcluded, reportedPageUrl } from './lib/hosts.js';
 import { companionOriginPattern, dashboardUrl, isCompanionPage, validateCompanionUrl } from './lib/companion-url.js';
 import { CompanionClient } from './lib/companion.js';
 import { CompanionError } from './lib/errors.js';
-import { badgeForState, highlightPlan } from './lib/verdict.js';
+import { badgeForState, healthSummary, highlightPlan } from './lib/verdict.js';
 import { collectPage, highlightLinks } from './lib/page-functions.js';
 import { registerDraftChecks } from './lib/draft-check.js';
 import { headersForPage, pageHeaders } from './lib/headers.js';
@@ -73,7 +73,14 @@ async function analysePage(tabId, page) {
     try {
       const client = await companionClient(settings);
       const seen = (await sessionArea.get(`hdr:${tabId}`))[`hdr:${tabId}`];
-      state = { ...base, analysis: await client.analyze(page.url, page.html, headersForPage(seen, page.url)) };
+      // Health rides along (no token, cheap): a degraded companion and a profile
+      // without domains are said on the badge and in the popup, not left to guess.
+      const [analysis, health] = await Promise.allSettled([
+        client.analyze(page.url, page.html, headersForPage(seen, page.url)), client.health()]);
+      const known = health.status === 'fulfilled' ? { health: healthSummary(health.value) } : {};
+      state = analysis.status === 'fulfilled'
+        ? { ...base, analysis: analysis.value, ...known }
+        : { ...base, error: errorJSON(analysis.reason), ...known };
     } catch (err) {
       state = { ...base, error: errorJSON(err) };
     }

@@ -5,7 +5,7 @@
  */
 
 import { ext } from './lib/browser.js';
-import { $, el, show } from './lib/dom.js';
+import { $, el, setMessage, show } from './lib/dom.js';
 import { describeError } from './lib/errors.js';
 import { draftSummary, sortedLinks, targetWords, warningTitle } from './lib/draft-report.js';
 
@@ -23,7 +23,7 @@ function problem(error) {
     d = describeError(error ?? { kind: 'unknown' });
   }
   $('problem-title').textContent = d.title;
-  $('problem-fix').textContent = d.fix;
+  setMessage($('problem-fix'), d.fix);
   show('problem', true);
 }
 

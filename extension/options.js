@@ -4,14 +4,15 @@
  */
 
 import { ext } from './lib/browser.js';
-import { $ } from './lib/dom.js';
+import { $, setMessage } from './lib/dom.js';
+import { NO_DOMAIN, healthProblem, noDomainSet } from './lib/verdict.js';
 import { loadSettings } from './lib/settings.js';
 import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
 import { parseExcludeList } from './lib/hosts.js';
 import { describeError } from './lib/errors.js';
 
 function say(node, text, kind) {
-  node.textContent = text;
+  setMessage(node, text);
   node.className = `msg ${kind}`;
 }
 
@@ -74,7 +75,11 @@ async function testConnection() {
   if (answer?.ok) {
     const saved = await loadSettings(ext.storage.local);
     const unsaved = saved.companionUrl !== v.url || saved.token !== token;
-    say(out, `Connected: Tierlink companion ${answer.result.version || ''} at ${v.url}, token accepted.${unsaved ? ' Press Save to keep these settings.' : ''}`, 'ok');
+    const problem = healthProblem(answer.result.health);
+    const notes = [problem ? `But it reports a problem: ${problem}` : '', noDomainSet(answer.result.health) ? `${NO_DOMAIN.title}. ${NO_DOMAIN.fix}` : '']
+      .filter(Boolean).join(' ');
+    say(out, `Connected: Tierlink companion ${answer.result.version || ''} at ${v.url}, token accepted.${unsaved ? ' Press Save to keep these settings.' : ''}${notes ? ` ${notes}` : ''}`,
+      problem ? 'err' : 'ok');
   } else {
     const d = describeError(answer?.error ?? { kind: 'unknown' }, { companionUrl: v.url });
     say(out, `${d.title}. ${d.fix}`, 'err');

@@ -5,8 +5,10 @@
  */
 
 import { ext } from './lib/browser.js';
-import { $, el, show } from './lib/dom.js';
-import { badgeForState, changeWords, linksTo, relWords, verdictFor } from './lib/verdict.js';
+import { $, el, setMessage, show } from './lib/dom.js';
+import {
+  NO_DOMAIN, badgeForState, changeWords, healthProblem, linksTo, noDomainSet, reasonParts, relWords, verdictFor,
+} from './lib/verdict.js';
 import { describeError } from './lib/errors.js';
 import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
 import { parseTags } from './lib/companion.js';
@@ -45,7 +47,7 @@ function renderProblem(error, companionUrl) {
   const neutral = ['unsupported-page', 'excluded'].includes(error.kind);
   $('problem').classList.toggle('neutral', neutral);
   $('problem-title').textContent = d.title;
-  $('problem-fix').textContent = d.fix;
+  setMessage($('problem-fix'), d.fix);
   show('problem-grant', d.action === 'grant');
   show('problem-retry', d.action === 'retry');
   show('problem-options', d.action === 'options');
@@ -68,9 +70,28 @@ function fillList(id, items) {
   return items.length > 0;
 }
 
+/** The companion's own word on itself (`/api/health`): a problem it reports, no domain set. */
+function renderHealth(state) {
+  const problem = healthProblem(state?.health);
+  // Not twice: the problem card may already quote the same message (a 503's own).
+  setMessage($('health-message'), problem ?? '');
+  const said = Boolean(problem) && !$('problem').classList.contains('hidden')
+    && $('problem-fix').textContent.includes($('health-message').textContent);
+  show('health', Boolean(problem) && !said);
+  const noDomain = noDomainSet(state?.health) && !state?.error;
+  $('no-domain-title').textContent = NO_DOMAIN.title;
+  setMessage($('no-domain-fix'), NO_DOMAIN.fix);
+  show('no-domain', noDomain);
+}
+
+function reasonItem(reason) {
+  const r = reasonParts(reason);
+  return el('li', { text: r.text }, ...(r.points ? [' ', el('span', { cls: 'points', text: `${r.points} pts`, title: `weight ${r.signal}` })] : []));
+}
+
 function renderAnalysis(state) {
   const a = state.analysis;
-  const v = verdictFor(a);
+  const v = verdictFor(a, { domainsSet: !noDomainSet(state.health) });
   $('verdict').className = `card verdict ${v.tone}`;
   $('headline').textContent = v.headline;
   $('page-title').textContent = a.title || state.title || '(untitled page)';
@@ -80,7 +101,7 @@ function renderAnalysis(state) {
     const tone = { tier1: 'good', link_lost: 'bad', link_changed: 'warn', broken_target: 'warn', tier2_opportunity: 'info', tier2_existing: 'info', worth_boosting: 'good' }[label] ?? '';
     return el('span', { cls: `chip ${tone}`, text: v.labels[i] });
   }), ...v.scores.map((s) => el('span', { cls: 'chip score', text: s.label })));
-  $('reasons').replaceChildren(...v.reasons.map((r) => el('li', { text: r })));
+  $('reasons').replaceChildren(...v.reasons.map(reasonItem));
   show('verdict', true);
 
   show('my-links', fillList('my-links-list', linksTo(a, 'me').map(linkItem)));
@@ -108,6 +129,7 @@ function render(view) {
   if (state?.analysis) renderAnalysis(state);
   else if (state?.error) renderProblem(state.error, companionUrl);
   else renderProblem({ kind: 'unsupported-page' }, companionUrl);
+  renderHealth(state);
 }
 
 async function analyse() {
@@ -143,7 +165,7 @@ async function save(kind) {
     result.className = `msg ${created ? 'ok' : 'info'}`;
   } catch (err) {
     const d = describeError(err.details ?? { kind: err.kind, message: err.message }, { companionUrl: current.companionUrl });
-    result.textContent = `${d.title}. ${d.fix}`;
+    setMessage(result, `${d.title}. ${d.fix}`);
     result.className = 'msg err';
   } finally {
     for (const b of [$('save-boost'), $('save-tier2')]) b.disabled = false;

@@ -63,7 +63,7 @@ def analyze_at(rev: str):
     for py in pkg.rglob("*.py"):
         py.write_text(re.sub(r"\b(from|import) companion\b", r"\1 companion_at_rev", py.read_text("utf-8")), "utf-8")
     sys.path.insert(0, str(tmp))
-    return importlib.import_module("companion_at_rev.analyze").analyze
+    return importlib.import_module("companion_at_rev.analysis.analyze").analyze
 
 
 def main() -> int:

@@ -21,6 +21,11 @@ from pathlib import Path
 
 import pytest
 
+# Tests and fuzzers never send a packet past loopback: the recheck's fetcher refuses every host
+# that is not a loopback literal, before any DNS lookup (companion/monitor/resolver.py). Set
+# here, at import, so every test and every process a test starts (servers, the CLI) has it.
+os.environ["TIERLINK_FETCH_LOOPBACK_ONLY"] = "1"
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "pages"

@@ -28,6 +28,9 @@ def one(body: str, **kw) -> dict:
     ("sponsored", ["sponsored"], False),
     ("noopener noreferrer", ["noopener", "noreferrer"], True),
     ("external  external", ["external"], True),
+    # Google reads rel as a space- or comma-separated list
+    ("nofollow,noindex", ["nofollow", "noindex"], False),
+    ("noopener, sponsored", ["noopener", "sponsored"], False),
 ])
 def test_rel_tokens_and_follow(rel, tokens, follow):
     link = one(f'<p><a href="https://example.com/" rel="{rel}">x</a></p>')
@@ -257,3 +260,25 @@ def test_links_placed_with_their_region_keep_the_rules():
     assert positions == {"a": "navigation", "b": "navigation", "c": "navigation", "d": "content",
                          "o": "content", "i": "navigation", "s1": "sidebar", "s2": "sidebar",
                          "w": "content", "m": "content", "n": "content"}
+
+
+def test_links_inside_template_are_not_in_the_document():
+    """A <template>'s content is an inert fragment in the browser: not a link of the page."""
+    result = links_of('<template><p><a href="https://example.com/t">in a template</a>'
+                      '<template><a href="https://example.com/deeper">deeper</a></template></p></template>'
+                      '<a href="https://other.test/real">real</a>')
+    assert [l["href"] for l in result["links"]] == ["https://other.test/real"]
+    assert result["counts"]["links"] == 1 and "tier1" not in result["labels"]  # no link to me in the document
+
+
+@pytest.mark.parametrize("inner, text", [
+    ("a&nbsp;b", "a\u00a0b"),                     # text only
+    ("<span>a&nbsp;b</span>", "a\u00a0b"),        # the same text inside an element
+    ("&nbsp;<b> a \n\t b </b>&nbsp;", "\u00a0 a b \u00a0"),  # ASCII whitespace collapses, no-break spaces stay
+    ("  x\fy  ", "x y"),                          # form feed is ASCII whitespace
+    ("x\x0by\u2003z", "x\x0by\u2003z"),          # a vertical tab or an em space is not
+])
+def test_anchor_text_is_text_content_with_ascii_whitespace_collapsed(inner, text):
+    """One rule whether the link holds only text or elements: Chromium's textContent keeps a
+    no-break space (tests/test_links_as_chromium.py checks against the browser itself)."""
+    assert one(f'<a href="https://example.com/">{inner}</a>')["text"] == text

@@ -72,3 +72,19 @@ def test_ahrefs_top10_is_still_led_by_high_dr_pages(cli):
     assert len(items) == 10
     assert all(i["metrics"]["dr"] >= 60 for i in items)
     assert all(any("(Ahrefs DR) [boost.high_dr" in r for r in i["reasons"]) for i in items)
+
+
+def test_search_result_pages_are_spam_in_the_mdsupplies_broken_backlinks(cli):
+    """Its `p.eurekster.com/?…&search=…` pages ranked #2 and #3: they are search results (spam),
+    out of the list, and shown marked spam, saying why, when spam is asked for."""
+    cli("init", "--domain", "mdsupplies.com")
+    cli("import", str(need("ahrefs-broken-backlinks-mdsupplies-utf8comma.csv")))
+    search = re.compile(r"[?&](search|q|s|query)=")
+    items = cli.json("boost", "--limit", "10")
+    assert items and not [i["url"] for i in items if search.search(i["url"])]
+    shown = cli.json("boost", "--limit", "100", "--show-spam")
+    found = [i for i in shown if "p.eurekster.com/" in i["url"]]
+    assert len(found) == 4
+    for item in found:
+        assert item["spam"] is True
+        assert any("a search-result page (?search=)" in r and "[boost.search_results" in r for r in item["reasons"])

@@ -12,12 +12,14 @@ SKIPPED = ("javascript:", "mailto:", "tel:", "data:")
 
 
 def independent_count(data: bytes) -> int:
-    """lxml's //a[@href] | //area[@href] over the whole document, minus the skipped schemes."""
+    """lxml's //a[@href] | //area[@href] over the whole document, minus the skipped schemes and
+    those inside a <template> (an inert fragment in the browser, no part of the document)."""
     text, _ = decode_html(data)
     parser = lxml.html.HTMLParser(encoding="utf-8", huge_tree=True)
     root = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
     # `//` on the tree also sees a second top-level element (content after </html>)
-    hrefs = root.getroottree().xpath("//a[@href]/@href | //area[@href]/@href")
+    hrefs = root.getroottree().xpath("//a[@href][not(ancestor::template)]/@href"
+                                     " | //area[@href][not(ancestor::template)]/@href")
     kept = 0
     for href in hrefs:
         value = "".join(ch for ch in href.strip() if ch not in "\t\n\r")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from test_dashboard import Dashboard, browser, open_dashboard, page, shot  # noqa: F401  (fixtures)
-from test_recheck import LINK, seed
+from test_recheck import LINK, ME, seed
 from websites import sites  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
@@ -42,3 +42,57 @@ def test_recheck_view_shows_changes_then_runs_again(page, home, sites, tmp_path)
         page.wait_for_selector(".recheck-skipped")
         assert "loopback" in page.locator(".recheck-skipped").inner_text()
         assert srv.ok("GET", "/api/recheck")["summary"]["checked"] == 0
+
+
+def _turned_nofollow(home, sites):  # noqa: F811
+    site = sites.new()
+    turned = site.page("/turned", f'<a rel="nofollow" href="{ME}">alpha</a><a href="/x">x</a>')
+    kept = site.page("/kept", LINK)
+    seed(home, [{"source_url": turned}, {"source_url": kept}])  # both stored as followed links
+
+
+def test_a_link_turned_nofollow_looks_like_a_loss_with_its_reason(page, home, sites):  # noqa: F811
+    """Issue 22 item 9: follow → nofollow wore a green badge and an empty "Why"."""
+    _turned_nofollow(home, sites)
+    with Dashboard(home).start() as srv:
+        srv.ok("POST", "/api/recheck", {"allow_private_hosts": True, "delay": 0})
+        while srv.ok("GET", "/api/recheck")["state"] != "done":
+            pass
+        page.set_viewport_size({"width": 1366, "height": 768})
+        open_dashboard(page, srv, "recheck")
+        page.wait_for_selector(".recheck-change")
+        row = page.locator(".recheck-change")
+        assert row.count() == 1
+        badge = row.locator(".badge")
+        assert "badge-lost" in badge.get_attribute("class").split(), badge.get_attribute("class")
+        # red, not green: the computed colour is the "lost" badge's
+        assert badge.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(254, 226, 226)"
+        assert badge.inner_text() == "Now nofollow"
+        assert row.get_attribute("class").split() == ["recheck-change", "recheck-loss"]
+        why = row.locator("td").nth(5).inner_text()
+        assert 'rel="nofollow"' in why and "no longer passes link value" in why
+        assert page.locator(".recheck-counts").inner_text().startswith("2 pages checked, 1 unchanged, 1 change, 0 errors")
+        shot(page, "recheck-rel-change-1366")
+        # nothing wider than the view at laptop size
+        assert page.evaluate("document.querySelector('#view').scrollWidth <= document.querySelector('#view').clientWidth")
+
+
+def test_a_dashboard_run_skip_reason_speaks_to_the_dashboard(page, home, sites):  # noqa: F811
+    """Issue 22 item 9: a dashboard run's skipped pages told the user to pass `--allow-private-hosts`,
+    a flag of the command line. The reason names the view's own box, which then fetches them."""
+    _turned_nofollow(home, sites)
+    with Dashboard(home).start() as srv:
+        page.set_viewport_size({"width": 1366, "height": 768})
+        open_dashboard(page, srv, "recheck")
+        page.click("#recheck-start")  # the box unticked: local pages are skipped
+        page.wait_for_selector(".recheck-skipped")
+        skipped = page.locator(".recheck-skipped").inner_text()
+        assert "--allow-private-hosts" not in skipped
+        assert "loopback" in skipped and "Also fetch loopback and private addresses" in skipped
+        shot(page, "recheck-skipped-1366")
+
+        page.check("#recheck-private")
+        page.click("#recheck-start")
+        page.wait_for_selector(".recheck-change")
+        assert page.locator(".recheck-skipped").count() == 0
+        assert page.locator(".recheck-change .badge").inner_text() == "Now nofollow"

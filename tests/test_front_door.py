@@ -49,6 +49,10 @@ class FreshRun(CompanionServer):
         env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
         return env
 
+    def __enter__(self) -> "FreshRun":
+        # a first install makes a venv and installs every dependency: minutes on a busy machine
+        return self.start(timeout=300)
+
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_fresh_clone_scripts_run_serves_on_the_given_port_and_prints_no_warnings(tmp_path):

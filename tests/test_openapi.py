@@ -70,7 +70,12 @@ def _schemathesis() -> list[str]:
 
 
 def test_schemathesis_finds_no_server_error_and_no_schema_violation(server):
-    """Bounded fuzzing of every operation with the token; the whole run takes well under a minute."""
+    """Bounded fuzzing of every operation with the token; the whole run takes well under a minute.
+
+    Fuzzed URLs get stored and POST /api/recheck fetches them: the server runs with the suite's
+    TIERLINK_FETCH_LOOPBACK_ONLY=1 (tests/conftest.py), so a fuzzed host such as `0.com` is
+    refused before any lookup and nothing leaves loopback."""
+    assert server.env().get("TIERLINK_FETCH_LOOPBACK_ONLY") == "1"
     cmd = [*_schemathesis(), "run", f"{server.base_url}/api/openapi.json",
            "-H", f"Authorization: Bearer {server.token}",
            "--checks", "not_a_server_error,response_schema_conformance,content_type_conformance",

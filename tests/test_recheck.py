@@ -103,9 +103,14 @@ def test_each_case_is_judged_like_a_visit(cli, home, web):
 
     assert change("lost")["kind"] == "lost" and change("lost")["reason"]
     assert stored(home, urls["lost"])["status"] == "lost"
+    # follow → nofollow is a loss, and says why (it wore a green badge with an empty "Why")
     assert change("nofollow") == {"kind": "rel_changed", "source_url": urls["nofollow"], "target_url": ME,
-                                  "was": "follow", "now": "nofollow"}
+                                  "was": "follow", "now": "nofollow", "loss": True,
+                                  "reason": 'the link now carries rel="nofollow": it no longer passes link value'}
     assert change("xrobots")["kind"] == "rel_changed" and change("xrobots")["now"] == "nofollow (page)"
+    assert change("xrobots")["loss"] and "X-Robots-Tag" in change("xrobots")["reason"]
+    assert all(c["reason"] and isinstance(c["loss"], bool) for c in summary["changes"])
+    assert change("lost")["loss"] and not change("new", "https://mysite.test/fresh")["loss"]
     assert stored(home, urls["xrobots"])["follow"] is False
 
     assert change("gone")["kind"] == "lost" and "404" in change("gone")["reason"]

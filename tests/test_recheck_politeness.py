@@ -57,7 +57,22 @@ def test_robots_disallow_and_crawl_delay(cli, home, sites):  # noqa: F811
     assert summary["unchanged"] == 3
     assert "/private/page" not in site.paths()  # never fetched
     assert site.paths().count("/robots.txt") == 1
-    assert min(gaps(site)[1:]) >= 0.4  # Crawl-delay between the pages, longer than --delay
+    assert min(gaps(site)) >= 0.4  # Crawl-delay between every two requests, robots.txt included
+
+
+def test_crawl_delay_holds_from_robots_txt_to_the_first_page(cli, home, sites):  # noqa: F811
+    """`Crawl-delay: 1`: robots.txt is the first request to the host, so the first page comes
+    a second after it ends, as every later page does (it followed at once: gaps 0.00 s, then 5.00 s)."""
+    site = sites.new()
+    site.route("/robots.txt", body=b"User-agent: *\nCrawl-delay: 1\n", headers={"Content-Type": "text/plain"})
+    pages = [site.page(f"/p{i}", LINK) for i in range(2)]
+    seed(home, [{"source_url": u} for u in pages])
+    summary = cli.json("recheck", "--allow-private-hosts", "--delay", "0")
+    assert summary["unchanged"] == 2
+    log = site.requests()
+    assert [e["path"] for e in log] == ["/robots.txt", "/p0", "/p1"]
+    waits = [b["start"] - a["end"] for a, b in zip(log, log[1:])]  # from the end of one to the next's start
+    assert all(1.0 <= w < 1.5 for w in waits), waits
 
 
 def test_robots_unavailable_means_wait(cli, home, sites):  # noqa: F811
@@ -71,15 +86,18 @@ def test_robots_unavailable_means_wait(cli, home, sites):  # noqa: F811
     assert site.paths() == ["/robots.txt"]
 
 
-def test_private_addresses_are_not_fetched_by_default(cli, home, sites):  # noqa: F811
+def test_private_addresses_are_not_fetched_by_default(cli, home, sites, monkeypatch):  # noqa: F811
+    # 'localhost' is a name, looked up (in /etc/hosts): the loopback-only setting of the tests would refuse it first
+    monkeypatch.delenv("TIERLINK_FETCH_LOOPBACK_ONLY")
     site = sites.new()
     url = site.page("/page", LINK)
     named = site.url("/page").replace(site.address, "localhost")
     seed(home, [{"source_url": url}, {"source_url": named}])
     summary = cli.json("recheck", "--delay", "0")
     reasons = {s["url"]: s["reason"] for s in summary["skipped"]}
-    assert "loopback address (127.0.0.2)" in reasons[url] and "--allow-private-hosts" in reasons[url]
-    assert "localhost resolves to a loopback address" in reasons[named]
+    assert reasons[url] == ("127.0.0.2 is a loopback address: not fetched unless private hosts are allowed "
+                            "(--allow-private-hosts fetches it)")  # the CLI's words: its flag
+    assert reasons[named].startswith("localhost resolves to a loopback address (")
     assert summary["errors"] == [] and summary["changes"] == []
     assert site.requests() == []  # not even robots.txt
 
@@ -110,3 +128,29 @@ def test_redirect_loop_stops_after_ten(cli, home, sites):  # noqa: F811
     summary = cli.json("recheck", "--allow-private-hosts", "--delay", "0")
     assert "more than 10 redirects" in summary["errors"][0]["reason"]
     assert site.paths().count("/r10") == 1 and "/r11" not in site.paths()
+
+
+def test_loopback_only_refuses_a_public_name_before_any_lookup(client, home, sites):  # noqa: F811
+    """TIERLINK_FETCH_LOOPBACK_ONLY=1 (the suite's setting): a fuzzed public host such as `0.com`,
+    stored and then rechecked through the API, is skipped without a single DNS lookup (the guard
+    would have refused it, not let it out), even with private hosts allowed; a loopback literal
+    is still fetched."""
+    import os
+    import time
+
+    from netguard import lookups
+
+    assert os.environ["TIERLINK_FETCH_LOOPBACK_ONLY"] == "1"
+    site = sites.new()
+    local = site.page("/page", LINK)
+    public = ["http://0.com/", "https://www.example.org/post", "http://xn--bcher-kva.example/", "http://[2001:db8::1]/"]
+    seed(home, [{"source_url": u} for u in [*public, local]])
+    with lookups() as names:
+        for allow in (False, True):
+            client.api("POST", "/api/recheck", {"allow_private_hosts": allow, "delay": 0}, expect=202)
+            while (state := client.api("GET", "/api/recheck"))["state"] == "running":
+                time.sleep(0.05)
+            reasons = {s["url"]: s["reason"] for s in state["summary"]["skipped"]}
+            assert all("not a loopback address literal" in reasons[u] for u in public), reasons
+    assert names == []  # not one lookup, not even one refused by the guard
+    assert state["summary"]["unchanged"] == 1 and site.paths() == ["/robots.txt", "/page"]  # the literal: fetched

@@ -105,6 +105,15 @@ def test_noindex_and_canonical_elsewhere_lower_the_score(ws):
     assert canon["boost"]["score"] < plain and "[boost.canonical_elsewhere" in reasons(canon["boost"])
 
 
+def test_the_indexable_reason_says_whether_the_page_names_a_canonical(ws):
+    """"with a self canonical" was said of a page that names no canonical at all."""
+    none = reasons(ws.analyze("https://blog.test/p", page(content_link()))["boost"])
+    itself = reasons(ws.analyze("https://blog.test/s", page(content_link(),
+                                                           head='<link rel="canonical" href="https://blog.test/s">'))["boost"])
+    assert "self canonical" not in none and "it names no canonical" in none and "[boost.indexable" in none
+    assert "the page is indexable with a self canonical [boost.indexable" in itself
+
+
 def test_outbound_dilution_lowers_the_score(ws):
     many = "".join(f'<a href="https://site{i}.test/">s{i}</a>' for i in range(150))
     lean = ws.analyze("https://blog.test/lean", page(content_link()))
@@ -294,6 +303,22 @@ def test_boost_command(cli, home):
     items = cli.json("boost", "--limit", "5")
     assert items[0]["url"] == "https://strong.test/a"
     assert "strong.test" in cli("boost").stdout.decode()
+
+
+def test_analyze_command_prints_changes_in_words_never_none(cli, home, tmp_path):
+    """`tierlink analyze` printed "asia_trade_hub → None" for a lost link and "None → ..." for a new one."""
+    ws = Workspace(home)
+    ws.set_profile(PROFILE)
+    seed(ws, backlink("https://blog.test/a", anchor="link tool"))
+    ws.close()
+    path = tmp_path / "page.html"
+    path.write_text(page(content_link("https://example.com/new-page", text="fresh")))
+    out = cli("analyze", str(path), "--url", "https://blog.test/a").stdout.decode()
+    again = cli("analyze", str(path), "--url", "https://blog.test/a").stdout.decode()
+    assert "None" not in out + again, out + again
+    assert "change: lost https://example.com/pricing  (anchor was 'link tool')" in out
+    assert "change: new link https://example.com/new-page  anchor 'fresh'" in out
+    assert "change: lost since " in again  # still gone, told again with the date
 
 
 # --- the real corpus -----------------------------------------------------------------

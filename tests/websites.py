@@ -36,6 +36,8 @@ class Route:
     headers: dict = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering
     gzip: bool = False
+    drip: float = 0.0  # seconds between two bytes of `dripped`: a server that answers slowly on purpose
+    dripped: str = "body"  # "headers" or "body"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -74,15 +76,30 @@ class _Handler(BaseHTTPRequestHandler):
                 for v in value if isinstance(value, list) else [value]:
                     self.send_header(name, v)
             self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
+            if route.drip and route.dripped == "headers":
+                raw, self._headers_buffer = b"".join(self._headers_buffer) + b"\r\n", []
+                self._drip(raw, route.drip)
+            else:
+                self.end_headers()
             try:
-                self.wfile.write(body)
+                if route.drip and route.dripped == "body":
+                    self._drip(body, route.drip)
+                else:
+                    self.wfile.write(body)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client stopped reading (a size cap, a timeout)
         finally:
             with site.lock:
                 site.active -= 1
                 entry["end"] = time.monotonic()
+
+
+    def _drip(self, data: bytes, every: float) -> None:
+        """Send `data` one byte at a time, `every` seconds apart (each byte well within a read timeout)."""
+        for i in range(len(data)):
+            self.wfile.write(data[i:i + 1])
+            self.wfile.flush()
+            time.sleep(every)
 
 
 class _Server(ThreadingHTTPServer):

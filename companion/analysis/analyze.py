@@ -27,11 +27,21 @@ from companion.analysis.positions import PositionFinder
 from companion.analysis.profile import Profile
 
 ROBOTS_META_NAMES = frozenset({"robots", "googlebot"})
-_WS = re.compile(r"\s+")
+# Anchor text is the link's textContent (as the browser's `a.text`) with ASCII whitespace
+# stripped and collapsed, the HTML standard's "strip and collapse ASCII whitespace": a
+# non-breaking space is text, not whitespace, and stays, as it does in Chromium's DOM.
+# One rule for every link, text-only or holding elements (tests/test_analyze.py).
+_WS = re.compile(r"[ \t\n\f\r]+")
 # Plain str results: lxml's default "smart" strings are a subclass holding a reference
 # to their element (so a kept Analysis would keep the whole tree alive), and cost
 # ~100 ns more a call.
+# normalize-space() collapses XML's whitespace (space, tab, CR, LF) in C and leaves a no-break
+# space alone, as the anchor rule wants; only a form feed (ASCII whitespace to HTML, not to
+# XML) is left for _text to collapse.
 _STRING = lxml.etree.XPath("normalize-space(string())", smart_strings=False)
+# rel is a list of tokens split on whitespace or commas: Google reads
+# rel="nofollow,noindex" as nofollow (a browser's relList would not split it).
+_REL_SPLIT = re.compile(r"[\s,]+")
 _MISSING = object()
 
 
@@ -46,8 +56,26 @@ class Knowledge(Protocol):
         """A cheap pre-check, so page_key is computed only for links that could match."""
 
 
+# Characters str.split() takes for whitespace in ASCII text that HTML does not.
+_SPLIT_NOT_HTML_WS = re.compile("[\x0b\x1c-\x1f]").search
+
+
 def _collapse(text: str | None) -> str:
-    return _WS.sub(" ", text).strip() if text else ""
+    """ASCII whitespace stripped and collapsed (_WS); str.strip() would strip a no-break space too.
+
+    On ASCII text with none of the few characters str.split() alone counts as whitespace,
+    split/join gives the same and costs a third of the regex (it runs once per link)."""
+    if not text:
+        return ""
+    if text.isascii() and _SPLIT_NOT_HTML_WS(text) is None:
+        return " ".join(text.split())
+    return _WS.sub(" ", text).strip(" ")
+
+
+def _text(el) -> str:
+    """The anchor rule (_WS) on an element's whole text."""
+    text = _STRING(el)
+    return _collapse(text) if "\f" in text else text
 
 
 def _fallback_text(el) -> str:
@@ -62,10 +90,18 @@ def _rel_tokens(value: str | None) -> list[str]:
     if not value:
         return []
     tokens: list[str] = []
-    for token in value.lower().split():
-        if token not in tokens:
+    for token in _REL_SPLIT.split(value.lower()):
+        if token and token not in tokens:
             tokens.append(token)
     return tokens
+
+
+def _inert_links(doc) -> frozenset:
+    """Links inside `<template>`: its content is no part of the document in a browser (an
+    inert DocumentFragment), so neither users nor crawlers see them; libxml2 keeps them in
+    the tree like any other element."""
+    inert = [link for template in iter_tags(doc, "template") for link in template.iter("a", "area")]
+    return frozenset(inert)
 
 
 def _robots(metas) -> dict:
@@ -286,7 +322,7 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
     robots = {k: robots[k] or from_header[k] for k in robots}
     canonical = urls.resolve(base, canonical_el.get("href")) if canonical_el is not None else None
     html_el = doc
-    result["title"] = _STRING(title_el) if title_el is not None else ""
+    result["title"] = _text(title_el) if title_el is not None else ""
     result["lang"] = (html_el.get("lang") or html_el.get("xml:lang") or "").strip() or None
     result["robots"] = robots
     result["canonical"] = canonical
@@ -308,9 +344,10 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
     targets: dict[str, tuple[str, bool, bool, str] | None] = {}  # raw href -> (href, valid, internal, target)
     rels: dict[str | None, tuple[list[str], bool]] = {}  # rel attribute -> (tokens, follow)
     n_internal = n_external_follow = 0
+    inert = _inert_links(doc)
     for el in iter_tags(doc, "a", "area"):
         raw = el.get("href")
-        if raw is None:
+        if raw is None or (inert and el in inert):
             continue
         hit = targets.get(raw, _MISSING)
         if hit is _MISSING:
@@ -337,10 +374,10 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
             rel_hit = rels[rel_attr] = (rel, NOFOLLOW_RELS.isdisjoint(rel) and not page_nofollow)
         rel, follow = rel_hit
         if len(el):
-            text = _STRING(el) or _fallback_text(el)
+            text = _text(el) or _fallback_text(el)
         else:  # a text-only link (most of them): no XPath call needed
             text = el.text
-            text = " ".join(text.split()) if text else ""
+            text = _collapse(text) if text else ""
             if not text and el.tag == "area":  # a childless <a> holds no image to take an alt from
                 text = _collapse(el.get("alt"))
         append({

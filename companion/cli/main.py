@@ -255,9 +255,28 @@ def _human_analysis(a):
             rel = ",".join(link["rel"]) or "follow"
             print(f"  [{link['target']}] {link['href']}  {link['text'][:60]!r}  {rel}  {link['position']}")
     for change in a.get("changes", []):
-        print(f"  change: {change['kind']} {change['target']}: {change.get('was')} → {change.get('now')}")
+        print(f"  change: {_change_line(change)}")
     for note in a.get("notes", []):
         print(f"  note: {note}")
+
+
+def _change_line(change: dict) -> str:
+    """One change in words: a side with no value (a new link has no "was", a lost one no "now")
+    is left out rather than printed as None."""
+    kind, target = change["kind"], change["target"]
+    was, now = change.get("was"), change.get("now")
+    if kind == "lost":
+        since = f" since {change['since']}" if change.get("since") else ""
+        return f"lost{since} {target}" + (f"  (anchor was {was!r})" if was else "")
+    if kind == "new":
+        return f"new link {target}" + (f"  anchor {now!r}" if now else "")
+    if kind == "anchor_changed":
+        return f"anchor changed {target}: {was!r} → {now!r}"
+    if kind == "rel_changed":
+        return f"rel changed {target}: {was} → {now}"
+    if kind == "restored":
+        return f"restored {target} (lost → live)"
+    return f"{kind} {target}" + (f": {was} → {now}" if was is not None and now is not None else "")
 
 
 @command("analyze")
@@ -376,13 +395,115 @@ def serve(host, port, max_import_size):
     from companion.web import server
     from companion.web.uploads import parse_size
 
+    ws = workspace()
+
     def announce(url, token):
         # The token travels in the fragment: never sent to the server nor logged (see static/api.js).
         print(f"Tierlink companion: dashboard at {url}/#token={token}", flush=True)
         print(f"API token (paste it into the extension's options): {token}", flush=True)
+        if not ws.profile.domains:
+            # Without a domain no link is "mine": every page would read "nothing of note".
+            print("No domain of yours is set yet, so no page can show as linking to you. "
+                  "Set it with: tierlink init --domain example.com (or in the dashboard's Profile view); "
+                  "this companion picks it up without a restart.", flush=True)
 
     server.serve(home(), host, port, announce=announce, max_import_size=parse_size(max_import_size),
-                 workspace=workspace())
+                 workspace=ws)
+
+
+# --- autostart ---------------------------------------------------------------------------
+
+@tierlink.group("autostart")
+@common
+def autostart():
+    """Run `tierlink serve` from login on (a per-user login service).
+
+    \b
+    Linux: a systemd user unit; macOS: a LaunchAgent; Windows: a Startup entry.
+    It runs with the data home and port given here, so the extension finds it.
+
+    \b
+    Example:
+      tierlink autostart enable --port 8765
+      tierlink autostart status
+      tierlink autostart disable
+    """
+
+
+@command("enable", group=autostart)
+@click.option("--port", type=int, default=DEFAULT_PORT, show_default=True, help="the port the service listens on")
+@click.option("--no-start", is_flag=True, help="only install it: it starts at the next login")
+@with_json
+def autostart_enable(port, no_start, as_json):
+    """Install the login service (again, with this home and port) and start it now.
+
+    \b
+    Example:
+      tierlink autostart enable --port 8765
+    """
+    from companion.core import team
+    from companion.web import autostart as mod
+
+    where = home()
+    database = team.resolve_database(_option("database"))  # team mode: the service needs it too
+    user = (_option("user") or os.environ.get(team.USER_ENV)) if database else None
+    argv = mod.serve_command(where, port, database=database, user=user)
+    result = mod.enable(where, argv, start=not no_start)
+
+    def human(r):
+        print(f"Tierlink starts at login: {r['path']}")
+        print(f"It runs: {' '.join(r['command'])}")
+        if r["started"]:
+            print(f"Started now: the companion answers at http://127.0.0.1:{port}")
+        elif r["start_note"]:
+            print(f"Not started now: {r['start_note']}")
+
+    emit(as_json, result, human)
+
+
+@command("disable", group=autostart)
+@with_json
+def autostart_disable(as_json):
+    """Stop the login service and remove it (a `tierlink serve` you started yourself keeps running).
+
+    \b
+    Example:
+      tierlink autostart disable
+    """
+    from companion.web import autostart as mod
+
+    result = mod.disable(home())
+    emit(as_json, result, lambda r: print(f"Removed {r['path']}: Tierlink no longer starts at login"
+                                          if r["removed"] else "Tierlink was not set to start at login: nothing to remove"))
+
+
+@command("status", group=autostart)
+@with_json
+def autostart_status(as_json):
+    """Say whether the login service is installed and enabled, and whether the companion runs now.
+
+    \b
+    Example:
+      tierlink autostart status
+    """
+    from companion.web import autostart as mod
+
+    result = mod.status(home())
+
+    def human(r):
+        if r["installed"]:
+            print(f"Installed: {r['path']} ({'enabled at login' if r['enabled'] else 'installed but not enabled'})")
+        else:
+            print("Not installed: run `tierlink autostart enable` to start the companion at login")
+        if r["running"] is None:
+            print("Running now: cannot tell on this system")
+        else:
+            pid = f" (pid {r['pid']})" if r["pid"] else ""
+            print(f"Running now: {'yes' + pid if r['running'] else 'no'} for {home()}")
+        if r["service"]:
+            print(f"systemd says: {r['service']}")
+
+    emit(as_json, result, human)
 
 
 @command("token")
@@ -773,7 +894,7 @@ def _human_recheck(s):
 @click.option("--delay", type=float, default=RECHECK_DELAY, show_default=True, metavar="S",
               help="seconds between two requests to one host (a longer robots.txt Crawl-delay wins)")
 @click.option("--timeout", type=float, default=RECHECK_TIMEOUT, show_default=True, metavar="S",
-              help="connect and read timeout")
+              help="connect and read timeout; a fetch ends within 3 × this in all")
 @click.option("--concurrency", type=int, default=RECHECK_CONCURRENCY, show_default=True, metavar="N",
               help="hosts fetched in parallel")
 @click.option("--allow-private-hosts", is_flag=True, help="also fetch loopback and private addresses (tests, intranets)")
@@ -790,7 +911,7 @@ def recheck(only, limit, older_than, delay, timeout, concurrency, allow_private_
     opts = recheck_mod.Options(only=only, limit=limit, older_than=older_than, delay=delay, timeout=timeout,
                                concurrency=concurrency, allow_private_hosts=allow_private_hosts).checked()
     with workspace() as ws:
-        summary = recheck_mod.run(ws, opts, progress=_PageProgress())
+        summary = recheck_mod.run(ws, opts, progress=_PageProgress(), private_hint="--allow-private-hosts fetches it")
     emit(as_json, summary, _human_recheck)
 
 

@@ -7,6 +7,12 @@ site's robots.txt Crawl-delay when longer) has passed since the previous one
 *ended* — stricter than start to start, so the gap a server sees is never less.
 Different hosts do not wait for each other; how many run at once is the run's
 `--concurrency`.
+
+The gap is measured when the next request is about to start, with the host's
+delay as known then: robots.txt is the first request to a host and its
+Crawl-delay is learnt from it, so that delay holds between robots.txt and the
+first page too (it was fixed when robots.txt ended, with the run's delay, and the
+first page followed at once).
 """
 
 from __future__ import annotations
@@ -21,11 +27,11 @@ class Cancelled(Exception):
 
 
 class _Host:
-    __slots__ = ("lock", "next_at", "delay")
+    __slots__ = ("lock", "last_end", "delay")
 
     def __init__(self, delay: float):
         self.lock = threading.Lock()
-        self.next_at = 0.0
+        self.last_end: float | None = None  # when the previous request to the host ended
         self.delay = delay
 
 
@@ -49,14 +55,17 @@ class HostGate:
 
     @contextmanager
     def slot(self, host: str):
+        """The host's turn; yields the seconds waited for it (politeness, not the server's time)."""
         entry = self._host(host)
+        asked = time.monotonic()
         with entry.lock:
-            wait = entry.next_at - time.monotonic()
-            if wait > 0 and self.cancel.wait(wait):
-                raise Cancelled()
+            if entry.last_end is not None:
+                wait = entry.last_end + entry.delay - time.monotonic()
+                if wait > 0 and self.cancel.wait(wait):
+                    raise Cancelled()
             if self.cancel.is_set():
                 raise Cancelled()
             try:
-                yield
+                yield time.monotonic() - asked
             finally:
-                entry.next_at = time.monotonic() + entry.delay
+                entry.last_end = time.monotonic()

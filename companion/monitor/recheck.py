@@ -42,7 +42,7 @@ from companion.core.limits import RECHECK_CONCURRENCY, RECHECK_DELAY, RECHECK_TI
 from companion.analysis import urls
 from companion.workflow.fields import now
 from companion.core.errors import BadInput, TierlinkError
-from companion.monitor.fetch import FetchError, Fetcher
+from companion.monitor.fetch import FetchError, Fetcher, PrivateAddress
 from companion.monitor.politeness import Cancelled, HostGate
 from companion.monitor.robots import RobotsCache
 
@@ -142,6 +142,32 @@ def plan(store, opts: Options) -> list[Target]:
     return chosen[: opts.limit] if opts.limit else chosen
 
 
+def is_loss(kind: str, was, now) -> bool:
+    """A change that costs me a link or its value: lost, or no longer followed."""
+    if kind in ("lost", "placement_lost", "placement_nofollow"):
+        return True
+    return kind == "rel_changed" and was == "follow" and now != "follow"
+
+
+def change_reason(kind: str, was, now) -> str:
+    """The "why" of a change, in words a link builder reads (every change has one)."""
+    if kind == "rel_changed":
+        if now == "follow":
+            return f"the link is followed again (it was {was})"
+        said = ("the page now tells search engines not to follow its links (robots meta tag or X-Robots-Tag)"
+                if now == "nofollow (page)" else f'the link now carries rel="{str(now).replace(",", " ")}"')
+        return f"{said}: it no longer passes link value" if was == "follow" else f"{said} (was {was}): still not followed"
+    return {
+        "lost": "the link is no longer on the page",
+        "anchor_changed": "the link's anchor text changed",
+        "restored": "the link is back on the page",
+        "new": "a link to your site that was not in your list",
+        "placement_lost": "your tier-2 link is no longer on the page",
+        "placement_nofollow": "your tier-2 link is there but no longer followed",
+        "placement_live": "your tier-2 link is on the page and followed",
+    }.get(kind, kind.replace("_", " "))
+
+
 def _older(a: str | None, b: str | None) -> bool:
     return not a or (bool(b) and a < b)
 
@@ -155,8 +181,9 @@ class Summary:
     skipped: list[dict] = field(default_factory=list)
 
     def to_json(self) -> dict:
+        changes = [dict(c, loss=is_loss(c["kind"], c["was"], c["now"])) for c in self.changes]
         return {"checked": self.checked, "unchanged": self.unchanged,
-                "changes": sorted(self.changes, key=lambda c: (c["source_url"], c["target_url"], c["kind"])),
+                "changes": sorted(changes, key=lambda c: (c["source_url"], c["target_url"], c["kind"])),
                 "errors": sorted(self.errors, key=lambda e: e["url"]),
                 "skipped": sorted(self.skipped, key=lambda s: s["url"])}
 
@@ -168,9 +195,11 @@ class Run:
     the run between requests. `done`/`total` may be read from other threads.
     """
 
-    def __init__(self, ws, opts: Options, *, progress=None, cancel: threading.Event | None = None):
+    def __init__(self, ws, opts: Options, *, progress=None, cancel: threading.Event | None = None,
+                 private_hint: str = ""):
         self.ws = ws
         self.opts = opts
+        self.private_hint = private_hint  # how the user allows private hosts, where they are
         self.progress = progress
         self.cancel = cancel or threading.Event()
         self.summary = Summary()
@@ -229,7 +258,7 @@ class Run:
         try:
             rules = self.robots.rules(t.url)
         except FetchError as exc:  # refused: an address we do not fetch
-            return self._skip(t, exc.reason)
+            return self._skip(t, self._refused(exc))
         if rules.error:
             return self._failed(t, rules.error)
         if not rules.allowed(t.url):
@@ -239,7 +268,7 @@ class Run:
         try:
             resp = self.fetcher.get(t.url, follow=lambda nxt: self._may_follow(t, nxt))
         except FetchError as exc:
-            return self._skip(t, exc.reason) if exc.kind == "refused" else self._failed(t, exc.reason)
+            return self._skip(t, self._refused(exc)) if exc.kind == "refused" else self._failed(t, exc.reason)
         if resp.location:
             if urls.site_of(resp.location) != urls.site_of(t.url):
                 return self._gone(t, f"the page redirects to another site ({resp.location[:300]})", resp.final_url)
@@ -251,6 +280,11 @@ class Run:
         if resp.content_type not in HTML_TYPES:
             return self._skip(t, f"not an HTML page ({resp.content_type})", stamp=True)
         self._judge(t, resp)
+
+    def _refused(self, exc: FetchError) -> str:
+        if isinstance(exc, PrivateAddress) and self.private_hint:
+            return f"{exc.reason} ({self.private_hint})"
+        return exc.reason
 
     def _may_follow(self, t: Target, nxt: str) -> bool:
         """Redirects are followed within the page's site, where robots.txt allows."""
@@ -275,14 +309,14 @@ class Run:
             return self._skip(t, "needs a browser: the fetched HTML has no links, a visit saw some "
                                  "(the page is built by JavaScript)", stamp=True)
         changes = [{"kind": c["kind"], "source_url": t.url, "target_url": c["target"], "was": c.get("was"),
-                    "now": c.get("now"), **({"reason": "the link is no longer on the page"}
-                                            if c["kind"] == "lost" else {})}
+                    "now": c.get("now"), "reason": change_reason(c["kind"], c.get("was"), c.get("now"))}
                    for c in result["changes"] if not c.get("since")]
         for p in result.get("placements") or []:
             was = before.get(p["id"], "unchecked")
             if p["status"] != was and not (was == "unchecked" and p["status"] == "live"):
-                changes.append({"kind": f"placement_{p['status']}", "source_url": t.url, "target_url": p["to_url"],
-                                "was": was, "now": p["status"]})
+                kind = f"placement_{p['status']}"
+                changes.append({"kind": kind, "source_url": t.url, "target_url": p["to_url"],
+                                "was": was, "now": p["status"], "reason": change_reason(kind, was, p["status"])})
         # cut for size, and a stored link not seen before the cut: that link cannot be judged
         cut_unseen = bool(result.get("truncated")) and not _all_seen(stored, result)
         with self._lock:
@@ -369,9 +403,10 @@ def _all_seen(stored: list[dict], result: dict) -> bool:
     return all(urls.safe_page_key(r["target_url"]) in seen for r in stored if r.get("status") == "live")
 
 
-def run(ws, opts: Options, *, progress=None, cancel=None) -> dict:
-    """Recheck now: the RecheckSummary."""
-    return Run(ws, opts, progress=progress, cancel=cancel).execute()
+def run(ws, opts: Options, *, progress=None, cancel=None, private_hint: str = "") -> dict:
+    """Recheck now: the RecheckSummary. `private_hint` ends the reason of a page skipped for its
+    private address: how to allow those where the user is (the CLI's flag, the dashboard's box)."""
+    return Run(ws, opts, progress=progress, cancel=cancel, private_hint=private_hint).execute()
 
 
 def elapsed_since(stamp: str | None) -> float | None:

@@ -23,6 +23,9 @@ from companion.monitor.recheck import LAST_RUN_SETTING, Options, Run, elapsed_si
 
 log = logging.getLogger("tierlink.recheck")
 SCHEDULE_POLL = 300.0  # seconds between two looks at the schedule
+# Runs here are started from the dashboard, the API or the schedule: the way to allow private
+# hosts is named for those (a dashboard user has no command line flag to pass).
+PRIVATE_HINT = "tick “Also fetch loopback and private addresses” to fetch it; in the API: \"allow_private_hosts\": true"
 _RUNNERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _RUNNERS_LOCK = threading.Lock()
 
@@ -55,7 +58,7 @@ class Runner:
                 raise RecheckRunning("a recheck is already running: GET /api/recheck shows its progress")
             with recheck_lock(self.ws.home):  # refused now, not in the thread, when the CLI is running one
                 pass
-            self._run = Run(self.ws, opts, cancel=self.cancel)
+            self._run = Run(self.ws, opts, cancel=self.cancel, private_hint=PRIVATE_HINT)
             self._summary = self._error = None
             self._thread = threading.Thread(target=self._work, args=(self._run, why), name="recheck", daemon=True)
             self._thread.start()

@@ -23,9 +23,9 @@ archive page, and a page with no authority at all.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, unquote, urlsplit
+
+from companion.verdicts.pagekind import page_kind
 
 # (metrics key, the tool's own name for it, factor onto the common 0..100 scale, floor:
 # the tool's value for "no authority at all"). First listed wins where several tools
@@ -149,46 +149,7 @@ def authority_signals(score, metrics: dict) -> None:
             f"{lv.label} {lv.value:g}" for lv in (page, domain) if lv))
 
 
-# --- what the URL says -------------------------------------------------------------------
-
-_SEARCH_SEGMENTS = frozenset({"search", "s", "results", "results.aspx", "search.php", "search.html", "find",
-                              "searchresults", "search-results", "suche", "buscar", "recherche"})
-_SEARCH_PARAMS = frozenset({"q", "p", "query", "search", "s", "keyword", "keywords", "term", "text", "k", "searchterm"})
-_ARCHIVE_SEGMENTS = frozenset({"tag", "tags", "category", "categories", "archive", "archives", "author", "label",
-                               "topics", "etiqueta", "schlagwort"})
-_YEAR = re.compile(r"(?:19|20)\d\d$")
-
-
-def page_kind(url: str) -> tuple[str, str] | None:
-    """('search', why) for a search-result page, ('archive', why) for a tag, category,
-    author, date or paginated archive, else None: from the URL alone."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    host = (parts.hostname or "").lower()
-    segments = [s for s in unquote(parts.path).lower().split("/") if s]
-    params = {k.lower() for k, v in parse_qsl(parts.query, keep_blank_values=True) if v}
-    search_host = host.startswith("search.") or ".search." in host
-    if "s" in params and not segments:
-        return "search", "a site search (?s=)"
-    if params & _SEARCH_PARAMS and (search_host or any(s in _SEARCH_SEGMENTS for s in segments)):
-        return "search", "a search-result page"
-    if "search" in segments[:-1]:
-        return "search", "a search-result page"
-    for i, seg in enumerate(segments[:-1]):
-        if seg in _ARCHIVE_SEGMENTS:
-            return "archive", f"a {seg} archive page"
-    if segments and segments[-1] in ("tag", "tags", "archive", "archives"):
-        return "archive", f"a {segments[-1]} page"
-    if len(segments) >= 2 and segments[-2] == "page" and segments[-1].isdigit():
-        return "archive", "a paginated listing"
-    if segments and _YEAR.match(segments[0]) and all(s.isdigit() and len(s) <= 4 for s in segments):
-        return "archive", "a date archive"
-    if params & {"tag", "cat", "paged"}:
-        return "archive", "a tag or category listing"
-    return None
-
+# --- what the URL says: companion.verdicts.pagekind ----------------------------------------
 
 def network_path(path: str) -> bool:
     """Whether a shared path says "generated page": not a home page, and specific enough

@@ -5,7 +5,7 @@ module decides:
 
 * `boost`: is this tier-1 page (it links to me) worth powering up with tier-2
   links? Signals from DOMAIN.md and the seed article: followed link, indexable
-  page with a self canonical, link in the main content, outbound-link dilution,
+  page (no canonical, or a self canonical), link in the main content, outbound-link dilution,
   domain authority (DR) against the page's own authority (UR), money-page target,
   whether the page competes for my money keywords, whether it is my own site.
 * `tier2`: could this page host a tier-2 link, and to which tier-1 pages?
@@ -194,6 +194,8 @@ def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metric
         score.add("boost.noindex", "the page is noindex")
     elif not result["indexable"]:
         score.add("boost.canonical_elsewhere", f"the page's canonical points elsewhere ({result['canonical']})")
+    elif result["canonical"] is None:
+        score.add("boost.indexable", "the page is indexable (it names no canonical, so it stands for itself)")
     else:
         score.add("boost.indexable", "the page is indexable with a self canonical")
     if link["position"] == "content":
@@ -274,8 +276,10 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
             score.add("tier2.mostly_nofollow", f"only {share:.0%} of its external links are followed")
     if result["indexable"]:
         score.add("tier2.indexable", "the page is indexable")
+    elif result["robots"]["noindex"]:
+        score.add("tier2.noindex", "the page is not indexable: it is noindex")
     else:
-        score.add("tier2.noindex", "the page is not indexable (noindex or canonicalised away)")
+        score.add("tier2.noindex", f"the page is not indexable: its canonical points elsewhere ({result['canonical']})")
     all_sites = {urls.site_of(l["href"]) for l in result["links"] if not l["internal"] and l["valid"]}
     if external >= 300 and len(all_sites) >= 150:
         score.add("tier2.link_farm", f"{external} external links to {len(all_sites)} sites: looks like a link farm")
@@ -295,7 +299,8 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
 # Bump when the stored-score rules below change: every stored score is then redone.
 # 2: every tool's authority (companion.verdicts.authority), spam and low-quality signals, competing
 #    pages by shared content words (companion.verdicts.competing).
-RULES_VERSION = 2
+# 3: search-result pages by the table of companion.verdicts.pagekind (`?search=` on any page, ...).
+RULES_VERSION = 3
 
 
 class Tier1Scorer:
@@ -534,7 +539,12 @@ def _same_anchor(a: str, b: str) -> bool:
 
 
 def detect_changes(store, result: dict, origin: str = "discovered") -> list[dict]:
-    """Compare the page's links to me with its stored backlinks; record what changed.
+    """Compare the page's links with its stored backlinks; record what changed.
+
+    A stored backlink is matched against the page's links by its own target (page key),
+    whatever the profile says: a home with no domains set, or a domain removed from the
+    profile, must never turn a link still on the page into `lost`. Only new links are
+    found through the profile (links to my site that no record holds yet).
 
     `origin` names who saw a new link: `discovered` on a visit, `recheck` for the monitor.
 
@@ -545,11 +555,16 @@ def detect_changes(store, result: dict, origin: str = "discovered") -> list[dict
     if not page_key:
         return []
     stored = {urls.safe_page_key(r["target_url"]): r for r in store.backlinks_from(page_key)}
+    stored_hosts = {host_of_key(k) for k in stored if k}
     now_links: dict[str, list[dict]] = {}
     for link in result["links"]:
-        if link["target"] == "me" and link["valid"]:
+        # page_key only for links that could match: to my site, or to a host a record points at
+        if not link["valid"]:
+            continue
+        mine = link["target"] == "me"
+        if mine or (stored_hosts and urls.strip_www(urls.host_of(link["href"])) in stored_hosts):
             key = urls.safe_page_key(link["href"])
-            if key:
+            if key and (mine or key in stored):
                 now_links.setdefault(key, []).append(link)
     changes: list[dict] = []
     updates: list[dict] = []

@@ -239,9 +239,9 @@ SCHEMAS = {
         "properties": {
             "checked": _INT, "unchanged": _INT,
             "changes": {"type": "array", "items": {
-                "type": "object", "required": ["kind", "source_url", "target_url", "was", "now"],
+                "type": "object", "required": ["kind", "source_url", "target_url", "was", "now", "reason", "loss"],
                 "properties": {"kind": _STR, "source_url": _STR, "target_url": _STR, "was": {},
-                               "now": {}, "reason": _STR}}},
+                               "now": {}, "reason": _STR, "loss": _BOOL}}},
             "errors": {"type": "array", "items": {
                 "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
             "skipped": {"type": "array", "items": {

@@ -12,6 +12,20 @@ Why each setting (see /work/shared/SECURITY.md):
   a body is refused with 413 whether announced by Content-Length (from the
   headers) or sent chunked (once it passes the limit). waitress's own error answers are made JSON with our security
   headers (`_json_waitress_errors`), so no client ever sees a text/plain page.
+* `threads` is 6, the number of connections a browser opens to one host (Chromium
+  and Firefox alike). Opening the dashboard fetches its shell, a dozen modules, the
+  stylesheet and the first API calls at once over those 6 connections, each carrying
+  one request at a time: with a thread for each, no request waits for long. Not
+  more: each thread that allocates may take its own malloc arena, whose memory is
+  rarely given back (issue 25), and one browser never has more than 6 requests in
+  flight.
+* waitress logs "Task queue depth is N" whenever a request has to wait for a thread
+  at all, even for the moment a thread that has just answered takes to come back for
+  the next task (it still counts as busy then). One visit of the dashboard logged 17
+  of these (issue 22, item 12) for waits of a millisecond. `_QueueDepthFilter` keeps
+  the warning for a real backlog only: at least as many requests waiting as there are
+  threads, which one user's browser cannot cause. tests/test_server_log.py opens
+  the dashboard in Chromium and reads the server's log.
 * `connection_limit` and `channel_timeout` are low: the clients are one browser
   extension and one dashboard; a stuck or hostile local client cannot pin
   hundreds of sockets or hold them for minutes.
@@ -43,7 +57,7 @@ from companion.core.home import ensure_home
 LOCK_FILE = "serve.lock"
 
 WAITRESS_SETTINGS = {
-    "threads": 4,
+    "threads": 6,
     "connection_limit": 32,
     "channel_timeout": 30,
     "cleanup_interval": 10,
@@ -147,6 +161,15 @@ def _json_waitress_errors() -> None:
     utilities.Error.to_response = to_response
 
 
+class _QueueDepthFilter(logging.Filter):
+    """Drops waitress's "Task queue depth is N" below a real backlog (module docstring)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != "Task queue depth is %d" or not record.args:
+            return True
+        return record.args[0] >= WAITRESS_SETTINGS["threads"]
+
+
 def _setup_logging() -> None:
     root = logging.getLogger()
     if not root.handlers:
@@ -154,6 +177,9 @@ def _setup_logging() -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root.addHandler(handler)
     root.setLevel(logging.INFO)
+    queue = logging.getLogger("waitress.queue")
+    if not any(isinstance(f, _QueueDepthFilter) for f in queue.filters):
+        queue.addFilter(_QueueDepthFilter())
 
 
 # How long one turn of the event loop may wait for a socket before it looks at the

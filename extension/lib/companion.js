@@ -69,10 +69,14 @@ export class CompanionClient {
     return { status: res.status, data };
   }
 
-  /** GET /api/health (no token): {status, version}. */
+  /**
+   * GET /api/health (no token): {status: 'ok'|'degraded', version, problem?, domains_set}.
+   * `degraded` is an answer, not a failure: the companion runs and says what is wrong
+   * (`problem.message`), which the badge and the popup then show.
+   */
   async health() {
     const { data } = await this.request('GET', '/api/health', { auth: false });
-    if (data.status !== 'ok') throw new CompanionError('bad-response', 'health is not ok');
+    if (data.status !== 'ok' && data.status !== 'degraded') throw new CompanionError('bad-response', 'not a Tierlink health answer');
     return data;
   }
 
@@ -100,13 +104,13 @@ export class CompanionClient {
   /**
    * Pairing check, as the options page's "Test connection" button does:
    * reachable? the Tierlink companion? the token accepted?
-   * @returns {{version: string}} or throws a CompanionError saying what is wrong.
+   * @returns {{version: string, health: object}} or throws a CompanionError saying what is wrong.
    */
   async testConnection() {
     const health = await this.health();
     if (!this.token) throw new CompanionError('not-paired', 'no token set');
     await this.request('GET', '/api/profile');
-    return { version: String(health.version ?? '') };
+    return { version: String(health.version ?? ''), health };
   }
 }
 

@@ -4,7 +4,14 @@
  * arbitrary web pages.
  */
 
+import { codeParts } from './errors.js';
+
 export const $ = (id) => document.getElementById(id);
+
+/** A message of ours (errors.js) into a node: commands between backticks become <code>. */
+export function setMessage(node, message) {
+  node.replaceChildren(...codeParts(message).map((p) => (p.code ? el('code', { text: p.text }) : document.createTextNode(p.text))));
+}
 
 /** An element with an optional text, class and title, and child nodes. */
 export function el(tag, { text, cls, title } = {}, ...children) {

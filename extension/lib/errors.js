@@ -3,6 +3,28 @@
  * Pure: no browser API.
  */
 
+/**
+ * A message split into plain text and code: the messages below write a command
+ * between backticks, and the pages show it as code (dom.js `setMessage`), never
+ * the backticks themselves. An unpaired backtick is kept as text.
+ * @returns {{text: string, code: boolean}[]}
+ */
+export function codeParts(message) {
+  const text = String(message ?? '');
+  const parts = [];
+  let rest = text;
+  for (;;) {
+    const open = rest.indexOf('`');
+    const close = open < 0 ? -1 : rest.indexOf('`', open + 1);
+    if (close < 0) break;
+    if (open > 0) parts.push({ text: rest.slice(0, open), code: false });
+    if (close > open + 1) parts.push({ text: rest.slice(open + 1, close), code: true });
+    rest = rest.slice(close + 1);
+  }
+  if (rest) parts.push({ text: rest, code: false });
+  return parts;
+}
+
 /** An error from talking to the companion (or from refusing to). `kind` drives the message. */
 export class CompanionError extends Error {
   constructor(kind, message = '', { status = 0, code = '' } = {}) {
@@ -41,7 +63,7 @@ export function describeError(err, { companionUrl = 'http://127.0.0.1:8765' } = 
     case 'unreachable':
       return {
         title: 'The Tierlink companion is not running',
-        fix: `Nothing answers at ${companionUrl}. Start it with \`tierlink serve\` (or scripts/run), then try again. If it runs on another port, change the address in the options.`,
+        fix: `Nothing answers at ${companionUrl}. Start it with \`tierlink serve\`, or run \`tierlink autostart enable\` once to start it at every login; then try again. If it runs on another port, change the address in the options.`,
         action: 'retry',
       };
     case 'database-unavailable':

@@ -9,6 +9,7 @@ export const BADGES = Object.freeze({
   T2: Object.freeze({ text: 'T2', color: '#0969da', title: 'A tier-2 spot, or already links to one of your tier-1 pages' }),
   NONE: Object.freeze({ text: '', color: '#57606a', title: 'Nothing of note on this page' }),
   OFF: Object.freeze({ text: 'OFF', color: '#6e7781', title: 'Tierlink companion not reachable or not paired' }),
+  PROBLEM: Object.freeze({ text: '!', color: '#bc4c00', title: 'The Tierlink companion reports a problem' }),
 });
 
 const has = (analysis, label) => Array.isArray(analysis?.labels) && analysis.labels.includes(label);
@@ -27,12 +28,52 @@ export function badgeFor(analysis) {
   return BADGES.NONE;
 }
 
-/** The badge for a stored tab state: {analysis} or {error: {kind}} or {excluded}. */
+/**
+ * The badge for a stored tab state: {analysis} or {error: {kind}}, with the
+ * companion's `health` when known. A companion that runs but reports a problem
+ * (`/api/health` status `degraded`) shows `!` with its message, whatever the page:
+ * a green T1 would hide that its verdicts may be wrong or its saves fail.
+ */
 export function badgeForState(state) {
   if (!state) return BADGES.NONE;
-  if (state.error) return OFF_KINDS.has(state.error.kind) ? BADGES.OFF : BADGES.NONE;
-  return badgeFor(state.analysis);
+  if (state.error && OFF_KINDS.has(state.error.kind)) return BADGES.OFF;
+  const problem = healthProblem(state.health);
+  if (problem) return { ...BADGES.PROBLEM, title: `${BADGES.PROBLEM.title}: ${problem}` };
+  if (state.error) return BADGES.NONE;
+  const badge = badgeFor(state.analysis);
+  // No verdict without a domain: the tooltip says why, not "nothing of note".
+  if (badge === BADGES.NONE && noDomainSet(state.health)) return { ...badge, title: `${NO_DOMAIN.title}: run tierlink init --domain example.com` };
+  return badge;
 }
+
+/** The problem a `/api/health` answer reports, in its own words, or null when all is well. */
+export function healthProblem(health) {
+  if (!health || health.status !== 'degraded') return null;
+  const message = typeof health.problem?.message === 'string' ? health.problem.message.trim() : '';
+  return message || 'it did not say which';
+}
+
+/** The part of a `/api/health` answer the extension keeps with a tab's state. */
+export function healthSummary(data) {
+  if (!data || typeof data !== 'object') return null;
+  const out = { status: String(data.status ?? '') };
+  if (data.problem && typeof data.problem === 'object') {
+    out.problem = { code: String(data.problem.code ?? ''), message: String(data.problem.message ?? '').slice(0, 1000) };
+  }
+  if (typeof data.domains_set === 'boolean') out.domains_set = data.domains_set;
+  return out;
+}
+
+/** True when the companion says no domain of mine is set: then no link can be "mine". */
+export function noDomainSet(health) {
+  return health?.domains_set === false;
+}
+
+export const NO_DOMAIN = Object.freeze({
+  title: 'No domain of yours is set',
+  fix: 'Tierlink cannot tell which links point to your site, so no page shows as linking to you. '
+    + 'Set it with `tierlink init --domain example.com` in a terminal, or in the dashboard’s Profile view, then analyse again.',
+});
 
 /** Error kinds that mean "the companion cannot be used": the badge reads OFF. */
 export const OFF_KINDS = new Set(['unreachable', 'database-unavailable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission']);
@@ -51,9 +92,27 @@ const LABEL_WORDS = Object.freeze({
   broken_target: 'Links to a page of yours that answers an error: a redirect wins the link back',
 });
 
-/** Human words for one label (unknown labels are shown as they are). */
+/** Words for a code the popup does not know yet: `new_label` → "New label", never the raw code. */
+export function tidyCode(code) {
+  const words = String(code ?? '').replace(/[_.]+/g, ' ').trim();
+  return words ? words[0].toUpperCase() + words.slice(1) : '';
+}
+
+/** Human words for one label (a label newer than this extension is tidied, not shown raw). */
 export function labelWords(label) {
-  return LABEL_WORDS[label] ?? String(label);
+  return LABEL_WORDS[label] ?? tidyCode(label);
+}
+
+/**
+ * A reason as the companion writes it, "the link to me is followed [boost.followed +15]",
+ * split into its words and the points it gave: the signal's code is not for reading.
+ * @returns {{text: string, points: string, signal: string}}
+ */
+export function reasonParts(reason) {
+  const text = String(reason ?? '');
+  const m = /^(.*?)\s*\[([a-z0-9_.]+)\s+([+-]\d+(?:\.\d+)?)\]$/i.exec(text);
+  if (!m) return { text, points: '', signal: '' };
+  return { text: m[1], points: m[3], signal: m[2] };
 }
 
 /**
@@ -61,7 +120,7 @@ export function labelWords(label) {
  * @returns {{headline: string, tone: 'good'|'bad'|'info'|'neutral', labels: string[],
  *   scores: {kind: string, label: string, score: number}[], reasons: string[]}}
  */
-export function verdictFor(analysis) {
+export function verdictFor(analysis, { domainsSet = true } = {}) {
   if (!analysis) return { headline: 'Not analysed yet', tone: 'neutral', labels: [], scores: [], reasons: [] };
   const labels = (analysis.labels ?? []).map(labelWords);
   const reasons = [];
@@ -91,6 +150,9 @@ export function verdictFor(analysis) {
     tone = 'neutral';
   } else if (has(analysis, 'owned_site')) {
     headline = 'One of your own sites';
+    tone = 'neutral';
+  } else if (domainsSet === false) {
+    headline = 'Links to you cannot be found: no domain is set';
     tone = 'neutral';
   } else {
     headline = 'Nothing of note on this page';
@@ -133,7 +195,7 @@ export function changeWords(change) {
     case 'anchor_changed': return `Anchor changed on the link to ${target}: “${fmt(change.was)}” → “${fmt(change.now)}”.`;
     case 'new': return `New link to ${target} (${fmt(change.now)}).`;
     case 'restored': return `Back again: the link to ${target} was lost and is live again.`;
-    default: return `${change?.kind ?? 'change'}: ${target}`;
+    default: return `${tidyCode(change?.kind) || 'Change'}: ${target}`;
   }
 }
 

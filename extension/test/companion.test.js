@@ -10,6 +10,7 @@ const seen = [];
 const saved = new Set();
 let server;
 let base;
+let healthBody = { status: 'ok', version: '0.1.0' };
 
 before(async () => {
   server = http.createServer((req, res) => {
@@ -21,7 +22,7 @@ before(async () => {
         res.writeHead(status, { 'Content-Type': type });
         res.end(typeof data === 'string' ? data : JSON.stringify(data));
       };
-      if (req.url === '/api/health') return send(200, { status: 'ok', version: '0.1.0' });
+      if (req.url === '/api/health') return send(200, healthBody);
       if (req.url === '/html') return send(200, '<html>hi</html>', 'text/html');
       if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(401, { error: { code: 'unauthorized', message: 'missing or wrong token' } });
       if (req.url === '/api/profile') return send(200, { domains: ['me.test'] });
@@ -89,7 +90,8 @@ test('nothing listening: unreachable', async () => {
 });
 
 test('test connection: ok with version, or exactly what is wrong', async () => {
-  assert.deepEqual(await new CompanionClient({ companionUrl: base, token: TOKEN }).testConnection(), { version: '0.1.0' });
+  assert.deepEqual(await new CompanionClient({ companionUrl: base, token: TOKEN }).testConnection(),
+    { version: '0.1.0', health: { status: 'ok', version: '0.1.0' } });
   await assert.rejects(new CompanionClient({ companionUrl: base, token: 'bad' }).testConnection(), { kind: 'bad-token' });
   await assert.rejects(new CompanionClient({ companionUrl: base, token: '' }).testConnection(), { kind: 'not-paired' });
 });
@@ -101,4 +103,17 @@ test('a non-loopback address is refused before any request', () => {
 test('tags from free text', () => {
   assert.deepEqual(parseTags(' seo, guest post ,,seo\noutreach '), ['seo', 'guest post', 'outreach']);
   assert.deepEqual(parseTags(''), []);
+});
+
+test('a degraded companion is an answer with its problem, not a failure; anything else is not Tierlink', async () => {
+  const c = new CompanionClient({ companionUrl: base, token: TOKEN });
+  healthBody = { status: 'degraded', version: '0.1.0', problem: { code: 'database_unavailable', message: 'the database does not answer' }, domains_set: false };
+  try {
+    assert.deepEqual(await c.health(), healthBody);
+    assert.equal((await c.testConnection()).health.problem.message, 'the database does not answer');
+    healthBody = { status: 'fine' };
+    await assert.rejects(c.health(), { kind: 'bad-response' });
+  } finally {
+    healthBody = { status: 'ok', version: '0.1.0' };
+  }
 });

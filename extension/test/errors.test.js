@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompanionError, describeError, kindForStatus } from '../lib/errors.js';
+import { CompanionError, codeParts, describeError, kindForStatus } from '../lib/errors.js';
 
 test('HTTP statuses map to error kinds', () => {
   assert.equal(kindForStatus(401), 'bad-token');
@@ -33,4 +33,22 @@ test('a CompanionError survives messaging as plain JSON', () => {
   const e = new CompanionError('bad-token', 'missing or wrong token', { status: 401, code: 'unauthorized' });
   assert.deepEqual(JSON.parse(JSON.stringify(e)), { kind: 'bad-token', message: 'missing or wrong token', status: 401, code: 'unauthorized' });
   assert.ok(e instanceof Error);
+});
+
+test('every message shows commands as code: no stray backtick reaches the page', () => {
+  const kinds = ['unreachable', 'database-unavailable', 'not-paired', 'bad-token', 'forbidden', 'bad-companion-url', 'no-companion-permission',
+    'no-page-access', 'unsupported-page', 'excluded', 'too-large', 'timeout', 'bad-request', 'server-error', 'bad-response', 'weird'];
+  for (const kind of kinds) {
+    const d = describeError({ kind, message: 'send the token (`tierlink token` prints it)' });
+    for (const text of [d.title, d.fix]) {
+      for (const part of codeParts(text)) assert.ok(!part.text.includes('`'), `${kind}: ${text}`);
+    }
+  }
+});
+
+test('the OFF message points to starting at login', () => {
+  const fix = describeError({ kind: 'unreachable' }).fix;
+  const code = codeParts(fix).filter((p) => p.code).map((p) => p.text);
+  assert.deepEqual(code, ['tierlink serve', 'tierlink autostart enable']);
+  assert.match(fix, /at every login/);
 });

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BADGES, badgeFor, badgeForState, changeWords, highlightPlan, labelWords, relWords, verdictFor } from '../lib/verdict.js';
+import {
+  BADGES, NO_DOMAIN, badgeFor, badgeForState, changeWords, healthProblem, healthSummary, highlightPlan, labelWords, noDomainSet,
+  reasonParts, relWords, verdictFor,
+} from '../lib/verdict.js';
+import { codeParts } from '../lib/errors.js';
 
 const analysis = (labels, extra = {}) => ({
   url: 'https://blog.test/post', canonical: 'https://blog.test/post', title: 'Post', lang: 'en',
@@ -66,7 +70,7 @@ test("verdict wording: the companion's reasons first, ours only when it gave non
   assert.match(verdictFor(analysis([], { indexable: false })).reasons[0], /canonical/);
   assert.equal(verdictFor(analysis([])).headline, 'Nothing of note on this page');
   assert.equal(verdictFor(null).headline, 'Not analysed yet');
-  assert.equal(labelWords('something_new'), 'something_new');
+  assert.equal(labelWords('something_new'), 'Something new'); // a label newer than the popup: words, never the code
   assert.match(labelWords('broken_target'), /redirect/);
   // a broken target is still a tier-1 page: T1 badge, the companion's reason (redirect …) first
   const broken = verdictFor(analysis(['tier1', 'broken_target'], { boost: { score: 40, reasons: ['redirect https://me.test/old to a live page to recover this link'] } }));
@@ -93,5 +97,67 @@ test('every change kind the companion reports reads as words', () => {
   assert.match(changeWords({ kind: 'lost', target, was: 'a', now: null }), /^Lost: /);
   assert.match(changeWords({ kind: 'restored', target, was: 'lost', now: 'live' }), /^Back again: /);
   assert.match(changeWords({ kind: 'new', target, was: null, now: 'x' }), /^New link/);
-  assert.match(changeWords({ kind: 'something-later', target }), /something-later/);
+  assert.match(changeWords({ kind: 'something_later', target }), /^Something later: /);
+});
+
+test('a degraded companion reads "!" with its message, never a green T1', () => {
+  const degraded = { status: 'degraded', problem: { code: 'database_unavailable', message: 'cannot reach the database at db.test:5432' }, domains_set: true };
+  const badge = badgeForState({ analysis: analysis(['tier1']), health: degraded });
+  assert.equal(badge.text, '!');
+  assert.equal(badge.color, BADGES.PROBLEM.color);
+  assert.match(badge.title, /cannot reach the database at db\.test:5432/);
+  assert.equal(badgeForState({ analysis: analysis(['tier1']), health: { status: 'ok', domains_set: true } }).text, 'T1');
+  assert.equal(badgeForState({ error: { kind: 'unreachable' }, health: degraded }).text, 'OFF');
+  // the companion failed (a damaged store): its own word on why, not an empty badge
+  assert.equal(badgeForState({ error: { kind: 'server-error' }, health: degraded }).text, '!');
+  assert.equal(badgeForState({ error: { kind: 'server-error' } }).text, '');
+  assert.equal(healthProblem({ status: 'degraded' }), 'it did not say which');
+  assert.equal(healthProblem({ status: 'ok' }), null);
+  assert.equal(healthProblem(null), null);
+});
+
+test('only the health fields the popup uses are kept, typed', () => {
+  assert.deepEqual(healthSummary({ status: 'degraded', version: '1', store: 'postgresql', problem: { code: 'store_damaged', message: 'x'.repeat(2000) }, domains_set: false }),
+    { status: 'degraded', problem: { code: 'store_damaged', message: 'x'.repeat(1000) }, domains_set: false });
+  assert.deepEqual(healthSummary({ status: 'ok', version: '1' }), { status: 'ok' });
+  assert.equal(healthSummary(null), null);
+});
+
+test('no domain set: said plainly, with what to run, instead of "nothing of note"', () => {
+  assert.equal(noDomainSet({ status: 'ok', domains_set: false }), true);
+  assert.equal(noDomainSet({ status: 'ok', domains_set: true }), false);
+  assert.equal(noDomainSet({ status: 'ok' }), false); // an older companion that does not say
+  const v = verdictFor(analysis([]), { domainsSet: false });
+  assert.notEqual(v.headline, 'Nothing of note on this page');
+  assert.match(v.headline, /no domain is set/);
+  assert.match(NO_DOMAIN.fix, /`tierlink init --domain example\.com`/);
+  assert.equal(verdictFor(analysis(['tier2_opportunity']), { domainsSet: false }).headline, 'A tier-2 spot');
+  const badge = badgeForState({ analysis: analysis([]), health: { status: 'ok', domains_set: false } });
+  assert.equal(badge.text, '');
+  assert.match(badge.title, /No domain of yours is set: run tierlink init --domain/);
+});
+
+test("a reason's signal code is split off: words and points only", () => {
+  assert.deepEqual(reasonParts('the link to me is followed [boost.followed +15]'), { text: 'the link to me is followed', points: '+15', signal: 'boost.followed' });
+  assert.deepEqual(reasonParts('few links [tier2.few_outbound -5]'), { text: 'few links', points: '-5', signal: 'tier2.few_outbound' });
+  assert.deepEqual(reasonParts('a plain reason'), { text: 'a plain reason', points: '', signal: '' });
+});
+
+test('no word the popup can show is a raw label code', () => {
+  const codes = ['tier1', 'worth_boosting', 'link_lost', 'link_changed', 'tier2_existing', 'tier2_opportunity', 'competitor_linker',
+    'owned_site', 'tier3', 'placement_lost', 'broken_target', 'a_future_label'];
+  for (const code of codes) {
+    const words = labelWords(code);
+    assert.doesNotMatch(words, /_/, code);
+    assert.notEqual(words, code, code);
+  }
+  const v = verdictFor(analysis(codes, { boost: { score: 50, reasons: ['followed [boost.followed +15]'] } }));
+  for (const text of [v.headline, ...v.labels]) assert.doesNotMatch(text, /\b[a-z0-9]+_[a-z0-9_]+\b/, text);
+});
+
+test('code in a message is marked as code, the backticks dropped', () => {
+  assert.deepEqual(codeParts('Start it with `tierlink serve`, then retry.'), [
+    { text: 'Start it with ', code: false }, { text: 'tierlink serve', code: true }, { text: ', then retry.', code: false }]);
+  assert.deepEqual(codeParts('an odd ` backtick'), [{ text: 'an odd ` backtick', code: false }]);
+  assert.deepEqual(codeParts(''), []);
 });

@@ -17,18 +17,24 @@ export async function render(root, ctx) {
     h("option", { value: "" }, "Tier-1 pages and placements"),
     h("option", { value: "tier1" }, "Only tier-1 pages"),
     h("option", { value: "placements" }, "Only my placements"));
+  const allowPrivate = h("input", { type: "checkbox", id: "recheck-private" });
   const status = h("div", { class: "form-status", id: "recheck-status" });
   const progress = h("progress", { id: "recheck-progress", max: "1", value: "0", hidden: true });
   const result = h("div", { id: "recheck-result" });
   root.append(
     header("Recheck", "Fetch your tier-1 pages and the pages holding your tier-2 links, politely " +
       "(robots.txt, one request at a time per site), and record what changed."),
-    h("div", { class: "form-card" }, h("div", { class: "form-actions" }, only, start, status), progress),
+    h("div", { class: "form-card" },
+      h("div", { class: "form-actions" }, only,
+        h("label", { class: "toggle", for: "recheck-private" }, allowPrivate, " Also fetch loopback and private addresses"),
+        start, status),
+      progress),
     result);
 
   start.addEventListener("click", async () => {
     clear(status);
     const body = only.value ? { only: only.value } : {};
+    if (allowPrivate.checked) body.allow_private_hosts = true;
     try {
       show(await api.post("/api/recheck", body));
       poll();
@@ -63,16 +69,33 @@ export async function render(root, ctx) {
   await poll();
 }
 
+const GAINS = new Set(["restored", "new", "placement_live"]);
+const LABELS = {
+  lost: "Lost", anchor_changed: "Anchor changed", restored: "Back", new: "New link",
+  placement_lost: "Placement lost", placement_nofollow: "Placement nofollow", placement_live: "Placement live",
+};
+
+/** A change's kind in words; a rel change says which way it went. */
+function changeLabel(c) {
+  if (c.kind === "rel_changed") {
+    if (c.now === "follow") return "Followed again";
+    return c.was === "follow" ? "Now nofollow" : "Rel changed";
+  }
+  return LABELS[c.kind] || c.kind.replace(/_/g, " ");
+}
+
 function summaryView(s) {
+  const n = (count, word) => `${count} ${word}${count === 1 ? "" : "s"}`;
   const out = [h("p", { class: "recheck-counts" },
-    `${s.checked} pages checked, ${s.unchanged} unchanged, ${s.changes.length} changes, ` +
-    `${s.errors.length} errors, ${s.skipped.length} skipped.`)];
+    `${n(s.checked, "page")} checked, ${s.unchanged} unchanged, ${n(s.changes.length, "change")}, ` +
+    `${n(s.errors.length, "error")}, ${s.skipped.length} skipped.`)];
   if (s.changes.length) {
     const [wrap, tbody] = table(["Change", "Page", "Links to", "Was", "Now", "Why"], "recheck-changes");
     for (const c of s.changes) {
-      const bad = c.kind === "lost" || c.kind === "placement_lost" || c.kind === "placement_nofollow";
-      tbody.append(h("tr", { class: "recheck-change" },
-        h("td", {}, badge(c.kind, bad ? "lost" : "ok")),
+      // `loss` is the companion's word (a link gone or no longer followed): red, never green
+      const tone = c.loss ? "lost" : GAINS.has(c.kind) || (c.kind === "rel_changed" && c.now === "follow") ? "ok" : "neutral";
+      tbody.append(h("tr", { class: ["recheck-change", c.loss && "recheck-loss"] },
+        h("td", {}, badge(changeLabel(c), tone)),
         h("td", { class: "url-cell" }, extLink(c.source_url, shortUrl(c.source_url, 56))),
         h("td", { class: "url-cell" }, extLink(c.target_url, shortUrl(c.target_url, 56))),
         h("td", {}, c.was == null ? "–" : String(c.was)),
