@@ -127,7 +127,7 @@ def test_two_members_share_one_database(companion_factory, chromium, dashboard_f
     health = bob.request("GET", "/api/health", timeout=60)
     checks.expect(health.status == 200 and health.json().get("status") != "ok"
                   and "database" in str(health.json().get("problem", "")),
-                  f"/api/health reports the unreachable database: {health.status} {health.text[:300]}")
+                  f"/api/health reports the unreachable database: {health.status} {health.text.strip()[:300]}")
     pb.evaluate("location.hash = '#candidates'")
     pb.reload()  # bob comes back to his board
     pb.wait_for_selector("nav#tabs a.tab")
