@@ -103,6 +103,35 @@ class Workspace:
 
         return verdicts.boost_list(self.store, self.profile, limit, spam=spam)
 
+    def health(self, version: str) -> dict:
+        """GET /api/health's body (the shape the extension builds against: README, "HTTP API").
+        Never opens the store (it is open while `tierlink serve` runs); asks an open one what
+        stops it working (a damaged file, a team database out of reach: a short probe)."""
+        from companion.core.errors import TierlinkError
+
+        body: dict = {"status": "ok", "version": version, "store": "postgresql" if self.database else "embedded"}
+        store = self._store
+        problem = store.problem() if store is not None else None
+        if problem:
+            body["status"] = "degraded"
+            body["problem"] = problem
+        if store is not None and store.restored_from_backup:
+            body["notices"] = list(store.restored_from_backup)
+        try:
+            domains = self.profile.domains if problem is None or not self.database else None
+        except TierlinkError:
+            domains = None
+        if domains is None:  # the team's profile is out of reach: the last one read, if any
+            domains = self._profile_cache[1].domains if self._profile_cache else []
+        body["domains_set"] = bool(domains)
+        return body
+
+    def explain(self, exc: BaseException):
+        """The TierlinkError to answer for an unexpected exception the store recognises (a damaged
+        page met mid-read: 503 store_damaged), or None."""
+        store = self._store
+        return store.explain(exc) if store is not None else None
+
     @property
     def open_store(self):
         """The Store if something already opened it, else None (never opens it: GET /api/health)."""

@@ -33,7 +33,8 @@ PROFILE = {"domains": ["example.com"],
 def test_health(app_server):
     r = app_server.request("GET", "/api/health", headers={"Authorization": None})
     assert r.status == 200
-    assert r.json() == {"status": "ok", "version": __import__("companion").__version__, "store": "embedded"}
+    assert r.json() == {"status": "ok", "version": __import__("companion").__version__, "store": "embedded",
+                        "domains_set": False}
 
 
 def test_profile_round_trip(app_server):
@@ -41,6 +42,7 @@ def test_profile_round_trip(app_server):
     assert saved["domains"] == ["example.com"]
     assert saved["competitors"] == ["rival.test"]
     assert app_server.api("GET", "/api/profile") == saved
+    assert app_server.api("GET", "/api/health")["domains_set"] is True
     # The same file the CLI reads: the two front ends agree.
     assert json.loads((app_server.home / "profile.json").read_text())["domains"] == ["example.com"]
 

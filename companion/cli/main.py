@@ -525,6 +525,38 @@ def token(rotate, as_json):
     emit(as_json, {"token": value, "path": str(security.token_path(where))}, lambda d: print(d["token"]))
 
 
+@command("repair")
+@with_json
+def repair(as_json):
+    """Check the store's files in full and restore a damaged one from its newest good backup.
+
+    The damaged file is kept aside (`backlinks.sqlite.corrupt-<time>`); with no good
+    backup nothing is changed and the command says so. Stop `tierlink serve` first.
+
+    \b
+    Example:
+      tierlink repair
+    """
+    from companion.core import team
+    from companion.store.store import repair as repair_store
+    from companion.web.server import ServeLock
+
+    if team.resolve_database(_option("database")):
+        raise BadInput("`tierlink repair` works on the embedded store in the data home; a team database "
+                       "is repaired with PostgreSQL's own tools")
+    from companion.core.errors import AlreadyRunning
+
+    try:
+        lock = ServeLock(home()).acquire()  # not while `tierlink serve` has the files open
+    except AlreadyRunning as exc:
+        raise AlreadyRunning(f"{exc.message}: stop it before `tierlink repair`") from None
+    try:
+        results = repair_store(home())
+    finally:
+        lock.release()
+    emit(as_json, results, lambda rows: [print(r["message"]) for r in rows])
+
+
 # --- import / backlinks / export ---------------------------------------------------------
 
 class _Progress:

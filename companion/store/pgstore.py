@@ -49,6 +49,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterable, Iterator
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -60,8 +61,13 @@ log = logging.getLogger("tierlink.store")
 
 SCHEMA_VERSION = 1
 POOL_MAX = 10
-CONNECT_TIMEOUT = 5  # seconds to reach the server
-WAIT_TIMEOUT = 8  # seconds a request waits for a connection before answering 503
+# A request fails within ~2 s when the server is down (issue 22): libpq's connect_timeout
+# (2 s is its smallest) bounds reaching it, and a request waits WAIT_TIMEOUT for a pooled
+# connection; if none comes, one direct connection decides: refused → 503 at once, else the
+# server is only busy (every connection in use) and the request waits up to BUSY_WAIT.
+CONNECT_TIMEOUT = 2
+WAIT_TIMEOUT = 2
+BUSY_WAIT = 30
 MIGRATE_LOCK = 0x7469_6572_6C01  # advisory lock ids ("tierl" + n)
 BACKLINKS_LOCK = 0x7469_6572_6C02
 TS_CONFIG = "english"
@@ -144,6 +150,12 @@ class Database:
     def __init__(self, url: str, *, max_size: int = POOL_MAX):
         self.url = url
         self.where = team.where(url)
+        try:  # the driver's own reading of the URL: a misspelt option is refused here, by name
+            conninfo_to_dict(url)
+        except psycopg.Error as exc:
+            detail = team.scrub(" ".join(str(exc).split()), url)[:300]
+            raise BadInput(f"the team database address {self.where} is not valid: {detail}",
+                           code="bad_database_url") from None
         self._local = threading.local()
         self.pool = ConnectionPool(
             url, min_size=1, max_size=max_size, open=False, timeout=WAIT_TIMEOUT, reconnect_timeout=3600,
@@ -168,7 +180,7 @@ class Database:
         name, a bad password), then start the pool."""
         _quiet_pool_log(self.url)
         try:
-            psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, application_name="tierlink").close()
+            self._connect_once()
             self.pool.open(wait=True, timeout=CONNECT_TIMEOUT + 2)
         except (psycopg.Error, PoolTimeout) as exc:
             self.pool.close()
@@ -186,6 +198,11 @@ class Database:
         if isinstance(exc, psycopg.errors.InsufficientPrivilege):
             return StorageError(f"the team database {self.where} refused: {detail} (the role needs to own the "
                                 "database, or be granted its tables)", code="database_error")
+        if _is_ssl(detail) and isinstance(exc, psycopg.OperationalError):
+            return StorageError(f"the team database {self.where} refused the connection's SSL settings ({detail}); "
+                                "check sslmode in the address: verify-full needs a server with SSL and its root "
+                                "certificate (~/.postgresql/root.crt); a server on this machine needs none",
+                                code="database_ssl", status=503)
         if isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout)) \
                 and not isinstance(exc, psycopg.errors.QueryCanceled):
             return StorageError(f"the team database {self.where} is unavailable ({detail or type(exc).__name__}); "
@@ -197,6 +214,20 @@ class Database:
             return BadInput(f"the team database cannot store this value: {detail}")
         return StorageError(f"could not write to the team database {self.where}: {detail}; nothing was changed",
                             code="database_error")
+
+    def _connect_once(self) -> None:
+        """One direct connection, closed at once: the server's own answer, within CONNECT_TIMEOUT."""
+        psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, application_name="tierlink").close()
+
+    def problem(self) -> dict | None:
+        """Why the database cannot be used right now ({"code", "message"}: unavailable, SSL), or
+        None: a `SELECT 1` through the pool (a direct connection while it is known down)."""
+        try:
+            with self.connection() as c:
+                c.execute("SELECT 1")
+        except StorageError as exc:
+            return {"code": exc.code, "message": exc.message}
+        return None
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
@@ -220,7 +251,7 @@ class Database:
         """
         if self._down:
             try:
-                psycopg.connect(self.url, connect_timeout=CONNECT_TIMEOUT, application_name="tierlink").close()
+                self._connect_once()
             except psycopg.Error as exc:
                 raise self.error(exc) from None
             # Back: the pool's idle connections died with the old server process. Check them
@@ -232,11 +263,19 @@ class Database:
                 pass
             self._down = False
         try:
-            with self.pool.connection() as conn:
-                try:
+            try:
+                conn = self.pool.getconn()
+            except PoolTimeout:
+                # None came within WAIT_TIMEOUT: a server that is down refuses this at once
+                # (503 now); one that answers is busy, and the request waits its turn.
+                self._connect_once()
+                conn = self.pool.getconn(timeout=BUSY_WAIT)
+            try:
+                with conn:  # as the pool's own connection(): commit or roll back, never close
                     yield conn
-                finally:
-                    self._used[id(conn)] = time.monotonic()
+            finally:
+                self._used[id(conn)] = time.monotonic()
+                self.pool.putconn(conn)
         except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
             error = self.error(exc)
             if error.code == "database_unavailable":
@@ -299,6 +338,16 @@ class Database:
     def bump(c, name: str) -> None:
         c.execute("INSERT INTO versions (name, n) VALUES (%s, 1) ON CONFLICT (name) DO UPDATE SET n = versions.n + 1",
                   (name,))
+
+
+_SSL_WORDS = ("ssl", "root certificate", "certificate verify", "sslmode")
+
+
+def _is_ssl(detail: str) -> bool:
+    """True if libpq's words say the connection failed on its SSL settings (`sslmode=verify-full`
+    against a server without SSL, a missing root certificate, a name that does not match)."""
+    text = detail.lower()
+    return any(word in text for word in _SSL_WORDS)
 
 
 class _Scrub(logging.Filter):

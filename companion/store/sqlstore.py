@@ -40,7 +40,7 @@ import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import orjson
 
@@ -48,6 +48,9 @@ from companion.core.atomic import move_aside
 from companion.core.errors import StorageError
 
 log = logging.getLogger("tierlink.store")
+# Where no logging is set up (a CLI command) these lines stay off stderr, which carries the
+# command's own one-line message; `tierlink serve` sets up logging and logs them.
+log.addHandler(logging.NullHandler())
 
 DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
@@ -202,6 +205,56 @@ class Damaged(Exception):
     """The database file exists but is not a sound SQLite database."""
 
 
+# SQLite's result codes for a damaged file: SQLITE_CORRUPT ("database disk image is
+# malformed") and SQLITE_NOTADB ("file is not a database").
+_DAMAGE_CODES = (11, 26)
+
+
+def is_damage(exc: BaseException) -> bool:
+    """True if a sqlite3 error says the file itself is damaged (not busy, full or misused)."""
+    if not isinstance(exc, sqlite3.DatabaseError) or isinstance(
+            exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _DAMAGE_CODES:
+        return True
+    text = str(exc).lower()
+    return "malformed" in text or "not a database" in text
+
+
+def damaged_error(path: Path, detail: str) -> StorageError:
+    """What every request that needs a damaged database answers (503), and the CLI prints."""
+    return StorageError(f"the backlink store {path.name} is damaged ({detail}); Tierlink stopped writing to it. "
+                        "Stop the companion and run `tierlink repair` to restore its newest good backup "
+                        "(the damaged file is kept aside)", code="store_damaged", status=503)
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that reports a damaged file to its BacklinkDB the moment a statement meets
+    it, whatever the statement: the one place every query of the embedded store passes, so
+    damage found by a visit, an import or the boost list is handled the same way (writes stop,
+    /api/health says so, the request answers 503 store_damaged, never a 500)."""
+
+    on_damage: "Callable[[BaseException], StorageError] | None" = None
+
+    def execute(self, *args):
+        try:
+            return self.cursor(_Cursor).execute(*args)
+        except sqlite3.DatabaseError as exc:
+            raise self._damage(exc)
+
+    def executemany(self, *args):
+        try:
+            return super().executemany(*args)
+        except sqlite3.DatabaseError as exc:
+            raise self._damage(exc)
+
+    def _damage(self, exc: sqlite3.DatabaseError) -> BaseException:
+        if self.on_damage is not None and is_damage(exc):
+            return self.on_damage(exc)
+        return exc
+
+
 def _backup_path(path: Path, n: int) -> Path:
     return path.with_name(f"{path.name}.bak{n}")
 
@@ -236,11 +289,12 @@ def _closed_cleanly(path: Path) -> bool:
     return recorded == _stamp(path)
 
 
-def _check(path: Path) -> None:
-    """Raise Damaged unless `path` is a Tierlink database that passes `PRAGMA quick_check`."""
+def _check(path: Path, *, full: bool = False) -> None:
+    """Raise Damaged unless `path` is a Tierlink database that passes `PRAGMA quick_check`
+    (skipped when the file is as our last clean close left it, unless `full`)."""
     if path.stat().st_size == 0:
         raise Damaged("the file is empty")  # SQLite would take it for a new, empty database
-    if _closed_cleanly(path):
+    if not full and _closed_cleanly(path):
         return
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -258,8 +312,81 @@ def _check(path: Path) -> None:
         conn.close()
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False)
+def backups_of(path: Path) -> list[Path]:
+    """The backups that exist, newest first."""
+    return [b for b in (_backup_path(path, n) for n in range(1, BACKUPS + 1)) if b.exists()]
+
+
+def restore_from_backup(path: Path, problem: str, backups: list[Path]) -> str:
+    """Put the newest backup that passes the check in place of `path` (kept aside as
+    `<name>.corrupt-<time>`); the words that say so. StorageError when no backup is good:
+    then nothing is changed."""
+    for backup in backups:
+        try:
+            _check(backup, full=True)
+        except Damaged:
+            continue
+        moved = move_aside(path)
+        for side in _sidecars(path):
+            if side.exists():
+                side.unlink()
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        shutil.copyfile(backup, tmp)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        return (f"{problem}. Restored the backlink store from backup {backup.name}{moved}. "
+                "Changes after that backup may be missing.")
+    raise StorageError(
+        f"{problem}, and no good backup ({path.name}.bak1-{BACKUPS}) exists. Refusing to start empty over it: "
+        "restore the file from your own backup, or move it away to start with an empty backlink store")
+
+
+def repair(path: Path) -> dict:
+    """`tierlink repair` for the database: check it in full and, if it is damaged (or missing
+    while backups exist), restore the newest good backup. {"file", "status": "sound" |
+    "restored" | "new", "message"}; StorageError when it is damaged and no backup is good."""
+    backups = backups_of(path)
+    if not path.exists():
+        if not backups:
+            return {"file": path.name, "status": "new", "message": f"{path.name} does not exist yet: nothing to repair"}
+        problem = f"{path} is missing but backups exist"
+    else:
+        try:
+            _check(path, full=True)
+            return {"file": path.name, "status": "sound",
+                    "message": f"{path.name} passes the integrity check: nothing to repair"}
+        except Damaged as exc:
+            problem = f"{path} is damaged ({exc})"
+    return {"file": path.name, "status": "restored", "message": restore_from_backup(path, problem, backups)}
+
+
+class _Cursor(sqlite3.Cursor):
+    """Rows read one by one (a scan of the whole list) meet damage too: reported the same way."""
+
+    def __next__(self):
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as exc:
+            raise self.connection._damage(exc)
+
+    def fetchone(self):
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise self.connection._damage(exc)
+
+    def fetchall(self):
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self.connection._damage(exc)
+
+
+def _connect(path: Path, on_damage=None) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False,
+                           factory=_Connection)
+    conn.on_damage = on_damage
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA synchronous = FULL")
     # Reads through a memory map: a lookup in a big database touches pages the OS already
@@ -280,6 +407,9 @@ class BacklinkDB:
         self._write_lock = threading.RLock()
         self._depth = 0
         self.closed = False
+        self.damage: str | None = None  # why the file is known to be damaged: writes stop (see _damaged)
+        self._checker: threading.Thread | None = None
+        self.created: bool | None = None
         self.created = self._open(notices)
 
     # -- opening, damage, backups -----------------------------------------------------
@@ -293,7 +423,7 @@ class BacklinkDB:
             except OSError:
                 pass
         existed = path.exists()
-        backups = [b for b in (_backup_path(path, n) for n in range(1, BACKUPS + 1)) if b.exists()]
+        backups = backups_of(path)
         problem = None
         if existed:
             try:
@@ -304,6 +434,22 @@ class BacklinkDB:
             problem = f"{path} is missing but backups exist"
         if problem:
             self._restore(problem, backups, notices)
+        try:
+            return self._prepare(existed, problem)
+        except StorageError as exc:
+            if problem or exc.code != "store_damaged":
+                raise
+            # The clean-close stamp matched, yet the first pages are damaged (the check was
+            # skipped): restore from the backup as a damage found by the check would be.
+            self._drop_connections()
+            self.damage = None
+            problem = f"{path} could not be read ({self._last_damage})"
+            self._restore(problem, backups, notices)
+            return self._prepare(existed, problem)
+
+    def _prepare(self, existed: bool, problem: str | None) -> bool:
+        """WAL mode and the schema, created or brought up to date; True if it was created."""
+        path = self.path
         conn = self.conn()
         try:
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
@@ -335,36 +481,20 @@ class BacklinkDB:
         return int(row[0]) if row else None
 
     def _restore(self, problem: str, backups: list[Path], notices: list[str]) -> None:
-        path = self.path
-        for backup in backups:
-            try:
-                _check(backup)
-            except Damaged:
-                continue
-            moved = move_aside(path)
-            for side in _sidecars(path):
-                if side.exists():
-                    side.unlink()
-            tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-            shutil.copyfile(backup, tmp)
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-            message = (f"{problem}. Restored the backlink store from backup {backup.name}{moved}. "
-                       "Changes after that backup may be missing.")
-            notices.append(message)
-            log.warning(message)
-            print(f"tierlink: WARNING: {message}", file=sys.stderr)
-            return
-        raise StorageError(
-            f"{problem}, and no good backup ({path.name}.bak1-{BACKUPS}) exists. Refusing to start empty over it: "
-            "restore the file from your own backup, or move it away to start with an empty backlink store")
+        message = restore_from_backup(self.path, problem, backups)
+        notices.append(message)
+        log.warning(message)
+        print(f"tierlink: WARNING: {message}", file=sys.stderr)
 
     def backup(self) -> None:
         """Copy the database with SQLite's online backup API into `.bak1` (older ones rotate).
 
-        Taken after each import: the restore point if the file is ever damaged.
+        Taken after each import: the restore point if the file is ever damaged. The copy is
+        checked (`quick_check`) before it replaces a backup: a damaged database must never
+        push the good backups out of the rotation.
         """
+        if self.damage:
+            return
         tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.bak.tmp")
         try:
             dst = sqlite3.connect(tmp)
@@ -377,6 +507,11 @@ class BacklinkDB:
                 src.close()
             with open(tmp, "rb+") as fh:
                 os.fsync(fh.fileno())
+            try:
+                _check(tmp, full=True)
+            except Damaged as exc:
+                self._damaged(f"its backup copy failed the integrity check: {exc}")
+                raise sqlite3.DatabaseError(f"the copy is damaged ({exc}): the older backups were kept") from None
             for n in range(BACKUPS, 1, -1):
                 older = _backup_path(self.path, n - 1)
                 if older.exists():
@@ -397,7 +532,7 @@ class BacklinkDB:
             if self.closed:
                 raise StorageError("the store is closed")
             try:
-                conn = _connect(self.path)
+                conn = _connect(self.path, self._on_damage)
             except sqlite3.Error as exc:
                 raise StorageError(f"cannot open {self.path}: {exc}") from None
             self._local.conn = conn
@@ -412,6 +547,16 @@ class BacklinkDB:
         a running statement crashes the process); it closes when the thread ends.
         """
         self.closed = True
+        self._drop_connections()
+        if self.damage:
+            return  # no clean-close stamp: the next start checks the file in full (and restores it)
+        if not self._conns and self.path.exists() and not any(s.exists() for s in _sidecars(self.path)):
+            try:  # the last connection checkpointed and removed the WAL: the file is whole
+                _clean_path(self.path).write_text(json.dumps(_stamp(self.path)))
+            except OSError:
+                pass
+
+    def _drop_connections(self) -> None:
         me = threading.current_thread()
         with self._conns_lock:
             mine = [(t, c) for t, c in self._conns if t is me or not t.is_alive()]
@@ -422,11 +567,42 @@ class BacklinkDB:
             except sqlite3.Error:
                 pass
         self._local = threading.local()
-        if not self._conns and self.path.exists() and not any(s.exists() for s in _sidecars(self.path)):
-            try:  # the last connection checkpointed and removed the WAL: the file is whole
-                _clean_path(self.path).write_text(json.dumps(_stamp(self.path)))
-            except OSError:
-                pass
+
+    # -- damage found while running ------------------------------------------------------
+
+    _last_damage = ""
+
+    def _on_damage(self, exc: BaseException) -> StorageError:
+        """A statement met a damaged page: stop writing, say so (the error every caller gets)."""
+        self._last_damage = " ".join(str(exc).split())
+        self._damaged(self._last_damage)
+        return damaged_error(self.path, self.damage or self._last_damage)
+
+    def _damaged(self, detail: str) -> None:
+        if self.damage is None:
+            self.damage = detail
+            if self.created is None:
+                return  # still opening: _open restores the file, or says why it cannot
+            log.error("the backlink store %s is damaged (%s): writes stopped; run `tierlink repair`",
+                      self.path, detail)
+
+    def check_in_background(self) -> threading.Thread:
+        """Run the full `quick_check` in a thread (the service calls this once started): damage
+        the clean-close stamp could not see (the file changed in place, size and time kept) is
+        found without delaying the first answer. A damaged file stops writes, as above."""
+
+        def run() -> None:
+            try:
+                _check(self.path, full=True)
+            except Damaged as exc:
+                self._damaged(str(exc))
+            except (OSError, sqlite3.Error) as exc:
+                log.warning("could not check %s: %s", self.path, exc)
+
+        thread = threading.Thread(target=run, name="store-check", daemon=True)
+        self._checker = thread
+        thread.start()
+        return thread
 
     @contextmanager
     def write(self, *, count: bool = True) -> Iterator[sqlite3.Connection]:
@@ -435,6 +611,8 @@ class BacklinkDB:
         Returns only after COMMIT, which with `synchronous=FULL` has fsynced the WAL:
         the caller may acknowledge the write then. Any error rolls everything back.
         """
+        if self.damage and not self._depth:
+            raise damaged_error(self.path, self.damage)
         with self._write_lock:
             conn = self.conn()
             if self._depth:

@@ -306,6 +306,25 @@ def _migrate(data: dict, kind: str, path: Path) -> tuple[dict, bool]:
     return data, changed
 
 
+def repair(home: Path) -> list[dict]:
+    """`tierlink repair`: check the data home's store files in full and restore each damaged one
+    from its newest good backup, keeping the damaged file aside. One {"file", "status",
+    "message"} per file; StorageError (nothing changed) when a damaged file has no good backup.
+    The caller makes sure no `tierlink serve` has the files open."""
+    home = Path(home)
+    results = [sqlstore.repair(home / sqlstore.DB_FILE)]
+    wf_path = home / WORKFLOW_FILE
+    notices: list[str] = []
+    found = open_document(wf_path, "workflow", notices)  # restores a damaged file, loudly
+    if notices:
+        results.append({"file": WORKFLOW_FILE, "status": "restored", "message": " ".join(notices)})
+    else:
+        results.append({"file": WORKFLOW_FILE, "status": "sound" if found is not None else "new",
+                        "message": f"{WORKFLOW_FILE} " + ("reads correctly: nothing to repair" if found is not None
+                                                          else "does not exist yet: nothing to repair")})
+    return results
+
+
 # --- the cyclic GC during bulk work ----------------------------------------------------
 
 _gc_lock = threading.Lock()
@@ -451,6 +470,31 @@ class Store:
         if self._closed:
             raise StorageError("the store is closed")
 
+    # -- damage found while running, and what /api/health says -----------------------------
+
+    def check_in_background(self) -> None:
+        """The full integrity check of the backlink database, in a thread (`tierlink serve`
+        starts it once the store is open: the first verdict does not wait for it)."""
+        self._bl.check_in_background()
+
+    def problem(self) -> dict | None:
+        """What stops this store from working, for /api/health: {"code", "message"}, or None."""
+        if self._bl.damage:
+            error = sqlstore.damaged_error(self._bl.path, self._bl.damage)
+            return {"code": error.code, "message": error.message}
+        return None
+
+    def explain(self, exc: BaseException) -> StorageError | None:
+        """The error to answer for an unexpected exception that came from this store (a damaged
+        page met while reading rows one by one), or None: never a 500 for a damaged file."""
+        if sqlstore.is_damage(exc):
+            return self._bl._on_damage(exc)
+        return None
+
+    def _check_writable(self) -> None:
+        if self._bl.damage:
+            raise sqlstore.damaged_error(self._bl.path, self._bl.damage)
+
     # -- several processes on one home (the service and a CLI command) --------------------
 
     @contextmanager
@@ -465,6 +509,7 @@ class Store:
         """Thread lock + an exclusive lock file shared with other processes, held over read-modify-write."""
         with self._lock:
             self._check_open()
+            self._check_writable()  # a damaged backlink database stops every write, the workflow's too
             if self._flock_depth == 0:
                 self._flock_fd = os.open(self.home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
                 try:

@@ -58,6 +58,15 @@ class TeamStore(Store):
                 self._closed = True
                 self._pg.close()
 
+    def check_in_background(self) -> None:
+        """No file to check: the database server keeps its own pages sound."""
+
+    def problem(self) -> dict | None:
+        return self._pg.problem()
+
+    def explain(self, exc: BaseException) -> StorageError | None:
+        return None
+
     # the database does what the embedded store's locks and file checks do
     @contextmanager
     def _reading(self):

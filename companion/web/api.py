@@ -159,16 +159,14 @@ def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
 def health():
     """The one route without a token: lets the extension tell 'not running' from 'not paired'.
 
-    `notices`: what went wrong at start that the user must know (a store file
-    restored from a backup), present only then. `store`: `embedded` or `postgresql`
-    (team mode; the database's address and password are never shown here).
+    `status` is `degraded` with a `problem` ({code, message}) when the companion runs but
+    its store does not work: a damaged database file (`store_damaged`), a team database
+    it cannot reach (`database_unavailable`) or whose SSL settings fail (`database_ssl`);
+    the dashboard and the extension show it. `notices`: what went wrong at start that the
+    user must know (a store file restored from a backup), present only then. `store`:
+    `embedded` or `postgresql` (the database is named by host only, never its password).
     """
-    ws = workspace()
-    body = {"status": "ok", "version": __version__, "store": "postgresql" if ws.database else "embedded"}
-    store = ws.open_store  # never opens the store: health stays cheap
-    if store is not None and store.restored_from_backup:
-        body["notices"] = list(store.restored_from_backup)
-    return body
+    return workspace().health(__version__)
 
 
 @bp.get("/openapi.json")

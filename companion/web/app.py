@@ -245,6 +245,9 @@ def _unexpected_error(exc: Exception):
 
 
 def _internal_error(exc: BaseException):
+    known = _state().workspace.explain(exc)  # a damaged store file: 503 store_damaged, never a 500
+    if known is not None:
+        return _tierlink_error(known)
     return error_response(500, "internal_error", f"internal error ({type(exc).__name__}); see the companion's log")
 
 

@@ -63,8 +63,15 @@ SCHEMAS = {
             "properties": {"code": _STR, "message": _STR}}},
     },
     "Health": {
-        "type": "object", "required": ["status", "version"],
-        "properties": {"status": {"const": "ok"}, "version": _STR,
+        "type": "object", "required": ["status", "version", "store", "domains_set"],
+        "properties": {"status": {"enum": ["ok", "degraded"],
+                                  "description": "degraded: running, but the store does not work (see problem)"},
+                       "version": _STR,
+                       "problem": {"type": "object", "required": ["code", "message"],
+                                   "description": "why the status is degraded: store_damaged (run `tierlink "
+                                                  "repair`), database_unavailable, database_ssl",
+                                   "properties": {"code": _STR, "message": _STR}},
+                       "domains_set": {"type": "boolean", "description": "whether the profile names my domains"},
                        "store": {"enum": ["embedded", "postgresql"],
                                  "description": "where the shared data lives: the data home, or a team's "
                                                 "PostgreSQL database (its address is never shown here)"},
@@ -201,7 +208,11 @@ SCHEMAS = {
         "required": ["id", "url", "kind", "status", "title", "domain", "note", "tags", "verdict",
                      "created_at", "updated_at", "history", "placement_id"],
         "properties": {
-            "id": _STR, "url": _STR, "title": _STR, "domain": _STR, "note": _STR,
+            "id": _STR, "url": _STR, "title": _STR, "domain": _STR,
+            "note": {"type": "string", "description": "every member's note (after their name when several)"},
+            "notes": {"type": "array", "description": "one note per member who wrote one", "items": {
+                "type": "object", "required": ["by", "text"],
+                "properties": {"by": _NULLABLE_STR, "at": _NULLABLE_STR, "text": _STR}}},
             "kind": _enum("candidate_kind"),
             "status": _enum("candidate_status"),
             "tags": _STR_LIST, "verdict": _ref("CandidateVerdict"),
@@ -210,7 +221,9 @@ SCHEMAS = {
             "history": {"type": "array", "items": {
                 "type": "object", "required": ["at", "from", "to"],
                 "properties": {"at": _STR, "from": _NULLABLE_STR, "to": _STR,
-                               "by": {"type": "string", "description": "who made this change"}}}},
+                               "by": {"type": "string", "description": "who made this change"},
+                               "event": {"type": "string", "description": "saved: the page was saved again "
+                                                                          "(by a teammate, or with a new note)"}}}},
             "placement_id": _NULLABLE_STR,
         },
     },

@@ -233,7 +233,7 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         # loudly on stderr (and in /api/health `notices`), or serve refuses to start with
         # the path and the fix, instead of answering every later request with an error.
         workspace = app.extensions["tierlink"].workspace
-        workspace.store
+        workspace.store.check_in_background()  # damage the clean-close stamp cannot see, found meanwhile
         # Build the tier-1 index while the user opens the browser (a minute at a million
         # backlinks), rather than at the first page they visit.
         from companion.verdicts import verdicts

@@ -59,7 +59,7 @@ MAX_LABEL = 100
 # The public shape (CLI, API, export): every field, in this order; the page key is internal.
 PUBLIC_FIELDS: tuple[tuple[str, object], ...] = (
     ("id", None), ("kind", None), ("status", "new"), ("url", None), ("title", ""), ("domain", ""), ("tags", []),
-    ("note", ""), ("verdict", None), ("saved_by", None), ("created_at", None), ("updated_at", None), ("history", []),
+    ("note", ""), ("notes", []), ("verdict", None), ("saved_by", None), ("created_at", None), ("updated_at", None), ("history", []),
     ("placement_id", None),
 )
 INTERNAL_FIELDS = frozenset({"key"})
@@ -152,6 +152,34 @@ def find_by_url(store, url: str, kind: str) -> dict | None:
     return found[0] if found else None
 
 
+# --- notes: one per team member ------------------------------------------------------
+
+def _notes_of(doc: dict) -> list[dict]:
+    """A candidate's notes ([{by, at, text}]); a record written before notes had authors gives
+    its one `note`, credited to whoever saved it."""
+    notes = doc.get("notes")
+    if isinstance(notes, list):
+        return [dict(n) for n in notes if isinstance(n, dict)]
+    if doc.get("note"):
+        return [{"by": doc.get("saved_by"), "at": doc.get("updated_at"), "text": doc["note"]}]
+    return []
+
+
+def with_note(notes: list[dict], user: str, text: str, stamp: str) -> list[dict]:
+    """`notes` with `user`'s note set to `text` (replaced, or added after the others'; an
+    empty text removes it): a member's save never overwrites a teammate's note."""
+    kept = [n for n in notes if n.get("by") != user]
+    return kept + [{"by": user, "at": stamp, "text": text}] if text else kept
+
+
+def note_text(notes: list[dict]) -> str:
+    """The one `note` every front end shows: the note itself when one member wrote all there is,
+    else each member's note after their name."""
+    if len({n.get("by") for n in notes}) <= 1:
+        return "\n\n".join(n["text"] for n in notes)
+    return "\n\n".join(f"{n.get('by') or 'someone'}: {n['text']}" for n in notes)
+
+
 # --- writing ----------------------------------------------------------------------
 
 def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
@@ -163,6 +191,10 @@ def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
     reset. The verdict snapshot is the one sent, else `last`, the last analysis of the
     page in this process (`Workspace.last_verdict(url)`). `user`: who saves it (`Workspace.user`;
     default: $TIERLINK_USER, else the login name).
+
+    A note is the saver's own: two members saving the same page each keep theirs (`notes`,
+    [{by, at, text}]; `note` shows them all), and every save after the first is a `history`
+    entry naming who saved ({at, from: null, to: the status, by, event: "saved"}).
     """
     user = team.resolve_user(user)
     url = check_url(url)
@@ -187,15 +219,22 @@ def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
     stamp = now()
 
     def change(old: dict) -> dict:
+        # called with the stored record read under the store's lock (team mode: the row lock)
         update = dict(fields)
         if "title" in update and not update["title"] and old.get("title"):
             del update["title"]  # an empty title from a later save never erases a known one
+        if "note" in update:
+            update["notes"] = with_note(_notes_of(old), user, update["note"], stamp)
+            update["note"] = note_text(update["notes"])
+        update["history"] = list(old.get("history") or []) + [
+            {"at": stamp, "from": None, "to": old.get("status") or "new", "by": user, "event": "saved"}]
         update["updated_at"] = stamp  # the URL first saved stays: it is what placements name
         return update
 
+    first_notes = with_note([], user, fields.get("note", ""), stamp)
     doc = {"url": urls.canonical_url(url), "key": key, "kind": kind, "status": "new",
            "title": fields.get("title", ""), "domain": urls.site_of(url),
-           "note": fields.get("note", ""), "tags": fields.get("tags", []),
+           "note": fields.get("note", ""), "notes": first_notes, "tags": fields.get("tags", []),
            "verdict": fields.get("verdict"), "saved_by": user, "created_at": stamp, "updated_at": stamp,
            "history": [{"at": stamp, "from": None, "to": "new", "by": user}]}
     with WRITE_LOCK:
@@ -258,10 +297,13 @@ def update(store, profile, id, changes: dict, user: str | None = None) -> dict:
 
         def change(old: dict) -> dict:
             # read under the store's row lock: a teammate's move at the same moment is not lost
+            update = dict(fields)
+            if "note" in update:  # an edit of the whole note: the editor's from now on
+                update["notes"] = with_note([], user, update["note"], stamp)
             if fields.get("status") and fields["status"] != old.get("status"):
-                return {**fields, "history": list(old.get("history") or []) + [
-                    {"at": stamp, "from": old.get("status"), "to": fields["status"], "by": user}]}
-            return fields
+                update["history"] = list(old.get("history") or []) + [
+                    {"at": stamp, "from": old.get("status"), "to": fields["status"], "by": user}]
+            return update
 
         result = public(store.update_with(TABLE, current["id"], change))
     if placement is not None:

@@ -84,8 +84,50 @@ async function show() {
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return; // pairing screen is up
     if (seq !== renderSeq) return;
+    // The error replaces what was waiting for the answer: no "Loading…" left under it.
+    for (const waiting of section.querySelectorAll(".loading")) waiting.remove();
     section.append(notice("error", err instanceof ApiError ? err.message : `Something went wrong: ${err.message}`));
     console.error(err);
+    refreshStatus(); // a failed view often means the store is down: say so in the header at once
+  }
+}
+
+// What the header says for each `problem.code` of /api/health (the full message is in the banner).
+const PROBLEMS = {
+  database_unavailable: "Team database unreachable",
+  database_ssl: "Team database: SSL settings refused",
+  store_damaged: "Store damaged: run tierlink repair",
+};
+const STATUS_EVERY_MS = 15000;
+let statusTimer = null;
+
+/**
+ * The status dot and its words: what /api/health says now. Green only when the companion
+ * answers and its store works; a `degraded` answer shows the problem (dot, words, and the
+ * full message in a banner). Asked again every 15 s and whenever a view fails.
+ */
+async function refreshStatus() {
+  let dot = "ok";
+  let words;
+  let problem = null;
+  try {
+    const health = await api.get("/api/health");
+    problem = health && health.status === "degraded" ? health.problem || { code: "", message: "" } : null;
+    words = problem ? PROBLEMS[problem.code] || "Companion has a problem"
+      : `Companion ${health && health.version ? `v${health.version}` : "running"}`;
+    if (problem) dot = "bad";
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return; // pairing screen is up
+    dot = "bad";
+    words = "Companion unreachable";
+  }
+  const conn = clear($("conn"));
+  conn.append(h("span", { class: ["dot", dot] }), words);
+  conn.title = problem ? problem.message : "";
+  const old = document.getElementById("health-problem");
+  if (old) old.remove();
+  if (problem && problem.message) {
+    $("banner").append(h("div", { id: "health-problem" }, notice("error", problem.message)));
   }
 }
 
@@ -102,12 +144,8 @@ async function start() {
   }
   setUnauthorizedHandler(() => showPairing("wrong"));
   clear($("conn"));
-  try {
-    const health = await api.get("/api/health");
-    $("conn").append(h("span", { class: "dot ok" }), `Companion ${health && health.version ? `v${health.version}` : "running"}`);
-  } catch (err) {
-    $("conn").append(h("span", { class: "dot bad" }), "Companion unreachable");
-  }
+  await refreshStatus();
+  if (statusTimer === null) statusTimer = setInterval(refreshStatus, STATUS_EVERY_MS);
   await show();
 }
 
