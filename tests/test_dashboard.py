@@ -83,7 +83,7 @@ def server(tmp_path_factory):
                             {"url": "https://www.example.com/pricing", "keywords": ["widget pricing"]}],
             "competitors": ["rival.test"], "owned_sites": ["my-other-blog.test"], "guest_post_link_limit": 2})
         comp.ok("POST", "/api/import", files={"file": FIXTURES / "ahrefs-v3.csv"}, fields={"format": "ahrefs"})
-        backlinks = comp.ok("GET", "/api/backlinks")
+        backlinks = comp.ok("GET", "/api/backlinks?limit=1000")["backlinks"]
         live = [b for b in backlinks if b["status"] == "live"]
         comp.ok("POST", "/api/candidates", {"url": "https://guestposts.example.net/write-for-us", "kind": "tier2", "title": XSS_TITLE,
                                             "note": "asked the editor", "tags": ["guest-post"]})
@@ -198,7 +198,7 @@ def test_the_dashboard_is_served_with_the_csp(server):
 def test_the_tier_graph_draws_all_three_tiers_with_safe_links(page, server):
     open_dashboard(page, server, "graph")
     page.wait_for_selector("#tier-graph .node")
-    backlinks = server.ok("GET", "/api/backlinks")
+    backlinks = server.ok("GET", "/api/backlinks?limit=1000")["backlinks"]
     placements = server.ok("GET", "/api/placements")
     # The store keeps one record per normalised (source, target) pair, so distinct
     # source_urls are distinct tier-1 pages; fewer than the 100-node cap here.
@@ -256,7 +256,7 @@ def test_the_boost_view_shows_spam_pages_only_when_asked(page, server):
 
 
 def test_the_backlinks_table_filters_and_sorts(page, server):
-    backlinks = server.ok("GET", "/api/backlinks")
+    backlinks = server.ok("GET", "/api/backlinks?limit=1000")["backlinks"]
     open_dashboard(page, server, "backlinks")
     page.wait_for_selector(".bl-row")
     assert page.locator(".bl-row").count() == len(backlinks)
@@ -311,7 +311,7 @@ def test_the_candidates_board_and_a_status_change_that_persists(page, server):
 
 def test_a_placed_tier2_card_logs_its_placement(page, server):
     spot = server.ok("POST", "/api/candidates", {"url": "https://niche.example.net/widget-resources", "kind": "tier2", "title": "Widget resources"})
-    tier1 = server.ok("GET", "/api/backlinks?status=live")[2]["source_url"]
+    tier1 = server.ok("GET", "/api/backlinks?status=live&limit=1000")["backlinks"][2]["source_url"]
     open_dashboard(page, server, "candidates")
     card = page.locator(f'.card[data-id="{spot["id"]}"]')
     assert not card.locator(".placed-box").is_visible()  # only placed/live cards ask for it
@@ -356,7 +356,7 @@ def test_placements_list_and_add_form(page, server):
     page.wait_for_selector(".placement-row")
     before = server.ok("GET", "/api/placements")
     assert page.locator(".placement-row").count() == len(before)
-    tier1 = server.ok("GET", "/api/backlinks?status=live")[1]["source_url"]
+    tier1 = server.ok("GET", "/api/backlinks?status=live&limit=1000")["backlinks"][1]["source_url"]
     page.fill('#placement-form input[name="from_url"]', "https://roundup.example.net/experts-2025")
     page.fill('#placement-form input[name="to_url"]', tier1)
     page.fill('#placement-form input[name="anchor"]', "expert roundup")
@@ -383,7 +383,7 @@ def test_placements_list_and_add_form(page, server):
 
 
 def test_an_import_through_the_page_shows_the_summary_with_skipped_rows(page, server):
-    total_before = len(server.ok("GET", "/api/backlinks"))
+    total_before = len(server.ok("GET", "/api/backlinks?limit=1000")["backlinks"])
     open_dashboard(page, server, "import")
     page.set_input_files("#import-file", str(FIXTURES / "semrush-with-bad-rows.csv"))
     page.select_option("#import-format", "semrush")
@@ -391,7 +391,7 @@ def test_an_import_through_the_page_shows_the_summary_with_skipped_rows(page, se
     summary = page.wait_for_selector("#import-summary")
     text = summary.inner_text()
     shot(page, "import")
-    stored = server.ok("GET", "/api/backlinks")
+    stored = server.ok("GET", "/api/backlinks?limit=1000")["backlinks"]
     assert len(stored) > total_before
     assert any(b["source_url"].startswith("https://roundup.widgets.test/") for b in stored)
     total_shown = page.locator('[data-stat="backlinks_total"] .stat-value').inner_text().replace(",", "")
@@ -466,7 +466,7 @@ def test_the_graph_redraws_when_its_tab_comes_back_into_view(page, server):
     open_dashboard(page, server, "graph")
     page.wait_for_selector("#tier-graph .node-t2")
     before = page.locator("#tier-graph .node-t2").count()
-    tier1 = server.ok("GET", "/api/backlinks?status=live")[0]["source_url"]
+    tier1 = server.ok("GET", "/api/backlinks?status=live&limit=1000")["backlinks"][0]["source_url"]
     server.ok("POST", "/api/placements", {"from_url": "https://while-away.example.net/post", "to_url": tier1, "via": "other"})
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # headless tabs stay 'visible'
     expect(page.locator("#tier-graph .node-t2")).to_have_count(before + 1)

@@ -46,12 +46,13 @@ import orjson
 
 from companion.core.atomic import move_aside
 from companion.core.errors import StorageError
+from companion.store import listing
 
 log = logging.getLogger("tierlink.store")
 
 DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 60_000
 MMAP_SIZE = 1 << 30
 # The page cache of an import's connection: enough for the upper levels of every index,
@@ -71,6 +72,55 @@ _SCORE_INDEX = ("CREATE INDEX IF NOT EXISTS tier1_by_score ON tier1 "
 # The same path on many referring sites (a network of generated pages): counted by path.
 _PATH_INDEX = "CREATE INDEX IF NOT EXISTS tier1_by_path ON tier1 (path, site)"
 
+# The backlink list pages (companion.store.listing): the columns it sorts and filters by,
+# beside the record (written with it: listing.record_columns), one index per sort (the row
+# id, which every SQLite index ends with, breaks ties), the tools that supplied each row
+# and the words of its URLs, anchor and title (FTS5, external content: the words are
+# stored once, in `backlinks.words`), both kept by triggers.
+_LIST_COLUMNS = [
+    "ALTER TABLE backlinks ADD COLUMN authority REAL",
+    "ALTER TABLE backlinks ADD COLUMN first_seen TEXT",
+    "ALTER TABLE backlinks ADD COLUMN last_seen TEXT",
+    "ALTER TABLE backlinks ADD COLUMN follow INTEGER NOT NULL DEFAULT 1",
+    "ALTER TABLE backlinks ADD COLUMN words TEXT NOT NULL DEFAULT ''",
+]
+_WORDS_INSERT = "INSERT INTO backlinks_text (rowid, words) VALUES (new.id, new.words);"
+_WORDS_DELETE = "INSERT INTO backlinks_text (backlinks_text, rowid, words) VALUES ('delete', old.id, old.words);"
+_TOOLS_INSERT = ("INSERT OR IGNORE INTO backlink_tools (tool, id) SELECT value, new.id "
+                 "FROM json_each(new.record, '$.origins') WHERE type = 'text';")
+_TOOLS_DELETE = ("DELETE FROM backlink_tools WHERE id = old.id AND tool IN "
+                 "(SELECT value FROM json_each(old.record, '$.origins'));")
+_LIST_SCHEMA = [
+    "CREATE INDEX IF NOT EXISTS backlinks_by_authority ON backlinks (authority)",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_first_seen ON backlinks (first_seen)",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_last_seen ON backlinks (last_seen)",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_host ON backlinks (source_host)",
+    # counts of a status or follow filter: a range of this index, not a pass over the records
+    "CREATE INDEX IF NOT EXISTS backlinks_by_status ON backlinks (status, follow)",
+    "CREATE TABLE IF NOT EXISTS backlink_tools (tool TEXT NOT NULL, id INTEGER NOT NULL, "
+    "PRIMARY KEY (tool, id)) WITHOUT ROWID",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS backlinks_text USING fts5 (words, content='backlinks', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER IF NOT EXISTS backlinks_listed AFTER INSERT ON backlinks BEGIN {_WORDS_INSERT} {_TOOLS_INSERT} END",
+    f"CREATE TRIGGER IF NOT EXISTS backlinks_unlisted AFTER DELETE ON backlinks BEGIN {_WORDS_DELETE} {_TOOLS_DELETE} END",
+    f"CREATE TRIGGER IF NOT EXISTS backlinks_relisted AFTER UPDATE OF record, words ON backlinks BEGIN "
+    f"{_WORDS_DELETE} {_TOOLS_DELETE} {_WORDS_INSERT} {_TOOLS_INSERT} END",
+]
+
+
+def _fill_list_columns(c) -> None:
+    """Schema 2 -> 3: the list columns of every stored record, then its tools and words."""
+    after = 0
+    while rows := c.execute("SELECT id, record FROM backlinks WHERE id > ? ORDER BY id LIMIT 5000",
+                            (after,)).fetchall():
+        c.executemany("UPDATE backlinks SET authority = ?, first_seen = ?, last_seen = ?, follow = ?, words = ? "
+                      "WHERE id = ?", [(*listing.record_columns(loads(raw)), i) for i, raw in rows])
+        after = rows[-1][0]
+    c.execute("INSERT INTO backlinks_text (backlinks_text) VALUES ('rebuild')")
+    c.execute("INSERT OR IGNORE INTO backlink_tools (tool, id) SELECT j.value, b.id FROM backlinks b, "
+              "json_each(b.record, '$.origins') j WHERE j.type = 'text'")
+
+
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS backlinks (
@@ -82,6 +132,7 @@ _SCHEMA = [
         target_code INTEGER,
         record TEXT NOT NULL,
         UNIQUE (source_key, target_key))""",
+    *_LIST_COLUMNS,
     # live links to a page of mine answering 4xx (companion.verdicts.broken): few, listed apart
     "CREATE INDEX IF NOT EXISTS backlinks_broken ON backlinks (id) WHERE status = 'live' AND target_code >= 400",
     "CREATE INDEX IF NOT EXISTS backlinks_by_target ON backlinks (target_key)",
@@ -121,6 +172,7 @@ BALLAST_WORD = "zqxballastqz"
 _SCHEMA.append(("INSERT INTO tier1_text (rowid, title, anchors, urlwords) "
                 "SELECT -value, '', '', ? FROM json_each(?)", (" ".join([BALLAST_WORD] * 8),
                                                               json.dumps(list(range(1, BALLAST + 1))))))
+_SCHEMA.extend(_LIST_SCHEMA)
 
 # The path of a page key (`host/path?query`) in SQL, for rows written before schema 2.
 _KEY_PATH = "substr(key, instr(key, '/'))"
@@ -142,6 +194,8 @@ MIGRATIONS: dict[int, list[str]] = {
         f"THEN substr({_KEY_PATH}, 1, instr({_KEY_PATH}, '?') - 1) ELSE {_KEY_PATH} END",
         "UPDATE tier1 SET blocked = 3 WHERE blocked = 1",  # BLOCKED was 1 in schema 1
         _NETWORK],
+    # 2 -> 3: the backlink list pages in the database (companion.store.listing)
+    2: [*_LIST_COLUMNS, *_LIST_SCHEMA, _fill_list_columns],
 }
 
 _writes_seen = 0
@@ -322,7 +376,7 @@ class BacklinkDB:
                 raise StorageError(f"{path} was written by a newer Tierlink (schema {version}); upgrade Tierlink to open it")
             while version < SCHEMA_VERSION:
                 for statement in MIGRATIONS[version]:
-                    c.execute(statement)
+                    statement(c) if callable(statement) else c.execute(statement)
                 version += 1
                 c.execute("UPDATE meta SET value = ? WHERE name = 'schema'", (str(version),))
         return False
@@ -540,14 +594,48 @@ class BacklinkDB:
 
     def insert_records(self, c, records: list[dict]) -> None:
         c.executemany(
-            "INSERT INTO backlinks (source_key, target_key, source_host, status, target_code, record) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], _target_code(r), dumps(r))
-             for r in records])
+            "INSERT INTO backlinks (source_key, target_key, source_host, status, target_code, record, "
+            "authority, first_seen, last_seen, follow, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], _target_code(r), dumps(r),
+              *listing.record_columns(r)) for r in records])
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
-        c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ? WHERE id = ?",
-                      [(r["target_key"], r["status"], _target_code(r), dumps(r), i) for i, r in records])
+        c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ?, authority = ?, "
+                      "first_seen = ?, last_seen = ?, follow = ?, words = ? WHERE id = ?",
+                      [(r["target_key"], r["status"], _target_code(r), dumps(r), *listing.record_columns(r), i)
+                       for i, r in records])
+
+    def list_page(self, page: listing.Page) -> tuple[list[dict], int]:
+        """One page of the list and the number of rows its filters match (companion.store.listing).
+
+        Ordered by the sort's own index (walked backwards for descending), the row id
+        breaking ties; the filters are checked on the rows the walk meets, or answer
+        through their own index when SQLite's planner finds that cheaper (a domain, a
+        search). The total counts through the narrowest index that holds the filters.
+        """
+        where, params = [], []
+        if page.status is not None:
+            where.append("status = ?")
+            params.append(page.status)
+        if page.follow is not None:
+            where.append("follow = ?")
+            params.append(int(page.follow))
+        if page.domain is not None:
+            where.append("source_host = ?")
+            params.append(page.domain)
+        if page.tool is not None:
+            where.append("EXISTS (SELECT 1 FROM backlink_tools t WHERE t.tool = ? AND t.id = backlinks.id)")
+            params.append(page.tool)
+        if page.q is not None:
+            where.append("id IN (SELECT rowid FROM backlinks_text WHERE backlinks_text MATCH ?)")
+            params.append(" AND ".join('"' + t + '"' for t in page.terms))
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        way = "DESC" if page.descending else "ASC"
+        conn = self.conn()
+        rows = conn.execute(f"SELECT record FROM backlinks{clause} ORDER BY {page.column} {way}, id {way} "
+                            "LIMIT ? OFFSET ?", (*params, page.limit, page.offset)).fetchall()
+        total = conn.execute(f"SELECT count(*) FROM backlinks{clause}", params).fetchone()[0]
+        return [loads(raw) for (raw,) in rows], total
 
     def broken_records(self) -> list[dict]:
         """Live records whose target answered an error code (the partial index holds only those)."""
@@ -663,12 +751,21 @@ class BacklinkDB:
         return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
 
     def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
-        """The best-scored tier-1 pages not blocked, followed links first, then the others, then
-        (when `spam`, else left out) spam pages: an index walk, whatever the list's size."""
-        classes = f"blocked IN ({ORDINARY}, {NOT_FOLLOWED}{f', {SPAM}' if spam else ''})"
-        rows = self.conn().execute(
-            f"SELECT {_ROW} FROM tier1 WHERE {classes} AND score IS NOT NULL "
-            "ORDER BY blocked, score DESC, page_authority DESC, domain_authority DESC, placements, url LIMIT ?", (limit,))
+        """The best-scored tier-1 pages not blocked: followed links first, then the others; spam
+        pages left out, or (when `spam`) interleaved with the followed ones in score order, as
+        the dashboard's "Show spam pages" shows them. Index walks, whatever the list's size:
+        the followed and spam classes are each walked for `limit` rows and merged."""
+        order = "score DESC, page_authority DESC, domain_authority DESC, placements, url"
+        walk = f"SELECT * FROM tier1 WHERE blocked = {{}} AND score IS NOT NULL ORDER BY blocked, {order} LIMIT ?"
+        conn = self.conn()
+        if spam:
+            rows = conn.execute(f"SELECT {_ROW} FROM (SELECT * FROM ({walk.format(ORDINARY)}) UNION ALL "
+                                f"SELECT * FROM ({walk.format(SPAM)})) ORDER BY {order} LIMIT ?",
+                                (limit, limit, limit)).fetchall()
+        else:
+            rows = conn.execute(f"SELECT {_ROW} FROM ({walk.format(ORDINARY)})", (limit,)).fetchall()
+        if len(rows) < limit:
+            rows += conn.execute(f"SELECT {_ROW} FROM ({walk.format(NOT_FOLLOWED)})", (limit - len(rows),)).fetchall()
         return [_tier1_row(r) for r in rows]
 
     def any_unscored(self) -> bool:

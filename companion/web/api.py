@@ -21,7 +21,7 @@ import orjson
 from flask import Blueprint, current_app, request
 
 from companion.core.limits import MAX_URL_LENGTH
-from companion.store.records import BACKLINK_STATUSES, public_backlink
+from companion.store.records import BACKLINK_STATUSES
 from companion import __version__
 from companion.core.errors import BadInput, TierlinkError, TooLarge, UnsupportedMediaType
 
@@ -144,11 +144,23 @@ def int_arg(name: str, default: int, *, minimum: int = 0, maximum: int = 1000) -
     return value
 
 
-def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
+def text_arg(name: str, *, max_length: int = MAX_URL_LENGTH) -> str | None:
+    """A query parameter's text, or None when it is absent. Present but empty (`?status=`)
+    is refused as the OpenAPI description says (minLength 1): an empty filter is a
+    mistake to report, not "no filter"."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    if raw not in choices:
+    if raw == "":
+        raise BadInput(f"'{name}' is empty: leave it out to mean no filter")
+    if len(raw) > max_length:
+        raise BadInput(f"'{name}' is longer than {max_length} characters")
+    return raw
+
+
+def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
+    raw = text_arg(name)
+    if raw is not None and raw not in choices:
         raise BadInput(f"'{name}' must be one of {', '.join(choices)}")
     return raw
 
@@ -298,8 +310,18 @@ def choices():
 
 @bp.get("/backlinks")
 def backlinks():
-    status = choice_arg("status", BACKLINK_STATUSES)
-    return [public_backlink(r) for r in workspace().store.all_backlinks(status=status)]
+    """One page of the backlink list, sorted and filtered in the database (companion.store.listing)."""
+    from companion.choices import CHOICES
+    from companion.store import listing
+
+    follow = choice_arg("follow", ("true", "false"))
+    page = listing.Page(
+        limit=int_arg("limit", listing.DEFAULT_LIMIT, minimum=1, maximum=listing.MAX_LIMIT),
+        offset=int_arg("offset", 0, maximum=2**53), sort=choice_arg("sort", CHOICES["backlink_sort"]) or listing.DEFAULT_SORT,
+        order=choice_arg("order", CHOICES["backlink_order"]), status=choice_arg("status", BACKLINK_STATUSES),
+        follow=None if follow is None else follow == "true", domain=text_arg("domain", max_length=253),
+        tool=choice_arg("tool", CHOICES["backlink_tool"]), q=text_arg("q", max_length=listing.MAX_QUERY_LENGTH))
+    return workspace().store.backlinks_page(page)
 
 
 @bp.get("/broken-targets")
@@ -386,10 +408,7 @@ def delete_placement(id):
 def list_placements():
     from companion.workflow import placements
 
-    to_url = request.args.get("to_url")
-    if to_url is not None and len(to_url) > MAX_URL_LENGTH:
-        raise BadInput(f"'to_url' is longer than {MAX_URL_LENGTH} characters")
-    return placements.list_placements(workspace().store, to_url=to_url)
+    return placements.list_placements(workspace().store, to_url=text_arg("to_url"))
 
 
 # --- link monitoring (companion.monitor) ----------------------------------------
