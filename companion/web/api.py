@@ -338,6 +338,14 @@ def boost():
     return workspace().boost_list(int_arg("limit", 20, minimum=0, maximum=1000), spam=spam)
 
 
+@bp.get("/graph")
+def tier_graph():
+    """The tier graph built from the top `limit` pages of the boost list (companion.web.graph)."""
+    from companion.web import graph
+
+    return graph.tier_graph(workspace(), int_arg("limit", graph.DEFAULT_LIMIT, minimum=1, maximum=graph.MAX_LIMIT))
+
+
 @bp.post("/drafts/check")
 def check_draft():
     """A guest-post draft's DraftReport: exactly one of html, markdown, text (companion.verdicts.drafts)."""

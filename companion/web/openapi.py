@@ -452,6 +452,26 @@ PATHS = {
             "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
         },
     },
+    "/api/graph": {
+        "get": {
+            "operationId": "tierGraph",
+            "summary": "The tier graph from the top `limit` pages of the boost list, in its order (never spam): "
+                       "nodes (money pages, tier-1 pages, my placements as tier-2 pages, in that order) and edges",
+            "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50})],
+            "responses": _ok({
+                "type": "object", "required": ["nodes", "edges", "totals"],
+                "properties": {
+                    "nodes": {"type": "array", "items": {
+                        "type": "object", "required": ["id", "key", "tier", "url"],
+                        "properties": {"id": _STR, "key": _STR, "tier": {"enum": [0, 1, 2]},
+                                       "url": _NULLABLE_STR, "rank": _INT, "score": {"type": "number"}}}},
+                    "edges": {"type": "array", "items": {
+                        "type": "object", "required": ["from", "to", "lost", "follow", "kind"],
+                        "properties": {"from": _STR, "to": _STR, "lost": _BOOL, "follow": _BOOL,
+                                       "kind": {"enum": ["t1", "t2"]}}}},
+                    "totals": {"type": "object"}}}),
+        },
+    },
     "/api/drafts/check": {
         "post": {
             "operationId": "checkDraft",
