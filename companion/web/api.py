@@ -131,6 +131,23 @@ def url_field(body: dict, name: str, *, required: bool = True) -> str | None:
     return value
 
 
+def not_null(body: dict, name: str):
+    """A body field that may be left out but not sent as null (the OpenAPI description gives
+    it no null type): `{"limit": null}` is a 400, not "the default"."""
+    if name in body and body[name] is None:
+        raise BadInput(f"'{name}' must not be null: leave it out for the default")
+    return body.get(name)
+
+
+def whole_number(value, name: str):
+    """An integer as JSON Schema counts one (draft 2020-12): 3 and 3.0 alike; None passes."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise BadInput(f"'{name}' must be a whole number")
+    return value
+
+
 def int_arg(name: str, default: int, *, minimum: int = 0, maximum: int = 1000) -> int:
     raw = request.args.get(name)
     if raw is None:
@@ -195,7 +212,7 @@ def analyze():
     body = json_body()
     url = url_field(body, "url")
     html = str_field(body, "html")
-    headers = body.get("headers")
+    headers = not_null(body, "headers")
     if headers is not None:
         from companion.analysis.analyze import header_values
 
@@ -353,9 +370,7 @@ def check_draft():
 
     body = json_body()
     forms = {name: str_field(body, name, required=False) for name in drafts.FORMS}
-    limit = body.get("limit")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-        raise BadInput("'limit' must be a whole number")
+    limit = whole_number(not_null(body, "limit"), "limit")
     return drafts.check_draft(workspace().store, workspace().profile, host_url=url_field(body, "host_url", required=False),
                               limit=limit, **forms)
 
