@@ -77,13 +77,19 @@ _PATH_INDEX = "CREATE INDEX IF NOT EXISTS tier1_by_path ON tier1 (path, site)"
 # id, which every SQLite index ends with, breaks ties), the tools that supplied each row
 # and the words of its URLs, anchor and title (FTS5, external content: the words are
 # stored once, in `backlinks.words`), both kept by triggers.
-_LIST_COLUMNS = [
-    "ALTER TABLE backlinks ADD COLUMN authority REAL",
-    "ALTER TABLE backlinks ADD COLUMN first_seen TEXT",
-    "ALTER TABLE backlinks ADD COLUMN last_seen TEXT",
-    "ALTER TABLE backlinks ADD COLUMN follow INTEGER NOT NULL DEFAULT 1",
-    "ALTER TABLE backlinks ADD COLUMN words TEXT NOT NULL DEFAULT ''",
-]
+_COLUMNS = {"authority": "REAL", "first_seen": "TEXT", "last_seen": "TEXT", "follow": "INTEGER NOT NULL DEFAULT 1",
+            "words": "TEXT NOT NULL DEFAULT ''"}
+
+
+def _add_list_columns(c) -> None:
+    """The list's columns, each added unless the table has it already."""
+    have = {row[1] for row in c.execute("PRAGMA table_info(backlinks)")}
+    for name, kind in _COLUMNS.items():
+        if name not in have:
+            c.execute(f"ALTER TABLE backlinks ADD COLUMN {name} {kind}")
+
+
+_LIST_COLUMNS = [_add_list_columns]
 _WORDS_INSERT = "INSERT INTO backlinks_text (rowid, words) VALUES (new.id, new.words);"
 _WORDS_DELETE = "INSERT INTO backlinks_text (backlinks_text, rowid, words) VALUES ('delete', old.id, old.words);"
 _TOOLS_INSERT = ("INSERT OR IGNORE INTO backlink_tools (tool, id) SELECT value, new.id "
@@ -369,7 +375,10 @@ class BacklinkDB:
             version = self._schema_version(c)
             if version is None:
                 for statement in _SCHEMA:
-                    c.execute(*statement) if isinstance(statement, tuple) else c.execute(statement)
+                    if callable(statement):
+                        statement(c)
+                    else:
+                        c.execute(*statement) if isinstance(statement, tuple) else c.execute(statement)
                 c.execute("INSERT INTO meta (name, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
                 return not existed or problem is not None
             if version > SCHEMA_VERSION:
