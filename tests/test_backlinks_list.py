@@ -212,3 +212,24 @@ def test_the_cli_pages_sorts_and_shows_authority_and_dates(embedded):
     for line, row in zip(lines, first):
         assert row["source_url"] in line and f"({row['authority']['tool']})" in line
         assert (row["first_seen"] or "-")[:10] in line
+
+
+@pytest.mark.parametrize("few", [0, 10**9])
+def test_walking_the_sort_index_and_reading_the_filtered_rows_agree(embedded, monkeypatch, few):
+    """SQLite pages a filter matching many rows by walking the sort's index, one matching few
+    by reading those rows and sorting them (sqlstore._LIST_FEW): both answer the same page."""
+    from companion.store import listing, sqlstore
+    from companion.store.store import Store
+
+    store = Store.open(embedded.home)
+    try:
+        for kwargs in [{}, {"status": "live"}, {"follow": False, "sort": "first_seen"}, {"tool": "semrush"},
+                       {"tool": "ahrefs", "status": "live", "order": "asc"}, {"status": "lost", "sort": "domain"},
+                       {"q": "widget", "sort": "last_seen", "follow": True}]:
+            monkeypatch.setattr(sqlstore, "_LIST_FEW", few)
+            got = store.backlinks_page(listing.Page(limit=4, offset=1, **kwargs))
+            query = "".join(f"&{k}={str(v).lower()}" for k, v in kwargs.items())
+            want = embedded.api("GET", f"/api/backlinks?limit=4&offset=1{query}")
+            assert got == want, kwargs
+    finally:
+        store.close()

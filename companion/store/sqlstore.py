@@ -92,19 +92,27 @@ def _add_list_columns(c) -> None:
 _LIST_COLUMNS = [_add_list_columns]
 _WORDS_INSERT = "INSERT INTO backlinks_text (rowid, words) VALUES (new.id, new.words);"
 _WORDS_DELETE = "INSERT INTO backlinks_text (backlinks_text, rowid, words) VALUES ('delete', old.id, old.words);"
-_TOOLS_INSERT = ("INSERT OR IGNORE INTO backlink_tools (tool, id) SELECT value, new.id "
-                 "FROM json_each(new.record, '$.origins') WHERE type = 'text';")
-_TOOLS_DELETE = ("DELETE FROM backlink_tools WHERE id = old.id AND tool IN "
-                 "(SELECT value FROM json_each(old.record, '$.origins'));")
+_TOOLS_INSERT = ("INSERT OR IGNORE INTO backlink_tools (tool, status, follow, id) "
+                 "SELECT value, new.status, new.follow, new.id FROM json_each(new.record, '$.origins') "
+                 "WHERE type = 'text';")
+_TOOLS_DELETE = ("DELETE FROM backlink_tools WHERE tool IN (SELECT value FROM json_each(old.record, '$.origins')) "
+                 "AND status = old.status AND follow = old.follow AND id = old.id;")
+# A list page whose filters match at most this many rows reads them through the filters'
+# index and sorts them; above, it walks the sort's index (companion.store.listing).
+_LIST_FEW = 5000
+
 _LIST_SCHEMA = [
-    "CREATE INDEX IF NOT EXISTS backlinks_by_authority ON backlinks (authority)",
-    "CREATE INDEX IF NOT EXISTS backlinks_by_first_seen ON backlinks (first_seen)",
-    "CREATE INDEX IF NOT EXISTS backlinks_by_last_seen ON backlinks (last_seen)",
+    # each sort's index also holds status and follow, so that a walk checks those filters
+    # without reading the records it passes
+    "CREATE INDEX IF NOT EXISTS backlinks_by_authority ON backlinks (authority, status, follow)",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_first_seen ON backlinks (first_seen, status, follow)",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_last_seen ON backlinks (last_seen, status, follow)",
     "CREATE INDEX IF NOT EXISTS backlinks_by_host ON backlinks (source_host)",
     # counts of a status or follow filter: a range of this index, not a pass over the records
     "CREATE INDEX IF NOT EXISTS backlinks_by_status ON backlinks (status, follow)",
-    "CREATE TABLE IF NOT EXISTS backlink_tools (tool TEXT NOT NULL, id INTEGER NOT NULL, "
-    "PRIMARY KEY (tool, id)) WITHOUT ROWID",
+    # who supplied each row, with its status and follow: a tool's count (with those filters) is a range
+    "CREATE TABLE IF NOT EXISTS backlink_tools (tool TEXT NOT NULL, status TEXT NOT NULL, follow INTEGER NOT NULL, "
+    "id INTEGER NOT NULL, PRIMARY KEY (tool, status, follow, id)) WITHOUT ROWID",
     "CREATE VIRTUAL TABLE IF NOT EXISTS backlinks_text USING fts5 (words, content='backlinks', content_rowid='id', "
     "tokenize='porter unicode61 remove_diacritics 2')",
     f"CREATE TRIGGER IF NOT EXISTS backlinks_listed AFTER INSERT ON backlinks BEGIN {_WORDS_INSERT} {_TOOLS_INSERT} END",
@@ -123,8 +131,8 @@ def _fill_list_columns(c) -> None:
                       "WHERE id = ?", [(*listing.record_columns(loads(raw)), i) for i, raw in rows])
         after = rows[-1][0]
     c.execute("INSERT INTO backlinks_text (backlinks_text) VALUES ('rebuild')")
-    c.execute("INSERT OR IGNORE INTO backlink_tools (tool, id) SELECT j.value, b.id FROM backlinks b, "
-              "json_each(b.record, '$.origins') j WHERE j.type = 'text'")
+    c.execute("INSERT OR IGNORE INTO backlink_tools (tool, status, follow, id) SELECT j.value, b.status, b.follow, "
+              "b.id FROM backlinks b, json_each(b.record, '$.origins') j WHERE j.type = 'text'")
 
 
 _SCHEMA = [
@@ -617,34 +625,67 @@ class BacklinkDB:
     def list_page(self, page: listing.Page) -> tuple[list[dict], int]:
         """One page of the list and the number of rows its filters match (companion.store.listing).
 
-        Ordered by the sort's own index (walked backwards for descending), the row id
-        breaking ties; the filters are checked on the rows the walk meets, or answer
-        through their own index when SQLite's planner finds that cheaper (a domain, a
-        search). The total counts through the narrowest index that holds the filters.
+        The total first, each filter answered by an index: status and follow by
+        `backlinks_by_status`, a tool (with them) by a range of `backlink_tools`, a domain
+        by `backlinks_by_host`, a search by FTS5. Then the page: when the filters match many
+        rows, the sort's own index is walked (backwards for descending, the row id breaking
+        ties), status and follow checked in that index and a tool by a key lookup, so a
+        page costs about limit × (rows / matches) index steps; when they match few (or a
+        domain or a search narrows them), those rows are read through their index and sorted.
         """
+        terms = " AND ".join('"' + t + '"' for t in page.terms) if page.q is not None else None
+        conn = self.conn()
+        total = self._list_total(conn, page, terms)
+        if total == 0 or page.offset >= total:
+            return [], total
+        few = total <= _LIST_FEW
         where, params = [], []
-        if page.status is not None:
-            where.append("status = ?")
-            params.append(page.status)
-        if page.follow is not None:
-            where.append("follow = ?")
-            params.append(int(page.follow))
+        for column, value in (("status", page.status), ("follow", None if page.follow is None else int(page.follow))):
+            if value is not None:
+                # `+`: no index on the column itself, so that SQLite walks the sort's index
+                where.append(f"{'' if few else '+'}{column} = ?")
+                params.append(value)
         if page.domain is not None:
             where.append("source_host = ?")
             params.append(page.domain)
         if page.tool is not None:
-            where.append("EXISTS (SELECT 1 FROM backlink_tools t WHERE t.tool = ? AND t.id = backlinks.id)")
+            if few:
+                where.append("id IN (SELECT id FROM backlink_tools WHERE tool = ?)")
+            else:
+                where.append("EXISTS (SELECT 1 FROM backlink_tools t WHERE t.tool = ? AND t.status = backlinks.status "
+                             "AND t.follow = backlinks.follow AND t.id = backlinks.id)")
             params.append(page.tool)
-        if page.q is not None:
+        if terms is not None:
             where.append("id IN (SELECT rowid FROM backlinks_text WHERE backlinks_text MATCH ?)")
-            params.append(" AND ".join('"' + t + '"' for t in page.terms))
+            params.append(terms)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         way = "DESC" if page.descending else "ASC"
-        conn = self.conn()
         rows = conn.execute(f"SELECT record FROM backlinks{clause} ORDER BY {page.column} {way}, id {way} "
                             "LIMIT ? OFFSET ?", (*params, page.limit, page.offset)).fetchall()
-        total = conn.execute(f"SELECT count(*) FROM backlinks{clause}", params).fetchone()[0]
         return [loads(raw) for (raw,) in rows], total
+
+    @staticmethod
+    def _list_total(conn, page: listing.Page, terms: str | None) -> int:
+        """How many rows the page's filters match, through the narrowest index that holds them."""
+        where, params = [], []
+        table = "backlinks"
+        if page.tool is not None:
+            table = "backlink_tools"
+            where.append("tool = ?")
+            params.append(page.tool)
+        for column, value in (("status", page.status), ("follow", None if page.follow is None else int(page.follow))):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if page.domain is not None:
+            where.append("id IN (SELECT id FROM backlinks WHERE source_host = ?)" if table != "backlinks"
+                         else "source_host = ?")
+            params.append(page.domain)
+        if terms is not None:
+            where.append("id IN (SELECT rowid FROM backlinks_text WHERE backlinks_text MATCH ?)")
+            params.append(terms)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return conn.execute(f"SELECT count(*) FROM {table}{clause}", params).fetchone()[0]
 
     def broken_records(self) -> list[dict]:
         """Live records whose target answered an error code (the partial index holds only those)."""
