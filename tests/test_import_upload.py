@@ -128,7 +128,7 @@ def test_a_100_mb_export_imports_like_the_cli_and_receiving_it_does_not_grow_mem
         state = srv.api("GET", "/api/import")
         assert state["state"] == "done" and state["summary"] == expected and state["rows"] == BIG_ROWS
         assert uploads_left(srv.home) == []
-        assert len(srv.api("GET", "/api/backlinks?limit=1000")["backlinks"]) == expected["backlinks_total"]
+        assert srv.api("GET", "/api/backlinks?limit=1")["total"] == expected["backlinks_total"]
 
     receiving = sampler.peak("receiving") - idle
     whole = sampler.peak() - idle
@@ -224,14 +224,14 @@ def test_the_format_field_may_follow_the_file(server):
 
 
 def test_a_malformed_body_is_400_and_leaves_nothing(server):
-    before = len(server.api("GET", "/api/backlinks?limit=1000")["backlinks"])
+    before = server.api("GET", "/api/backlinks?limit=1")["total"]
     body = b"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\n" + FIXTURE.read_bytes()
     r = server.request("POST", "/api/import", data=body, headers={"Content-Type": "multipart/form-data; boundary=b"})
     assert r.status == 400 and r.json()["error"]["code"] == "bad_input", r.text
     assert "closing boundary" in r.json()["error"]["message"]
     state = server.api("GET", "/api/import")
     assert state["state"] == "failed" and state["error"]["code"] == "bad_input"
-    assert len(server.api("GET", "/api/backlinks?limit=1000")["backlinks"]) == before
+    assert server.api("GET", "/api/backlinks?limit=1")["total"] == before
     assert uploads_left(server.home) == []
 
 

@@ -625,13 +625,13 @@ class BacklinkDB:
     def list_page(self, page: listing.Page) -> tuple[list[dict], int]:
         """One page of the list and the number of rows its filters match (companion.store.listing).
 
-        The total first, each filter answered by an index: status and follow by
-        `backlinks_by_status`, a tool (with them) by a range of `backlink_tools`, a domain
-        by `backlinks_by_host`, a search by FTS5. Then the page: when the filters match many
-        rows, the sort's own index is walked (backwards for descending, the row id breaking
-        ties), status and follow checked in that index and a tool by a key lookup, so a
-        page costs about limit × (rows / matches) index steps; when they match few (or a
-        domain or a search narrows them), those rows are read through their index and sorted.
+        The total first (`_list_total`). Then the page's row ids, from an index alone: when
+        the filters match many rows, the sort's own index is walked (backwards for
+        descending, the row id breaking ties) with status and follow checked in it, a tool
+        by a key lookup and a search by a probe of its matches, so a page costs about
+        limit × (rows / matches) index steps, and an offset skips index entries, not
+        records; when they match few (or a domain narrows them), those rows are found
+        through their own index and sorted. Only then are the page's records read.
         """
         terms = " AND ".join('"' + t + '"' for t in page.terms) if page.q is not None else None
         conn = self.conn()
@@ -639,53 +639,67 @@ class BacklinkDB:
         if total == 0 or page.offset >= total:
             return [], total
         few = total <= _LIST_FEW
+        # `+`: a filter SQLite must not answer through its own index, so that it walks the sort's
+        off = "" if few else "+"
         where, params = [], []
         for column, value in (("status", page.status), ("follow", None if page.follow is None else int(page.follow))):
             if value is not None:
-                # `+`: no index on the column itself, so that SQLite walks the sort's index
-                where.append(f"{'' if few else '+'}{column} = ?")
+                where.append(f"{off}{column} = ?")
                 params.append(value)
         if page.domain is not None:
             where.append("source_host = ?")
             params.append(page.domain)
         if page.tool is not None:
-            if few:
-                where.append("id IN (SELECT id FROM backlink_tools WHERE tool = ?)")
-            else:
-                where.append("EXISTS (SELECT 1 FROM backlink_tools t WHERE t.tool = ? AND t.status = backlinks.status "
-                             "AND t.follow = backlinks.follow AND t.id = backlinks.id)")
+            where.append("EXISTS (SELECT 1 FROM backlink_tools t WHERE t.tool = ? AND t.status = backlinks.status "
+                         "AND t.follow = backlinks.follow AND t.id = backlinks.id)")
             params.append(page.tool)
         if terms is not None:
-            where.append("id IN (SELECT rowid FROM backlinks_text WHERE backlinks_text MATCH ?)")
+            where.append(f"{off}id IN (SELECT rowid FROM backlinks_text WHERE backlinks_text MATCH ?)")
             params.append(terms)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         way = "DESC" if page.descending else "ASC"
-        rows = conn.execute(f"SELECT record FROM backlinks{clause} ORDER BY {page.column} {way}, id {way} "
-                            "LIMIT ? OFFSET ?", (*params, page.limit, page.offset)).fetchall()
-        return [loads(raw) for (raw,) in rows], total
+        ids = [i for (i,) in conn.execute(f"SELECT id FROM backlinks{clause} ORDER BY {page.column} {way}, id {way} "
+                                          "LIMIT ? OFFSET ?", (*params, page.limit, page.offset))]
+        marks = ",".join("?" * len(ids))
+        records = dict(conn.execute(f"SELECT id, record FROM backlinks WHERE id IN ({marks})", ids).fetchall())
+        return [loads(records[i]) for i in ids], total
 
     @staticmethod
     def _list_total(conn, page: listing.Page, terms: str | None) -> int:
-        """How many rows the page's filters match, through the narrowest index that holds them."""
+        """How many rows the page's filters match, driven by the narrowest filter's index: a
+        search's matches, else a domain's rows, else a tool's range of `backlink_tools`
+        (which holds status and follow), else the status/follow index; the other filters
+        are checked on those rows."""
+        status, follow = page.status, None if page.follow is None else int(page.follow)
+        if terms is not None and (status, follow, page.domain, page.tool) == (None, None, None, None):
+            return conn.execute("SELECT count(*) FROM backlinks_text WHERE backlinks_text MATCH ?",
+                                (terms,)).fetchone()[0]
+        if terms is None and page.domain is None and page.tool is not None:
+            where, params = ["tool = ?"], [page.tool]
+            for column, value in (("status", status), ("follow", follow)):
+                if value is not None:
+                    where.append(f"{column} = ?")
+                    params.append(value)
+            return conn.execute(f"SELECT count(*) FROM backlink_tools WHERE {' AND '.join(where)}",
+                                params).fetchone()[0]
+        narrow = terms is not None or page.domain is not None
         where, params = [], []
-        table = "backlinks"
-        if page.tool is not None:
-            table = "backlink_tools"
-            where.append("tool = ?")
-            params.append(page.tool)
-        for column, value in (("status", page.status), ("follow", None if page.follow is None else int(page.follow))):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if page.domain is not None:
-            where.append("id IN (SELECT id FROM backlinks WHERE source_host = ?)" if table != "backlinks"
-                         else "source_host = ?")
-            params.append(page.domain)
         if terms is not None:
             where.append("id IN (SELECT rowid FROM backlinks_text WHERE backlinks_text MATCH ?)")
             params.append(terms)
+        if page.domain is not None:
+            where.append(f"{'+' if terms is not None else ''}source_host = ?")
+            params.append(page.domain)
+        for column, value in (("status", status), ("follow", follow)):
+            if value is not None:
+                where.append(f"{'+' if narrow else ''}{column} = ?")
+                params.append(value)
+        if page.tool is not None:
+            where.append("EXISTS (SELECT 1 FROM backlink_tools t WHERE t.tool = ? AND t.status = backlinks.status "
+                         "AND t.follow = backlinks.follow AND t.id = backlinks.id)")
+            params.append(page.tool)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        return conn.execute(f"SELECT count(*) FROM {table}{clause}", params).fetchone()[0]
+        return conn.execute(f"SELECT count(*) FROM backlinks{clause}", params).fetchone()[0]
 
     def broken_records(self) -> list[dict]:
         """Live records whose target answered an error code (the partial index holds only those)."""
