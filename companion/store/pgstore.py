@@ -522,11 +522,15 @@ class BacklinkDB:
         way = "DESC NULLS LAST" if page.descending else "ASC NULLS FIRST"
         column = _LIST_ORDER[page.column]
         with self.db.connection() as c:
-            rows = c.execute(f"SELECT record FROM backlinks{clause} ORDER BY {column} {way}, id "
-                             f"{'DESC' if page.descending else 'ASC'} LIMIT %s OFFSET %s",
-                             (*params, page.limit, page.offset)).fetchall()
             total = c.execute(f"SELECT count(*) FROM backlinks{clause}", params).fetchone()[0]
-        return [loads(raw) for (raw,) in rows], total
+            if total == 0 or page.offset >= total:
+                return [], total
+            # the page's ids first (an offset skips index entries), then only their records
+            ids = [i for (i,) in c.execute(f"SELECT id FROM backlinks{clause} ORDER BY {column} {way}, id "
+                                           f"{'DESC' if page.descending else 'ASC'} LIMIT %s OFFSET %s",
+                                           (*params, page.limit, page.offset))]
+            records = dict(c.execute("SELECT id, record FROM backlinks WHERE id = ANY(%s)", (ids,)).fetchall())
+        return [loads(records[i]) for i in ids], total
 
     def broken_records(self) -> list[dict]:
         with self.db.connection() as c:
