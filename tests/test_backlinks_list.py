@@ -233,3 +233,42 @@ def test_walking_the_sort_index_and_reading_the_filtered_rows_agree(embedded, mo
             assert got == want, kwargs
     finally:
         store.close()
+
+
+def test_totals_stay_true_through_updates_and_deletes(tmp_path):
+    """SQLite keeps the totals of status, follow and tool (list_counts, by triggers): after a
+    re-import that updates rows, a visit that marks links lost and a Search Console placeholder
+    replaced by the real link, every total still equals the rows counted one by one."""
+    from companion.store import listing
+    from companion.store.store import Store
+
+    home = tmp_path / "home"
+    _cli(home, "init", "--domain", "example.com")
+    store = Store.open(home)
+    try:
+        store.merge_backlinks([{"source_url": "https://gsc.test/post", "target_url": None}], "gsc",
+                              fallback_target="https://example.com/")
+        store.merge_backlinks([{"source_url": f"https://s{i}.test/p", "target_url": "https://example.com/a",
+                                "anchor": "a", "rel": ["nofollow"] if i % 3 else [], "follow": not i % 3,
+                                "metrics": {"dr": i}} for i in range(12)], "ahrefs")
+        store.merge_backlinks([{"source_url": f"https://s{i}.test/p", "target_url": "https://example.com/a",
+                                "anchor": "a", "metrics": {"page_ascore": i}, "last_seen": "2030-01-01"}
+                               for i in range(6, 18)], "semrush")
+        store.merge_backlinks([{"source_url": "https://gsc.test/post", "target_url": "https://example.com/real",
+                                "anchor": "x"}], "majestic")  # replaces the placeholder: a delete
+        changed = []
+        for rec in store.all_backlinks()[:5]:
+            changed.append({**rec, "status": "lost", "follow": not rec.get("follow", True)})
+        store.put_backlinks(changed)
+        rows = store.all_backlinks()
+        for status in (None, "live", "lost"):
+            for follow in (None, True, False):
+                for tool in (None, "ahrefs", "semrush", "gsc", "majestic", "bing"):
+                    want = sum(1 for r in rows if (status is None or r["status"] == status)
+                               and (follow is None or r.get("follow", True) is follow)
+                               and (tool is None or tool in r.get("origins", [])))
+                    got = store.backlinks_page(listing.Page(status=status, follow=follow, tool=tool))["total"]
+                    assert got == want, (status, follow, tool)
+        assert any(r["status"] == "lost" for r in rows) and len(rows) == 19
+    finally:
+        store.close()
