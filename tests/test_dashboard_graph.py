@@ -109,3 +109,17 @@ def test_the_graph_view_draws_what_the_server_built(real_home):
     assert not errors, errors
     assert sorted(drawn) == sorted(n["url"] for n in graph["nodes"] if n["tier"] == 1)
     assert not [u for u in drawn if "new-high-da-and-dr-websites" in u]
+
+
+def test_spam_show_interleaves_spam_pages_in_score_order(real_home):
+    """GET /api/boost?spam=show (issue 22 item 4): spam pages among the others in score order, each
+    marked, so the toggle changes where rows stand; spam=hide is the same list without them."""
+    shown = real_home.api("GET", "/api/boost?limit=1000&spam=show")
+    hidden = real_home.api("GET", "/api/boost?limit=1000")
+    first_spam = next(i for i, item in enumerate(shown) if item["spam"])
+    after = shown[first_spam:]
+    assert any(not item["spam"] for item in after)  # ordinary pages of lower score follow a spam page
+    scores = [item["score"] for item in shown[:first_spam + 50]]
+    assert scores == sorted(scores, reverse=True)
+    ordinary = [item["url"] for item in shown if not item["spam"]]
+    assert ordinary == [item["url"] for item in hidden][:len(ordinary)] and len(ordinary) < len(shown)
