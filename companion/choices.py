@@ -14,15 +14,21 @@ from __future__ import annotations
 
 from companion.importers import FORMATS
 from companion.monitor.recheck import ONLY
+from companion.store.listing import ORDERS, SORTS
 from companion.store.records import BACKLINK_STATUSES
 from companion.verdicts.drafts import FORMS
 from companion.workflow import candidates, export, placements
 
 IMPORT_FORMATS = ("auto", *FORMATS)
+# Who supplied a backlink (its `origins`): an importer, a visit (`discovered`) or the recheck.
+BACKLINK_TOOLS = (*FORMATS, "discovered", "recheck")
 
 CHOICES: dict[str, tuple[str, ...]] = {
     "import_format": IMPORT_FORMATS,
     "backlink_status": BACKLINK_STATUSES,
+    "backlink_sort": tuple(SORTS),
+    "backlink_order": ORDERS,
+    "backlink_tool": BACKLINK_TOOLS,
     "candidate_kind": candidates.KINDS,
     "candidate_status": candidates.STATUSES,
     "placement_status": placements.STATUSES,

@@ -16,8 +16,12 @@ alike. Printed, side by side (goals of the SQLite store issue):
 * a one-click save (POST /api/candidates), big vs small, median            <= 1.2x
 * GET /api/boost?limit=50 at --big, median                                  <= 100 ms
 * RSS of `serve` at --big after the visits                                  <= 300 MiB
+* a page of 100 rows of GET /api/backlinks at --big, median, for the default sort, each
+  other sort (both ways), a status, follow, tool and domain filter, a text search
+  (a rare word and a word on a sixth of the rows) and a deep offset          <= 100 ms
+  (`--list-only`: only these, on the --big home, no small home and no visits)
 
-Usage: scripts/bench_scale.py [--small 1000] [--big 1000000] [--visits 30] [--keep DIR]
+Usage: scripts/bench_scale.py [--small 1000] [--big 1000000] [--visits 30] [--keep DIR] [--list-only]
 
 Team mode: `scripts/bench_scale.py --database postgresql://... [--big N]` (an empty
 database) fills one home on SQLite and the database on PostgreSQL from the same export
@@ -102,6 +106,67 @@ def analyze(srv: CompanionServer, url: str, html: str) -> tuple[float, dict]:
     return elapsed, r.json()
 
 
+def list_queries(export: Path, rows: int) -> dict[str, str]:
+    """The backlink list pages to time (GET /api/backlinks), named: every sort, every filter,
+    a text search for a rare and a common word, a deep offset."""
+    src, _, anchor, _ = stored_pages(export, 1)[0]
+    host = src.split("//", 1)[1].split("/", 1)[0].removeprefix("www.")
+    rare = host.split(".")[0]  # `garden123`: the generated hosts' first label, on a few dozen rows
+    common = anchor.split()[0].lower()  # a word of the generated anchors, on a sixth of the rows or so
+    return {
+        "default sort (authority desc)": "", "sort=authority&order=asc": "&sort=authority&order=asc",
+        "sort=first_seen": "&sort=first_seen", "sort=first_seen&order=asc": "&sort=first_seen&order=asc",
+        "sort=last_seen": "&sort=last_seen", "sort=last_seen&order=asc": "&sort=last_seen&order=asc",
+        "sort=domain": "&sort=domain", "sort=domain&order=desc": "&sort=domain&order=desc",
+        "status=lost": "&status=lost", "follow=false": "&follow=false", "tool=ahrefs": "&tool=ahrefs",
+        f"domain={host}": f"&domain={host}", f"q={rare} (rare word)": f"&q={rare}",
+        f"q={common} (common word)": f"&q={common}",
+        f"q={rare}&sort=first_seen&status=live": f"&q={rare}&sort=first_seen&status=live",
+        "offset=rows/2 (deep page)": f"&offset={rows // 2}",
+    }
+
+
+def time_list_pages(srv: CompanionServer, queries: dict[str, str], rounds: int) -> list[tuple]:
+    """The median time of each list page (100 rows), measured round trip over loopback."""
+    times: dict[str, list[float]] = {name: [] for name in queries}
+    for _ in range(rounds):
+        for name, query in queries.items():
+            t = time.perf_counter()
+            r = srv.request("GET", f"/api/backlinks?limit=100{query}", timeout=120)
+            times[name].append(time.perf_counter() - t)
+            assert r.status == 200, (name, r.status, r.text[:300])
+            page = r.json()
+            assert page["backlinks"] or not page["total"] or "offset" in name, (name, page["total"])
+    return [(f"GET /api/backlinks 100 rows: {name}", f"{statistics.median(xs) * 1000:.1f} ms", None, "<= 100 ms")
+            for name, xs in times.items()]
+
+
+def list_only(args, base: Path) -> int:
+    """Fill the --big home, then time the backlink list's pages on it."""
+    t = time.perf_counter()
+    big_export, big_home, imported = fill(base, args.big)
+    baseline = child(CHILD_CSV, big_export)
+    print(f"filled the home by `tierlink import` in {time.perf_counter() - t:.0f} s: {imported['summary']}")
+    db_size = sum(p.stat().st_size for p in big_home.glob("backlinks.sqlite*") if ".bak" not in p.name)
+    figures = [("import vs csv.reader reading the file", f"{imported['seconds']:.1f} s vs {baseline['seconds']:.1f} s",
+                imported["seconds"] / baseline["seconds"], "<= 3x"),
+               ("database on disk vs the export file",
+                f"{db_size / 2**20:.0f} MiB vs {big_export.stat().st_size / 2**20:.0f} MiB",
+                db_size / big_export.stat().st_size, "reported")]
+    srv = CompanionServer(big_home).start(timeout=120)
+    try:
+        figures += time_list_pages(srv, list_queries(big_export, args.big), max(5, args.visits // 2))
+        rss = psutil.Process(srv.proc.pid).memory_info().rss
+        figures.append(("RSS of serve after the list pages", f"{rss / 2**20:.0f} MiB", None, "reported"))
+    finally:
+        srv.stop()
+    print(f"\n{args.big:,} backlinks\n")
+    print(f"{'measure':<72}{'figures':>28}{'ratio':>8}  goal")
+    for name, text, ratio, goal in figures:
+        print(f"{name:<72}{text:>28}{(f'{ratio:.2f}x' if ratio is not None else ''):>8}  {goal}")
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--small", type=int, default=1000)
@@ -109,11 +174,18 @@ def main() -> int:
     ap.add_argument("--visits", type=int, default=30)
     ap.add_argument("--keep", help="keep the homes and exports in this folder")
     ap.add_argument("--database", metavar="URL", help="team mode: compare PostgreSQL (this empty database) with SQLite")
+    ap.add_argument("--list-only", action="store_true", help="only the backlink list's pages, on the --big home")
     args = ap.parse_args()
     if args.database:
         return team_main(args)
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tierlink-scale-"))
     base.mkdir(parents=True, exist_ok=True)
+    if args.list_only:
+        try:
+            return list_only(args, base)
+        finally:
+            if not args.keep:
+                shutil.rmtree(base, ignore_errors=True)
     try:
         t = time.perf_counter()
         small_export, small_home, _ = fill(base, args.small)
@@ -171,6 +243,7 @@ def main() -> int:
                 r = servers["big"].request("GET", "/api/boost?limit=50", timeout=60)
                 boost.append(time.perf_counter() - t)
                 assert r.status == 200 and len(r.json()) == 50, r.status
+            listing = time_list_pages(servers["big"], list_queries(big_export, args.big), max(5, args.visits // 2))
             rss = psutil.Process(servers["big"].proc.pid).memory_info().rss
             rss_small = psutil.Process(servers["small"].proc.pid).memory_info().rss
         finally:
@@ -193,11 +266,12 @@ def main() -> int:
             ("GET /api/boost?limit=50 at big (median)", f"{med(boost) * 1000:.1f} ms", None, "<= 100 ms"),
             (f"RSS of serve after {2 * args.visits + 1} visits",
              f"{rss / 2**20:.0f} MiB vs {rss_small / 2**20:.0f} MiB", rss / rss_small, "<= 300 MiB"),
+            *listing,
         ]
         print(f"\n{args.big:,} (big) vs {args.small:,} (small) backlinks, {args.visits} visits of each kind\n")
-        print(f"{'measure':<52}{'figures':>28}{'ratio':>8}  goal")
+        print(f"{'measure':<72}{'figures':>28}{'ratio':>8}  goal")
         for name, text, ratio, goal in figures:
-            print(f"{name:<52}{text:>28}{(f'{ratio:.2f}x' if ratio is not None else ''):>8}  {goal}")
+            print(f"{name:<72}{text:>28}{(f'{ratio:.2f}x' if ratio is not None else ''):>8}  {goal}")
     finally:
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)

@@ -86,10 +86,10 @@ def test_import_then_backlinks(app_server):
     summary = r.json()
     assert summary["format"] == "semrush"
     assert summary["rows_read"] > 0 and summary["backlinks_total"] > 0
-    everything = app_server.api("GET", "/api/backlinks")
+    everything = app_server.api("GET", "/api/backlinks?limit=1000")["backlinks"]
     assert len(everything) == summary["backlinks_total"]
-    live = app_server.api("GET", "/api/backlinks?status=live")
-    lost = app_server.api("GET", "/api/backlinks?status=lost")
+    live = app_server.api("GET", "/api/backlinks?status=live&limit=1000")["backlinks"]
+    lost = app_server.api("GET", "/api/backlinks?status=lost&limit=1000")["backlinks"]
     assert len(live) + len(lost) == len(everything)
     assert all(b["status"] == "live" for b in live)
     # Imported backlinks make tier-1 pages: the boost list now has entries.
@@ -117,9 +117,11 @@ def test_import_needs_multipart(app_server):
     assert r.status == 415, r
 
 
-def test_backlinks_and_boost_answer_lists(app_server):
-    assert isinstance(app_server.api("GET", "/api/backlinks"), list)
-    assert isinstance(app_server.api("GET", "/api/backlinks?status=lost"), list)
+def test_backlinks_answer_a_page_and_boost_a_list(app_server):
+    page = app_server.api("GET", "/api/backlinks")
+    assert set(page) == {"backlinks", "total", "offset", "limit", "next_offset"}
+    assert (page["offset"], page["limit"]) == (0, 100) and len(page["backlinks"]) == min(100, page["total"])
+    assert app_server.api("GET", "/api/backlinks?status=lost&limit=5")["limit"] == 5
     assert app_server.api("GET", "/api/boost?limit=0") == []
     assert isinstance(app_server.api("GET", "/api/boost"), list)
 

@@ -133,7 +133,8 @@ def test_a_semrush_page_without_domain_authority_gets_no_room_to_grow(make):
 
 def test_spam_signals_are_named_weighted_and_drop_below_every_ordinary_page(make):
     """A link farm, an exporter's spam flag and a search-result page each name their signal; spam
-    pages come after a nofollow, zero-authority ordinary page, and only when asked for."""
+    pages are listed only when asked for, then among the followed pages in score order (here all
+    before a nofollow, zero-authority ordinary page, which comes after every followed one)."""
     ws = make("spam",
               SEMRUSH_HEAD
               + semrush_row(70, url="https://farm.test/links.html", external=9999)
@@ -144,14 +145,15 @@ def test_spam_signals_are_named_weighted_and_drop_below_every_ordinary_page(make
     hidden = ws.boost_list(10)
     assert [i["url"] for i in hidden] == ["https://plain.test/post"]
     shown = ws.boost_list(10, spam=True)
-    assert shown[0]["url"] == "https://plain.test/post" and not shown[0]["spam"]
-    spam = {i["url"]: text(i) for i in shown[1:]}
-    assert all(i["spam"] for i in shown[1:]) and len(spam) == 4
+    assert shown[-1]["url"] == "https://plain.test/post" and not shown[-1]["spam"]
+    spam = {i["url"]: text(i) for i in shown[:-1]}
+    assert all(i["spam"] for i in shown[:-1]) and len(spam) == 4
+    assert [i["score"] for i in shown[:-1]] == sorted((i["score"] for i in shown[:-1]), reverse=True)
     assert "9999 external links" in spam["https://farm.test/links.html"] and "[boost.link_farm -40]" in spam["https://farm.test/links.html"]
     assert "[boost.search_results -40]" in spam["https://de.search.yahoo.com/mobile/s?p=widgets"]
     assert "Ahrefs marks the page as spam" in spam["https://flagged.test/a"]
     assert "Moz Spam Score 12 is high [boost.spam_flag -40]" in spam["https://mozspam.test/a"]
-    assert shown[0]["score"] < max(i["score"] for i in shown[1:])  # below by class, whatever the score
+    assert shown[-1]["score"] < max(i["score"] for i in shown[:-1])  # nofollow: below by class, whatever the score
 
 
 def test_spam_pages_are_never_suggested_as_tier2_targets(make):

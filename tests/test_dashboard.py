@@ -83,7 +83,7 @@ def server(tmp_path_factory):
                             {"url": "https://www.example.com/pricing", "keywords": ["widget pricing"]}],
             "competitors": ["rival.test"], "owned_sites": ["my-other-blog.test"], "guest_post_link_limit": 2})
         comp.ok("POST", "/api/import", files={"file": FIXTURES / "ahrefs-v3.csv"}, fields={"format": "ahrefs"})
-        backlinks = comp.ok("GET", "/api/backlinks")
+        backlinks = comp.ok("GET", "/api/backlinks?limit=1000")["backlinks"]
         live = [b for b in backlinks if b["status"] == "live"]
         comp.ok("POST", "/api/candidates", {"url": "https://guestposts.example.net/write-for-us", "kind": "tier2", "title": XSS_TITLE,
                                             "note": "asked the editor", "tags": ["guest-post"]})
@@ -198,17 +198,16 @@ def test_the_dashboard_is_served_with_the_csp(server):
 def test_the_tier_graph_draws_all_three_tiers_with_safe_links(page, server):
     open_dashboard(page, server, "graph")
     page.wait_for_selector("#tier-graph .node")
-    backlinks = server.ok("GET", "/api/backlinks")
-    placements = server.ok("GET", "/api/placements")
-    # The store keeps one record per normalised (source, target) pair, so distinct
-    # source_urls are distinct tier-1 pages; fewer than the 100-node cap here.
-    assert page.locator("#tier-graph .node-t1").count() == len({b["source_url"] for b in backlinks})
-    assert page.locator("#tier-graph .node-t0").count() >= 2  # the profile's two money pages at least
-    assert page.locator("#tier-graph .node-t2").count() == len({p["from_url"] for p in placements})
-    # A lost backlink is drawn as a dashed red edge and a crossed node.
-    if any(b["status"] == "lost" for b in backlinks):
-        assert page.locator("#tier-graph .edge.lost").count() >= 1
-        assert page.locator("#tier-graph .node.lost .cross").count() >= 1
+    graph = server.ok("GET", "/api/graph?limit=50")
+    nodes = {tier: [n for n in graph["nodes"] if n["tier"] == tier] for tier in (0, 1, 2)}
+    # the server builds the graph from the top of the boost list (companion/web/graph.py): the view draws it
+    boost = server.ok("GET", "/api/boost?limit=50")
+    assert [n["url"] for n in nodes[1]] == [i["url"] for i in boost] and nodes[1]
+    assert page.locator("#tier-graph .node-t1").count() == len(nodes[1])
+    assert page.locator("#tier-graph .node-t0").count() == len(nodes[0]) >= 2  # the profile's two money pages at least
+    assert page.locator("#tier-graph .node-t2").count() == len(nodes[2])
+    # A lost link from a drawn page is a dashed red edge.
+    assert page.locator("#tier-graph .edge.lost").count() == sum(e["lost"] for e in graph["edges"])
     # Every node that links anywhere links to an http(s) page, in a new tab, without opener or referrer.
     hrefs = page.eval_on_selector_all("#tier-graph a.node", "els => els.map(a => [a.getAttribute('href'), a.getAttribute('target'), a.getAttribute('rel')])")
     assert hrefs
@@ -234,7 +233,7 @@ def test_the_boost_list_shows_the_ranked_pages(page, server):
 
 def test_the_boost_view_shows_spam_pages_only_when_asked(page, server):
     """Spam pages (the sample's link-farm directory, flagged by Ahrefs) are hidden; the toggle lists
-    them after every other page, marked."""
+    them among the others in score order, marked."""
     hidden = server.ok("GET", "/api/boost?limit=50")
     shown = server.ok("GET", "/api/boost?limit=50&spam=show")
     spam = [i for i in shown if i["spam"]]
@@ -246,7 +245,9 @@ def test_the_boost_view_shows_spam_pages_only_when_asked(page, server):
     page.wait_for_selector(".boost-row.spam")
     assert page.locator(".boost-row").count() == len(shown)
     assert page.locator(".boost-row.spam").count() == len(spam)
-    assert "spam" in page.locator(".boost-row").last.get_attribute("class")
+    # spam rows where the server put them: interleaved in score order
+    classes = page.eval_on_selector_all(".boost-row", "rows => rows.map(r => r.classList.contains('spam'))")
+    assert classes == [i["spam"] for i in shown]
     first = page.locator(".boost-row").first  # authority in the tool's words: the sample is an Ahrefs export
     assert "Ahrefs UR" in first.inner_text() and "Ahrefs DR" in first.inner_text()
     shot(page, "boost-spam", full_page=True)
@@ -256,7 +257,7 @@ def test_the_boost_view_shows_spam_pages_only_when_asked(page, server):
 
 
 def test_the_backlinks_table_filters_and_sorts(page, server):
-    backlinks = server.ok("GET", "/api/backlinks")
+    backlinks = server.ok("GET", "/api/backlinks?limit=1000")["backlinks"]
     open_dashboard(page, server, "backlinks")
     page.wait_for_selector(".bl-row")
     assert page.locator(".bl-row").count() == len(backlinks)
@@ -311,7 +312,7 @@ def test_the_candidates_board_and_a_status_change_that_persists(page, server):
 
 def test_a_placed_tier2_card_logs_its_placement(page, server):
     spot = server.ok("POST", "/api/candidates", {"url": "https://niche.example.net/widget-resources", "kind": "tier2", "title": "Widget resources"})
-    tier1 = server.ok("GET", "/api/backlinks?status=live")[2]["source_url"]
+    tier1 = server.ok("GET", "/api/backlinks?status=live&limit=1000")["backlinks"][2]["source_url"]
     open_dashboard(page, server, "candidates")
     card = page.locator(f'.card[data-id="{spot["id"]}"]')
     assert not card.locator(".placed-box").is_visible()  # only placed/live cards ask for it
@@ -356,7 +357,7 @@ def test_placements_list_and_add_form(page, server):
     page.wait_for_selector(".placement-row")
     before = server.ok("GET", "/api/placements")
     assert page.locator(".placement-row").count() == len(before)
-    tier1 = server.ok("GET", "/api/backlinks?status=live")[1]["source_url"]
+    tier1 = server.ok("GET", "/api/backlinks?status=live&limit=1000")["backlinks"][1]["source_url"]
     page.fill('#placement-form input[name="from_url"]', "https://roundup.example.net/experts-2025")
     page.fill('#placement-form input[name="to_url"]', tier1)
     page.fill('#placement-form input[name="anchor"]', "expert roundup")
@@ -383,7 +384,7 @@ def test_placements_list_and_add_form(page, server):
 
 
 def test_an_import_through_the_page_shows_the_summary_with_skipped_rows(page, server):
-    total_before = len(server.ok("GET", "/api/backlinks"))
+    total_before = server.ok("GET", "/api/backlinks?limit=1")["total"]
     open_dashboard(page, server, "import")
     page.set_input_files("#import-file", str(FIXTURES / "semrush-with-bad-rows.csv"))
     page.select_option("#import-format", "semrush")
@@ -391,7 +392,7 @@ def test_an_import_through_the_page_shows_the_summary_with_skipped_rows(page, se
     summary = page.wait_for_selector("#import-summary")
     text = summary.inner_text()
     shot(page, "import")
-    stored = server.ok("GET", "/api/backlinks")
+    stored = server.ok("GET", "/api/backlinks?limit=1000")["backlinks"]
     assert len(stored) > total_before
     assert any(b["source_url"].startswith("https://roundup.widgets.test/") for b in stored)
     total_shown = page.locator('[data-stat="backlinks_total"] .stat-value').inner_text().replace(",", "")
@@ -466,7 +467,7 @@ def test_the_graph_redraws_when_its_tab_comes_back_into_view(page, server):
     open_dashboard(page, server, "graph")
     page.wait_for_selector("#tier-graph .node-t2")
     before = page.locator("#tier-graph .node-t2").count()
-    tier1 = server.ok("GET", "/api/backlinks?status=live")[0]["source_url"]
+    tier1 = server.ok("GET", "/api/backlinks?status=live&limit=1000")["backlinks"][0]["source_url"]
     server.ok("POST", "/api/placements", {"from_url": "https://while-away.example.net/post", "to_url": tier1, "via": "other"})
     page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")  # headless tabs stay 'visible'
     expect(page.locator("#tier-graph .node-t2")).to_have_count(before + 1)

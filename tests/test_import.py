@@ -333,7 +333,7 @@ def test_generic_csv_with_a_mapping(cli):
     path.write_bytes(data.encode("cp1252"))
     out = cli.json("import", str(path), "--format", "csv", "--map", "source_url=From,target_url=To,anchor=Text,nofollow=NF")
     assert (out["format"], out["added"], out["skipped"]) == ("csv", 1, [{"line": 3, "reason": "no valid referring page URL ('not a url')"}])
-    rows = cli.json("backlinks")
+    rows = cli.json("backlinks")["backlinks"]
     assert rows[0]["rel"] == ["nofollow"] and rows[0]["anchor"] == "hello" and "source_key" not in rows[0]
     err = cli.fails("import", str(path), "--map", "source_url=Nope,target_url=To")
     assert "Nope" in err

@@ -29,7 +29,6 @@ from companion.core.errors import BadInput, TierlinkError
 from companion.core.home import resolve_home
 from companion.core.limits import (DEFAULT_HOST, DEFAULT_PORT, MAX_CLI_INPUT, MAX_DRAFT_BYTES, RECHECK_CONCURRENCY,
                                    RECHECK_DELAY, RECHECK_TIMEOUT)
-from companion.store.records import public_backlink
 from companion.workspace import Workspace
 
 EXIT_ERROR = 1
@@ -315,7 +314,7 @@ def _human_boost(items):
 @command("boost")
 @click.option("--limit", type=int, default=20, show_default=True, help="how many pages")
 @click.option("--show-spam", is_flag=True, help="also list spam pages (link farms, flagged, generated networks, "
-                                                 "search results), after every other page")
+                                                 "search results), in score order, marked [spam]")
 @with_json
 def boost(limit, show_spam, as_json):
     """Rank the tier-1 pages worth boosting next.
@@ -630,12 +629,27 @@ def import_(files, fmt, mapping, as_json):
     emit(as_json, summaries if len(summaries) > 1 else summaries[0], _human_import)
 
 
-def _human_backlinks(rows):
-    if not rows:
-        print("no backlinks stored: import an export with `tierlink import FILE`")
+def _authority_text(a: dict) -> str:
+    """'UR 12 · DR 45 (ahrefs)': the tool's own values and names, or '-'."""
+    parts = [f"{label.split(' ', 1)[-1]} {value:g}" for value, label in
+             ((a.get("page"), a.get("page_label")), (a.get("domain"), a.get("domain_label"))) if value is not None]
+    return f"{' · '.join(parts)} ({a['tool']})" if parts else "-"
+
+
+def _human_backlinks(page):
+    rows, total = page["backlinks"], page["total"]
+    if not total:
+        print("no backlinks match" if page.get("filtered") else
+              "no backlinks stored: import an export with `tierlink import FILE`")
+        return
     for r in rows:
         rel = ",".join(r.get("rel") or []) or "follow"
-        print(f"{r['status']:<4} {rel:<18} {r['source_url']} -> {r['target_url']}  {(r.get('anchor') or '')[:50]!r}")
+        seen = f"{(r.get('first_seen') or '-')[:10]}..{(r.get('last_seen') or '-')[:10]}"
+        print(f"{r['status']:<4} {rel:<12} {_authority_text(r['authority']):<28} {seen}  "
+              f"{r['source_url']} -> {r['target_url']}  {(r.get('anchor') or '')[:50]!r}")
+    last = page["offset"] + len(rows)
+    more = f"; next page: --offset {page['next_offset']}" if page["next_offset"] is not None else ""
+    info(f"{page['offset'] + 1 if rows else page['offset']}-{last} of {total}{more}")
 
 
 def _human_broken(items):
@@ -646,16 +660,26 @@ def _human_broken(items):
 
 
 @command("backlinks")
+@click.option("--limit", type=int, default=50, show_default=True, help="how many rows (1-1000)")
+@click.option("--offset", type=int, default=0, show_default=True, help="rows to skip (the page's start)")
+@click.option("--sort", type=choice("backlink_sort"), default="authority", show_default=True,
+              help="authority: the tools' values on one scale (DR, else the page's own: Semrush Page ascore, ...)")
+@click.option("--order", type=choice("backlink_order"), help="desc or asc (default: desc, asc for domain)")
 @click.option("--status", type=choice("backlink_status"), help="only live or only lost links")
+@click.option("--follow/--nofollow", default=None, help="only followed or only nofollow links")
+@click.option("--domain", metavar="HOST", help="only links from pages on this host")
+@click.option("--tool", type=choice("backlink_tool"), help="only links this tool supplied")
+@click.option("-q", "--search", "q", metavar="TEXT", help="only links whose URLs, anchor or title hold these words")
 @click.option("--broken", is_flag=True,
               help="only live links to a page of yours answering 4xx (a redirect wins each back)")
 @with_json
-def backlinks(status, broken, as_json):
-    """List the stored backlinks.
+def backlinks(limit, offset, sort, order, status, follow, domain, tool, q, broken, as_json):
+    """List the stored backlinks, a page at a time, with authority and first/last seen dates.
 
     \b
     Example:
-      tierlink backlinks --status lost --json
+      tierlink backlinks --sort first_seen --status lost --limit 20
+      tierlink backlinks --domain blog.example.org --json
     """
     if broken:
         from companion.verdicts import broken as broken_mod
@@ -665,9 +689,14 @@ def backlinks(status, broken, as_json):
         with workspace() as ws:
             emit(as_json, broken_mod.broken_targets(ws.store), _human_broken)
         return
+    from companion.store import listing
+
+    page = listing.Page(limit=limit, offset=offset, sort=sort, order=order, status=status, follow=follow,
+                        domain=domain, tool=tool, q=q)
     with workspace() as ws:
-        rows = [public_backlink(r) for r in ws.store.all_backlinks(status)]
-    emit(as_json, rows, _human_backlinks)
+        result = ws.store.backlinks_page(page)
+    filtered = any(v is not None for v in (status, follow, domain, tool, q))
+    emit(as_json, result, lambda r: _human_backlinks({**r, "filtered": filtered}))
 
 
 @command("export")

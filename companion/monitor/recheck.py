@@ -91,6 +91,8 @@ class Options:
 def _number(value, name: str, low: float, high: float, *, whole: bool = False, optional: bool = False):
     if value is None and optional:
         return None
+    if whole and isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON Schema's integer (draft 2020-12) counts 1.0 as one, as the description does
     kinds = (int,) if whole else (int, float)
     if isinstance(value, bool) or not isinstance(value, kinds) or value != value or not low <= value <= high:
         raise BadInput(f"'{name}' must be a {'whole ' if whole else ''}number from {low:g} to {high:g}")

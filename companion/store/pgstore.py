@@ -55,11 +55,12 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from companion.core import team
 from companion.core.errors import BadInput, Conflict, NotFound, StorageError
+from companion.store import listing
 from companion.store.sqlstore import BALLAST, BLOCKED, NOT_FOLLOWED, ORDINARY, SPAM, _target_code, _with_network, dumps, loads
 
 log = logging.getLogger("tierlink.store")
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 POOL_MAX = 10
 # A request fails within ~2 s when the server is down (issue 22): libpq's connect_timeout
 # (2 s is its smallest) bounds reaching it, and a request waits WAIT_TIMEOUT for a pooled
@@ -129,7 +130,46 @@ MIGRATIONS: dict[int, list[str]] = {
         "CREATE UNIQUE INDEX workflow_placement_once ON workflow ((doc->>'from_key'), (doc->>'to_key')) "
         "WHERE tbl = 'placements'",
     ],
+    # 1 -> 2: the backlink list pages in the database (companion.store.listing; sqlstore's schema 3):
+    # its columns beside the record, one index per sort (ASC NULLS FIRST, walked backwards for
+    # descending: SQLite's NULL order, so both stores list alike; texts sort byte-wise as
+    # SQLite's do), the tools that supplied each row and the words it is searched by.
+    1: [
+        "ALTER TABLE backlinks ADD COLUMN authority REAL, ADD COLUMN first_seen TEXT COLLATE \"C\", "
+        "ADD COLUMN last_seen TEXT COLLATE \"C\", ADD COLUMN follow BOOLEAN NOT NULL DEFAULT TRUE, "
+        "ADD COLUMN words TEXT NOT NULL DEFAULT '', ADD COLUMN tools TEXT[] NOT NULL DEFAULT '{}'",
+        lambda c: _fill_list_columns(c),
+        f"ALTER TABLE backlinks ADD COLUMN tsv TSVECTOR GENERATED ALWAYS AS (to_tsvector('{TS_CONFIG}', words)) STORED",
+        "CREATE INDEX backlinks_by_authority ON backlinks (authority ASC NULLS FIRST, id)",
+        "CREATE INDEX backlinks_by_first_seen ON backlinks (first_seen ASC NULLS FIRST, id)",
+        "CREATE INDEX backlinks_by_last_seen ON backlinks (last_seen ASC NULLS FIRST, id)",
+        "CREATE INDEX backlinks_by_host ON backlinks ((source_host COLLATE \"C\"), id)",
+        "CREATE INDEX backlinks_by_status ON backlinks (status, follow)",
+        "CREATE INDEX backlinks_tools ON backlinks USING GIN (tools)",
+        "CREATE INDEX backlinks_text ON backlinks USING GIN (tsv)",
+    ],
 }
+
+# The list's sort columns in SQL (the domain sort byte-wise, as its index).
+_LIST_ORDER = {"authority": "authority", "first_seen": "first_seen", "last_seen": "last_seen",
+               "source_host": 'source_host COLLATE "C"'}
+
+
+def _list_values(r: dict) -> tuple:
+    """The list's columns of a record (listing.record_columns) and the tools that supplied it."""
+    return (*listing.record_columns(r), listing.tools_of(r))
+
+
+def _fill_list_columns(c) -> None:
+    """Schema 1 -> 2: the list columns of every stored record."""
+    after = 0
+    while rows := c.execute("SELECT id, record FROM backlinks WHERE id > %s ORDER BY id LIMIT 5000",
+                            (after,)).fetchall():
+        with c.cursor() as cur:
+            cur.executemany("UPDATE backlinks SET authority = %s, first_seen = %s, last_seen = %s, follow = %s, "
+                            "words = %s, tools = %s WHERE id = %s",
+                            [(*_list_values(loads(raw)), i) for i, raw in rows])
+        after = rows[-1][0]
 
 # The workflow tables whose documents are unique by these fields (see the indexes above).
 UNIQUE_BY = {"candidates": ("key", "kind"), "settings": ("name",), "placements": ("from_key", "to_key")}
@@ -323,7 +363,7 @@ class Database:
             created = version == 0
             while version < SCHEMA_VERSION:
                 for statement in MIGRATIONS[version]:
-                    c.execute(statement)
+                    statement(c) if callable(statement) else c.execute(statement)
                 version += 1
                 c.execute("INSERT INTO meta (name, value) VALUES ('schema', %s) "
                           "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (str(version),))
@@ -495,18 +535,51 @@ class BacklinkDB:
         if not records:
             return
         with c.cursor() as cur:
-            with cur.copy("COPY backlinks (source_key, target_key, source_host, status, target_code, record) "
-                          "FROM STDIN") as copy:
+            with cur.copy("COPY backlinks (source_key, target_key, source_host, status, target_code, record, "
+                          "authority, first_seen, last_seen, follow, words, tools) FROM STDIN") as copy:
                 for r in records:
                     copy.write_row((r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"],
-                                    _target_code(r), dumps(r)))
+                                    _target_code(r), dumps(r), *_list_values(r)))
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
         if records:
             with c.cursor() as cur:
-                cur.executemany("UPDATE backlinks SET target_key = %s, status = %s, target_code = %s, record = %s "
-                                "WHERE id = %s", [(r["target_key"], r["status"], _target_code(r), dumps(r), i)
-                                                  for i, r in records])
+                cur.executemany("UPDATE backlinks SET target_key = %s, status = %s, target_code = %s, record = %s, "
+                                "authority = %s, first_seen = %s, last_seen = %s, follow = %s, words = %s, tools = %s "
+                                "WHERE id = %s", [(r["target_key"], r["status"], _target_code(r), dumps(r),
+                                                   *_list_values(r), i) for i, r in records])
+
+    def list_page(self, page: listing.Page) -> tuple[list[dict], int]:
+        """sqlstore.BacklinkDB.list_page's twin: the same rows in the same order."""
+        where, params = [], []
+        if page.status is not None:
+            where.append("status = %s")
+            params.append(page.status)
+        if page.follow is not None:
+            where.append("follow = %s")
+            params.append(page.follow)
+        if page.domain is not None:
+            where.append('source_host COLLATE "C" = %s')
+            params.append(page.domain)
+        if page.tool is not None:
+            where.append("tools @> ARRAY[%s]::text[]")
+            params.append(page.tool)
+        if page.q is not None:
+            where.append(f"tsv @@ plainto_tsquery('{TS_CONFIG}', %s)")
+            params.append(" ".join(page.terms))
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        way = "DESC NULLS LAST" if page.descending else "ASC NULLS FIRST"
+        column = _LIST_ORDER[page.column]
+        with self.db.connection() as c:
+            total = c.execute(f"SELECT count(*) FROM backlinks{clause}", params).fetchone()[0]
+            if total == 0 or page.offset >= total:
+                return [], total
+            # the page's ids first (an offset skips index entries), then only their records
+            ids = [i for (i,) in c.execute(f"SELECT id FROM backlinks{clause} ORDER BY {column} {way}, id "
+                                           f"{'DESC' if page.descending else 'ASC'} LIMIT %s OFFSET %s",
+                                           (*params, page.limit, page.offset))]
+            records = dict(c.execute("SELECT id, record FROM backlinks WHERE id = ANY(%s)", (ids,)).fetchall())
+        return [loads(records[i]) for i in ids], total
 
     def broken_records(self) -> list[dict]:
         with self.db.connection() as c:
@@ -628,12 +701,22 @@ class BacklinkDB:
             return c.execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
 
     def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
-        """Followed links first, then the others, then (when `spam`) spam pages; never blocked ones."""
-        classes = [ORDINARY, NOT_FOLLOWED] + ([SPAM] if spam else [])
+        """sqlstore.BacklinkDB.top_tier1's twin: followed links first (spam interleaved with them
+        in score order when `spam`), then the others; never blocked ones."""
+        order = "score DESC, page_authority DESC NULLS LAST, domain_authority DESC NULLS LAST, placements, url"
+        walk = (f"SELECT * FROM tier1 WHERE blocked = {{}} AND score IS NOT NULL ORDER BY blocked, {order} "
+                "LIMIT %s")
         with self.db.connection() as c:
-            rows = c.execute(f"SELECT {self._COLS} FROM tier1 WHERE blocked = ANY(%s) AND score IS NOT NULL "
-                             "ORDER BY blocked, score DESC, page_authority DESC NULLS LAST, "
-                             "domain_authority DESC NULLS LAST, placements, url LIMIT %s", (classes, limit)).fetchall()
+            if spam:
+                rows = c.execute(f"SELECT {self._COLS} FROM (({walk.format(ORDINARY)}) UNION ALL "
+                                 f"({walk.format(SPAM)})) AS t ORDER BY {order} LIMIT %s",
+                                 (limit, limit, limit)).fetchall()
+            else:
+                rows = c.execute(walk.format(ORDINARY).replace("SELECT *", f"SELECT {self._COLS}", 1),
+                                 (limit,)).fetchall()
+            if len(rows) < limit:
+                rows += c.execute(walk.format(NOT_FOLLOWED).replace("SELECT *", f"SELECT {self._COLS}", 1),
+                                  (limit - len(rows),)).fetchall()
         return [_tier1_row(r) for r in rows]
 
     def unscored(self, c, limit: int) -> list[tuple[int, str, str, dict, int]]:

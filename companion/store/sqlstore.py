@@ -46,6 +46,7 @@ import orjson
 
 from companion.core.atomic import move_aside
 from companion.core.errors import StorageError
+from companion.store import listing
 
 log = logging.getLogger("tierlink.store")
 # Where no logging is set up (a CLI command) these lines stay off stderr, which carries the
@@ -54,7 +55,7 @@ log.addHandler(logging.NullHandler())
 
 DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 BUSY_TIMEOUT_MS = 60_000
 MMAP_SIZE = 1 << 30
 # The page cache of an import's connection: enough for the upper levels of every index,
@@ -74,6 +75,83 @@ _SCORE_INDEX = ("CREATE INDEX IF NOT EXISTS tier1_by_score ON tier1 "
 # The same path on many referring sites (a network of generated pages): counted by path.
 _PATH_INDEX = "CREATE INDEX IF NOT EXISTS tier1_by_path ON tier1 (path, site)"
 
+# The backlink list pages (companion.store.listing): the columns it sorts and filters by,
+# beside the record (written with it: listing.record_columns), one index per sort (the row
+# id, which every SQLite index ends with, breaks ties), the tools that supplied each row
+# and the words of its URLs, anchor and title (FTS5, external content: the words are
+# stored once, in `backlinks.words`), both kept by triggers.
+_COLUMNS = {"authority": "REAL", "first_seen": "TEXT", "last_seen": "TEXT", "follow": "INTEGER NOT NULL DEFAULT 1",
+            "words": "TEXT NOT NULL DEFAULT ''"}
+
+
+def _add_list_columns(c) -> None:
+    """The list's columns, each added unless the table has it already."""
+    have = {row[1] for row in c.execute("PRAGMA table_info(backlinks)")}
+    for name, kind in _COLUMNS.items():
+        if name not in have:
+            c.execute(f"ALTER TABLE backlinks ADD COLUMN {name} {kind}")
+
+
+_LIST_COLUMNS = [_add_list_columns]
+_WORDS_INSERT = "INSERT INTO backlinks_text (rowid, words) VALUES (new.id, new.words);"
+_WORDS_DELETE = "INSERT INTO backlinks_text (backlinks_text, rowid, words) VALUES ('delete', old.id, old.words);"
+_TOOLS_INSERT = ("INSERT OR IGNORE INTO backlink_tools (tool, status, follow, id) "
+                 "SELECT value, new.status, new.follow, new.id FROM json_each(new.record, '$.origins') "
+                 "WHERE type = 'text'; "
+                 "INSERT INTO list_counts (tool, status, follow, n) SELECT DISTINCT value, new.status, new.follow, 1 "
+                 "FROM json_each(new.record, '$.origins') WHERE type = 'text' UNION SELECT '', new.status, new.follow, 1 "
+                 "ON CONFLICT (tool, status, follow) DO UPDATE SET n = n + 1;")
+_TOOLS_DELETE = ("DELETE FROM backlink_tools WHERE tool IN (SELECT value FROM json_each(old.record, '$.origins')) "
+                 "AND status = old.status AND follow = old.follow AND id = old.id; "
+                 "UPDATE list_counts SET n = n - 1 WHERE status = old.status AND follow = old.follow AND (tool = '' OR "
+                 "tool IN (SELECT value FROM json_each(old.record, '$.origins') WHERE type = 'text'));")
+# A list page whose filters match at most this many rows reads them through the filters'
+# index and sorts them; above, it walks the sort's index (companion.store.listing).
+_LIST_FEW = 5000
+
+_LIST_SCHEMA = [
+    # each sort's index also holds status and follow, so that a walk checks those filters
+    # without reading the records it passes
+    # (the row id right after the sort column: ties fall to it in index order, no sort step)
+    "CREATE INDEX IF NOT EXISTS backlinks_by_authority ON backlinks (authority, id, status, follow)",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_first_seen ON backlinks (first_seen, id, status, follow)",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_last_seen ON backlinks (last_seen, id, status, follow)",
+    "CREATE INDEX IF NOT EXISTS backlinks_by_host ON backlinks (source_host, id, status, follow)",
+    # how many rows each tool ('' for all) has per status and follow: the totals of those
+    # filters without counting rows (a million rows took 125 ms to count)
+    "CREATE TABLE IF NOT EXISTS list_counts (tool TEXT NOT NULL, status TEXT NOT NULL, follow INTEGER NOT NULL, "
+    "n INTEGER NOT NULL, PRIMARY KEY (tool, status, follow)) WITHOUT ROWID",
+    # counts of a status or follow filter: a range of this index, not a pass over the records
+    "CREATE INDEX IF NOT EXISTS backlinks_by_status ON backlinks (status, follow)",
+    # who supplied each row, with its status and follow: a tool's count (with those filters) is a range
+    "CREATE TABLE IF NOT EXISTS backlink_tools (tool TEXT NOT NULL, status TEXT NOT NULL, follow INTEGER NOT NULL, "
+    "id INTEGER NOT NULL, PRIMARY KEY (tool, status, follow, id)) WITHOUT ROWID",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS backlinks_text USING fts5 (words, content='backlinks', content_rowid='id', "
+    "tokenize='porter unicode61 remove_diacritics 2')",
+    f"CREATE TRIGGER IF NOT EXISTS backlinks_listed AFTER INSERT ON backlinks BEGIN {_WORDS_INSERT} {_TOOLS_INSERT} END",
+    f"CREATE TRIGGER IF NOT EXISTS backlinks_unlisted AFTER DELETE ON backlinks BEGIN {_WORDS_DELETE} {_TOOLS_DELETE} END",
+    f"CREATE TRIGGER IF NOT EXISTS backlinks_relisted AFTER UPDATE OF record, words ON backlinks BEGIN "
+    f"{_WORDS_DELETE} {_TOOLS_DELETE} {_WORDS_INSERT} {_TOOLS_INSERT} END",
+]
+
+
+def _fill_list_columns(c) -> None:
+    """Schema 2 -> 3: the list columns of every stored record, then its tools and words."""
+    after = 0
+    while rows := c.execute("SELECT id, record FROM backlinks WHERE id > ? ORDER BY id LIMIT 5000",
+                            (after,)).fetchall():
+        c.executemany("UPDATE backlinks SET authority = ?, first_seen = ?, last_seen = ?, follow = ?, words = ? "
+                      "WHERE id = ?", [(*listing.record_columns(loads(raw)), i) for i, raw in rows])
+        after = rows[-1][0]
+    c.execute("INSERT INTO backlinks_text (backlinks_text) VALUES ('rebuild')")
+    c.execute("INSERT OR IGNORE INTO backlink_tools (tool, status, follow, id) SELECT j.value, b.status, b.follow, "
+              "b.id FROM backlinks b, json_each(b.record, '$.origins') j WHERE j.type = 'text'")
+    c.execute("DELETE FROM list_counts")
+    c.execute("INSERT INTO list_counts (tool, status, follow, n) SELECT '', status, follow, count(*) FROM backlinks "
+              "GROUP BY status, follow UNION ALL SELECT tool, status, follow, count(*) FROM backlink_tools "
+              "GROUP BY tool, status, follow")
+
+
 _SCHEMA = [
     "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
     """CREATE TABLE IF NOT EXISTS backlinks (
@@ -85,6 +163,7 @@ _SCHEMA = [
         target_code INTEGER,
         record TEXT NOT NULL,
         UNIQUE (source_key, target_key))""",
+    *_LIST_COLUMNS,
     # live links to a page of mine answering 4xx (companion.verdicts.broken): few, listed apart
     "CREATE INDEX IF NOT EXISTS backlinks_broken ON backlinks (id) WHERE status = 'live' AND target_code >= 400",
     "CREATE INDEX IF NOT EXISTS backlinks_by_target ON backlinks (target_key)",
@@ -124,6 +203,7 @@ BALLAST_WORD = "zqxballastqz"
 _SCHEMA.append(("INSERT INTO tier1_text (rowid, title, anchors, urlwords) "
                 "SELECT -value, '', '', ? FROM json_each(?)", (" ".join([BALLAST_WORD] * 8),
                                                               json.dumps(list(range(1, BALLAST + 1))))))
+_SCHEMA.extend(_LIST_SCHEMA)
 
 # The path of a page key (`host/path?query`) in SQL, for rows written before schema 2.
 _KEY_PATH = "substr(key, instr(key, '/'))"
@@ -145,6 +225,8 @@ MIGRATIONS: dict[int, list[str]] = {
         f"THEN substr({_KEY_PATH}, 1, instr({_KEY_PATH}, '?') - 1) ELSE {_KEY_PATH} END",
         "UPDATE tier1 SET blocked = 3 WHERE blocked = 1",  # BLOCKED was 1 in schema 1
         _NETWORK],
+    # 2 -> 3: the backlink list pages in the database (companion.store.listing)
+    2: [*_LIST_COLUMNS, *_LIST_SCHEMA, _fill_list_columns],
 }
 
 _writes_seen = 0
@@ -461,14 +543,17 @@ class BacklinkDB:
             version = self._schema_version(c)
             if version is None:
                 for statement in _SCHEMA:
-                    c.execute(*statement) if isinstance(statement, tuple) else c.execute(statement)
+                    if callable(statement):
+                        statement(c)
+                    else:
+                        c.execute(*statement) if isinstance(statement, tuple) else c.execute(statement)
                 c.execute("INSERT INTO meta (name, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
                 return not existed or problem is not None
             if version > SCHEMA_VERSION:
                 raise StorageError(f"{path} was written by a newer Tierlink (schema {version}); upgrade Tierlink to open it")
             while version < SCHEMA_VERSION:
                 for statement in MIGRATIONS[version]:
-                    c.execute(statement)
+                    statement(c) if callable(statement) else c.execute(statement)
                 version += 1
                 c.execute("UPDATE meta SET value = ? WHERE name = 'schema'", (str(version),))
         return False
@@ -718,14 +803,94 @@ class BacklinkDB:
 
     def insert_records(self, c, records: list[dict]) -> None:
         c.executemany(
-            "INSERT INTO backlinks (source_key, target_key, source_host, status, target_code, record) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], _target_code(r), dumps(r))
-             for r in records])
+            "INSERT INTO backlinks (source_key, target_key, source_host, status, target_code, record, "
+            "authority, first_seen, last_seen, follow, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], _target_code(r), dumps(r),
+              *listing.record_columns(r)) for r in records])
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
-        c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ? WHERE id = ?",
-                      [(r["target_key"], r["status"], _target_code(r), dumps(r), i) for i, r in records])
+        c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ?, authority = ?, "
+                      "first_seen = ?, last_seen = ?, follow = ?, words = ? WHERE id = ?",
+                      [(r["target_key"], r["status"], _target_code(r), dumps(r), *listing.record_columns(r), i)
+                       for i, r in records])
+
+    def list_page(self, page: listing.Page) -> tuple[list[dict], int]:
+        """One page of the list and the number of rows its filters match (companion.store.listing).
+
+        The total first (`_list_total`). Then the page's row ids, from an index alone: when
+        the filters match many rows, the sort's own index is walked (backwards for
+        descending, the row id breaking ties) with status and follow checked in it, a tool
+        by a key lookup and a search by a probe of its matches, so a page costs about
+        limit × (rows / matches) index steps, and an offset skips index entries, not
+        records; when they match few (or a domain narrows them), those rows are found
+        through their own index and sorted. Only then are the page's records read.
+        """
+        terms = " AND ".join('"' + t + '"' for t in page.terms) if page.q is not None else None
+        conn = self.conn()
+        total = self._list_total(conn, page, terms)
+        if total == 0 or page.offset >= total:
+            return [], total
+        few = total <= _LIST_FEW
+        # `+`: a filter SQLite must not answer through its own index, so that it walks the sort's
+        off = "" if few else "+"
+        where, params = [], []
+        for column, value in (("status", page.status), ("follow", None if page.follow is None else int(page.follow))):
+            if value is not None:
+                where.append(f"{off}{column} = ?")
+                params.append(value)
+        if page.domain is not None:
+            where.append("source_host = ?")
+            params.append(page.domain)
+        if page.tool is not None:
+            where.append("EXISTS (SELECT 1 FROM backlink_tools t WHERE t.tool = ? AND t.status = backlinks.status "
+                         "AND t.follow = backlinks.follow AND t.id = backlinks.id)")
+            params.append(page.tool)
+        if terms is not None:
+            where.append(f"{off}id IN (SELECT rowid FROM backlinks_text WHERE backlinks_text MATCH ?)")
+            params.append(terms)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        way = "DESC" if page.descending else "ASC"
+        ids = [i for (i,) in conn.execute(f"SELECT id FROM backlinks{clause} ORDER BY {page.column} {way}, id {way} "
+                                          "LIMIT ? OFFSET ?", (*params, page.limit, page.offset))]
+        marks = ",".join("?" * len(ids))
+        records = dict(conn.execute(f"SELECT id, record FROM backlinks WHERE id IN ({marks})", ids).fetchall())
+        return [loads(records[i]) for i in ids], total
+
+    @staticmethod
+    def _list_total(conn, page: listing.Page, terms: str | None) -> int:
+        """How many rows the page's filters match: status, follow and tool alone from the
+        kept counts (`list_counts`); with a search or a domain, driven by its index (the
+        search's matches, the domain's rows), the other filters checked on those rows."""
+        status, follow = page.status, None if page.follow is None else int(page.follow)
+        if terms is None and page.domain is None:
+            where, params = ["tool = ?"], [page.tool or ""]
+            for column, value in (("status", status), ("follow", follow)):
+                if value is not None:
+                    where.append(f"{column} = ?")
+                    params.append(value)
+            return conn.execute(f"SELECT coalesce(sum(n), 0) FROM list_counts WHERE {' AND '.join(where)}",
+                                params).fetchone()[0]
+        if terms is not None and (status, follow, page.domain, page.tool) == (None, None, None, None):
+            return conn.execute("SELECT count(*) FROM backlinks_text WHERE backlinks_text MATCH ?",
+                                (terms,)).fetchone()[0]
+        narrow = terms is not None or page.domain is not None
+        where, params = [], []
+        if terms is not None:
+            where.append("id IN (SELECT rowid FROM backlinks_text WHERE backlinks_text MATCH ?)")
+            params.append(terms)
+        if page.domain is not None:
+            where.append(f"{'+' if terms is not None else ''}source_host = ?")
+            params.append(page.domain)
+        for column, value in (("status", status), ("follow", follow)):
+            if value is not None:
+                where.append(f"{'+' if narrow else ''}{column} = ?")
+                params.append(value)
+        if page.tool is not None:
+            where.append("EXISTS (SELECT 1 FROM backlink_tools t WHERE t.tool = ? AND t.status = backlinks.status "
+                         "AND t.follow = backlinks.follow AND t.id = backlinks.id)")
+            params.append(page.tool)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return conn.execute(f"SELECT count(*) FROM backlinks{clause}", params).fetchone()[0]
 
     def broken_records(self) -> list[dict]:
         """Live records whose target answered an error code (the partial index holds only those)."""
@@ -841,12 +1006,21 @@ class BacklinkDB:
         return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
 
     def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
-        """The best-scored tier-1 pages not blocked, followed links first, then the others, then
-        (when `spam`, else left out) spam pages: an index walk, whatever the list's size."""
-        classes = f"blocked IN ({ORDINARY}, {NOT_FOLLOWED}{f', {SPAM}' if spam else ''})"
-        rows = self.conn().execute(
-            f"SELECT {_ROW} FROM tier1 WHERE {classes} AND score IS NOT NULL "
-            "ORDER BY blocked, score DESC, page_authority DESC, domain_authority DESC, placements, url LIMIT ?", (limit,))
+        """The best-scored tier-1 pages not blocked: followed links first, then the others; spam
+        pages left out, or (when `spam`) interleaved with the followed ones in score order, as
+        the dashboard's "Show spam pages" shows them. Index walks, whatever the list's size:
+        the followed and spam classes are each walked for `limit` rows and merged."""
+        order = "score DESC, page_authority DESC, domain_authority DESC, placements, url"
+        walk = f"SELECT * FROM tier1 WHERE blocked = {{}} AND score IS NOT NULL ORDER BY blocked, {order} LIMIT ?"
+        conn = self.conn()
+        if spam:
+            rows = conn.execute(f"SELECT {_ROW} FROM (SELECT * FROM ({walk.format(ORDINARY)}) UNION ALL "
+                                f"SELECT * FROM ({walk.format(SPAM)})) ORDER BY {order} LIMIT ?",
+                                (limit, limit, limit)).fetchall()
+        else:
+            rows = conn.execute(f"SELECT {_ROW} FROM ({walk.format(ORDINARY)})", (limit,)).fetchall()
+        if len(rows) < limit:
+            rows += conn.execute(f"SELECT {_ROW} FROM ({walk.format(NOT_FOLLOWED)})", (limit - len(rows),)).fetchall()
         return [_tier1_row(r) for r in rows]
 
     def any_unscored(self) -> bool:

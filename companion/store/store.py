@@ -53,7 +53,9 @@ from tinydb import Query, TinyDB
 from tinydb.storages import Storage
 
 from companion.core.limits import NOFOLLOW_RELS
-from companion.store import sqlstore
+from companion.core import authority
+from companion.store import listing, sqlstore
+from companion.store.records import public_backlink
 from companion.analysis import urls
 from companion.core.atomic import file_stamp, fsync_dir, move_aside
 from companion.core.errors import BadInput, NotFound, StorageError
@@ -562,6 +564,14 @@ class Store:
         if status not in (None, "live", "lost"):
             raise BadInput("status must be 'live' or 'lost'")
         return list(self._bl.all_records(status))
+
+    def backlinks_page(self, page: "listing.Page") -> dict:
+        """One page of the list in its public shape, each row with its `authority` (the tools'
+        values, the tool, the common value it sorts by), and the total its filters match:
+        GET /api/backlinks and `tierlink backlinks` (companion.store.listing)."""
+        records, total = self._bl.list_page(page)
+        return page.answer([{**public_backlink(r), "authority": authority.listing(r.get("metrics") or {})}
+                            for r in records], total)
 
     def backlinks_from(self, source_key: str) -> list[dict]:
         """The stored records of one linking page (an index lookup)."""

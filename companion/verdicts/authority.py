@@ -23,26 +23,10 @@ archive page, and a page with no authority at all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from companion.verdicts.pagekind import page_kind
 
-# (metrics key, the tool's own name for it, factor onto the common 0..100 scale, floor:
-# the tool's value for "no authority at all"). First listed wins where several tools
-# gave a value; the others are quoted beside it.
-PAGE_METRICS: list[tuple[str, str, float, float]] = [
-    ("ur", "Ahrefs UR", 2.0, 0),
-    ("page_authority", "Moz Page Authority", 1.0, 1),
-    ("page_ascore", "Semrush Page ascore", 1.0, 0),
-    ("page_score", "Semrush Page score", 1.0, 0),
-    ("trust_flow", "Majestic Trust Flow", 1.6, 0),
-    ("citation_flow", "Majestic Citation Flow", 1.2, 0),
-]
-DOMAIN_METRICS: list[tuple[str, str, float, float]] = [
-    ("dr", "Ahrefs DR", 1.0, 0),
-    ("domain_authority", "Moz Domain Authority", 1.0, 1),
-    ("domain_topical_trust_flow", "Majestic domain Topical Trust Flow", 2.0, 0),
-]
+# The common scale itself sits in core (the store sorts the backlink list by it too).
+from companion.core.authority import DOMAIN_METRICS, PAGE_METRICS, Level, levels, number  # noqa: F401
 
 # A page with this many external links is a link farm. Tuned on the real Semrush exports
 # (../shared/exports/real): ordinary pages there have up to 237 external links (an event's
@@ -61,52 +45,6 @@ MOZ_SPAM_FLAGS_HIGH = 8
 MOZ_SPAM_PERCENT_HIGH = 61
 
 SPAM_SIGNALS = frozenset({"boost.link_farm", "boost.spam_flag", "boost.network", "boost.search_results"})
-
-
-def number(value) -> float | None:
-    """A metric as a float, or None: booleans, empty and text values are not numbers."""
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-@dataclass
-class Level:
-    """One authority level of a page: the common value and the tool's own words for it."""
-
-    common: float  # 0..100, comparable across tools
-    value: float  # as the tool gave it
-    label: str  # the tool's metric, e.g. "Semrush Page ascore"
-    none: bool  # the tool's "no authority at all" value
-    others: list[str] = field(default_factory=list)  # other tools' values, quoted
-
-    def quote(self) -> str:
-        """'65 (Semrush Page ascore)'; with the other tools' values where several gave one."""
-        also = f"; also {', '.join(self.others)}" if self.others else ""
-        return f"{self.value:g} ({self.label}{also})"
-
-
-def _level(metrics: dict, table) -> Level | None:
-    found = None
-    for key, label, factor, floor in table:
-        value = number(metrics.get(key))
-        if value is None or value < 0:
-            continue
-        if found is None:
-            found = Level(min(100.0, value * factor), value, label, value <= floor)
-        elif not (key == "citation_flow" and found.label == "Majestic Trust Flow"):
-            found.others.append(f"{label} {value:g}")
-        else:
-            found.label += f" (Citation Flow {value:g})"
-    return found
-
-
-def levels(metrics: dict) -> tuple[Level | None, Level | None]:
-    """(page authority, domain authority) of a page from its stored metrics."""
-    return _level(metrics, PAGE_METRICS), _level(metrics, DOMAIN_METRICS)
 
 
 def summary(metrics: dict) -> dict:

@@ -743,8 +743,8 @@ def boost_list(store, profile: Profile, limit: int = 50, *, spam: bool = False) 
     An indexed walk of the stored scores, so its cost does not grow with the list.
     Pages that compete with my money keywords or sit on my own sites are left out:
     the seed says never to boost them. Spam pages (link farms, flagged, generated-page
-    networks, search results) are left out too, or with `spam` listed after every
-    ordinary page. Equal scores fall to page authority, then domain authority.
+    networks, search results) are left out too, or with `spam` interleaved with the
+    followed pages in score order (each item says `spam`). Equal scores fall to page authority, then domain authority.
     """
     rules = ensure_scored(store, profile)
     items = []

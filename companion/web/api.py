@@ -21,7 +21,7 @@ import orjson
 from flask import Blueprint, current_app, request
 
 from companion.core.limits import MAX_URL_LENGTH
-from companion.store.records import BACKLINK_STATUSES, public_backlink
+from companion.store.records import BACKLINK_STATUSES
 from companion import __version__
 from companion.core.errors import BadInput, TierlinkError, TooLarge, UnsupportedMediaType
 
@@ -131,6 +131,23 @@ def url_field(body: dict, name: str, *, required: bool = True) -> str | None:
     return value
 
 
+def not_null(body: dict, name: str):
+    """A body field that may be left out but not sent as null (the OpenAPI description gives
+    it no null type): `{"limit": null}` is a 400, not "the default"."""
+    if name in body and body[name] is None:
+        raise BadInput(f"'{name}' must not be null: leave it out for the default")
+    return body.get(name)
+
+
+def whole_number(value, name: str):
+    """An integer as JSON Schema counts one (draft 2020-12): 3 and 3.0 alike; None passes."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise BadInput(f"'{name}' must be a whole number")
+    return value
+
+
 def int_arg(name: str, default: int, *, minimum: int = 0, maximum: int = 1000) -> int:
     raw = request.args.get(name)
     if raw is None:
@@ -144,11 +161,23 @@ def int_arg(name: str, default: int, *, minimum: int = 0, maximum: int = 1000) -
     return value
 
 
-def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
+def text_arg(name: str, *, max_length: int = MAX_URL_LENGTH) -> str | None:
+    """A query parameter's text, or None when it is absent. Present but empty (`?status=`)
+    is refused as the OpenAPI description says (minLength 1): an empty filter is a
+    mistake to report, not "no filter"."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return None
-    if raw not in choices:
+    if raw == "":
+        raise BadInput(f"'{name}' is empty: leave it out to mean no filter")
+    if len(raw) > max_length:
+        raise BadInput(f"'{name}' is longer than {max_length} characters")
+    return raw
+
+
+def choice_arg(name: str, choices: tuple[str, ...]) -> str | None:
+    raw = text_arg(name)
+    if raw is not None and raw not in choices:
         raise BadInput(f"'{name}' must be one of {', '.join(choices)}")
     return raw
 
@@ -181,7 +210,7 @@ def analyze():
     body = json_body()
     url = url_field(body, "url")
     html = str_field(body, "html")
-    headers = body.get("headers")
+    headers = not_null(body, "headers")
     if headers is not None:
         from companion.analysis.analyze import header_values
 
@@ -296,8 +325,18 @@ def choices():
 
 @bp.get("/backlinks")
 def backlinks():
-    status = choice_arg("status", BACKLINK_STATUSES)
-    return [public_backlink(r) for r in workspace().store.all_backlinks(status=status)]
+    """One page of the backlink list, sorted and filtered in the database (companion.store.listing)."""
+    from companion.choices import CHOICES
+    from companion.store import listing
+
+    follow = choice_arg("follow", ("true", "false"))
+    page = listing.Page(
+        limit=int_arg("limit", listing.DEFAULT_LIMIT, minimum=1, maximum=listing.MAX_LIMIT),
+        offset=int_arg("offset", 0, maximum=2**53), sort=choice_arg("sort", CHOICES["backlink_sort"]) or listing.DEFAULT_SORT,
+        order=choice_arg("order", CHOICES["backlink_order"]), status=choice_arg("status", BACKLINK_STATUSES),
+        follow=None if follow is None else follow == "true", domain=text_arg("domain", max_length=253),
+        tool=choice_arg("tool", CHOICES["backlink_tool"]), q=text_arg("q", max_length=listing.MAX_QUERY_LENGTH))
+    return workspace().store.backlinks_page(page)
 
 
 @bp.get("/broken-targets")
@@ -314,6 +353,14 @@ def boost():
     return workspace().boost_list(int_arg("limit", 20, minimum=0, maximum=1000), spam=spam)
 
 
+@bp.get("/graph")
+def tier_graph():
+    """The tier graph built from the top `limit` pages of the boost list (companion.web.graph)."""
+    from companion.web import graph
+
+    return graph.tier_graph(workspace(), int_arg("limit", graph.DEFAULT_LIMIT, minimum=1, maximum=graph.MAX_LIMIT))
+
+
 @bp.post("/drafts/check")
 def check_draft():
     """A guest-post draft's DraftReport: exactly one of html, markdown, text (companion.verdicts.drafts)."""
@@ -321,9 +368,7 @@ def check_draft():
 
     body = json_body()
     forms = {name: str_field(body, name, required=False) for name in drafts.FORMS}
-    limit = body.get("limit")
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int)):
-        raise BadInput("'limit' must be a whole number")
+    limit = whole_number(not_null(body, "limit"), "limit")
     return drafts.check_draft(workspace().store, workspace().profile, host_url=url_field(body, "host_url", required=False),
                               limit=limit, **forms)
 
@@ -384,10 +429,7 @@ def delete_placement(id):
 def list_placements():
     from companion.workflow import placements
 
-    to_url = request.args.get("to_url")
-    if to_url is not None and len(to_url) > MAX_URL_LENGTH:
-        raise BadInput(f"'to_url' is longer than {MAX_URL_LENGTH} characters")
-    return placements.list_placements(workspace().store, to_url=to_url)
+    return placements.list_placements(workspace().store, to_url=text_arg("to_url"))
 
 
 # --- link monitoring (companion.monitor) ----------------------------------------

@@ -36,6 +36,14 @@ _NULLABLE_STR = {"type": ["string", "null"]}
 _DRAFT_TEXT = {"type": "string", "pattern": "\\S"}  # a draft with no text at all is a 400
 
 
+def _query(name: str, schema: dict, description: str | None = None) -> dict:
+    """An optional query parameter. Strings are never empty (`?status=` is a 400, not "no filter")."""
+    if schema.get("type") == "string" and "enum" not in schema:
+        schema = {"minLength": 1, **schema}
+    out = {"name": name, "in": "query", "required": False, "schema": schema}
+    return {**out, "description": description} if description else out
+
+
 def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -190,6 +198,25 @@ SCHEMAS = {
             "checked_at": _NULLABLE_STR, "check_failures": _INT, "check_error": _NULLABLE_STR,
             "final_url": _NULLABLE_STR,
         },
+    },
+    "BacklinkPage": {
+        "type": "object",
+        "required": ["backlinks", "total", "offset", "limit", "next_offset"],
+        "properties": {
+            "backlinks": {"type": "array", "items": {"allOf": [_ref("Backlink"), {
+                "type": "object", "required": ["authority"], "properties": {"authority": _ref("Authority")}}]}},
+            "total": _INT, "offset": _INT, "limit": _INT, "next_offset": {"type": ["integer", "null"]},
+        },
+    },
+    "Authority": {
+        "type": "object",
+        "description": "a backlink's authority from whichever tool supplied it (companion.core.authority): the "
+                       "tool's own values and metric names, and `common`, the value on one 0..100 scale the list "
+                       "sorts by (the domain's, else the page's)",
+        "required": ["page", "domain", "page_label", "domain_label", "tool", "common"],
+        "properties": {"page": {"type": ["number", "null"]}, "domain": {"type": ["number", "null"]},
+                       "page_label": _NULLABLE_STR, "domain_label": _NULLABLE_STR, "tool": _NULLABLE_STR,
+                       "common": {"type": ["number", "null"], "minimum": 0, "maximum": 100}},
     },
     "Choices": {
         "type": "object",
@@ -407,10 +434,27 @@ PATHS = {
     },
     "/api/backlinks": {
         "get": {
-            "operationId": "listBacklinks", "summary": "The stored backlinks",
-            "parameters": [{"name": "status", "in": "query", "required": False,
-                            "schema": {"type": "string", **_enum("backlink_status")}}],
-            "responses": _ok({"type": "array", "items": _ref("Backlink")}),
+            "operationId": "listBacklinks",
+            "summary": "One page of the stored backlinks, sorted and filtered in the database (an index walk "
+                       "whatever the list's size), with `total` (the rows the filters match) and `next_offset` "
+                       "(null on the last page)",
+            "parameters": [
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
+                _query("offset", {"type": "integer", "minimum": 0, "maximum": 2**53, "default": 0}),
+                _query("sort", {"type": "string", **_enum("backlink_sort"), "default": "authority"},
+                       "authority: the tools' values on one scale (domain authority, else the page's own); "
+                       "first_seen, last_seen, domain (the linking page's host)"),
+                _query("order", {"type": "string", **_enum("backlink_order")},
+                       "desc by default (asc for domain); unknown values last in desc, first in asc"),
+                _query("status", {"type": "string", **_enum("backlink_status")}),
+                _query("follow", {"type": "string", "enum": ["true", "false"]}),
+                _query("domain", {"type": "string", "minLength": 1, "maxLength": 253},
+                       "only links from pages on this host (`www.` and case ignored)"),
+                _query("tool", {"type": "string", **_enum("backlink_tool")}, "only links this tool supplied"),
+                _query("q", {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\W_]"},
+                       "full-text search of the URLs, anchor and title: every word must match (stemmed)"),
+            ],
+            "responses": _ok(_ref("BacklinkPage")),
         },
     },
     "/api/broken-targets": {
@@ -424,13 +468,33 @@ PATHS = {
         "get": {
             "operationId": "boostList",
             "summary": "Tier-1 pages worth boosting, best first (live followed links and authority lead; equal "
-                       "scores fall to page, then domain authority). Spam pages are left out, or listed after "
-                       "every other page with spam=show",
+                       "scores fall to page, then domain authority). Spam pages are left out, or with spam=show "
+                       "interleaved with the followed pages in score order, each item saying `spam`",
             "parameters": [{"name": "limit", "in": "query", "required": False,
                             "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 20}},
                            {"name": "spam", "in": "query", "required": False,
                             "schema": {"type": "string", "enum": ["hide", "show"], "default": "hide"}}],
             "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
+        },
+    },
+    "/api/graph": {
+        "get": {
+            "operationId": "tierGraph",
+            "summary": "The tier graph from the top `limit` pages of the boost list, in its order (never spam): "
+                       "nodes (money pages, tier-1 pages, my placements as tier-2 pages, in that order) and edges",
+            "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50})],
+            "responses": _ok({
+                "type": "object", "required": ["nodes", "edges", "totals"],
+                "properties": {
+                    "nodes": {"type": "array", "items": {
+                        "type": "object", "required": ["id", "key", "tier", "url"],
+                        "properties": {"id": _STR, "key": _STR, "tier": {"enum": [0, 1, 2]},
+                                       "url": _NULLABLE_STR, "rank": _INT, "score": {"type": "number"}}}},
+                    "edges": {"type": "array", "items": {
+                        "type": "object", "required": ["from", "to", "lost", "follow", "kind"],
+                        "properties": {"from": _STR, "to": _STR, "lost": _BOOL, "follow": _BOOL,
+                                       "kind": {"enum": ["t1", "t2"]}}}},
+                    "totals": {"type": "object"}}}),
         },
     },
     "/api/drafts/check": {

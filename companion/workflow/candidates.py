@@ -95,6 +95,9 @@ def check_verdict(value) -> dict | None:
         return None
     if not isinstance(value, dict):
         raise BadInput("'verdict' must be an object {score, reasons, labels}")
+    for name in ("reasons", "labels"):  # lists: left out means none, null is refused (the description's type)
+        if name in value and value[name] is None:
+            raise BadInput(f"'verdict.{name}' must be a list of strings, not null")
     score = value.get("score")
     if score is not None:
         if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):

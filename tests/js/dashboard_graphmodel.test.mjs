@@ -1,76 +1,40 @@
-// Rules of the dashboard's tier graph (companion/web/static/graphmodel.js), run with
-// `node --experimental-detect-module --test` (tests/test_dashboard_graph.py does).
+// Layout of the dashboard's tier graph (companion/web/static/graphmodel.js), run with
+// `node --experimental-detect-module --test` (tests/test_dashboard_graph.py does). The graph
+// itself is built on the server (companion/web/graph.py, tested in Python).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { buildGraph, layout, pageKey, radius } from "../../companion/web/static/graphmodel.js";
+import { layout, radius, split } from "../../companion/web/static/graphmodel.js";
 
-const bl = (source, target, extra = {}) => ({ source_url: source, target_url: target, anchor: "a", rel: [], follow: true, status: "live", metrics: { dr: 50 }, ...extra });
-
-test("pageKey: one page however it is written", () => {
-  const k = pageKey("https://blog.test/post/");
-  for (const u of ["http://www.blog.test/post", "https://BLOG.test/post#top", "https://blog.test:443/post?utm_source=x", "https://www.blog.test/post/"]) {
-    assert.equal(pageKey(u), k, u);
+// GET /api/graph's shape: money pages, tier-1 pages (boost order), tier-2 pages.
+function graphData() {
+  const nodes = [{ id: "m:me.test/goal", key: "me.test/goal", tier: 0, url: "https://me.test/goal", keywords: [], inProfile: true, linkers: 0 }];
+  for (let i = 0; i < 4; i++) nodes.push({ id: `m:me.test/p${i}`, key: `me.test/p${i}`, tier: 0, url: `https://me.test/p${i}`, keywords: [], inProfile: false, linkers: 10 });
+  const edges = [];
+  for (let i = 0; i < 40; i++) {
+    const target = `me.test/p${i % 4}`;
+    nodes.push({ id: `t1:s${i}.test/`, key: `s${i}.test/`, tier: 1, url: `https://s${i}.test/`, rank: i + 1, score: 100 - i * 2,
+      links: [{ target: `https://${target}`, targetKey: target, lost: false, follow: i % 3 !== 0, anchor: "a" }], lost: false });
+    edges.push({ from: `t1:s${i}.test/`, to: `m:${target}`, lost: false, follow: i % 3 !== 0, kind: "t1" });
   }
-  assert.notEqual(pageKey("https://blog.test/post?id=2"), k);
-  assert.equal(pageKey("not a url"), "not a url");
-});
+  for (let i = 0; i < 12; i++) {
+    nodes.push({ id: `t2:t2-${i}.test/`, key: `t2-${i}.test/`, tier: 2, url: `https://t2-${i}.test/`, targets: [`t1:s${i * 3}.test/`], placements: 1 });
+    edges.push({ from: `t2:t2-${i}.test/`, to: `t1:s${i * 3}.test/`, lost: false, follow: true, kind: "t2" });
+  }
+  return { nodes, edges, totals: { tier1: 400, tier1Shown: 40 } };
+}
 
-test("one tier-1 node per source page; score from the boost list, else DR", () => {
-  const g = buildGraph({
-    backlinks: [bl("https://a.test/p", "https://me.test/x", { metrics: { dr: 20 } }), bl("https://www.a.test/p/", "https://me.test/y"),
-      bl("https://b.test/q", "https://me.test/x", { metrics: { dr: 70 } })],
-    boost: [{ url: "https://a.test/p", score: 90 }],
-  });
-  assert.equal(g.tier1.length, 2);
-  const a = g.tier1.find((n) => n.url === "https://a.test/p");
-  assert.equal(a.score, 90);
-  assert.equal(a.scoreKind, "boost");
-  assert.equal(a.links.length, 2);
-  const b = g.tier1.find((n) => n.url === "https://b.test/q");
-  assert.equal(b.score, 70);
-  assert.equal(b.scoreKind, "dr");
-  assert.deepEqual(g.tier1.map((n) => n.url), ["https://a.test/p", "https://b.test/q"], "best score first");
-  assert.equal(g.money.length, 2);
-});
-
-test("lost: a node is lost only when every link from it is lost; edges carry lost and nofollow", () => {
-  const g = buildGraph({ backlinks: [
-    bl("https://a.test/", "https://me.test/x", { status: "lost" }),
-    bl("https://b.test/", "https://me.test/x", { status: "lost" }), bl("https://b.test/", "https://me.test/y", { follow: false }),
-  ] });
-  assert.equal(g.tier1.find((n) => n.url === "https://a.test/").lost, true);
-  assert.equal(g.tier1.find((n) => n.url === "https://b.test/").lost, false);
-  assert.equal(g.edges.filter((e) => e.lost).length, 2);
-  assert.equal(g.edges.filter((e) => !e.follow).length, 1);
-});
-
-test("the cap keeps the best tier-1 pages and says how many were left out", () => {
-  const backlinks = Array.from({ length: 30 }, (_, i) => bl(`https://s${i}.test/`, "https://me.test/", { metrics: { dr: i } }));
-  const placements = [
-    { from_url: "https://t2.test/a", to_url: "https://s29.test/" },
-    { from_url: "https://t2.test/b", to_url: "https://s0.test/" },
-    { from_url: "https://t2.test/c", to_url: "https://elsewhere.test/" },
-  ];
-  const g = buildGraph({ backlinks, placements }, { maxTier1: 10 });
-  assert.equal(g.tier1.length, 10);
-  assert.equal(g.tier1[0].url, "https://s29.test/");
-  assert.equal(g.totals.tier1, 30);
-  assert.deepEqual(g.tier2.map((n) => n.url), ["https://t2.test/a"]);
-  assert.equal(g.totals.placementsHidden, 1);
-  assert.equal(g.totals.placementsElsewhere, 1);
-});
-
-test("profile money pages are shown even before any link reaches them", () => {
-  const g = buildGraph({ backlinks: [bl("https://a.test/", "https://www.me.test/pricing/")],
-    profile: { money_pages: [{ url: "https://me.test/pricing", keywords: ["k"] }, { url: "https://me.test/new", keywords: [] }] } });
-  assert.deepEqual(g.money.map((m) => [m.url, m.inProfile, m.linkers]), [["https://me.test/pricing", true, 1], ["https://me.test/new", true, 0]]);
+test("split: the server's nodes by tier, tier-1 in the boost list's order", () => {
+  const g = split(graphData());
+  assert.equal(g.money.length, 5);
+  assert.equal(g.tier1.length, 40);
+  assert.equal(g.tier2.length, 12);
+  assert.deepEqual(g.tier1.slice(0, 3).map((n) => n.rank), [1, 2, 3]);
+  assert.equal(g.totals.tier1, 400);
+  assert.deepEqual(split(null), { money: [], tier1: [], tier2: [], edges: [], totals: {} });
 });
 
 test("layout: three columns left to right, no overlapping nodes in a column", () => {
-  const backlinks = [];
-  for (let i = 0; i < 40; i++) backlinks.push(bl(`https://s${i}.test/`, `https://me.test/p${i % 4}`, { metrics: { dr: (i * 37) % 100 } }));
-  const placements = Array.from({ length: 12 }, (_, i) => ({ from_url: `https://t2-${i}.test/`, to_url: `https://s${i * 3}.test/` }));
-  const g = buildGraph({ backlinks, placements, profile: { money_pages: [{ url: "https://me.test/goal", keywords: [] }] } });
+  const g = split(graphData());
   const { pos, height } = layout(g, { width: 1200 });
   const all = [...g.money, ...g.tier1, ...g.tier2];
   assert.equal(pos.size, all.length);

@@ -1,138 +1,23 @@
 /**
- * The tier graph as data, and its layout. Pure functions, no DOM, so the rules
- * (what counts as which tier, what is cut, where each node goes) can be read and
- * tested apart from drawing.
+ * The tier graph's layout. Pure functions, no DOM, so where each node goes can be
+ * read and tested apart from drawing.
  *
  *   tier 2 (my placements) ──▶ tier 1 (pages linking to me) ──▶ money pages
  *
- * Built in the browser from /api/backlinks, /api/placements, /api/boost and
- * /api/profile, which the dashboard loads anyway; a separate graph route would
- * duplicate that data in a second shape.
+ * The graph itself (which pages, in which order) is built on the server from the
+ * top of the boost list: GET /api/graph (companion/web/graph.py). `split` turns its
+ * node list into the three columns laid out here.
  */
 
-const TRACKING = /^(utm_[a-z]+|gclid|fbclid|msclkid|mc_cid|mc_eid|ref)$/i;
-
-/**
- * A comparison key for a page URL, so that the same page written two ways
- * (scheme, www., host case, default port, trailing slash, fragment, tracking
- * parameters) is one node, as the store compares backlinks.
- */
-export function pageKey(url) {
-  let u;
-  try {
-    u = new URL(String(url).trim());
-  } catch {
-    return String(url ?? "").trim().toLowerCase();
-  }
-  const host = u.hostname.toLowerCase().replace(/^www\./, "");
-  const port = u.port ? `:${u.port}` : "";
-  const path = u.pathname.replace(/\/+$/, "") || "/";
-  const params = [...u.searchParams].filter(([k]) => !TRACKING.test(k));
-  const query = params.length ? "?" + new URLSearchParams(params).toString() : "";
-  return host + port + path + query;
-}
-
-function metric(metrics, name) {
-  const v = metrics ? metrics[name] : undefined;
-  return typeof v === "number" && Number.isFinite(v) ? v : null;
-}
-
-/**
- * Nodes and edges from the API's lists.
- *
- * Tier-1 pages are ranked by boost score where the boost list knows them, else by
- * DR, and only the top `maxTier1` are kept so the picture stays readable; the
- * result says how many were left out. Tier-2 nodes are placements pointing at a
- * kept tier-1 page. Money pages are the profile's money pages plus every page of
- * mine a kept tier-1 page links to.
- */
-export function buildGraph({ backlinks = [], placements = [], boost = [], profile = {} } = {}, { maxTier1 = 100, maxTier2 = 150 } = {}) {
-  const boostByKey = new Map();
-  for (const item of boost) if (item && item.url) boostByKey.set(pageKey(item.url), item);
-
-  // Tier 1: one node per source page, whatever number of my pages it links to.
-  const t1ByKey = new Map();
-  for (const b of backlinks) {
-    if (!b || !b.source_url || !b.target_url) continue;
-    const key = pageKey(b.source_url);
-    let node = t1ByKey.get(key);
-    if (!node) {
-      const item = boostByKey.get(key);
-      const dr = metric(b.metrics, "dr");
-      node = {
-        id: `t1:${key}`, key, tier: 1, url: b.source_url,
-        score: item && typeof item.score === "number" ? item.score : dr ?? 0,
-        scoreKind: item && typeof item.score === "number" ? "boost" : dr !== null ? "dr" : "none",
-        dr, ur: metric(b.metrics, "ur"), links: [], lost: false,
-      };
-      t1ByKey.set(key, node);
-    } else if (node.dr === null) {
-      node.dr = metric(b.metrics, "dr");
-      if (node.scoreKind === "none" && node.dr !== null) Object.assign(node, { score: node.dr, scoreKind: "dr" });
-    }
-    node.links.push({ target: b.target_url, targetKey: pageKey(b.target_url), lost: b.status === "lost",
-      follow: b.follow !== false, anchor: b.anchor ?? "" });
-  }
-  const allT1 = [...t1ByKey.values()];
-  for (const node of allT1) node.lost = node.links.every((l) => l.lost);
-  allT1.sort((a, b) => b.score - a.score || a.key.localeCompare(b.key));
-  const tier1 = allT1.slice(0, maxTier1);
-  const shownT1 = new Set(tier1.map((n) => n.key));
-
-  // Money pages: the profile's first (they are the goals, even before any link),
-  // then the other pages of mine that kept tier-1 pages link to.
-  const money = new Map();
-  for (const p of profile.money_pages || []) {
-    if (!p || !p.url) continue;
-    const key = pageKey(p.url);
-    if (!money.has(key)) money.set(key, { id: `m:${key}`, key, tier: 0, url: p.url, keywords: p.keywords || [], inProfile: true, linkers: 0 });
-  }
-  const edges = [];
-  for (const node of tier1) {
-    for (const link of node.links) {
-      if (!money.has(link.targetKey)) {
-        money.set(link.targetKey, { id: `m:${link.targetKey}`, key: link.targetKey, tier: 0, url: link.target, keywords: [], inProfile: false, linkers: 0 });
-      }
-      const m = money.get(link.targetKey);
-      if (!link.lost) m.linkers += 1;
-      edges.push({ from: node.id, to: m.id, lost: link.lost, follow: link.follow, kind: "t1" });
-    }
-  }
-
-  // Tier 2: placements whose to_url is a kept tier-1 page.
-  const t2ByKey = new Map();
-  let placementsHidden = 0;
-  let placementsElsewhere = 0;
-  for (const p of placements) {
-    if (!p || !p.from_url || !p.to_url) continue;
-    const toKey = pageKey(p.to_url);
-    if (!shownT1.has(toKey)) {
-      if (t1ByKey.has(toKey)) placementsHidden += 1;
-      else placementsElsewhere += 1;
-      continue;
-    }
-    const key = pageKey(p.from_url);
-    if (!t2ByKey.has(key)) {
-      if (t2ByKey.size >= maxTier2) {
-        placementsHidden += 1;
-        continue;
-      }
-      t2ByKey.set(key, { id: `t2:${key}`, key, tier: 2, url: p.from_url, targets: [], placements: 0, via: p.via ?? "" });
-    }
-    const node = t2ByKey.get(key);
-    node.placements += 1;
-    if (!node.targets.includes(`t1:${toKey}`)) {
-      node.targets.push(`t1:${toKey}`);
-      edges.push({ from: node.id, to: `t1:${toKey}`, lost: false, follow: true, kind: "t2" });
-    }
-  }
-
+/** GET /api/graph's nodes by tier: { money, tier1, tier2, edges, totals }. */
+export function split(data) {
+  const nodes = (data && data.nodes) || [];
   return {
-    money: [...money.values()],
-    tier1,
-    tier2: [...t2ByKey.values()],
-    edges,
-    totals: { tier1: allT1.length, tier1Shown: tier1.length, placements: placements.length, placementsHidden, placementsElsewhere },
+    money: nodes.filter((n) => n.tier === 0),
+    tier1: nodes.filter((n) => n.tier === 1),
+    tier2: nodes.filter((n) => n.tier === 2),
+    edges: (data && data.edges) || [],
+    totals: (data && data.totals) || {},
   };
 }
 

@@ -1,17 +1,18 @@
 /**
  * The tier graph, drawn in SVG: tier-2 placements → tier-1 pages → money pages.
  *
- * Data and layout come from graphmodel.js; this module only draws. Every node is
+ * The graph comes from GET /api/graph (built on the server from the top of the boost
+ * list), its layout from graphmodel.js; this module only draws. Every node is
  * an <a> to its page (http(s) only, new tab, no opener, no referrer); labels and
  * tooltips are text nodes, so a page title or URL can never become markup.
  */
 
 import { api } from "../api.js";
 import { clear, h, s, safeHref, shortUrl } from "../dom.js";
-import { buildGraph, layout } from "../graphmodel.js";
+import { layout, split } from "../graphmodel.js";
 import { empty, header, loading } from "./common.js";
 
-const MAX_TIER1 = 100;
+const MAX_TIER1 = 50;
 const WIDTH = 1200;
 
 function pathOnly(url) {
@@ -39,8 +40,9 @@ function nodeLink(node, ...children) {
 function tooltip(node) {
   const lines = [String(node.url)];
   if (node.tier === 1) {
-    lines.push(node.scoreKind === "boost" ? `Boost score ${Math.round(node.score)}` : node.scoreKind === "dr" ? `DR ${node.dr} (no boost score)` : "No score");
-    if (node.dr !== null && node.scoreKind === "boost") lines.push(`DR ${node.dr}`);
+    lines.push(`Boost list #${node.rank} · score ${Math.round(node.score)}`);
+    const a = node.authority || {};
+    for (const level of ["page", "domain"]) if (a[level]) lines.push(`${a[level].metric} ${a[level].value}`);
     if (node.lost) lines.push("Link lost");
     for (const l of node.links) lines.push(`→ ${l.target}${l.lost ? " (lost)" : ""}${l.follow ? "" : " (nofollow)"}`);
   } else if (node.tier === 0) {
@@ -75,7 +77,7 @@ function legend() {
   const line = (cls) => s("svg", { width: "28", height: "10", viewBox: "0 0 28 10", "aria-hidden": "true" }, s("path", { class: ["edge", cls], d: "M1,5 L27,5" }));
   return h("div", { class: "legend" },
     item(dot("sw-t2"), "Tier 2: your placements"),
-    item(dot("sw-t1"), "Tier 1: pages linking to you (size = boost score, else DR)"),
+    item(dot("sw-t1"), "Tier 1: the top of your boost list (size = boost score)"),
     item(dot("sw-money"), "Money pages (profile)"),
     item(dot("sw-mine"), "Other pages of mine"),
     item(line("nofollow"), "nofollow"),
@@ -124,16 +126,7 @@ export async function render(root) {
   root.append(header("Tier graph", "Who links to whom: your tier-2 placements power up tier-1 pages, which pass authority to your money pages."));
   const body = h("div", {}, loading());
   root.append(body);
-  // allSettled: the backlinks are the graph; placements, boost scores and the
-  // profile only add to it, so one of them failing costs a note, not the view.
-  const results = await Promise.allSettled([
-    api.get("/api/backlinks"), api.get("/api/placements"), api.get(`/api/boost?limit=${MAX_TIER1 * 5}`), api.get("/api/profile"),
-  ]);
-  const failed = results.find((r) => r.status === "rejected" && (r.reason?.status === 401 || r === results[0]));
-  if (failed) throw failed.reason;
-  const partial = ["placements", "boost scores", "profile"].filter((_, i) => results[i + 1].status === "rejected");
-  const [backlinks, placements, boost, profile] = results.map((r) => (r.status === "fulfilled" ? r.value : null));
-  const graph = buildGraph({ backlinks: backlinks || [], placements: placements || [], boost: boost || [], profile: profile || {} }, { maxTier1: MAX_TIER1 });
+  const graph = split(await api.get(`/api/graph?limit=${MAX_TIER1}`));
   clear(body);
   if (!graph.tier1.length && !graph.money.length) {
     body.append(empty("Nothing to draw yet. Import your backlinks and add your money pages in the Profile."));
@@ -146,11 +139,9 @@ export async function render(root) {
     `${graph.tier2.length} tier-2 page${graph.tier2.length === 1 ? "" : "s"}`,
   ];
   const notes = [];
-  if (t.tier1 > t.tier1Shown) notes.push(`Showing the top ${t.tier1Shown} of ${t.tier1} tier-1 pages by score, so the graph stays readable; the Backlinks tab lists them all.`);
+  if (t.tier1 > t.tier1Shown) notes.push(`Showing the top ${t.tier1Shown} pages of your boost list (spam left out) of ${t.tier1} tier-1 pages, so the graph stays readable; the Backlinks tab lists them all.`);
   if (t.placementsHidden) notes.push(`${t.placementsHidden} placement${t.placementsHidden === 1 ? " points" : "s point"} at tier-1 pages not shown.`);
   if (t.placementsElsewhere) notes.push(`${t.placementsElsewhere} placement${t.placementsElsewhere === 1 ? " points" : "s point"} at pages not in your backlink list.`);
-
-  if (partial.length) notes.push(`Could not load the ${partial.join(", ")}; the graph is drawn without them.`);
 
   const lay = layout(graph, { width: WIDTH });
   const svg = s("svg", { class: "tier-graph", id: "tier-graph", viewBox: `0 0 ${WIDTH} ${lay.height}`, width: String(WIDTH), height: String(lay.height), role: "img", "aria-label": "Tier graph" });
