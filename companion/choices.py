@@ -38,6 +38,24 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "export_table": export.TABLES,
 }
 
+# The labels a verdict carries (written by companion.analysis and companion.verdicts), in the
+# words the dashboard shows on a candidate card: a user never reads a code like `tier2_existing`.
+# tests/test_dashboard_layout.py fails if a label the code writes has no words here.
+VERDICT_LABELS = {
+    "tier1": "Links to your site",
+    "worth_boosting": "Worth boosting",
+    "link_lost": "Your link here is gone",
+    "link_changed": "Your link here changed",
+    "tier2_existing": "Already links to a tier-1 page",
+    "tier2_opportunity": "Good spot for a tier-2 link",
+    "tier3": "Links to one of your tier-2 pages",
+    "placement_lost": "A tier-2 link you built here is gone",
+    "broken_target": "Links to a broken page of yours",
+    "competitor_linker": "Links to a competitor",
+    "owned_site": "One of your own sites",
+}
+CHOICES["verdict_label"] = tuple(VERDICT_LABELS)
+
 # How the dashboard names a value; a value without an entry is shown as written, tidied.
 LABELS = {
     "auto": "Detect automatically", "ahrefs": "Ahrefs", "semrush": "Semrush", "moz": "Moz",
@@ -51,6 +69,11 @@ def label(value: str) -> str:
     return LABELS.get(value) or value.replace("_", " ").capitalize()
 
 
+# Lists whose values have words of their own (the same code may mean something else elsewhere).
+OWN_WORDS = {"verdict_label": VERDICT_LABELS}
+
+
 def for_api() -> dict[str, list[dict]]:
     """GET /api/choices: every list as [{"value", "label"}], in the order the code defines."""
-    return {name: [{"value": v, "label": label(v)} for v in values] for name, values in CHOICES.items()}
+    return {name: [{"value": v, "label": OWN_WORDS.get(name, {}).get(v) or label(v)} for v in values]
+            for name, values in CHOICES.items()}

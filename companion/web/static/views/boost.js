@@ -5,18 +5,19 @@
 
 import { api, ApiError } from "../api.js";
 import { clear, extLink, h, hostOf, notice, num, shortUrl } from "../dom.js";
-import { badge, empty, header, loading, scoreBar, table } from "./common.js";
-
-/** A reason line; its trailing "[weight.name +10]" (the scoring rule) is set apart, muted. */
-function reason(text) {
-  const m = /^(.*?)\s*\[([\w.]+ [+-]\d+(?:\.\d+)?)\]$/.exec(String(text));
-  return m ? h("li", {}, m[1], " ", h("span", { class: "weight" }, m[2])) : h("li", {}, String(text));
-}
+import { badge, col, empty, header, loading, reason, scoreBar, table } from "./common.js";
 
 /** An authority value with the tool's metric under it ("65" / "Semrush Page ascore"): every tool, not only Ahrefs. */
 function authCell(level) {
-  if (!level) return h("td", { class: "num" }, "");
+  if (!level) return h("td", { class: "num muted" }, "–");
   return h("td", { class: "num", title: level.metric }, num(level.value, 1), h("div", { class: "sub" }, level.metric));
+}
+
+/** The reasons as one wrapped line under the row: the table keeps its width, nothing is cut. */
+function whyRow(item, span) {
+  return h("tr", { class: item.spam ? "why-row spam" : "why-row" },
+    h("td", { colspan: String(span), class: "reasons" }, h("div", { class: "why" },
+      h("span", { class: "why-label" }, "Why"), h("ul", {}, (item.reasons || []).map(reason)))));
 }
 
 /** Re-drawn when the tab comes back into view: the extension may have added data meanwhile. */
@@ -32,7 +33,8 @@ async function brokenTargets(section) {
   if (!Array.isArray(items) || !items.length) return;
   section.append(h("h2", {}, `Broken targets (${items.length})`),
     h("p", { class: "muted" }, "These pages link to a page of yours that answers an error: redirect it to a live page and the link counts again."));
-  const [wrap, tbody] = table(["Code", "Linking page", "Links to", "DR", "Anchor", "What to do"], "broken-table");
+  const [wrap, tbody] = table([col("Code", "w-code"), col("Linking page", "w-url"), col("Links to", "w-url"),
+    col("DR", "w-dr"), col("Anchor", "w-anchor"), col("What to do", "w-todo")], "broken-table fixed");
   for (const item of items) {
     const m = item.metrics || {};
     tbody.append(h("tr", { class: "broken-row" },
@@ -41,7 +43,7 @@ async function brokenTargets(section) {
         item.follow ? null : h("div", { class: "sub" }, "nofollow")),
       h("td", { class: "url-cell" }, extLink(item.target_url, shortUrl(item.target_url, 48))),
       h("td", { class: "num" }, num(m.dr)),
-      h("td", {}, String(item.anchor || "")),
+      h("td", { class: "anchor" }, String(item.anchor || "")),
       h("td", { class: "reasons" }, String(item.reason))));
   }
   section.append(wrap);
@@ -49,9 +51,9 @@ async function brokenTargets(section) {
 
 export async function render(root) {
   const limitSel = h("select", { id: "boost-limit", "aria-label": "How many" },
-    [25, 50, 100, 250].map((n) => h("option", { value: String(n), selected: n === 50 }, `Top ${n}`)));
+    [25, 50, 100, 250, 500].map((n) => h("option", { value: String(n), selected: n === 50 }, `Top ${n}`)));
   // Spam pages (link farms, flagged pages, generated-page networks, search results) are hidden
-  // unless asked for; shown, they come after every other page, marked.
+  // unless asked for; shown, they take their place in score order, each with a "Spam" badge.
   const spamBox = h("input", { type: "checkbox", id: "boost-spam" });
   const spamLabel = h("label", { for: "boost-spam", class: "toggle" }, spamBox, " Show spam pages");
   const body = h("div");
@@ -69,7 +71,16 @@ export async function render(root) {
       body.append(empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile."));
       return;
     }
-    const [wrap, tbody] = table(["Score", "Tier-1 page", "Links to", "Page auth.", "Domain auth.", "Traffic", "Tier-2 links", "Why", ""], "boost-table");
+    const heads = [col("Score", "w-score"), col("Tier-1 page", "w-url"), col("Links to", "w-url"), col("Page authority", "w-auth"),
+      col("Site authority", "w-auth"), col("Traffic", "w-num"), col("Tier-2 links", "w-num"), col("", "w-action")];
+    const [wrap, tbody] = table(heads, "boost-table fixed");
+    if (spamBox.checked) {
+      // Spam pages score low (the signals that make them spam take points off): say how many made this list.
+      const n = items.filter((i) => i.spam).length;
+      body.append(h("p", { class: "muted count-line", id: "boost-spam-note" }, n
+        ? `${n} spam page${n === 1 ? "" : "s"} among these ${items.length}, in score order, marked “Spam page”.`
+        : `No spam page scores high enough for the top ${items.length}; choose a longer list to see them.`));
+    }
     for (const item of items) {
       const m = item.metrics || {};
       const save = h("button", { class: "btn btn-small", type: "button" }, "Save");
@@ -84,16 +95,16 @@ export async function render(root) {
         }
       });
       tbody.append(h("tr", { class: item.spam ? "boost-row spam" : "boost-row" },
-        h("td", {}, scoreBar(item.score)),
+        h("td", {}, scoreBar(item.score),
+          item.spam ? h("div", {}, badge("Spam page", "spam")) : null),
         h("td", { class: "url-cell" }, extLink(item.url, shortUrl(item.url, 64)),
-          h("div", { class: "sub" }, item.domain || hostOf(item.url), item.spam ? [" ", badge("spam", "lost")] : [])),
+          h("div", { class: "sub" }, item.domain || hostOf(item.url))),
         h("td", { class: "url-cell" }, extLink(item.target, shortUrl(item.target, 48))),
         authCell(item.authority && item.authority.page),
         authCell(item.authority && item.authority.domain),
         h("td", { class: "num" }, num(m.traffic)),
         h("td", { class: "num" }, item.placements ? badge(String(item.placements), "tier2") : "0"),
-        h("td", { class: "reasons" }, h("ul", {}, (item.reasons || []).map(reason))),
-        h("td", {}, save)));
+        h("td", { class: "action" }, save)), whyRow(item, heads.length));
     }
     body.append(wrap);
   }

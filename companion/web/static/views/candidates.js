@@ -9,7 +9,7 @@
 
 import { api, ApiError, choices, pathOf } from "../api.js";
 import { clear, extLink, h, hostOf, notice, shortUrl } from "../dom.js";
-import { badge, deleteButton, empty, header, loading, splitList } from "./common.js";
+import { badge, deleteButton, empty, header, labelWords, loading, reason, splitList, tier1Pages } from "./common.js";
 
 
 function errorText(err) {
@@ -22,6 +22,8 @@ export async function render(root) {
   const STATUSES = lists.candidate_status.map((c) => c.value);
   const LABELS = Object.fromEntries(lists.candidate_status.map((c) => [c.value, c.label]));
   const VIA = lists.via.map((c) => [c.value, c.label]);
+  const words = await labelWords();
+  const placements = new Map(); // id → placement, for "links to …" on a placed card
   const kindSel = h("select", { id: "cand-kind", "aria-label": "Kind" },
     h("option", { value: "" }, "All kinds"), lists.candidate_kind.map((c) => h("option", { value: c.value }, c.label)));
   const body = h("div");
@@ -60,9 +62,9 @@ export async function render(root) {
       c.saved_by ? h("div", { class: "card-by muted" }, `saved by ${c.saved_by}`,
         lastMove(c) ? ` · moved to ${LABELS[lastMove(c).to] || lastMove(c).to} by ${lastMove(c).by}` : "") : null,
       c.verdict && (c.verdict.labels || []).length
-        ? h("div", { class: "card-labels" }, c.verdict.labels.map((l) => badge(String(l), "neutral"))) : null,
+        ? h("div", { class: "card-labels" }, c.verdict.labels.map((l) => badge(words(l), "neutral"))) : null,
       c.verdict && (c.verdict.reasons || []).length
-        ? h("details", { class: "card-reasons" }, h("summary", {}, "Why"), h("ul", {}, c.verdict.reasons.map((r) => h("li", {}, String(r))))) : null,
+        ? h("details", { class: "card-reasons" }, h("summary", {}, "Why"), h("ul", {}, c.verdict.reasons.map(reason))) : null,
       h("label", { class: "field-inline" }, h("span", {}, "Status"), status),
       note, tags,
       c.kind === "tier2" ? placedForm() : null,
@@ -80,7 +82,10 @@ export async function render(root) {
       const go = h("button", { class: "btn btn-small", type: "submit" }, "Save");
       const msg = h("div", { class: "pl-msg" });
       const form = h("form", { class: "placed-form" }, to, anchor, h("div", { class: "pl-row" }, via, go), msg);
-      const box = h("details", { class: "placed-box", open: !c.placement_id }, h("summary", {}, c.placement_id ? "Placement logged · log another" : "Log the link you placed"), form);
+      const where = h("div", { class: "placed-where" });
+      const box = h("details", { class: "placed-box", open: !c.placement_id },
+        h("summary", {}, c.placement_id ? "Placement logged · log another" : "Log the link you placed"), form);
+      showWhere(where, placements.get(c.placement_id));
       form.addEventListener("submit", async (e) => {
         e.preventDefault();
         clear(msg);
@@ -89,6 +94,7 @@ export async function render(root) {
         try {
           const updated = await api.patch(pathOf("/api/candidates", c.id), changes);
           Object.assign(c, updated);
+          showWhere(where, { to_url: changes.to_url, anchor: changes.anchor });
           form.reset();
           box.querySelector("summary").textContent = "Placement logged · log another";
           msg.append(notice("ok", "Placement logged."));
@@ -97,7 +103,7 @@ export async function render(root) {
           msg.append(notice("error", errorText(err)));
         }
       });
-      return box;
+      return [where, box];
     }
 
     async function patch(changes) {
@@ -124,6 +130,14 @@ export async function render(root) {
     return el;
   }
 
+  /** Where a logged placement points: the tier-1 page it links to, with its anchor. */
+  function showWhere(where, p) {
+    clear(where);
+    if (!p || !p.to_url) return;
+    where.append(h("span", { class: "muted" }, "Links to "), extLink(p.to_url, shortUrl(p.to_url, 56)),
+      ...(p.anchor ? [h("span", { class: "muted" }, " with the anchor "), h("q", {}, p.anchor)] : [h("span", { class: "muted" }, " (no anchor given)")]));
+  }
+
   function bump(statusName, delta) {
     const n = (Number(counts.get(statusName).textContent) || 0) + delta;
     counts.get(statusName).textContent = String(n);
@@ -139,7 +153,9 @@ export async function render(root) {
   async function load() {
     clear(body).append(loading());
     const q = kindSel.value ? `?kind=${encodeURIComponent(kindSel.value)}` : "";
-    const list = await api.get(`/api/candidates${q}`);
+    const [list, logged] = await Promise.all([api.get(`/api/candidates${q}`), api.get("/api/placements").catch(() => [])]);
+    placements.clear();
+    for (const p of Array.isArray(logged) ? logged : []) placements.set(p.id, p);
     clear(body);
     columns.clear();
     counts.clear();
@@ -147,9 +163,7 @@ export async function render(root) {
     // Tier-1 pages as suggestions for "the tier-1 page you linked to".
     const tier1 = h("datalist", { id: "tier1-pages" });
     body.append(tier1);
-    api.get("/api/backlinks?status=live").then((rows) => {
-      for (const url of new Set((rows || []).map((b) => b.source_url))) tier1.append(h("option", { value: url }));
-    }).catch(() => {});
+    tier1Pages().then((urls) => tier1.append(...urls.map((url) => h("option", { value: url })))).catch(() => {});
     for (const st of STATUSES) {
       const count = h("span", { class: "count" }, "0");
       const cards = h("div", { class: "cards" });

@@ -7,7 +7,7 @@
 
 import { api, ApiError, choices, pathOf } from "../api.js";
 import { clear, day, extLink, h, notice, shortUrl } from "../dom.js";
-import { badge, deleteButton, empty, header, loading, table } from "./common.js";
+import { badge, col, deleteButton, empty, header, loading, table, tier1Pages } from "./common.js";
 
 
 const STATUS_TONE = { live: "ok", lost: "lost", nofollow: "tier2", unchecked: "muted" };
@@ -60,14 +60,7 @@ export async function render(root) {
   });
 
   // Suggestions for the "to" field; a missing backlink list only costs the hints.
-  api.get("/api/backlinks?status=live").then((rows) => {
-    const seen = new Set();
-    for (const b of Array.isArray(rows) ? rows : []) {
-      if (seen.has(b.source_url)) continue;
-      seen.add(b.source_url);
-      tier1.append(h("option", { value: b.source_url }));
-    }
-  }).catch(() => {});
+  tier1Pages().then((urls) => tier1.append(...urls.map((url) => h("option", { value: url })))).catch(() => {});
 
   async function load() {
     clear(list).append(loading());
@@ -79,8 +72,9 @@ export async function render(root) {
       return;
     }
     rows.sort((a, b) => String(b.date || "").localeCompare(String(a.date || "")));
-    const [wrap, tbody] = table(["Date", "Placed on (tier 2)", "Links to (tier 1)", "Anchor", "How", "Status", "By", ""],
-      "placements-table");
+    const [wrap, tbody] = table([col("Date", "w-date"), col("Placed on (tier 2)", "w-url"), col("Links to (tier 1)", "w-url"),
+      col("Anchor", "w-anchor"), col("How", "w-via"), col("Status", "w-status"), col("By", "w-by"), col("", "w-delete")],
+    "placements-table fixed");
     const label = new Map(VIA);
     for (const p of rows) {
       const why = h("span", { class: "save-state error", role: "status" });
