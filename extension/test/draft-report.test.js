@@ -1,15 +1,49 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MAX_DRAFT_CHARS, TARGET_WORDS, WARNING_TITLES, checkDraft, draftBody, draftSummary, sortedLinks, targetWords, warningTitle } from '../lib/draft-report.js';
 
 const report = (extra = {}) => ({ links: [], own_links: 0, limit: 2, warnings: [], suggestions: [], ...extra });
 const link = (target, i = 0) => ({ href: `https://${target}.test/${i}`, text: 'a', rel: [], follow: true, target });
 
-test('every CONTRACT warning code and link target has words', () => {
-  for (const code of ['too_many_own_links', 'nofollow_link', 'competitor_link', 'tier3_link', 'competing_tier1',
-    'footprint', 'repeated_anchor', 'relative_link']) assert.ok(WARNING_TITLES[code], code);
-  for (const t of ['me', 'tier1', 'competitor', 'owned', 'internal', 'other']) assert.ok(TARGET_WORDS[t], t);
+// The companion is the one that emits warning codes and link targets: read them from its code,
+// so a code it starts to emit without words here (or words kept for a code it dropped) fails.
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const companionSource = (path) => readFileSync(join(ROOT, path), 'utf8');
+
+/** Every warning code companion/verdicts/drafts.py writes: `warn("code", ...)` and `{"code": "code", ...}`. */
+function emittedWarningCodes() {
+  const source = companionSource('companion/verdicts/drafts.py');
+  const codes = new Set();
+  for (const m of source.matchAll(/\bwarn\(\s*"([a-z0-9_]+)"/g)) codes.add(m[1]);
+  for (const m of source.matchAll(/\{\s*"code":\s*"([a-z0-9_]+)"/g)) codes.add(m[1]);
+  return codes;
+}
+
+/** The `target` enum of a DraftReport link in the served OpenAPI description (companion/web/openapi.py). */
+function servedDraftTargets() {
+  const source = companionSource('companion/web/openapi.py');
+  const report = source.slice(source.indexOf('"DraftReport":'));
+  const m = report.match(/"target":\s*\{"enum":\s*\[([^\]]*)\]/);
+  assert.ok(m, 'no target enum in the DraftReport schema of companion/web/openapi.py');
+  return new Set([...m[1].matchAll(/"([a-z0-9_]+)"/g)].map((x) => x[1]));
+}
+
+test('every warning code the companion emits has a title, and no title is for a code it never emits', () => {
+  const emitted = emittedWarningCodes();
+  assert.ok(emitted.size >= 5, `found only ${[...emitted]} in companion/verdicts/drafts.py: has the way it warns changed?`);
+  assert.deepEqual([...emitted].filter((code) => !WARNING_TITLES[code]), [], 'codes with no words in WARNING_TITLES');
+  assert.deepEqual(Object.keys(WARNING_TITLES).filter((code) => !emitted.has(code)), [], 'titles for codes never emitted');
   assert.equal(warningTitle('some_new_code'), 'some new code');
+});
+
+test('every link target the companion serves has words', () => {
+  const targets = servedDraftTargets();
+  assert.ok(targets.has('me') && targets.size >= 4, [...targets].join());
+  assert.deepEqual([...targets].filter((t) => !TARGET_WORDS[t]), []);
+  assert.deepEqual(Object.keys(TARGET_WORDS).filter((t) => !targets.has(t)), []);
   assert.equal(targetWords('me'), 'your site');
 });
 
