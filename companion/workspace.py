@@ -98,7 +98,7 @@ class Workspace:
         with self._lock:
             return self._verdicts.get(key) if key else None
 
-    def boost_list(self, limit: int = 50, *, spam: bool = False) -> list[dict]:
+    def boost_list(self, limit: int = 50, *, spam: str = "hide") -> list[dict]:
         from companion.verdicts import verdicts
 
         return verdicts.boost_list(self.store, self.profile, limit, spam=spam)

@@ -144,7 +144,7 @@ def test_spam_signals_are_named_weighted_and_drop_below_every_ordinary_page(make
               moz(50, 50, spam=12).replace(PAGE, "https://mozspam.test/a"))
     hidden = ws.boost_list(10)
     assert [i["url"] for i in hidden] == ["https://plain.test/post"]
-    shown = ws.boost_list(10, spam=True)
+    shown = ws.boost_list(10, spam="show")
     assert shown[-1]["url"] == "https://plain.test/post" and not shown[-1]["spam"]
     spam = {i["url"]: text(i) for i in shown[:-1]}
     assert all(i["spam"] for i in shown[:-1]) and len(spam) == 4
@@ -172,9 +172,9 @@ def test_the_same_generated_path_on_five_sites_is_a_network(make):
     rows = "".join(semrush_row(20, url=f"https://site{i}.test{gen}") for i in range(4))
     rows += "".join(semrush_row(20, url=f"https://org{i}.test/partners/") for i in range(6))
     ws = make("network", SEMRUSH_HEAD + rows)
-    assert not any(i["spam"] for i in ws.boost_list(20, spam=True))
+    assert not any(i["spam"] for i in ws.boost_list(20, spam="show"))
     import_files(ws.store, ws.profile, [("more.csv", (SEMRUSH_HEAD + semrush_row(20, url=f"https://mail.site9.test{gen}")).encode())])
-    items = ws.boost_list(20, spam=True)
+    items = ws.boost_list(20, spam="show")
     networked = [i for i in items if gen in i["url"]]
     assert len(networked) == 5 and all(i["spam"] and "on 5 referring sites" in text(i) for i in networked)
     assert not any(i["spam"] for i in items if "/partners" in i["url"])
@@ -190,7 +190,7 @@ def test_the_same_generated_path_on_five_sites_is_a_network(make):
 ])
 def test_listing_pages_are_named(make, url, signal):
     ws = make("kind", semrush(30, url=url))
-    assert f"[{signal} " in text(ws.boost_list(1, spam=True)[0])
+    assert f"[{signal} " in text(ws.boost_list(1, spam="show")[0])
 
 
 def test_low_quality_signals_lower_the_score_without_hiding_the_page(make):
@@ -234,7 +234,7 @@ def test_a_schema_1_store_is_migrated_and_rescored(tmp_path, make):
     store.close()
     again = Workspace(tmp_path / "old")
     try:
-        items = again.boost_list(10, spam=True)
+        items = again.boost_list(10, spam="show")
         assert len(items) == 6 and all(i["spam"] and "on 6 referring sites" in text(i) for i in items)
     finally:
         again.close()

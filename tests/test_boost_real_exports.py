@@ -54,13 +54,16 @@ def test_semrush_top10_is_led_by_the_strongest_live_followed_pages(cli, name, do
 
 
 @pytest.mark.parametrize("name, domain", SEMRUSH)
-def test_semrush_spam_is_listed_last_on_request(cli, name, domain):
-    """The network pages are there with --show-spam, after every ordinary page, each saying why."""
+def test_semrush_spam_is_listed_in_score_order_on_request(cli, name, domain):
+    """The network pages are there with --show-spam, among the followed pages in score order
+    (their spam signals sink them), each saying why."""
     cli("init", "--domain", domain)
     cli("import", str(need(name)))
     items = cli.json("boost", "--limit", "5000", "--show-spam")
-    flags = [i["spam"] for i in items]
-    assert True in flags and flags == sorted(flags)  # ordinary first, then spam
+    spam = [n for n, i in enumerate(items) if i["spam"]]
+    assert spam and spam != list(range(len(items) - len(spam), len(items)))  # not simply last: interleaved
+    followed = items[:spam[-1] + 1]  # the followed and spam pages, before any nofollow one
+    assert [i["score"] for i in followed] == sorted((i["score"] for i in followed), reverse=True)
     network = [i for i in items if re.search(r"/page-[0-9a-f]{32}\.html", i["url"])]
     assert network and all(i["spam"] for i in network)
     assert all(any("[boost.network" in r or "[boost.link_farm" in r for r in i["reasons"]) for i in network)
@@ -88,3 +91,17 @@ def test_search_result_pages_are_spam_in_the_mdsupplies_broken_backlinks(cli):
     for item in found:
         assert item["spam"] is True
         assert any("a search-result page (?search=)" in r and "[boost.search_results" in r for r in item["reasons"])
+
+
+@pytest.mark.parametrize("name, domain", SEMRUSH)
+def test_only_spam_lists_the_spam_pages_alone_best_first(cli, name, domain):
+    """--only-spam (GET /api/boost?spam=only, what the dashboard's "Show spam pages" adds under the
+    list): exactly the spam pages of the whole list, in the same order, whatever their rank there."""
+    cli("init", "--domain", domain)
+    cli("import", str(need(name)))
+    everything = cli.json("boost", "--limit", "5000", "--show-spam")
+    spam = [i["url"] for i in everything if i["spam"]]
+    assert len(spam) > 20
+    only = cli.json("boost", "--limit", "20", "--only-spam")
+    assert [i["url"] for i in only] == spam[:20]
+    assert all(i["spam"] for i in only)

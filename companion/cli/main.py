@@ -315,8 +315,10 @@ def _human_boost(items):
 @click.option("--limit", type=int, default=20, show_default=True, help="how many pages")
 @click.option("--show-spam", is_flag=True, help="also list spam pages (link farms, flagged, generated networks, "
                                                  "search results), in score order, marked [spam]")
+@click.option("--only-spam", is_flag=True, help="list the spam pages alone, best score first (what the "
+                                                 "dashboard's Show spam pages adds below the list)")
 @with_json
-def boost(limit, show_spam, as_json):
+def boost(limit, show_spam, only_spam, as_json):
     """Rank the tier-1 pages worth boosting next.
 
     \b
@@ -326,7 +328,8 @@ def boost(limit, show_spam, as_json):
     if limit < 0:
         raise BadInput("--limit must be 0 or more")
     with workspace() as ws:
-        emit(as_json, ws.boost_list(limit, spam=show_spam), _human_boost)
+        spam = "only" if only_spam else "show" if show_spam else "hide"
+        emit(as_json, ws.boost_list(limit, spam=spam), _human_boost)
 
 
 def _human_draft(report: dict) -> None:

@@ -700,14 +700,17 @@ class BacklinkDB:
         with self.db.connection() as c:
             return c.execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
 
-    def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
+    def top_tier1(self, limit: int, *, spam: str = "hide") -> list[dict]:
         """sqlstore.BacklinkDB.top_tier1's twin: followed links first (spam interleaved with them
-        in score order when `spam`), then the others; never blocked ones."""
+        in score order with "show"; spam pages alone with "only"), then the others; never blocked ones."""
         order = "score DESC, page_authority DESC NULLS LAST, domain_authority DESC NULLS LAST, placements, url"
         walk = (f"SELECT * FROM tier1 WHERE blocked = {{}} AND score IS NOT NULL ORDER BY blocked, {order} "
                 "LIMIT %s")
         with self.db.connection() as c:
-            if spam:
+            if spam == "only":
+                return [_tier1_row(r) for r in c.execute(
+                    walk.format(SPAM).replace("SELECT *", f"SELECT {self._COLS}", 1), (limit,)).fetchall()]
+            if spam == "show":
                 rows = c.execute(f"SELECT {self._COLS} FROM (({walk.format(ORDINARY)}) UNION ALL "
                                  f"({walk.format(SPAM)})) AS t ORDER BY {order} LIMIT %s",
                                  (limit, limit, limit)).fetchall()

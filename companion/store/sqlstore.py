@@ -1005,15 +1005,19 @@ class BacklinkDB:
     def tier1_count(self) -> int:
         return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
 
-    def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
+    def top_tier1(self, limit: int, *, spam: str = "hide") -> list[dict]:
         """The best-scored tier-1 pages not blocked: followed links first, then the others; spam
-        pages left out, or (when `spam`) interleaved with the followed ones in score order, as
-        the dashboard's "Show spam pages" shows them. Index walks, whatever the list's size:
-        the followed and spam classes are each walked for `limit` rows and merged."""
+        pages left out ("hide"), interleaved with the followed ones in score order ("show"), or
+        alone ("only": what the dashboard's "Show spam pages" lists beside the boost list, since
+        the signals that make a page spam take enough points off to sink it below hundreds of
+        others). Index walks, whatever the list's size: the followed and spam classes are each
+        walked for `limit` rows and merged."""
         order = "score DESC, page_authority DESC, domain_authority DESC, placements, url"
         walk = f"SELECT * FROM tier1 WHERE blocked = {{}} AND score IS NOT NULL ORDER BY blocked, {order} LIMIT ?"
         conn = self.conn()
-        if spam:
+        if spam == "only":
+            return [_tier1_row(r) for r in conn.execute(f"SELECT {_ROW} FROM ({walk.format(SPAM)})", (limit,))]
+        if spam == "show":
             rows = conn.execute(f"SELECT {_ROW} FROM (SELECT * FROM ({walk.format(ORDINARY)}) UNION ALL "
                                 f"SELECT * FROM ({walk.format(SPAM)})) ORDER BY {order} LIMIT ?",
                                 (limit, limit, limit)).fetchall()

@@ -612,9 +612,9 @@ class Store:
     def tier1_count(self) -> int:
         return self._bl.tier1_count()
 
-    def top_tier1(self, limit: int, *, spam: bool = False) -> list[dict]:
-        """The best-scored tier-1 pages that are not blocked (an index walk); spam pages after
-        every ordinary one when `spam`, else left out."""
+    def top_tier1(self, limit: int, *, spam: str = "hide") -> list[dict]:
+        """The best-scored tier-1 pages that are not blocked (an index walk); spam pages left
+        out ("hide"), interleaved in score order ("show") or alone ("only")."""
         return self._bl.top_tier1(limit, spam=spam)
 
     def search_tier1(self, terms: list[str], limit: int, max_pages_per_term: int = 1000) -> list[tuple[str, float]]:

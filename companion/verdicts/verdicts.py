@@ -737,14 +737,14 @@ def label_broken_targets(store, result: dict, page_key: str | None) -> None:
 
 # --- the boost list ----------------------------------------------------------------
 
-def boost_list(store, profile: Profile, limit: int = 50, *, spam: bool = False) -> list[dict]:
+def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide") -> list[dict]:
     """Tier-1 pages worth powering up next (BoostItem of CONTRACT.md), best first.
 
     An indexed walk of the stored scores, so its cost does not grow with the list.
     Pages that compete with my money keywords or sit on my own sites are left out:
     the seed says never to boost them. Spam pages (link farms, flagged, generated-page
-    networks, search results) are left out too, or with `spam` interleaved with the
-    followed pages in score order (each item says `spam`). Equal scores fall to page authority, then domain authority.
+    networks, search results) are left out too ("hide"), interleaved with the followed
+    pages in score order ("show"), or listed alone ("only"); each item says `spam`. Equal scores fall to page authority, then domain authority.
     """
     rules = ensure_scored(store, profile)
     items = []

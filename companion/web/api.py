@@ -349,7 +349,7 @@ def broken_targets():
 
 @bp.get("/boost")
 def boost():
-    spam = choice_arg("spam", ("hide", "show")) == "show"
+    spam = choice_arg("spam", ("hide", "show", "only")) or "hide"
     return workspace().boost_list(int_arg("limit", 20, minimum=0, maximum=1000), spam=spam)
 
 

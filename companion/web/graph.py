@@ -31,7 +31,7 @@ def _key(url: str) -> str | None:
 def tier_graph(ws, limit: int = DEFAULT_LIMIT) -> dict:
     """{"nodes": [money..., tier 1 in boost order..., tier 2...], "edges": [...], "totals": {...}}."""
     store = ws.store
-    boost = ws.boost_list(limit, spam=False)
+    boost = ws.boost_list(limit, spam="hide")
     money: dict[str, dict] = {}
     for page in ws.profile.money_pages:
         key = _key(page.get("url") or "")

@@ -468,12 +468,13 @@ PATHS = {
         "get": {
             "operationId": "boostList",
             "summary": "Tier-1 pages worth boosting, best first (live followed links and authority lead; equal "
-                       "scores fall to page, then domain authority). Spam pages are left out, or with spam=show "
-                       "interleaved with the followed pages in score order, each item saying `spam`",
+                       "scores fall to page, then domain authority). Spam pages are left out; spam=show "
+                       "interleaves them with the followed pages in score order, spam=only lists them alone (best "
+                       "score first); each item says `spam`",
             "parameters": [{"name": "limit", "in": "query", "required": False,
                             "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 20}},
                            {"name": "spam", "in": "query", "required": False,
-                            "schema": {"type": "string", "enum": ["hide", "show"], "default": "hide"}}],
+                            "schema": {"type": "string", "enum": ["hide", "show", "only"], "default": "hide"}}],
             "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
         },
     },

@@ -111,15 +111,16 @@ def test_import_a_real_export_and_read_the_boost_list(companion_factory, chromiu
         expect(page.locator(".broken-row").first).to_be_visible()
         checks.same(page.locator(".broken-row").count(), len(broken), "links to a page of mine answering 4xx")
 
-    # spam pages, when asked for: the CLI's list with spam, each spam row marked
+    # spam pages, when asked for: the CLI's spam list under the boost list, each spam row marked
     page.check("#boost-spam")
+    expect(page.locator("#boost-spam-note")).to_be_visible()
     expect(page.locator("main .loading")).to_have_count(0)
     dash.settle()
-    cli_spam = companion.cli_json("boost", "--limit", str(limit), "--show-spam")
-    expect(rows).to_have_count(len(cli_spam))
-    urls = page.eval_on_selector_all(".boost-row", "rows => rows.map(r => r.querySelector('a[href]').href)")
-    checks.same(urls, [i["url"] for i in cli_spam], "pages in the boost list with spam pages shown")
-    checks.same(page.locator(".boost-row.spam").count(), sum(1 for i in cli_spam if i["spam"]), "spam pages marked")
+    cli_spam = companion.cli_json("boost", "--limit", str(limit), "--only-spam")
+    expect(page.locator(".boost-row.spam")).to_have_count(len(cli_spam))
+    urls = page.eval_on_selector_all(".boost-row.spam", "rows => rows.map(r => r.querySelector('a[href]').href)")
+    checks.same(urls, [i["url"] for i in cli_spam], "spam pages shown under the boost list, best first")
+    checks.same(page.locator(".boost-row:not(.spam)").count(), len(cli_boost), "the boost list itself unchanged")
     all_spam = [i for i in companion.cli_json("boost", "--limit", "100000", "--show-spam") if i["spam"]]
     checks.look(page, "boost-with-spam", ("main",))
 

@@ -53,34 +53,23 @@ export async function render(root) {
   const limitSel = h("select", { id: "boost-limit", "aria-label": "How many" },
     [25, 50, 100, 250, 500].map((n) => h("option", { value: String(n), selected: n === 50 }, `Top ${n}`)));
   // Spam pages (link farms, flagged pages, generated-page networks, search results) are hidden
-  // unless asked for; shown, they take their place in score order, each with a "Spam" badge.
+  // unless asked for. The signals that make a page spam take enough points off to sink it below
+  // hundreds of ordinary pages, so shown in score order they would never reach the top rows: the
+  // toggle lists them in a section of their own under the list, best first, each badged.
   const spamBox = h("input", { type: "checkbox", id: "boost-spam" });
   const spamLabel = h("label", { for: "boost-spam", class: "toggle" }, spamBox, " Show spam pages");
   const body = h("div");
+  const spamSection = h("section", { class: "spam-pages", id: "boost-spam-section" });
   const brokenSection = h("section", { class: "broken-targets" });
   root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.",
-    spamLabel, limitSel), brokenSection, body);
+    spamLabel, limitSel), brokenSection, body, spamSection);
   brokenTargets(brokenSection).catch((err) => brokenSection.append(notice("error", err.message)));
 
-  async function load() {
-    clear(body).append(loading());
-    const spam = spamBox.checked ? "show" : "hide";
-    const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}&spam=${spam}`);
-    clear(body);
-    if (!Array.isArray(items) || !items.length) {
-      body.append(empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile."));
-      return;
-    }
+  /** One table of boost items, each with its Save button and its reasons under the row. */
+  function boostTable(items) {
     const heads = [col("Score", "w-score"), col("Tier-1 page", "w-url"), col("Links to", "w-url"), col("Page authority", "w-auth"),
       col("Site authority", "w-auth"), col("Traffic", "w-num"), col("Tier-2 links", "w-num"), col("", "w-action")];
     const [wrap, tbody] = table(heads, "boost-table fixed");
-    if (spamBox.checked) {
-      // Spam pages score low (the signals that make them spam take points off): say how many made this list.
-      const n = items.filter((i) => i.spam).length;
-      body.append(h("p", { class: "muted count-line", id: "boost-spam-note" }, n
-        ? `${n} spam page${n === 1 ? "" : "s"} among these ${items.length}, in score order, marked “Spam page”.`
-        : `No spam page scores high enough for the top ${items.length}; choose a longer list to see them.`));
-    }
     for (const item of items) {
       const m = item.metrics || {};
       const save = h("button", { class: "btn btn-small", type: "button" }, "Save");
@@ -106,10 +95,35 @@ export async function render(root) {
         h("td", { class: "num" }, item.placements ? badge(String(item.placements), "tier2") : "0"),
         h("td", { class: "action" }, save)), whyRow(item, heads.length));
     }
-    body.append(wrap);
+    return wrap;
+  }
+
+  async function loadSpam() {
+    clear(spamSection);
+    if (!spamBox.checked) return;
+    spamSection.append(loading());
+    const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}&spam=only`);
+    clear(spamSection).append(h("h2", {}, "Spam pages"), h("p", { class: "muted count-line", id: "boost-spam-note" },
+      Array.isArray(items) && items.length
+        ? `${items.length} spam page${items.length === 1 ? "" : "s"} left out of the list above, best score first: `
+          + "a tier-2 link to them passes nothing. Each says why under its row."
+        : "No spam page among your tier-1 pages."));
+    if (Array.isArray(items) && items.length) spamSection.append(boostTable(items));
+  }
+
+  async function load() {
+    clear(body).append(loading());
+    const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}&spam=hide`);
+    clear(body);
+    if (!Array.isArray(items) || !items.length) {
+      body.append(empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile."));
+    } else {
+      body.append(boostTable(items));
+    }
+    await loadSpam();
   }
 
   limitSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", err.message))));
-  spamBox.addEventListener("change", () => load().catch((err) => body.append(notice("error", err.message))));
+  spamBox.addEventListener("change", () => loadSpam().catch((err) => spamSection.append(notice("error", err.message))));
   await load();
 }
