@@ -831,8 +831,9 @@ class BacklinkDB:
         if total == 0 or page.offset >= total:
             return [], total
         few = total <= _LIST_FEW
-        # `+`: a filter SQLite must not answer through its own index, so that it walks the sort's
-        off = "" if few else "+"
+        # `+`: a filter SQLite must not answer through its own index: with many matches it walks
+        # the sort's index; a search or a domain, when there is one, finds the rows instead
+        off = "" if few and page.q is None and page.domain is None else "+"
         where, params = [], []
         for column, value in (("status", page.status), ("follow", None if page.follow is None else int(page.follow))):
             if value is not None:
@@ -846,7 +847,7 @@ class BacklinkDB:
                          "AND t.follow = backlinks.follow AND t.id = backlinks.id)")
             params.append(page.tool)
         if terms is not None:
-            where.append(f"{off}id IN (SELECT rowid FROM backlinks_text WHERE backlinks_text MATCH ?)")
+            where.append(f"{'' if few else '+'}id IN (SELECT rowid FROM backlinks_text WHERE backlinks_text MATCH ?)")
             params.append(terms)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         way = "DESC" if page.descending else "ASC"
