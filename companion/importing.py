@@ -78,7 +78,7 @@ def _domains_notice(found: list[tuple[str, float]], files: int) -> str:
 def import_files(store, profile, items: Iterable, format: str = "auto", mapping: dict | None = None,
                  progress: Callable | None = None, on_note: Callable[[str], None] | None = None,
                  set_domains: Callable[[list[str]], object] | None = None) -> list[dict]:
-    """ImportSummary per file (CONTRACT.md). Items are paths, (name, bytes) or (name, Path) pairs.
+    """ImportSummary per file (docs/CONTRACT.md). Items are paths, (name, bytes) or (name, Path) pairs.
 
     A (name, Path) pair is a file on disk shown under another name (an upload the
     companion spooled to a temporary file keeps the name the user chose, which the

@@ -1,7 +1,7 @@
 /**
  * Tierlink background (Chrome's service worker, Firefox's background script).
  *
- * The only context that talks to the companion (SECURITY.md item 10). Holds no
+ * The only context that talks to the companion (docs/SECURITY.md item 10). Holds no
  * state in globals: settings come from storage.local, each tab's verdict lives
  * in storage.session (keyed by tab id), so a stopped and restarted worker
  * carries on where it was. Messages go through one named handler map; anything

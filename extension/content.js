@@ -1,5 +1,5 @@
 // Tierlink content script (classic script, top frame of http(s) pages, at document_idle).
-// It never talks to the companion itself (SECURITY.md item 10): it hands the page's
+// It never talks to the companion itself (docs/SECURITY.md item 10): it hands the page's
 // live DOM and address to the background, which decides (auto-analysis on, host not
 // excluded) and sends it to the local companion.
 //

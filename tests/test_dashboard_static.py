@@ -1,6 +1,6 @@
 """Promises the dashboard's source keeps, checked on the files themselves.
 
-The browser tests show the views work; these make sure the rules SECURITY.md
+The browser tests show the views work; these make sure the rules docs/SECURITY.md
 item 8 and the CSP rely on still hold for code no browser test happens to reach:
 no markup built from strings, no string evaluation, nothing loaded from another
 origin, no inline script or style, and every module shipped as package data.

@@ -1,9 +1,9 @@
 """The recheck is polite and safe, as the sites' own request logs show.
 
-Politeness is a promise to the sites users link with (SECURITY.md 21): robots.txt
+Politeness is a promise to the sites users link with (docs/SECURITY.md 21): robots.txt
 fetched once per host and obeyed (Disallow, Crawl-delay), never two requests at
 once to a host, at least --delay between two, a User-Agent naming the bot.
-Safety (SECURITY.md 20): loopback and private addresses are not fetched unless
+Safety (docs/SECURITY.md 20): loopback and private addresses are not fetched unless
 --allow-private-hosts, judged on the address connected to, redirects included.
 """
 

@@ -1,7 +1,7 @@
 """The companion as an attacker sees it: every request below comes over real HTTP
 to a real `tierlink serve` and must be refused with the right 4xx — never a 5xx,
 never an HTML page, never a CORS header — while the extension's and the
-dashboard's own requests pass (SECURITY.md, points 1-9 and 17-18).
+dashboard's own requests pass (docs/SECURITY.md, points 1-9 and 17-18).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The durable store: a real SQLite database and TinyDB file in a temporary home, real crashes
 in child processes.
 
-What must hold (SECURITY.md, Storage): every acknowledged write survives a crash
+What must hold (docs/SECURITY.md, Storage): every acknowledged write survives a crash
 at any step of a write; a damaged file is restored from a backup, loudly; with
 no good backup the store refuses to open rather than start empty; 20 threads
 writing at once lose nothing; lookups answer from indexes.

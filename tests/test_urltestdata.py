@@ -17,7 +17,7 @@ A case applies when a page can hold it:
   without a base applies when its input carries its own scheme, and is put on a
   page of another scheme (the parser then ignores the page URL, as it does with no
   base at all);
-- the input is not one CONTRACT.md leaves out of the link list (empty after the
+- the input is not one docs/CONTRACT.md leaves out of the link list (empty after the
   browser's clean-up, `javascript:`, `mailto:`, `tel:`, `data:`);
 - the input survives an HTML attribute unchanged (no NUL, which the HTML parser
   turns into U+FFFD, no lone surrogate, which no document can hold).

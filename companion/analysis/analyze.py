@@ -1,6 +1,6 @@
 """Page analysis: what every link on a page is, and what the page says about itself.
 
-`analyze(url, html, profile, knowledge)` returns the Analysis of CONTRACT.md. It
+`analyze(url, html, profile, knowledge)` returns the Analysis of docs/CONTRACT.md. It
 parses once with lxml's HTML parser (never an XML parser: real pages are not XML)
 and walks only the `<a>`/`<area>` elements and their ancestors, which keeps the
 whole analysis close to the cost of the bare parse (see scripts/bench_analyze.py).
@@ -271,7 +271,7 @@ def _page_url(url: str) -> str:
 
 def analyze(url: str, html: str | bytes, profile: Profile | None = None,
             knowledge: Knowledge | None = None, headers: dict | None = None) -> dict:
-    """The Analysis of one page (CONTRACT.md, "Analysis")."""
+    """The Analysis of one page (docs/CONTRACT.md, "Analysis")."""
     return analyze_document(url, html, profile, knowledge, headers)[0]
 
 

@@ -58,7 +58,7 @@ def clean_href(href: str | None) -> str:
 
 
 def is_followable(href: str | None) -> bool:
-    """False for the hrefs CONTRACT.md leaves out of the link list."""
+    """False for the hrefs docs/CONTRACT.md leaves out of the link list."""
     value = clean_href(href)
     if not value:
         return False

@@ -1,4 +1,4 @@
-"""Durable, atomic file writes (SECURITY.md, Storage, item 13).
+"""Durable, atomic file writes (docs/SECURITY.md, Storage, item 13).
 
 A reader never sees a half-written file: we write a temp file in the same folder,
 fsync it, `os.replace` it over the target and fsync the folder so the rename itself

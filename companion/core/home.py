@@ -1,6 +1,6 @@
 """The data home: the one folder that holds all of Tierlink's state.
 
-Resolution order (CONTRACT.md, "Data home"): an explicit `--home DIR`, else the
+Resolution order (docs/CONTRACT.md, "Data home"): an explicit `--home DIR`, else the
 `TIERLINK_HOME` environment variable, else platformdirs' user data folder for the
 app `tierlink`. Every module asks this module for its paths, so nothing is ever
 written elsewhere and deleting the folder is a full reset.

@@ -1,6 +1,6 @@
 """Every weight the verdicts use, in one table: name, default weight, what it means.
 
-The verdicts (companion.verdicts.verdicts) add up signals from DOMAIN.md and the seed
+The verdicts (companion.verdicts.verdicts) add up signals from docs/DOMAIN.md and the seed
 article. Each signal contributes `weight × strength` (strength 0..1) to a base
 score, clamped to 0..100, and every reason a verdict gives names its signal, so a
 user who disagrees can see which number to change. Users override any weight in

@@ -1,6 +1,6 @@
 """Fetching one page for the link monitor: safe, bounded and polite.
 
-Why each rule (SECURITY.md items 20-21):
+Why each rule (docs/SECURITY.md items 20-21):
 
 * A backlink list is outside data: an export can name `http://127.0.0.1:8765/`
   or a host whose DNS answers with a private address. Every hop is resolved

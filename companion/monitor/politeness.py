@@ -1,4 +1,4 @@
-"""Politeness towards the sites users link with (SECURITY.md item 21).
+"""Politeness towards the sites users link with (docs/SECURITY.md item 21).
 
 A HostGate is shared by every worker of one recheck run: a request to a host
 takes that host's slot, so there is never more than one request at a time to a

@@ -23,7 +23,7 @@ How a page is judged, and why:
 * a page cut for size (over 10 MiB) where a stored link was not seen before
   the cut → `skipped`: a link after the cut cannot be judged.
 
-The RecheckSummary (CONTRACT.md): `checked` pages judged (fetched and answered
+The RecheckSummary (docs/CONTRACT.md): `checked` pages judged (fetched and answered
 with HTML, 404/410 or an off-site redirect), `unchanged` of them with no change,
 `changes`, `errors`, `skipped`.
 """

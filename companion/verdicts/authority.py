@@ -12,7 +12,7 @@ and keeps the tool's own value and name so every reason can quote it: "page auth
 tool lands on about the same value (tests/test_authority.py): UR runs about half of Moz
 PA for the same page, Majestic's Trust Flow about 0.6 of it.
 
-The same records carry the evidence of pages that give nothing (DOMAIN.md: "super-low
+The same records carry the evidence of pages that give nothing (docs/DOMAIN.md: "super-low
 quality pages give nothing"): `quality_signals` names it, each as a weighted signal of
 companion.core.weights. Four make a page *spam* (it ranks below every ordinary page of the
 boost list and is never suggested as a tier-2 target): a link farm, an exporter's spam

@@ -1,4 +1,4 @@
-"""Checking a guest-post draft before it is submitted (DOMAIN.md, CONTRACT "DraftReport").
+"""Checking a guest-post draft before it is submitted (docs/DOMAIN.md, CONTRACT "DraftReport").
 
 A guest post is the cheapest place to put a tier-2 link: the author picks the
 anchor, and hosts cap how many links to the author's own domain a post may
@@ -294,7 +294,7 @@ def _recent(date: str, now: datetime) -> bool:
 
 
 def check_draft(store, profile, *, html=None, markdown=None, text=None, host_url=None, limit=None) -> dict:
-    """The DraftReport of CONTRACT.md for one draft: exactly one of html, markdown, text.
+    """The DraftReport of docs/CONTRACT.md for one draft: exactly one of html, markdown, text.
 
     Strings or bytes; bytes are decoded as `decode_draft` says. Raises BadInput
     for an empty draft, a draft over MAX_DRAFT_BYTES as HTML or MAX_TEXT_DRAFT_BYTES as

@@ -1,7 +1,7 @@
 """What kind of page a URL names: a search-result page, an archive listing, or neither.
 
 Why from the URL alone: the boost list ranks pages nobody has visited yet, from an
-export's rows, and a search-result page (DOMAIN.md: nobody links to it, it passes
+export's rows, and a search-result page (docs/DOMAIN.md: nobody links to it, it passes
 nothing) or a tag archive (its links rotate out) must be told before any visit.
 
 Search-result pages are decided by the table `SEARCH_RULES`: a query parameter that

@@ -1,7 +1,7 @@
 """Topical relevance of tier-1 pages to a page or a draft: Okapi BM25.
 
 A tier-2 link is worth most on a page about the same topic as the tier-1 page it
-points at (DOMAIN.md). We rank tier-1 pages with BM25 (Robertson & Zaragoza),
+points at (docs/DOMAIN.md). We rank tier-1 pages with BM25 (Robertson & Zaragoza),
 the standard lexical ranking function, over a small document per tier-1 page:
 its title, the words of its URL, the anchors it uses to link to me and whatever
 text we stored when the user visited it. The query is the page's (or draft's)

@@ -4,7 +4,7 @@ Given the Analysis of a page (companion.analysis.analyze) and what the store kno
 module decides:
 
 * `boost`: is this tier-1 page (it links to me) worth powering up with tier-2
-  links? Signals from DOMAIN.md and the seed article: followed link, indexable
+  links? Signals from docs/DOMAIN.md and the seed article: followed link, indexable
   page (no canonical, or a self canonical), link in the main content, outbound-link dilution,
   domain authority (DR) against the page's own authority (UR), money-page target,
   whether the page competes for my money keywords, whether it is my own site.
@@ -646,7 +646,7 @@ def _placements_on_page(store, result: dict, page_key: str | None, record: bool)
 
 def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_changes: bool = True, headers: dict | None = None,
                           origin: str = "discovered") -> dict:
-    """The full Analysis of CONTRACT.md: links, labels, boost, tier2 and changes.
+    """The full Analysis of docs/CONTRACT.md: links, labels, boost, tier2 and changes.
 
     `headers`: the page's response headers where known (X-Robots-Tag); `origin`:
     see detect_changes.
@@ -738,7 +738,7 @@ def label_broken_targets(store, result: dict, page_key: str | None) -> None:
 # --- the boost list ----------------------------------------------------------------
 
 def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide") -> list[dict]:
-    """Tier-1 pages worth powering up next (BoostItem of CONTRACT.md), best first.
+    """Tier-1 pages worth powering up next (BoostItem of docs/CONTRACT.md), best first.
 
     An indexed walk of the stored scores, so its cost does not grow with the list.
     Pages that compete with my money keywords or sit on my own sites are left out:

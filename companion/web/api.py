@@ -1,4 +1,4 @@
-"""The HTTP API routes (CONTRACT.md, "HTTP API"), as one Flask blueprint.
+"""The HTTP API routes (docs/CONTRACT.md, "HTTP API"), as one Flask blueprint.
 
 Every route is a thin adapter: read and validate the input with the helpers
 below, call one Workspace method, return its JSON. The checks every request

@@ -6,7 +6,7 @@ map (a route without a description, or a description without a route, fails)
 and runs schemathesis against a live server to check that real answers match
 these schemas and that no generated input yields a 5xx.
 
-The schemas state what clients rely on (CONTRACT.md) and stay open
+The schemas state what clients rely on (docs/CONTRACT.md) and stay open
 (additional properties allowed), so adding a field is never a breaking change.
 When you add a route: add its entry to PATHS, reuse `_json_body`, `_ok` and the
 shared error responses, and run tests/test_openapi.py.

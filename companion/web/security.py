@@ -2,7 +2,7 @@
 
 A server on 127.0.0.1 is reachable by every web page the user opens (DNS
 rebinding, cross-site requests) and by every local process, so each request
-passes three gates, in this order (see /work/shared/SECURITY.md):
+passes three gates, in this order (see docs/SECURITY.md):
 
 1. `Host` must be exactly `127.0.0.1:PORT`, `localhost:PORT` or `[::1]:PORT`.
    Checked first, on every path (API, dashboard, static files): this is what

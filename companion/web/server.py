@@ -1,6 +1,6 @@
 """`tierlink serve`: the companion app under waitress, on loopback only, one per home.
 
-Why each setting (see /work/shared/SECURITY.md):
+Why each setting (see docs/SECURITY.md):
 
 * `host` is always a loopback address: waitress listens on every interface when
   asked for none, and this service must never be reachable from the network.

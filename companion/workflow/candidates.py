@@ -1,4 +1,4 @@
-"""Candidates: the pages the user saved to work on (CONTRACT.md, "save", "candidates").
+"""Candidates: the pages the user saved to work on (docs/CONTRACT.md, "save", "candidates").
 
 A candidate is a page worth acting on: a tier-1 page to `boost`, or a `tier2` spot
 where the user could place a link to one of their tier-1 pages. The extension
@@ -19,7 +19,7 @@ Design choices, and why:
   and each move's `by` name the team member (companion.core.team.resolve_user).
 * The verdict is a snapshot ({score, reasons, labels}) of what Tierlink said when
   the page was saved, so the list can be sorted and explained later without the
-  page. Page HTML is never stored (SECURITY.md 16): the snapshot comes from the
+  page. Page HTML is never stored (docs/SECURITY.md 16): the snapshot comes from the
   Workspace's memory of the last analysis of that page, or from a small,
   validated `verdict` object the caller sends.
 * Marking a `tier2` candidate `placed` (or `live`) with `to_url` records the

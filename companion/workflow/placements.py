@@ -1,4 +1,4 @@
-"""Placements: the tier-2 links the user built (DOMAIN.md, "Placement").
+"""Placements: the tier-2 links the user built (docs/DOMAIN.md, "Placement").
 
 A placement says: on page `from_url` I placed a link to `to_url`, a tier-1 page
 (one that links to my site), with this `anchor`, by this means (`via`), on this

@@ -1,5 +1,5 @@
 /**
- * The companion's HTTP API (CONTRACT.md), as used by the background context.
+ * The companion's HTTP API (docs/CONTRACT.md), as used by the background context.
  * Uses only `fetch`: no browser extension API, so it is tested in node against
  * a real local HTTP server. Every failure is a CompanionError with a `kind`.
  */

@@ -1,5 +1,5 @@
 /**
- * Guest-post draft reports (CONTRACT.md "DraftReport"): the words and order the
+ * Guest-post draft reports (docs/CONTRACT.md "DraftReport"): the words and order the
  * draft page shows them in, and the request that asks the companion for one.
  * Pure: no browser API (the companion client is passed in), so node tests cover it.
  */

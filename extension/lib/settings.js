@@ -1,7 +1,7 @@
 /**
  * The one settings module every context imports (background, popup, options).
  *
- * Settings live in `storage.local` under these exact keys (see CONTRACT.md):
+ * Settings live in `storage.local` under these exact keys (see docs/CONTRACT.md):
  *   companionUrl  where the local companion listens (loopback only)
  *   token         the API token printed by `tierlink serve` (pairing)
  *   autoAnalyze   analyse every http(s) page once it has loaded

@@ -1,5 +1,5 @@
 /**
- * From an Analysis (CONTRACT.md) to what the user sees: the action badge and
+ * From an Analysis (docs/CONTRACT.md) to what the user sees: the action badge and
  * the verdict in words. Pure: no browser API.
  */
 

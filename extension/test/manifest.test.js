@@ -1,4 +1,4 @@
-// The manifest and the source files keep the promises of CONTRACT.md and SECURITY.md.
+// The manifest and the source files keep the promises of docs/CONTRACT.md and docs/SECURITY.md.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, statSync } from 'node:fs';

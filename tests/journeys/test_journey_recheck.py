@@ -9,7 +9,7 @@ the user opens the Recheck view and presses "Recheck now": the run fetches both 
 lists the change (not as good news, and saying why), the placement is live. Every figure is
 compared with `tierlink placements --json` / `tierlink backlinks --json` on the same home.
 
-A recheck refuses private and loopback addresses unless told otherwise (SECURITY.md): when
+A recheck refuses private and loopback addresses unless told otherwise (docs/SECURITY.md): when
 the dashboard offers a way to allow them (a checkbox naming private/local addresses), the
 journey uses it; when the dashboard's run skipped the pages, that is recorded, and the run
 is made once more through the API with `allow_private_hosts` so that the display of a
