@@ -64,7 +64,7 @@ def test_every_cited_docs_file_exists():
     """A comment that says "see docs/SECURITY.md" is only worth something if a person who
     clones the project finds that file: every docs/… path cited in companion/, tests/,
     scripts/, extension/ and the README exists."""
-    for name in ("docs/CONTRACT.md", "docs/SECURITY.md", "docs/DOMAIN.md"):
+    for name in ("CONTRACT.md", "SECURITY.md", "DOMAIN.md"):
         assert (DOCS / name).is_file(), f"docs/{name} is missing"
     sources = [ROOT / "README.md"]
     for folder in ("companion", "tests", "scripts", "extension"):
@@ -84,7 +84,7 @@ def test_every_cited_docs_file_exists():
 
 def _contract_routes() -> set[tuple[str, str]]:
     """(METHOD, path) of each row of docs/CONTRACT.md's route table."""
-    text = (DOCS / "docs/CONTRACT.md").read_text("utf-8")
+    text = (DOCS / "CONTRACT.md").read_text("utf-8")
     return set(re.findall(r"^\| `(GET|POST|PUT|PATCH|DELETE) (/api/[^`\s?]*)`", text, re.M))
 
 
@@ -103,13 +103,13 @@ def test_the_contract_lists_exactly_the_routes_the_app_serves(tmp_path):
 
 def test_the_documents_name_what_they_promise():
     """Each document says what the brief of issue 24 asks of it, in the terms the code uses."""
-    contract = (DOCS / "docs/CONTRACT.md").read_text("utf-8")
+    contract = (DOCS / "CONTRACT.md").read_text("utf-8")
     assert "/api/openapi.json" in contract and "companion/web/openapi.py" in contract
     assert '{"error": {"code"' in contract
-    security = (DOCS / "docs/SECURITY.md").read_text("utf-8")
+    security = (DOCS / "SECURITY.md").read_text("utf-8")
     for point in ("Host", "Origin", "Bearer", "compare_digest", "413", "--allow-private-hosts", "formula"):
         assert point in security, f"docs/SECURITY.md says nothing of {point}"
-    domain = (DOCS / "docs/DOMAIN.md").read_text("utf-8")
+    domain = (DOCS / "DOMAIN.md").read_text("utf-8")
     from companion.core.weights import DEFAULTS
     # every weight's group and the spam signals are named with their weight keys
     missing = [name for name in DEFAULTS if name.startswith(("boost.", "tier2.")) and f"`{name}`" not in domain]
