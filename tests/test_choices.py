@@ -52,7 +52,7 @@ def test_import_formats_are_the_importer_modules_on_disk():
 
 def _contract_values(shape: str, field: str) -> set[str]:
     """The values docs/CONTRACT.md promises for `field` of a shape: `"field": "a"|"b"|...`."""
-    text = (ROOT / "docs" / "docs/CONTRACT.md").read_text("utf-8")
+    text = (ROOT / "docs" / "CONTRACT.md").read_text("utf-8")
     block = text.split(f"**{shape}**", 1)[1].split("\n\n", 1)[0]
     m = re.search(r'"%s":\s*((?:"[\w-]+"\|?)+)' % re.escape(field), block)
     assert m, f"docs/CONTRACT.md, {shape}: no values for {field}"
