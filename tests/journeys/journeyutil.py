@@ -162,6 +162,21 @@ def backlink_rows(answer) -> list:
     return answer["backlinks"] if isinstance(answer, dict) else answer
 
 
+def all_backlinks(cli_json) -> list:
+    """Every stored backlink through `tierlink backlinks --json`, page after page (at most 1,000 a page)."""
+    rows, offset = [], 0
+    while offset is not None:
+        page = cli_json("backlinks", "--limit", "1000", "--offset", str(offset))
+        rows += backlink_rows(page)
+        offset = page.get("next_offset") if isinstance(page, dict) else None
+    return rows
+
+
+def backlink_total(answer) -> int:
+    """How many backlinks match, whatever page of them `answer` holds (its `total`), or a list's length."""
+    return answer["total"] if isinstance(answer, dict) else len(answer)
+
+
 def label_codes(text: str) -> list[str]:
     """The snake_case words standing alone in `text` ("labels: worth_boosting, tier1").
 

@@ -38,6 +38,12 @@ export async function render(root) {
     return moves.length ? moves[moves.length - 1] : null;
   }
 
+  /** Everyone who saved the page, first saver first (team mode: a second save is a history entry naming its saver). */
+  function savers(c) {
+    const names = [c.saved_by, ...(c.history || []).filter((m) => m && m.event === "saved" && m.by).map((m) => m.by)];
+    return [...new Set(names.filter(Boolean))];
+  }
+
   function card(c) {
     const status = h("select", { class: "cand-status", "aria-label": "Status" },
       STATUSES.map((st) => h("option", { value: st, selected: st === c.status }, LABELS[st])));
@@ -59,7 +65,7 @@ export async function render(root) {
         score !== null ? h("span", { class: "card-score", title: "Verdict score" }, String(Math.round(score))) : null),
       h("h3", { class: "card-title" }, c.title || hostOf(c.url) || shortUrl(c.url, 60)),
       h("div", { class: "card-url" }, extLink(c.url, shortUrl(c.url, 56))),
-      c.saved_by ? h("div", { class: "card-by muted" }, `saved by ${c.saved_by}`,
+      c.saved_by ? h("div", { class: "card-by muted" }, `saved by ${savers(c).join(", ")}`,
         lastMove(c) ? ` · moved to ${LABELS[lastMove(c).to] || lastMove(c).to} by ${lastMove(c).by}` : "") : null,
       c.verdict && (c.verdict.labels || []).length
         ? h("div", { class: "card-labels" }, c.verdict.labels.map((l) => badge(words(l), "neutral"))) : null,
