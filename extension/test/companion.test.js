@@ -117,3 +117,32 @@ test('a degraded companion is an answer with its problem, not a failure; anythin
     healthBody = { status: 'ok', version: '0.1.0' };
   }
 });
+
+test('a page-sized body goes gzipped and reads back the same', async () => {
+  const { gunzipSync } = await import('node:zlib');
+  const rawSeen = [];
+  const srv = http.createServer((req, res) => {
+    const parts = [];
+    req.on('data', (c) => parts.push(c));
+    req.on('end', () => {
+      rawSeen.push({ headers: req.headers, body: Buffer.concat(parts) });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ url: 'https://blog.test/', labels: [], links: [] }));
+    });
+  });
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  try {
+    const c = new CompanionClient({ companionUrl: `http://127.0.0.1:${srv.address().port}`, token: TOKEN });
+    const html = `<html><body>${'<p>widgets é ✓ and <a href="https://me.test/">more</a></p>'.repeat(2000)}</body></html>`;
+    await c.analyze('https://blog.test/', html);
+    await c.analyze('https://blog.test/', '<p>small</p>');
+    const [big, small] = rawSeen;
+    assert.equal(big.headers['content-encoding'], 'gzip');
+    assert.ok(big.body.length * 4 < Buffer.byteLength(html), `${big.body.length} bytes for ${html.length} characters`);
+    assert.deepEqual(JSON.parse(gunzipSync(big.body).toString('utf8')), { url: 'https://blog.test/', html });
+    assert.equal(small.headers['content-encoding'], undefined);
+    assert.deepEqual(JSON.parse(small.body.toString('utf8')), { url: 'https://blog.test/', html: '<p>small</p>' });
+  } finally {
+    await new Promise((resolve) => srv.close(resolve));
+  }
+});
