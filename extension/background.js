@@ -11,7 +11,7 @@
  *
  * On the page's clock (issue 25, docs/BENCHMARKS.md "The extension"): nothing
  * awaited stands between a page's message and the fetch once the caches are warm;
- * the badge is set before the verdict is stored; the body goes gzipped.
+ * the badge is set before the verdict is stored; the body goes as a Blob.
  */
 
 import { ext, sessionArea } from './lib/browser.js';

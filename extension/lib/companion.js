@@ -8,20 +8,6 @@ import { CompanionError, kindForStatus } from './errors.js';
 import { validateCompanionUrl } from './companion-url.js';
 
 const DEFAULT_TIMEOUT_MS = 30000;
-/**
- * Bodies from this size on go gzipped (`Content-Encoding: gzip`, which the companion
- * inflates within the same cap). A browser's fetch from the extension's worker costs
- * ~27 µs per KB of body; gzip makes a page 4-8× smaller for less than that
- * (docs/BENCHMARKS.md, "The extension"). Small bodies are not worth the stream.
- */
-export const GZIP_FROM_BYTES = 16 * 1024;
-
-/** `text` gzipped with the platform's CompressionStream (browsers, node ≥ 18), or null where it is missing. */
-export async function gzipText(text) {
-  if (typeof CompressionStream !== 'function') return null;
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
 
 export class CompanionClient {
   /**
@@ -41,17 +27,11 @@ export class CompanionClient {
     if (auth && !this.token) throw new CompanionError('not-paired', 'no token set');
     const headers = { Accept: 'application/json' };
     if (auth) headers.Authorization = `Bearer ${this.token}`;
-    let payload;
-    if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
-      payload = JSON.stringify(body);
-      // A page is mostly ASCII: its length in characters is close to its bytes.
-      const packed = payload.length >= GZIP_FROM_BYTES ? await gzipText(payload) : null;
-      if (packed) {
-        headers['Content-Encoding'] = 'gzip';
-        payload = packed;
-      }
-    }
+    // The body goes as a Blob, not a string: Chromium's fetch from the worker took
+    // ~27 µs per KB of a string body (126 ms for the largest corpus page, loaded machine)
+    // and 42 ms as a Blob; gzip (CompressionStream) cost more than it saved on loopback
+    // (65 ms to pack, 41 ms to send). docs/BENCHMARKS.md, "The extension".
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     let res;
@@ -59,7 +39,7 @@ export class CompanionClient {
       res = await this.fetch(`${this.base}${path}`, {
         method,
         headers,
-        body: payload,
+        body: body === undefined ? undefined : new Blob([JSON.stringify(body)], { type: 'application/json' }),
         signal: controller.signal,
         credentials: 'omit',
         cache: 'no-store',
