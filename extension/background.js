@@ -46,7 +46,11 @@ function mayReach(pattern) {
 
 /** The newest page sent for each tab (its verdict wins over an older one still in flight). */
 const newestPage = new Map();
-/** The main document's headers per tab, as last observed (also in storage.session for a restarted worker). */
+/**
+ * The main document's headers per tab, as last observed. In memory only: the event
+ * comes while the page loads, and the page's copy follows within the same worker's
+ * life (a storage read for each page cost the badge a round trip).
+ */
 const seenHeaders = new Map();
 
 async function readTabState(tabId) {
@@ -91,11 +95,6 @@ function notSent(url, settings) {
   return null;
 }
 
-async function headersOf(tabId) {
-  if (seenHeaders.has(tabId)) return seenHeaders.get(tabId);
-  return (await sessionArea.get(`hdr:${tabId}`))[`hdr:${tabId}`];
-}
-
 /**
  * Analyse one page of a tab and record the verdict. Never sends an excluded
  * host or a non-http(s) page. Returns the stored state.
@@ -112,7 +111,7 @@ async function analysePage(tabId, page) {
     newestPage.set(tabId, nonce);
     try {
       const client = await companionClient(settings);
-      const seen = await headersOf(tabId);
+      const seen = seenHeaders.get(tabId);
       // Health rides along (no token, cheap): a degraded companion and a profile
       // without domains are said on the badge and in the popup, not left to guess.
       const [analysis, health] = await Promise.allSettled([
@@ -301,7 +300,7 @@ ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 ext.tabs.onRemoved.addListener((tabId) => {
   newestPage.delete(tabId);
   seenHeaders.delete(tabId);
-  sessionArea.remove([tabKey(tabId), `hdr:${tabId}`]).catch(() => {});
+  sessionArea.remove(tabKey(tabId)).catch(() => {});
 });
 
 // The main document's response headers (X-Robots-Tag), observed only, for sites the
@@ -311,9 +310,7 @@ ext.tabs.onRemoved.addListener((tabId) => {
 // page load ~10 ms in Chromium even where it never fires (docs/BENCHMARKS.md).
 function onPageHeaders(details) {
   if (details.type !== 'main_frame' || details.tabId < 0) return;
-  const record = { url: details.url, headers: pageHeaders(details.responseHeaders) };
-  seenHeaders.set(details.tabId, record);
-  sessionArea.set({ [`hdr:${details.tabId}`]: record }).catch(() => {});
+  seenHeaders.set(details.tabId, { url: details.url, headers: pageHeaders(details.responseHeaders) });
 }
 
 function watchHeaders(origins) {

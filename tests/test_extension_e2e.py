@@ -528,8 +528,11 @@ def test_a_degraded_companion_is_never_shown_as_normal(browser, site, tmp_path):
 RECORD_DOM_COPIES = """() => {
     if (globalThis.__tierlinkCopies) return;
     globalThis.__tierlinkCopies = [];
+    globalThis.__tierlinkAsked = [];
     chrome.runtime.onMessage.addListener((msg) => {
         if (msg?.type === 'page-loaded') globalThis.__tierlinkCopies.push({url: msg.url, html: typeof msg.html});
+        // Heard after the background's own listener, which has then already asked storage for the settings.
+        if (msg?.type === 'page-wanted') globalThis.__tierlinkAsked.push(msg.url);
         return false;
     }); }"""
 
@@ -549,7 +552,8 @@ def test_no_dom_copy_where_auto_analysis_is_off_or_the_host_is_excluded(browser,
     browser.configure(autoAnalyze=False, exclude=[])
     off = site.url("post.html") + "?auto-off"
     page.goto(off)
-    page.wait_for_load_state("load")
+    # Turn it back on only once the page has asked (and the worker read the settings it answers from).
+    wait_for(lambda: off in browser.eval("() => globalThis.__tierlinkAsked"), what="the auto-off page's question")
     browser.configure(autoAnalyze=True)
     control = site.url("plain.html") + "?after-no-copy"
     page.goto(control)
