@@ -1,15 +1,21 @@
 /**
  * Tierlink background (Chrome's service worker, Firefox's background script).
  *
- * The only context that talks to the companion (docs/SECURITY.md item 10). Holds no
- * state in globals: settings come from storage.local, each tab's verdict lives
- * in storage.session (keyed by tab id), so a stopped and restarted worker
- * carries on where it was. Messages go through one named handler map; anything
- * else is rejected.
+ * The only context that talks to the companion (docs/SECURITY.md item 10). Each tab's
+ * verdict lives in storage.session (keyed by tab id), so a stopped and restarted
+ * worker carries on where it was. What the globals hold is only a cache of what
+ * storage or the browser already says (settings, the companion permission, the
+ * last page headers of a tab) or of work in flight (which page of a tab is the
+ * newest): a restarted worker reads them again. Messages go through one named
+ * handler map; anything else is rejected.
+ *
+ * On the page's clock (issue 25, docs/BENCHMARKS.md "The extension"): nothing
+ * awaited stands between a page's message and the fetch once the caches are warm;
+ * the badge is set before the verdict is stored; the body goes as a Blob.
  */
 
 import { ext, sessionArea } from './lib/browser.js';
-import { loadSettings } from './lib/settings.js';
+import { SETTING_KEYS, loadSettings } from './lib/settings.js';
 import { isAnalysableUrl, isExcluded, reportedPageUrl } from './lib/hosts.js';
 import { companionOriginPattern, dashboardUrl, isCompanionPage, validateCompanionUrl } from './lib/companion-url.js';
 import { CompanionClient } from './lib/companion.js';
@@ -21,28 +27,55 @@ import { headersForPage, pageHeaders } from './lib/headers.js';
 
 const tabKey = (tabId) => `tab:${tabId}`;
 
+/** The settings, read once and kept until storage.onChanged says they changed (below). */
+let settingsRead = null;
+function currentSettings() {
+  settingsRead ??= loadSettings(ext.storage.local).catch((err) => {
+    settingsRead = null;
+    throw err;
+  });
+  return settingsRead;
+}
+
+/** Whether the companion's origin may be reached: asked once per origin, forgotten when permissions change. */
+const allowedOrigins = new Map();
+function mayReach(pattern) {
+  if (!allowedOrigins.has(pattern)) allowedOrigins.set(pattern, ext.permissions.contains({ origins: [pattern] }));
+  return allowedOrigins.get(pattern);
+}
+
+/** The newest page sent for each tab (its verdict wins over an older one still in flight). */
+const newestPage = new Map();
+/**
+ * The main document's headers per tab, as last observed. In memory only: the event
+ * comes while the page loads, and the page's copy follows within the same worker's
+ * life (a storage read for each page cost the badge a round trip).
+ */
+const seenHeaders = new Map();
+
 async function readTabState(tabId) {
   const key = tabKey(tabId);
   const got = await sessionArea.get(key);
   return got[key] ?? null;
 }
 
+/** The badge first (what the user sees), then the stored state (what the popup reads). */
 async function writeTabState(tabId, state) {
+  const shown = showBadge(tabId, state);
   await sessionArea.set({ [tabKey(tabId)]: state });
-  await showBadge(tabId, state);
+  await shown;
 }
 
 async function showBadge(tabId, state) {
   const badge = badgeForState(state);
-  try {
-    await ext.action.setBadgeText({ tabId, text: badge.text });
-    await ext.action.setBadgeBackgroundColor({ tabId, color: badge.color });
-    await ext.action.setBadgeTextColor?.({ tabId, color: '#ffffff' });
-    const why = state?.error?.kind === 'excluded' ? 'excluded site, not sent' : badge.title;
-    await ext.action.setTitle({ tabId, title: `Tierlink — ${why}` });
-  } catch {
-    // the tab was closed meanwhile
-  }
+  const why = state?.error?.kind === 'excluded' ? 'excluded site, not sent' : badge.title;
+  // All at once, the text first: none of them waits for another.
+  await Promise.all([
+    ext.action.setBadgeText({ tabId, text: badge.text }),
+    ext.action.setBadgeBackgroundColor({ tabId, color: badge.color }),
+    ext.action.setBadgeTextColor?.({ tabId, color: '#ffffff' }),
+    ext.action.setTitle({ tabId, title: `Tierlink — ${why}` }),
+  ]).catch(() => {}); // the tab was closed meanwhile
 }
 
 const errorJSON = (err) => (err instanceof CompanionError ? err.toJSON() : { kind: 'unknown', message: String(err?.message ?? err) });
@@ -50,9 +83,16 @@ const errorJSON = (err) => (err instanceof CompanionError ? err.toJSON() : { kin
 /** A client for the configured companion, after checking we may reach it. */
 async function companionClient(settings) {
   const client = new CompanionClient(settings); // throws bad-companion-url
-  const allowed = await ext.permissions.contains({ origins: [companionOriginPattern(client.base)] });
+  const allowed = await mayReach(companionOriginPattern(client.base));
   if (!allowed) throw new CompanionError('no-companion-permission', 'host permission for the companion is missing');
   return client;
+}
+
+/** Why a page is never sent ('unsupported-page', 'excluded'), or null when it may be. */
+function notSent(url, settings) {
+  if (!isAnalysableUrl(url) || isCompanionPage(url, settings.companionUrl)) return 'unsupported-page';
+  if (isExcluded(url, settings.exclude)) return 'excluded';
+  return null;
 }
 
 /**
@@ -60,19 +100,18 @@ async function companionClient(settings) {
  * host or a non-http(s) page. Returns the stored state.
  */
 async function analysePage(tabId, page) {
-  const settings = await loadSettings(ext.storage.local);
+  const settings = await currentSettings();
   const base = { url: page.url, title: page.title ?? '', at: Date.now() };
   let state;
-  if (!isAnalysableUrl(page.url) || isCompanionPage(page.url, settings.companionUrl)) {
-    state = { ...base, error: { kind: 'unsupported-page' } };
-  } else if (isExcluded(page.url, settings.exclude)) {
-    state = { ...base, error: { kind: 'excluded' } };
+  const why = notSent(page.url, settings);
+  if (why) {
+    state = { ...base, error: { kind: why } };
   } else {
-    const nonce = `${Date.now()}-${Math.random()}`;
-    await sessionArea.set({ [`nav:${tabId}`]: nonce });
+    const nonce = {};
+    newestPage.set(tabId, nonce);
     try {
       const client = await companionClient(settings);
-      const seen = (await sessionArea.get(`hdr:${tabId}`))[`hdr:${tabId}`];
+      const seen = seenHeaders.get(tabId);
       // Health rides along (no token, cheap): a degraded companion and a profile
       // without domains are said on the badge and in the popup, not left to guess.
       const [analysis, health] = await Promise.allSettled([
@@ -85,8 +124,8 @@ async function analysePage(tabId, page) {
       state = { ...base, error: errorJSON(err) };
     }
     // A newer page of this tab was sent meanwhile: its verdict wins.
-    const latest = (await sessionArea.get(`nav:${tabId}`))[`nav:${tabId}`];
-    if (latest !== nonce) return state;
+    if (newestPage.get(tabId) !== nonce) return state;
+    newestPage.delete(tabId);
   }
   await writeTabState(tabId, state);
   return state;
@@ -112,7 +151,7 @@ async function readTab(tabId) {
 }
 
 async function stateWithExtras(tabId, state) {
-  const settings = await loadSettings(ext.storage.local);
+  const settings = await currentSettings();
   return {
     tabId,
     state,
@@ -134,11 +173,30 @@ function requireInt(value, name) {
 
 /** Named message handlers: `{type}` → async (msg, sender) → result. */
 const handlers = {
+  /**
+   * Content script, before it copies the DOM: is this page to be sent? Only when
+   * autoAnalyze is on and the page may go; an excluded or unsupported page gets its
+   * badge and state here, so its DOM is never copied.
+   */
+  'page-wanted': {
+    allow: fromContentScript,
+    async run(msg, sender) {
+      const settings = await currentSettings();
+      if (!settings.autoAnalyze) return { send: false };
+      const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
+      const why = notSent(url, settings);
+      if (!why) return { send: true };
+      const title = typeof msg.title === 'string' ? msg.title.slice(0, 500) : '';
+      await writeTabState(sender.tab.id, { url, title, at: Date.now(), error: { kind: why } });
+      return { send: false };
+    },
+  },
+
   /** Content script: a page finished loading. Analysed when autoAnalyze is on. */
   'page-loaded': {
     allow: fromContentScript,
     async run(msg, sender) {
-      const settings = await loadSettings(ext.storage.local);
+      const settings = await currentSettings();
       if (!settings.autoAnalyze) return { skipped: 'autoAnalyze is off' };
       if (typeof msg.html !== 'string') throw new CompanionError('bad-request', 'html missing');
       const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
@@ -178,7 +236,7 @@ const handlers = {
   'save-candidate': {
     allow: fromExtensionPage,
     async run(msg) {
-      const settings = await loadSettings(ext.storage.local);
+      const settings = await currentSettings();
       const { url, kind } = msg;
       if (!['boost', 'tier2'].includes(kind)) throw new CompanionError('bad-request', 'kind must be boost or tier2');
       if (!isAnalysableUrl(url)) throw new CompanionError('unsupported-page', String(url));
@@ -240,16 +298,36 @@ ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
 });
 
 ext.tabs.onRemoved.addListener((tabId) => {
-  sessionArea.remove([tabKey(tabId), `nav:${tabId}`, `hdr:${tabId}`]).catch(() => {});
+  newestPage.delete(tabId);
+  seenHeaders.delete(tabId);
+  sessionArea.remove(tabKey(tabId)).catch(() => {});
 });
 
 // The main document's response headers (X-Robots-Tag), observed only, for sites the
 // extension may access; sent with the page so a header's nofollow/noindex counts.
-ext.webRequest?.onHeadersReceived.addListener((details) => {
+// Registered for the sites the extension may access only (the manifest's loopback
+// hosts, plus any the user granted): a listener on every http(s) address costs each
+// page load ~10 ms in Chromium even where it never fires (docs/BENCHMARKS.md).
+function onPageHeaders(details) {
   if (details.type !== 'main_frame' || details.tabId < 0) return;
-  sessionArea.set({ [`hdr:${details.tabId}`]: { url: details.url, headers: pageHeaders(details.responseHeaders) } })
-    .catch(() => {});
-}, { urls: ['http://*/*', 'https://*/*'], types: ['main_frame'] }, ['responseHeaders']);
+  seenHeaders.set(details.tabId, { url: details.url, headers: pageHeaders(details.responseHeaders) });
+}
+
+function watchHeaders(origins) {
+  const urls = [...new Set(origins)].filter((o) => /^(https?|\*):\/\//.test(o));
+  ext.webRequest?.onHeadersReceived.removeListener(onPageHeaders);
+  if (urls.length) ext.webRequest?.onHeadersReceived.addListener(onPageHeaders, { urls, types: ['main_frame'] }, ['responseHeaders']);
+}
+
+const manifestHosts = ext.runtime.getManifest().host_permissions ?? [];
+watchHeaders(manifestHosts); // at once, so a restarted worker hears the loopback hosts' pages
+const rewatch = () => {
+  allowedOrigins.clear();
+  ext.permissions.getAll().then((p) => watchHeaders([...manifestHosts, ...(p.origins ?? [])])).catch(() => {});
+};
+rewatch();
+ext.permissions.onAdded?.addListener(rewatch);
+ext.permissions.onRemoved?.addListener(rewatch);
 
 // A top-level navigation starts: the old verdict no longer applies.
 ext.tabs.onUpdated.addListener((tabId, change) => {
@@ -261,6 +339,7 @@ ext.tabs.onUpdated.addListener((tabId, change) => {
 // Settings changed (new token, address, exclusions): verdicts made under the old ones are stale.
 ext.storage.onChanged.addListener((changes, area) => {
   if (area !== 'local') return;
+  if (SETTING_KEYS.some((k) => k in changes)) settingsRead = null;
   if (!['companionUrl', 'token', 'exclude'].some((k) => k in changes)) return;
   sessionArea.get(null).then(async (all) => {
     for (const key of Object.keys(all)) {

@@ -11,6 +11,7 @@ the connection, exactly as a closed port looks to the browser.
 
 from __future__ import annotations
 
+import gzip
 import http.client
 import json
 import subprocess
@@ -62,12 +63,14 @@ class Relay:
             def _forward(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                encoding = self.headers.get("Content-Encoding")
                 record = {"method": self.command, "path": self.path, "origin": self.headers.get("Origin"),
-                          "authorization": self.headers.get("Authorization"), "url": None}
+                          "authorization": self.headers.get("Authorization"), "url": None,
+                          "encoding": encoding, "size": len(body)}
                 if self.path == "/api/analyze" and body:
-                    try:
-                        record["url"] = json.loads(body).get("url")
-                    except ValueError:
+                    try:  # the extension gzips a page-sized body (forwarded as it came)
+                        record["url"] = json.loads(gzip.decompress(body) if encoding == "gzip" else body).get("url")
+                    except (ValueError, OSError, EOFError):
                         pass
                 with relay._lock:
                     relay.requests.append(record)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 
 import orjson
 
@@ -77,10 +78,16 @@ def json_body(kind: type = dict):
     enough to raise RecursionError are 400 — never a 500. A body over the size
     limit is refused by werkzeug with 413 when it is read. Lone surrogates are
     replaced (see `_scrub_surrogates`), only paid for when the body has one.
+    A `Content-Encoding: gzip` body is inflated first (`_gunzip`), within the same cap.
     """
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the body as application/json")
     raw = request.get_data()
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding and encoding != "identity":
+        if encoding != "gzip":
+            raise UnsupportedMediaType("send the body plain or with Content-Encoding: gzip")
+        raw = _gunzip(raw, current_app.extensions["tierlink"].max_body)
     try:
         # orjson first: strict RFC 8259 (UTF-8 only, no NaN, depth ≤ 1024) and faster
         # than json on a page-sized body, most of an /api/analyze request's overhead
@@ -92,6 +99,27 @@ def json_body(kind: type = dict):
     if not isinstance(data, kind):
         raise BadInput(f"the JSON body must be {'an object' if kind is dict else 'a ' + kind.__name__}")
     return data
+
+
+def _gunzip(raw: bytes, cap: int) -> bytes:
+    """A gzip body inflated, refused (413) once it would pass `cap` bytes.
+
+    The extension gzips the page it sends: a browser's fetch from the worker costs
+    ~27 µs per KB of body, so a 1.6 MB page cost more on the way than its analysis
+    (docs/BENCHMARKS.md, "The extension"). The compressed body was already capped
+    before it was read (bodygate); the inflated one is capped here by the same
+    limit, and never inflated past it: a small bomb costs at most `cap` + 1 bytes.
+    """
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip framing only
+    try:
+        out = inflater.decompress(raw, cap + 1)
+    except zlib.error:
+        raise BadInput("the body is not valid gzip") from None
+    if len(out) > cap:
+        raise TooLarge(f"the body is larger than {cap // (1024 * 1024)} MiB once decompressed")
+    if not inflater.eof or inflater.unused_data:
+        raise BadInput("the gzip body is cut short or has data after its end")
+    return out
 
 
 def _slow_json(raw: bytes):

@@ -27,6 +27,10 @@ export class CompanionClient {
     if (auth && !this.token) throw new CompanionError('not-paired', 'no token set');
     const headers = { Accept: 'application/json' };
     if (auth) headers.Authorization = `Bearer ${this.token}`;
+    // The body goes as a Blob, not a string: Chromium's fetch from the worker took
+    // ~27 µs per KB of a string body (126 ms for the largest corpus page, loaded machine)
+    // and 42 ms as a Blob; gzip (CompressionStream) cost more than it saved on loopback
+    // (65 ms to pack, 41 ms to send). docs/BENCHMARKS.md, "The extension".
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
@@ -35,7 +39,7 @@ export class CompanionClient {
       res = await this.fetch(`${this.base}${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : new Blob([JSON.stringify(body)], { type: 'application/json' }),
         signal: controller.signal,
         credentials: 'omit',
         cache: 'no-store',

@@ -117,3 +117,14 @@ test('a degraded companion is an answer with its problem, not a failure; anythin
     healthBody = { status: 'ok', version: '0.1.0' };
   }
 });
+
+test('a page-sized body (sent as a Blob) reads back the same, non-ASCII included', async () => {
+  const html = `<html><body>${'<p>widgets é ✓ 漢字 and <a href="https://me.test/">more</a></p>'.repeat(2000)}</body></html>`;
+  const c = new CompanionClient({ companionUrl: base, token: TOKEN });
+  await c.analyze('https://blog.test/', html);
+  const req = seen.at(-1);
+  assert.equal(req.headers['content-type'], 'application/json');
+  assert.equal(req.headers['content-encoding'], undefined);
+  assert.equal(Number(req.headers['content-length']), Buffer.byteLength(JSON.stringify({ url: 'https://blog.test/', html })));
+  assert.deepEqual(JSON.parse(req.body), { url: 'https://blog.test/', html });
+});
