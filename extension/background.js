@@ -24,6 +24,7 @@ import { badgeForState, healthSummary, highlightPlan } from './lib/verdict.js';
 import { collectPage, highlightLinks } from './lib/page-functions.js';
 import { registerDraftChecks } from './lib/draft-check.js';
 import { headersForPage, pageHeaders } from './lib/headers.js';
+import { MAX_NOTE, MAX_TAGS, MAX_TITLE } from './lib/limits.js';
 
 const tabKey = (tabId) => `tab:${tabId}`;
 
@@ -186,7 +187,7 @@ const handlers = {
       const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
       const why = notSent(url, settings);
       if (!why) return { send: true };
-      const title = typeof msg.title === 'string' ? msg.title.slice(0, 500) : '';
+      const title = typeof msg.title === 'string' ? msg.title.slice(0, MAX_TITLE) : '';
       await writeTabState(sender.tab.id, { url, title, at: Date.now(), error: { kind: why } });
       return { send: false };
     },
@@ -242,9 +243,9 @@ const handlers = {
       if (!isAnalysableUrl(url)) throw new CompanionError('unsupported-page', String(url));
       if (isExcluded(url, settings.exclude)) throw new CompanionError('excluded', url);
       const client = await companionClient(settings);
-      const title = typeof msg.title === 'string' ? msg.title.slice(0, 500) : '';
-      const note = typeof msg.note === 'string' ? msg.note.slice(0, 5000) : '';
-      const tags = Array.isArray(msg.tags) ? msg.tags.filter((t) => typeof t === 'string').slice(0, 20) : [];
+      const title = typeof msg.title === 'string' ? msg.title.slice(0, MAX_TITLE) : '';
+      const note = typeof msg.note === 'string' ? msg.note.slice(0, MAX_NOTE) : '';
+      const tags = Array.isArray(msg.tags) ? msg.tags.filter((t) => typeof t === 'string').slice(0, MAX_TAGS) : [];
       return client.saveCandidate({ url, kind, title, note, tags });
     },
   },

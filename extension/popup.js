@@ -12,6 +12,7 @@ import {
 import { describeError } from './lib/errors.js';
 import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
 import { parseTags } from './lib/companion.js';
+import { MAX_NOTE } from './lib/limits.js';
 
 let current = null; // what is on screen: {tabId, state, companionUrl, dashboard}
 
@@ -212,6 +213,7 @@ async function checkAsDraft() {
 }
 
 async function main() {
+  $('note').maxLength = MAX_NOTE; // the companion's own cap (lib/limits.js, generated)
   $('save-boost').addEventListener('click', () => save('boost'));
   $('save-tier2').addEventListener('click', () => save('tier2'));
   $('reanalyse').addEventListener('click', analyse);

@@ -23,8 +23,18 @@ MAX_HTML_BYTES = 10 * 1024 * 1024
 MAX_URL_LENGTH = 8192  # any url field of the API, the CLI, the workflow tables and an import (longer: row skipped)
 MAX_ANCHOR = 500  # a link's anchor text: a placement's, and an imported backlink's (cut to it and counted)
 MAX_TITLE = 500  # a page title: a candidate's, and an imported backlink's (cut to it and counted)
+MAX_HEADER_VALUE = 8192  # one value of a page header the extension passes on (X-Robots-Tag)
 # rel values that stop equity: the analysis, the verdicts and the imports agree on them.
 NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
+
+# --- the research workflow (candidates, placements) ------------------------------------
+MAX_NOTE = 10_000  # a note on a candidate or placement
+MAX_TAGS = 50  # tags on one candidate
+MAX_TAG = 100  # characters of one tag
+
+# What the browser extension must know of these, written into extension/lib/limits.js by
+# scripts/extension-limits (a test fails when that file and this table disagree).
+FOR_EXTENSION = ("MAX_URL_LENGTH", "MAX_TITLE", "MAX_NOTE", "MAX_TAGS", "MAX_TAG", "MAX_HEADER_VALUE", "MAX_DRAFT_BYTES")
 
 # --- guest-post drafts ----------------------------------------------------------------
 MAX_DRAFT_BYTES = 2 * 1024 * 1024  # as HTML

@@ -15,11 +15,7 @@ from datetime import datetime, timezone
 
 from companion.analysis import urls
 from companion.core.errors import BadInput
-from companion.core.limits import MAX_TITLE, MAX_URL_LENGTH  # noqa: F401 (MAX_TITLE: candidates reads it here)
-
-MAX_NOTE = 10_000
-MAX_TAGS = 50
-MAX_TAG = 100
+from companion.core.limits import MAX_NOTE, MAX_TAG, MAX_TAGS, MAX_TITLE, MAX_URL_LENGTH  # noqa: F401 (read here by candidates, placements)
 
 # Serialises read-modify-writes of the candidate and placement tables (see the docstring).
 WRITE_LOCK = threading.RLock()

@@ -6,6 +6,7 @@
 
 import { CompanionError, kindForStatus } from './errors.js';
 import { validateCompanionUrl } from './companion-url.js';
+import { MAX_TAG, MAX_TAGS } from './limits.js';
 
 const DEFAULT_TIMEOUT_MS = 30000;
 
@@ -120,5 +121,5 @@ export class CompanionClient {
 
 /** Split "seo, outreach  guest-post" into tags. */
 export function parseTags(text) {
-  return [...new Set(String(text ?? '').split(/[,\n]+/).map((t) => t.trim()).filter(Boolean))].slice(0, 20);
+  return [...new Set(String(text ?? '').split(/[,\n]+/).map((t) => t.trim().slice(0, MAX_TAG)).filter(Boolean))].slice(0, MAX_TAGS);
 }

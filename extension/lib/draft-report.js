@@ -4,6 +4,8 @@
  * Pure: no browser API (the companion client is passed in), so node tests cover it.
  */
 
+import { MAX_DRAFT_BYTES } from './limits.js';
+
 /** What each link target means to the user. */
 export const TARGET_WORDS = Object.freeze({
   me: 'your site',
@@ -30,7 +32,7 @@ export const WARNING_TITLES = Object.freeze({
 const TARGET_ORDER = ['me', 'tier1', 'competitor', 'owned', 'other', 'internal'];
 
 /** Reports cut drafts above this before sending (the companion refuses more than 2 MiB). */
-export const MAX_DRAFT_CHARS = 2 * 1024 * 1024;
+export const MAX_DRAFT_CHARS = MAX_DRAFT_BYTES;
 
 export function warningTitle(code) {
   return WARNING_TITLES[code] ?? String(code ?? '').replace(/_/g, ' ');

@@ -6,8 +6,10 @@
  * Pure: no browser API.
  */
 
+import { MAX_HEADER_VALUE } from './limits.js';
+
 export const PAGE_HEADERS = Object.freeze(['x-robots-tag']);
-const MAX_VALUE = 8192;
+const MAX_VALUE = MAX_HEADER_VALUE;
 
 /**
  * From webRequest's `responseHeaders` ([{name, value}]) to the `headers` of
