@@ -85,6 +85,15 @@ class CLI:
         proc = self(*args, "--json", input=input)
         return jsonlib.loads(proc.stdout)
 
+    def backlinks(self) -> list[dict]:
+        """Every stored backlink, through `tierlink backlinks --json` page after page (it pages: 1,000 at most)."""
+        rows, offset = [], 0
+        while offset is not None:
+            page = self.json("backlinks", "--limit", "1000", "--offset", str(offset))
+            rows += page["backlinks"]
+            offset = page["next_offset"]
+        return rows
+
     def fails(self, *args: str, input: bytes | None = None) -> str:
         """Run a command that must fail; return its one-line message."""
         proc = self(*args, input=input, check=False)

@@ -43,7 +43,8 @@ def no_domain_home(cli, tmp_path):
 
 
 def stored(cli) -> dict:
-    rows = [r for r in cli.json("backlinks") if r["source_url"] == PAGE and r["target_url"] == TARGET]
+    page = cli.json("backlinks", "--domain", "fintechrevolutionseries.com", "--limit", "1000")
+    rows = [r for r in page["backlinks"] if r["source_url"] == PAGE and r["target_url"] == TARGET]
     assert len(rows) == 1, rows
     return rows[0]
 

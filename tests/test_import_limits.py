@@ -42,7 +42,7 @@ def test_a_url_over_the_limit_skips_its_row_and_long_texts_are_cut_and_counted(c
     assert [s["line"] for s in summary["skipped"]] == [2, 3]
     assert f"referring page URL is longer than {MAX_URL_LENGTH} characters" in summary["skipped"][0]["reason"]
     assert f"target URL is longer than {MAX_URL_LENGTH} characters" in summary["skipped"][1]["reason"]
-    stored = {b["source_url"]: b for b in cli.json("backlinks")}
+    stored = {b["source_url"]: b for b in cli.backlinks()}
     assert set(stored) == {at_limit, "https://c.test/", "https://d.test/", "https://e.test/"}
     assert stored["https://c.test/"]["anchor"] == "w" * MAX_ANCHOR
     assert stored["https://d.test/"]["title"] == "T" * MAX_TITLE

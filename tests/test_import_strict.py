@@ -54,14 +54,14 @@ def test_a_real_semrush_export_cut_inside_its_last_field_skips_that_row_and_stor
     assert skipped["line"] == len(lines)  # the last line of the file
     assert "Lost link" in skipped["reason"] and repr(last[-1]) in skipped["reason"]
     # the stored links are exactly those of the file without its cut row: the cut row stored nothing, not as lost
-    stored = cli.json("backlinks")
+    stored = cli.backlinks()
     before_cut = tmp_path / "before-cut" / "semrush-backlinks-coinlineup.csv"
     before_cut.parent.mkdir()
     before_cut.write_bytes(cut[:cut.rindex(b"\n") + 1])
     other = type(cli)(tmp_path / "other-home")
     again = other.json("import", str(before_cut))
     assert (again["rows_read"], again["skipped"]) == (summary["rows_read"] - 1, [])
-    assert sorted((b["source_url"], b["target_url"], b["status"]) for b in other.json("backlinks")) == \
+    assert sorted((b["source_url"], b["target_url"], b["status"]) for b in other.backlinks()) == \
            sorted((b["source_url"], b["target_url"], b["status"]) for b in stored)
     assert not any(b["source_url"] == last[2] and b["status"] == "lost" for b in stored)
 
@@ -74,7 +74,7 @@ def test_a_last_row_cut_inside_a_true_false_word_is_skipped_with_the_column(cli,
     summary = cli.json("import", str(path))
     assert (summary["rows_read"], summary["added"]) == (3, 2)
     assert summary["skipped"] == [{"line": 4, "reason": f"unreadable row (Lost link: {cut_word!r} is not true or false)"}]
-    stored = {b["source_url"]: b["status"] for b in cli.json("backlinks")}
+    stored = {b["source_url"]: b["status"] for b in cli.backlinks()}
     assert stored == {"https://a.test/1": "live", "https://a.test/2": "lost"}
 
 
@@ -83,7 +83,7 @@ def test_a_last_row_with_no_line_end_is_read_like_the_others(cli, tmp_path):
     path.write_text(SEMRUSH_HEAD + semrush_row("https://a.test/1") + semrush_row("https://a.test/2", lost="true").rstrip("\n"))
     summary = cli.json("import", str(path))
     assert (summary["rows_read"], summary["added"], summary["skipped"]) == (2, 2, [])
-    assert {b["source_url"]: b["status"] for b in cli.json("backlinks")} == \
+    assert {b["source_url"]: b["status"] for b in cli.backlinks()} == \
            {"https://a.test/1": "live", "https://a.test/2": "lost"}
 
 
@@ -97,7 +97,7 @@ def test_words_excel_and_the_tools_write_still_read(cli, tmp_path):
     path.write_text(SEMRUSH_HEAD + "".join(rows))
     summary = cli.json("import", str(path))
     assert (summary["rows_read"], summary["added"], summary["skipped"]) == (5, 5, [])
-    got = {b["source_url"]: (b["status"], b["follow"], b["metrics"].get("page_ascore")) for b in cli.json("backlinks")}
+    got = {b["source_url"]: (b["status"], b["follow"], b["metrics"].get("page_ascore")) for b in cli.backlinks()}
     assert got == {"https://a.test/1": ("lost", True, 40), "https://a.test/2": ("live", False, 40),
                    "https://a.test/3": ("live", False, 18.4), "https://a.test/4": ("live", True, None),
                    "https://a.test/5": ("live", True, 1234.5)}
@@ -121,7 +121,7 @@ def test_the_fast_path_skips_a_cell_it_cannot_read_with_the_column(cli, tmp_path
     assert (summary["rows_read"], summary["added"]) == (11, 10)
     assert summary["skipped"] == [{"line": 7, "reason": f"unreadable row ({column}: {word!r} "
                                                         f"{'is not true or false' if column == 'Nofollow' else 'is not a number'})"}]
-    assert "https://b.test/x" not in {b["source_url"] for b in cli.json("backlinks")}
+    assert "https://b.test/x" not in {b["source_url"] for b in cli.backlinks()}
 
 
 def test_a_date_that_is_not_one_skips_the_row(cli, tmp_path):
@@ -143,7 +143,7 @@ def test_majestic_flags_take_any_mark_but_not_a_cut_word(cli, tmp_path):
     summary = cli.json("import", str(path))
     assert summary["format"] == "majestic" and summary["added"] == 3
     assert summary["skipped"] == [{"line": 5, "reason": "unreadable row (FlagNoFollow: 'fa' is not true or false)"}]
-    assert {b["source_url"]: b["follow"] for b in cli.json("backlinks")} == \
+    assert {b["source_url"]: b["follow"] for b in cli.backlinks()} == \
            {"https://m.test/1": False, "https://m.test/2": False, "https://m.test/3": True}
 
 
