@@ -18,7 +18,7 @@ alike. Printed, side by side (goals of the SQLite store issue):
 * RSS of `serve` at --big after the visits                                  <= 300 MiB
 * a page of 100 rows of GET /api/backlinks at --big, median, for the default sort, each
   other sort (both ways), a status, follow, tool and domain filter, a text search
-  (a rare word and a word on a sixth of the rows) and a deep offset          <= 100 ms
+  (a rare word and a word on a sixth of the rows, each also sorted and filtered) and a deep offset         <= 100 ms
   (`--list-only`: only these, on the --big home, no small home and no visits; with --keep
   DIR, a home a former run left in DIR is reused)
 
@@ -124,6 +124,7 @@ def list_queries(export: Path, rows: int) -> dict[str, str]:
         f"domain={host}": f"&domain={host}", f"q={rare} (rare word)": f"&q={rare}",
         f"q={common} (common word)": f"&q={common}",
         f"q={rare}&sort=first_seen&status=live": f"&q={rare}&sort=first_seen&status=live",
+        f"q={common}&sort=first_seen&status=live": f"&q={common}&sort=first_seen&status=live",
         "offset=rows/2 (deep page)": f"&offset={rows // 2}",
     }
 
