@@ -272,3 +272,35 @@ def test_totals_stay_true_through_updates_and_deletes(tmp_path):
         assert any(r["status"] == "lost" for r in rows) and len(rows) == 19
     finally:
         store.close()
+
+
+def test_a_search_matching_many_rows_is_counted_only_so_far(server, monkeypatch):
+    """A text search counts its matches up to listing.COUNT_UP_TO (a word on a sixth of a
+    million rows cost 172 ms to count): past it the total is the cap with `total_exact`
+    false, and `next_offset` still walks every match, on both stores, filtered or not."""
+    from companion.store import listing
+    from companion.store.opening import open_store
+
+    rows, _ = _all(server)
+    word = "example"  # in every target URL (example.com)
+    database = server.extra_args[1] if server.extra_args else None
+    for query, kwargs in (("", {}), ("&status=live&sort=first_seen", {"status": "live", "sort": "first_seen"})):
+        want, total = _all(server, f"&q={word}{query}")
+        assert total == len(want) > 6 and server.api("GET", f"/api/backlinks?q={word}{query}")["total_exact"] is True
+        store = open_store(server.home, database=database)
+        try:
+            monkeypatch.setattr(listing, "COUNT_UP_TO", 5)
+            got, offset = [], 0
+            while offset is not None:
+                page = store.backlinks_page(listing.Page(limit=3, offset=offset, q=word, **kwargs))
+                assert (page["total"], page["total_exact"]) == (5, False), (query, page["total"])
+                got += page["backlinks"]
+                offset = page["next_offset"]
+            assert [_pair(r) for r in got] == [_pair(r) for r in want], query
+            exact = store.backlinks_page(listing.Page(q=word, domain=_host(rows[0])))  # few: counted exactly
+            assert exact["total_exact"] is True and 0 < exact["total"] <= 5
+            unsearched = store.backlinks_page(listing.Page(limit=3))
+            assert unsearched["total"] == len(rows) and unsearched["total_exact"] is True
+        finally:
+            monkeypatch.undo()
+            store.close()

@@ -652,7 +652,8 @@ def _human_backlinks(page):
               f"{r['source_url']} -> {r['target_url']}  {(r.get('anchor') or '')[:50]!r}")
     last = page["offset"] + len(rows)
     more = f"; next page: --offset {page['next_offset']}" if page["next_offset"] is not None else ""
-    info(f"{page['offset'] + 1 if rows else page['offset']}-{last} of {total}{more}")
+    plus = "" if page.get("total_exact", True) else "+"  # a search counted up to listing.COUNT_UP_TO
+    info(f"{page['offset'] + 1 if rows else page['offset']}-{last} of {total}{plus}{more}")
 
 
 def _human_broken(items):

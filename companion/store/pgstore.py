@@ -549,8 +549,9 @@ class BacklinkDB:
                                 "WHERE id = %s", [(r["target_key"], r["status"], _target_code(r), dumps(r),
                                                    *_list_values(r), i) for i, r in records])
 
-    def list_page(self, page: listing.Page) -> tuple[list[dict], int]:
-        """sqlstore.BacklinkDB.list_page's twin: the same rows in the same order."""
+    def list_page(self, page: listing.Page) -> tuple[list[dict], int, bool]:
+        """sqlstore.BacklinkDB.list_page's twin: the same rows in the same order, a search's
+        total likewise counted up to COUNT_UP_TO + 1 only."""
         where, params = [], []
         if page.status is not None:
             where.append("status = %s")
@@ -571,15 +572,21 @@ class BacklinkDB:
         way = "DESC NULLS LAST" if page.descending else "ASC NULLS FIRST"
         column = _LIST_ORDER[page.column]
         with self.db.connection() as c:
-            total = c.execute(f"SELECT count(*) FROM backlinks{clause}", params).fetchone()[0]
-            if total == 0 or page.offset >= total:
-                return [], total
+            if page.capped:
+                total = c.execute(f"SELECT count(*) FROM (SELECT 1 FROM backlinks{clause} LIMIT %s) s",
+                                  (*params, listing.COUNT_UP_TO + 1)).fetchone()[0]
+            else:
+                total = c.execute(f"SELECT count(*) FROM backlinks{clause}", params).fetchone()[0]
+            exact = not page.capped or total <= listing.COUNT_UP_TO
+            if total == 0 or (exact and page.offset >= total):
+                return [], total, False
             # the page's ids first (an offset skips index entries), then only their records
             ids = [i for (i,) in c.execute(f"SELECT id FROM backlinks{clause} ORDER BY {column} {way}, id "
                                            f"{'DESC' if page.descending else 'ASC'} LIMIT %s OFFSET %s",
-                                           (*params, page.limit, page.offset))]
+                                           (*params, page.limit + 1, page.offset))]
+            more, ids = len(ids) > page.limit, ids[:page.limit]
             records = dict(c.execute("SELECT id, record FROM backlinks WHERE id = ANY(%s)", (ids,)).fetchall())
-        return [loads(records[i]) for i in ids], total
+        return [loads(records[i]) for i in ids], total, more
 
     def broken_records(self) -> list[dict]:
         with self.db.connection() as c:

@@ -569,9 +569,9 @@ class Store:
         """One page of the list in its public shape, each row with its `authority` (the tools'
         values, the tool, the common value it sorts by), and the total its filters match:
         GET /api/backlinks and `tierlink backlinks` (companion.store.listing)."""
-        records, total = self._bl.list_page(page)
+        records, total, more = self._bl.list_page(page)
         return page.answer([{**public_backlink(r), "authority": authority.listing(r.get("metrics") or {})}
-                            for r in records], total)
+                            for r in records], total, more)
 
     def backlinks_from(self, source_key: str) -> list[dict]:
         """The stored records of one linking page (an index lookup)."""

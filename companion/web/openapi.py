@@ -201,11 +201,16 @@ SCHEMAS = {
     },
     "BacklinkPage": {
         "type": "object",
-        "required": ["backlinks", "total", "offset", "limit", "next_offset"],
+        "required": ["backlinks", "total", "total_exact", "offset", "limit", "next_offset"],
         "properties": {
             "backlinks": {"type": "array", "items": {"allOf": [_ref("Backlink"), {
                 "type": "object", "required": ["authority"], "properties": {"authority": _ref("Authority")}}]}},
-            "total": _INT, "offset": _INT, "limit": _INT, "next_offset": {"type": ["integer", "null"]},
+            "total": _INT,
+            "total_exact": {"type": "boolean",
+                            "description": "false when a text search `q` matches more than 10,000 rows: they are "
+                                           "counted only that far and `total` is 10,000 (show \"10,000+\"); "
+                                           "`next_offset` still says whether a next page exists"},
+            "offset": _INT, "limit": _INT, "next_offset": {"type": ["integer", "null"]},
         },
     },
     "Authority": {

@@ -64,12 +64,14 @@ export async function labelWords() {
 
 /**
  * Previous/next buttons and "1–100 of 12,345" for a list the server pages
- * (answers with {total, offset, limit, next_offset}). `go(offset)` loads a page.
+ * (answers with {total, offset, limit, next_offset}, and total_exact: false when total is
+ * only a lower bound). `go(offset)` loads a page.
  */
 export function pager(page, go, id) {
   const { total = 0, offset = 0, limit = 0, next_offset: next = null } = page;
   const shown = page.count ?? 0;
-  const text = total ? `${num(offset + 1)}–${num(offset + shown)} of ${num(total)}` : "0 of 0";
+  // total_exact false: the server counted only so far ("1–100 of 10,000+")
+  const text = total ? `${num(offset + 1)}–${num(offset + shown)} of ${num(total)}${page.total_exact === false ? "+" : ""}` : "0 of 0";
   const prev = h("button", { class: "btn btn-small pager-prev", type: "button", disabled: offset <= 0 }, "‹ Previous");
   const nextBtn = h("button", { class: "btn btn-small pager-next", type: "button", disabled: next === null || next === undefined }, "Next ›");
   prev.addEventListener("click", () => go(Math.max(0, offset - limit)));
