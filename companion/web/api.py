@@ -104,9 +104,9 @@ def json_body(kind: type = dict):
 def _gunzip(raw: bytes, cap: int) -> bytes:
     """A gzip body inflated, refused (413) once it would pass `cap` bytes.
 
-    The extension gzips the page it sends: a browser's fetch from the worker costs
-    ~27 µs per KB of body, so a 1.6 MB page cost more on the way than its analysis
-    (docs/BENCHMARKS.md, "The extension"). The compressed body was already capped
+    Any client may gzip a page-sized body (the extension measured it and sends a plain
+    Blob instead, which was faster in the worker: docs/BENCHMARKS.md, "The extension").
+    The compressed body was already capped
     before it was read (bodygate); the inflated one is capped here by the same
     limit, and never inflated past it: a small bomb costs at most `cap` + 1 bytes.
     """
