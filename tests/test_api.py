@@ -119,7 +119,7 @@ def test_import_needs_multipart(app_server):
 
 def test_backlinks_answer_a_page_and_boost_a_list(app_server):
     page = app_server.api("GET", "/api/backlinks")
-    assert set(page) == {"backlinks", "total", "offset", "limit", "next_offset"}
+    assert set(page) == {"backlinks", "total", "total_exact", "offset", "limit", "next_offset"}
     assert (page["offset"], page["limit"]) == (0, 100) and len(page["backlinks"]) == min(100, page["total"])
     assert app_server.api("GET", "/api/backlinks?status=lost&limit=5")["limit"] == 5
     assert app_server.api("GET", "/api/boost?limit=0") == []
