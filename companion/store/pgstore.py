@@ -552,22 +552,11 @@ class BacklinkDB:
     def list_page(self, page: listing.Page) -> tuple[list[dict], int, bool]:
         """sqlstore.BacklinkDB.list_page's twin: the same rows in the same order, a search's
         total likewise counted up to COUNT_UP_TO + 1 only."""
-        where, params = [], []
-        if page.status is not None:
-            where.append("status = %s")
-            params.append(page.status)
-        if page.follow is not None:
-            where.append("follow = %s")
-            params.append(page.follow)
-        if page.domain is not None:
-            where.append('source_host COLLATE "C" = %s')
-            params.append(page.domain)
-        if page.tool is not None:
-            where.append("tools @> ARRAY[%s]::text[]")
-            params.append(page.tool)
-        if page.q is not None:
-            where.append(f"tsv @@ plainto_tsquery('{TS_CONFIG}', %s)")
-            params.append(" ".join(page.terms))
+        filters = (("status = %s", page.status), ("follow = %s", page.follow),
+                   ('source_host COLLATE "C" = %s', page.domain), ("tools @> ARRAY[%s]::text[]", page.tool),
+                   (f"tsv @@ plainto_tsquery('{TS_CONFIG}', %s)", None if page.q is None else " ".join(page.terms)))
+        where = [sql for sql, value in filters if value is not None]
+        params = [value for sql, value in filters if value is not None]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         way = "DESC NULLS LAST" if page.descending else "ASC NULLS FIRST"
         column = _LIST_ORDER[page.column]
