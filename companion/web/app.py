@@ -169,8 +169,10 @@ def create_app(home: Path, port: int, *, workspace=None, max_import_size: int | 
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
+    from companion.web import routes
     from companion.web.api import bp
 
+    routes.load()  # every route module adds its routes to bp before it is registered
     app.register_blueprint(bp)
     app.add_url_rule("/", "index", _index)
     app.wsgi_app = _AccessLog(app.wsgi_app)

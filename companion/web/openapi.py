@@ -628,6 +628,8 @@ PATHS = {
 
 def spec(host: str | None = None) -> dict:
     """The description; `servers` names the address the client used (one of the allowed Hosts)."""
+    from companion.web import routes  # route modules import this module's helpers: import late
+
     doc = {
         "openapi": "3.1.0",
         "info": {"title": "Tierlink companion", "version": __version__,
@@ -636,10 +638,10 @@ def spec(host: str | None = None) -> dict:
                                 "127.0.0.1, localhost or [::1] with the served port."},
         "servers": [{"url": f"http://{host}"}] if host else [],
         "components": {
-            "schemas": copy.deepcopy(SCHEMAS),
+            "schemas": copy.deepcopy({**SCHEMAS, **routes.described("schemas")}),
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
         "security": [{"bearer": []}],
-        "paths": copy.deepcopy(PATHS),
+        "paths": copy.deepcopy({**PATHS, **routes.described("paths")}),
     }
     return doc
