@@ -15,6 +15,7 @@ the same definitions the API and the dashboard use.
 from __future__ import annotations
 
 import json
+import importlib
 import os
 import sys
 from pathlib import Path
@@ -1029,3 +1030,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tierlink: internal error: {type(exc).__name__}: {exc} (TIERLINK_DEBUG=1 shows the traceback)",
               file=sys.stderr)
         return EXIT_INTERNAL
+
+
+# Command modules: a feature brings its commands in `companion/cli/<feature>.py`, built with
+# `command`, `with_json`, `emit` and `workspace` from this module (imported last, so every name
+# they use is defined); one line each below.
+COMMAND_MODULES: tuple[str, ...] = (
+)
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name)
