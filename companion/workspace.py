@@ -146,9 +146,19 @@ class Workspace:
 
             with self._store_lock:
                 if self._store is None:
-                    self._store = open_store(self.home, database=self.database)
+                    self._store = open_store(self.home, database=self.database, scorer=self._scorer)
                 store = self._store
         return store
+
+    def _scorer(self):
+        """The verdicts' scorer for the profile in force, handed to the store when it opens it:
+        each backlink write scores the tier-1 pages it touches (None until the store is open:
+        team mode reads the profile through the store)."""
+        if self._store is None:
+            return None
+        from companion.verdicts import verdicts
+
+        return verdicts.scorer(self.profile)
 
     def __enter__(self) -> "Workspace":
         return self

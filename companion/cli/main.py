@@ -547,7 +547,7 @@ def repair(as_json):
       tierlink repair
     """
     from companion.core import team
-    from companion.store.store import repair as repair_store
+    from companion.store.backups import repair as repair_store
     from companion.web.server import ServeLock
 
     if team.resolve_database(_option("database")):
@@ -990,7 +990,8 @@ def recheck(only, limit, older_than, delay, timeout, concurrency, allow_private_
     opts = recheck_mod.Options(only=only, limit=limit, older_than=older_than, delay=delay, timeout=timeout,
                                concurrency=concurrency, allow_private_hosts=allow_private_hosts).checked()
     with workspace() as ws:
-        summary = recheck_mod.run(ws, opts, progress=_PageProgress(), private_hint="--allow-private-hosts fetches it")
+        summary = recheck_mod.run(ws.store, lambda: ws.profile, opts, progress=_PageProgress(),
+                                  private_hint="--allow-private-hosts fetches it")
     emit(as_json, summary, _human_recheck)
 
 

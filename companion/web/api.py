@@ -469,11 +469,13 @@ def start_recheck():
     from companion.monitor.runner import runner_for
 
     body = json_body() if request.content_length else {}
-    return runner_for(workspace()).start(Options.from_json(body)), 202
+    ws = workspace()
+    return runner_for(ws.store, lambda: ws.profile).start(Options.from_json(body)), 202
 
 
 @bp.get("/recheck")
 def recheck_status():
     from companion.monitor.runner import runner_for
 
-    return runner_for(workspace()).status()
+    ws = workspace()
+    return runner_for(ws.store, lambda: ws.profile).status()
