@@ -296,9 +296,7 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         from companion.verdicts import verdicts
 
         verdicts.warm_up(lambda: workspace.store, workspace.profile)
-        from companion.monitor.runner import runner_for
-
-        runner_for(workspace.store, lambda: workspace.profile).start_schedule()
+        workspace.recheck_runner().start_schedule()
         _json_waitress_errors()
         try:
             largest = max(MAX_BODY, app.extensions["tierlink"].imports.max_bytes + 1)  # an import may be the cap
