@@ -73,20 +73,37 @@ class Workspace:
             return self.profile, False
         return profile_mod.save(self.home, prof), True
 
-    def analyze(self, url: str, html: str | bytes, headers: dict | None = None) -> dict:
+    def analyze(self, url: str, html: str | bytes, headers: dict | None = None, *, contacts: bool = False) -> dict:
         """The full Analysis of a page the user visits or saved: links, labels, verdicts, changes.
 
-        `headers`: the page's response headers where known (X-Robots-Tag counts)."""
+        `headers`: the page's response headers where known (X-Robots-Tag counts). `contacts`:
+        also read the site's contact routes from the page (the popup asks, as the user may
+        save it): in the answer and kept with the verdict for the save that follows."""
         from companion.verdicts import verdicts
 
-        result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers)
+        found: dict = {}
+
+        def read_contacts(analysis: dict, doc) -> None:
+            from companion.analysis import contacts as contacts_mod
+
+            found["contacts"] = contacts_mod.extract(analysis["url"], doc, analysis["links"], html)
+
+        result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers,
+                                                on_document=read_contacts if contacts else None)
+        if "contacts" in found:
+            result["contacts"] = found["contacts"]
         key = urls.safe_page_key(result["url"])
         if key:
             snapshot = {"labels": list(result["labels"]), "title": result["title"]}
+            if "contacts" in found:
+                snapshot["contacts"] = found["contacts"]
             for kind in ("boost", "tier2"):
                 if result.get(kind):
                     snapshot[kind] = {"score": result[kind]["score"], "reasons": list(result[kind]["reasons"])}
             with self._lock:
+                kept = self._verdicts.get(key)
+                if "contacts" not in snapshot and kept and "contacts" in kept:
+                    snapshot["contacts"] = kept["contacts"]  # a later visit without the popup keeps them
                 self._verdicts[key] = snapshot
                 if len(self._verdicts) > 5000:
                     self._verdicts.pop(next(iter(self._verdicts)))

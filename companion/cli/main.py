@@ -756,19 +756,25 @@ def _human_candidate(c):
 @click.option("--title", help="a title to recognise it by")
 @click.option("--note", help="a note (up to 10,000 characters)")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="a tag (repeat for several)")
+@click.option("--html", "html_file", metavar="FILE", help="the page's HTML: its contact routes are kept with it")
 @with_json
-def save(url, kind, title, note, tags, as_json):
+def save(url, kind, title, note, tags, html_file, as_json):
     """Save a page as a boost or tier-2 candidate, as the extension's one-click save does.
 
     \b
     Example:
       tierlink save https://blog.test/write-for-us --kind tier2 --note "editor: Ann" --tag guest-post
     """
-    from companion.workflow import candidates
+    from companion.workflow import candidates, outreach
 
+    found = None
+    if html_file:
+        from companion.analysis import contacts
+
+        found = contacts.extract_html(candidates.check_url(url), read_input(html_file))
     with workspace() as ws:
-        doc, created = candidates.save(ws.store, url, kind, title=title, note=note, tags=list(tags) or None,
-                                       user=ws.user)
+        doc, created = outreach.save(ws.store, url, kind, title=title, note=note, tags=list(tags) or None,
+                                     user=ws.user, contacts=found)
     info(f"{'saved' if created else 'updated'} {doc['kind']} candidate {doc['id']}")
     emit(as_json, doc, _human_candidate)
 
@@ -788,10 +794,10 @@ def candidates_(ctx, kind, status, as_json):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from companion.workflow import candidates
+    from companion.workflow import outreach
 
     with workspace() as ws:
-        emit(as_json, candidates.list_candidates(ws.store, kind=kind, status=status), _human_candidates)
+        emit(as_json, outreach.list_candidates(ws.store, kind=kind, status=status), _human_candidates)
 
 
 @command("update", group=candidates_)
@@ -805,21 +811,24 @@ def candidates_(ctx, kind, status, as_json):
 @click.option("--anchor", help="the placed link's anchor text")
 @click.option("--via", type=choice("via"), help="how the link was placed")
 @click.option("--date", metavar="YYYY-MM-DD", help="when the link was placed (default today)")
+@click.option("--follow-up", metavar="YYYY-MM-DD", help="when to write again (with --status contacted: "
+                                                         "instead of today + the follow-up delay)")
+@click.option("--override-dnc", is_flag=True, help="mark a do-not-contact candidate contacted anyway (kept in history)")
 @with_json
-def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, as_json):
+def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, follow_up, override_dnc, as_json):
     """Change a candidate's status, note, tags or title.
 
     \b
     Example:
       tierlink candidates update ID --status placed --to-url https://tier1.test/post --anchor "a fair review"
     """
-    from companion.workflow import candidates
+    from companion.workflow import outreach
 
     changes = {"status": status, "note": note, "title": title, "tags": list(tags) or None, "to_url": to_url,
-               "anchor": anchor, "via": via, "date": date}
+               "anchor": anchor, "via": via, "date": date, "follow_up": follow_up, "override_dnc": override_dnc or None}
     with workspace() as ws:
-        doc = candidates.update(ws.store, ws.profile, id, {k: v for k, v in changes.items() if v is not None},
-                                user=ws.user)
+        doc = outreach.update(ws.store, ws.profile, id, {k: v for k, v in changes.items() if v is not None},
+                              user=ws.user)
     emit(as_json, doc, _human_candidate)
 
 
@@ -1036,6 +1045,7 @@ def main(argv: list[str] | None = None) -> int:
 # `command`, `with_json`, `emit` and `workspace` from this module (imported last, so every name
 # they use is defined); one line each below.
 COMMAND_MODULES: tuple[str, ...] = (
+    "companion.cli.outreach",
 )
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)

@@ -243,7 +243,10 @@ def analyze():
         from companion.analysis.analyze import header_values
 
         header_values(headers, "x-robots-tag")  # validates the shape: a 400 here, never later
-    return workspace().analyze(url, html, headers)
+    contacts = not_null(body, "contacts")
+    if contacts is not None and not isinstance(contacts, bool):
+        raise BadInput("'contacts' must be true or false")
+    return workspace().analyze(url, html, headers, contacts=bool(contacts))
 
 
 @bp.get("/profile")
@@ -406,28 +409,33 @@ def check_draft():
 @bp.post("/candidates")
 def save_candidate():
     """The extension's one-click save: 201 with a new candidate, 200 when the page was saved before."""
-    from companion.workflow import candidates
+    from companion.workflow import outreach
 
     ws, body = workspace(), json_body()
     url = body.get("url") if isinstance(body, dict) else None
     last = ws.last_verdict(url) if isinstance(url, str) else None  # the popup's save follows its analysis
-    doc, created = candidates.save_body(ws.store, body, last=last, user=ws.user)
+    doc, created = outreach.save_body(ws.store, body, last=last, user=ws.user)  # + warnings: pitched, do not contact
     return doc, 201 if created else 200
 
 
 @bp.get("/candidates")
 def list_candidates():
-    from companion.workflow import candidates
+    """Saved candidates with their outreach marks (dnc, pitched, due); `due=today|YYYY-MM-DD`:
+    only the contacted ones whose follow-up is that day or earlier (companion.workflow.outreach)."""
+    from companion.workflow import candidates, outreach
 
-    return candidates.list_candidates(workspace().store, kind=choice_arg("kind", candidates.KINDS),
-                                      status=choice_arg("status", candidates.STATUSES))
+    store, due = workspace().store, text_arg("due", max_length=10)
+    kind, status = choice_arg("kind", candidates.KINDS), choice_arg("status", candidates.STATUSES)
+    if due is not None:
+        return [c for c in outreach.due_today(store, due) if kind in (None, c["kind"])]
+    return outreach.list_candidates(store, kind=kind, status=status)
 
 
 @bp.patch("/candidates/<id>")
 def update_candidate(id):
-    from companion.workflow import candidates
+    from companion.workflow import outreach
 
-    return candidates.update(workspace().store, workspace().profile, id, json_body(), user=workspace().user)
+    return outreach.update(workspace().store, workspace().profile, id, json_body(), user=workspace().user)
 
 
 @bp.delete("/candidates/<id>")
