@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from extensionutil import CHROMIUM, MY_DOMAIN, Companion, Relay, Site, chromium_with_extension, wait_for
+from extensionutil import CHROMIUM, MY_DOMAIN, Site, wait_for
 
 pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
@@ -21,6 +21,7 @@ try:
     import playwright.sync_api  # noqa: F401
 except ImportError:  # pragma: no cover
     pytest.skip("python playwright not installed (pip install playwright)", allow_module_level=True)
+from test_extension_e2e import browser, companion, relay  # noqa: E402,F401  (the same fixtures: a companion, its relay, Chromium)
 
 POST = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Ten tools for tracking widget prices</title>
 <meta name="author" content="Ann Lee">
@@ -45,28 +46,6 @@ def site(tmp_path_factory):
     s = Site(root)
     yield s
     s.close()
-
-
-@pytest.fixture(scope="module")
-def companion(tmp_path_factory):
-    c = Companion(tmp_path_factory.mktemp("outreach-e2e") / "home")
-    c.cli("init", "--domain", MY_DOMAIN)
-    c.start()
-    yield c
-    c.stop()
-
-
-@pytest.fixture(scope="module")
-def relay(companion):
-    r = Relay(companion.port)
-    yield r
-    r.close()
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory):
-    with chromium_with_extension(tmp_path_factory.mktemp("chromium-profile")) as b:
-        yield b
 
 
 def popup_after_page(browser, url):

@@ -195,3 +195,65 @@ def test_export_has_the_outreach_columns(client, cli, tmp_path):
     assert row["contacts"] == "ed@spot.test; write_for_us: https://spot.test/write-for-us"
     assert row["last_contacted"] == moved["last_contacted"] and row["follow_up"] == "2026-12-24"
     assert row["pitched_by"] == moved["pitched_by"] and row["dnc"] == "" and row["due"] == "false"
+
+
+# --- the board, in Chromium ----------------------------------------------------------------------
+
+def test_the_board_shows_marks_due_and_keeps_the_dnc_list(tmp_path):
+    """Marks on the cards (pitched: who and when; do not contact: the entry and its reason), the
+    Due column, the confirm before a do-not-contact move (no: nothing changes; yes: the override
+    is in the history), and the panel keeping the list; a screenshot at 1366×768."""
+    from test_dashboard import ARTIFACTS, CHROMIUM, Dashboard, sync_playwright
+
+    srv = Dashboard(tmp_path / "home").start()
+    try:
+        srv.ok("PUT", "/api/profile", {"domains": ["mine.test"]})
+        a = srv.ok("POST", "/api/candidates", {"url": "https://blog.site.test/a", "kind": "tier2", "title": "Pitched post"})
+        srv.ok("PATCH", f"/api/candidates/{a['id']}", {"status": "contacted", "follow_up": in_days(-1)})
+        b = srv.ok("POST", "/api/candidates", {"url": "https://www.site.test/b", "kind": "tier2", "title": "Same site"})
+        c = srv.ok("POST", "/api/candidates", {"url": "https://news.spammy.test/c", "kind": "boost", "title": "Listed site"})
+        srv.ok("POST", "/api/dnc", {"value": "*.spammy.test", "reason": "asked us to stop"})
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--headless=new", "--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            errors, answers = [], iter([False, True])  # the first confirm is refused, the second accepted
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("dialog", lambda d: d.accept() if next(answers) else d.dismiss())
+            page.goto(f"{srv.base}/#token={srv.token}")
+            page.click('a.tab[data-view="candidates"]')
+            page.wait_for_selector(".card")
+            due = page.locator(".column-due .due-item")
+            assert due.count() == 1 and "Pitched post" in due.inner_text() and in_days(-1) in due.inner_text()
+            assert "site.test pitched by" in page.locator(f'.card[data-id="{b["id"]}"] .card-pitched').inner_text()
+            listed = page.locator(f'.card[data-id="{c["id"]}"] .card-dnc').inner_text()
+            assert "do not contact" in listed and "asked us to stop" in listed
+            assert "Follow-up due" in page.locator(f'.card[data-id="{a["id"]}"] .card-follow').inner_text()
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "board-outreach-1366x768.png"))
+
+            card = page.locator(f'.card[data-id="{c["id"]}"]')
+            card.locator("select.cand-status").select_option("contacted")  # refused at the confirm
+            page.wait_for_timeout(300)
+            assert card.locator("select.cand-status").input_value() == "new"
+            assert next(x for x in srv.ok("GET", "/api/candidates") if x["id"] == c["id"])["status"] == "new"
+            card.locator("select.cand-status").select_option("contacted")  # accepted
+            page.locator(f'.column-contacted .card[data-id="{c["id"]}"] .card-follow').wait_for()
+            stored = next(x for x in srv.ok("GET", "/api/candidates") if x["id"] == c["id"])
+            assert stored["status"] == "contacted" and stored["history"][-1]["override"] == "do_not_contact"
+
+            page.click("#outreach-panel summary")
+            page.fill("#dnc-value", "editor@other.test")
+            page.fill("#dnc-reason", "unsubscribed")
+            page.click(".dnc-form button")
+            page.locator('.dnc-list li[data-value="editor@other.test"]').wait_for()
+            assert {d["value"] for d in srv.ok("GET", "/api/dnc")} == {"*.spammy.test", "editor@other.test"}
+            page.locator("#outreach-panel").scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / "board-dnc-panel-1366x768.png"))
+            wide = page.evaluate("""() => [...document.querySelectorAll('.card, .due-item, .outreach-panel *')]
+                .filter((e) => e.getClientRects().length && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible')
+                .map((e) => e.className)""")
+            assert not wide, wide
+            assert not errors, errors
+            browser.close()
+    finally:
+        srv.stop()
