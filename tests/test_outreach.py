@@ -213,6 +213,9 @@ def test_the_board_shows_marks_due_and_keeps_the_dnc_list(tmp_path):
         b = srv.ok("POST", "/api/candidates", {"url": "https://www.site.test/b", "kind": "tier2", "title": "Same site"})
         c = srv.ok("POST", "/api/candidates", {"url": "https://news.spammy.test/c", "kind": "boost", "title": "Listed site"})
         srv.ok("POST", "/api/dnc", {"value": "*.spammy.test", "reason": "asked us to stop"})
+        srv.ok("POST", "/api/analyze", {"url": "https://shows.test/p", "contacts": True,
+                                        "html": "<p>Pitches: ed [at] shows [dot] test</p>"})
+        d = srv.ok("POST", "/api/candidates", {"url": "https://shows.test/p", "kind": "tier2", "title": "Shows an address"})
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--headless=new", "--no-sandbox"])
             page = browser.new_page(viewport={"width": 1366, "height": 768})
@@ -228,8 +231,19 @@ def test_the_board_shows_marks_due_and_keeps_the_dnc_list(tmp_path):
             listed = page.locator(f'.card[data-id="{c["id"]}"] .card-dnc').inner_text()
             assert "do not contact" in listed and "asked us to stop" in listed
             assert "Follow-up due" in page.locator(f'.card[data-id="{a["id"]}"] .card-follow').inner_text()
+            shows = page.locator(f'.card[data-id="{d["id"]}"] .card-contacts')
+            assert shows.locator("summary").inner_text() == "Contacts (1)"
+            shows.locator("summary").click()
+            assert shows.locator("li").inner_text() == "ed@shows.test"
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "board-outreach-1366x768.png"))
+            # Find contacts from the board: the test suite allows loopback fetches only, and the answer says so
+            box = page.locator(f'.card[data-id="{b["id"]}"] .card-contacts')
+            assert box.locator("summary").inner_text() == "Contacts: none found yet"
+            box.locator("summary").click()
+            box.locator("button").click()
+            said = box.locator(".notice-warn").inner_text()
+            assert said.startswith("No address found:") and "loopback" in said, said
 
             card = page.locator(f'.card[data-id="{c["id"]}"]')
             card.locator("select.cand-status").select_option("contacted")  # refused at the confirm

@@ -10,7 +10,7 @@
 import { api, ApiError, choices, pathOf } from "../api.js";
 import { clear, extLink, h, hostOf, notice, shortUrl } from "../dom.js";
 import { badge, deleteButton, empty, header, labelWords, loading, reason, splitList, tier1Pages } from "./common.js";
-import { contactedChanges, dueColumn, marks, outreachPanel } from "./outreach.js";
+import { contactedChanges, contactsBox, dueColumn, marks, outreachPanel } from "./outreach.js";
 
 
 function errorText(err) {
@@ -73,6 +73,7 @@ export async function render(root) {
         ? h("div", { class: "card-labels" }, c.verdict.labels.map((l) => badge(words(l), "neutral"))) : null,
       c.verdict && (c.verdict.reasons || []).length
         ? h("details", { class: "card-reasons" }, h("summary", {}, "Why"), h("ul", {}, c.verdict.reasons.map(reason))) : null,
+      contactsBox(c),
       h("label", { class: "field-inline" }, h("span", {}, "Status"), status),
       note, tags,
       c.kind === "tier2" ? placedForm() : null,

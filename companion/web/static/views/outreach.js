@@ -33,6 +33,50 @@ export function marks(c) {
   return out.length ? h("div", { class: "card-outreach" }, out) : null;
 }
 
+/** One text per contact route, addresses first (as the CSV's `contacts` column). */
+function contactLines(contacts) {
+  const c = contacts || {};
+  return [...(c.emails || []).map((e) => [e.address, `mailto:${e.address}`, e.found]),
+    ...(c.pages || []).map((p) => [`${p.kind.replace(/_/g, " ")}: ${shortUrl(p.url, 40)}`, p.url, p.found]),
+    ...(c.authors || []).map((a) => [`author: ${a.name}`, a.url, a.found]),
+    ...(c.social || []).map((x) => [`${x.network}${x.of === "author" ? " (author)" : ""}: ${shortUrl(x.url, 36)}`, x.url, x.found])];
+}
+
+/**
+ * A card's contacts (read from the page when it was saved, or by Find contacts), folded, with a
+ * Find contacts button: the companion fetches the site's contact page (robots.txt obeyed).
+ */
+export function contactsBox(c) {
+  const list = h("ul", { class: "card-contacts-list" });
+  const msg = h("div", { class: "pl-msg" });
+  const summary = h("summary", {});
+  const find = h("button", { class: "btn btn-small", type: "button" }, "Find contacts");
+  function fill(contacts) {
+    const lines = contactLines(contacts);
+    summary.textContent = lines.length ? `Contacts (${lines.length})` : "Contacts: none found yet";
+    clear(list).append(...lines.map(([text, href, found]) => h("li", { title: found ? `found: ${found}` : "" },
+      href && /^(https?:|mailto:)/i.test(href) ? extLink(href, text) : text)));
+  }
+  find.addEventListener("click", async () => {
+    find.disabled = true;
+    clear(msg);
+    try {
+      const found = await api.post(pathOf("/api/candidates", c.id, "find-contacts"), {});
+      c.contacts = found.contacts;
+      fill(found.contacts);
+      const why = (found.fetched || []).map((f) => f.error || f.skipped).filter(Boolean);
+      const got = ((found.contacts || {}).emails || []).length;
+      msg.append(notice(got ? "ok" : "warn", got ? "Found on the site's contact page." : `No address found${why.length ? `: ${why[0]}` : "."}`));
+    } catch (err) {
+      msg.append(notice("error", errorText(err)));
+    } finally {
+      find.disabled = false;
+    }
+  });
+  fill(c.contacts);
+  return h("details", { class: "card-contacts" }, summary, list, find, msg);
+}
+
 /**
  * The changes a move to "contacted" sends: a candidate on the do-not-contact list needs the
  * user's explicit yes (sent as override_dnc, kept in its history); null when they say no.
