@@ -86,13 +86,16 @@ def annotate(store, docs: list[dict]) -> list[dict]:
     `due` (contacted, follow-up today or earlier). The CLI, the API and the export show them."""
     window = settings(store)["pitch_window_days"]
     entries = list_dnc(store)
-    everyone = store.all(candidates.TABLE) if docs else []
+    by_site: dict[str, list[dict]] = {}  # one pass over the table, not one per candidate shown
+    for other in store.all(candidates.TABLE) if docs else []:
+        if _pitches(other):
+            by_site.setdefault(other.get("domain") or "", []).append(other)
     day = today()
     out = []
     for doc in docs:
         follow = doc.get("follow_up")
         out.append({**doc, "dnc": _dnc_mark(dnc_match(doc, entries)),
-                    "pitched": pitched_elsewhere(doc, everyone, window),
+                    "pitched": pitched_elsewhere(doc, by_site.get(doc.get("domain") or "", []), window),
                     "due": bool(follow and doc.get("status") == "contacted" and follow <= day)})
     return out
 
