@@ -742,6 +742,14 @@ def _human_candidate(c):
     _human_candidates([c])
     if c.get("note"):
         print(f"{'':>14}note: {c['note'][:200]}")
+    from companion.analysis.contacts import summary
+
+    lines = summary(c.get("contacts"))
+    if lines:
+        more = f" (+{len(lines) - 6} more: --json)" if len(lines) > 6 else ""
+        print(f"{'':>14}contacts: {'; '.join(lines[:6])}{more}")
+    if c.get("follow_up") and c.get("status") == "contacted":
+        print(f"{'':>14}follow up on {c['follow_up']} (pitched by {c.get('pitched_by') or 'someone'})")
     if c.get("placement"):
         p = c["placement"]
         print(f"{'':>14}placement: {p['from_url']} → {p['to_url']}  {p['anchor']!r} ({p['via']})")
