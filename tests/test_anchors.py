@@ -43,7 +43,7 @@ import pytest
 from conftest import SHARED
 from companion.analysis import profile as profile_mod, urls
 from companion.analysis.anchors import CLASSES, Classifier, fold
-from companion.verdicts import linkprofile
+from companion.workflow import linkprofile
 from companion.workspace import Workspace
 
 REAL = SHARED / "exports" / "real"
@@ -159,3 +159,45 @@ def test_profile_fields_are_validated():
         assert "profile:" in str(info.value)
     prof = profile_mod.validate({"domains": ["example.com"]})
     assert (prof.exact_anchor_max_share, prof.tier2_per_week, prof.brand_names) == (20, 3, [])
+
+
+def test_draft_check_and_placement_form_give_the_same_exact_share_numbers(cli, home, tmp_path):
+    """One stored exact anchor of four (25%) is over the 20% default: the mix warns; a draft linking
+    the money page with its keyword says 2 of 5 (40%); a placement to a tier-1 page that links to
+    it, and a draft linking that tier-1 page, both say 1 of 1 for the tier-2 links."""
+    from companion.verdicts import drafts
+    from companion.workflow import placements
+
+    export = tmp_path / "links.csv"
+    export.write_text("From,To,Text\n"
+                      "https://a.test/1,https://example.com/pricing,Example\n"
+                      "https://b.test/2,https://example.com/pricing,example.com\n"
+                      "https://c.test/3,https://example.com/pricing,link tool pricing\n"
+                      "https://d.test/4,https://example.com/pricing,click here\n", encoding="utf-8")
+    cli("init", "--domain", "example.com")
+    (tmp_path / "p.json").write_text(json.dumps({"domains": ["example.com"], "money_pages": [
+        {"url": "https://example.com/pricing", "keywords": ["link tool pricing"]}]}))
+    cli("profile", "load", str(tmp_path / "p.json"))
+    cli("import", str(export), "--format", "csv", "--map", "source_url=From,target_url=To,anchor=Text")
+    with Workspace(home) as ws:
+        mix = linkprofile.anchor_mix(ws.store, ws.profile)
+        assert mix["pages"][0]["tier1"]["counts"] == {"brand": 1, "exact": 1, "partial": 0, "url": 1, "generic": 1,
+                                                      "image": 0, "other": 0}
+        assert [w["code"] for w in mix["warnings"]] == ["exact_anchor_share"]
+        assert mix["warnings"][0]["message"].startswith("25.0% of the links to https://example.com/pricing")
+
+        report = drafts.check_draft(ws.store, ws.profile,
+                                    html='<p><a href="https://example.com/pricing">link tool pricing</a></p>')
+        exact = [w for w in report["warnings"] if w["code"] == "exact_anchor_share"]
+        assert len(exact) == 1 and "40.0% of the links" in exact[0]["message"] and "(2 of 5;" in exact[0]["message"]
+        # a branded anchor brings the page back to 1 of 5 (20%, not above): no warning
+        report = drafts.check_draft(ws.store, ws.profile, html='<p><a href="https://example.com/pricing">Example</a></p>')
+        assert not [w for w in report["warnings"] if w["code"] == "exact_anchor_share"]
+
+        in_draft = drafts.check_draft(ws.store, ws.profile, html='<p><a href="https://c.test/3">link tool pricing</a></p>')
+        from_draft = [w["message"] for w in in_draft["warnings"] if w["code"] == "exact_anchor_share"]
+        _p, warned = placements.add(ws.store, ws.profile, "https://guest.test/post", "https://c.test/3",
+                                    anchor="link tool pricing")
+        from_form = [w["message"] for w in warned if w["code"] == "exact_anchor_share"]
+        assert from_draft == from_form and len(from_form) == 1 and "(1 of 1;" in from_form[0]
+        assert "of the tier-2 links to https://example.com/pricing" in from_form[0]

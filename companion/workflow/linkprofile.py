@@ -37,12 +37,15 @@ MAX_SERIES_WEEKS = 104
 
 # --- what the store answers (grouped in SQL: companion/store) ------------------------
 
-def _anchor_groups(store):
-    """(target key, anchor, link type, links) of the live tier-1 links, one row per distinct trio."""
+def _anchor_groups(store, targets: list[str] | None = None):
+    """(target key, anchor, link type, links) of the live tier-1 links (to `targets` only, when
+    given), one row per distinct trio."""
     if hasattr(store, "anchor_groups"):
-        return store.anchor_groups()
+        return store.anchor_groups(targets)
     groups: dict[tuple, int] = {}  # until the store answers it in SQL
     for r in store.all_backlinks("live"):
+        if targets is not None and r.get("target_key") not in targets:
+            continue
         k = (r.get("target_key") or urls.safe_page_key(r.get("target_url") or "") or "", r.get("anchor") or "",
              r.get("type"))
         groups[k] = groups.get(k, 0) + 1
@@ -100,13 +103,16 @@ def _placement_groups(store) -> list[tuple[str, str, str, int]]:
     return rows
 
 
-def anchor_mix(store, profile, *, classifier: Classifier | None = None) -> dict:
+def anchor_mix(store, profile, *, classifier: Classifier | None = None, only: list[str] | None = None) -> dict:
     """AnchorMix: per money page and for the whole site, tier-1 and tier-2 counts and shares of
     each anchor class, the pages over the exact-match threshold, and the reasons of the classes
-    (each distinct anchor's class, at most `EXAMPLES` per page and class, so a user sees why)."""
+    (each distinct anchor's class, at most `EXAMPLES` per page and class, so a user sees why).
+    `only`: these money pages' keys alone (a warning about one page; the site row then counts them only)."""
     classifier = classifier or Classifier(profile)
     money = {urls.safe_page_key(p["url"]): p["url"] for p in profile.money_pages}
     money.pop(None, None)
+    if only is not None:
+        money = {k: v for k, v in money.items() if k in only}
     counts = {tier: {SITE: _empty_counts(), **{k: _empty_counts() for k in money}} for tier in TIERS}
     examples: dict[tuple[str, str], list[dict]] = {}
 
@@ -119,10 +125,11 @@ def anchor_mix(store, profile, *, classifier: Classifier | None = None) -> dict:
             if len(seen) < EXAMPLES and tier == "tier1":
                 seen.append({"anchor": anchor, "links": n, "reason": found.reason})
 
-    for target_key, anchor, link_type, n in _anchor_groups(store):
+    for target_key, anchor, link_type, n in _anchor_groups(store, None if only is None else list(money)):
         add("tier1", target_key, anchor, link_type, n)
     for _tier1_key, target_key, anchor, n in _placement_groups(store):
-        add("tier2", target_key, anchor, None, n)
+        if only is None or target_key in money:
+            add("tier2", target_key, anchor, None, n)
 
     threshold = profile.exact_anchor_max_share
     pages = []
@@ -299,7 +306,7 @@ def planned_exact_warnings(store, profile, target_url: str, anchor: str | None, 
         money_keys = sorted(t for t in _tier2_targets_of(store, key) if t)
     if not money_keys:
         return []
-    mix = anchor_mix(store, profile, classifier=classifier)
+    mix = anchor_mix(store, profile, classifier=classifier, only=money_keys)
     by_key = {p["key"]: p for p in mix["pages"]}
     out = []
     threshold = profile.exact_anchor_max_share
