@@ -36,6 +36,7 @@ import lxml.etree
 
 from companion.core.limits import NOFOLLOW_RELS
 from companion.verdicts import authority, broken, competing, relevance
+from companion.workflow import linkprofile
 from companion.store import sqlstore
 from companion.analysis import urls
 from companion.core import weights as weights_mod
@@ -706,6 +707,10 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
         linked = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "tier1"}
         exclude = {k for k in linked if k} | ({page_key} if page_key else set())
         suggestions = suggest_tier1(store, topic, exclude_keys=exclude, used_anchors=know.placements.anchors)
+        for sug in suggestions:  # the tier-2 pacing guard, as the draft check and placement form give it
+            pace = linkprofile.tier2_pacing_warnings(store, profile, sug["tier1_url"], sug["anchor"])
+            if pace:
+                sug["warnings"] = pace
         best = max((s["relevance"] for s in suggestions), default=0.0)
         tier2 = tier2_verdict(w, profile, result, feats, suggestions, best)
         result["tier2"] = tier2

@@ -32,7 +32,7 @@ from companion.core.errors import BadInput
 SITE = "site"  # the whole site's row in the mix
 TIERS = ("tier1", "tier2")
 WINDOWS = (4, 12, 26)  # weeks of the velocity trend
-MAX_SERIES_WEEKS = 104
+MAX_SERIES_WEEKS = 520  # ten years of weeks: what a chart can still show
 
 
 # --- what the store answers (grouped in SQL: companion/store) ------------------------
