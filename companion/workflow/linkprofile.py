@@ -340,3 +340,30 @@ def planned_anchor_warnings(store, profile, to_url: str, anchor: str | None, *, 
     if tier == "tier2":
         out += tier2_pacing_warnings(store, profile, to_url, anchor, day, exclude_id=exclude_id)
     return out
+
+
+# --- the same numbers as a table (CLI --csv, the dashboard's table view) -------------------
+
+MIX_COLUMNS = ("page", "tier", "class", "links", "share")
+VELOCITY_COLUMNS = ("page", "week", "tier1_new", "tier1_lost", "tier2_new", "tier2_lost")
+
+
+def mix_table(mix: dict) -> list[tuple]:
+    """One row per (page, tier, class): the page's URL, or `site` for the whole site."""
+    rows = []
+    for url, block in [(SITE, mix["site"]), *((p["url"], p) for p in mix["pages"])]:
+        for tier in TIERS:
+            for c in mix["classes"]:
+                rows.append((url, tier, c, block[tier]["counts"][c], block[tier]["shares"][c]))
+    return rows
+
+
+def velocity_table(report: dict) -> list[tuple]:
+    """One row per (page, week) with a link new or lost in it (weeks with none are left out)."""
+    rows = []
+    for url, block in [(SITE, report["site"]), *((p["url"], p) for p in report["pages"])]:
+        for w in block["weeks"]:
+            cells = (w["tier1"]["new"], w["tier1"]["lost"], w["tier2"]["new"], w["tier2"]["lost"])
+            if any(cells):
+                rows.append((url, w["week"], *cells))
+    return rows
