@@ -100,3 +100,24 @@ def test_velocity_refuses_a_bad_date(home):
 
     with Workspace(home) as ws, pytest.raises(BadInput, match="as_of"):
         linkprofile.velocity(ws.store, ws.profile, as_of="yesterday")
+
+
+def test_report_commands_print_the_api_numbers_as_json_and_csv(cli, home):
+    """`tierlink report velocity|anchors` --json is the library's document; --csv its table."""
+    if not MD.is_file():
+        pytest.skip("real export not found")
+    cli("init", "--domain", "mdsupplies.com")
+    cli("import", str(MD))
+    data = cli.json("report", "velocity", "--as-of", "2026-09-06")
+    rows = list(csv.reader(cli("report", "velocity", "--as-of", "2026-09-06", "--csv").stdout.decode().splitlines()))
+    assert rows[0] == ["page", "week", "tier1_new", "tier1_lost", "tier2_new", "tier2_lost"]
+    want = [["site", w["week"], str(w["tier1"]["new"]), str(w["tier1"]["lost"]), "0", "0"]
+            for w in data["site"]["weeks"] if w["tier1"]["new"] or w["tier1"]["lost"]]
+    assert rows[1:] == want and sum(int(r[2]) for r in rows[1:]) == 51
+    mix = cli.json("report", "anchors")
+    assert mix["site"]["tier1"]["total"] == 0  # every link of this export is lost: no live anchor
+    rows = list(csv.reader(cli("report", "anchors", "--csv").stdout.decode().splitlines()))
+    assert rows[0] == ["page", "tier", "class", "links", "share"] and len(rows) == 1 + 2 * 7
+    human = cli("report", "velocity", "--as-of", "2026-09-06").stdout.decode()
+    assert "whole site [tier1] last 4w: +" in human
+    assert "as_of" in cli.fails("report", "velocity", "--as-of", "soon")

@@ -20,7 +20,7 @@ def disavow():
     """Google's disavow file: written from the links classified spam, or read back.
 
     \b
-    Examples:
+    Example:
       tierlink disavow list
       tierlink disavow review --drop https://forum.test/thread/1
       tierlink disavow export --out disavow.txt [--min-signal 2]
@@ -34,7 +34,12 @@ def disavow():
               help="only pages with at least N spam signals (link farm, spam flag, network, search results)")
 @with_json
 def export(out, min_signal, as_json):
-    """Write the disavow file: what is disavowed, and the spam proposals not dropped."""
+    """Write the disavow file: what is disavowed, and the spam proposals not dropped.
+
+    \b
+    Example:
+      tierlink disavow export --out disavow.txt --min-signal 2
+    """
     with workspace() as ws:
         text, summary = disavow_mod.export_text(ws.store, ws.profile, min_signal)
     if out == "-":
@@ -54,7 +59,12 @@ def export(out, min_signal, as_json):
 @click.argument("file")
 @with_json
 def import_(file, as_json):
-    """Mark the entries of a disavow file: left out of the boost list and suggestions."""
+    """Mark the entries of a disavow file: left out of the boost list and suggestions.
+
+    \b
+    Example:
+      tierlink disavow import disavow.txt
+    """
     data = read_input(file, disavow_mod.MAX_BYTES + 1)
     with workspace() as ws:
         result = disavow_mod.import_text(ws.store, data)
@@ -72,7 +82,12 @@ def import_(file, as_json):
 @click.option("--min-signal", default=1, show_default=True, type=int, metavar="N")
 @with_json
 def list_(min_signal, as_json):
-    """What is disavowed, what is proposed (with your keep/drop), what looks healthy again."""
+    """What is disavowed, what is proposed (with your keep/drop), what looks healthy again.
+
+    \b
+    Example:
+      tierlink disavow list --json
+    """
     with workspace() as ws:
         data = disavow_mod.entries(ws.store, ws.profile, min_signal)
 
@@ -92,7 +107,12 @@ def list_(min_signal, as_json):
 @click.option("--drop", "drop", metavar="VALUE", help="drop this proposal from the file")
 @with_json
 def review(keep, drop, as_json):
-    """Keep or drop one proposal before exporting (as the dashboard's review list does)."""
+    """Keep or drop one proposal before exporting (as the dashboard's review list does).
+
+    \b
+    Example:
+      tierlink disavow review --drop spam-directory.test
+    """
     if bool(keep) == bool(drop):
         raise BadInput("give exactly one of --keep VALUE or --drop VALUE")
     value = keep or drop

@@ -21,7 +21,7 @@ def report():
     """The link profile: anchor mix and link velocity.
 
     \b
-    Examples:
+    Example:
       tierlink report anchors
       tierlink report velocity --csv > velocity.csv
     """
