@@ -59,6 +59,35 @@ def squash(text: str) -> str:
     return fold(text).replace(" ", "")
 
 
+SHAPES = ("image", "url", "generic", "empty", "text")
+
+
+def shape(anchor: str | None, link_type: str | None = None) -> str:
+    """What an anchor is whatever the profile says: `image`, `url`, `generic`, `empty`, or
+    `text` (brand, exact, partial or other, by the profile). The store keeps it with each link
+    (and `fold(anchor)`), so the whole site's mix is counted in SQL (`sql_rules`)."""
+    if (link_type or "").lower() == "image":
+        return "image"
+    text = " ".join((anchor or "").split())
+    if text and " " not in text and _NAKED_URL.match(text):
+        return "url"
+    folded = fold(text)
+    if not folded:
+        return "empty"
+    return "generic" if folded in rules()["generic_phrases"] else "text"
+
+
+def sql_rules(profile) -> dict:
+    """The profile's part of the rules, for the store's SQL (`Store.anchor_class_counts`):
+    the brand words (squashed), and per money page (page key) its keywords folded (exact) and
+    their words (partial). The store applies them in `rules()["order"]` to each link's shape
+    and folded anchor, exactly as `Classifier.classify` does."""
+    c = Classifier(profile)
+    return {"order": list(rules()["order"]), "brands": c.brands,
+            "exact": {k: sorted({f for _kw, f, _w in kws}) for k, kws in c._keywords.items()},
+            "partial": {k: [sorted(w) for _kw, _f, w in kws if w] for k, kws in c._keywords.items()}}
+
+
 def brand_words(profile) -> list[str]:
     """The brand names to look for: the profile's own, else each domain's first label."""
     names = list(getattr(profile, "brand_names", []) or [])

@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from companion.analysis import urls
-from companion.analysis.anchors import CLASSES, Classifier
+from companion.analysis.anchors import CLASSES, Classifier, sql_rules
 from companion.core.errors import BadInput
 
 SITE = "site"  # the whole site's row in the mix
@@ -52,22 +52,44 @@ def _anchor_groups(store, targets: list[str] | None = None):
     return [(*k, n) for k, n in groups.items()]
 
 
-def _link_weeks(store):
-    """(target key, Monday of the week, new, lost) of the tier-1 links: new in the week of
-    first_seen, lost in the week of lost_at (else last_seen, for a lost link)."""
-    if hasattr(store, "link_weeks"):
-        return store.link_weeks()
-    groups: dict[tuple, list[int]] = {}
+def _class_counts(store, profile, money_keys: list[str], only: bool):
+    """(money page key or '', class, links) of the live tier-1 links: counted by the store in SQL
+    from each link's stored shape and folded anchor (`anchors.sql_rules`); `only`: the links to
+    `money_keys` alone."""
+    if hasattr(store, "anchor_class_counts"):
+        return store.anchor_class_counts(sql_rules(profile), money_keys, only=only)
+    classify = Classifier(profile).classify  # until the store answers it in SQL
+    out: dict[tuple, int] = {}
+    for target_key, anchor, link_type, n in _anchor_groups(store, money_keys if only else None):
+        k = (target_key if target_key in money_keys else "", classify(anchor, target_key, link_type).name)
+        out[k] = out.get(k, 0) + n
+    return [(*k, n) for k, n in out.items()]
+
+
+def lost_day(record: dict) -> str | None:
+    """The day a stored link was lost: its `lost_at` (the export's Lost date, a recheck's
+    finding), else its last seen day; None for a live link. The store keeps it as `lost_on`."""
+    if record.get("status") != "lost":
+        return None
+    day = record.get("lost_at") or record.get("last_seen")
+    return str(day)[:10] if day else None
+
+
+def _link_days(store, money_keys: list[str]):
+    """(scope, day, new, lost) of the tier-1 links: scope '' for the whole site, else a money
+    page's key; new on the day of first_seen, lost on `lost_day`. The store counts them per day
+    in SQL, over indexes (`Store.link_days`)."""
+    if hasattr(store, "link_days"):
+        return store.link_days(money_keys)
+    groups: dict[tuple, list[int]] = {}  # until the store answers it in SQL
     for r in store.all_backlinks():
-        key = r.get("target_key") or urls.safe_page_key(r.get("target_url") or "") or ""
-        new = week_of(r.get("first_seen"))
-        if new:
-            groups.setdefault((key, new), [0, 0])[0] += 1
-        if r.get("status") == "lost":
-            gone = week_of(r.get("lost_at") or r.get("last_seen"))
-            if gone:
-                groups.setdefault((key, gone), [0, 0])[1] += 1
-    return [(k, w, n, lost) for (k, w), (n, lost) in groups.items()]
+        key = r.get("target_key") or ""
+        for scope in ("", key) if key in money_keys else ("",):
+            if r.get("first_seen"):
+                groups.setdefault((scope, str(r["first_seen"])[:10]), [0, 0])[0] += 1
+            if lost_day(r):
+                groups.setdefault((scope, lost_day(r)), [0, 0])[1] += 1
+    return [(k, d, n, lost) for (k, d), (n, lost) in groups.items()]
 
 
 # --- anchor mix -------------------------------------------------------------------
@@ -116,17 +138,25 @@ def anchor_mix(store, profile, *, classifier: Classifier | None = None, only: li
     counts = {tier: {SITE: _empty_counts(), **{k: _empty_counts() for k in money}} for tier in TIERS}
     examples: dict[tuple[str, str], list[dict]] = {}
 
-    def add(tier: str, target_key: str, anchor: str, link_type: str | None, n: int) -> None:
+    def add(tier: str, target_key: str, anchor: str, link_type: str | None, n: int, count: bool = True) -> None:
         found = classifier.classify(anchor, target_key, link_type)
-        counts[tier][SITE][found.name] += n
+        if count:
+            counts[tier][SITE][found.name] += n
         if target_key in money:
-            counts[tier][target_key][found.name] += n
+            if count:
+                counts[tier][target_key][found.name] += n
             seen = examples.setdefault((target_key, found.name), [])
             if len(seen) < EXAMPLES and tier == "tier1":
                 seen.append({"anchor": anchor, "links": n, "reason": found.reason})
 
-    for target_key, anchor, link_type, n in _anchor_groups(store, None if only is None else list(money)):
-        add("tier1", target_key, anchor, link_type, n)
+    # tier-1: the counts per class in SQL (a million links: no list loaded); examples of the money pages
+    for target_key, name, n in _class_counts(store, profile, list(money), only is not None):
+        counts["tier1"][SITE][name] += n
+        if target_key in money:
+            counts["tier1"][target_key][name] += n
+    if money:
+        for target_key, anchor, link_type, n in _anchor_groups(store, list(money)):
+            add("tier1", target_key, anchor, link_type, n, count=False)
     for _tier1_key, target_key, anchor, n in _placement_groups(store):
         if only is None or target_key in money:
             add("tier2", target_key, anchor, None, n)
@@ -225,14 +255,12 @@ def velocity(store, profile, *, as_of=None, weeks: int | None = None) -> dict:
         cell[1] += lost
 
     first = end
-    for target_key, day, new, lost in _link_weeks(store):
+    for scope, day, new, lost in _link_days(store, list(money)):
         week = week_of(day)
         if week is None or week > end:
             continue
         first = min(first, week)
-        add(SITE, "tier1", week, new, lost)
-        if target_key in money:
-            add(target_key, "tier1", week, new, lost)
+        add(scope or SITE, "tier1", week, new, lost)
     for tier1_key, week, new, lost in placement_weeks(store):
         if week > end:
             continue
