@@ -201,3 +201,26 @@ def test_draft_check_and_placement_form_give_the_same_exact_share_numbers(cli, h
         from_form = [w["message"] for w in warned if w["code"] == "exact_anchor_share"]
         assert from_draft == from_form and len(from_form) == 1 and "(1 of 1;" in from_form[0]
         assert "of the tier-2 links to https://example.com/pricing" in from_form[0]
+
+
+@pytest.mark.parametrize("name, domain, money", [
+    (FLO, "lamicrobyflo.fr", FLO_MONEY), (MD, "mdsupplies.com", MD_MONEY),
+    ("semrush-backlinks-coinlineup.csv", "coinlineup.com",
+     [{"url": "https://coinlineup.com/", "keywords": ["crypto news", "coinlineup"]}])])
+def test_the_stores_sql_counts_as_the_classifier_does(cli, home, name, domain, money):
+    """The mix is counted in SQL from each row's stored shape and folded anchor (a million links
+    in a second); here every live stored record is classified one by one in Python and the
+    two must agree, per money page and for the rest of the site."""
+    with load(cli, home, domain, money, name) as ws:
+        keys = [urls.page_key(m["url"]) for m in money]
+        classify = Classifier(ws.profile).classify
+        want = Counter()
+        for rec in ws.store.all_backlinks("live"):
+            scope = rec["target_key"] if rec["target_key"] in keys else ""
+            want[(scope, classify(rec["anchor"], rec["target_key"], rec.get("type")).name)] += 1
+        from companion.analysis.anchors import sql_rules
+
+        got = {(scope, cls): n for scope, cls, n in ws.store.anchor_class_counts(sql_rules(ws.profile), keys)}
+        assert got == dict(want)
+        only = {(scope, cls): n for scope, cls, n in ws.store.anchor_class_counts(sql_rules(ws.profile), keys, only=True)}
+        assert only == {k: v for k, v in want.items() if k[0]}

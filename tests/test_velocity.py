@@ -38,7 +38,16 @@ def test_velocity_of_a_real_export_matches_its_dates_counted_with_csv(cli, home)
     cli("init", "--domain", "mdsupplies.com")
     cli("import", str(MD))
     with Workspace(home) as ws:
+        ws.set_profile({**ws.profile.to_json(), "money_pages": [{"url": "https://mdsupplies.com/", "keywords": ["x"]}]})
         report = linkprofile.velocity(ws.store, ws.profile, as_of="2026-09-06")
+    # the money page's own series: the rows whose target is its page, counted the same way
+    home_rows = [r for r in data if r["Target URL"].rstrip("/").split("//")[1].removeprefix("www.") == "mdsupplies.com"]
+    assert len(home_rows) == 6
+    page = report["pages"][0]["weeks"]
+    assert {w["week"]: w["tier1"]["new"] for w in page if w["tier1"]["new"]} == \
+        dict(Counter(iso_monday(r["First seen"]) for r in home_rows))
+    assert {w["week"]: w["tier1"]["lost"] for w in page if w["tier1"]["lost"]} == \
+        dict(Counter(iso_monday(r["Lost"]) for r in home_rows))
     series = report["site"]["weeks"]
     assert series[-1]["week"] == "2026-08-31" and series[0]["week"] == min(new)
     got_new = {w["week"]: w["tier1"]["new"] for w in series if w["tier1"]["new"]}

@@ -46,7 +46,7 @@ import orjson
 
 from companion.core.atomic import move_aside
 from companion.core.errors import StorageError
-from companion.store import listing
+from companion.store import listing, profilecols
 
 log = logging.getLogger("tierlink.store")
 # Where no logging is set up (a CLI command) these lines stay off stderr, which carries the
@@ -55,7 +55,7 @@ log.addHandler(logging.NullHandler())
 
 DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 60_000
 MMAP_SIZE = 1 << 30
 # The page cache of an import's connection: enough for the upper levels of every index,
@@ -93,6 +93,24 @@ def _add_list_columns(c) -> None:
 
 
 _LIST_COLUMNS = [_add_list_columns]
+
+
+def _add_profile_columns(c) -> None:
+    """The link profile's columns (companion.store.profilecols), each added unless there."""
+    have = {row[1] for row in c.execute("PRAGMA table_info(backlinks)")}
+    for name, kind in profilecols.COLUMNS.items():
+        if name not in have:
+            c.execute(f"ALTER TABLE backlinks ADD COLUMN {name} {kind}")
+
+
+def _fill_profile_columns(c) -> None:
+    """Schema 3 -> 4: the link profile's columns of every stored record (a million rows: minutes, once)."""
+    after = 0
+    while rows := c.execute("SELECT id, record FROM backlinks WHERE id > ? ORDER BY id LIMIT 5000",
+                            (after,)).fetchall():
+        c.executemany("UPDATE backlinks SET anchor_fold = ?, anchor_shape = ?, lost_on = ? WHERE id = ?",
+                      [(*profilecols.values(loads(raw)), i) for i, raw in rows])
+        after = rows[-1][0]
 _WORDS_INSERT = "INSERT INTO backlinks_text (rowid, words) VALUES (new.id, new.words);"
 _WORDS_DELETE = "INSERT INTO backlinks_text (backlinks_text, rowid, words) VALUES ('delete', old.id, old.words);"
 _TOOLS_INSERT = ("INSERT OR IGNORE INTO backlink_tools (tool, status, follow, id) "
@@ -204,6 +222,7 @@ _SCHEMA.append(("INSERT INTO tier1_text (rowid, title, anchors, urlwords) "
                 "SELECT -value, '', '', ? FROM json_each(?)", (" ".join([BALLAST_WORD] * 8),
                                                               json.dumps(list(range(1, BALLAST + 1))))))
 _SCHEMA.extend(_LIST_SCHEMA)
+_SCHEMA.extend([_add_profile_columns, *profilecols.INDEXES])
 
 # The path of a page key (`host/path?query`) in SQL, for rows written before schema 2.
 _KEY_PATH = "substr(key, instr(key, '/'))"
@@ -227,6 +246,8 @@ MIGRATIONS: dict[int, list[str]] = {
         _NETWORK],
     # 2 -> 3: the backlink list pages in the database (companion.store.listing)
     2: [*_LIST_COLUMNS, *_LIST_SCHEMA, _fill_list_columns],
+    # 3 -> 4: the link profile's columns and indexes (companion.store.profilecols)
+    3: [_add_profile_columns, _fill_profile_columns, *profilecols.INDEXES],
 }
 
 _writes_seen = 0
@@ -804,15 +825,65 @@ class BacklinkDB:
     def insert_records(self, c, records: list[dict]) -> None:
         c.executemany(
             "INSERT INTO backlinks (source_key, target_key, source_host, status, target_code, record, "
-            "authority, first_seen, last_seen, follow, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "authority, first_seen, last_seen, follow, words, anchor_fold, anchor_shape, lost_on) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], _target_code(r), dumps(r),
-              *listing.record_columns(r)) for r in records])
+              *listing.record_columns(r), *profilecols.values(r)) for r in records])
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
         c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ?, authority = ?, "
-                      "first_seen = ?, last_seen = ?, follow = ?, words = ? WHERE id = ?",
-                      [(r["target_key"], r["status"], _target_code(r), dumps(r), *listing.record_columns(r), i)
-                       for i, r in records])
+                      "first_seen = ?, last_seen = ?, follow = ?, words = ?, anchor_fold = ?, anchor_shape = ?, "
+                      "lost_on = ? WHERE id = ?",
+                      [(r["target_key"], r["status"], _target_code(r), dumps(r), *listing.record_columns(r),
+                        *profilecols.values(r), i) for i, r in records])
+
+    # --- the link profile's reports (issue 28: companion.workflow.linkprofile), in SQL ---------
+
+    def anchor_class_counts(self, rules: dict, money_keys: list[str], *, only: bool = False) -> list[tuple]:
+        """(money page key or '', class, links) of the live links: the class of each row by
+        `profilecols.class_case`, summed over the anchor index alone (no record is read); the
+        whole site is one aggregate, each money page one range of the same index."""
+        case, params = profilecols.class_case(rules)
+        count = f"SELECT cls, count(*) FROM (SELECT {case} AS cls FROM backlinks WHERE status = 'live' {{}}) GROUP BY cls"
+        conn = self.conn()
+        pages = [(key, name, n) for key in money_keys
+                 for name, n in conn.execute(count.format("AND target_key = ?"), (*params, key))]
+        if only:
+            return pages
+        rest = dict(conn.execute(count.format(""), params).fetchall())
+        for _key, name, n in pages:  # the whole site's aggregate holds the money pages' rows too
+            rest[name] -= n
+        return pages + [("", name, n) for name, n in rest.items() if n]
+
+    def link_days(self, money_keys: list[str]) -> list[tuple]:
+        """('' for the site or a money page's key, day, new, lost): new links per first_seen day
+        (the first_seen sort index), lost ones per lost_on day (the lost_on index), and each money
+        page's from its (target_key, first_seen) and (lost_on, target_key) ranges."""
+        conn = self.conn()
+        days: dict[tuple[str, str], list[int]] = {}
+        for day, n in conn.execute("SELECT substr(first_seen, 1, 10) AS d, count(*) FROM backlinks "
+                                   "WHERE first_seen IS NOT NULL GROUP BY d"):
+            days.setdefault(("", day), [0, 0])[0] += n
+        for day, n in conn.execute("SELECT lost_on, count(*) FROM backlinks WHERE lost_on IS NOT NULL GROUP BY lost_on"):
+            days.setdefault(("", day), [0, 0])[1] += n
+        for key in money_keys:
+            for day, n in conn.execute("SELECT substr(first_seen, 1, 10) AS d, count(*) FROM backlinks "
+                                       "WHERE target_key = ? AND first_seen IS NOT NULL GROUP BY d", (key,)):
+                days.setdefault((key, day), [0, 0])[0] += n
+            for day, n in conn.execute("SELECT lost_on, count(*) FROM backlinks WHERE lost_on IS NOT NULL "
+                                       "AND target_key = ? GROUP BY lost_on", (key,)):
+                days.setdefault((key, day), [0, 0])[1] += n
+        return [(scope, day, new, lost) for (scope, day), (new, lost) in days.items()]
+
+    def anchor_groups(self, targets: list[str] | None) -> list[tuple]:
+        """(target key, anchor, link type, links) of the live links to `targets` (an index range
+        each): the money pages' anchors, classified one by one for their examples and reasons."""
+        out = []
+        for key in targets or []:
+            out += self.conn().execute(
+                "SELECT target_key, coalesce(json_extract(record, '$.anchor'), ''), json_extract(record, '$.type'), "
+                "count(*) FROM backlinks WHERE target_key = ? AND status = 'live' GROUP BY 2, 3", (key,)).fetchall()
+        return [tuple(r) for r in out]
 
     def list_page(self, page: listing.Page) -> tuple[list[dict], int, bool]:
         """One page of the list and the number of rows its filters match (companion.store.listing).

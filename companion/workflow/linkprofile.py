@@ -37,59 +37,18 @@ MAX_SERIES_WEEKS = 520  # ten years of weeks: what a chart can still show
 
 # --- what the store answers (grouped in SQL: companion/store) ------------------------
 
-def _anchor_groups(store, targets: list[str] | None = None):
-    """(target key, anchor, link type, links) of the live tier-1 links (to `targets` only, when
-    given), one row per distinct trio."""
-    if hasattr(store, "anchor_groups"):
-        return store.anchor_groups(targets)
-    groups: dict[tuple, int] = {}  # until the store answers it in SQL
-    for r in store.all_backlinks("live"):
-        if targets is not None and r.get("target_key") not in targets:
-            continue
-        k = (r.get("target_key") or urls.safe_page_key(r.get("target_url") or "") or "", r.get("anchor") or "",
-             r.get("type"))
-        groups[k] = groups.get(k, 0) + 1
-    return [(*k, n) for k, n in groups.items()]
-
-
 def _class_counts(store, profile, money_keys: list[str], only: bool):
     """(money page key or '', class, links) of the live tier-1 links: counted by the store in SQL
     from each link's stored shape and folded anchor (`anchors.sql_rules`); `only`: the links to
     `money_keys` alone."""
-    if hasattr(store, "anchor_class_counts"):
-        return store.anchor_class_counts(sql_rules(profile), money_keys, only=only)
-    classify = Classifier(profile).classify  # until the store answers it in SQL
-    out: dict[tuple, int] = {}
-    for target_key, anchor, link_type, n in _anchor_groups(store, money_keys if only else None):
-        k = (target_key if target_key in money_keys else "", classify(anchor, target_key, link_type).name)
-        out[k] = out.get(k, 0) + n
-    return [(*k, n) for k, n in out.items()]
-
-
-def lost_day(record: dict) -> str | None:
-    """The day a stored link was lost: its `lost_at` (the export's Lost date, a recheck's
-    finding), else its last seen day; None for a live link. The store keeps it as `lost_on`."""
-    if record.get("status") != "lost":
-        return None
-    day = record.get("lost_at") or record.get("last_seen")
-    return str(day)[:10] if day else None
+    return store.anchor_class_counts(sql_rules(profile), money_keys, only=only)
 
 
 def _link_days(store, money_keys: list[str]):
     """(scope, day, new, lost) of the tier-1 links: scope '' for the whole site, else a money
-    page's key; new on the day of first_seen, lost on `lost_day`. The store counts them per day
+    page's key; new on the day of first_seen, lost on the day it was lost (store.profilecols.lost_on). The store counts them per day
     in SQL, over indexes (`Store.link_days`)."""
-    if hasattr(store, "link_days"):
-        return store.link_days(money_keys)
-    groups: dict[tuple, list[int]] = {}  # until the store answers it in SQL
-    for r in store.all_backlinks():
-        key = r.get("target_key") or ""
-        for scope in ("", key) if key in money_keys else ("",):
-            if r.get("first_seen"):
-                groups.setdefault((scope, str(r["first_seen"])[:10]), [0, 0])[0] += 1
-            if lost_day(r):
-                groups.setdefault((scope, lost_day(r)), [0, 0])[1] += 1
-    return [(k, d, n, lost) for (k, d), (n, lost) in groups.items()]
+    return store.link_days(money_keys)
 
 
 # --- anchor mix -------------------------------------------------------------------
@@ -155,7 +114,7 @@ def anchor_mix(store, profile, *, classifier: Classifier | None = None, only: li
         if target_key in money:
             counts["tier1"][target_key][name] += n
     if money:
-        for target_key, anchor, link_type, n in _anchor_groups(store, list(money)):
+        for target_key, anchor, link_type, n in store.anchor_groups(list(money)):
             add("tier1", target_key, anchor, link_type, n, count=False)
     for _tier1_key, target_key, anchor, n in _placement_groups(store):
         if only is None or target_key in money:
