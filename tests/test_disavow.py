@@ -149,6 +149,10 @@ def test_a_disavowed_page_that_looks_healthy_is_listed_for_review(coin, tmp_path
     assert "no longer classified spam" in listed["healthy"][0]["why"]
     assert listed["disavowed"][0]["reason"] == "kept from an old audit (2025-01-01)"
     assert best[0]["url"] not in [i["url"] for i in coin.json("boost", "--limit", "2")]
+    # taken off again, it is back in the boost list
+    assert coin.json("disavow", "review", "--undo", best[0]["url"])["decision"] == "undone"
+    assert best[0]["url"] in [i["url"] for i in coin.json("boost", "--limit", "2")]
+    assert "is not disavowed" in coin.fails("disavow", "review", "--undo", best[0]["url"])
 
 
 def test_review_drops_a_proposal_from_the_file(coin, tmp_path):
@@ -173,6 +177,20 @@ def test_bad_files_and_options_are_one_line_errors(cli, tmp_path):
     assert "min_signal" in cli.fails("disavow", "export", "--out", str(tmp_path / "x.txt"), "--min-signal", "9")
     assert not (tmp_path / "x.txt").exists()
     assert "exactly one" in cli.fails("disavow", "review")
+
+
+def test_a_long_disavow_file_is_one_write(cli, tmp_path):
+    """20,000 lines (Google allows 100,000): one transaction, seconds, not one write a line."""
+    import time
+
+    cli("init", "--domain", "example.com")
+    f = tmp_path / "long.txt"
+    f.write_text("".join(f"# old audit (2024-01-01)\nhttps://spam{i}.test/page\n" for i in range(10_000))
+                 + "".join(f"domain:farm{i}.test\n" for i in range(10_000)), encoding="utf-8")
+    t = time.perf_counter()
+    result = cli.json("disavow", "import", str(f))
+    assert result["added"] == 20_000 and time.perf_counter() - t < 60
+    assert len(cli.json("disavow", "list")["disavowed"]) == 20_000
 
 
 def test_the_api_routes(app_server):

@@ -130,3 +130,22 @@ def test_report_commands_print_the_api_numbers_as_json_and_csv(cli, home):
     human = cli("report", "velocity", "--as-of", "2026-09-06").stdout.decode()
     assert "whole site [tier1] last 4w: +" in human
     assert "as_of" in cli.fails("report", "velocity", "--as-of", "soon")
+
+
+def test_both_stores_count_the_link_profile_alike(tmp_path, pg_url):
+    """Team mode (PostgreSQL) counts the anchor mix and the velocity with the same rules as the
+    embedded store: the real coinlineup export imported into both gives the same reports."""
+    if not (REAL / "semrush-backlinks-coinlineup.csv").is_file():
+        pytest.skip("real export not found")
+    export = str(REAL / "semrush-backlinks-coinlineup.csv")
+    profile = {"domains": ["coinlineup.com"], "brand_names": ["Coin Lineup"],
+               "money_pages": [{"url": "https://coinlineup.com/", "keywords": ["crypto news"]}]}
+    reports = []
+    for name, database in (("a", None), ("b", pg_url)):
+        with Workspace(tmp_path / name, database=database) as ws:
+            ws.set_profile(profile)
+            ws.import_files([export])
+            reports.append((linkprofile.anchor_mix(ws.store, ws.profile),
+                            linkprofile.velocity(ws.store, ws.profile, as_of="2026-01-04")))
+    assert reports[0][0]["site"]["tier1"]["total"] > 1000
+    assert reports[0] == reports[1]

@@ -105,18 +105,26 @@ def list_(min_signal, as_json):
 @command("review", group=disavow)
 @click.option("--keep", "keep", metavar="VALUE", help="keep this proposal (domain or URL) in the file")
 @click.option("--drop", "drop", metavar="VALUE", help="drop this proposal from the file")
+@click.option("--undo", "undo", metavar="VALUE", help="take a disavow mark off (a page that looks healthy again)")
 @with_json
-def review(keep, drop, as_json):
+def review(keep, drop, undo, as_json):
     """Keep or drop one proposal before exporting (as the dashboard's review list does).
 
     \b
     Example:
       tierlink disavow review --drop spam-directory.test
+      tierlink disavow review --undo https://blog.test/cleaned-up
     """
-    if bool(keep) == bool(drop):
-        raise BadInput("give exactly one of --keep VALUE or --drop VALUE")
-    value = keep or drop
+    if sum(bool(v) for v in (keep, drop, undo)) != 1:
+        raise BadInput("give exactly one of --keep VALUE, --drop VALUE or --undo VALUE")
+    value = keep or drop or undo
     kind = "url" if value.startswith(("http://", "https://")) else "domain"
+    value = value.removeprefix("domain:")
     with workspace() as ws:
-        result = disavow_mod.review(ws.store, kind, value.removeprefix("domain:"), "keep" if keep else "drop")
+        if undo:
+            if not disavow_mod.remove(ws.store, kind, value):
+                raise BadInput(f"{value} is not disavowed")
+            result = {"kind": kind, "value": value, "decision": "undone"}
+        else:
+            result = disavow_mod.review(ws.store, kind, value, "keep" if keep else "drop")
     emit(as_json, result, lambda r: info(f"{r['decision']}: {r['kind']} {r['value']}"))

@@ -153,6 +153,7 @@ MIGRATIONS: dict[int, list[str]] = {
         "ALTER TABLE backlinks " + ", ".join(f"ADD COLUMN {n} {k}" for n, k in profilecols.COLUMNS.items()),
         lambda c: _fill_profile_columns(c),
         *(i.replace(" IF NOT EXISTS", "") for i in profilecols.INDEXES),
+        profilecols.DISAVOW_TABLE.replace(" IF NOT EXISTS", ""),
     ],
 }
 
@@ -633,6 +634,26 @@ class BacklinkDB:
             return [tuple(r) for key in targets or [] for r in c.execute(
                 "SELECT target_key, coalesce(record::jsonb->>'anchor', ''), record::jsonb->>'type', count(*) "
                 "FROM backlinks WHERE target_key = %s AND status = 'live' GROUP BY 1, 2, 3", (key,)).fetchall()]
+
+    def disavow_marks(self) -> list[dict]:
+        with self.db.connection() as c:
+            rows = c.execute(f"SELECT {', '.join(profilecols.DISAVOW_FIELDS)} FROM disavowed "
+                             "ORDER BY kind COLLATE \"C\", value COLLATE \"C\"").fetchall()
+        return [dict(zip(profilecols.DISAVOW_FIELDS, r)) for r in rows]
+
+    def add_disavow_marks(self, marks: list[dict]) -> int:
+        added = 0
+        with self.write() as c:
+            with c.cursor() as cur:
+                for m in marks:
+                    cur.execute("INSERT INTO disavowed (kind, value, reason, source, at) VALUES (%s, %s, %s, %s, %s) "
+                                "ON CONFLICT DO NOTHING", tuple(m.get(f) for f in profilecols.DISAVOW_FIELDS))
+                    added += cur.rowcount
+        return added
+
+    def remove_disavow_mark(self, kind: str, value: str) -> bool:
+        with self.write() as c:
+            return c.execute("DELETE FROM disavowed WHERE kind = %s AND value = %s", (kind, value)).rowcount > 0
 
     def broken_records(self) -> list[dict]:
         with self.db.connection() as c:

@@ -29,6 +29,13 @@ LOST_INDEX = "CREATE INDEX IF NOT EXISTS backlinks_lost_on ON backlinks (lost_on
 # the new links per day, per target (the site's are read from the first_seen sort index)
 FIRST_SEEN_INDEX = "CREATE INDEX IF NOT EXISTS backlinks_first_seen_by_target ON backlinks (target_key, first_seen)"
 INDEXES = (ANCHOR_INDEX, LOST_INDEX, FIRST_SEEN_INDEX)
+# The disavow marks (companion.verdicts.disavow): what the user disavowed, a domain or a URL a row.
+# A table of their own, not fields of the backlink records (a backlink export imported again
+# never brings a disavowed link back), and in the database, not the workflow file: a disavow
+# file may hold 100,000 lines, written in one transaction.
+DISAVOW_TABLE = ("CREATE TABLE IF NOT EXISTS disavowed (kind TEXT NOT NULL, value TEXT NOT NULL, "
+                 "reason TEXT NOT NULL DEFAULT '', source TEXT NOT NULL, at TEXT, PRIMARY KEY (kind, value))")
+DISAVOW_FIELDS = ("kind", "value", "reason", "source", "at")
 
 
 def lost_on(record: dict) -> str | None:

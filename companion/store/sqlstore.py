@@ -222,7 +222,7 @@ _SCHEMA.append(("INSERT INTO tier1_text (rowid, title, anchors, urlwords) "
                 "SELECT -value, '', '', ? FROM json_each(?)", (" ".join([BALLAST_WORD] * 8),
                                                               json.dumps(list(range(1, BALLAST + 1))))))
 _SCHEMA.extend(_LIST_SCHEMA)
-_SCHEMA.extend([_add_profile_columns, *profilecols.INDEXES])
+_SCHEMA.extend([_add_profile_columns, *profilecols.INDEXES, profilecols.DISAVOW_TABLE])
 
 # The path of a page key (`host/path?query`) in SQL, for rows written before schema 2.
 _KEY_PATH = "substr(key, instr(key, '/'))"
@@ -247,7 +247,7 @@ MIGRATIONS: dict[int, list[str]] = {
     # 2 -> 3: the backlink list pages in the database (companion.store.listing)
     2: [*_LIST_COLUMNS, *_LIST_SCHEMA, _fill_list_columns],
     # 3 -> 4: the link profile's columns and indexes (companion.store.profilecols)
-    3: [_add_profile_columns, _fill_profile_columns, *profilecols.INDEXES],
+    3: [_add_profile_columns, _fill_profile_columns, *profilecols.INDEXES, profilecols.DISAVOW_TABLE],
 }
 
 _writes_seen = 0
@@ -884,6 +884,24 @@ class BacklinkDB:
                 "SELECT target_key, coalesce(json_extract(record, '$.anchor'), ''), json_extract(record, '$.type'), "
                 "count(*) FROM backlinks WHERE target_key = ? AND status = 'live' GROUP BY 2, 3", (key,)).fetchall()
         return [tuple(r) for r in out]
+
+    def disavow_marks(self) -> list[dict]:
+        """Every disavow mark: {kind, value, reason, source, at}, domains first."""
+        rows = self.conn().execute(f"SELECT {', '.join(profilecols.DISAVOW_FIELDS)} FROM disavowed "
+                                   "ORDER BY kind, value").fetchall()
+        return [dict(zip(profilecols.DISAVOW_FIELDS, r)) for r in rows]
+
+    def add_disavow_marks(self, marks: list[dict]) -> int:
+        """Add marks (one transaction); those already there are kept as they are. The number added."""
+        with self.write() as c:
+            before = c.execute("SELECT count(*) FROM disavowed").fetchone()[0]
+            c.executemany("INSERT OR IGNORE INTO disavowed (kind, value, reason, source, at) VALUES (?, ?, ?, ?, ?)",
+                          [tuple(m.get(f) for f in profilecols.DISAVOW_FIELDS) for m in marks])
+            return c.execute("SELECT count(*) FROM disavowed").fetchone()[0] - before
+
+    def remove_disavow_mark(self, kind: str, value: str) -> bool:
+        with self.write() as c:
+            return c.execute("DELETE FROM disavowed WHERE kind = ? AND value = ?", (kind, value)).rowcount > 0
 
     def list_page(self, page: listing.Page) -> tuple[list[dict], int, bool]:
         """One page of the list and the number of rows its filters match (companion.store.listing).

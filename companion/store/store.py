@@ -228,6 +228,16 @@ class Store(WorkflowTables):
         """(target key, anchor, link type, live links) of the links to a few pages."""
         return self._bl.anchor_groups(targets)
 
+    # The disavow marks (companion.verdicts.disavow): a table of the backlink database.
+    def disavow_marks(self) -> list[dict]:
+        return self._bl.disavow_marks()
+
+    def add_disavow_marks(self, marks: list[dict]) -> int:
+        return self._bl.add_disavow_marks(marks)
+
+    def remove_disavow_mark(self, kind: str, value: str) -> bool:
+        return self._bl.remove_disavow_mark(kind, value)
+
     def broken_backlinks(self) -> list[dict]:
         """Live records whose target page answered an error code when the tool checked it (indexed)."""
         return self._bl.broken_records()

@@ -26,8 +26,8 @@ from datetime import date
 
 from companion.analysis import urls
 from companion.core.errors import BadInput
-from companion.workflow.disavowed import TABLE, Matcher, clean_host as _clean_host  # noqa: F401 (Matcher: re-exported)
-from companion.workflow.fields import WRITE_LOCK, now
+from companion.workflow.disavowed import Matcher, clean_host as _clean_host  # noqa: F401 (Matcher: re-exported)
+from companion.workflow.fields import now
 
 REVIEW_TABLE = "disavow_review"  # the user's decision on a proposal: {kind, value, decision}
 SPAM_SIGNALS = ("boost.link_farm", "boost.spam_flag", "boost.network", "boost.search_results")
@@ -123,7 +123,7 @@ def export_text(store, profile, min_signal: int = 1, *, today: str | None = None
     """The disavow file (text) and a summary {domains, urls, left_out, dropped}: the entries in
     effect, then the proposals the user did not drop; what it holds is marked disavowed."""
     today = today or date.today().isoformat()
-    current = {(e["kind"], e["value"]): e for e in store.all(TABLE)}
+    current = {(e["kind"], e["value"]): e for e in store.disavow_marks()}
     items = [{"kind": e["kind"], "value": e["value"], "reason": e.get("reason") or "disavowed before",
               "at": (e.get("at") or today)[:10]} for e in current.values()]
     dropped = 0
@@ -152,12 +152,8 @@ def export_text(store, profile, min_signal: int = 1, *, today: str | None = None
         lines += block
         size += cost
         written.append(item)
-    with WRITE_LOCK:
-        for item in written:
-            if (item["kind"], item["value"]) not in current:
-                store.upsert(TABLE, {"kind": item["kind"], "value": item["value"]},
-                             {"kind": item["kind"], "value": item["value"], "reason": item["reason"],
-                              "source": "export", "at": now()})
+    store.add_disavow_marks([{"kind": i["kind"], "value": i["value"], "reason": i["reason"], "source": "export",
+                              "at": now()} for i in written if (i["kind"], i["value"]) not in current])
     summary = {"domains": sum(1 for i in written if i["kind"] == "domain"),
                "urls": sum(1 for i in written if i["kind"] == "url"), "left_out": left_out, "dropped": dropped}
     return "\n".join(lines) + "\n", summary
@@ -209,32 +205,22 @@ def parse_text(data: bytes | str) -> Parsed:
 def import_text(store, data: bytes | str) -> dict:
     """Mark every entry of a disavow file as disavowed: {added, known, skipped}."""
     parsed = parse_text(data)
-    added = known = 0
-    with WRITE_LOCK:
-        have = {(e["kind"], e["value"]) for e in store.all(TABLE)}
-        for kind, value, comment in parsed.entries:
-            if (kind, value) in have:
-                known += 1
-                continue
-            store.insert(TABLE, {"kind": kind, "value": value, "reason": comment or "imported from a disavow file",
-                                 "source": "import", "at": now()})
-            have.add((kind, value))
-            added += 1
-    return {"added": added, "known": known, "skipped": parsed.skipped[:50], "skipped_count": len(parsed.skipped)}
+    marks = {(kind, value): {"kind": kind, "value": value, "reason": comment or "imported from a disavow file",
+                             "source": "import", "at": now()} for kind, value, comment in parsed.entries}
+    added = store.add_disavow_marks(list(marks.values()))  # one transaction, however long the file
+    return {"added": added, "known": len(marks) - added, "skipped": parsed.skipped[:50],
+            "skipped_count": len(parsed.skipped)}
 
 
 def remove(store, kind: str, value: str) -> bool:
     """Undo one disavow mark (True if there was one)."""
-    found = store.find(TABLE, kind=kind, value=value)
-    for doc in found:
-        store.remove(TABLE, doc["id"])
-    return bool(found)
+    return store.remove_disavow_mark(kind, value)
 
 
 def entries(store, profile, min_signal: int = 1) -> dict:
     """The disavow review: what is disavowed, the proposals, and disavowed pages that now look
     healthy (no longer classified spam), for review."""
-    marked = sorted((public(e) for e in store.all(TABLE)), key=lambda e: (e["kind"] != "domain", e["value"]))
+    marked = sorted((public(e) for e in store.disavow_marks()), key=lambda e: (e["kind"] != "domain", e["value"]))
     spam = spam_pages(store, profile)
     spam_urls = {p["key"] for p in spam}
     spam_hosts = {p["host"] for p in spam}

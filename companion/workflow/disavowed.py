@@ -2,16 +2,14 @@
 
 Kept apart from `companion.verdicts.disavow` (which makes and reads the disavow file) so the
 verdicts can ask "is this page disavowed?" without importing the module that asks them
-which pages are spam. The marks are a workflow table of their own (`disavow`), not fields of
-the backlink records, so a backlink export imported again never brings a disavowed link back.
+which pages are spam. The marks are a table of their own in the backlink database
+(`Store.disavow_marks`, companion.store.profilecols), not fields of the backlink records, so a
+backlink export imported again never brings a disavowed link back.
 """
 
 from __future__ import annotations
 
 from companion.analysis import urls
-
-TABLE = "disavow"  # entries in effect: {kind: domain|url, value, reason, source: import|export, at}
-
 
 def clean_host(host: str) -> str:
     """A host as a `domain:` line names it: lower case, no trailing dot, no `www.`."""
@@ -24,7 +22,7 @@ class Matcher:
     its subdomains too, as Google reads it). Read once per list."""
 
     def __init__(self, store):
-        entries = store.all(TABLE)
+        entries = store.disavow_marks()
         self.domains = {e["value"] for e in entries if e["kind"] == "domain"}
         self.keys = {urls.safe_page_key(e["value"]) for e in entries if e["kind"] == "url"} - {None}
 
