@@ -149,3 +149,29 @@ def test_both_stores_count_the_link_profile_alike(tmp_path, pg_url):
                             linkprofile.velocity(ws.store, ws.profile, as_of="2026-01-04")))
     assert reports[0][0]["site"]["tier1"]["total"] > 1000
     assert reports[0] == reports[1]
+
+
+def test_the_popups_suggestions_carry_the_pacing_guard(cli, home, tmp_path):
+    """A tier-1 page that got three tier-2 links this week is still suggested on a fitting page
+    (the popup's list), with the pacing warning under it; another page without."""
+    export = tmp_path / "links.csv"
+    export.write_text("From,To,Text,Title\n"
+                      "https://t1.test/garden-hose-review,https://example.com/,Example,Garden hose review and guide\n"
+                      "https://t2.test/garden-hose-tips,https://example.com/,Example,Garden hose tips for beginners\n",
+                      encoding="utf-8")
+    cli("init", "--domain", "example.com")
+    cli("import", str(export), "--format", "csv", "--map", "source_url=From,target_url=To,anchor=Text,title=Title")
+    today = date.today().isoformat()
+    with Workspace(home) as ws:
+        for i in range(3):
+            placements.add(ws.store, ws.profile, f"https://g{i}.test/", "https://t1.test/garden-hose-review",
+                           anchor=f"hose {i}", date=today)
+        html = ("<html><head><title>Write for us: garden hose guides</title></head><body><h1>Write for us</h1>"
+                "<p>We accept guest posts about the garden hose: a review, a guide for beginners, tips.</p>"
+                "<p>Submit a guest post on garden hose care.</p></body></html>")
+        result = ws.analyze("https://blog.test/write-for-us", html)
+    suggestions = {s["tier1_url"]: s for s in (result.get("tier2") or {}).get("suggestions", [])}
+    assert "https://t1.test/garden-hose-review" in suggestions and "https://t2.test/garden-hose-tips" in suggestions
+    warned = suggestions["https://t1.test/garden-hose-review"]["warnings"]
+    assert [w["code"] for w in warned] == ["tier2_pace"] and "would get 4 tier-2 links" in warned[0]["message"]
+    assert "warnings" not in suggestions["https://t2.test/garden-hose-tips"]

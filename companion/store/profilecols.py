@@ -21,9 +21,10 @@ from companion.analysis.anchors import fold, shape
 COLUMNS = {"anchor_fold": "TEXT NOT NULL DEFAULT ''", "anchor_shape": "TEXT NOT NULL DEFAULT 'empty'",
            "lost_on": "TEXT"}
 NAMES = tuple(COLUMNS)
-# the anchor mix walks this index alone (covering): live rows, per target, shape and folded text
+# the whole site's anchor mix walks this index alone (covering), grouped by shape in index
+# order (no sort): live rows, their shape and folded text
 ANCHOR_INDEX = ("CREATE INDEX IF NOT EXISTS backlinks_by_anchor ON backlinks "
-                "(status, target_key, anchor_shape, anchor_fold)")
+                "(status, anchor_shape, anchor_fold, target_key)")
 # the lost links per day: few rows (the lost ones), their day and target
 LOST_INDEX = "CREATE INDEX IF NOT EXISTS backlinks_lost_on ON backlinks (lost_on, target_key) WHERE lost_on IS NOT NULL"
 # the new links per day, per target (the site's are read from the first_seen sort index)
@@ -50,6 +51,30 @@ def values(record: dict) -> tuple:
     """(anchor_fold, anchor_shape, lost_on) of a record, written beside it."""
     anchor = record.get("anchor") or ""
     return fold(anchor), shape(anchor, record.get("type")), lost_on(record)
+
+
+def brand_test(rules: dict, *, contains: str = "instr({hay}, {needle}) > 0", mark: str = "?") -> tuple[str, list]:
+    """SQL true when a row's anchor names a brand (FALSE without brand words), and its parameters."""
+    if not rules["brands"]:
+        return "(1 = 0)", []
+    return "(" + " OR ".join(contains.format(hay="replace(anchor_fold, ' ', '')", needle=mark)
+                             for _ in rules["brands"]) + ")", list(rules["brands"])
+
+
+def site_classes(rows) -> dict[str, int]:
+    """The classes of the rows no money page rule applies to, from (shape, links, of them naming
+    a brand): image and url whatever they say, then brand, then generic, else other."""
+    out: dict[str, int] = {}
+    for shape_, n, branded in rows:
+        if shape_ in ("image", "url"):
+            out[shape_] = out.get(shape_, 0) + n
+            continue
+        if branded:
+            out["brand"] = out.get("brand", 0) + branded
+        rest = "generic" if shape_ == "generic" else "other"
+        if n - branded:
+            out[rest] = out.get(rest, 0) + n - branded
+    return out
 
 
 def class_case(rules: dict, *, contains: str = "instr({hay}, {needle}) > 0", mark: str = "?") -> tuple[str, list]:

@@ -844,14 +844,26 @@ class BacklinkDB:
         `profilecols.class_case`, summed over the anchor index alone (no record is read); the
         whole site is one aggregate, each money page one range of the same index."""
         case, params = profilecols.class_case(rules)
-        count = f"SELECT cls, count(*) FROM (SELECT {case} AS cls FROM backlinks WHERE status = 'live' {{}}) GROUP BY cls"
+        brand, brand_params = profilecols.brand_test(rules)
         conn = self.conn()
-        pages = [(key, name, n) for key in money_keys
-                 for name, n in conn.execute(count.format("AND target_key = ?"), (*params, key))]
+        per_page: dict[tuple[str, str], int] = {}
+        simple = []
+        for key in money_keys:  # a money page: every rule, on its rows (the target index)
+            for name, shape_, branded, n in conn.execute(
+                    f"SELECT {case}, anchor_shape, {brand}, count(*) FROM backlinks WHERE target_key = ? "
+                    "AND status = 'live' GROUP BY 1, 2, 3", (*params, *brand_params, key)):
+                per_page[(key, name)] = per_page.get((key, name), 0) + n
+                simple.append((shape_, n, n if branded else 0))
+        pages = [(key, name, n) for (key, name), n in per_page.items()]
         if only:
             return pages
-        rest = dict(conn.execute(count.format(""), params).fetchall())
-        for _key, name, n in pages:  # the whole site's aggregate holds the money pages' rows too
+        # the rest of the site: no money keyword applies, so its class is its shape and whether it
+        # names a brand; one walk of the anchor index in its order, grouped by shape
+        rows = conn.execute(f"SELECT anchor_shape, count(*), coalesce(sum({brand}), 0) FROM backlinks "
+                            "INDEXED BY backlinks_by_anchor WHERE status = 'live' GROUP BY anchor_shape",
+                            brand_params).fetchall()
+        rest = profilecols.site_classes(rows)
+        for name, n in profilecols.site_classes(simple).items():  # the money pages' rows, counted above
             rest[name] -= n
         return pages + [("", name, n) for name, n in rest.items() if n]
 
@@ -861,15 +873,16 @@ class BacklinkDB:
         page's from its (target_key, first_seen) and (lost_on, target_key) ranges."""
         conn = self.conn()
         days: dict[tuple[str, str], list[int]] = {}
-        for day, n in conn.execute("SELECT substr(first_seen, 1, 10) AS d, count(*) FROM backlinks "
-                                   "WHERE first_seen IS NOT NULL GROUP BY d"):
-            days.setdefault(("", day), [0, 0])[0] += n
+        # grouped by the stamp itself: the first_seen index's order, no sort; days summed here
+        for stamp, n in conn.execute("SELECT first_seen, count(*) FROM backlinks WHERE first_seen IS NOT NULL "
+                                     "GROUP BY first_seen"):
+            days.setdefault(("", stamp[:10]), [0, 0])[0] += n
         for day, n in conn.execute("SELECT lost_on, count(*) FROM backlinks WHERE lost_on IS NOT NULL GROUP BY lost_on"):
             days.setdefault(("", day), [0, 0])[1] += n
         for key in money_keys:
-            for day, n in conn.execute("SELECT substr(first_seen, 1, 10) AS d, count(*) FROM backlinks "
-                                       "WHERE target_key = ? AND first_seen IS NOT NULL GROUP BY d", (key,)):
-                days.setdefault((key, day), [0, 0])[0] += n
+            for stamp, n in conn.execute("SELECT first_seen, count(*) FROM backlinks WHERE target_key = ? "
+                                         "AND first_seen IS NOT NULL GROUP BY first_seen", (key,)):
+                days.setdefault((key, stamp[:10]), [0, 0])[0] += n
             for day, n in conn.execute("SELECT lost_on, count(*) FROM backlinks WHERE lost_on IS NOT NULL "
                                        "AND target_key = ? GROUP BY lost_on", (key,)):
                 days.setdefault((key, day), [0, 0])[1] += n

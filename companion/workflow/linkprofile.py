@@ -114,7 +114,9 @@ def anchor_mix(store, profile, *, classifier: Classifier | None = None, only: li
         if target_key in money:
             counts["tier1"][target_key][name] += n
     if money:
-        for target_key, anchor, link_type, n in store.anchor_groups(list(money)):
+        # the most used anchors first (then by text): the same examples from either store
+        groups = sorted(store.anchor_groups(list(money)), key=lambda g: (-g[3], g[1], g[2] or ""))
+        for target_key, anchor, link_type, n in groups:
             add("tier1", target_key, anchor, link_type, n, count=False)
     for _tier1_key, target_key, anchor, n in _placement_groups(store):
         if only is None or target_key in money:
