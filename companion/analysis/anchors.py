@@ -123,49 +123,53 @@ class Classifier:
 
     def classify(self, anchor: str | None, target_key: str | None = None, link_type: str | None = None) -> AnchorClass:
         """The class of one anchor pointing at the page `target_key` (urls.page_key)."""
-        text = " ".join((anchor or "").split())
-        folded = fold(text)
+        return self.classify_folded(shape(anchor, link_type), fold(anchor or ""), target_key,
+                                    " ".join((anchor or "").split()))
+
+    def classify_folded(self, shape_: str, folded: str, target_key: str | None = None,
+                        text: str | None = None) -> AnchorClass:
+        """The class from what the store keeps of an anchor (its shape and folded text), the same
+        rules in the same order; `text`: the anchor as written, for the reason (else the folded)."""
+        text = folded if text is None else text
         for rule in rules()["order"]:
-            found = getattr(self, f"_{rule}")(text, folded, target_key, link_type)
+            found = getattr(self, f"_{rule}")(text, folded, target_key, shape_)
             if found:
                 return AnchorClass(rule, found)
         raise AssertionError("the rule order ends with 'other', which always matches")
 
     # One method per rule: the reason if the rule matches, else None.
-    def _image(self, text, folded, target_key, link_type):
-        if (link_type or "").lower() == "image":
+    def _image(self, text, folded, target_key, shape_):
+        if shape_ == "image":
             return f"an image link (alt text '{text[:60]}')" if text else "an image link without alt text"
         return None
 
-    def _url(self, text, folded, target_key, link_type):
-        if text and " " not in text and _NAKED_URL.match(text):
-            return f"a naked URL ('{text[:60]}')"
-        return None
+    def _url(self, text, folded, target_key, shape_):
+        return f"a naked URL ('{text[:60]}')" if shape_ == "url" else None
 
-    def _exact(self, text, folded, target_key, link_type):
+    def _exact(self, text, folded, target_key, shape_):
         for keyword, kw_folded, _words in self.keywords_of(target_key):
             if folded == kw_folded:
                 return f"the money keyword '{keyword}' of its target, word for word"
         return None
 
-    def _brand(self, text, folded, target_key, link_type):
+    def _brand(self, text, folded, target_key, shape_):
         squashed = folded.replace(" ", "")
         for word in self.brands:
             if word in squashed:
                 return f"names the brand '{word}'"
         return None
 
-    def _partial(self, text, folded, target_key, link_type):
+    def _partial(self, text, folded, target_key, shape_):
         words = set(folded.split())
         for keyword, _kw_folded, kw_words in self.keywords_of(target_key):
             if kw_words and kw_words <= words:
                 return f"holds the words of the money keyword '{keyword}' among others"
         return None
 
-    def _generic(self, text, folded, target_key, link_type):
-        if folded in rules()["generic_phrases"]:
+    def _generic(self, text, folded, target_key, shape_):
+        if shape_ == "generic":
             return f"'{text[:60]}' says nothing of the page (a generic anchor)"
         return None
 
-    def _other(self, text, folded, target_key, link_type):
+    def _other(self, text, folded, target_key, shape_):
         return "no anchor text" if not folded else "descriptive text: none of the rules above"

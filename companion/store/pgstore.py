@@ -632,7 +632,7 @@ class BacklinkDB:
     def anchor_groups(self, targets: list[str] | None) -> list[tuple]:
         with self.db.connection() as c:
             return [tuple(r) for key in targets or [] for r in c.execute(
-                "SELECT target_key, coalesce(record::jsonb->>'anchor', ''), record::jsonb->>'type', count(*) "
+                "SELECT target_key, anchor_shape, anchor_fold, count(*) "
                 "FROM backlinks WHERE target_key = %s AND status = 'live' GROUP BY 1, 2, 3", (key,)).fetchall()]
 
     def disavow_marks(self) -> list[dict]:

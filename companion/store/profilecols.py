@@ -29,7 +29,10 @@ ANCHOR_INDEX = ("CREATE INDEX IF NOT EXISTS backlinks_by_anchor ON backlinks "
 LOST_INDEX = "CREATE INDEX IF NOT EXISTS backlinks_lost_on ON backlinks (lost_on, target_key) WHERE lost_on IS NOT NULL"
 # the new links per day, per target (the site's are read from the first_seen sort index)
 FIRST_SEEN_INDEX = "CREATE INDEX IF NOT EXISTS backlinks_first_seen_by_target ON backlinks (target_key, first_seen)"
-INDEXES = (ANCHOR_INDEX, LOST_INDEX, FIRST_SEEN_INDEX)
+# a money page's anchors (its mix, its examples): a range of this index alone
+TARGET_ANCHOR_INDEX = ("CREATE INDEX IF NOT EXISTS backlinks_anchor_by_target ON backlinks "
+                       "(target_key, status, anchor_shape, anchor_fold)")
+INDEXES = (ANCHOR_INDEX, TARGET_ANCHOR_INDEX, LOST_INDEX, FIRST_SEEN_INDEX)
 # The disavow marks (companion.verdicts.disavow): what the user disavowed, a domain or a URL a row.
 # A table of their own, not fields of the backlink records (a backlink export imported again
 # never brings a disavowed link back), and in the database, not the workflow file: a disavow

@@ -850,8 +850,9 @@ class BacklinkDB:
         simple = []
         for key in money_keys:  # a money page: every rule, on its rows (the target index)
             for name, shape_, branded, n in conn.execute(
-                    f"SELECT {case}, anchor_shape, {brand}, count(*) FROM backlinks WHERE target_key = ? "
-                    "AND status = 'live' GROUP BY 1, 2, 3", (*params, *brand_params, key)):
+                    f"SELECT {case}, anchor_shape, {brand}, count(*) FROM backlinks INDEXED BY "
+                    "backlinks_anchor_by_target WHERE target_key = ? AND status = 'live' GROUP BY 1, 2, 3",
+                    (*params, *brand_params, key)):
                 per_page[(key, name)] = per_page.get((key, name), 0) + n
                 simple.append((shape_, n, n if branded else 0))
         pages = [(key, name, n) for (key, name), n in per_page.items()]
@@ -889,13 +890,13 @@ class BacklinkDB:
         return [(scope, day, new, lost) for (scope, day), (new, lost) in days.items()]
 
     def anchor_groups(self, targets: list[str] | None) -> list[tuple]:
-        """(target key, anchor, link type, links) of the live links to `targets` (an index range
-        each): the money pages' anchors, classified one by one for their examples and reasons."""
+        """(target key, anchor shape, folded anchor, links) of the live links to `targets`: a range
+        of the (target, status, shape, fold) index each, for the money pages' examples."""
         out = []
         for key in targets or []:
             out += self.conn().execute(
-                "SELECT target_key, coalesce(json_extract(record, '$.anchor'), ''), json_extract(record, '$.type'), "
-                "count(*) FROM backlinks WHERE target_key = ? AND status = 'live' GROUP BY 2, 3", (key,)).fetchall()
+                "SELECT target_key, anchor_shape, anchor_fold, count(*) FROM backlinks INDEXED BY "
+                "backlinks_anchor_by_target WHERE target_key = ? AND status = 'live' GROUP BY 2, 3", (key,)).fetchall()
         return [tuple(r) for r in out]
 
     def disavow_marks(self) -> list[dict]:

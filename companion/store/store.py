@@ -225,7 +225,7 @@ class Store(WorkflowTables):
         return self._bl.link_days(money_keys)
 
     def anchor_groups(self, targets: list[str] | None) -> list[tuple]:
-        """(target key, anchor, link type, live links) of the links to a few pages."""
+        """(target key, anchor shape, folded anchor, live links) of the links to a few pages."""
         return self._bl.anchor_groups(targets)
 
     # The disavow marks (companion.verdicts.disavow): a table of the backlink database.

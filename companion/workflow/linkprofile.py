@@ -97,16 +97,11 @@ def anchor_mix(store, profile, *, classifier: Classifier | None = None, only: li
     counts = {tier: {SITE: _empty_counts(), **{k: _empty_counts() for k in money}} for tier in TIERS}
     examples: dict[tuple[str, str], list[dict]] = {}
 
-    def add(tier: str, target_key: str, anchor: str, link_type: str | None, n: int, count: bool = True) -> None:
+    def add(tier: str, target_key: str, anchor: str, link_type: str | None, n: int) -> None:
         found = classifier.classify(anchor, target_key, link_type)
-        if count:
-            counts[tier][SITE][found.name] += n
+        counts[tier][SITE][found.name] += n
         if target_key in money:
-            if count:
-                counts[tier][target_key][found.name] += n
-            seen = examples.setdefault((target_key, found.name), [])
-            if len(seen) < EXAMPLES and tier == "tier1":
-                seen.append({"anchor": anchor, "links": n, "reason": found.reason})
+            counts[tier][target_key][found.name] += n
 
     # tier-1: the counts per class in SQL (a million links: no list loaded); examples of the money pages
     for target_key, name, n in _class_counts(store, profile, list(money), only is not None):
@@ -115,9 +110,12 @@ def anchor_mix(store, profile, *, classifier: Classifier | None = None, only: li
             counts["tier1"][target_key][name] += n
     if money:
         # the most used anchors first (then by text): the same examples from either store
-        groups = sorted(store.anchor_groups(list(money)), key=lambda g: (-g[3], g[1], g[2] or ""))
-        for target_key, anchor, link_type, n in groups:
-            add("tier1", target_key, anchor, link_type, n, count=False)
+        groups = sorted(store.anchor_groups(list(money)), key=lambda g: (-g[3], g[2], g[1]))
+        for target_key, shape_, folded, n in groups:  # as the store keeps them: shape and folded text
+            found = classifier.classify_folded(shape_, folded, target_key)
+            seen = examples.setdefault((target_key, found.name), [])
+            if len(seen) < EXAMPLES:
+                seen.append({"anchor": folded, "links": n, "reason": found.reason})
     for _tier1_key, target_key, anchor, n in _placement_groups(store):
         if only is None or target_key in money:
             add("tier2", target_key, anchor, None, n)
