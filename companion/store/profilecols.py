@@ -18,27 +18,9 @@ from __future__ import annotations
 
 from companion.analysis.anchors import fold, shape
 
-COLUMNS = {"anchor_fold": "TEXT NOT NULL DEFAULT ''", "anchor_shape": "TEXT NOT NULL DEFAULT 'empty'",
-           "lost_on": "TEXT"}
-NAMES = tuple(COLUMNS)
-# the whole site's anchor mix walks this index alone (covering), grouped by shape in index
-# order (no sort): live rows, their shape and folded text
-ANCHOR_INDEX = ("CREATE INDEX IF NOT EXISTS backlinks_by_anchor ON backlinks "
-                "(status, anchor_shape, anchor_fold, target_key)")
-# the lost links per day: few rows (the lost ones), their day and target
-LOST_INDEX = "CREATE INDEX IF NOT EXISTS backlinks_lost_on ON backlinks (lost_on, target_key) WHERE lost_on IS NOT NULL"
-# the new links per day, per target (the site's are read from the first_seen sort index)
-FIRST_SEEN_INDEX = "CREATE INDEX IF NOT EXISTS backlinks_first_seen_by_target ON backlinks (target_key, first_seen)"
-# a money page's anchors (its mix, its examples): a range of this index alone
-TARGET_ANCHOR_INDEX = ("CREATE INDEX IF NOT EXISTS backlinks_anchor_by_target ON backlinks "
-                       "(target_key, status, anchor_shape, anchor_fold)")
-INDEXES = (ANCHOR_INDEX, TARGET_ANCHOR_INDEX, LOST_INDEX, FIRST_SEEN_INDEX)
-# The disavow marks (companion.verdicts.disavow): what the user disavowed, a domain or a URL a row.
-# A table of their own, not fields of the backlink records (a backlink export imported again
-# never brings a disavowed link back), and in the database, not the workflow file: a disavow
-# file may hold 100,000 lines, written in one transaction.
-DISAVOW_TABLE = ("CREATE TABLE IF NOT EXISTS disavowed (kind TEXT NOT NULL, value TEXT NOT NULL, "
-                 "reason TEXT NOT NULL DEFAULT '', source TEXT NOT NULL, at TEXT, PRIMARY KEY (kind, value))")
+NAMES = ("anchor_fold", "anchor_shape", "lost_on")  # columns of backlinks (companion.store.schema)
+INDEXES = ("backlinks_by_anchor", "backlinks_anchor_by_target", "backlinks_lost_on", "backlinks_first_seen_by_target")
+TABLES = ("disavowed",)
 DISAVOW_FIELDS = ("kind", "value", "reason", "source", "at")
 
 
