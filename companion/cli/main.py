@@ -1009,6 +1009,8 @@ def main(argv: list[str] | None = None) -> int:
 # they use is defined); one line each below.
 COMMAND_MODULES: tuple[str, ...] = (
     "companion.cli.outreach",
+    "companion.cli.report",
+    "companion.cli.disavow",
 )
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)
