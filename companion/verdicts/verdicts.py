@@ -37,7 +37,7 @@ import lxml.etree
 from companion.core.limits import NOFOLLOW_RELS
 from companion.verdicts import authority, broken, competing, relevance
 from companion.store import sqlstore
-from companion.analysis import urls
+from companion.analysis import indexability, urls
 from companion.core import weights as weights_mod
 from companion.analysis.analyze import analyze_document
 from companion.analysis.profile import Profile
@@ -177,6 +177,18 @@ def _best_link(links: list[dict]) -> dict:
     return sorted(links, key=lambda l: (not l["follow"], l["position"] != "content"))[0]
 
 
+def _indexability_signal(score: Score, verdict: dict) -> None:
+    """The page's indexability verdict (companion.analysis.indexability) as a boost signal: its
+    first blocking reason, or what it says of the canonical (never one that is not there)."""
+    why_not = indexability.first_blocking_reason(verdict)
+    if why_not is None:
+        score.add("boost.indexable", f"the page is indexable {indexability.canonical_phrase(verdict)}".strip())
+    elif verdict["codes"][verdict["reasons"].index(why_not)] == "canonical_elsewhere":
+        score.add("boost.canonical_elsewhere", f"the page is not indexable: {why_not}")
+    else:
+        score.add("boost.noindex", f"the page is not indexable: {why_not}")
+
+
 def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metrics: dict,
                   placements: int, network: int = 0) -> tuple[dict, bool]:
     """(boost verdict, blocked) for a page that links to me; blocked = never worth boosting
@@ -190,14 +202,7 @@ def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metric
     else:
         why = ", ".join(r for r in link["rel"] if r in NOFOLLOW_RELS) or "page-level robots nofollow"
         score.add("boost.nofollow", f"the link to me is not followed ({why})")
-    if result["robots"]["noindex"]:
-        score.add("boost.noindex", "the page is noindex")
-    elif not result["indexable"]:
-        score.add("boost.canonical_elsewhere", f"the page's canonical points elsewhere ({result['canonical']})")
-    elif result["canonical"] is None:
-        score.add("boost.indexable", "the page is indexable (it names no canonical, so it stands for itself)")
-    else:
-        score.add("boost.indexable", "the page is indexable with a self canonical")
+    _indexability_signal(score, result["indexability"])
     if link["position"] == "content":
         score.add("boost.in_content", "the link to me sits in the main content")
     else:
@@ -274,12 +279,11 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
             score.add("tier2.mostly_followed", f"{share:.0%} of its external links are followed")
         elif share <= 0.3:
             score.add("tier2.mostly_nofollow", f"only {share:.0%} of its external links are followed")
-    if result["indexable"]:
-        score.add("tier2.indexable", "the page is indexable")
-    elif result["robots"]["noindex"]:
-        score.add("tier2.noindex", "the page is not indexable: it is noindex")
+    why_not = indexability.first_blocking_reason(result["indexability"])
+    if why_not:
+        score.add("tier2.noindex", f"the page is not indexable: {why_not}")
     else:
-        score.add("tier2.noindex", f"the page is not indexable: its canonical points elsewhere ({result['canonical']})")
+        score.add("tier2.indexable", "the page is indexable")
     all_sites = {urls.site_of(l["href"]) for l in result["links"] if not l["internal"] and l["valid"]}
     if external >= 300 and len(all_sites) >= 150:
         score.add("tier2.link_farm", f"{external} external links to {len(all_sites)} sites: looks like a link farm")
@@ -686,6 +690,8 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
                 for r in stored):
             labels.append("link_changed")
 
+    _keep_indexability(store, result, page_key, record=changing and origin != "recheck")
+
     if "tier1" in labels:
         entry = store.tier1_page(page_key) if page_key else None
         metrics: dict = {}
@@ -696,8 +702,11 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
         network = entry["features"].get("network", 0) if entry else 0
         verdict, blocked = boost_verdict(w, profile, result, feats, metrics, placements, network)
         result["boost"] = verdict
-        if not blocked and verdict["score"] >= w["threshold.worth_boosting"]:
+        if not blocked and verdict["score"] >= w["threshold.worth_boosting"] \
+                and result["indexability"]["state"] != indexability.NOT_INDEXABLE:
             labels.append("worth_boosting")
+    if result["indexability"]["state"] == indexability.NOT_INDEXABLE:
+        labels.append("not_indexable")
 
     label_broken_targets(store, result, page_key)
 
@@ -713,6 +722,21 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
                 and not profile.is_competitor(urls.host_of(url)):
             labels.append("tier2_opportunity")
     return result
+
+
+def _keep_indexability(store, result: dict, page_key: str | None, *, record: bool) -> None:
+    """A tier-1 or placement page's verdict: the visit's own signals with what the last recheck
+    learnt of its host (robots.txt, sitemap), kept for the boost list (companion.workflow.indexstate).
+    The recheck keeps its own, fuller verdict at the end of its run."""
+    from companion.workflow import indexstate
+
+    if not page_key or not ("tier1" in result["labels"] or store.is_tier1_page(page_key)
+                            or store.is_placement_page(page_key)):
+        return
+    result["indexability"] = indexstate.merge_visit(store, page_key, result["indexability"])
+    result["indexable"] = result["indexability"]["state"] != indexability.NOT_INDEXABLE
+    if record:
+        indexstate.record(store, {page_key: result["indexability"]})
 
 
 def label_broken_targets(store, result: dict, page_key: str | None) -> None:

@@ -127,6 +127,7 @@ SCHEMAS = {
             "robots": {"type": "object", "required": ["noindex", "nofollow"],
                        "properties": {"noindex": _BOOL, "nofollow": _BOOL}},
             "indexable": _BOOL,
+            "indexability": _ref("Indexability"),
             "links": {"type": "array", "items": _ref("Link")},
             "counts": {"type": "object", "required": ["links", "internal", "external", "external_follow"],
                        "properties": {k: _INT for k in ("links", "internal", "external", "external_follow")}},
@@ -303,6 +304,22 @@ SCHEMAS = {
                 "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
             "skipped": {"type": "array", "items": {
                 "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
+            "not_indexable": {"type": "array", "description": "pages search engines will not index, with why",
+                              "items": {"type": "object", "required": ["url", "reasons"],
+                                        "properties": {"url": _STR, "reasons": _STR_LIST}}},
+        },
+    },
+    "Indexability": {
+        "type": "object", "required": ["state", "reasons", "codes", "sitemap", "robots_txt"],
+        "description": "whether search engines will index the page, from its own signals (meta robots, "
+                       "X-Robots-Tag for Google, canonical, robots.txt for Googlebot, a soft 404) with the "
+                       "evidence; the sitemap is a reason, never a verdict",
+        "properties": {
+            "state": {"enum": ["indexable", "not_indexable", "unknown"]},
+            "reasons": _STR_LIST, "codes": _STR_LIST,
+            "sitemap": {"enum": ["listed", "not listed", "no sitemap", None]},
+            "robots_txt": {"enum": ["allowed", "disallowed", None]},
+            "checked_at": _NULLABLE_STR,
         },
     },
     "RecheckStatus": {
