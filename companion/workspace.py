@@ -98,10 +98,10 @@ class Workspace:
         with self._lock:
             return self._verdicts.get(key) if key else None
 
-    def boost_list(self, limit: int = 50, *, spam: str = "hide") -> list[dict]:
+    def boost_list(self, limit: int = 50, *, spam: str = "hide", not_indexable: str = "hide") -> list[dict]:
         from companion.verdicts import verdicts
 
-        return verdicts.boost_list(self.store, self.profile, limit, spam=spam)
+        return verdicts.boost_list(self.store, self.profile, limit, spam=spam, not_indexable=not_indexable)
 
     def health(self, version: str) -> dict:
         """GET /api/health's body (the shape the extension builds against: README, "HTTP API").

@@ -505,12 +505,15 @@ def suggest_tier1(store, text: str, *, exclude_keys=frozenset(), used_anchors=fr
     hits = [(key, bm25) for key, bm25 in store.search_tier1(terms, max(limit * 5, 20) + len(exclude_keys))
             if key not in exclude_keys]
     pages = store.tier1_pages([key for key, _ in hits])
+    from companion.workflow import indexstate
+
+    unindexed = indexstate.not_indexable(store) if pages else {}
     query = set(terms)
     used = {a.strip().lower() for a in used_anchors if a}
     ranked = []
     for key, bm25 in hits:
         page = pages.get(key)
-        if page is None or page["blocked"]:
+        if page is None or page["blocked"] or key in unindexed:  # a tier-2 link to it would be wasted
             continue
         feats = page["features"]
         words = relevance.tokens(" ".join([feats["title"], *feats["anchors"], relevance.url_words(page["url"])]))
@@ -761,7 +764,8 @@ def label_broken_targets(store, result: dict, page_key: str | None) -> None:
 
 # --- the boost list ----------------------------------------------------------------
 
-def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide") -> list[dict]:
+def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide",
+               not_indexable: str = "hide") -> list[dict]:
     """Tier-1 pages worth powering up next (BoostItem of docs/CONTRACT.md), best first.
 
     An indexed walk of the stored scores, so its cost does not grow with the list.
@@ -769,16 +773,41 @@ def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide") 
     the seed says never to boost them. Spam pages (link farms, flagged, generated-page
     networks, search results) are left out too ("hide"), interleaved with the followed
     pages in score order ("show"), or listed alone ("only"); each item says `spam`. Equal scores fall to page authority, then domain authority.
+
+    Pages a visit or a recheck found search engines will not index (companion.workflow.indexstate)
+    are handled the same way by `not_indexable`: left out by default (a tier-2 link to them is
+    wasted), in score order with `show`, alone with `only`; each such item says `not_indexable`
+    and gives the blocking reason first. A page never checked is `unknown`: neither a bonus nor a
+    penalty. Filtered here, after the scores, so the scoring rules stay one table.
     """
+    from companion.workflow import indexstate
+
     rules = ensure_scored(store, profile)
+    blocked = indexstate.not_indexable(store)
+    if not_indexable == "only":
+        pages = sorted((p for p in store.tier1_pages(list(blocked)).values() if not p["blocked"] or p["spam"]),
+                       key=lambda p: (-(p["score"] or 0), p["url"]))[:max(0, limit)]
+    else:
+        pages = store.top_tier1(max(0, limit) + (len(blocked) if not_indexable == "hide" else 0), spam=spam)
+        if not_indexable == "hide":
+            pages = [p for p in pages if p["key"] not in blocked][:max(0, limit)]
+    known = indexstate.lookup(store, [p["key"] for p in pages]) if pages else {}
     items = []
-    for page in store.top_tier1(max(0, limit), spam=spam):
+    for page in pages:
         feats = page["features"]
         entry = rules.explain(page["host"], feats, page["placements"], page["key"])
+        stored = known.get(page["key"])
+        verdict = ({k: stored.get(k) for k in ("state", "reasons", "codes", "sitemap", "robots_txt", "checked_at")}
+                   if stored else indexability.unknown())
+        reasons = entry["reasons"]
+        why_not = indexability.first_blocking_reason(verdict)
+        if why_not:
+            reasons = [f"not indexable: {why_not}: a tier-2 link to it is wasted"] + reasons
         items.append({
             "url": page["url"], "domain": urls.site_of(page["url"]), "target": entry["target"],
-            "score": entry["score"], "reasons": entry["reasons"], "metrics": entry["metrics"],
+            "score": entry["score"], "reasons": reasons, "metrics": entry["metrics"],
             "placements": page["placements"], "title": feats["title"], "spam": entry["spam"],
+            "not_indexable": why_not is not None, "indexability": verdict,
             "authority": authority.summary(entry["metrics"]),
         })
     return items

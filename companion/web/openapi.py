@@ -341,6 +341,9 @@ SCHEMAS = {
                                          for k in ("page", "domain")}},
             "spam": {"type": "boolean", "description": "a link farm, flagged by the exporter, a network of generated "
                                                       "pages or a search-result page (listed only with spam=show)"},
+            "not_indexable": {"type": "boolean", "description": "search engines will not index it (listed only with "
+                                                               "not_indexable=show|only; its reason first)"},
+            "indexability": _ref("Indexability"),
         },
     },
     "DraftReport": {
@@ -496,6 +499,10 @@ PATHS = {
             "parameters": [{"name": "limit", "in": "query", "required": False,
                             "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 20}},
                            {"name": "spam", "in": "query", "required": False,
+                            "schema": {"type": "string", "enum": ["hide", "show", "only"], "default": "hide"}},
+                           {"name": "not_indexable", "in": "query", "required": False,
+                            "description": "pages a visit or a recheck found search engines will not index: left "
+                                           "out (hide), in score order (show) or alone (only)",
                             "schema": {"type": "string", "enum": ["hide", "show", "only"], "default": "hide"}}],
             "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
         },
