@@ -55,7 +55,6 @@ VERDICT_LABELS = {
     "owned_site": "One of your own sites",
     "not_indexable": "Search engines will not index it",
     "guest_post": "Your guest post",
-    "needs_internal_links": "Your guest post here has no internal link yet",
 }
 CHOICES["verdict_label"] = tuple(VERDICT_LABELS)
 

@@ -1041,6 +1041,7 @@ def main(argv: list[str] | None = None) -> int:
 # `command`, `with_json`, `emit` and `workspace` from this module (imported last, so every name
 # they use is defined); one line each below.
 COMMAND_MODULES: tuple[str, ...] = (
+    "companion.cli.guestposts",
 )
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)

@@ -712,6 +712,8 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
         labels.append("not_indexable")
 
     label_broken_targets(store, result, page_key)
+    if changing:
+        _guest_posts_on_host(store, result, feats, doc)
 
     if not page_is_me:
         topic = " ".join([feats.topic, relevance.url_words(url)])
@@ -725,6 +727,21 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
                 and not profile.is_competitor(urls.host_of(url)):
             labels.append("tier2_opportunity")
     return result
+
+
+def _guest_posts_on_host(store, result: dict, feats: PageFeatures, doc) -> None:
+    """On a host holding one of my guest posts: the page goes into the host's index and the answer
+    carries `guest_posts` (is this page one, which of mine here need internal links, where to ask:
+    the popup's notice; the popup asks for the suggested pages when it is opened, so a visit never
+    pays for the search); label `guest_post` on the post itself. Other hosts: nothing stored."""
+    from companion.workflow import guestposts
+
+    notice = guestposts.observe(store, result, feats, doc)
+    if notice is None:
+        return
+    result["guest_posts"] = notice
+    if notice["is_guest_post"]:
+        result["labels"].append("guest_post")
 
 
 def _keep_indexability(store, result: dict, page_key: str | None, *, record: bool) -> None:
