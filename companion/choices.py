@@ -17,7 +17,7 @@ from companion.monitor.recheck import ONLY
 from companion.store.listing import ORDERS, SORTS
 from companion.store.records import BACKLINK_STATUSES
 from companion.verdicts.drafts import FORMS
-from companion.workflow import candidates, export, placements
+from companion.workflow import candidates, export, guestposts, placements
 
 IMPORT_FORMATS = ("auto", *FORMATS)
 # Who supplied a backlink (its `origins`): an importer, a visit (`discovered`) or the recheck.
@@ -36,6 +36,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "recheck_only": ONLY,
     "draft_format": FORMS,
     "export_table": export.TABLES,
+    "guest_post_via": guestposts.VIA,
+    "guest_post_marked_from": guestposts.API_VIA,
+    "guest_post_index": guestposts.INDEX_STATES,
 }
 
 # The labels a verdict carries (written by companion.analysis and companion.verdicts), in the

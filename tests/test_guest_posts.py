@@ -145,9 +145,9 @@ def test_cli_api_and_export_agree(cli, home, client, tmp_path):
     assert bad.status == 400 and bad.json()["error"]["code"]
     made = client.request("POST", "/api/guest-posts", json={"url": LINKED, "via": "dashboard"})
     assert made.status == 201 and client.request("POST", "/api/guest-posts", json={"url": LINKED}).status == 200
-    assert client.api("PUT", "/api/guest-posts/index", json={"enabled": False}) == {"enabled": False}
+    assert client.api("PUT", "/api/guest-post-index", json={"enabled": False}) == {"enabled": False}
     assert cli.json("guest-posts", "index", "status") == {"enabled": False}
-    assert client.api("DELETE", f"/api/guest-posts/hosts/blog.test") == {"host": "blog.test", "forgotten": 0}
+    assert client.api("DELETE", f"/api/guest-post-hosts/blog.test") == {"host": "blog.test", "forgotten": 0}
     assert client.api("DELETE", f"/api/guest-posts/{made.json()['id']}") == {"removed": made.json()["id"]}
     assert client.request("DELETE", f"/api/guest-posts/{made.json()['id']}").status == 404
     out = tmp_path / "gp.csv"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from companion.cli.main import command, common, emit, info, tierlink, with_json, workspace
+from companion.cli.main import choice, command, common, emit, info, tierlink, with_json, workspace
 
 
 def _human(items):
@@ -103,7 +103,7 @@ def guest_posts_forget(host, as_json):
 
 
 @command("index", group=guest_posts)
-@click.argument("state", type=click.Choice(("on", "off", "status")))
+@click.argument("state", type=choice("guest_post_index"))
 @with_json
 def guest_posts_index(state, as_json):
     """Turn the index of pages seen on my guest posts' hosts on or off (on by default; off stores

@@ -53,6 +53,7 @@ from companion.store.backups import (BACKLINKS_FILE, BACKUPS, META, WORKFLOW_FIL
 from companion.store.gcpause import gc_paused  # noqa: F401  (companion.importing)
 from companion.store.merging import MERGE_BATCH, normalized
 from companion.store.tier1 import host_of_key, key_of, path_of_key, tier1_features
+from companion.store.sitepages import SitePageIndex
 from companion.store.workflow import WORKFLOW_TABLES, WorkflowTables
 
 log = logging.getLogger("tierlink.store")
@@ -60,7 +61,7 @@ log = logging.getLogger("tierlink.store")
 _SCORE_BATCH = 5000
 
 
-class Store(WorkflowTables):
+class Store(WorkflowTables, SitePageIndex):
     """The backlink list and the workflow tables of one data home (see the module docstring)."""
 
     backend = "embedded"
@@ -150,6 +151,7 @@ class Store(WorkflowTables):
                 self._closed = True
                 self._db.close()
                 self._bl.close()
+                self.close_site_pages()
 
     def __enter__(self):
         return self

@@ -60,6 +60,7 @@ class TeamStore(Store):
             if not self._closed:
                 self._closed = True
                 self._pg.close()
+                self.close_site_pages()
 
     def check_in_background(self) -> None:
         """No file to check: the database server keeps its own pages sound."""

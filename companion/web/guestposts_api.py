@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from companion.core.limits import MAX_TITLE
 from companion.core.errors import BadInput
+from companion.workflow.guestposts import HOST_PATTERN
 from companion.web.api import bp, choice_arg, json_body, str_field, text_arg, url_field, workspace
-from companion.web.openapi import _BOOL, _ID, _INT, _NULLABLE_STR, _STR, _STR_LIST, _URL, _json_body, _ok, _query, _ref
+from companion.web.openapi import _enum, _BOOL, _ID, _INT, _NULLABLE_STR, _STR, _STR_LIST, _URL, _json_body, _ok, _query, _ref
 
 
 @bp.get("/guest-posts")
@@ -31,8 +32,8 @@ def mark_guest_post():
     if unknown:
         raise BadInput(f"unknown field '{unknown[0]}' (known: url, title, via)")
     via = str_field(body, "via", required=False, default="dashboard")
-    if via not in ("popup", "dashboard"):
-        raise BadInput("'via' must be popup or dashboard")
+    if via not in guestposts.API_VIA:
+        raise BadInput(f"'via' must be one of {', '.join(guestposts.API_VIA)}")
     doc, created = guestposts.mark(workspace().store, url_field(body, "url"), via=via,
                                    title=str_field(body, "title", required=False, max_length=MAX_TITLE))
     return doc, 201 if created else 200
@@ -45,7 +46,7 @@ def unmark_guest_post(id):
     return {"removed": guestposts.unmark(workspace().store, id)["id"]}
 
 
-@bp.get("/guest-posts/index")
+@bp.get("/guest-post-index")
 def guest_post_index():
     """Whether the host page index is on."""
     from companion.workflow import guestposts
@@ -53,7 +54,7 @@ def guest_post_index():
     return {"enabled": guestposts.index_enabled(workspace().store)}
 
 
-@bp.put("/guest-posts/index")
+@bp.put("/guest-post-index")
 def set_guest_post_index():
     from companion.workflow import guestposts
 
@@ -64,7 +65,7 @@ def set_guest_post_index():
     return {"enabled": guestposts.index_enabled(workspace().store)}
 
 
-@bp.delete("/guest-posts/hosts/<host>")
+@bp.delete("/guest-post-hosts/<host>")
 def forget_host(host):
     """Forget every page seen on a host."""
     from companion.workflow import guestposts
@@ -75,7 +76,7 @@ def forget_host(host):
 _GUEST_POST_DOC = {
     "type": "object", "required": ["id", "url", "key", "host", "title", "marked_at", "via"],
     "properties": {"id": _STR, "url": _STR, "key": _STR, "host": _STR, "title": _STR, "marked_at": _STR,
-                   "via": {"enum": ["popup", "dashboard", "cli", "import", "placement"]}},
+                   "via": _enum("guest_post_via")},
 }
 _INDEX = {"type": "object", "required": ["enabled"], "properties": {"enabled": _BOOL}}
 
@@ -118,7 +119,7 @@ OPENAPI_PATHS = {
             "requestBody": _json_body({
                 "type": "object", "required": ["url"], "additionalProperties": False,
                 "properties": {"url": _URL, "title": {"type": "string", "maxLength": MAX_TITLE},
-                               "via": {"enum": ["popup", "dashboard"]}}}),
+                               "via": _enum("guest_post_marked_from")}}),
             "responses": {**_ok(_GUEST_POST_DOC, "Marked before"),
                           "201": {"description": "Marked", "content": {"application/json": {"schema": _GUEST_POST_DOC}}}},
         },
@@ -130,17 +131,18 @@ OPENAPI_PATHS = {
             "responses": _ok({"type": "object", "required": ["removed"], "properties": {"removed": _STR}}),
         },
     },
-    "/api/guest-posts/index": {
+    "/api/guest-post-index": {
         "get": {"operationId": "guestPostIndex", "summary": "Whether pages seen on my guest posts' hosts are indexed",
                 "responses": _ok(_INDEX)},
         "put": {"operationId": "setGuestPostIndex", "summary": "Turn the host page index on or off",
                 "requestBody": _json_body({**_INDEX, "additionalProperties": False}), "responses": _ok(_INDEX)},
     },
-    "/api/guest-posts/hosts/{host}": {
+    "/api/guest-post-hosts/{host}": {
         "delete": {
             "operationId": "forgetGuestPostHost", "summary": "Forget every page seen on a host",
             "parameters": [{"name": "host", "in": "path", "required": True,
-                            "schema": {"type": "string", "minLength": 1, "maxLength": 253}}],
+                            "schema": {"type": "string", "minLength": 1, "maxLength": 253,
+                                       "pattern": HOST_PATTERN}}],
             "responses": _ok({"type": "object", "required": ["host", "forgotten"],
                               "properties": {"host": _STR, "forgotten": _INT}}),
         },

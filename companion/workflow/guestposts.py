@@ -33,10 +33,13 @@ from companion.workflow.fields import now
 
 TABLE = "guest_posts"
 VIA = ("popup", "dashboard", "cli", "import", "placement")
+API_VIA = ("popup", "dashboard")  # what POST /api/guest-posts may say it came from
 INDEX_SETTING = "guest_post_index"  # False turns the host page index off
+INDEX_STATES = ("on", "off", "status")  # `tierlink guest-posts index`
 MAX_PAGES_PER_HOST = 20_000  # pages kept per host in the index (least recently seen first out)
 MAX_LINKS_PER_PAGE = 1_000  # internal links kept per indexed page
 MAX_HEADINGS = 20
+HOST_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"  # a host name as `forget` takes it
 _DATE_IN_URL = re.compile(r"/(20\d\d|19\d\d)/(0[1-9]|1[0-2])(?:/(0[1-9]|[12]\d|3[01]))?/")
 _PUBLISHED_META = ("article:published_time", "datepublished", "date", "dc.date", "pubdate", "publish_date")
 
@@ -180,7 +183,7 @@ def _placed_as_guest_post(store, key: str) -> bool:
 
 def forget_host(store, host: str) -> int:
     """Drop every indexed page of a host: how many."""
-    if not isinstance(host, str) or not host.strip() or len(host) > 253:
+    if not isinstance(host, str) or not re.match(HOST_PATTERN, host.strip()):
         raise BadInput("give a host name, e.g. blog.example.org")
     return store.site_forget(urls.strip_www(host.strip().lower()))
 

@@ -102,12 +102,12 @@ export async function render(root) {
   onlyNeeds.addEventListener("change", () => load());
   indexBox.addEventListener("change", async () => {
     try {
-      await api.put("/api/guest-posts/index", { enabled: indexBox.checked });
+      await api.put("/api/guest-post-index", { enabled: indexBox.checked });
     } catch (err) {
       showError(err);
     }
   });
-  api.get("/api/guest-posts/index").then((r) => { indexBox.checked = Boolean(r && r.enabled); }).catch(() => {});
+  api.get("/api/guest-post-index").then((r) => { indexBox.checked = Boolean(r && r.enabled); }).catch(() => {});
 
   async function load() {
     clear(list).append(loading());
