@@ -13,7 +13,7 @@ import { describeError } from './lib/errors.js';
 import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
 import { parseTags } from './lib/companion.js';
 import { MAX_NOTE } from './lib/limits.js';
-import { guestPostNotice, offerMarking } from './lib/guest-posts.js';
+import { guestPostNotice, offerMarking, withSuggestions } from './lib/guest-posts.js';
 
 let current = null; // what is on screen: {tabId, state, companionUrl, dashboard}
 
@@ -142,6 +142,13 @@ function renderGuestPosts(a) {
   const notice = guestPostNotice(a);
   show('guest-posts', Boolean(notice));
   if (!notice) return;
+  fillGuestPosts(notice);
+  // The suggested pages are searched only now, not on every visit of the host.
+  ask('guest-post-suggestions', { host: notice.host }).then((answer) => fillGuestPosts(withSuggestions(notice, answer)),
+    () => {});
+}
+
+function fillGuestPosts(notice) {
   $('guest-posts-title').textContent = notice.title;
   $('guest-posts-list').replaceChildren(...notice.posts.map((p) => {
     const copy = el('button', { cls: 'primary', text: 'Copy note for the editor' });
@@ -153,8 +160,8 @@ function renderGuestPosts(a) {
         ? el('ol', { cls: 'gp-suggestions' }, ...p.suggestions.map((s) => el('li', {},
           el('span', { cls: 'href mono', text: s.url, title: s.url }),
           el('div', { cls: 'why', text: `anchor “${s.anchor}” · ${s.why}` }))))
-        : el('p', { cls: 'muted small', text: 'Read a few related articles on this site: suggestions appear as pages are seen.' }),
-      el('div', { cls: 'row' }, copy));
+        : el('p', { cls: 'muted small', text: 'Pages of this site to ask for a link from appear as you read related articles here.' }),
+      p.note ? el('div', { cls: 'row' }, copy) : '');
   }));
 }
 

@@ -155,3 +155,76 @@ def test_cli_api_and_export_agree(cli, home, client, tmp_path):
     rows = list(csv.DictReader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert [r["url"] for r in rows] == [LONELY] and rows[0]["needs_links"] == "true"
     assert rows[0]["indexability.state"] == "unknown"
+
+
+# --- in a real browser: the popup's notice and the dashboard view, at 1366×768 ------------------
+
+def test_the_popup_notice_and_the_dashboard_view_in_chromium(tmp_path):
+    """Debian's Chromium with the extension: three pages read on the guest post's host (served on
+    127.0.0.x), then the popup there shows the notice with the suggested pages and a copy button,
+    and the dashboard's Guest posts view the same post; both shot at 1366×768 into tests/_artifacts/."""
+    from pathlib import Path
+
+    from extensionutil import CHROMIUM, Companion, chromium_with_extension, wait_for
+    from websites import Sites
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
+    pytest.importorskip("playwright")
+    artifacts = Path(__file__).resolve().parent / "_artifacts"
+    artifacts.mkdir(exist_ok=True)
+    sites = Sites(first=40)
+    blog = sites.new()
+    post = blog.route("/2026/10/best-trail-running-shoes", body=page(
+        "Best trail running shoes for beginners", f'<p>By me. <a href="{ME}">my site</a></p>').encode())
+    reads = [blog.route("/2019/03/running-shoes-guide", body=page(
+                 "Running shoes guide", f'<a href="{blog.url("/about")}">About</a>', published="2019-03-01",
+                 headings=["How to choose running shoes"]).encode()),
+             blog.route("/2026/11/trail-running-shoes-news", body=page("Trail running shoes news",
+                                                                        published="2026-11-20").encode()),
+             blog.route("/2020/01/marathon-tips", body=page("Marathon tips", published="2020-01-05").encode())]
+    exported = tmp_path / "links.csv"
+    exported.write_text(f"source_url,target_url,anchor,title\n{post},{ME},my site,Best trail running shoes for beginners\n")
+    comp = Companion(tmp_path / "home")
+    comp.cli("init", "--domain", "mysite.test")
+    comp.cli("import", str(exported))
+    comp.cli("guest-posts", "add", post)
+    comp.start()
+    try:
+        with chromium_with_extension(tmp_path / "profile") as browser:
+            browser.configure(companionUrl=comp.base_url, token=comp.token, autoAnalyze=True, exclude=[])
+            tab = browser.context.new_page()
+            for url in reads:
+                tab.goto(url)
+                browser.tab_id_of(url)
+            wait_for(lambda: len(comp.api("GET", f"/api/guest-posts")[0]["linking_pages"]) == 0
+                     and comp.api("GET", "/api/guest-posts")[0]["indexed_pages"] == 3, what="three pages indexed")
+            popup = browser.popup(browser.tab_id_of(reads[-1]))
+            popup.set_viewport_size({"width": 1366, "height": 768})
+            try:
+                popup.wait_for_selector("#guest-posts:not(.hidden) .gp-suggestions li", timeout=15000)
+            except Exception:
+                popup.screenshot(path=str(artifacts / "guest-posts-popup-failed.png"))
+                raise AssertionError(popup.inner_text("body") + "\n" + str(comp.api("GET", "/api/guest-posts")))
+            text = popup.inner_text("#guest-posts").lower()  # the popup's h3 is set in capitals
+            assert "1 of your guest posts on 127.0.0.40 has no internal link yet" in text
+            assert [li.inner_text().split("\n")[0] for li in popup.query_selector_all("#guest-posts .gp-suggestions li")] \
+                == [reads[0], reads[1]]
+            assert popup.is_visible("#guest-posts button:has-text('Copy note for the editor')")
+            popup.screenshot(path=str(artifacts / "guest-posts-popup-1366.png"))
+
+            dash = browser.context.new_page()
+            dash.set_viewport_size({"width": 1366, "height": 768})
+            dash.goto(f"{comp.base_url}/#token={comp.token}")
+            dash.click('a.tab[data-view="guest-posts"]')
+            dash.wait_for_selector(".gp-card .gp-suggestions li")
+            card = dash.inner_text(".gp-card")
+            assert "No internal link seen" in card and "Best trail running shoes for beginners" in card
+            assert dash.is_visible(".gp-card button:has-text('Copy note for the editor')")
+            wide = dash.evaluate("() => [...document.querySelectorAll('main .view *')].filter(e => e.scrollWidth > "
+                                 "e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible').map(e => e.className)")
+            assert wide == []
+            dash.screenshot(path=str(artifacts / "guest-posts-dashboard-1366.png"))
+    finally:
+        comp.stop()
+        sites.close()

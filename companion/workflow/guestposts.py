@@ -39,7 +39,7 @@ INDEX_STATES = ("on", "off", "status")  # `tierlink guest-posts index`
 MAX_PAGES_PER_HOST = 20_000  # pages kept per host in the index (least recently seen first out)
 MAX_LINKS_PER_PAGE = 1_000  # internal links kept per indexed page
 MAX_HEADINGS = 20
-HOST_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$"  # a host name as `forget` takes it
+HOST_PATTERN = r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?$"  # a host (and port) as `forget` takes it
 _DATE_IN_URL = re.compile(r"/(20\d\d|19\d\d)/(0[1-9]|1[0-2])(?:/(0[1-9]|[12]\d|3[01]))?/")
 _PUBLISHED_META = ("article:published_time", "datepublished", "date", "dc.date", "pubdate", "publish_date")
 
@@ -203,7 +203,9 @@ def entry(store, post: dict, *, verdicts: dict | None = None) -> dict:
     stored = (verdicts if verdicts is not None else indexstate.lookup(store, [post["key"]])).get(post["key"])
     verdict = ({k: stored.get(k) for k in ("state", "reasons", "codes", "sitemap", "robots_txt", "checked_at")}
                if stored else indexability.unknown())
-    out = {"id": post["id"], "url": post["url"], "host": post["host"], "title": post.get("title") or "",
+    title = post.get("title") or ((store.site_page(post["key"]) or {}).get("title")) or next(
+        (r.get("title") for r in store.backlinks_from(post["key"]) if r.get("title")), "")
+    out = {"id": post["id"], "url": post["url"], "host": post["host"], "title": title,
            "marked_at": post.get("marked_at"), "via": post.get("via"), "internal_links": count,
            "linking_pages": linking, "needs_links": count == 0, "indexability": verdict,
            "indexed_pages": store.site_pages_count(post["host"]), "key": post["key"]}

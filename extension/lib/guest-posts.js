@@ -24,8 +24,39 @@ export function registerGuestPosts(handlers, deps) {
       if (isExcluded(url, settings.exclude)) throw new CompanionError('excluded', url);
       const client = await companionClient(settings);
       const title = typeof msg.title === 'string' ? msg.title.slice(0, MAX_TITLE) : '';
-      return client.request('POST', '/api/guest-posts', { body: { url, title, via: 'popup' } });
+      const { status, data } = await client.request('POST', '/api/guest-posts', { body: { url, title, via: 'popup' } });
+      return { created: status === 201, guestPost: data };
     },
+  };
+  /** Popup, when it shows the notice: the suggested pages and the note, computed only then. */
+  handlers['guest-post-suggestions'] = {
+    allow: fromExtensionPage,
+    async run(msg) {
+      const host = String(msg.host ?? '');
+      if (!/^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/.test(host)) throw new CompanionError('bad-request', 'host must be a host name');
+      const client = await companionClient(await currentSettings());
+      const { data } = await client.request('GET', `/api/guest-posts?needs_links=true&host=${encodeURIComponent(host)}`);
+      return data;
+    },
+  };
+}
+
+/** The notice with the suggestions and notes GET /api/guest-posts gave for its host. */
+export function withSuggestions(notice, answer) {
+  const byUrl = new Map((Array.isArray(answer) ? answer : []).map((p) => [p.url, p]));
+  return {
+    ...notice,
+    posts: notice.posts.map((p) => {
+      const found = byUrl.get(p.url);
+      if (!found) return p;
+      return {
+        ...p,
+        suggestions: (found.suggestions ?? []).slice(0, 3).map((s) => ({
+          url: String(s.url ?? ''), anchor: String(s.anchor ?? ''), why: String(s.why ?? ''),
+        })),
+        note: String(found.note ?? p.note),
+      };
+    }),
   };
 }
 
@@ -60,6 +91,7 @@ export function guestPostNotice(analysis) {
   });
   const n = posts.length;
   return {
+    host: String(gp.host ?? ''),
     title: `${n} of your guest posts on ${gp.host} ${n === 1 ? 'has' : 'have'} no internal link yet`,
     posts,
   };

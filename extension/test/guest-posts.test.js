@@ -33,3 +33,14 @@ test('marking is offered on a page linking to me that is not marked yet', () => 
   assert.equal(offerMarking({ labels: ['tier1', 'guest_post'] }), false);
   assert.equal(offerMarking({ labels: [] }), false);
 });
+
+test('the suggestions and note the companion gives are merged into the notice', async () => {
+  const { withSuggestions } = await import('../lib/guest-posts.js');
+  const n = guestPostNotice({ guest_posts: { host: 'blog.test', needs_links: [post({ suggestions: undefined, note: '' })] } });
+  assert.equal(n.posts[0].suggestions.length, 0);
+  const merged = withSuggestions(n, [post({ note: 'Dear editor' })]);
+  assert.equal(merged.posts[0].suggestions.length, 3);
+  assert.equal(merged.posts[0].note, 'Dear editor');
+  assert.equal(merged.host, 'blog.test');
+  assert.deepEqual(withSuggestions(n, null).posts[0].suggestions, []);
+});
