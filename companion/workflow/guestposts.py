@@ -163,17 +163,20 @@ def observe(store, result: dict, feats, doc) -> dict | None:
     known = _hosts(store)
     if not key or host not in known.hosts:
         return None
+    links = list(dict.fromkeys(k for l in result["links"] if l["valid"] and l["internal"]
+                               and urls.strip_www(urls.host_of(l["href"])) == host
+                               and (k := urls.safe_page_key(l["href"])) and k != key))[:MAX_LINKS_PER_PAGE]
+    # The notice first, from what was seen before this page (and this page's own links): the
+    # page is then queued for the index's writer, off the visit's path.
+    posts = oldest_first(store.find(TABLE, host=host))
+    seen = store.site_links_count([p["key"] for p in posts])
+    notice = {"is_guest_post": key in known.keys, "host": host,
+              "needs_links": [entry(store, p) for p in posts if not seen.get(p["key"]) and p["key"] not in links]}
     if index_enabled(store):
-        links = list(dict.fromkeys(k for l in result["links"] if l["valid"] and l["internal"]
-                                   and urls.strip_www(urls.host_of(l["href"])) == host
-                                   and (k := urls.safe_page_key(l["href"])) and k != key))[:MAX_LINKS_PER_PAGE]
         store.site_page_put(host, key, result["url"], (result.get("title") or "")[:MAX_TITLE],
                             [h[:200] for h in feats.headings[:MAX_HEADINGS]], links, _published(doc, result["url"]),
                             now(), MAX_PAGES_PER_HOST)
-    posts = [p for p in store.find(TABLE, host=host)]
-    return {"is_guest_post": key in known.keys, "host": host,
-            "needs_links": [entry(store, p) for p in oldest_first(posts)
-                            if not store.site_links_count([p["key"]]).get(p["key"])]}
+    return notice
 
 
 def _placed_as_guest_post(store, key: str) -> bool:
