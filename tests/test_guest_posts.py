@@ -228,3 +228,18 @@ def test_the_popup_notice_and_the_dashboard_view_in_chromium(tmp_path):
     finally:
         comp.stop()
         sites.close()
+
+
+def test_an_import_mapping_column_marks_guest_posts(cli, tmp_path):
+    """`--map ...,guest_post=Mine`: the rows whose column is true are my guest posts (via `import`);
+    the flag is no metric of the page; a word that is not a boolean skips its row, as imports do."""
+    cli("init", "--domain", "mysite.test")
+    export = tmp_path / "mine.csv"
+    export.write_text("From,To,Mine\n"
+                      f"{LONELY},{ME},yes\n{LINKED},{ME},no\nhttps://other.test/x,{ME},maybe\n", encoding="utf-8")
+    summary = cli.json("import", str(export), "--map", "source_url=From,target_url=To,guest_post=Mine")
+    assert summary["added"] == 2 and summary["skipped_rows"] == 1
+    marked = cli.json("guest-posts")
+    assert [(p["url"], p["via"]) for p in marked] == [(LONELY, "import")]
+    stored = cli.json("backlinks", "--limit", "10")["backlinks"]
+    assert all("guest_post" not in (b.get("metrics") or {}) for b in stored)
