@@ -122,3 +122,24 @@ def test_every_analysed_page_carries_a_verdict(client):
     v = client.api("POST", "/api/analyze", json={"url": "https://blog.test/here", "html": page})["indexability"]
     assert v["state"] == "not_indexable" and v["codes"] == ["canonical_elsewhere", "no_noindex"]
     assert v["sitemap"] is None and v["robots_txt"] is None  # not read on a visit
+
+
+def test_verdicts_are_kept_in_one_write_and_in_team_mode(home, pg_url):
+    """A recheck keeps hundreds of verdicts in one durable write (embedded store), and the team's
+    database keeps them as well (one upsert each); a changed verdict replaces the stored one."""
+    from companion.analysis import indexability
+
+    noindex = indexability.verdict(page_read=True, blocking=[("noindex_meta", "the page is noindex")], notes=[])
+    fine = indexability.verdict(page_read=True, blocking=[], notes=[("no_canonical", "no canonical")])
+    for database in (None, pg_url):
+        with Workspace(home, database=database) as ws:
+            keys = [f"blog.test/p{i}" for i in range(300)]
+            before = ws.store.table_versions.get("indexability", 0)
+            assert indexstate.record(ws.store, {k: noindex for k in keys}) == 300
+            if database is None:
+                assert ws.store.table_versions["indexability"] == before + 1  # one write step for 300 pages
+            assert indexstate.record(ws.store, {k: noindex for k in keys}) == 0  # unchanged: nothing written
+            assert indexstate.record(ws.store, {keys[0]: fine}) == 1
+            found = indexstate.lookup(ws.store, keys[:2])
+            assert found[keys[0]]["state"] == "indexable" and found[keys[1]]["state"] == "not_indexable"
+            assert len(indexstate.not_indexable(ws.store)) == 299

@@ -6,7 +6,8 @@ out, so each writes the verdict it reached here. A visit reads no robots.txt nor
 keeps what the last recheck learnt of those (`merge_visit`).
 
 Stored as the workflow table `indexability` (one small document per page: key, state,
-reasons, codes, sitemap, robots_txt, checked_at), written only when the verdict changed.
+reasons, codes, sitemap, robots_txt, checked_at), shared by a team like the other workflow
+tables, written only when the verdict changed, a recheck's verdicts all at once.
 """
 
 from __future__ import annotations
@@ -27,15 +28,10 @@ def record(store, verdicts: dict[str, dict]) -> int:
     if not verdicts:
         return 0
     known = lookup(store, list(verdicts))
-    changed = 0
     stamp = now()
-    for key, v in verdicts.items():
-        if _same(known.get(key), v):
-            continue
-        doc = {f: v.get(f) for f in _FIELDS} | {"checked_at": stamp}
-        store.upsert(TABLE, {"key": key}, doc)
-        changed += 1
-    return changed
+    docs = [{"key": key, **{f: v.get(f) for f in _FIELDS}, "checked_at": stamp}
+            for key, v in verdicts.items() if not _same(known.get(key), v)]
+    return store.upsert_many(TABLE, "key", docs)  # a whole recheck's verdicts at once
 
 
 def lookup(store, keys: list[str]) -> dict[str, dict]:
