@@ -124,6 +124,9 @@ def test_a_guest_post_placement_seen_linking_to_me_is_marked_by_itself(ws):
     marked = {p["url"]: p for p in ws.store.all("guest_posts")}
     assert marked[mine]["via"] == "placement"
     assert guestlinks.guest_posts(ws.store)[1]["internal_links"] == 1  # my post links to LINKED, on its host
+    # every placement says whether the page holding it will be indexed (kept from the visit)
+    listed = placements.list_placements(ws.store)
+    assert listed[0]["indexability"]["state"] == "indexable" and "no_canonical" in listed[0]["indexability"]["codes"]
 
 
 def test_cli_api_and_export_agree(cli, home, client, tmp_path):

@@ -814,8 +814,7 @@ def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide",
         feats = page["features"]
         entry = rules.explain(page["host"], feats, page["placements"], page["key"])
         stored = known.get(page["key"])
-        verdict = ({k: stored.get(k) for k in ("state", "reasons", "codes", "sitemap", "robots_txt", "checked_at")}
-                   if stored else indexability.unknown())
+        verdict = indexstate.public(stored)
         reasons = entry["reasons"]
         why_not = indexability.first_blocking_reason(verdict)
         if why_not:

@@ -315,6 +315,7 @@ SCHEMAS = {
             "via": _enum("via"),
             "date": {"type": "string", "format": "date"}, "note": _STR, "candidate_id": _NULLABLE_STR,
             "placed_by": {"type": "string", "description": "who logged it (--user, $TIERLINK_USER or the login name)"},
+            "indexability": _ref("Indexability"),
             "created_at": _STR, "updated_at": _STR,
             "status": _ref("PlacementStatus"), "checked_at": _NULLABLE_STR,
             "history": {"type": "array", "items": {

@@ -26,7 +26,7 @@ import re
 import threading
 import weakref
 
-from companion.analysis import indexability, urls
+from companion.analysis import urls
 from companion.core.errors import BadInput, NotFound
 from companion.core.limits import MAX_TITLE, MAX_URL_LENGTH
 from companion.workflow.fields import now
@@ -204,8 +204,7 @@ def entry(store, post: dict, *, verdicts: dict | None = None) -> dict:
     count = store.site_links_count([post["key"]]).get(post["key"], 0)
     linking = store.site_pages_linking(post["key"])[:5]
     stored = (verdicts if verdicts is not None else indexstate.lookup(store, [post["key"]])).get(post["key"])
-    verdict = ({k: stored.get(k) for k in ("state", "reasons", "codes", "sitemap", "robots_txt", "checked_at")}
-               if stored else indexability.unknown())
+    verdict = indexstate.public(stored)
     title = post.get("title") or ((store.site_page(post["key"]) or {}).get("title")) or next(
         (r.get("title") for r in store.backlinks_from(post["key"]) if r.get("title")), "")
     out = {"id": post["id"], "url": post["url"], "host": post["host"], "title": title,

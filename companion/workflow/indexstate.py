@@ -54,3 +54,10 @@ def merge_visit(store, key: str | None, visit: dict) -> dict:
         return visit
     robots = {"allowed": True, "disallowed": False}.get(stored.get("robots_txt"))
     return indexability.with_host_evidence(visit, robots_allows_google=robots, sitemap=stored.get("sitemap"))
+
+
+def public(stored: dict | None) -> dict:
+    """The Indexability shape of a stored verdict (unknown when there is none)."""
+    if not stored:
+        return indexability.unknown()
+    return {k: stored.get(k) for k in (*_FIELDS, "checked_at")}
