@@ -179,7 +179,8 @@ def test_the_popup_notice_and_the_dashboard_view_in_chromium(tmp_path):
     sites = Sites(first=40)
     blog = sites.new()
     post = blog.route("/2026/10/best-trail-running-shoes", body=page(
-        "Best trail running shoes for beginners", f'<p>By me. <a href="{ME}">my site</a></p>').encode())
+        "Best trail running shoes for beginners", f'<p>By me. <a href="{ME}">my site</a></p>').replace(
+        "</title>", '</title><meta name="robots" content="noindex">').encode())
     reads = [blog.route("/2019/03/running-shoes-guide", body=page(
                  "Running shoes guide", f'<a href="{blog.url("/about")}">About</a>', published="2019-03-01",
                  headings=["How to choose running shoes"]).encode()),
@@ -197,11 +198,11 @@ def test_the_popup_notice_and_the_dashboard_view_in_chromium(tmp_path):
         with chromium_with_extension(tmp_path / "profile") as browser:
             browser.configure(companionUrl=comp.base_url, token=comp.token, autoAnalyze=True, exclude=[])
             tab = browser.context.new_page()
-            for url in reads:
+            for url in [post, *reads]:  # the post itself first: the editor left it noindex
                 tab.goto(url)
                 browser.tab_id_of(url)
             wait_for(lambda: len(comp.api("GET", f"/api/guest-posts")[0]["linking_pages"]) == 0
-                     and comp.api("GET", "/api/guest-posts")[0]["indexed_pages"] == 3, what="three pages indexed")
+                     and comp.api("GET", "/api/guest-posts")[0]["indexed_pages"] == 4, what="four pages indexed")
             popup = browser.popup(browser.tab_id_of(reads[-1]))
             popup.set_viewport_size({"width": 1366, "height": 768})
             try:
@@ -211,6 +212,7 @@ def test_the_popup_notice_and_the_dashboard_view_in_chromium(tmp_path):
                 raise AssertionError(popup.inner_text("body") + "\n" + str(comp.api("GET", "/api/guest-posts")))
             text = popup.inner_text("#guest-posts").lower()  # the popup's h3 is set in capitals
             assert "1 of your guest posts on 127.0.0.40 has no internal link yet" in text
+            assert "not indexable: the page is noindex" in text
             assert [li.inner_text().split("\n")[0] for li in popup.query_selector_all("#guest-posts .gp-suggestions li")] \
                 == [reads[0], reads[1]]
             assert popup.is_visible("#guest-posts button:has-text('Copy note for the editor')")
@@ -223,11 +225,23 @@ def test_the_popup_notice_and_the_dashboard_view_in_chromium(tmp_path):
             dash.wait_for_selector(".gp-card .gp-suggestions li")
             card = dash.inner_text(".gp-card")
             assert "No internal link seen" in card and "Best trail running shoes for beginners" in card
+            assert "Not indexable: the page is noindex" in card
             assert dash.is_visible(".gp-card button:has-text('Copy note for the editor')")
             wide = dash.evaluate("() => [...document.querySelectorAll('main .view *')].filter(e => e.scrollWidth > "
                                  "e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible').map(e => e.className)")
             assert wide == []
             dash.screenshot(path=str(artifacts / "guest-posts-dashboard-1366.png"))
+
+            # the boost list leaves the noindex tier-1 page out, and lists it apart on request
+            dash.click('a.tab[data-view="boost"]')
+            dash.wait_for_selector("#boost-unindexed")
+            dash.wait_for_load_state("networkidle")
+            assert post not in dash.inner_text("main")
+            dash.check("#boost-unindexed")
+            dash.wait_for_selector("#boost-unindexed-section .boost-row")
+            apart = dash.inner_text("#boost-unindexed-section")
+            assert "Not indexable" in apart and "not indexable: the page is noindex" in apart
+            dash.screenshot(path=str(artifacts / "boost-not-indexable-1366.png"), full_page=True)
     finally:
         comp.stop()
         sites.close()
