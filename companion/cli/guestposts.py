@@ -41,10 +41,8 @@ def guest_posts(ctx, needs_links, as_json):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from companion.verdicts import guestlinks
-
     with workspace() as ws:
-        emit(as_json, guestlinks.guest_posts(ws.store, needs_links=needs_links), _human)
+        emit(as_json, ws.guest_posts(needs_links=needs_links), _human)
 
 
 @command("add", group=guest_posts)
@@ -58,10 +56,8 @@ def guest_posts_add(url, title, as_json):
     Example:
       tierlink guest-posts add https://blog.example.org/my-post --title "Ten ways to ..."
     """
-    from companion.workflow import guestposts
-
     with workspace() as ws:
-        doc, created = guestposts.mark(ws.store, url, via="cli", title=title)
+        doc, created = ws.mark_guest_post(url, via="cli", title=title)
     info(f"{'marked' if created else 'already marked'}: {doc['url']} (guest post {doc['id']})")
     emit(as_json, doc, lambda d: None)
 
@@ -76,10 +72,8 @@ def guest_posts_remove(id_or_url, as_json):
     Example:
       tierlink guest-posts remove https://blog.example.org/my-post
     """
-    from companion.workflow import guestposts
-
     with workspace() as ws:
-        doc = guestposts.unmark(ws.store, id_or_url)
+        doc = ws.unmark_guest_post(id_or_url)
     info(f"removed guest post {doc['url']}")
     emit(as_json, {"removed": doc["id"]}, lambda d: None)
 
@@ -94,10 +88,8 @@ def guest_posts_forget(host, as_json):
     Example:
       tierlink guest-posts forget blog.example.org
     """
-    from companion.workflow import guestposts
-
     with workspace() as ws:
-        n = guestposts.forget_host(ws.store, host)
+        n = ws.forget_guest_post_host(host)
     info(f"forgot {n} page(s) of {host}")
     emit(as_json, {"host": host, "forgotten": n}, lambda d: None)
 
@@ -113,10 +105,6 @@ def guest_posts_index(state, as_json):
     Example:
       tierlink guest-posts index off
     """
-    from companion.workflow import guestposts
-
     with workspace() as ws:
-        if state != "status":
-            guestposts.set_index_enabled(ws.store, state == "on")
-        enabled = guestposts.index_enabled(ws.store)
+        enabled = ws.guest_post_index(None if state == "status" else state == "on")
     emit(as_json, {"enabled": enabled}, lambda d: print(f"the guest-post host index is {'on' if d['enabled'] else 'off'}"))

@@ -16,10 +16,8 @@ from companion.web.openapi import _enum, _BOOL, _ID, _INT, _NULLABLE_STR, _STR, 
 @bp.get("/guest-posts")
 def list_guest_posts():
     """My guest posts, oldest first; `needs_links=true`: only those with no internal link seen."""
-    from companion.verdicts import guestlinks
-
     needs = choice_arg("needs_links", ("true", "false")) == "true"
-    return guestlinks.guest_posts(workspace().store, needs_links=needs, host=text_arg("host", max_length=253))
+    return workspace().guest_posts(needs_links=needs, host=text_arg("host", max_length=253))
 
 
 @bp.post("/guest-posts")
@@ -34,43 +32,34 @@ def mark_guest_post():
     via = str_field(body, "via", required=False, default="dashboard")
     if via not in guestposts.API_VIA:
         raise BadInput(f"'via' must be one of {', '.join(guestposts.API_VIA)}")
-    doc, created = guestposts.mark(workspace().store, url_field(body, "url"), via=via,
-                                   title=str_field(body, "title", required=False, max_length=MAX_TITLE))
+    doc, created = workspace().mark_guest_post(url_field(body, "url"), via=via,
+                                               title=str_field(body, "title", required=False, max_length=MAX_TITLE))
     return doc, 201 if created else 200
 
 
 @bp.delete("/guest-posts/<id>")
 def unmark_guest_post(id):
-    from companion.workflow import guestposts
-
-    return {"removed": guestposts.unmark(workspace().store, id)["id"]}
+    return {"removed": workspace().unmark_guest_post(id)["id"]}
 
 
 @bp.get("/guest-post-index")
 def guest_post_index():
     """Whether the host page index is on."""
-    from companion.workflow import guestposts
-
-    return {"enabled": guestposts.index_enabled(workspace().store)}
+    return {"enabled": workspace().guest_post_index()}
 
 
 @bp.put("/guest-post-index")
 def set_guest_post_index():
-    from companion.workflow import guestposts
-
     body = json_body()
     if set(body) != {"enabled"}:
         raise BadInput("send {\"enabled\": true|false}")
-    guestposts.set_index_enabled(workspace().store, body["enabled"])
-    return {"enabled": guestposts.index_enabled(workspace().store)}
+    return {"enabled": workspace().guest_post_index(body["enabled"])}
 
 
 @bp.delete("/guest-post-hosts/<host>")
 def forget_host(host):
     """Forget every page seen on a host."""
-    from companion.workflow import guestposts
-
-    return {"host": host, "forgotten": guestposts.forget_host(workspace().store, host)}
+    return {"host": host, "forgotten": workspace().forget_guest_post_host(host)}
 
 
 _GUEST_POST_DOC = {
