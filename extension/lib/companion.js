@@ -85,9 +85,13 @@ export class CompanionClient {
     return data;
   }
 
-  /** POST /api/analyze: the Analysis of a page's live DOM (+ its response headers where known). */
-  async analyze(url, html, headers = null) {
+  /**
+   * POST /api/analyze: the Analysis of a page's live DOM (+ its response headers where known).
+   * `contacts`: also read the site's contact routes (the popup's analysis: the user may save).
+   */
+  async analyze(url, html, headers = null, { contacts = false } = {}) {
     const body = headers ? { url, html, headers } : { url, html };
+    if (contacts) body.contacts = true;
     const { data } = await this.request('POST', '/api/analyze', { body });
     if (!Array.isArray(data.labels) || !Array.isArray(data.links)) throw new CompanionError('bad-response', 'not an Analysis');
     return data;
@@ -104,6 +108,12 @@ export class CompanionClient {
     if (tags && tags.length) body.tags = tags;
     const { status, data } = await this.request('POST', '/api/candidates', { body });
     return { created: status === 201, candidate: data };
+  }
+
+  /** POST /api/candidates/<id>/find-contacts: the site's contact page, fetched politely by the companion. */
+  async findContacts(id) {
+    const { data } = await this.request('POST', `/api/candidates/${encodeURIComponent(id)}/find-contacts`, { body: {} });
+    return data;
   }
 
   /**
