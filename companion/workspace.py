@@ -115,10 +115,10 @@ class Workspace:
         with self._lock:
             return self._verdicts.get(key) if key else None
 
-    def boost_list(self, limit: int = 50, *, spam: str = "hide") -> list[dict]:
+    def boost_list(self, limit: int = 50, *, spam: str = "hide", not_indexable: str = "hide") -> list[dict]:
         from companion.verdicts import verdicts
 
-        return verdicts.boost_list(self.store, self.profile, limit, spam=spam)
+        return verdicts.boost_list(self.store, self.profile, limit, spam=spam, not_indexable=not_indexable)
 
     def health(self, version: str) -> dict:
         """GET /api/health's body (the shape the extension builds against: README, "HTTP API").
@@ -366,6 +366,37 @@ class Workspace:
         from companion.verdicts import disavow
 
         return disavow.import_text(self.store, data)
+
+    # -- my guest posts (companion.workflow.guestposts, companion.verdicts.guestlinks) -------------
+
+    def guest_posts(self, *, needs_links: bool = False, host: str | None = None) -> list[dict]:
+        """My guest posts, oldest first, with internal links seen, indexability, suggestions, note."""
+        from companion.verdicts import guestlinks
+
+        return guestlinks.guest_posts(self.store, needs_links=needs_links, host=host)
+
+    def mark_guest_post(self, url, *, via: str, title: str | None = None) -> tuple[dict, bool]:
+        from companion.workflow import guestposts
+
+        return guestposts.mark(self.store, url, via=via, title=title)
+
+    def unmark_guest_post(self, id_or_url: str) -> dict:
+        from companion.workflow import guestposts
+
+        return guestposts.unmark(self.store, id_or_url)
+
+    def guest_post_index(self, enabled: bool | None = None) -> bool:
+        """Whether the host page index is on (`enabled` turns it on or off first)."""
+        from companion.workflow import guestposts
+
+        if enabled is not None:
+            guestposts.set_index_enabled(self.store, enabled)
+        return guestposts.index_enabled(self.store)
+
+    def forget_guest_post_host(self, host: str) -> int:
+        from companion.workflow import guestposts
+
+        return guestposts.forget_host(self.store, host)
 
     # -- link monitoring (companion.monitor) ---------------------------------------------------
 

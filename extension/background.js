@@ -23,6 +23,7 @@ import { CompanionError } from './lib/errors.js';
 import { badgeForState, healthSummary, highlightPlan } from './lib/verdict.js';
 import { collectPage, highlightLinks } from './lib/page-functions.js';
 import { registerDraftChecks } from './lib/draft-check.js';
+import { registerGuestPosts } from './lib/guest-posts.js';
 import { headersForPage, pageHeaders } from './lib/headers.js';
 import { MAX_NOTE, MAX_TAGS, MAX_TITLE } from './lib/limits.js';
 
@@ -290,6 +291,8 @@ const handlers = {
 
 // Guest-post draft checks: popup "Check as a draft", context menu on a selection (lib/draft-check.js).
 registerDraftChecks(handlers, { companionClient, errorJSON, fromExtensionPage });
+// My guest posts: the popup's "This is my guest post" (lib/guest-posts.js).
+registerGuestPosts(handlers, { companionClient, currentSettings, fromExtensionPage });
 
 ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   const handler = Object.hasOwn(handlers, msg?.type) ? handlers[msg.type] : null;

@@ -13,6 +13,7 @@ import { describeError } from './lib/errors.js';
 import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
 import { parseTags } from './lib/companion.js';
 import { MAX_NOTE } from './lib/limits.js';
+import { guestPostNotice, offerMarking, withSuggestions } from './lib/guest-posts.js';
 import { contactItems, findSummary, hasAddress, warningLines } from './lib/contacts.js';
 
 let current = null; // what is on screen: {tabId, state, companionUrl, dashboard}
@@ -120,12 +121,74 @@ function renderAnalysis(state) {
   $('save-tier2').className = tier2First ? 'primary' : '';
   show('save', true);
   show('highlight', true);
+  renderGuestPosts(a);
+}
+
+// --- my guest posts (lib/guest-posts.js) -----------------------------------------------
+
+function copyNote(button, text) {
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      button.textContent = 'Copied';
+    } catch {
+      button.textContent = 'Copy failed: select the note';
+    }
+  });
+}
+
+/** The notice on a host holding guest posts of mine with no internal link, and the mark button. */
+function renderGuestPosts(a) {
+  show('mark-guest-post', offerMarking(a));
+  const notice = guestPostNotice(a);
+  show('guest-posts', Boolean(notice));
+  if (!notice) return;
+  fillGuestPosts(notice);
+  // The suggested pages are searched only now, not on every visit of the host.
+  ask('guest-post-suggestions', { host: notice.host }).then((answer) => fillGuestPosts(withSuggestions(notice, answer)),
+    () => {});
+}
+
+function fillGuestPosts(notice) {
+  $('guest-posts-title').textContent = notice.title;
+  $('guest-posts-list').replaceChildren(...notice.posts.map((p) => {
+    const copy = el('button', { cls: 'primary', text: 'Copy note for the editor' });
+    copyNote(copy, p.note);
+    return el('div', { cls: 'gp-post' },
+      el('div', { cls: 'page-title', text: p.title, title: p.url }),
+      el('div', { cls: 'muted small', text: p.why ? `${p.state}: ${p.why}` : p.state }),
+      p.suggestions.length
+        ? el('ol', { cls: 'gp-suggestions' }, ...p.suggestions.map((s) => el('li', {},
+          el('span', { cls: 'href mono', text: s.url, title: s.url }),
+          el('div', { cls: 'why', text: `anchor “${s.anchor}” · ${s.why}` }))))
+        : el('p', { cls: 'muted small', text: 'Pages of this site to ask for a link from appear as you read related articles here.' }),
+      p.note ? el('div', { cls: 'row' }, copy) : '');
+  }));
+}
+
+async function markGuestPost() {
+  const a = current?.state?.analysis;
+  const result = $('mark-result');
+  if (!a) return;
+  $('mark-guest-post').disabled = true;
+  try {
+    await ask('mark-guest-post', { url: a.url || current.state.url, title: a.title || current.state.title || '' });
+    result.textContent = 'Marked as your guest post: pages you read on this site now count its internal links.';
+    result.className = 'msg ok';
+    show('mark-guest-post', false);
+  } catch (err) {
+    const d = describeError(err.details ?? { kind: err.kind, message: err.message }, { companionUrl: current.companionUrl });
+    setMessage(result, `${d.title}. ${d.fix}`);
+    result.className = 'msg err';
+  } finally {
+    $('mark-guest-post').disabled = false;
+  }
 }
 
 function render(view) {
   current = view;
   const { state, companionUrl } = view;
-  for (const id of ['loading', 'problem', 'verdict', 'my-links', 'tier1-links', 'changes', 'suggestions', 'save', 'highlight']) show(id, false);
+  for (const id of ['loading', 'problem', 'verdict', 'my-links', 'tier1-links', 'changes', 'suggestions', 'save', 'highlight', 'guest-posts']) show(id, false);
   renderBadge(state);
   $('dashboard').href = view.dashboard;
   if (state?.analysis) renderAnalysis(state);
@@ -261,6 +324,7 @@ async function main() {
   $('problem-grant').addEventListener('click', grant);
   $('highlight').addEventListener('click', highlight);
   $('check-draft').addEventListener('click', checkAsDraft);
+  $('mark-guest-post').addEventListener('click', markGuestPost);
   $('find-contacts').addEventListener('click', findContacts);
   const openOptions = (event) => { event.preventDefault(); ext.runtime.openOptionsPage(); };
   $('options').addEventListener('click', openOptions);

@@ -307,6 +307,7 @@ def _human_boost(items):
         print("no tier-1 pages to boost yet: import your backlinks with `tierlink import`")
     for i, item in enumerate(items, 1):
         spam = "  [spam]" if item.get("spam") else ""
+        spam += "  [not indexable]" if item.get("not_indexable") else ""
         print(f"{i:>3}. {item['score']:>3}  {item['url']}  ({item['placements']} placed){spam}")
         for reason in item["reasons"]:
             print(f"          - {reason}")
@@ -318,8 +319,11 @@ def _human_boost(items):
                                                  "search results), in score order, marked [spam]")
 @click.option("--only-spam", is_flag=True, help="list the spam pages alone, best score first (what the "
                                                  "dashboard's Show spam pages adds below the list)")
+@click.option("--show-not-indexable", is_flag=True, help="also list the pages search engines will not index "
+                                                          "(noindex, canonical elsewhere, ...), marked [not indexable]")
+@click.option("--only-not-indexable", is_flag=True, help="list the pages search engines will not index alone")
 @with_json
-def boost(limit, show_spam, only_spam, as_json):
+def boost(limit, show_spam, only_spam, show_not_indexable, only_not_indexable, as_json):
     """Rank the tier-1 pages worth boosting next.
 
     \b
@@ -330,7 +334,8 @@ def boost(limit, show_spam, only_spam, as_json):
         raise BadInput("--limit must be 0 or more")
     with workspace() as ws:
         spam = "only" if only_spam else "show" if show_spam else "hide"
-        emit(as_json, ws.boost_list(limit, spam=spam), _human_boost)
+        indexing = "only" if only_not_indexable else "show" if show_not_indexable else "hide"
+        emit(as_json, ws.boost_list(limit, spam=spam, not_indexable=indexing), _human_boost)
 
 
 def _human_draft(report: dict) -> None:
@@ -1008,6 +1013,7 @@ def main(argv: list[str] | None = None) -> int:
 # `command`, `with_json`, `emit` and `workspace` from this module (imported last, so every name
 # they use is defined); one line each below.
 COMMAND_MODULES: tuple[str, ...] = (
+    "companion.cli.guestposts",
     "companion.cli.outreach",
     "companion.cli.report",
     "companion.cli.disavow",

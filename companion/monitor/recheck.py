@@ -41,12 +41,13 @@ from urllib.parse import urlsplit
 
 from companion.analysis.profile import Profile
 from companion.core.limits import RECHECK_CONCURRENCY, RECHECK_DELAY, RECHECK_RANGES, RECHECK_TIMEOUT
-from companion.analysis import urls
+from companion.analysis import indexability, urls
 from companion.workflow.fields import now
 from companion.core.errors import BadInput, TierlinkError
 from companion.monitor.fetch import FetchError, Fetcher, PrivateAddress
 from companion.monitor.politeness import Cancelled, HostGate
 from companion.monitor.robots import RobotsCache
+from companion.monitor.sitemaps import SitemapCache
 
 ONLY = ("tier1", "placements")
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
@@ -183,13 +184,15 @@ class Summary:
     changes: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+    not_indexable: list[dict] = field(default_factory=list)  # {url, reasons}: pages search engines will not index
 
     def to_json(self) -> dict:
         changes = [dict(c, loss=is_loss(c["kind"], c["was"], c["now"])) for c in self.changes]
         return {"checked": self.checked, "unchanged": self.unchanged,
                 "changes": sorted(changes, key=lambda c: (c["source_url"], c["target_url"], c["kind"])),
                 "errors": sorted(self.errors, key=lambda e: e["url"]),
-                "skipped": sorted(self.skipped, key=lambda s: s["url"])}
+                "skipped": sorted(self.skipped, key=lambda s: s["url"]),
+                "not_indexable": sorted(self.not_indexable, key=lambda s: s["url"])}
 
 
 class Run:
@@ -217,6 +220,7 @@ class Run:
         self.total = 0
         self._lock = threading.Lock()
         self._stamps: dict[str, dict] = {}
+        self.verdicts: dict[str, tuple[str, dict]] = {}  # page key -> (url, indexability verdict)
 
     def execute(self) -> dict:
         from companion.monitor.lock import recheck_lock
@@ -233,10 +237,12 @@ class Run:
             with Fetcher(timeout=self.opts.timeout, allow_private=self.opts.allow_private_hosts, gate=gate,
                          pool_size=workers) as fetcher:
                 self.fetcher, self.gate, self.robots = fetcher, gate, RobotsCache(fetcher)
+                self.sitemaps = SitemapCache(fetcher, self.robots)
                 with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recheck") as pool:
                     for future in [pool.submit(self._host, group) for group in by_host.values()]:
                         future.result()
             self._flush()
+            self._keep_indexability()
             store.set_setting(LAST_RUN_SETTING, now())
         return self.summary.to_json()
 
@@ -272,6 +278,7 @@ class Run:
         if rules.error:
             return self._failed(t, rules.error)
         if not rules.allowed(t.url):
+            self._indexability(t, indexability.from_robots_only(rules.allows_google(t.url)))
             return self._skip(t, rules.disallow_all or "robots.txt disallows it for TierlinkBot")
         if rules.crawl_delay:
             self.gate.set_delay(t.host, rules.crawl_delay)
@@ -289,7 +296,7 @@ class Run:
             return self._failed(t, f"the page answers HTTP {resp.status}")
         if resp.content_type not in HTML_TYPES:
             return self._skip(t, f"not an HTML page ({resp.content_type})", stamp=True)
-        self._judge(t, resp)
+        self._judge(t, resp, rules)
 
     def _refused(self, exc: FetchError) -> str:
         if isinstance(exc, PrivateAddress) and self.private_hint:
@@ -308,7 +315,20 @@ class Run:
             self.gate.set_delay(urlsplit(nxt).netloc.lower(), rules.crawl_delay)
         return rules.allowed(nxt)
 
-    def _judge(self, t: Target, resp) -> None:
+    def _indexability(self, t: Target, verdict: dict) -> None:
+        """Keep a page's indexability verdict for the run's end (and the summary's not_indexable)."""
+        with self._lock:
+            self.verdicts[t.key] = (t.url, verdict)
+
+    def _judge_indexability(self, t: Target, resp, rules, result: dict) -> None:
+        """The page's own verdict (the analysis) with its host's: robots.txt for Googlebot, the
+        sitemaps (read once per host per run), a redirect home that reads as a soft 404."""
+        listed, note = self.sitemaps.for_url(t.url).status(t.url)
+        self._indexability(t, indexability.with_host_evidence(
+            result["indexability"], robots_allows_google=rules.allows_google(t.url), sitemap=listed,
+            sitemap_note=note, soft_404_reason=indexability.redirect_soft_404(t.url, resp.final_url)))
+
+    def _judge(self, t: Target, resp, rules) -> None:
         from companion.verdicts import verdicts
 
         store = self.store
@@ -328,6 +348,7 @@ class Run:
                 kind = f"placement_{p['status']}"
                 changes.append({"kind": kind, "source_url": t.url, "target_url": p["to_url"],
                                 "was": was, "now": p["status"], "reason": change_reason(kind, was, p["status"])})
+        self._judge_indexability(t, resp, rules, result)
         # cut for size, and a stored link not seen before the cut: that link cannot be judged
         cut_unseen = bool(result.get("truncated")) and not _all_seen(stored, result)
         with self._lock:
@@ -395,6 +416,16 @@ class Run:
                 self.summary.unchanged += 1
             self._stamps[t.key] = {"checked_at": stamp, "check_failures": 0, "check_error": None,
                                    "final_url": final_url}
+
+    def _keep_indexability(self) -> None:
+        """The run's indexability verdicts: stored per page (what the boost list reads), and the
+        pages search engines will not index listed in the summary."""
+        from companion.workflow import indexstate
+
+        indexstate.record(self.store, {key: v for key, (_url, v) in self.verdicts.items()})
+        self.summary.not_indexable = [{"url": url, "reasons": [r for r, c in zip(v["reasons"], v["codes"])
+                                                               if c in indexability.BLOCKING]}
+                                      for url, v in self.verdicts.values() if v["state"] == indexability.NOT_INDEXABLE]
 
     def _flush(self) -> None:
         """Write the check stamps onto the pages' backlink records: one durable write.

@@ -46,6 +46,7 @@ from companion.store.interface import BacklinkStore, Scorer, ScorerSource, Workf
 from companion.store.merging import normalized
 from companion.store.records import public_backlink
 from companion.store.keys import key_of
+from companion.store.sitepages import SitePageIndex
 from companion.store.workflow import TinyWorkflow
 
 
@@ -53,7 +54,7 @@ def _no_scorer() -> None:
     return None
 
 
-class Store:
+class Store(SitePageIndex):
     """The backlink list and the workflow tables of one data home (see the module docstring)."""
 
     def __init__(self, home: Path, backlinks: BacklinkStore, workflow: WorkflowStore, *,
@@ -106,6 +107,7 @@ class Store:
                 self._closed = True
                 self._wf.close()
                 self._bl.close()
+                self.close_site_pages()
 
     def __enter__(self):
         return self
@@ -330,6 +332,11 @@ class Store:
         """Insert `new_doc`, or update the first document matching `match` with `change(old)`,
         as one step no other writer can come between: (doc, created)."""
         return self._wf.upsert_with(table, match, new_doc, change)
+
+    def upsert_many(self, table: str, key: str, docs: list[dict]) -> int:
+        """Insert or update (by the field `key`) many documents at once (a recheck's indexability
+        verdicts): how many were written."""
+        return self._wf.upsert_many(table, key, docs)
 
     def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
         """Update a document with `change(current)`, read and written as one step (NotFound if absent)."""

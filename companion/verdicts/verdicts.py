@@ -36,10 +36,10 @@ import lxml.etree
 
 from companion.core.limits import NOFOLLOW_RELS
 from companion.verdicts import authority, broken, competing, relevance
-from companion.workflow import linkprofile
+from companion.workflow import indexstate, linkprofile
 from companion.workflow.disavowed import Matcher
 from companion.store import sqlstore
-from companion.analysis import urls
+from companion.analysis import indexability, urls
 from companion.core import weights as weights_mod
 from companion.analysis.analyze import analyze_document
 from companion.analysis.profile import Profile
@@ -179,6 +179,18 @@ def _best_link(links: list[dict]) -> dict:
     return sorted(links, key=lambda l: (not l["follow"], l["position"] != "content"))[0]
 
 
+def _indexability_signal(score: Score, verdict: dict) -> None:
+    """The page's indexability verdict (companion.analysis.indexability) as a boost signal: its
+    first blocking reason, or what it says of the canonical (never one that is not there)."""
+    why_not = indexability.first_blocking_reason(verdict)
+    if why_not is None:
+        score.add("boost.indexable", f"the page is indexable {indexability.canonical_phrase(verdict)}".strip())
+    elif verdict["codes"][verdict["reasons"].index(why_not)] == "canonical_elsewhere":
+        score.add("boost.canonical_elsewhere", f"the page is not indexable: {why_not}")
+    else:
+        score.add("boost.noindex", f"the page is not indexable: {why_not}")
+
+
 def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metrics: dict,
                   placements: int, network: int = 0) -> tuple[dict, bool]:
     """(boost verdict, blocked) for a page that links to me; blocked = never worth boosting
@@ -192,14 +204,7 @@ def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metric
     else:
         why = ", ".join(r for r in link["rel"] if r in NOFOLLOW_RELS) or "page-level robots nofollow"
         score.add("boost.nofollow", f"the link to me is not followed ({why})")
-    if result["robots"]["noindex"]:
-        score.add("boost.noindex", "the page is noindex")
-    elif not result["indexable"]:
-        score.add("boost.canonical_elsewhere", f"the page's canonical points elsewhere ({result['canonical']})")
-    elif result["canonical"] is None:
-        score.add("boost.indexable", "the page is indexable (it names no canonical, so it stands for itself)")
-    else:
-        score.add("boost.indexable", "the page is indexable with a self canonical")
+    _indexability_signal(score, result["indexability"])
     if link["position"] == "content":
         score.add("boost.in_content", "the link to me sits in the main content")
     else:
@@ -276,12 +281,11 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
             score.add("tier2.mostly_followed", f"{share:.0%} of its external links are followed")
         elif share <= 0.3:
             score.add("tier2.mostly_nofollow", f"only {share:.0%} of its external links are followed")
-    if result["indexable"]:
-        score.add("tier2.indexable", "the page is indexable")
-    elif result["robots"]["noindex"]:
-        score.add("tier2.noindex", "the page is not indexable: it is noindex")
+    why_not = indexability.first_blocking_reason(result["indexability"])
+    if why_not:
+        score.add("tier2.noindex", f"the page is not indexable: {why_not}")
     else:
-        score.add("tier2.noindex", f"the page is not indexable: its canonical points elsewhere ({result['canonical']})")
+        score.add("tier2.indexable", "the page is indexable")
     all_sites = {urls.site_of(l["href"]) for l in result["links"] if not l["internal"] and l["valid"]}
     if external >= 300 and len(all_sites) >= 150:
         score.add("tier2.link_farm", f"{external} external links to {len(all_sites)} sites: looks like a link farm")
@@ -504,12 +508,13 @@ def suggest_tier1(store, text: str, *, exclude_keys=frozenset(), used_anchors=fr
             if key not in exclude_keys]
     pages = store.tier1_pages([key for key, _ in hits])
     disavowed = Matcher(store)
+    unindexed = indexstate.not_indexable(store) if pages else {}
     query = set(terms)
     used = {a.strip().lower() for a in used_anchors if a}
     ranked = []
     for key, bm25 in hits:
         page = pages.get(key)
-        if page is None or page["blocked"] or disavowed(page["url"]):
+        if page is None or page["blocked"] or disavowed(page["url"]) or key in unindexed:  # wasted links
             continue
         feats = page["features"]
         words = relevance.tokens(" ".join([feats["title"], *feats["anchors"], relevance.url_words(page["url"])]))
@@ -692,6 +697,8 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
                 for r in stored):
             labels.append("link_changed")
 
+    _keep_indexability(store, result, page_key, record=changing and origin != "recheck")
+
     if "tier1" in labels:
         entry = store.tier1_page(page_key) if page_key else None
         metrics: dict = {}
@@ -702,10 +709,15 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
         network = entry["features"].get("network", 0) if entry else 0
         verdict, blocked = boost_verdict(w, profile, result, feats, metrics, placements, network)
         result["boost"] = verdict
-        if not blocked and verdict["score"] >= w["threshold.worth_boosting"]:
+        if not blocked and verdict["score"] >= w["threshold.worth_boosting"] \
+                and result["indexability"]["state"] != indexability.NOT_INDEXABLE:
             labels.append("worth_boosting")
+    if result["indexability"]["state"] == indexability.NOT_INDEXABLE:
+        labels.append("not_indexable")
 
     label_broken_targets(store, result, page_key)
+    if changing:
+        _guest_posts_on_host(store, result, feats, doc)
 
     if not page_is_me:
         topic = " ".join([feats.topic, relevance.url_words(url)])
@@ -723,6 +735,36 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
                 and not profile.is_competitor(urls.host_of(url)):
             labels.append("tier2_opportunity")
     return result
+
+
+def _guest_posts_on_host(store, result: dict, feats: PageFeatures, doc) -> None:
+    """On a host holding one of my guest posts: the page goes into the host's index and the answer
+    carries `guest_posts` (is this page one, which of mine here need internal links, where to ask:
+    the popup's notice; the popup asks for the suggested pages when it is opened, so a visit never
+    pays for the search); label `guest_post` on the post itself. Other hosts: nothing stored."""
+    from companion.workflow import guestposts
+
+    notice = guestposts.observe(store, result, feats, doc)
+    if notice is None:
+        return
+    result["guest_posts"] = notice
+    if notice["is_guest_post"]:
+        result["labels"].append("guest_post")
+
+
+def _keep_indexability(store, result: dict, page_key: str | None, *, record: bool) -> None:
+    """A tier-1 or placement page's verdict: the visit's own signals with what the last recheck
+    learnt of its host (robots.txt, sitemap), kept for the boost list (companion.workflow.indexstate).
+    The recheck keeps its own, fuller verdict at the end of its run."""
+    from companion.workflow import indexstate
+
+    if not page_key or not ("tier1" in result["labels"] or store.is_tier1_page(page_key)
+                            or store.is_placement_page(page_key)):
+        return
+    result["indexability"] = indexstate.merge_visit(store, page_key, result["indexability"])
+    result["indexable"] = result["indexability"]["state"] != indexability.NOT_INDEXABLE
+    if record:
+        indexstate.record(store, {page_key: result["indexability"]})
 
 
 def label_broken_targets(store, result: dict, page_key: str | None) -> None:
@@ -762,7 +804,8 @@ def _not_disavowed(store, limit: int, spam: str) -> list[dict]:
         fetch *= 4
 
 
-def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide") -> list[dict]:
+def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide",
+               not_indexable: str = "hide") -> list[dict]:
     """Tier-1 pages worth powering up next (BoostItem of docs/CONTRACT.md), best first.
 
     An indexed walk of the stored scores, so its cost does not grow with the list.
@@ -770,16 +813,40 @@ def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide") 
     the seed says never to boost them. Spam pages (link farms, flagged, generated-page
     networks, search results) are left out too ("hide"), interleaved with the followed
     pages in score order ("show"), or listed alone ("only"); each item says `spam`. Equal scores fall to page authority, then domain authority.
+
+    Pages a visit or a recheck found search engines will not index (companion.workflow.indexstate)
+    are handled the same way by `not_indexable`: left out by default (a tier-2 link to them is
+    wasted), in score order with `show`, alone with `only`; each such item says `not_indexable`
+    and gives the blocking reason first. A page never checked is `unknown`: neither a bonus nor a
+    penalty. Filtered here, after the scores, so the scoring rules stay one table.
     """
     rules = ensure_scored(store, profile)
+    blocked = indexstate.not_indexable(store)
+    if not_indexable == "only":
+        disavowed = Matcher(store)
+        pages = sorted((p for p in store.tier1_pages(list(blocked)).values()
+                        if (not p["blocked"] or p["spam"]) and not disavowed(p["url"])),
+                       key=lambda p: (-(p["score"] or 0), p["url"]))[:max(0, limit)]
+    else:
+        pages = _not_disavowed(store, max(0, limit) + (len(blocked) if not_indexable == "hide" else 0), spam)
+        if not_indexable == "hide":
+            pages = [p for p in pages if p["key"] not in blocked][:max(0, limit)]
+    known = indexstate.lookup(store, [p["key"] for p in pages]) if pages else {}
     items = []
-    for page in _not_disavowed(store, max(0, limit), spam):
+    for page in pages:
         feats = page["features"]
         entry = rules.explain(page["host"], feats, page["placements"], page["key"])
+        stored = known.get(page["key"])
+        verdict = indexstate.public(stored)
+        reasons = entry["reasons"]
+        why_not = indexability.first_blocking_reason(verdict)
+        if why_not:
+            reasons = [f"not indexable: {why_not}: a tier-2 link to it is wasted"] + reasons
         items.append({
             "url": page["url"], "domain": urls.site_of(page["url"]), "target": entry["target"],
-            "score": entry["score"], "reasons": entry["reasons"], "metrics": entry["metrics"],
+            "score": entry["score"], "reasons": reasons, "metrics": entry["metrics"],
             "placements": page["placements"], "title": feats["title"], "spam": entry["spam"],
+            "not_indexable": why_not is not None, "indexability": verdict,
             "authority": authority.summary(entry["metrics"]),
         })
     return items

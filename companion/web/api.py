@@ -404,7 +404,9 @@ def broken_targets():
 @bp.get("/boost")
 def boost():
     spam = choice_arg("spam", ("hide", "show", "only")) or "hide"
-    return workspace().boost_list(int_arg("limit", BOOST_LIST[0], minimum=0, maximum=BOOST_LIST[1]), spam=spam)
+    not_indexable = choice_arg("not_indexable", ("hide", "show", "only")) or "hide"
+    return workspace().boost_list(int_arg("limit", BOOST_LIST[0], minimum=0, maximum=BOOST_LIST[1]), spam=spam,
+                                  not_indexable=not_indexable)
 
 
 @bp.get("/graph")

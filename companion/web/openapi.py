@@ -175,6 +175,7 @@ SCHEMAS = {
             "robots": {"type": "object", "required": ["noindex", "nofollow"],
                        "properties": {"noindex": _BOOL, "nofollow": _BOOL}},
             "indexable": _BOOL,
+            "indexability": _ref("Indexability"),
             "links": {"type": "array", "items": _ref("Link")},
             "counts": {"type": "object", "required": ["links", "internal", "external", "external_follow"],
                        "properties": {k: _INT for k in ("links", "internal", "external", "external_follow")}},
@@ -341,6 +342,7 @@ SCHEMAS = {
             "via": _enum("via"),
             "date": {"type": "string", "format": "date"}, "note": _STR, "candidate_id": _NULLABLE_STR,
             "placed_by": {"type": "string", "description": "who logged it (--user, $TIERLINK_USER or the login name)"},
+            "indexability": _ref("Indexability"),
             "created_at": _STR, "updated_at": _STR,
             "status": _ref("PlacementStatus"), "checked_at": _NULLABLE_STR,
             "history": {"type": "array", "items": {
@@ -364,6 +366,22 @@ SCHEMAS = {
                 "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
             "skipped": {"type": "array", "items": {
                 "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
+            "not_indexable": {"type": "array", "description": "pages search engines will not index, with why",
+                              "items": {"type": "object", "required": ["url", "reasons"],
+                                        "properties": {"url": _STR, "reasons": _STR_LIST}}},
+        },
+    },
+    "Indexability": {
+        "type": "object", "required": ["state", "reasons", "codes", "sitemap", "robots_txt"],
+        "description": "whether search engines will index the page, from its own signals (meta robots, "
+                       "X-Robots-Tag for Google, canonical, robots.txt for Googlebot, a soft 404) with the "
+                       "evidence; the sitemap is a reason, never a verdict",
+        "properties": {
+            "state": {"enum": ["indexable", "not_indexable", "unknown"]},
+            "reasons": _STR_LIST, "codes": _STR_LIST,
+            "sitemap": {"enum": ["listed", "not listed", "no sitemap", None]},
+            "robots_txt": {"enum": ["allowed", "disallowed", None]},
+            "checked_at": _NULLABLE_STR,
         },
     },
     "RecheckStatus": {
@@ -385,6 +403,9 @@ SCHEMAS = {
                                          for k in ("page", "domain")}},
             "spam": {"type": "boolean", "description": "a link farm, flagged by the exporter, a network of generated "
                                                       "pages or a search-result page (listed only with spam=show)"},
+            "not_indexable": {"type": "boolean", "description": "search engines will not index it (listed only with "
+                                                               "not_indexable=show|only; its reason first)"},
+            "indexability": _ref("Indexability"),
         },
     },
     "DraftReport": {
@@ -541,6 +562,10 @@ PATHS = {
             "parameters": [{"name": "limit", "in": "query", "required": False,
                             "schema": {"type": "integer", "minimum": 0, "maximum": BOOST_LIST[1], "default": BOOST_LIST[0]}},
                            {"name": "spam", "in": "query", "required": False,
+                            "schema": {"type": "string", "enum": ["hide", "show", "only"], "default": "hide"}},
+                           {"name": "not_indexable", "in": "query", "required": False,
+                            "description": "pages a visit or a recheck found search engines will not index: left "
+                                           "out (hide), in score order (show) or alone (only)",
                             "schema": {"type": "string", "enum": ["hide", "show", "only"], "default": "hide"}}],
             "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
         },

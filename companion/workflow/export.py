@@ -19,9 +19,9 @@ from companion.core.atomic import write_bytes_atomic
 from companion.core.errors import BadInput
 from companion.store.records import BACKLINK_FIELD_NAMES, public_backlink
 from companion.analysis import contacts as contacts_mod
-from companion.workflow import candidates, outreach, placements
+from companion.workflow import candidates, guestposts, outreach, placements
 
-TABLES = ("backlinks", "candidates", "placements")
+TABLES = ("backlinks", "candidates", "placements", "guest_posts")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -90,6 +90,11 @@ def rows_for(store, table: str) -> tuple[list[str], list[dict]]:
         return columns, docs
     if table == "placements":
         return [n for n, _ in placements.PUBLIC_FIELDS], [_flat(placements.public(d)) for d in store.all(table)]
+    if table == "guest_posts":
+        docs = [_flat(dict(d, indexability={k: d["indexability"].get(k) for k in ("state", "reasons")}), "indexability")
+                for d in guestposts.list_guest_posts(store)]
+        return ([f for f in guestposts.EXPORT_FIELDS if f != "indexability"]
+                + ["indexability.state", "indexability.reasons"]), docs
     raise BadInput(f"cannot export {table!r}: choose {', '.join(TABLES)}")
 
 

@@ -163,12 +163,16 @@ def remove(store, id) -> str:
 
 
 def list_placements(store, to_url: str | None = None) -> list[dict]:
-    """Every placement, newest date first; `to_url` keeps those pointing at that tier-1 page."""
+    """Every placement, newest date first; `to_url` keeps those pointing at that tier-1 page. Each
+    says whether search engines will index the page holding it (`indexability`, as last seen)."""
     if to_url not in (None, ""):
         docs = placements_to(store, urls.page_key(check_url(to_url, "to_url")))
     else:
         docs = store.all(TABLE)
-    docs = [public(d) for d in docs]
+    from companion.workflow import indexstate
+
+    verdicts = indexstate.lookup(store, [d.get("from_key") or "" for d in docs])
+    docs = [dict(public(d), indexability=indexstate.public(verdicts.get(d.get("from_key") or ""))) for d in docs]
     docs.reverse()
     docs.sort(key=lambda d: (d.get("date") or "", d.get("created_at") or ""), reverse=True)
     return docs
