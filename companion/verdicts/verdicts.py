@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 import lxml.etree
 
 from companion.core.limits import NOFOLLOW_RELS
-from companion.verdicts import authority, broken, competing, relevance
+from companion.verdicts import authority, boostrules, broken, competing, relevance
 from companion.store import sqlstore
 from companion.analysis import urls
 from companion.core import weights as weights_mod
@@ -156,76 +156,41 @@ class Score:
                 "signals": self.signals}
 
 
-_authority_signals = authority.authority_signals  # the signals of every tool's metrics (companion.verdicts.authority)
-
-
-def _outbound_signals(score: Score, external: float | None, measured: bool) -> None:
-    """Equity shared among the page's external links: measured on a visit, else the export's count
-    (a link farm's count is a spam signal of its own: companion.verdicts.authority)."""
-    if external is None or external >= authority.LINK_FARM_EXTERNAL:
-        return
-    source = "" if measured else " (the export's count)"
-    if external <= 20:
-        links = "link shares" if external == 1 else "links share"
-        score.add("boost.few_outbound", f"only {external:g} external {links} the page's equity{source}")
-    elif external > 100:
-        score.add("boost.diluted", f"{external:g} external links share the page's equity{source}")
-
-
 def _best_link(links: list[dict]) -> dict:
     """The strongest link among several to the same place: followed first, then in content."""
     return sorted(links, key=lambda l: (not l["follow"], l["position"] != "content"))[0]
 
 
+def _indexing(result: dict) -> str:
+    """The page's indexing as the boost rules name it (companion.verdicts.boostrules)."""
+    if result["robots"]["noindex"]:
+        return "noindex"
+    if not result["indexable"]:
+        return "canonical_elsewhere"
+    return "no_canonical" if result["canonical"] is None else "self_canonical"
+
+
 def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metrics: dict,
                   placements: int, network: int = 0) -> tuple[dict, bool]:
     """(boost verdict, blocked) for a page that links to me; blocked = never worth boosting
-    (it competes with me, sits on my own site, or is spam: verdict["spam"])."""
-    score = Score(w, "boost.base")
+    (it competes with me, sits on my own site, or is spam: verdict["spam"]). The rules are
+    companion.verdicts.boostrules', on what the visit sees."""
     mine = [l for l in result["links"] if l["target"] == "me"]
     link = _best_link(mine)
-    blocked = False
-    if link["follow"]:
-        score.add("boost.followed", "the link to me is followed")
-    else:
-        why = ", ".join(r for r in link["rel"] if r in NOFOLLOW_RELS) or "page-level robots nofollow"
-        score.add("boost.nofollow", f"the link to me is not followed ({why})")
-    if result["robots"]["noindex"]:
-        score.add("boost.noindex", "the page is noindex")
-    elif not result["indexable"]:
-        score.add("boost.canonical_elsewhere", f"the page's canonical points elsewhere ({result['canonical']})")
-    elif result["canonical"] is None:
-        score.add("boost.indexable", "the page is indexable (it names no canonical, so it stands for itself)")
-    else:
-        score.add("boost.indexable", "the page is indexable with a self canonical")
-    if link["position"] == "content":
-        score.add("boost.in_content", "the link to me sits in the main content")
-    else:
-        score.add("boost.boilerplate", f"the link to me sits in the {link['position']}")
-    external = result["counts"]["external"]
-    _outbound_signals(score, external, True)
-    _authority_signals(score, metrics)
     page_key = urls.safe_page_key(result["url"]) or ""
-    spam = authority.quality_signals(score, metrics, result["url"], path=path_of_key(page_key), network=network,
-                                     external=external)
-    money = next(filter(None, (profile.money_page_for(l["href"]) for l in mine)), None)
-    if money:
-        score.add("boost.money_page", f"it links to my money page {money['url']}")
     # the page's visited title and headings; its URL words only where it shows neither
     seen = " ".join([feats.title, *feats.headings]).strip() or relevance.url_words(result["url"])
-    rival = competition(profile, seen)
-    if rival:
-        score.add("boost.competes", f"{rival.describe()}: do not boost a competing page", rival.strength)
-        blocked = True
-    if "owned_site" in result["labels"]:
-        score.add("boost.owned_site", "the page is on a site I own")
-        blocked = True
-    if placements:
-        score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
+    facts = boostrules.BoostFacts(
+        follow=link["follow"], rel=tuple(link["rel"]), metrics=metrics, url=result["url"], path=path_of_key(page_key),
+        network=network, placements=placements, external=result["counts"]["external"], measured=True,
+        money=next(filter(None, (profile.money_page_for(l["href"]) for l in mine)), None),
+        rival=competition(profile, seen), owned="owned_site" in result["labels"],
+        indexing=_indexing(result), canonical=result["canonical"], position=link["position"])
+    score = Score(w, "boost.base")
+    blocked, spam = boostrules.evaluate(score, facts)
     verdict = score.result()
     verdict["spam"] = spam
     return verdict, blocked or spam
-
 
 
 def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, suggestions: list[dict],
@@ -331,38 +296,26 @@ class Tier1Scorer:
         return (out["score"], rank, *authority.tiebreak(feats["metrics"]))
 
     def explain(self, host: str, feats: dict, placements: int, key: str | None = None) -> dict:
+        """The score and reasons of a page from its stored features (companion.store's
+        tier1_features): the rules of companion.verdicts.boostrules on what the exports said."""
         profile = self.profile
-        score = Score(self.w, "boost.base")
-        if feats["follow"]:
-            score.add("boost.followed", "the link to me is followed")
-        else:
-            score.add("boost.nofollow", f"the link to me is not followed ({', '.join(feats['rel']) or 'nofollow'})")
         metrics = feats["metrics"]
-        _outbound_signals(score, authority.number(metrics.get("external_links")), False)
-        _authority_signals(score, metrics)
         if key is None:
             key = urls.safe_page_key(feats["url"]) or ""
-        spam = authority.quality_signals(score, metrics, feats["url"], path=path_of_key(key),
-                                         network=feats.get("network", 0))
-        money = next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None)
-        if money:
-            score.add("boost.money_page", f"it links to my money page {money['url']}")
         rival = competing.competes(self.money_keywords, competing.stored_text(feats["title"], feats["url"]))
-        keyword = rival.keyword if rival else None
-        blocked = False
-        if rival:
-            score.add("boost.competes", f"{rival.describe()}: do not boost a competing page", rival.strength)
-            blocked = True
-        if profile.owned_sites and profile.is_owned(host):
-            score.add("boost.owned_site", "the page is on a site I own")
-            blocked = True
-        if placements:
-            score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
+        facts = boostrules.BoostFacts(
+            follow=feats["follow"], rel=tuple(feats["rel"]), metrics=metrics, url=feats["url"], path=path_of_key(key),
+            network=feats.get("network", 0), placements=placements,
+            external=authority.number(metrics.get("external_links")), measured=False,
+            money=next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None),
+            rival=rival, owned=bool(profile.owned_sites) and profile.is_owned(host))
+        score = Score(self.w, "boost.base")
+        blocked, spam = boostrules.evaluate(score, facts)
         out = score.result()
         out["metrics"] = metrics
         out["blocked"] = blocked
         out["spam"] = spam
-        out["competing_keyword"] = keyword
+        out["competing_keyword"] = rival.keyword if rival else None
         out["target"] = feats["target"]
         return out
 
