@@ -109,18 +109,20 @@ RULES: tuple = (
 
 
 def evaluate(score, facts: BoostFacts) -> tuple[bool, bool]:
-    """Add every signal the facts call for to `score` (a verdicts.Score), in table order:
-    (blocked, spam). Blocked: it competes with me or sits on my own site; spam: it passes
-    nothing (authority.SPAM_SIGNALS)."""
+    """Add every signal the facts call for to `score` (a verdicts.Score, or a tally that keeps
+    the total only: `score.reasons` False, and the table's own reasons are not even worded),
+    in table order: (blocked, spam). Blocked: it competes with me or sits on my own site;
+    spam: it passes nothing (authority.SPAM_SIGNALS)."""
     blocked = spam = False
+    worded = score.reasons is not False
     for rule in RULES:
-        if rule == AUTHORITY:
+        if rule is AUTHORITY:
             authority.authority_signals(score, facts.metrics)
-        elif rule == QUALITY:
+        elif rule is QUALITY:
             spam = authority.quality_signals(score, facts.metrics, facts.url, path=facts.path, network=facts.network,
                                              external=facts.external if facts.measured else None)
         elif rule.when(facts):
-            score.add(rule.name, rule.reason(facts), rule.strength(facts))
+            score.add(rule.name, rule.reason(facts) if worded else "", rule.strength(facts))
             blocked = blocked or rule.blocks
     return blocked, spam
 

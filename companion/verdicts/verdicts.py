@@ -289,35 +289,63 @@ class Tier1Scorer:
         """(score, class, page authority, domain authority): the class is the store's ORDINARY
         (the link to me is followed), NOT_FOLLOWED (listed after every followed one), SPAM (after
         both, only when asked for; never suggested) or BLOCKED (competes with me, my own site:
-        never listed); the authorities (common scale) break ties between equal scores."""
-        out = self.explain(host, feats, placements, key)
-        rank = (sqlstore.BLOCKED if out["blocked"] else sqlstore.SPAM if out["spam"]
+        never listed); the authorities (common scale) break ties between equal scores.
+
+        The same rules as `explain`, without wording the reasons (the store scores every page
+        an import writes: the words are made when a page is shown)."""
+        tally = _Tally(self.w, "boost.base")
+        blocked, spam, _rival = self._judge(tally, host, feats, placements, key)
+        rank = (sqlstore.BLOCKED if blocked else sqlstore.SPAM if spam
                 else sqlstore.ORDINARY if feats["follow"] else sqlstore.NOT_FOLLOWED)
-        return (out["score"], rank, *authority.tiebreak(feats["metrics"]))
+        return (tally.result(), rank, *authority.tiebreak(feats["metrics"]))
 
     def explain(self, host: str, feats: dict, placements: int, key: str | None = None) -> dict:
         """The score and reasons of a page from its stored features (companion.store's
         tier1_features): the rules of companion.verdicts.boostrules on what the exports said."""
-        profile = self.profile
-        metrics = feats["metrics"]
-        if key is None:
-            key = urls.safe_page_key(feats["url"]) or ""
-        rival = competing.competes(self.money_keywords, competing.stored_text(feats["title"], feats["url"]))
-        facts = boostrules.BoostFacts(
-            follow=feats["follow"], rel=tuple(feats["rel"]), metrics=metrics, url=feats["url"], path=path_of_key(key),
-            network=feats.get("network", 0), placements=placements,
-            external=authority.number(metrics.get("external_links")), measured=False,
-            money=next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None),
-            rival=rival, owned=bool(profile.owned_sites) and profile.is_owned(host))
         score = Score(self.w, "boost.base")
-        blocked, spam = boostrules.evaluate(score, facts)
+        blocked, spam, rival = self._judge(score, host, feats, placements, key)
         out = score.result()
-        out["metrics"] = metrics
+        out["metrics"] = feats["metrics"]
         out["blocked"] = blocked
         out["spam"] = spam
         out["competing_keyword"] = rival.keyword if rival else None
         out["target"] = feats["target"]
         return out
+
+    def _judge(self, score, host: str, feats: dict, placements: int, key: str | None):
+        """(blocked, spam, rival): the table evaluated on the page's stored facts into `score`."""
+        profile = self.profile
+        metrics = feats["metrics"]
+        if key is None:
+            key = urls.safe_page_key(feats["url"]) or ""
+        # (no money keyword, no rival: the page's words are not even gathered)
+        rival = competing.competes(self.money_keywords, competing.stored_text(feats["title"], feats["url"])) \
+            if self.money_keywords else None
+        facts = boostrules.BoostFacts(
+            follow=feats["follow"], rel=tuple(feats["rel"]), metrics=metrics, url=feats["url"], path=path_of_key(key),
+            network=feats.get("network", 0), placements=placements,
+            external=authority.number(metrics.get("external_links")), measured=False,
+            money=next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None)
+            if self.money_keys else None,
+            rival=rival, owned=bool(profile.owned_sites) and profile.is_owned(host))
+        blocked, spam = boostrules.evaluate(score, facts)
+        return blocked, spam, rival
+
+
+class _Tally:
+    """A Score that keeps the total alone: the same sum, in the same order, no words."""
+
+    reasons = False
+
+    def __init__(self, w: dict[str, float], base: str):
+        self.w = w
+        self.total = float(w[base])
+
+    def add(self, name: str, reason: str, strength: float = 1.0) -> None:
+        self.total += self.w[name] * strength
+
+    def result(self) -> int:
+        return int(max(0, min(100, round(self.total))))
 
 
 _SCORERS: list[tuple[Profile, "Tier1Scorer"]] = []  # the last few, newest last
