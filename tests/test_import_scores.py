@@ -75,7 +75,8 @@ def reference(store, scorer) -> dict[str, dict]:
     """key -> what the per-page path makes of the page: features (with network), the score
     tuple and the reasons, from the live records (oldest first) and the placements."""
     from companion.analysis import urls
-    from companion.store.store import host_of_key, path_of_key, tier1_features
+    from companion.store.keys import host_of_key, path_of_key
+    from companion.store.tier1 import tier1_features
 
     live: dict[str, list[dict]] = {}
     for rec in store.all_backlinks("live"):  # in id order: oldest first
