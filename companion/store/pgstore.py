@@ -482,6 +482,11 @@ class BacklinkDB:
         """SQLite's import-sized page cache has no twin here: the server sizes its own buffers."""
         yield
 
+    @contextmanager
+    def bulk(self, c):
+        """SQLite's set-based import (its insert trigger set aside) has no twin here: COPY already is."""
+        yield
+
     # -- backlinks -----------------------------------------------------------------------
 
     def count(self, c=None) -> int:

@@ -113,9 +113,28 @@ _TOOLS_DELETE = ("DELETE FROM backlink_tools WHERE tool IN (SELECT value FROM js
 # A list page whose filters match at most this many rows reads them through the filters'
 # index and sorts them; above, it walks the sort's index (companion.store.listing).
 _LIST_FEW = 5000
+_LISTED_TRIGGER = (f"CREATE TRIGGER IF NOT EXISTS backlinks_listed AFTER INSERT ON backlinks BEGIN {_WORDS_INSERT} "
+                   f"{_TOOLS_INSERT} END")
+# What the insert trigger does, for a whole batch of new rows (those from id ? on) at once:
+# an import writes these with one statement each per batch instead (BacklinkDB.bulk).
+_LISTED_BATCH = [
+    "INSERT INTO backlinks_text (rowid, words) SELECT id, words FROM backlinks WHERE id >= ?",
+    "INSERT OR IGNORE INTO backlink_tools (tool, status, follow, id) SELECT j.value, b.status, b.follow, b.id "
+    "FROM backlinks b, json_each(b.record, '$.origins') j WHERE b.id >= ? AND j.type = 'text'",
+    # (the outer SELECT ... WHERE true: SQLite's rule for an upsert whose rows come from a SELECT)
+    "INSERT INTO list_counts (tool, status, follow, n) SELECT tool, status, follow, n FROM ("
+    "SELECT tool, status, follow, count(*) AS n FROM (SELECT DISTINCT b.id, j.value AS tool, b.status, b.follow "
+    "FROM backlinks b, json_each(b.record, '$.origins') j WHERE b.id >= ?1 AND j.type = 'text') "
+    "GROUP BY tool, status, follow UNION ALL "
+    "SELECT '', status, follow, count(*) FROM backlinks WHERE id >= ?1 GROUP BY status, follow) WHERE true "
+    "ON CONFLICT (tool, status, follow) DO UPDATE SET n = n + excluded.n",
+]
+_BACKLINK_COLUMNS = ("source_key, target_key, source_host, status, target_code, record, authority, first_seen, "
+                     "last_seen, follow, words, anchor_fold, anchor_shape, lost_on")
+_PLACES = ", ".join("?" * len(_BACKLINK_COLUMNS.split(", ")))
 
 _TRIGGERS = [
-    f"CREATE TRIGGER IF NOT EXISTS backlinks_listed AFTER INSERT ON backlinks BEGIN {_WORDS_INSERT} {_TOOLS_INSERT} END",
+    _LISTED_TRIGGER,
     f"CREATE TRIGGER IF NOT EXISTS backlinks_unlisted AFTER DELETE ON backlinks BEGIN {_WORDS_DELETE} {_TOOLS_DELETE} END",
     f"CREATE TRIGGER IF NOT EXISTS backlinks_relisted AFTER UPDATE OF record, words ON backlinks BEGIN "
     f"{_WORDS_DELETE} {_TOOLS_DELETE} {_WORDS_INSERT} {_TOOLS_INSERT} END",
@@ -750,12 +769,45 @@ class BacklinkDB:
         return False
 
     def insert_records(self, c, records: list[dict]) -> None:
-        c.executemany(
-            "INSERT INTO backlinks (source_key, target_key, source_host, status, target_code, record, "
-            "authority, first_seen, last_seen, follow, words, anchor_fold, anchor_shape, lost_on) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(r["source_key"], r["target_key"], source_host(r), r["status"], target_code(r), dumps(r),
-              *listing.record_columns(r), *profilecols.values(r)) for r in records])
+        rows = [(r["source_key"], r["target_key"], source_host(r), r["status"], target_code(r), dumps(r),
+                 *listing.record_columns(r), *profilecols.values(r)) for r in records]
+        if not getattr(self._local, "bulk", False):
+            c.executemany(f"INSERT INTO backlinks ({_BACKLINK_COLUMNS}) VALUES ({_PLACES})", rows)
+            return
+        # an import (bulk): staged with one executemany into a table with no index, moved with
+        # one statement, then the list's words, tools and counts of the new rows, one each
+        first = c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
+        c.execute("DELETE FROM temp.staged")
+        c.executemany(f"INSERT INTO temp.staged ({_BACKLINK_COLUMNS}) VALUES ({_PLACES})", rows)
+        c.execute(f"INSERT INTO backlinks ({_BACKLINK_COLUMNS}) SELECT {_BACKLINK_COLUMNS} FROM temp.staged "
+                  "ORDER BY rowid")
+        for statement in _LISTED_BATCH:
+            c.execute(statement, (first,))
+
+    @contextmanager
+    def bulk(self, c):
+        """An import's inserts, set-based (inside the import's write `c`).
+
+        Row by row, the insert trigger wrote each new row's words, tools and counts: three
+        quarters of the cost of inserting it (docs/BENCHMARKS.md, issue 25). For the length
+        of an import the trigger is dropped and insert_records writes the same, batch by
+        batch, with one statement each (_LISTED_BATCH). Both happen inside the import's
+        transaction: the trigger is made again before it commits, and a rollback brings it
+        back, so no other connection ever sees the table without it. Updates and deletes
+        keep their triggers (a re-import changes few rows).
+        """
+        if getattr(self._local, "bulk", False):
+            yield
+            return
+        c.execute("DROP TRIGGER IF EXISTS backlinks_listed")
+        c.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged ({_BACKLINK_COLUMNS})")
+        self._local.bulk = True
+        try:
+            yield
+        finally:
+            self._local.bulk = False
+        c.execute("DROP TABLE temp.staged")
+        c.execute(_LISTED_TRIGGER)
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
         c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ?, authority = ?, "

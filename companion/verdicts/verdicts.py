@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 import lxml.etree
 
 from companion.core.limits import NOFOLLOW_RELS
-from companion.verdicts import authority, broken, competing, relevance
+from companion.verdicts import authority, boostrules, broken, competing, relevance
 from companion.workflow import indexstate, linkprofile
 from companion.workflow.disavowed import Matcher
 from companion.store import sqlstore
@@ -158,81 +158,46 @@ class Score:
                 "signals": self.signals}
 
 
-_authority_signals = authority.authority_signals  # the signals of every tool's metrics (companion.verdicts.authority)
-
-
-def _outbound_signals(score: Score, external: float | None, measured: bool) -> None:
-    """Equity shared among the page's external links: measured on a visit, else the export's count
-    (a link farm's count is a spam signal of its own: companion.verdicts.authority)."""
-    if external is None or external >= authority.LINK_FARM_EXTERNAL:
-        return
-    source = "" if measured else " (the export's count)"
-    if external <= 20:
-        links = "link shares" if external == 1 else "links share"
-        score.add("boost.few_outbound", f"only {external:g} external {links} the page's equity{source}")
-    elif external > 100:
-        score.add("boost.diluted", f"{external:g} external links share the page's equity{source}")
-
-
 def _best_link(links: list[dict]) -> dict:
     """The strongest link among several to the same place: followed first, then in content."""
     return sorted(links, key=lambda l: (not l["follow"], l["position"] != "content"))[0]
 
 
-def _indexability_signal(score: Score, verdict: dict) -> None:
-    """The page's indexability verdict (companion.analysis.indexability) as a boost signal: its
-    first blocking reason, or what it says of the canonical (never one that is not there)."""
+def _indexing(result: dict) -> tuple[str, str]:
+    """The page's indexability verdict (companion.analysis.indexability) as the boost rules name
+    it (companion.verdicts.boostrules), with the words they say it in: the first blocking reason,
+    or what the verdict says of the canonical (never one that is not there)."""
+    verdict = result["indexability"]
     why_not = indexability.first_blocking_reason(verdict)
     if why_not is None:
-        score.add("boost.indexable", f"the page is indexable {indexability.canonical_phrase(verdict)}".strip())
-    elif verdict["codes"][verdict["reasons"].index(why_not)] == "canonical_elsewhere":
-        score.add("boost.canonical_elsewhere", f"the page is not indexable: {why_not}")
-    else:
-        score.add("boost.noindex", f"the page is not indexable: {why_not}")
+        return "indexable", f"the page is indexable {indexability.canonical_phrase(verdict)}".strip()
+    code = verdict["codes"][verdict["reasons"].index(why_not)]
+    return ("canonical_elsewhere" if code == "canonical_elsewhere" else "noindex"), \
+        f"the page is not indexable: {why_not}"
 
 
 def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metrics: dict,
                   placements: int, network: int = 0) -> tuple[dict, bool]:
     """(boost verdict, blocked) for a page that links to me; blocked = never worth boosting
-    (it competes with me, sits on my own site, or is spam: verdict["spam"])."""
-    score = Score(w, "boost.base")
+    (it competes with me, sits on my own site, or is spam: verdict["spam"]). The rules are
+    companion.verdicts.boostrules', on what the visit sees."""
     mine = [l for l in result["links"] if l["target"] == "me"]
     link = _best_link(mine)
-    blocked = False
-    if link["follow"]:
-        score.add("boost.followed", "the link to me is followed")
-    else:
-        why = ", ".join(r for r in link["rel"] if r in NOFOLLOW_RELS) or "page-level robots nofollow"
-        score.add("boost.nofollow", f"the link to me is not followed ({why})")
-    _indexability_signal(score, result["indexability"])
-    if link["position"] == "content":
-        score.add("boost.in_content", "the link to me sits in the main content")
-    else:
-        score.add("boost.boilerplate", f"the link to me sits in the {link['position']}")
-    external = result["counts"]["external"]
-    _outbound_signals(score, external, True)
-    _authority_signals(score, metrics)
     page_key = urls.safe_page_key(result["url"]) or ""
-    spam = authority.quality_signals(score, metrics, result["url"], path=path_of_key(page_key), network=network,
-                                     external=external)
-    money = next(filter(None, (profile.money_page_for(l["href"]) for l in mine)), None)
-    if money:
-        score.add("boost.money_page", f"it links to my money page {money['url']}")
     # the page's visited title and headings; its URL words only where it shows neither
     seen = " ".join([feats.title, *feats.headings]).strip() or relevance.url_words(result["url"])
-    rival = competition(profile, seen)
-    if rival:
-        score.add("boost.competes", f"{rival.describe()}: do not boost a competing page", rival.strength)
-        blocked = True
-    if "owned_site" in result["labels"]:
-        score.add("boost.owned_site", "the page is on a site I own")
-        blocked = True
-    if placements:
-        score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
+    indexing, indexing_reason = _indexing(result)
+    facts = boostrules.BoostFacts(
+        follow=link["follow"], rel=tuple(link["rel"]), metrics=metrics, url=result["url"], path=path_of_key(page_key),
+        network=network, placements=placements, external=result["counts"]["external"], measured=True,
+        money=next(filter(None, (profile.money_page_for(l["href"]) for l in mine)), None),
+        rival=competition(profile, seen), owned="owned_site" in result["labels"],
+        indexing=indexing, indexing_reason=indexing_reason, position=link["position"])
+    score = Score(w, "boost.base")
+    blocked, spam = boostrules.evaluate(score, facts)
     verdict = score.result()
     verdict["spam"] = spam
     return verdict, blocked or spam
-
 
 
 def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, suggestions: list[dict],
@@ -330,47 +295,63 @@ class Tier1Scorer:
         """(score, class, page authority, domain authority): the class is the store's ORDINARY
         (the link to me is followed), NOT_FOLLOWED (listed after every followed one), SPAM (after
         both, only when asked for; never suggested) or BLOCKED (competes with me, my own site:
-        never listed); the authorities (common scale) break ties between equal scores."""
-        out = self.explain(host, feats, placements, key)
-        rank = (sqlstore.BLOCKED if out["blocked"] else sqlstore.SPAM if out["spam"]
+        never listed); the authorities (common scale) break ties between equal scores.
+
+        The same rules as `explain`, without wording the reasons (the store scores every page
+        an import writes: the words are made when a page is shown)."""
+        tally = _Tally(self.w, "boost.base")
+        blocked, spam, _rival = self._judge(tally, host, feats, placements, key)
+        rank = (sqlstore.BLOCKED if blocked else sqlstore.SPAM if spam
                 else sqlstore.ORDINARY if feats["follow"] else sqlstore.NOT_FOLLOWED)
-        return (out["score"], rank, *authority.tiebreak(feats["metrics"]))
+        return (tally.result(), rank, *authority.tiebreak(feats["metrics"]))
 
     def explain(self, host: str, feats: dict, placements: int, key: str | None = None) -> dict:
-        profile = self.profile
+        """The score and reasons of a page from its stored features (companion.store's
+        tier1_features): the rules of companion.verdicts.boostrules on what the exports said."""
         score = Score(self.w, "boost.base")
-        if feats["follow"]:
-            score.add("boost.followed", "the link to me is followed")
-        else:
-            score.add("boost.nofollow", f"the link to me is not followed ({', '.join(feats['rel']) or 'nofollow'})")
-        metrics = feats["metrics"]
-        _outbound_signals(score, authority.number(metrics.get("external_links")), False)
-        _authority_signals(score, metrics)
-        if key is None:
-            key = urls.safe_page_key(feats["url"]) or ""
-        spam = authority.quality_signals(score, metrics, feats["url"], path=path_of_key(key),
-                                         network=feats.get("network", 0))
-        money = next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None)
-        if money:
-            score.add("boost.money_page", f"it links to my money page {money['url']}")
-        rival = competing.competes(self.money_keywords, competing.stored_text(feats["title"], feats["url"]))
-        keyword = rival.keyword if rival else None
-        blocked = False
-        if rival:
-            score.add("boost.competes", f"{rival.describe()}: do not boost a competing page", rival.strength)
-            blocked = True
-        if profile.owned_sites and profile.is_owned(host):
-            score.add("boost.owned_site", "the page is on a site I own")
-            blocked = True
-        if placements:
-            score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
+        blocked, spam, rival = self._judge(score, host, feats, placements, key)
         out = score.result()
-        out["metrics"] = metrics
+        out["metrics"] = feats["metrics"]
         out["blocked"] = blocked
         out["spam"] = spam
-        out["competing_keyword"] = keyword
+        out["competing_keyword"] = rival.keyword if rival else None
         out["target"] = feats["target"]
         return out
+
+    def _judge(self, score, host: str, feats: dict, placements: int, key: str | None):
+        """(blocked, spam, rival): the table evaluated on the page's stored facts into `score`."""
+        profile = self.profile
+        metrics = feats["metrics"]
+        if key is None:
+            key = urls.safe_page_key(feats["url"]) or ""
+        # (no money keyword, no rival: the page's words are not even gathered)
+        rival = competing.competes(self.money_keywords, competing.stored_text(feats["title"], feats["url"])) \
+            if self.money_keywords else None
+        facts = boostrules.BoostFacts(
+            follow=feats["follow"], rel=tuple(feats["rel"]), metrics=metrics, url=feats["url"], path=path_of_key(key),
+            network=feats.get("network", 0), placements=placements,
+            external=authority.number(metrics.get("external_links")), measured=False,
+            money=next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None)
+            if self.money_keys else None,
+            rival=rival, owned=bool(profile.owned_sites) and profile.is_owned(host))
+        blocked, spam = boostrules.evaluate(score, facts)
+        return blocked, spam, rival
+
+
+class _Tally:
+    """A Score that keeps the total alone: the same sum, in the same order, no words."""
+
+    reasons = False
+
+    def __init__(self, w: dict[str, float], base: str):
+        self.w = w
+        self.total = float(w[base])
+
+    def add(self, name: str, reason: str, strength: float = 1.0) -> None:
+        self.total += self.w[name] * strength
+
+    def result(self) -> int:
+        return int(max(0, min(100, round(self.total))))
 
 
 _SCORERS: list[tuple[Profile, "Tier1Scorer"]] = []  # the last few, newest last
