@@ -303,6 +303,10 @@ SCHEMAS = {
                 "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
             "skipped": {"type": "array", "items": {
                 "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
+            "outcomes": {"type": "object", "description": "check outcomes counted by kind (ok, lost, soft_404, "
+                         "parked, blocked, unreachable, needs_browser)",
+                         "properties": {k: {"type": "object", "additionalProperties": _INT}
+                                        for k in ("backlink", "placement")}},
         },
     },
     "RecheckStatus": {
