@@ -73,13 +73,24 @@ class Workspace:
             return self.profile, False
         return profile_mod.save(self.home, prof), True
 
-    def analyze(self, url: str, html: str | bytes, headers: dict | None = None) -> dict:
+    def analyze(self, url: str, html: str | bytes, headers: dict | None = None, origin: str = "visit") -> dict:
         """The full Analysis of a page the user visits or saved: links, labels, verdicts, changes.
 
-        `headers`: the page's response headers where known (X-Robots-Tag counts)."""
+        `headers`: the page's response headers where known (X-Robots-Tag counts). `origin`:
+        `visit`, or `browser_check` (the extension checking a page the crawler could not);
+        a check in the browser, or a visit of a page queued for one, replaces the crawler's
+        outcome (companion.monitor.browser_checks) and says so in `browser_check`."""
+        from companion.monitor import browser_checks
         from companion.verdicts import verdicts
 
-        result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers)
+        check = browser_checks.wanted(self.store, url, origin) if isinstance(html, str) else None
+        blocked = check is not None and (rule := browser_checks.page_rule(url, html)) is not None \
+            and rule.outcome in ("blocked", "needs_browser")
+        result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers,
+                                                record_changes=not blocked,
+                                                origin="browser_check" if origin == "browser_check" else "discovered")
+        if check is not None:
+            result["browser_check"] = browser_checks.record(self, check, url, html, result, origin)
         key = urls.safe_page_key(result["url"])
         if key:
             snapshot = {"labels": list(result["labels"]), "title": result["title"]}

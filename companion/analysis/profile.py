@@ -32,6 +32,8 @@ class Profile:
     guest_post_link_limit: int = DEFAULT_LINK_LIMIT
     weights: dict[str, float] = field(default_factory=dict)
     recheck_every_days: float | None = None  # `serve` rechecks in the background (companion.monitor)
+    recheck_delay: float | None = None  # seconds between two requests to a host in a scheduled run (None: default)
+    recheck_concurrency: int | None = None  # hosts checked at once in a scheduled run (None: default)
 
     def to_json(self) -> dict:
         data = {
@@ -42,8 +44,9 @@ class Profile:
             "guest_post_link_limit": self.guest_post_link_limit,
             "weights": dict(self.weights),
         }
-        if self.recheck_every_days is not None:
-            data["recheck_every_days"] = self.recheck_every_days
+        for name in ("recheck_every_days", "recheck_delay", "recheck_concurrency"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
         return data
 
     # Domain questions every module asks; kept here so they are answered one way.
@@ -88,7 +91,7 @@ def validate(data) -> Profile:
     if not isinstance(data, dict):
         raise BadInput("profile: expected a JSON object")
     known = {"domains", "money_pages", "competitors", "owned_sites", "guest_post_link_limit", "weights",
-             "recheck_every_days"}
+             "recheck_every_days", "recheck_delay", "recheck_concurrency"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise BadInput(f"profile: unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
@@ -127,7 +130,14 @@ def validate(data) -> Profile:
     if every is not None and (isinstance(every, bool) or not isinstance(every, (int, float))
                               or not 0.01 <= every <= 365):
         raise BadInput("profile: 'recheck_every_days' must be a number of days from 0.01 to 365, or null")
-    return Profile(domains, money, competitors, owned, limit, clean_weights, every)
+    delay = data.get("recheck_delay")
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 3600):
+        raise BadInput("profile: 'recheck_delay' must be a number of seconds from 0 to 3600, or null")
+    concurrency = data.get("recheck_concurrency")
+    if concurrency is not None and (isinstance(concurrency, bool) or not isinstance(concurrency, int)
+                                    or not 1 <= concurrency <= 64):
+        raise BadInput("profile: 'recheck_concurrency' must be a whole number from 1 to 64, or null")
+    return Profile(domains, money, competitors, owned, limit, clean_weights, every, delay, concurrency)
 
 
 def profile_path(home: Path) -> Path:

@@ -116,3 +116,29 @@ def counts(results: list[dict]) -> dict:
         by = out[r["kind"]]
         by[r["outcome"]] = by.get(r["outcome"], 0) + 1
     return out
+
+
+def mark_page_lost(store, page_key: str, url: str, reason: str, stamp: str) -> list[dict]:
+    """The page is gone (404/410, a soft 404, parked) or now another site: its live links to me
+    and my placements on it are lost, with the reason in their history. The changes, in the
+    RecheckSummary's shape (without `loss`)."""
+    from companion.workflow import placements
+
+    changes, updates = [], []
+    for rec in store.backlinks_from(page_key):
+        if rec.get("status") != "live":
+            continue
+        changes.append({"kind": "lost", "source_url": url, "target_url": rec["target_url"],
+                        "was": rec.get("anchor") or "", "now": None, "reason": reason})
+        history = list(rec.get("history") or []) + [{"at": stamp, "kind": "lost", "was": "live", "now": "lost",
+                                                     "reason": reason}]
+        updates.append(dict(rec, status="lost", history=history))
+    if updates:
+        store.put_backlinks(updates)
+    for p in store.find(placements.TABLE, from_key=page_key):
+        p = placements.with_status(p)
+        if p["status"] != "lost":
+            changes.append({"kind": "placement_lost", "source_url": url, "target_url": p["to_url"],
+                            "was": p["status"], "now": "lost", "reason": reason})
+        placements.set_status(store, p, "lost", reason, stamp)
+    return changes

@@ -295,7 +295,8 @@ class Run:
             if verdict.rule == "offsite_redirect":
                 reason = f"{reason} ({resp.location[:300]})"
             if outcomes.marks_lost(verdict.outcome):
-                return self._gone(t, reason, resp.final_url, verdict.outcome)
+                self._gone(t, reason, resp.final_url, verdict.outcome)
+                return self._receipts(t, resp, text)
             return self._failed(t, reason, verdict.outcome, answered=True)
         if not html_answer:
             return self._skip(t, f"not an HTML page ({resp.content_type})", stamp=True)
@@ -366,6 +367,15 @@ class Run:
             return
         self._outcome(t, "ok", "the page answered and was judged", answered=True,
                       extra={"check_failures": 0, "check_error": None, "final_url": resp.final_url})
+        self._receipts(t, resp, text)
+
+    def _receipts(self, t: Target, resp, text: str) -> None:
+        """Proof of what a page holding my placements showed (companion.workflow.receipts)."""
+        if t.placements:
+            from companion.workflow import receipts
+
+            receipts.keep_for_page(self.ws.store, t.key, t.url, text, resp.body, final_url=resp.final_url,
+                                   status=resp.status)
 
     # -- outcomes ---------------------------------------------------------------
 
@@ -420,27 +430,7 @@ class Run:
     def _gone(self, t: Target, reason: str, final_url: str, outcome: str = "lost", *, answered: bool = True) -> None:
         """The page is gone (404/410, a soft 404, parked) or now another site: its links to me
         and my placements are lost."""
-        from companion.workflow import placements
-
-        store = self.ws.store
-        stamp = now()
-        changes, updates = [], []
-        for rec in store.backlinks_from(t.key):
-            if rec.get("status") != "live":
-                continue
-            changes.append({"kind": "lost", "source_url": t.url, "target_url": rec["target_url"],
-                            "was": rec.get("anchor") or "", "now": None, "reason": reason})
-            history = list(rec.get("history") or []) + [{"at": stamp, "kind": "lost", "was": "live", "now": "lost",
-                                                         "reason": reason}]
-            updates.append(dict(rec, status="lost", history=history))
-        if updates:
-            store.put_backlinks(updates)
-        for p in store.find("placements", from_key=t.key):
-            p = placements.with_status(p)
-            if p["status"] != "lost":
-                changes.append({"kind": "placement_lost", "source_url": t.url, "target_url": p["to_url"],
-                                "was": p["status"], "now": "lost", "reason": reason})
-            placements.set_status(store, p, "lost", reason, stamp)
+        changes = checks.mark_page_lost(self.ws.store, t.key, t.url, reason, now())
         with self._lock:
             self.summary.checked += 1
             self.summary.changes.extend(changes)

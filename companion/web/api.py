@@ -243,7 +243,10 @@ def analyze():
         from companion.analysis.analyze import header_values
 
         header_values(headers, "x-robots-tag")  # validates the shape: a 400 here, never later
-    return workspace().analyze(url, html, headers)
+    origin = str_field(body, "origin", required=False) or "visit"
+    if origin not in ("visit", "browser_check"):
+        raise BadInput("'origin' must be visit or browser_check")
+    return workspace().analyze(url, html, headers, origin=origin)
 
 
 @bp.get("/profile")

@@ -100,6 +100,10 @@ SCHEMAS = {
             "weights": {"type": "object", "additionalProperties": {"type": "number"}},
             "recheck_every_days": {"type": ["number", "null"], "minimum": 0.01, "maximum": 365,
                                    "description": "`tierlink serve` rechecks every N days in the background"},
+            "recheck_delay": {"type": ["number", "null"], "minimum": 0, "maximum": 3600,
+                              "description": "seconds between two requests to one host in a scheduled recheck"},
+            "recheck_concurrency": {"type": ["integer", "null"], "minimum": 1, "maximum": 64,
+                                    "description": "hosts checked at once in a scheduled recheck"},
         },
     },
     "Link": {
@@ -123,6 +127,9 @@ SCHEMAS = {
         "required": ["url", "canonical", "title", "lang", "robots", "indexable", "links", "counts",
                      "labels", "changes"],
         "properties": {
+            "browser_check": {"type": ["object", "null"], "description": "present for a check in the browser "
+                              "(origin browser_check, or a visit of a queued page): the outcome recorded",
+                              "properties": {"outcome": _STR, "reason": _STR}},
             "url": _STR, "canonical": _NULLABLE_STR, "title": _STR, "lang": _NULLABLE_STR,
             "robots": {"type": "object", "required": ["noindex", "nofollow"],
                        "properties": {"noindex": _BOOL, "nofollow": _BOOL}},
@@ -398,6 +405,9 @@ PATHS = {
                 "properties": {"url": {"type": "string", "format": "uri", "maxLength": MAX_URL_LENGTH,
                                        "pattern": "^https?://"},
                                "html": {"type": "string"},
+                               "origin": {"enum": ["visit", "browser_check"],
+                                          "description": "browser_check: the extension checks a page the "
+                                                         "crawler could not (blocked, needs_browser)"},
                                "headers": {"type": "object", "maxProperties": 200,
                                            "description": "the page's response headers, e.g. X-Robots-Tag "
                                                           "(which counts in robots and follow)",

@@ -4,7 +4,7 @@ UTF-8 with a BOM (Excel otherwise guesses the ANSI code page and garbles
 non-Latin anchors), CRLF line ends, lists joined by '; ', nested objects
 flattened to `metrics.dr`-style columns. The columns are the records' public shape
 (companion.store.records, candidates.public, placements.public), as the CLI and the
-API show them. Cells that Excel would run as a formula (=, +, -, @ at the start: anchors and titles are attacker-written text)
+API show them; `receipts` lists every placement receipt with its placement's URLs. Cells that Excel would run as a formula (=, +, -, @ at the start: anchors and titles are attacker-written text)
 get a leading apostrophe. Written atomically: a failed export leaves no half file.
 """
 
@@ -17,9 +17,9 @@ from pathlib import Path
 from companion.core.atomic import write_bytes_atomic
 from companion.core.errors import BadInput
 from companion.store.records import BACKLINK_FIELD_NAMES, public_backlink
-from companion.workflow import candidates, placements
+from companion.workflow import candidates, placements, receipts
 
-TABLES = ("backlinks", "candidates", "placements")
+TABLES = ("backlinks", "candidates", "placements", "receipts")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -77,6 +77,10 @@ def rows_for(store, table: str) -> tuple[list[str], list[dict]]:
         return columns, docs
     if table == "placements":
         return [n for n, _ in placements.PUBLIC_FIELDS], [_flat(placements.public(d)) for d in store.all(table)]
+    if table == "receipts":  # proof of what each placement's page showed (companion.workflow.receipts)
+        columns = ["placement_id", "from_url", "to_url", "at", "url", "final_url", "status", "found", "anchor", "rel",
+                   "context", "sha256", "via"]
+        return columns, receipts.all_receipts(store)
     raise BadInput(f"cannot export {table!r}: choose {', '.join(TABLES)}")
 
 
