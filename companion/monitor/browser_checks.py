@@ -101,7 +101,7 @@ def record(ws, key: str, url: str, html: str, result: dict, origin: str) -> dict
     elif result["counts"]["links"] == 0:
         outcome, reason = "needs_browser", f"{how}: the page showed no links in the browser either"
     else:
-        outcome, reason = "ok", f"{how}: the live page was judged"
+        outcome, reason = "ok", how
     results = checks.record_placements(store, key, url, outcome, reason, stamp, "browser", answered=True)
     updates, backlink_results = checks.backlink_updates(store.backlinks_from(key), url, outcome, reason, stamp,
                                                         "browser", answered=True)

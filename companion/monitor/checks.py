@@ -57,7 +57,7 @@ def backlink_result(rec: dict, url: str, page_outcome: str, reason: str, stamp: 
     status = rec.get("status") or "live"
     outcome = outcomes.item_outcome(page_outcome, status)
     if outcome != page_outcome:
-        reason = "the link is no longer on the page"
+        reason = _gone_reason(reason, via, "the link is no longer on the page")
     return _result("backlink", None, f"{rec['source_url']} -> {rec['target_url']}", url, rec["target_url"],
                    outcome, rec.get("outcome"), reason, stamp, status, via)
 
@@ -66,9 +66,14 @@ def placement_result(p: dict, url: str, page_outcome: str, reason: str, stamp: s
     status = p.get("status") or "unchecked"
     outcome = outcomes.item_outcome(page_outcome, status)
     if outcome != page_outcome:
-        reason = f"the page no longer links to {p.get('to_url')}"
+        reason = _gone_reason(reason, via, f"the page no longer links to {p.get('to_url')}")
     return _result("placement", p["id"], p["id"], url, p.get("to_url"), outcome, p.get("outcome"), reason, stamp,
                    status, via)
+
+
+def _gone_reason(page_reason: str, via: str, gone: str) -> str:
+    """A link gone from a judged page; the browser's check says it was the browser."""
+    return f"{page_reason}: {gone}" if via == "browser" else gone
 
 
 def _result(kind, id, key, url, target, outcome, previous, reason, stamp, status, via) -> dict:

@@ -1,0 +1,122 @@
+"""The browser checks what the crawler can't: the queue, the check through /api/analyze, and the
+extension doing it in a real Chromium.
+
+The crawler's `blocked` and `needs_browser` pages are queued (GET /api/browser-checks); a check
+in the browser (origin `browser_check`, or a visit of a queued page) replaces the outcome, and
+the item's history says "checked in the browser". A challenge page in the browser too stays
+blocked and never marks the link lost.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from companion.monitor.recheck import Options, Run
+from companion.workspace import Workspace
+from websites import Site, sites  # noqa: F401  (fixture)
+
+ME = "https://mysite.test/a"
+LINK = f'<a href="{ME}">alpha</a>'
+# The link is built by the page's script: the fetched HTML lacks it, a browser has it.
+SCRIPT_PAGE = ("<!doctype html><html><head><title>Built by script</title></head><body><nav><a href='/'>Home</a></nav>"
+               "<div id=\"root\"></div><script>document.getElementById('root').innerHTML = "
+               f"'<p>Read {LINK.replace(chr(39), chr(34))} for more.</p>';</script></body></html>")
+CHALLENGE = ("<!doctype html><html><head><title>Just a moment...</title></head><body>"
+             "<script src='/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1'></script></body></html>")
+
+
+def seed(home, sources, placements=()):
+    with Workspace(home) as ws:
+        ws.set_profile({"domains": ["mysite.test"]})
+        ws.store.merge_backlinks([{"source_url": s, "target_url": ME, "anchor": "alpha", "first_seen": "2026-01-05",
+                                   "last_seen": "2026-01-05"} for s in sources], "ahrefs")
+        from companion.workflow import placements as pl
+
+        for from_url, to_url in placements:
+            pl.add(ws.store, ws.profile, from_url, to_url, anchor="tier two")
+
+
+def recheck(home):
+    with Workspace(home) as ws:
+        return Run(ws, Options(delay=0, timeout=2, allow_private_hosts=True)).execute()
+
+
+def record(home, source):
+    with Workspace(home) as ws:
+        return ws.store.get_backlink(source, ME)
+
+
+def page(body: str) -> str:
+    return f"<!doctype html><html><head><title>A post</title></head><body>{body}</body></html>"
+
+
+def test_queue_then_checked_in_the_browser(home, sites, client):  # noqa: F811
+    site = sites.new()
+    script = site.route("/script", body=SCRIPT_PAGE.encode())
+    forbidden = site.route("/forbidden", status=403, body=b"<title>Forbidden</title>")
+    challenged = site.route("/challenged", body=CHALLENGE.encode())
+    fine = site.page("/fine", LINK)
+    seed(home, [script, forbidden, challenged, fine], placements=[(forbidden, "https://tier1.test/p")])
+    recheck(home)
+
+    queue = client.api("GET", "/api/browser-checks")
+    assert queue["total"] == 3 and queue["requested_at"] is None
+    by_url = {p["url"]: p for p in queue["pages"]}
+    assert set(by_url) == {script, forbidden, challenged}
+    assert by_url[script]["outcome"] == "needs_browser" and by_url[forbidden]["outcome"] == "blocked"
+    assert by_url[forbidden]["backlinks"] == 1 and by_url[forbidden]["placements"] == 1
+    assert "403" in by_url[forbidden]["reason"]
+
+    # the extension sends the live DOM of the script page: the link is there
+    live = page(f"<nav><a href='/'>Home</a></nav><div id=root><p>Read {LINK} for more.</p></div>")
+    answer = client.api("POST", "/api/analyze", json={"url": script, "html": live, "origin": "browser_check"})
+    assert answer["browser_check"]["outcome"] == "ok"
+    rec = record(home, script)
+    assert (rec["outcome"], rec["outcome_via"], rec["status"]) == ("ok", "browser", "live")
+    assert rec["checks"][-1]["via"] == "browser" and rec["checks"][-1]["note"] == "checked in the browser"
+    assert rec["checks"][-1]["was"] == "needs_browser"
+
+    # a visit of a queued page counts too: the 403 page, whose live DOM no longer has the link
+    answer = client.api("POST", "/api/analyze", json={"url": forbidden, "html": page("<a href='/x'>x</a><p>gone</p>")})
+    assert answer["browser_check"]["outcome"] == "ok"
+    rec = record(home, forbidden)
+    assert (rec["outcome"], rec["status"], rec["outcome_via"]) == ("lost", "lost", "browser")
+    assert rec["checks"][-1]["reason"].startswith("checked in the browser (a visit)")
+    with Workspace(home) as ws:
+        placed = ws.store.all("placements")[0]
+    assert placed["outcome"] == "lost" and placed["outcome_via"] == "browser"
+
+    # a challenge in the browser too: still blocked, the link never marked lost
+    answer = client.api("POST", "/api/analyze", json={"url": challenged, "html": CHALLENGE, "origin": "browser_check"})
+    assert answer["browser_check"]["outcome"] == "blocked"
+    rec = record(home, challenged)
+    assert (rec["outcome"], rec["status"], rec["outcome_via"]) == ("blocked", "live", "browser")
+
+    queue = client.api("GET", "/api/browser-checks")
+    assert [p["url"] for p in queue["pages"]] == [challenged]
+    # a visit of a page not queued is an ordinary visit
+    assert "browser_check" not in client.api("POST", "/api/analyze", json={"url": fine, "html": page(LINK)})
+
+    asked = client.api("POST", "/api/browser-checks/request")
+    assert asked["requested_at"] and client.api("GET", "/api/browser-checks")["requested_at"] == asked["requested_at"]
+
+    bad = client.request("POST", "/api/analyze", json={"url": fine, "html": "", "origin": "crawler"})
+    assert bad.status == 400 and "origin" in bad.json()["error"]["message"]
+
+    # the next recheck cannot see the link either: the page is queued for the browser again
+    recheck(home)
+    assert record(home, script)["outcome"] == "needs_browser"
+
+
+def test_cli_lists_the_queue(home, sites, cli):  # noqa: F811
+    site = sites.new()
+    forbidden = site.route("/forbidden", status=429, body=b"slow down")
+    seed(home, [forbidden])
+    assert "no page waits" in cli("browser-checks").stdout.decode()
+    recheck(home)
+    out = cli.json("browser-checks")
+    assert [p["url"] for p in out["pages"]] == [forbidden] and out["pages"][0]["outcome"] == "blocked"
+    assert forbidden in cli("browser-checks").stdout.decode()
