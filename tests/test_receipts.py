@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import time
+
+import pytest
 
 from companion.monitor.recheck import Options, Run
 from companion.workflow import receipts
 from companion.workspace import Workspace
+from test_dashboard import Dashboard, browser, open_dashboard, page, shot  # noqa: F401  (fixtures)
 from websites import sites  # noqa: F401  (fixture)
 
 TIER1 = "https://tier1.test/post"
@@ -107,3 +111,28 @@ def test_context_is_centred_on_the_link_in_a_long_block():
     assert found["anchor"] == "the anchor" and len(found["context"]) <= receipts.CONTEXT_CHARS + 2
     assert "the anchor" in found["context"] and found["context"].startswith("…") and found["context"].endswith("…")
     assert receipts.find_link("<p>nothing</p>", "https://guest.test/p", TIER1) is None
+
+
+@pytest.mark.browser
+def test_the_placements_view_shows_the_latest_receipt_and_a_word_diff(page, home, sites):  # noqa: F811
+    site = sites.new()
+    url = site.page("/guest-post", BEFORE)
+    setup(home, url)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    with Dashboard(home).start() as srv:
+        for body in (BEFORE, AFTER):
+            site.page("/guest-post", body)
+            srv.ok("POST", "/api/recheck", {"allow_private_hosts": True, "delay": 0})
+            while srv.ok("GET", "/api/recheck")["state"] != "done":
+                time.sleep(0.05)
+        open_dashboard(page, srv, "placements")
+        page.click(".receipts-toggle")
+        page.wait_for_selector(".receipt-latest")
+        latest = page.locator(".receipt-latest").inner_text()
+        assert "the widget guide" in latest and "rel=sponsored" in latest and "six widget makers this winter" in latest
+        assert page.locator(".word-diff ins").all_inner_texts() == ["six", "this winter"]
+        assert page.locator(".word-diff del").all_inner_texts() == ["five", "last spring"]
+        shot(page, "placements-receipts")
+        page.select_option(".receipt-pick >> nth=0", "0")  # the newest with itself: nothing changed
+        assert page.locator(".word-diff ins, .word-diff del").count() == 0
+        assert not page.errors and not page.dialogs
