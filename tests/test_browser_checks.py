@@ -120,3 +120,64 @@ def test_cli_lists_the_queue(home, sites, cli):  # noqa: F811
     out = cli.json("browser-checks")
     assert [p["url"] for p in out["pages"]] == [forbidden] and out["pages"][0]["outcome"] == "blocked"
     assert forbidden in cli("browser-checks").stdout.decode()
+
+
+# --- the extension, in a real Chromium ----------------------------------------------------
+
+@pytest.mark.browser
+def test_the_extension_opens_a_queued_page_in_a_background_tab_sends_it_and_closes_it(tmp_path):
+    """Given a queued page (built by script: the recheck saw no link), "Check 1 page now" in the
+    popup makes the extension open it in a background tab, send the live DOM with origin
+    browser_check, and close the tab; the outcome becomes `ok`, via the browser."""
+    from extensionutil import CHROMIUM, Companion, chromium_with_extension, wait_for
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    site = Site("127.0.0.1")  # a host the extension may read (its manifest's loopback permission)
+    try:
+        url = site.route("/script", body=SCRIPT_PAGE.encode())
+        home = tmp_path / "home"
+        seed(home, [url])
+        companion = Companion(home)
+        companion.start()
+        try:
+            companion.api("POST", "/api/recheck", json={"allow_private_hosts": True, "delay": 0}, expect=202)
+            wait_for(lambda: companion.api("GET", "/api/recheck")["state"] == "done", what="the recheck")
+            assert [p["url"] for p in companion.api("GET", "/api/browser-checks")["pages"]] == [url]
+            crawler_fetches = len(site.requests("/script"))
+
+            with chromium_with_extension(tmp_path / "profile") as browser:
+                browser.configure(companionUrl=companion.url, token=companion.token, autoAnalyze=True, exclude=[])
+                holder = browser.context.new_page()
+                holder.goto(f"chrome-extension://{browser.ext_id}/options.html")
+                tab = holder.evaluate("chrome.tabs.getCurrent().then((t) => t.id)")
+                popup = browser.popup(tab)
+                popup.wait_for_selector("#browser-checks:not(.hidden)")
+                assert popup.inner_text("#browser-checks-run") == "Check 1 page now"
+                popup.screenshot(path=str(tmp_path / "popup.png"))
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                popup.screenshot(path=str(ARTIFACTS / "popup-browser-checks.png"), full_page=True)
+                popup.click("#browser-checks-run")
+
+                last = wait_for(lambda: (browser.eval("chrome.storage.session.get('browserChecks:last')")
+                                         .get("browserChecks:last") or {}).get("finished") and
+                                browser.eval("chrome.storage.session.get('browserChecks:last')")["browserChecks:last"],
+                                timeout=60, what="the run's end")
+                [entry] = last["pages"]
+                assert entry["url"] == url and entry["active"] is False and entry["closed"] is True
+                assert entry["outcome"] == "ok", entry
+                # the browser fetched it (a browser's User-Agent), and its tab is gone
+                browser_fetches = site.requests("/script")[crawler_fetches:]
+                assert browser_fetches and "TierlinkBot" not in browser_fetches[0]["ua"]
+                assert url not in [p.url for p in browser.context.pages]
+                assert browser.eval("u => chrome.tabs.query({url: u}).then((t) => t.length)", url) == 0
+        finally:
+            companion.stop()
+        rec = record(home, url)
+        assert (rec["outcome"], rec["outcome_via"], rec["status"]) == ("ok", "browser", "live")
+        assert rec["checks"][-1]["note"] == "checked in the browser" and rec["checks"][-1]["was"] == "needs_browser"
+    finally:
+        site.close()
+
+
+ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"

@@ -85,9 +85,13 @@ export class CompanionClient {
     return data;
   }
 
-  /** POST /api/analyze: the Analysis of a page's live DOM (+ its response headers where known). */
-  async analyze(url, html, headers = null) {
+  /**
+   * POST /api/analyze: the Analysis of a page's live DOM (+ its response headers where known).
+   * `origin` 'browser_check': a page the companion's recheck could not judge (lib/browser-checks.js).
+   */
+  async analyze(url, html, headers = null, origin = null) {
     const body = headers ? { url, html, headers } : { url, html };
+    if (origin) body.origin = origin;
     const { data } = await this.request('POST', '/api/analyze', { body });
     if (!Array.isArray(data.labels) || !Array.isArray(data.links)) throw new CompanionError('bad-response', 'not an Analysis');
     return data;

@@ -25,16 +25,21 @@ const WHY = { cli: "from the command line", requested: "started from the dashboa
 const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 const when = (stamp) => (stamp ? new Date(stamp).toLocaleString() : "never");
 
+/** GET `path`, or null with the companion's message shown in `into`. */
+async function fetched(into, path) {
+  try {
+    return await api.get(path);
+  } catch (err) {
+    into.append(notice("error", err instanceof ApiError ? err.message : String(err)));
+    return null;
+  }
+}
+
 /** The schedule's report: GET /api/recheck/schedule. */
 export async function scheduleCard() {
   const card = h("div", { class: "form-card recheck-schedule", id: "recheck-schedule" });
-  let r;
-  try {
-    r = await api.get("/api/recheck/schedule");
-  } catch (err) {
-    card.append(notice("error", err instanceof ApiError ? err.message : String(err)));
-    return card;
-  }
+  const r = await fetched(card, "/api/recheck/schedule");
+  if (!r) return card;
   const last = r.last_report;
   const every = r.every_days
     ? `Every ${r.every_days} day${r.every_days === 1 ? "" : "s"} (delay ${r.delay} s, ${r.concurrency} sites at once)`
@@ -61,13 +66,8 @@ export async function scheduleCard() {
 /** The pages waiting for the browser, and the button that asks the extension to check them. */
 export async function browserQueueCard() {
   const card = h("div", { class: "form-card browser-queue", id: "browser-queue" });
-  let q;
-  try {
-    q = await api.get("/api/browser-checks");
-  } catch (err) {
-    card.append(notice("error", err instanceof ApiError ? err.message : String(err)));
-    return card;
-  }
+  const q = await fetched(card, "/api/browser-checks");
+  if (!q) return card;
   if (!q.total) {
     card.append(h("p", { class: "muted" }, "No page waits for a check in your browser."));
     return card;
@@ -146,13 +146,8 @@ function receiptLine(r) {
 /** A placement's receipts: the latest in full, and a word diff between any two chosen. */
 export async function receiptsPanel(placementId) {
   const panel = h("div", { class: "receipts", id: `receipts-${placementId}` });
-  let data;
-  try {
-    data = await api.get(`/api/placements/${encodeURIComponent(placementId)}/receipts`);
-  } catch (err) {
-    panel.append(notice("error", err instanceof ApiError ? err.message : String(err)));
-    return panel;
-  }
+  const data = await fetched(panel, `/api/placements/${encodeURIComponent(placementId)}/receipts`);
+  if (!data) return panel;
   const rs = data.receipts;
   if (!rs.length) {
     panel.append(h("p", { class: "muted" }, "No receipt yet: one is kept when a recheck first finds the link live."));
