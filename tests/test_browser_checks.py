@@ -181,3 +181,42 @@ def test_the_extension_opens_a_queued_page_in_a_background_tab_sends_it_and_clos
 
 
 ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
+
+
+@pytest.mark.browser
+def test_a_visit_of_a_queued_page_is_sent_as_a_browser_check_even_with_auto_analysis_off(tmp_path):
+    """The user visits a queued page anyway: the extension, which knows the queue, sends it with
+    origin browser_check although automatic analysis is off (nothing else is sent then)."""
+    from extensionutil import CHROMIUM, Companion, chromium_with_extension, wait_for
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    site = Site("127.0.0.1")
+    try:
+        url = site.route("/script", body=SCRIPT_PAGE.encode())
+        other = site.route("/other", body=page(LINK).encode())
+        home = tmp_path / "home"
+        seed(home, [url])
+        companion = Companion(home)
+        companion.start()
+        try:
+            companion.api("POST", "/api/recheck", json={"allow_private_hosts": True, "delay": 0}, expect=202)
+            wait_for(lambda: companion.api("GET", "/api/recheck")["state"] == "done", what="the recheck")
+            with chromium_with_extension(tmp_path / "profile") as browser:
+                browser.configure(companionUrl=companion.url, token=companion.token, autoAnalyze=False, exclude=[])
+                holder = browser.context.new_page()
+                holder.goto(f"chrome-extension://{browser.ext_id}/options.html")
+                # the queue as the extension's alarm reads it (asked now rather than in a minute)
+                assert holder.evaluate("chrome.runtime.sendMessage({type: 'browser-checks-status'})")["result"]["total"] == 1
+                visit = browser.context.new_page()
+                visit.goto(other)  # not queued, auto analysis off: not sent
+                visit.goto(url)
+                wait_for(lambda: (record(home, url) or {}).get("outcome_via") == "browser", timeout=30,
+                         what="the visit's check in the browser")
+        finally:
+            companion.stop()
+        rec = record(home, url)
+        assert rec["outcome"] == "ok" and rec["checks"][-1]["reason"] == "checked in the browser"
+        assert record(home, other) is None  # never sent: no link from it was discovered
+    finally:
+        site.close()

@@ -88,6 +88,8 @@ def record_placements(store, page_key: str, url: str, page_outcome: str, reason:
     from companion.workflow import placements
 
     results = []
+    if not store.is_placement_page(page_key):  # the store's cached set: no scan for a tier-1 page
+        return results
     for p in store.find(placements.TABLE, from_key=page_key):
         result = placement_result(placements.with_status(p), url, page_outcome, reason, stamp, via)
         placements.set_outcome(store, p["id"], fields(p, result["outcome"], result["reason"], stamp, via, answered))
@@ -110,8 +112,9 @@ def answered_before(store, page_key: str) -> bool:
     """Whether the page's host gave an HTTP answer at an earlier check (an NXDOMAIN now: lapsed)."""
     from companion.workflow import placements
 
-    return any(r.get("answered_at") for r in store.backlinks_from(page_key)) or any(
-        p.get("answered_at") for p in store.find(placements.TABLE, from_key=page_key))
+    return any(r.get("answered_at") for r in store.backlinks_from(page_key)) or (
+        store.is_placement_page(page_key)
+        and any(p.get("answered_at") for p in store.find(placements.TABLE, from_key=page_key)))
 
 
 def counts(results: list[dict]) -> dict:
