@@ -9,7 +9,7 @@ blocked and never marks the link lost.
 
 from __future__ import annotations
 
-import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -124,99 +124,92 @@ def test_cli_lists_the_queue(home, sites, cli):  # noqa: F811
 
 # --- the extension, in a real Chromium ----------------------------------------------------
 
-@pytest.mark.browser
-def test_the_extension_opens_a_queued_page_in_a_background_tab_sends_it_and_closes_it(tmp_path):
-    """Given a queued page (built by script: the recheck saw no link), "Check 1 page now" in the
-    popup makes the extension open it in a background tab, send the live DOM with origin
-    browser_check, and close the tab; the outcome becomes `ok`, via the browser."""
+@contextmanager
+def queued_page(tmp_path, auto_analyze: bool):
+    """A script-built page on 127.0.0.1 (a host the extension may read: its manifest's loopback
+    permission), queued by a recheck of the real companion; Chromium with the extension paired.
+    Yields (site, url, home, browser); the companion is stopped before the caller reads the store."""
     from extensionutil import CHROMIUM, Companion, chromium_with_extension, wait_for
 
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed")
-    site = Site("127.0.0.1")  # a host the extension may read (its manifest's loopback permission)
+    site = Site("127.0.0.1")
+    companion = None
     try:
         url = site.route("/script", body=SCRIPT_PAGE.encode())
         home = tmp_path / "home"
         seed(home, [url])
         companion = Companion(home)
         companion.start()
-        try:
-            companion.api("POST", "/api/recheck", json={"allow_private_hosts": True, "delay": 0}, expect=202)
-            wait_for(lambda: companion.api("GET", "/api/recheck")["state"] == "done", what="the recheck")
-            assert [p["url"] for p in companion.api("GET", "/api/browser-checks")["pages"]] == [url]
-            crawler_fetches = len(site.requests("/script"))
-
-            with chromium_with_extension(tmp_path / "profile") as browser:
-                browser.configure(companionUrl=companion.url, token=companion.token, autoAnalyze=True, exclude=[])
-                holder = browser.context.new_page()
-                holder.goto(f"chrome-extension://{browser.ext_id}/options.html")
-                tab = holder.evaluate("chrome.tabs.getCurrent().then((t) => t.id)")
-                popup = browser.popup(tab)
-                popup.wait_for_selector("#browser-checks:not(.hidden)")
-                assert popup.inner_text("#browser-checks-run") == "Check 1 page now"
-                popup.screenshot(path=str(tmp_path / "popup.png"))
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                popup.screenshot(path=str(ARTIFACTS / "popup-browser-checks.png"), full_page=True)
-                popup.click("#browser-checks-run")
-
-                last = wait_for(lambda: (browser.eval("chrome.storage.session.get('browserChecks:last')")
-                                         .get("browserChecks:last") or {}).get("finished") and
-                                browser.eval("chrome.storage.session.get('browserChecks:last')")["browserChecks:last"],
-                                timeout=60, what="the run's end")
-                [entry] = last["pages"]
-                assert entry["url"] == url and entry["active"] is False and entry["closed"] is True
-                assert entry["outcome"] == "ok", entry
-                # the browser fetched it (a browser's User-Agent), and its tab is gone
-                browser_fetches = site.requests("/script")[crawler_fetches:]
-                assert browser_fetches and "TierlinkBot" not in browser_fetches[0]["ua"]
-                assert url not in [p.url for p in browser.context.pages]
-                assert browser.eval("u => chrome.tabs.query({url: u}).then((t) => t.length)", url) == 0
-        finally:
-            companion.stop()
-        rec = record(home, url)
-        assert (rec["outcome"], rec["outcome_via"], rec["status"]) == ("ok", "browser", "live")
-        assert rec["checks"][-1]["note"] == "checked in the browser" and rec["checks"][-1]["was"] == "needs_browser"
+        companion.api("POST", "/api/recheck", json={"allow_private_hosts": True, "delay": 0}, expect=202)
+        wait_for(lambda: companion.api("GET", "/api/recheck")["state"] == "done", what="the recheck")
+        assert [p["url"] for p in companion.api("GET", "/api/browser-checks")["pages"]] == [url]
+        with chromium_with_extension(tmp_path / "profile") as browser:
+            browser.configure(companionUrl=companion.url, token=companion.token, autoAnalyze=auto_analyze, exclude=[])
+            holder = browser.context.new_page()  # an extension page: the popup's host, a sender of messages
+            holder.goto(f"chrome-extension://{browser.ext_id}/options.html")
+            browser.holder = holder
+            yield site, url, home, browser
     finally:
+        if companion is not None:
+            companion.stop()
         site.close()
 
 
-ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
+def last_run(browser):
+    return browser.eval("chrome.storage.session.get('browserChecks:last')").get("browserChecks:last") or {}
+
+
+@pytest.mark.browser
+def test_the_extension_opens_a_queued_page_in_a_background_tab_sends_it_and_closes_it(tmp_path):
+    """Given a queued page (built by script: the recheck saw no link), "Check 1 page now" in the
+    popup makes the extension open it in a background tab, send the live DOM with origin
+    browser_check, and close the tab; the outcome becomes `ok`, via the browser."""
+    from extensionutil import wait_for
+
+    with queued_page(tmp_path, auto_analyze=True) as (site, url, home, browser):
+        crawler_fetches = len(site.requests("/script"))
+        tab = browser.holder.evaluate("chrome.tabs.getCurrent().then((t) => t.id)")
+        popup = browser.popup(tab)
+        popup.wait_for_selector("#browser-checks:not(.hidden)")
+        assert popup.inner_text("#browser-checks-run") == "Check 1 page now"
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        popup.screenshot(path=str(ARTIFACTS / "popup-browser-checks.png"), full_page=True)
+        popup.click("#browser-checks-run")
+
+        wait_for(lambda: last_run(browser).get("finished"), timeout=60, what="the run's end")
+        [entry] = last_run(browser)["pages"]
+        assert entry["url"] == url and entry["active"] is False and entry["closed"] is True
+        assert entry["outcome"] == "ok", entry
+        # the browser fetched it (a browser's User-Agent), and its tab is gone
+        browser_fetches = site.requests("/script")[crawler_fetches:]
+        assert browser_fetches and "TierlinkBot" not in browser_fetches[0]["ua"]
+        assert url not in [p.url for p in browser.context.pages]
+        assert browser.eval("u => chrome.tabs.query({url: u}).then((t) => t.length)", url) == 0
+    rec = record(home, url)
+    assert (rec["outcome"], rec["outcome_via"], rec["status"]) == ("ok", "browser", "live")
+    assert rec["checks"][-1]["note"] == "checked in the browser" and rec["checks"][-1]["was"] == "needs_browser"
 
 
 @pytest.mark.browser
 def test_a_visit_of_a_queued_page_is_sent_as_a_browser_check_even_with_auto_analysis_off(tmp_path):
     """The user visits a queued page anyway: the extension, which knows the queue, sends it with
     origin browser_check although automatic analysis is off (nothing else is sent then)."""
-    from extensionutil import CHROMIUM, Companion, chromium_with_extension, wait_for
+    from extensionutil import wait_for
 
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
-    site = Site("127.0.0.1")
-    try:
-        url = site.route("/script", body=SCRIPT_PAGE.encode())
+    with queued_page(tmp_path, auto_analyze=False) as (site, url, home, browser):
         other = site.route("/other", body=page(LINK).encode())
-        home = tmp_path / "home"
-        seed(home, [url])
-        companion = Companion(home)
-        companion.start()
-        try:
-            companion.api("POST", "/api/recheck", json={"allow_private_hosts": True, "delay": 0}, expect=202)
-            wait_for(lambda: companion.api("GET", "/api/recheck")["state"] == "done", what="the recheck")
-            with chromium_with_extension(tmp_path / "profile") as browser:
-                browser.configure(companionUrl=companion.url, token=companion.token, autoAnalyze=False, exclude=[])
-                holder = browser.context.new_page()
-                holder.goto(f"chrome-extension://{browser.ext_id}/options.html")
-                # the queue as the extension's alarm reads it (asked now rather than in a minute)
-                assert holder.evaluate("chrome.runtime.sendMessage({type: 'browser-checks-status'})")["result"]["total"] == 1
-                visit = browser.context.new_page()
-                visit.goto(other)  # not queued, auto analysis off: not sent
-                visit.goto(url)
-                wait_for(lambda: (record(home, url) or {}).get("outcome_via") == "browser", timeout=30,
-                         what="the visit's check in the browser")
-        finally:
-            companion.stop()
-        rec = record(home, url)
-        assert rec["outcome"] == "ok" and rec["checks"][-1]["reason"] == "checked in the browser"
-        assert record(home, other) is None  # never sent: no link from it was discovered
-    finally:
-        site.close()
+        # the queue as the extension's alarm reads it (asked now rather than in a minute)
+        status = browser.holder.evaluate("chrome.runtime.sendMessage({type: 'browser-checks-status'})")
+        assert status["result"]["total"] == 1
+        visit = browser.context.new_page()
+        visit.goto(other)  # not queued, auto analysis off: not sent
+        visit.goto(url)
+        wait_for(lambda: (record(home, url) or {}).get("outcome_via") == "browser", timeout=30,
+                 what="the visit's check in the browser")
+    rec = record(home, url)
+    assert rec["outcome"] == "ok" and rec["checks"][-1]["reason"] == "checked in the browser"
+    assert record(home, other) is None  # never sent: no link from it was discovered
+
+
+ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"
