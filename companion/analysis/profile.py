@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from companion.core import atomic
+from companion.core.limits import MAX_LINK_LIMIT, RECHECK_EVERY_DAYS, RECHECK_RANGES
 from companion.analysis import urls
 from companion.core.errors import BadInput, StorageError
 
 PROFILE_FILE = "profile.json"
 DEFAULT_LINK_LIMIT = 2
 MAX_ITEMS = 1000
+MAX_WEIGHT = 1000  # a weight of the profile: from -MAX_WEIGHT to MAX_WEIGHT
 
 
 @dataclass
@@ -112,8 +114,8 @@ def validate(data) -> Profile:
             raise BadInput(f"profile: money_pages[{i}].keywords must be a list of non-empty strings")
         money.append({"url": page["url"].strip(), "keywords": [k.strip() for k in keywords]})
     limit = data.get("guest_post_link_limit", DEFAULT_LINK_LIMIT)
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 100:
-        raise BadInput("profile: 'guest_post_link_limit' must be an integer from 0 to 100")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_LINK_LIMIT:
+        raise BadInput(f"profile: 'guest_post_link_limit' must be an integer from 0 to {MAX_LINK_LIMIT}")
     weights = data.get("weights", {})
     if not isinstance(weights, dict):
         raise BadInput("profile: 'weights' must be an object of signal name → number")
@@ -123,20 +125,24 @@ def validate(data) -> Profile:
     for name, value in weights.items():
         if name not in weight_table.DEFAULTS:
             raise BadInput(f"profile: unknown weight '{name}' (see `tierlink weights`)")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 1000:
-            raise BadInput(f"profile: weight '{name}' must be a number between -1000 and 1000")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > MAX_WEIGHT:
+            raise BadInput(f"profile: weight '{name}' must be a number between -{MAX_WEIGHT} and {MAX_WEIGHT}")
         clean_weights[name] = value
     every = data.get("recheck_every_days")
     if every is not None and (isinstance(every, bool) or not isinstance(every, (int, float))
-                              or not 0.01 <= every <= 365):
-        raise BadInput("profile: 'recheck_every_days' must be a number of days from 0.01 to 365, or null")
+                              or not RECHECK_EVERY_DAYS[0] <= every <= RECHECK_EVERY_DAYS[1]):
+        raise BadInput("profile: 'recheck_every_days' must be a number of days from {} to {}, or null"
+                       .format(*RECHECK_EVERY_DAYS))
+    # the scheduled run's politeness, in the ranges of the recheck's own options
     delay = data.get("recheck_delay")
-    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 3600):
-        raise BadInput("profile: 'recheck_delay' must be a number of seconds from 0 to 3600, or null")
+    low, high = RECHECK_RANGES["delay"]
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or not low <= delay <= high):
+        raise BadInput(f"profile: 'recheck_delay' must be a number of seconds from {low:g} to {high:g}, or null")
     concurrency = data.get("recheck_concurrency")
+    low, high = RECHECK_RANGES["concurrency"]
     if concurrency is not None and (isinstance(concurrency, bool) or not isinstance(concurrency, int)
-                                    or not 1 <= concurrency <= 64):
-        raise BadInput("profile: 'recheck_concurrency' must be a whole number from 1 to 64, or null")
+                                    or not low <= concurrency <= high):
+        raise BadInput(f"profile: 'recheck_concurrency' must be a whole number from {low} to {high}, or null")
     return Profile(domains, money, competitors, owned, limit, clean_weights, every, delay, concurrency)
 
 
