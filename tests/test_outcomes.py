@@ -216,3 +216,11 @@ def test_counts():
     assert checks.counts([{"kind": "backlink", "outcome": "ok"}, {"kind": "backlink", "outcome": "ok"},
                           {"kind": "placement", "outcome": "lost"}]) == {"backlink": {"ok": 2},
                                                                          "placement": {"lost": 1}}
+
+
+def test_the_cli_says_the_outcomes_by_kind(home, sites, cli):  # noqa: F811
+    site = sites.new()
+    seed(home, [site.page("/ok", LINK), site.route("/no", status=403)])
+    out = cli("recheck", "--allow-private-hosts", "--delay", "0", "--timeout", "2").stdout.decode()
+    assert "backlink outcomes: 1 blocked, 1 ok" in out
+    assert cli.json("recheck", "--allow-private-hosts", "--delay", "0")["outcomes"]["backlink"] == {"ok": 1, "blocked": 1}
