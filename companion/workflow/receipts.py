@@ -26,7 +26,7 @@ from companion.workflow import placements
 from companion.workflow.fields import WRITE_LOCK, now
 
 TABLE = "receipts"
-MAX_PER_PLACEMENT = 50
+MAX_PER_PLACEMENT = 20  # each ~750 bytes in the workflow file, which every workflow write rewrites (docs/BENCHMARKS.md)
 CONTEXT_CHARS = 400
 FIELDS = ("placement_id", "at", "url", "final_url", "status", "found", "anchor", "rel", "context", "sha256", "via")
 _BLOCKS = frozenset({"p", "li", "td", "th", "blockquote", "figcaption", "dd", "dt", "h1", "h2", "h3", "h4", "h5",
