@@ -41,7 +41,7 @@ def seed(home, sources, placements=()):
 
 def recheck(home):
     with Workspace(home) as ws:
-        return Run(ws, Options(delay=0, timeout=2, allow_private_hosts=True)).execute()
+        return Run(ws.store, lambda: ws.profile, Options(delay=0, timeout=2, allow_private_hosts=True)).execute()
 
 
 def record(home, source):

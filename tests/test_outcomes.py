@@ -106,7 +106,7 @@ def seed(home, sources, placements=()):
 
 def run(home) -> tuple[dict, list[dict]]:
     with Workspace(home) as ws:
-        r = Run(ws, Options(delay=0, timeout=2, allow_private_hosts=True))
+        r = Run(ws.store, lambda: ws.profile, Options(delay=0, timeout=2, allow_private_hosts=True))
         summary = r.execute()
         return summary, r.results
 

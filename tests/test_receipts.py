@@ -39,7 +39,7 @@ def setup(home, from_url):
 
 def run(home):
     with Workspace(home) as ws:
-        Run(ws, Options(delay=0, timeout=2, allow_private_hosts=True)).execute()
+        Run(ws.store, lambda: ws.profile, Options(delay=0, timeout=2, allow_private_hosts=True)).execute()
 
 
 def test_receipts_from_first_live_on_with_context_rel_and_hash(home, sites, cli, client):  # noqa: F811

@@ -83,14 +83,14 @@ def page_rule(url: str, html: str) -> outcomes.Verdict | None:
     return verdict if verdict is not None and verdict.outcome in outcomes.LOSSES | outcomes.BROWSER else None
 
 
-def record(ws, key: str, url: str, html: str, result: dict, origin: str) -> dict:
+def record(store, profile, key: str, url: str, html: str, result: dict, origin: str) -> dict:
     """After the analysis of a page's live DOM: the browser's outcome replaces the crawler's
     ({"outcome", "reason"} as recorded). A page the rules call blocked was analysed without
-    recording changes (a challenge page in the browser is no evidence a link went)."""
+    recording changes (a challenge page in the browser is no evidence a link went).
+    `profile()`: the profile in force (for what follows a check: recheck.outcomes_recorded)."""
     from companion.monitor import recheck
     from companion.workflow import receipts
 
-    store = ws.store
     stamp = now()
     how = "checked in the browser" + (" (a visit)" if origin == "visit" else "")
     verdict = page_rule(url, html)
@@ -109,5 +109,5 @@ def record(ws, key: str, url: str, html: str, result: dict, origin: str) -> dict
         store.put_backlinks(updates)
     if outcome != "needs_browser":
         receipts.keep_for_page(store, key, url, html, html, via="browser")
-    recheck.outcomes_recorded(ws, backlink_results + results)
+    recheck.outcomes_recorded(store, profile, backlink_results + results)
     return {"outcome": outcome, "reason": reason}

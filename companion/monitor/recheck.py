@@ -37,8 +37,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 from urllib.parse import urlsplit
 
+from companion.analysis.profile import Profile
 from companion.core.limits import RECHECK_CONCURRENCY, RECHECK_DELAY, RECHECK_RANGES, RECHECK_TIMEOUT
 from companion.analysis import urls
 from companion.workflow.fields import now
@@ -52,7 +54,7 @@ ONLY = ("tier1", "placements")
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 FLUSH_EVERY = 200  # pages whose check stamps are written in one durable write
 LAST_RUN_SETTING = "recheck_last_run"
-LAST_REPORT_SETTING = "recheck_last_report"  # what the dashboard shows of the last run (companion.monitor.schedule)
+LAST_REPORT_SETTING = "recheck_last_report"  # what the dashboard shows of the last run (companion.monitor.runner.schedule_report)
 log = logging.getLogger("tierlink.recheck")
 
 
@@ -194,15 +196,21 @@ class Summary:
 
 
 class Run:
-    """One recheck of a workspace; `execute()` returns the RecheckSummary.
+    """One recheck of a data home's store; `execute()` returns the RecheckSummary.
 
+    `store`: the home's Store (its `home` holds the recheck lock); `profile()`: the site
+    profile in force, asked for each page judged (the service's user may change it while a
+    run goes on, and a run judging with an older one would rescore every tier-1 page back
+    and forth with the service). Taken explicitly rather than a Workspace: the monitor sits
+    below the workspace layer and needs only these two.
     `progress(done, total)` is called after each page; `cancel` (an Event) stops
     the run between requests. `done`/`total` may be read from other threads.
     """
 
-    def __init__(self, ws, opts: Options, *, progress=None, cancel: threading.Event | None = None,
-                 private_hint: str = ""):
-        self.ws = ws
+    def __init__(self, store, profile: Callable[[], Profile], opts: Options, *, progress=None,
+                 cancel: threading.Event | None = None, private_hint: str = ""):
+        self.store = store
+        self.profile = profile
         self.opts = opts
         self.private_hint = private_hint  # how the user allows private hosts, where they are
         self.progress = progress
@@ -218,8 +226,8 @@ class Run:
     def execute(self) -> dict:
         from companion.monitor.lock import recheck_lock
 
-        with recheck_lock(self.ws.home):
-            store = self.ws.store
+        store = self.store
+        with recheck_lock(store.home):
             targets = plan(store, self.opts)
             self.total = len(targets)
             by_host: dict[str, list[Target]] = {}
@@ -239,7 +247,7 @@ class Run:
             summary["outcomes"] = checks.counts(self.results)
             store.set_setting(LAST_RUN_SETTING, finished)
             store.set_setting(LAST_REPORT_SETTING, report(summary, finished, self.why, self.cancel.is_set()))
-            outcomes_recorded(self.ws, self.results)
+            outcomes_recorded(store, self.profile, self.results)
         return summary
 
     # -- per host, per page -----------------------------------------------------------
@@ -304,7 +312,7 @@ class Run:
 
     def _no_answer(self, t: Target, kind: str, reason: str) -> None:
         """No answer from the host: `unreachable`, or `parked` for a lapsed domain (NXDOMAIN after an answer)."""
-        verdict = outcomes.failure(t.url, kind, reason, checks.answered_before(self.ws.store, t.key))
+        verdict = outcomes.failure(t.url, kind, reason, checks.answered_before(self.store, t.key))
         if outcomes.marks_lost(verdict.outcome):
             return self._gone(t, verdict.reason, t.url, verdict.outcome, answered=False)
         self._failed(t, reason, verdict.outcome)
@@ -329,10 +337,10 @@ class Run:
     def _judge(self, t: Target, resp, text: str) -> None:
         from companion.verdicts import verdicts
 
-        store = self.ws.store
+        store = self.store
         before = {p["id"]: p.get("status") or "unchecked" for p in store.find("placements", from_key=t.key)}
         stored = store.backlinks_from(t.key)
-        analyze = functools.partial(verdicts.analyze_with_verdicts, store, self.ws.profile, t.url, text,
+        analyze = functools.partial(verdicts.analyze_with_verdicts, store, self.profile(), t.url, text,
                                     headers=resp.headers, origin="recheck")
         if stored or before:
             # a page built by script: look without recording first, so a link the fetched HTML
@@ -374,7 +382,7 @@ class Run:
         if t.placements:
             from companion.workflow import receipts
 
-            receipts.keep_for_page(self.ws.store, t.key, t.url, text, resp.body, final_url=resp.final_url,
+            receipts.keep_for_page(self.store, t.key, t.url, text, resp.body, final_url=resp.final_url,
                                    status=resp.status)
 
     # -- outcomes ---------------------------------------------------------------
@@ -397,7 +405,7 @@ class Run:
     def _outcome(self, t: Target, outcome: str, reason: str, *, answered: bool, extra: dict) -> None:
         """Store the page's outcome: on its placements now, on its backlinks with the next flush
         (in one write with the check stamps); the per-item results are kept for the run's end."""
-        store = self.ws.store
+        store = self.store
         stamp = now()
         results = checks.record_placements(store, t.key, t.url, outcome, reason, stamp, "crawler", answered)
         _, backlink_results = checks.backlink_updates(store.backlinks_from(t.key), t.url, outcome, reason, stamp,
@@ -417,7 +425,7 @@ class Run:
         """No judgement (blocked or unreachable): counted as a failure, never lost."""
         from companion.workflow import placements
 
-        store = self.ws.store
+        store = self.store
         failures = max([int(r.get("check_failures") or 0) for r in store.backlinks_from(t.key)] or [0]) + 1
         for p in store.find("placements", from_key=t.key):
             failures = max(failures, placements.note_failure(store, p, reason))
@@ -430,7 +438,7 @@ class Run:
     def _gone(self, t: Target, reason: str, final_url: str, outcome: str = "lost", *, answered: bool = True) -> None:
         """The page is gone (404/410, a soft 404, parked) or now another site: its links to me
         and my placements are lost."""
-        changes = checks.mark_page_lost(self.ws.store, t.key, t.url, reason, now())
+        changes = checks.mark_page_lost(self.store, t.key, t.url, reason, now())
         with self._lock:
             self.summary.checked += 1
             self.summary.changes.extend(changes)
@@ -446,7 +454,7 @@ class Run:
         meanwhile is kept."""
         with self._lock:
             stamps, self._stamps = self._stamps, {}
-        store = self.ws.store
+        store = self.store
         updates = []
         for key, fields in stamps.items():
             fields = dict(fields)
@@ -470,11 +478,11 @@ def _all_seen(stored: list[dict], result: dict) -> bool:
     return all(urls.safe_page_key(r["target_url"]) in seen for r in stored if r.get("status") == "live")
 
 
-def outcomes_recorded(ws, results: list[dict]) -> None:
+def outcomes_recorded(store, profile: Callable[[], Profile], results: list[dict]) -> None:
     """Called once the outcomes of a recheck run (or of a check in the browser) are stored,
     with one result per backlink and placement checked, in the shape companion.monitor.checks
-    describes (`changed` says the outcome differs from the one before). The one place where
-    what follows a check (alerts) is called from."""
+    describes (`changed` says the outcome differs from the one before); `profile()` is the
+    profile in force. The one place where what follows a check (alerts) is called from."""
 
 
 def report(summary: dict, finished: str, why: str, cancelled: bool) -> dict:
@@ -484,10 +492,11 @@ def report(summary: dict, finished: str, why: str, cancelled: bool) -> dict:
             "errors": len(summary["errors"]), "skipped": len(summary["skipped"]), "outcomes": summary["outcomes"]}
 
 
-def run(ws, opts: Options, *, progress=None, cancel=None, private_hint: str = "") -> dict:
+def run(store, profile: Callable[[], Profile], opts: Options, *, progress=None, cancel=None,
+        private_hint: str = "") -> dict:
     """Recheck now: the RecheckSummary. `private_hint` ends the reason of a page skipped for its
     private address: how to allow those where the user is (the CLI's flag, the dashboard's box)."""
-    return Run(ws, opts, progress=progress, cancel=cancel, private_hint=private_hint).execute()
+    return Run(store, profile, opts, progress=progress, cancel=cancel, private_hint=private_hint).execute()
 
 
 def elapsed_since(stamp: str | None) -> float | None:

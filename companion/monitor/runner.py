@@ -1,6 +1,7 @@
 """Rechecks inside `tierlink serve`: started from the API, or on the profile's schedule.
 
-One Runner per workspace. `start(options)` begins a run in a background thread
+One Runner per store (a data home's: `runner_for(store, profile)`, the profile in force
+asked for when it is needed). `start(options)` begins a run in a background thread
 and returns at once (POST /api/recheck answers 202); `status()` is what GET
 /api/recheck shows: `{"state": "idle"|"running"|"done", "done", "total", "summary"}`.
 A second start while one runs is refused (409), and so is one while
@@ -16,7 +17,9 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from typing import Callable
 
+from companion.analysis.profile import Profile
 from companion.core.errors import RecheckRunning
 from companion.monitor.lock import recheck_lock
 from companion.monitor.recheck import LAST_RUN_SETTING, Options, Run, elapsed_since
@@ -31,8 +34,9 @@ _RUNNERS_LOCK = threading.Lock()
 
 
 class Runner:
-    def __init__(self, ws):
-        self.ws = ws
+    def __init__(self, store, profile: Callable[[], Profile]):
+        self.store = store
+        self.profile = profile
         self._lock = threading.Lock()
         self._run: Run | None = None
         self._thread: threading.Thread | None = None
@@ -56,9 +60,9 @@ class Runner:
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 raise RecheckRunning("a recheck is already running: GET /api/recheck shows its progress")
-            with recheck_lock(self.ws.home):  # refused now, not in the thread, when the CLI is running one
+            with recheck_lock(self.store.home):  # refused now, not in the thread, when the CLI is running one
                 pass
-            self._run = Run(self.ws, opts, cancel=self.cancel, private_hint=PRIVATE_HINT)
+            self._run = Run(self.store, self.profile, opts, cancel=self.cancel, private_hint=PRIVATE_HINT)
             self._run.why = why
             self._summary = self._error = None
             self._thread = threading.Thread(target=self._work, args=(self._run, why), name="recheck", daemon=True)
@@ -92,10 +96,10 @@ class Runner:
     def due_in(self) -> float | None:
         """Seconds until the next scheduled run (0: due now), None without a schedule. The last
         run's time is in the store, so a restart neither forgets nor repeats it."""
-        days = self.ws.profile.recheck_every_days
+        days = self.profile().recheck_every_days
         if not days:
             return None
-        since = elapsed_since(self.ws.store.get_setting(LAST_RUN_SETTING))
+        since = elapsed_since(self.store.get_setting(LAST_RUN_SETTING))
         return 0.0 if since is None else max(0.0, days * 86400 - since)
 
     def due(self) -> bool:
@@ -103,7 +107,7 @@ class Runner:
 
     def scheduled_options(self) -> Options:
         """The profile's settings for a scheduled run (its delay and concurrency, else the defaults)."""
-        profile = self.ws.profile
+        profile = self.profile()
         opts = Options()
         if profile.recheck_delay is not None:
             opts.delay = profile.recheck_delay
@@ -118,7 +122,7 @@ class Runner:
                 try:
                     if self.due():
                         self.start(self.scheduled_options(),
-                                   why=f"every {self.ws.profile.recheck_every_days:g} days, from the profile")
+                                   why=f"every {self.profile().recheck_every_days:g} days, from the profile")
                     else:
                         left = self.due_in()
                         wait = poll if left is None else min(poll, max(1.0, left))  # wake when it falls due
@@ -128,7 +132,7 @@ class Runner:
                     log.error("recheck schedule: %s", getattr(exc, "message", None) or type(exc).__name__)
                 self.cancel.wait(wait)
 
-        days = self.ws.profile.recheck_every_days
+        days = self.profile().recheck_every_days
         if days:
             log.info("recheck scheduled every %g days (profile recheck_every_days)", days)
         thread = threading.Thread(target=loop, name="recheck-schedule", daemon=True)
@@ -136,32 +140,42 @@ class Runner:
         return thread
 
 
-def schedule_report(ws) -> dict:
+def schedule_report(store, profile: Callable[[], Profile]) -> dict:
     """What the dashboard shows of the schedule: its settings, the last run (any: CLI, dashboard,
     schedule) with its outcomes by kind, the next run, and whether one runs now."""
     from datetime import datetime, timedelta, timezone
 
     from companion.monitor.recheck import LAST_REPORT_SETTING
 
-    runner = runner_for(ws)
-    profile = ws.profile
-    last = ws.store.get_setting(LAST_RUN_SETTING)
+    runner = runner_for(store, profile)
+    prof = profile()
+    last = store.get_setting(LAST_RUN_SETTING)
     left = runner.due_in()
     next_run = None
     if left is not None:
         next_run = (datetime.now(timezone.utc) + timedelta(seconds=left)).strftime("%Y-%m-%dT%H:%M:%SZ")
     defaults = Options()
-    return {"every_days": profile.recheck_every_days,
-            "delay": profile.recheck_delay if profile.recheck_delay is not None else defaults.delay,
-            "concurrency": profile.recheck_concurrency if profile.recheck_concurrency is not None
+    return {"every_days": prof.recheck_every_days,
+            "delay": prof.recheck_delay if prof.recheck_delay is not None else defaults.delay,
+            "concurrency": prof.recheck_concurrency if prof.recheck_concurrency is not None
             else defaults.concurrency,
             "last_run": last, "next_run": next_run, "running": runner.status()["state"] == "running",
-            "last_report": ws.store.get_setting(LAST_REPORT_SETTING)}
+            "last_report": store.get_setting(LAST_REPORT_SETTING)}
 
 
-def runner_for(ws) -> Runner:
+def runner_for(store, profile: Callable[[], Profile]) -> Runner:
+    """The Runner of this store (made on first use; the same one for every later call)."""
     with _RUNNERS_LOCK:
-        runner = _RUNNERS.get(ws)
+        runner = _RUNNERS.get(store)
         if runner is None:
-            runner = _RUNNERS[ws] = Runner(ws)
+            runner = _RUNNERS[store] = Runner(store, profile)
         return runner
+
+
+def stop(store) -> None:
+    """Stop the run of this store, if one was ever made (the service shuts down); `store` None:
+    nothing was opened, so nothing runs."""
+    with _RUNNERS_LOCK:
+        runner = _RUNNERS.get(store) if store is not None else None
+    if runner is not None:
+        runner.stop()

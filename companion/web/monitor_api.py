@@ -37,7 +37,8 @@ def placement_receipts(id):
 def recheck_schedule():
     from companion.monitor.runner import schedule_report
 
-    return schedule_report(workspace())
+    ws = workspace()
+    return schedule_report(ws.store, lambda: ws.profile)
 
 
 OPENAPI_SCHEMAS = {

@@ -296,9 +296,7 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         from companion.verdicts import verdicts
 
         verdicts.warm_up(lambda: workspace.store, workspace.profile)
-        from companion.monitor.runner import runner_for
-
-        runner_for(workspace).start_schedule()
+        workspace.recheck_runner().start_schedule()
         _json_waitress_errors()
         try:
             largest = max(MAX_BODY, app.extensions["tierlink"].imports.max_bytes + 1)  # an import may be the cap
@@ -335,9 +333,9 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
             server.close()
         if app is not None:
             ws = app.extensions["tierlink"].workspace
-            from companion.monitor.runner import runner_for
+            from companion.monitor import runner
 
-            runner_for(ws).stop()
+            runner.stop(ws.open_store)
             ws.close()
         lock.release()
         if server is not None:
