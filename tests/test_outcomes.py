@@ -134,6 +134,8 @@ def web(sites):  # noqa: F811
         "down": a.route("/down", status=500, body=b"oops"),
         "script": a.route("/script", body=SCRIPT.encode()),
         "empty": a.route("/empty", body=b"<html><body><div id=app></div></body></html>"),
+        # reads like a not-found page, and still links to me: the link decides
+        "reads_404": a.page("/fix-404", LINK, title="How to fix a 404 page not found error"),
     }
     a.page("/", "<p>home page</p>")
     b.page("/x", LINK)
@@ -142,7 +144,8 @@ def web(sites):  # noqa: F811
 
 EXPECTED = {"ok": "ok", "lost": "lost", "gone": "lost", "away": "lost", "soft_404": "soft_404", "home": "soft_404",
             "parked": "parked", "forbidden": "blocked", "too_many": "blocked", "challenge": "blocked",
-            "challenge503": "blocked", "down": "unreachable", "script": "needs_browser", "empty": "needs_browser"}
+            "challenge503": "blocked", "down": "unreachable", "script": "needs_browser", "empty": "needs_browser",
+            "reads_404": "ok"}
 
 
 def test_each_page_gets_its_outcome_stored_with_reason_and_time(home, web):

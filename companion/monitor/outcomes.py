@@ -32,6 +32,9 @@ from urllib.parse import urlsplit
 OUTCOMES = ("ok", "lost", "soft_404", "parked", "blocked", "unreachable", "needs_browser")
 LOSSES = frozenset({"lost", "soft_404", "parked"})  # only these mark a link lost
 BROWSER = frozenset({"blocked", "needs_browser"})  # never lost: the browser queue checks them
+# Rules that read the page's words: the recheck lets my links on the page overrule them (a post
+# titled "How to fix a 404 page not found error" that still links to me is no soft 404).
+CONTENT_LOSSES = frozenset({"parking_page", "not_found_title"})
 SCAN_BYTES = 64 * 1024  # how much of the raw HTML the patterns look at (challenge and parking pages are small)
 
 

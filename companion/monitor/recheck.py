@@ -298,6 +298,8 @@ class Run:
         text = resp.text() if html_answer else ""
         verdict = outcomes.judge(outcomes.Page(t.url, status=resp.status, final_url=resp.final_url, offsite=offsite,
                                                html=text))
+        if verdict is not None and verdict.rule in outcomes.CONTENT_LOSSES and self._links_still_there(t, resp, text):
+            verdict = None  # a page that only reads like a not-found or parking page: my links are on it
         if verdict is not None:
             reason = verdict.reason
             if verdict.rule == "offsite_redirect":
@@ -309,6 +311,17 @@ class Run:
         if not html_answer:
             return self._skip(t, f"not an HTML page ({resp.content_type})", stamp=True)
         self._judge(t, resp, text)
+
+    def _links_still_there(self, t: Target, resp, text: str) -> bool:
+        """Whether every live link of mine on the page, and every placement, is in the fetched HTML
+        (an analysis that records nothing): a post titled "How to fix a 404 page not found" is no soft 404."""
+        from companion.verdicts import verdicts
+
+        stored = self.store.backlinks_from(t.key)
+        dry = verdicts.analyze_with_verdicts(self.store, self.profile(), t.url, text, headers=resp.headers,
+                                             record_changes=False, origin="recheck")
+        found_any = any(r.get("status") == "live" for r in stored) or dry.get("placements")
+        return bool(found_any) and _all_seen(stored, dry) and _placements_seen(dry)
 
     def _no_answer(self, t: Target, kind: str, reason: str) -> None:
         """No answer from the host: `unreachable`, or `parked` for a lapsed domain (NXDOMAIN after an answer)."""
