@@ -73,31 +73,49 @@ class Workspace:
             return self.profile, False
         return profile_mod.save(self.home, prof), True
 
-    def analyze(self, url: str, html: str | bytes, headers: dict | None = None, origin: str = "visit") -> dict:
+    def analyze(self, url: str, html: str | bytes, headers: dict | None = None, *, contacts: bool = False,
+                origin: str = "visit") -> dict:
         """The full Analysis of a page the user visits or saved: links, labels, verdicts, changes.
 
-        `headers`: the page's response headers where known (X-Robots-Tag counts). `origin`:
+        `headers`: the page's response headers where known (X-Robots-Tag counts). `contacts`:
+        also read the site's contact routes from the page (the popup asks, as the user may
+        save it): in the answer and kept with the verdict for the save that follows. `origin`:
         `visit`, or `browser_check` (the extension checking a page the crawler could not);
         a check in the browser, or a visit of a page queued for one, replaces the crawler's
         outcome (companion.monitor.browser_checks) and says so in `browser_check`."""
         from companion.monitor import browser_checks
         from companion.verdicts import verdicts
 
+        found: dict = {}
+
+        def read_contacts(analysis: dict, doc) -> None:
+            from companion.analysis import contacts as contacts_mod
+
+            found["contacts"] = contacts_mod.extract(analysis["url"], doc, analysis["links"], html)
+
         check = browser_checks.wanted(self.store, url, origin) if isinstance(html, str) else None
         blocked = check is not None and (rule := browser_checks.page_rule(url, html)) is not None \
             and rule.outcome in ("blocked", "needs_browser")
         result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers,
                                                 record_changes=not blocked,
-                                                origin="browser_check" if origin == "browser_check" else "discovered")
+                                                origin="browser_check" if origin == "browser_check" else "discovered",
+                                                on_document=read_contacts if contacts else None)
+        if "contacts" in found:
+            result["contacts"] = found["contacts"]
         if check is not None:
             result["browser_check"] = browser_checks.record(self.store, lambda: self.profile, check, url, html, result, origin)
         key = urls.safe_page_key(result["url"])
         if key:
             snapshot = {"labels": list(result["labels"]), "title": result["title"]}
+            if "contacts" in found:
+                snapshot["contacts"] = found["contacts"]
             for kind in ("boost", "tier2"):
                 if result.get(kind):
                     snapshot[kind] = {"score": result[kind]["score"], "reasons": list(result[kind]["reasons"])}
             with self._lock:
+                kept = self._verdicts.get(key)
+                if "contacts" not in snapshot and kept and "contacts" in kept:
+                    snapshot["contacts"] = kept["contacts"]  # a later visit without the popup keeps them
                 self._verdicts[key] = snapshot
                 if len(self._verdicts) > 5000:
                     self._verdicts.pop(next(iter(self._verdicts)))
@@ -229,25 +247,68 @@ class Workspace:
         return drafts.check_draft(self.store, self.profile, html=html, markdown=markdown, text=text,
                                   host_url=host_url, limit=limit)
 
-    def save_candidate(self, url, kind, *, title=None, note=None, tags=None, verdict=None) -> tuple[dict, bool]:
-        """Save a page as a candidate: (candidate, created). Without a `verdict`, the snapshot is the
-        last analysis of the page in this process (the popup's save follows its analysis)."""
-        from companion.workflow import candidates
+    def save_candidate(self, url, kind, *, title=None, note=None, tags=None, verdict=None,
+                       contacts: dict | None = None) -> tuple[dict, bool]:
+        """Save a page as a candidate: (candidate with its outreach marks and `warnings`, created).
+        Without a `verdict`, the snapshot (and the site's contacts) are those of the last analysis
+        of the page in this process (the popup's save follows its analysis)."""
+        from companion.workflow import outreach
 
         last = self.last_verdict(url) if isinstance(url, str) else None
-        return candidates.save(self.store, url, kind, title=title, note=note, tags=tags, verdict=verdict,
-                               last=last, user=self.user)
+        return outreach.save(self.store, url, kind, title=title, note=note, tags=tags, verdict=verdict,
+                             last=last, user=self.user, contacts=contacts)
 
-    def list_candidates(self, kind: str | None = None, status: str | None = None) -> list[dict]:
-        from companion.workflow import candidates
+    def list_candidates(self, kind: str | None = None, status: str | None = None, due: str | None = None) -> list[dict]:
+        """Saved candidates with their outreach marks; `due` (today or YYYY-MM-DD): only the contacted
+        ones whose follow-up is that day or earlier."""
+        from companion.workflow import outreach
 
-        return candidates.list_candidates(self.store, kind=kind, status=status)
+        if due is not None:
+            return [c for c in outreach.due_today(self.store, due) if kind in (None, c["kind"])]
+        return outreach.list_candidates(self.store, kind=kind, status=status)
 
     def update_candidate(self, id, changes: dict) -> dict:
-        """Change a candidate (a tier2 one placed with `to_url` also logs the placement)."""
-        from companion.workflow import candidates
+        """Change a candidate (a tier2 one placed with `to_url` also logs the placement; a move to
+        `contacted` is warned of pitches and refused for a do-not-contact site without override)."""
+        from companion.workflow import outreach
 
-        return candidates.update(self.store, self.profile, id, changes, user=self.user)
+        return outreach.update(self.store, self.profile, id, changes, user=self.user)
+
+    # -- outreach (companion.workflow.dnc, companion.workflow.outreach) ----------------------------
+
+    def dnc_list(self) -> list[dict]:
+        from companion.workflow import dnc
+
+        return dnc.list_dnc(self.store)
+
+    def dnc_add(self, value, reason=None) -> tuple[dict, bool]:
+        """Put a domain, a `*.` wildcard or an address on the do-not-contact list: (entry, created)."""
+        from companion.workflow import dnc
+
+        return dnc.add_dnc(self.store, value, reason, user=self.user)
+
+    def dnc_remove(self, value_or_id) -> dict:
+        from companion.workflow import dnc
+
+        return dnc.remove_dnc(self.store, value_or_id)
+
+    def outreach_settings(self, changes: dict | None = None) -> dict:
+        """The pitch window and follow-up delay; `changes` sets some of them first."""
+        from companion.workflow import dnc
+
+        return dnc.set_settings(self.store, changes) if changes else dnc.settings(self.store)
+
+    def due(self, day: str | None = None) -> list[dict]:
+        """The contacted candidates whose follow-up is `day` (default today) or earlier."""
+        from companion.workflow import outreach
+
+        return outreach.due_today(self.store, day)
+
+    def find_contacts(self, id, *, allow_private: bool = False) -> dict:
+        """Fetch a saved candidate's site contact page politely and keep what it shows."""
+        from companion.monitor import contactpages
+
+        return contactpages.find_for_candidate(self.store, id, allow_private=allow_private)
 
     def delete_candidate(self, id) -> str:
         from companion.workflow import candidates

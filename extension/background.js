@@ -101,7 +101,7 @@ function notSent(url, settings) {
  * Analyse one page of a tab and record the verdict. Never sends an excluded
  * host or a non-http(s) page. Returns the stored state.
  */
-async function analysePage(tabId, page, origin = null) {
+async function analysePage(tabId, page, { contacts = false, origin = null } = {}) {
   const settings = await currentSettings();
   const base = { url: page.url, title: page.title ?? '', at: Date.now() };
   let state;
@@ -117,7 +117,7 @@ async function analysePage(tabId, page, origin = null) {
       // Health rides along (no token, cheap): a degraded companion and a profile
       // without domains are said on the badge and in the popup, not left to guess.
       const [analysis, health] = await Promise.allSettled([
-        client.analyze(page.url, page.html, headersForPage(seen, page.url), origin), client.health()]);
+        client.analyze(page.url, page.html, headersForPage(seen, page.url), { contacts, origin }), client.health()]);
       const known = health.status === 'fulfilled' ? { health: healthSummary(health.value) } : {};
       state = analysis.status === 'fulfilled'
         ? { ...base, analysis: analysis.value, ...known }
@@ -205,7 +205,7 @@ const handlers = {
       if (check === 'own-tab') return { skipped: 'checked by the browser checks' };
       if (!settings.autoAnalyze && !check) return { skipped: 'autoAnalyze is off' };
       if (typeof msg.html !== 'string') throw new CompanionError('bad-request', 'html missing');
-      const state = await analysePage(sender.tab.id, { url, html: msg.html, title: msg.title }, check);
+      const state = await analysePage(sender.tab.id, { url, html: msg.html, title: msg.title }, { origin: check });
       return { badge: badgeForState(state).text };
     },
   },
@@ -227,7 +227,7 @@ const handlers = {
       let state;
       try {
         const page = await readTab(tabId);
-        state = await analysePage(tabId, page);
+        state = await analysePage(tabId, page, { contacts: true }); // the popup may save: read the site's contacts too
       } catch (err) {
         const tab = await ext.tabs.get(tabId).catch(() => null);
         state = { url: tab?.url ?? '', title: tab?.title ?? '', at: Date.now(), error: errorJSON(err) };
@@ -251,6 +251,16 @@ const handlers = {
       const note = typeof msg.note === 'string' ? msg.note.slice(0, MAX_NOTE) : '';
       const tags = Array.isArray(msg.tags) ? msg.tags.filter((t) => typeof t === 'string').slice(0, MAX_TAGS) : [];
       return client.saveCandidate({ url, kind, title, note, tags });
+    },
+  },
+
+  /** Popup: Find contacts for a saved candidate (the companion fetches the site's contact page). */
+  'find-contacts': {
+    allow: fromExtensionPage,
+    async run(msg) {
+      if (typeof msg.id !== 'string' || !/^[0-9a-f]{1,64}$/.test(msg.id)) throw new CompanionError('bad-request', 'id must be a candidate id');
+      const client = await companionClient(await currentSettings());
+      return client.findContacts(msg.id);
     },
   },
 

@@ -13,6 +13,7 @@ import { describeError } from './lib/errors.js';
 import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
 import { parseTags } from './lib/companion.js';
 import { MAX_NOTE } from './lib/limits.js';
+import { contactItems, findSummary, hasAddress, warningLines } from './lib/contacts.js';
 
 let current = null; // what is on screen: {tabId, state, companionUrl, dashboard}
 
@@ -152,7 +153,7 @@ async function save(kind) {
   if (!a) return;
   for (const b of [$('save-boost'), $('save-tier2')]) b.disabled = true;
   try {
-    const { created } = await ask('save-candidate', {
+    const { created, candidate } = await ask('save-candidate', {
       url: a.url || current.state.url,
       kind,
       title: a.title || current.state.title || '',
@@ -164,12 +165,51 @@ async function save(kind) {
       ? `Saved as a ${what} candidate.`
       : `Already saved as a ${what} candidate — updated it with this note and tags.`;
     result.className = `msg ${created ? 'ok' : 'info'}`;
+    showOutreach(candidate);
   } catch (err) {
     const d = describeError(err.details ?? { kind: err.kind, message: err.message }, { companionUrl: current.companionUrl });
     setMessage(result, `${d.title}. ${d.fix}`);
     result.className = 'msg err';
   } finally {
     for (const b of [$('save-boost'), $('save-tier2')]) b.disabled = false;
+  }
+}
+
+// --- outreach: the saved candidate's warnings and contacts (lib/contacts.js) ---------------
+
+let savedId = null;
+let savedWarnings = [];
+
+function showOutreach(candidate) {
+  savedId = typeof candidate?.id === 'string' ? candidate.id : null;
+  savedWarnings = candidate?.warnings ?? [];
+  const warnings = warningLines(candidate?.warnings);
+  $('save-warnings').textContent = warnings.join(' ');
+  show('save-warnings', warnings.length > 0);
+  fillList('contacts-list', contactItems(candidate?.contacts));
+  show('contacts-none', !hasAddress(candidate?.contacts));
+  show('find-contacts', Boolean(savedId) && !hasAddress(candidate?.contacts));
+  show('contacts', Boolean(savedId));
+}
+
+async function findContacts() {
+  const button = $('find-contacts');
+  const out = $('find-result');
+  button.disabled = true;
+  out.textContent = 'Fetching the site\u2019s contact page\u2026';
+  out.className = 'msg info';
+  try {
+    const found = await ask('find-contacts', { id: savedId });
+    showOutreach({ ...found, warnings: savedWarnings }); // what the save warned about still holds
+    const said = findSummary(found);
+    out.textContent = said.text;
+    out.className = `msg ${said.ok ? 'ok' : 'warn'}`;
+  } catch (err) {
+    const d = describeError(err.details ?? { kind: err.kind, message: err.message }, { companionUrl: current.companionUrl });
+    setMessage(out, `${d.title}. ${d.fix}`);
+    out.className = 'msg err';
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -259,6 +299,7 @@ async function main() {
   $('problem-grant').addEventListener('click', grant);
   $('highlight').addEventListener('click', highlight);
   $('check-draft').addEventListener('click', checkAsDraft);
+  $('find-contacts').addEventListener('click', findContacts);
   $('browser-checks-run').addEventListener('click', runBrowserChecks);
   browserChecks();
   const openOptions = (event) => { event.preventDefault(); ext.runtime.openOptionsPage(); };

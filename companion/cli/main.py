@@ -723,6 +723,14 @@ def _human_candidate(c):
     _human_candidates([c])
     if c.get("note"):
         print(f"{'':>14}note: {c['note'][:200]}")
+    from companion.analysis.contacts import summary
+
+    lines = summary(c.get("contacts"))
+    if lines:
+        more = f" (+{len(lines) - 6} more: --json)" if len(lines) > 6 else ""
+        print(f"{'':>14}contacts: {'; '.join(lines[:6])}{more}")
+    if c.get("follow_up") and c.get("status") == "contacted":
+        print(f"{'':>14}follow up on {c['follow_up']} (pitched by {c.get('pitched_by') or 'someone'})")
     if c.get("placement"):
         p = c["placement"]
         print(f"{'':>14}placement: {p['from_url']} → {p['to_url']}  {p['anchor']!r} ({p['via']})")
@@ -737,16 +745,23 @@ def _human_candidate(c):
 @click.option("--title", help="a title to recognise it by")
 @click.option("--note", help="a note (up to 10,000 characters)")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="a tag (repeat for several)")
+@click.option("--html", "html_file", metavar="FILE", help="the page's HTML: its contact routes are kept with it")
 @with_json
-def save(url, kind, title, note, tags, as_json):
+def save(url, kind, title, note, tags, html_file, as_json):
     """Save a page as a boost or tier-2 candidate, as the extension's one-click save does.
 
     \b
     Example:
       tierlink save https://blog.test/write-for-us --kind tier2 --note "editor: Ann" --tag guest-post
     """
+    found = None
+    if html_file:
+        from companion.analysis import contacts
+        from companion.workflow import candidates
+
+        found = contacts.extract_html(candidates.check_url(url), read_input(html_file))
     with workspace() as ws:
-        doc, created = ws.save_candidate(url, kind, title=title, note=note, tags=list(tags) or None)
+        doc, created = ws.save_candidate(url, kind, title=title, note=note, tags=list(tags) or None, contacts=found)
     info(f"{'saved' if created else 'updated'} {doc['kind']} candidate {doc['id']}")
     emit(as_json, doc, _human_candidate)
 
@@ -781,8 +796,11 @@ def candidates_(ctx, kind, status, as_json):
 @click.option("--anchor", help="the placed link's anchor text")
 @click.option("--via", type=choice("via"), help="how the link was placed")
 @click.option("--date", metavar="YYYY-MM-DD", help="when the link was placed (default today)")
+@click.option("--follow-up", metavar="YYYY-MM-DD", help="when to write again (with --status contacted: "
+                                                         "instead of today + the follow-up delay)")
+@click.option("--override-dnc", is_flag=True, help="mark a do-not-contact candidate contacted anyway (kept in history)")
 @with_json
-def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, as_json):
+def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, follow_up, override_dnc, as_json):
     """Change a candidate's status, note, tags or title.
 
     \b
@@ -790,7 +808,7 @@ def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, 
       tierlink candidates update ID --status placed --to-url https://tier1.test/post --anchor "a fair review"
     """
     changes = {"status": status, "note": note, "title": title, "tags": list(tags) or None, "to_url": to_url,
-               "anchor": anchor, "via": via, "date": date}
+               "anchor": anchor, "via": via, "date": date, "follow_up": follow_up, "override_dnc": override_dnc or None}
     with workspace() as ws:
         doc = ws.update_candidate(id, {k: v for k, v in changes.items() if v is not None})
     emit(as_json, doc, _human_candidate)
@@ -994,6 +1012,7 @@ def main(argv: list[str] | None = None) -> int:
 # they use is defined); one line each below.
 COMMAND_MODULES: tuple[str, ...] = (
     "companion.cli.monitoring",
+    "companion.cli.outreach",
 )
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)

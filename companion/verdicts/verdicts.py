@@ -645,16 +645,19 @@ def _placements_on_page(store, result: dict, page_key: str | None, record: bool)
 # --- the whole verdict ---------------------------------------------------------------
 
 def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_changes: bool = True, headers: dict | None = None,
-                          origin: str = "discovered") -> dict:
+                          origin: str = "discovered", on_document=None) -> dict:
     """The full Analysis of docs/CONTRACT.md: links, labels, boost, tier2 and changes.
 
     `headers`: the page's response headers where known (X-Robots-Tag); `origin`:
-    see detect_changes.
+    see detect_changes. `on_document(analysis, document)`: called with the parsed page, so a
+    caller reading more from it (the contacts, companion.analysis.contacts) does not parse it again.
     """
     w = weights_mod.effective(profile.weights)
     ensure_scored(store, profile)
     know = StoreKnowledge(store)
     result, doc = analyze_document(url, html, profile, know, headers)
+    if on_document is not None:
+        on_document(result, doc)
     feats = page_features(result, doc)
     labels = result["labels"]
     page_key = urls.safe_page_key(url)

@@ -274,7 +274,10 @@ def analyze():
     origin = str_field(body, "origin", required=False) or "visit"
     if origin not in ("visit", "browser_check"):
         raise BadInput("'origin' must be visit or browser_check")
-    return workspace().analyze(url, html, headers, origin=origin)
+    contacts = not_null(body, "contacts")
+    if contacts is not None and not isinstance(contacts, bool):
+        raise BadInput("'contacts' must be true or false")
+    return workspace().analyze(url, html, headers, contacts=bool(contacts), origin=origin)
 
 
 @bp.get("/profile")
@@ -439,10 +442,13 @@ def save_candidate():
 
 @bp.get("/candidates")
 def list_candidates():
+    """Saved candidates with their outreach marks (dnc, pitched, due); `due=today|YYYY-MM-DD`:
+    only the contacted ones whose follow-up is that day or earlier (companion.workflow.outreach)."""
     from companion.workflow import candidates
 
     return workspace().list_candidates(kind=choice_arg("kind", candidates.KINDS),
-                                       status=choice_arg("status", candidates.STATUSES))
+                                       status=choice_arg("status", candidates.STATUSES),
+                                       due=text_arg("due", max_length=10))
 
 
 @bp.patch("/candidates/<id>")

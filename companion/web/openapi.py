@@ -315,6 +315,19 @@ SCHEMAS = {
                                "event": {"type": "string", "description": "saved: the page was saved again "
                                                                           "(by a teammate, or with a new note)"}}}},
             "placement_id": _NULLABLE_STR,
+            "contacts": {"type": ["object", "null"], "description": "the site's contact routes read from the page "
+                         "and its contact page (companion.analysis.contacts): emails, pages, authors, social; each "
+                         "entry says where it was found (found, page)",
+                         "properties": {k: {"type": "array", "items": {"type": "object"}}
+                                        for k in ("emails", "pages", "authors", "social")}},
+            "last_contacted": _NULLABLE_STR, "pitched_by": _NULLABLE_STR,
+            "follow_up": {"type": ["string", "null"], "description": "YYYY-MM-DD: when to write again"},
+            "dnc": {"type": ["object", "null"], "description": "the do-not-contact entry covering it (lists only)"},
+            "pitched": {"type": "array", "description": "the same site's pitches within the window (lists only)",
+                        "items": {"type": "object"}},
+            "due": {"type": "boolean", "description": "contacted, follow-up today or earlier (lists only)"},
+            "warnings": {"type": "array", "description": "on save and on the move to contacted: already_pitched "
+                         "(who, when), do_not_contact", "items": {"type": "object", "required": ["code", "message"]}},
         },
     },
     "Placement": {
@@ -451,7 +464,9 @@ PATHS = {
                                                           "(which counts in robots and follow)",
                                            "additionalProperties": {"oneOf": [
                                                {"type": "string", "maxLength": MAX_HEADER_VALUE},
-                                               {"type": "array", "items": {"type": "string", "maxLength": MAX_HEADER_VALUE}}]}}}}),
+                                               {"type": "array", "items": {"type": "string", "maxLength": MAX_HEADER_VALUE}}]}},
+                               "contacts": {"type": "boolean", "description": "also read the site's contact routes "
+                                            "(the answer's `contacts`, kept for the save that follows)"}}}),
             "responses": _ok(_ref("Analysis")),
         },
     },
@@ -592,7 +607,10 @@ PATHS = {
                             "schema": {"type": "string", **_enum("candidate_kind")}},
                            {"name": "status", "in": "query", "required": False,
                             "schema": {"type": "string",
-                                       **_enum("candidate_status")}}],
+                                       **_enum("candidate_status")}},
+                           _query("due", {"type": "string", "pattern": "^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$"},
+                                  "only contacted candidates whose follow-up is this day (today or YYYY-MM-DD) "
+                                  "or earlier")],
             "responses": _ok({"type": "array", "items": _ref("Candidate")}),
         },
     },
@@ -611,8 +629,16 @@ PATHS = {
                                "tags": _TAGS,
                                "to_url": _URL, "anchor": {"type": "string", "maxLength": MAX_ANCHOR},
                                "via": _enum("via"),
-                               "date": {"type": "string", "format": "date"}}}),
-            "responses": _ok(_ref("Candidate")),
+                               "date": {"type": "string", "format": "date"},
+                               "follow_up": {"type": ["string", "null"], "format": "date",
+                                             "description": "when to write again (null clears it); with status "
+                                                            "contacted, instead of today + follow_up_days"},
+                               "override_dnc": {"type": "boolean", "description": "mark a do-not-contact "
+                                                "candidate contacted anyway (the history records it)"}}}),
+            "responses": {**_ok(_ref("Candidate")), "409": {
+                "description": "do_not_contact: the site or an address it shows is on the do-not-contact list "
+                               "(send override_dnc: true to go on)",
+                "content": {"application/json": {"schema": _ref("Error")}}}},
         },
         "delete": {
             "operationId": "deleteCandidate", "summary": "Remove a candidate (placements it recorded stay)",
