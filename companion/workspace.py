@@ -339,6 +339,46 @@ class Workspace:
 
         return export.export_table(self.store, table, out)
 
+    # -- the link profile (companion.workflow.linkprofile, companion.verdicts.disavow) ------------
+
+    def anchor_mix(self) -> dict:
+        """Anchor classes per money page and site-wide, tier-1 and tier-2 apart, with warnings."""
+        from companion.workflow import linkprofile
+
+        return linkprofile.anchor_mix(self.store, self.profile)
+
+    def velocity(self, as_of=None) -> dict:
+        """New and lost links per week, tier-1 and tier-2, with the 4/12/26-week trend."""
+        from companion.workflow import linkprofile
+
+        return linkprofile.velocity(self.store, self.profile, as_of=as_of)
+
+    def disavow_entries(self, min_signal: int = 1) -> dict:
+        from companion.verdicts import disavow
+
+        return disavow.entries(self.store, self.profile, min_signal)
+
+    def disavow_review(self, kind: str, value: str, decision: str) -> dict:
+        from companion.verdicts import disavow
+
+        return disavow.review(self.store, kind, value, decision)
+
+    def disavow_remove(self, kind: str, value: str) -> bool:
+        from companion.verdicts import disavow
+
+        return disavow.remove(self.store, kind, value)
+
+    def disavow_export(self, min_signal: int = 1) -> tuple[str, dict]:
+        """Google's disavow file from the spam links kept or undecided: (text, summary)."""
+        from companion.verdicts import disavow
+
+        return disavow.export_text(self.store, self.profile, min_signal)
+
+    def disavow_import(self, data: bytes | str) -> dict:
+        from companion.verdicts import disavow
+
+        return disavow.import_text(self.store, data)
+
     # -- link monitoring (companion.monitor) ---------------------------------------------------
 
     def recheck(self, opts, *, progress=None, private_hint: str | None = None) -> dict:

@@ -112,7 +112,7 @@ function renderAnalysis(state) {
   const suggestions = (a.tier2?.suggestions ?? []).map((s) => el('li', {},
     el('span', { cls: 'anchor', text: s.anchor ? `“${s.anchor}”` : '(any anchor)' }),
     el('span', { cls: 'href mono', text: s.tier1_url, title: s.tier1_url }),
-    s.why ? el('div', { cls: 'why', text: s.why }) : ''));
+    s.why ? el('div', { cls: 'why', text: s.why }) : '', ...paceWarnings(s)));
   show('suggestions', fillList('suggestions-list', suggestions));
   // Pre-select the likelier kind: a tier-1 page is boosted, a tier-2 spot hosts a link.
   const tier2First = !(a.labels ?? []).includes('tier1') && Boolean(a.tier2);
@@ -324,3 +324,9 @@ async function main() {
 }
 
 main();
+
+// The tier-2 pacing guard (issue 28): a suggested tier-1 page that would get too many tier-2
+// links this week, or an anchor it already got, says so under the suggestion.
+function paceWarnings(suggestion) {
+  return (suggestion.warnings ?? []).map((w) => el('div', { cls: 'why warn', text: `⚠ ${w.message}` }));
+}

@@ -23,6 +23,11 @@ PROFILE_FILE = "profile.json"
 DEFAULT_LINK_LIMIT = 2
 MAX_ITEMS = 1000
 MAX_WEIGHT = 1000  # a weight of the profile: from -MAX_WEIGHT to MAX_WEIGHT
+# The link profile's thresholds (issue 28): an exact-match share above this (percent) of a
+# money page's anchors looks built; more tier-2 links than this to one tier-1 page in a
+# week is a pace no natural page gets.
+DEFAULT_EXACT_SHARE = 20
+DEFAULT_TIER2_PER_WEEK = 3
 
 
 @dataclass
@@ -36,6 +41,10 @@ class Profile:
     recheck_every_days: float | None = None  # `serve` rechecks in the background (companion.monitor)
     recheck_delay: float | None = None  # seconds between two requests to a host in a scheduled run (None: default)
     recheck_concurrency: int | None = None  # hosts checked at once in a scheduled run (None: default)
+    # my brand as people write it ("La Micro by Flo"); none: the domains' names (anchors.brand_words)
+    brand_names: list[str] = field(default_factory=list)
+    exact_anchor_max_share: float = DEFAULT_EXACT_SHARE
+    tier2_per_week: int = DEFAULT_TIER2_PER_WEEK
 
     def to_json(self) -> dict:
         data = {
@@ -49,6 +58,9 @@ class Profile:
         for name in ("recheck_every_days", "recheck_delay", "recheck_concurrency"):
             if getattr(self, name) is not None:
                 data[name] = getattr(self, name)
+        data["brand_names"] = list(self.brand_names)
+        data["exact_anchor_max_share"] = self.exact_anchor_max_share
+        data["tier2_per_week"] = self.tier2_per_week
         return data
 
     # Domain questions every module asks; kept here so they are answered one way.
@@ -93,7 +105,8 @@ def validate(data) -> Profile:
     if not isinstance(data, dict):
         raise BadInput("profile: expected a JSON object")
     known = {"domains", "money_pages", "competitors", "owned_sites", "guest_post_link_limit", "weights",
-             "recheck_every_days", "recheck_delay", "recheck_concurrency"}
+             "recheck_every_days", "recheck_delay", "recheck_concurrency", "brand_names", "exact_anchor_max_share",
+             "tier2_per_week"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise BadInput(f"profile: unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
@@ -143,7 +156,18 @@ def validate(data) -> Profile:
     if concurrency is not None and (isinstance(concurrency, bool) or not isinstance(concurrency, int)
                                     or not low <= concurrency <= high):
         raise BadInput(f"profile: 'recheck_concurrency' must be a whole number from {low} to {high}, or null")
-    return Profile(domains, money, competitors, owned, limit, clean_weights, every, delay, concurrency)
+    brands = data.get("brand_names", [])
+    if not isinstance(brands, list) or len(brands) > MAX_ITEMS or not all(
+            isinstance(b, str) and b.strip() and len(b) <= 200 for b in brands):
+        raise BadInput("profile: 'brand_names' must be a list of non-empty names (at most 200 characters each)")
+    share = data.get("exact_anchor_max_share", DEFAULT_EXACT_SHARE)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 100:
+        raise BadInput("profile: 'exact_anchor_max_share' must be a percentage from 0 to 100")
+    per_week = data.get("tier2_per_week", DEFAULT_TIER2_PER_WEEK)
+    if isinstance(per_week, bool) or not isinstance(per_week, int) or not 1 <= per_week <= 1000:
+        raise BadInput("profile: 'tier2_per_week' must be an integer from 1 to 1000")
+    return Profile(domains, money, competitors, owned, limit, clean_weights, every, delay, concurrency,
+                   list(dict.fromkeys(b.strip() for b in brands)), share, per_week)
 
 
 def profile_path(home: Path) -> Path:

@@ -1013,6 +1013,8 @@ def main(argv: list[str] | None = None) -> int:
 COMMAND_MODULES: tuple[str, ...] = (
     "companion.cli.monitoring",
     "companion.cli.outreach",
+    "companion.cli.report",
+    "companion.cli.disavow",
 )
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)

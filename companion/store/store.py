@@ -163,6 +163,29 @@ class Store:
             return None
         return next((rec for rec in self.backlinks_from(sk) if rec["target_key"] == tk), None)
 
+    # The link profile's reports (companion.workflow.linkprofile), counted in SQL by the backlink DB.
+    def anchor_class_counts(self, rules: dict, money_keys: list[str], *, only: bool = False) -> list[tuple]:
+        """(money page key or '', anchor class, live links): see sqlstore.BacklinkDB.anchor_class_counts."""
+        return self._bl.anchor_class_counts(rules, money_keys, only=only)
+
+    def link_days(self, money_keys: list[str]) -> list[tuple]:
+        """('' or a money page's key, day, new, lost) of the tier-1 links."""
+        return self._bl.link_days(money_keys)
+
+    def anchor_groups(self, targets: list[str] | None) -> list[tuple]:
+        """(target key, anchor shape, folded anchor, live links) of the links to a few pages."""
+        return self._bl.anchor_groups(targets)
+
+    # The disavow marks (companion.verdicts.disavow): a table of the backlink database.
+    def disavow_marks(self) -> list[dict]:
+        return self._bl.disavow_marks()
+
+    def add_disavow_marks(self, marks: list[dict]) -> int:
+        return self._bl.add_disavow_marks(marks)
+
+    def remove_disavow_mark(self, kind: str, value: str) -> bool:
+        return self._bl.remove_disavow_mark(kind, value)
+
     def broken_backlinks(self) -> list[dict]:
         """Live records whose target page answered an error code when the tool checked it (indexed)."""
         return self._bl.broken_records()

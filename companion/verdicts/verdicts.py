@@ -36,6 +36,8 @@ import lxml.etree
 
 from companion.core.limits import NOFOLLOW_RELS
 from companion.verdicts import authority, broken, competing, relevance
+from companion.workflow import linkprofile
+from companion.workflow.disavowed import Matcher
 from companion.store import sqlstore
 from companion.analysis import urls
 from companion.core import weights as weights_mod
@@ -501,12 +503,13 @@ def suggest_tier1(store, text: str, *, exclude_keys=frozenset(), used_anchors=fr
     hits = [(key, bm25) for key, bm25 in store.search_tier1(terms, max(limit * 5, 20) + len(exclude_keys))
             if key not in exclude_keys]
     pages = store.tier1_pages([key for key, _ in hits])
+    disavowed = Matcher(store)
     query = set(terms)
     used = {a.strip().lower() for a in used_anchors if a}
     ranked = []
     for key, bm25 in hits:
         page = pages.get(key)
-        if page is None or page["blocked"]:
+        if page is None or page["blocked"] or disavowed(page["url"]):
             continue
         feats = page["features"]
         words = relevance.tokens(" ".join([feats["title"], *feats["anchors"], relevance.url_words(page["url"])]))
@@ -709,6 +712,10 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
         linked = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "tier1"}
         exclude = {k for k in linked if k} | ({page_key} if page_key else set())
         suggestions = suggest_tier1(store, topic, exclude_keys=exclude, used_anchors=know.placements.anchors)
+        for sug in suggestions:  # the tier-2 pacing guard, as the draft check and placement form give it
+            pace = linkprofile.tier2_pacing_warnings(store, profile, sug["tier1_url"], sug["anchor"])
+            if pace:
+                sug["warnings"] = pace
         best = max((s["relevance"] for s in suggestions), default=0.0)
         tier2 = tier2_verdict(w, profile, result, feats, suggestions, best)
         result["tier2"] = tier2
@@ -740,6 +747,21 @@ def label_broken_targets(store, result: dict, page_key: str | None) -> None:
 
 # --- the boost list ----------------------------------------------------------------
 
+def _not_disavowed(store, limit: int, spam: str) -> list[dict]:
+    """The best `limit` pages of the stored order that the user did not disavow (issue 28): the
+    walk is asked for more until enough are left or the list ends (marks are few, pages many)."""
+    disavowed = Matcher(store)
+    if not disavowed:
+        return store.top_tier1(limit, spam=spam)
+    fetch = limit + 50
+    while True:
+        pages = store.top_tier1(fetch, spam=spam)
+        kept = [p for p in pages if not disavowed(p["url"])]
+        if len(kept) >= limit or len(pages) < fetch:
+            return kept[:limit]
+        fetch *= 4
+
+
 def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide") -> list[dict]:
     """Tier-1 pages worth powering up next (BoostItem of docs/CONTRACT.md), best first.
 
@@ -751,7 +773,7 @@ def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide") 
     """
     rules = ensure_scored(store, profile)
     items = []
-    for page in store.top_tier1(max(0, limit), spam=spam):
+    for page in _not_disavowed(store, max(0, limit), spam):
         feats = page["features"]
         entry = rules.explain(page["host"], feats, page["placements"], page["key"])
         items.append({

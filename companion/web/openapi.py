@@ -143,6 +143,12 @@ SCHEMAS = {
                               "description": "seconds between two requests to one host in a scheduled recheck"},
             "recheck_concurrency": {**_range(["integer", "null"], "concurrency"),
                                     "description": "hosts checked at once in a scheduled recheck"},
+            "brand_names": {**_STR_LIST, "description": "my brand as people write it (anchor class `brand`); "
+                                                        "empty: the domains' names"},
+            "exact_anchor_max_share": {"type": "number", "minimum": 0, "maximum": 100,
+                                       "description": "warn above this exact-match anchor share (%) of a money page"},
+            "tier2_per_week": {"type": "integer", "minimum": 1, "maximum": 1000,
+                               "description": "warn when one tier-1 page would get more tier-2 links in a week"},
         },
     },
     "Link": {
@@ -159,7 +165,10 @@ SCHEMAS = {
     },
     "Suggestion": {
         "type": "object", "required": ["tier1_url", "anchor", "why"],
-        "properties": {"tier1_url": _STR, "anchor": _STR, "why": _STR},
+        "properties": {"tier1_url": _STR, "anchor": _STR, "why": _STR,
+                       "warnings": {"type": "array", "description": "the tier-2 pacing guard (verdicts only)",
+                                    "items": {"type": "object", "required": ["code", "message"],
+                                              "properties": {"code": _STR, "message": _STR}}}},
     },
     "Analysis": {
         "type": "object",

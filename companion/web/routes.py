@@ -21,6 +21,7 @@ MODULES: tuple[str, ...] = (
     "companion.web.api",
     "companion.web.monitor_api",
     "companion.web.outreach_api",
+    "companion.web.linkprofile_api",
 )
 
 

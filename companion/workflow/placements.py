@@ -73,7 +73,8 @@ def check_date(value) -> str:
         raise BadInput(f"'date' must be a date as YYYY-MM-DD (got {value!r})") from None
 
 
-def _warnings(store, profile, to_url: str, to_key: str, anchor: str, existing_id: str | None) -> list[dict]:
+def _warnings(store, profile, to_url: str, to_key: str, anchor: str, existing_id: str | None,
+              day: str | None = None) -> list[dict]:
     """Advice at the moment of logging; `profile` None (no profile yet): no own-site check."""
     out = []
     domains = list(profile.domains) if profile is not None else []
@@ -92,6 +93,11 @@ def _warnings(store, profile, to_url: str, to_key: str, anchor: str, existing_id
             out.append({"code": "repeated_anchor",
                         "message": f"the anchor {anchor!r} is already used by {used} of your placements; "
                                    "vary anchors so the links do not look built"})
+    if profile is not None:  # the link profile: exact-match share, tier-2 pace (same numbers as the draft check)
+        from companion.workflow import linkprofile
+
+        out += linkprofile.planned_anchor_warnings(store, profile, to_url, anchor, tier="tier2", day=day,
+                                                   exclude_id=existing_id)
     return out
 
 
@@ -125,7 +131,7 @@ def add_ex(store, profile, from_url, to_url, anchor=None, via=None, date=None, n
 
     with WRITE_LOCK:
         found = store.find(TABLE, from_key=from_key, to_key=to_key)
-        warnings = _warnings(store, profile, to_url, to_key, anchor, found[0]["id"] if found else None)
+        warnings = _warnings(store, profile, to_url, to_key, anchor, found[0]["id"] if found else None, day)
         stamp = now()
         fields = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
                   "via": via, "date": day, "updated_at": stamp}

@@ -18,6 +18,7 @@ import * as placements from "./views/placements.js";
 import * as importView from "./views/import.js";
 import * as recheck from "./views/recheck.js";
 import * as profile from "./views/profile.js";
+import * as linkprofile from "./views/linkprofile.js";
 
 const VIEWS = [
   { id: "graph", title: "Tier graph", mod: graph },
@@ -27,6 +28,7 @@ const VIEWS = [
   { id: "placements", title: "Placements", mod: placements },
   { id: "recheck", title: "Recheck", mod: recheck },
   { id: "import", title: "Import", mod: importView },
+  { id: "linkprofile", title: "Link profile", mod: linkprofile },
   { id: "profile", title: "Profile", mod: profile },
 ];
 
