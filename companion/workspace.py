@@ -73,12 +73,17 @@ class Workspace:
             return self.profile, False
         return profile_mod.save(self.home, prof), True
 
-    def analyze(self, url: str, html: str | bytes, headers: dict | None = None, *, contacts: bool = False) -> dict:
+    def analyze(self, url: str, html: str | bytes, headers: dict | None = None, *, contacts: bool = False,
+                origin: str = "visit") -> dict:
         """The full Analysis of a page the user visits or saved: links, labels, verdicts, changes.
 
         `headers`: the page's response headers where known (X-Robots-Tag counts). `contacts`:
         also read the site's contact routes from the page (the popup asks, as the user may
-        save it): in the answer and kept with the verdict for the save that follows."""
+        save it): in the answer and kept with the verdict for the save that follows. `origin`:
+        `visit`, or `browser_check` (the extension checking a page the crawler could not);
+        a check in the browser, or a visit of a page queued for one, replaces the crawler's
+        outcome (companion.monitor.browser_checks) and says so in `browser_check`."""
+        from companion.monitor import browser_checks
         from companion.verdicts import verdicts
 
         found: dict = {}
@@ -88,10 +93,17 @@ class Workspace:
 
             found["contacts"] = contacts_mod.extract(analysis["url"], doc, analysis["links"], html)
 
+        check = browser_checks.wanted(self.store, url, origin) if isinstance(html, str) else None
+        blocked = check is not None and (rule := browser_checks.page_rule(url, html)) is not None \
+            and rule.outcome in ("blocked", "needs_browser")
         result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers,
+                                                record_changes=not blocked,
+                                                origin="browser_check" if origin == "browser_check" else "discovered",
                                                 on_document=read_contacts if contacts else None)
         if "contacts" in found:
             result["contacts"] = found["contacts"]
+        if check is not None:
+            result["browser_check"] = browser_checks.record(self.store, lambda: self.profile, check, url, html, result, origin)
         key = urls.safe_page_key(result["url"])
         if key:
             snapshot = {"labels": list(result["labels"]), "title": result["title"]}
@@ -399,6 +411,30 @@ class Workspace:
         return guestposts.forget_host(self.store, host)
 
     # -- link monitoring (companion.monitor) ---------------------------------------------------
+
+    def recheck_schedule(self) -> dict:
+        """The recheck's settings, its last run with outcomes by kind, and the next run."""
+        from companion.monitor.runner import schedule_report
+
+        return schedule_report(self.store, lambda: self.profile)
+
+    def browser_checks(self) -> dict:
+        """The pages the crawler could not judge (blocked, needs_browser), waiting for the browser."""
+        from companion.monitor import browser_checks
+
+        return browser_checks.queue(self.store)
+
+    def request_browser_checks(self) -> dict:
+        """Ask the extension to check the queued pages now (it picks the request up when it polls)."""
+        from companion.monitor import browser_checks
+
+        return browser_checks.request(self.store)
+
+    def receipts(self, placement_id) -> list[dict]:
+        """A placement's receipts (what its page showed at each check), newest first."""
+        from companion.workflow import receipts
+
+        return receipts.list_for(self.store, placement_id)
 
     def recheck(self, opts, *, progress=None, private_hint: str | None = None) -> dict:
         """Run one recheck in this thread (the CLI): the monitor judges with the profile in force."""

@@ -24,6 +24,7 @@ import { badgeForState, healthSummary, highlightPlan } from './lib/verdict.js';
 import { collectPage, highlightLinks } from './lib/page-functions.js';
 import { registerDraftChecks } from './lib/draft-check.js';
 import { registerGuestPosts } from './lib/guest-posts.js';
+import { registerBrowserChecks } from './lib/browser-checks.js';
 import { headersForPage, pageHeaders } from './lib/headers.js';
 import { MAX_NOTE, MAX_TAGS, MAX_TITLE } from './lib/limits.js';
 
@@ -101,7 +102,7 @@ function notSent(url, settings) {
  * Analyse one page of a tab and record the verdict. Never sends an excluded
  * host or a non-http(s) page. Returns the stored state.
  */
-async function analysePage(tabId, page, { contacts = false } = {}) {
+async function analysePage(tabId, page, { contacts = false, origin = null } = {}) {
   const settings = await currentSettings();
   const base = { url: page.url, title: page.title ?? '', at: Date.now() };
   let state;
@@ -117,7 +118,7 @@ async function analysePage(tabId, page, { contacts = false } = {}) {
       // Health rides along (no token, cheap): a degraded companion and a profile
       // without domains are said on the badge and in the popup, not left to guess.
       const [analysis, health] = await Promise.allSettled([
-        client.analyze(page.url, page.html, headersForPage(seen, page.url), { contacts }), client.health()]);
+        client.analyze(page.url, page.html, headersForPage(seen, page.url), { contacts, origin }), client.health()]);
       const known = health.status === 'fulfilled' ? { health: healthSummary(health.value) } : {};
       state = analysis.status === 'fulfilled'
         ? { ...base, analysis: analysis.value, ...known }
@@ -184,8 +185,9 @@ const handlers = {
     allow: fromContentScript,
     async run(msg, sender) {
       const settings = await currentSettings();
-      if (!settings.autoAnalyze) return { send: false };
       const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
+      const check = browserCheckOf(sender.tab.id, url);
+      if (check === 'own-tab' || (!settings.autoAnalyze && !check)) return { send: false };
       const why = notSent(url, settings);
       if (!why) return { send: true };
       const title = typeof msg.title === 'string' ? msg.title.slice(0, MAX_TITLE) : '';
@@ -199,10 +201,12 @@ const handlers = {
     allow: fromContentScript,
     async run(msg, sender) {
       const settings = await currentSettings();
-      if (!settings.autoAnalyze) return { skipped: 'autoAnalyze is off' };
-      if (typeof msg.html !== 'string') throw new CompanionError('bad-request', 'html missing');
       const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
-      const state = await analysePage(sender.tab.id, { url, html: msg.html, title: msg.title });
+      const check = browserCheckOf(sender.tab.id, url);
+      if (check === 'own-tab') return { skipped: 'checked by the browser checks' };
+      if (!settings.autoAnalyze && !check) return { skipped: 'autoAnalyze is off' };
+      if (typeof msg.html !== 'string') throw new CompanionError('bad-request', 'html missing');
+      const state = await analysePage(sender.tab.id, { url, html: msg.html, title: msg.title }, { origin: check });
       return { badge: badgeForState(state).text };
     },
   },
@@ -293,6 +297,15 @@ const handlers = {
 registerDraftChecks(handlers, { companionClient, errorJSON, fromExtensionPage });
 // My guest posts: the popup's "This is my guest post" (lib/guest-posts.js).
 registerGuestPosts(handlers, { companionClient, currentSettings, fromExtensionPage });
+
+// Checks in the browser of the pages the recheck could not judge (lib/browser-checks.js).
+const browserChecks = registerBrowserChecks(handlers, { companionClient, currentSettings, collectPage, fromExtensionPage });
+
+/** 'browser_check' for a visit of a queued page, 'own-tab' for a tab the checks opened, else null. */
+function browserCheckOf(tabId, url) {
+  if (browserChecks.owns(tabId)) return 'own-tab';
+  return browserChecks.isQueued(url) ? 'browser_check' : null;
+}
 
 ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   const handler = Object.hasOwn(handlers, msg?.type) ? handlers[msg.type] : null;

@@ -315,6 +315,44 @@ async function checkAsDraft() {
   }
 }
 
+/**
+ * Pages the recheck could not judge (refused, built by script): "Check N pages now" has the
+ * background open each in a background tab, one at a time (lib/browser-checks.js).
+ */
+async function browserChecks() {
+  let status;
+  try {
+    status = await ask('browser-checks-status');
+  } catch {
+    return; // not paired, companion down: the verdict card says so
+  }
+  const n = status.total ?? 0;
+  const last = status.last;
+  const done = last?.finished ? last.pages.filter((p) => p.outcome).length : null;
+  if (!n && done === null) return;
+  const button = $('browser-checks-run');
+  button.textContent = `Check ${n} page${n === 1 ? '' : 's'} now`;
+  button.disabled = !n || status.running;
+  $('browser-checks-text').textContent = status.running
+    ? 'Checking them one at a time in background tabs…'
+    : `${n} page${n === 1 ? '' : 's'} could not be checked by the recheck (the site refused it, or builds its links ` +
+      `with JavaScript). Your browser can check them: each opens in a background tab, one at a time, and closes.` +
+      (done !== null ? ` Last run: ${done} of ${last.total} checked.` : '');
+  show('browser-checks', true);
+}
+
+async function runBrowserChecks() {
+  const button = $('browser-checks-run');
+  button.disabled = true;
+  try {
+    await ask('browser-checks-run');
+    $('browser-checks-text').textContent = 'Checking them one at a time in background tabs…';
+  } catch (err) {
+    $('browser-checks-text').textContent = err.message;
+    button.disabled = false;
+  }
+}
+
 async function main() {
   $('note').maxLength = MAX_NOTE; // the companion's own cap (lib/limits.js, generated)
   $('save-boost').addEventListener('click', () => save('boost'));
@@ -326,6 +364,8 @@ async function main() {
   $('check-draft').addEventListener('click', checkAsDraft);
   $('mark-guest-post').addEventListener('click', markGuestPost);
   $('find-contacts').addEventListener('click', findContacts);
+  $('browser-checks-run').addEventListener('click', runBrowserChecks);
+  browserChecks();
   const openOptions = (event) => { event.preventDefault(); ext.runtime.openOptionsPage(); };
   $('options').addEventListener('click', openOptions);
   $('problem-options').addEventListener('click', openOptions);

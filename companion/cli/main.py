@@ -934,6 +934,9 @@ def _recheck_progress():
 def _human_recheck(s):
     print(f"{s['checked']} pages checked, {s['unchanged']} unchanged, {len(s['changes'])} changes, "
           f"{len(s['errors'])} errors, {len(s['skipped'])} skipped")
+    for kind, counts in (s.get("outcomes") or {}).items():  # companion.monitor.outcomes
+        if counts:
+            print(f"  {kind} outcomes: " + ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(counts.items())))
     for c in s["changes"]:
         why = f"  ({c['reason']})" if c.get("reason") else ""
         print(f"  {c['kind']:<18} {c['source_url']} -> {c['target_url']}: {c.get('was')} → {c.get('now')}{why}")
@@ -1014,6 +1017,7 @@ def main(argv: list[str] | None = None) -> int:
 # they use is defined); one line each below.
 COMMAND_MODULES: tuple[str, ...] = (
     "companion.cli.guestposts",
+    "companion.cli.monitoring",
     "companion.cli.outreach",
     "companion.cli.report",
     "companion.cli.disavow",

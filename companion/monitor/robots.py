@@ -33,6 +33,7 @@ class Rules:
     parser: Protego | None = None
     disallow_all: str | None = None  # why nothing may be fetched
     error: str | None = None  # robots.txt could not be fetched at all
+    error_kind: str | None = None  # FetchError.kind of that failure (an NXDOMAIN is told apart)
 
     def allowed(self, url: str) -> bool:
         if self.disallow_all or self.error:
@@ -95,7 +96,7 @@ class RobotsCache:
         except FetchError as exc:
             if exc.kind == "refused":
                 raise
-            return Rules(error=f"robots.txt could not be fetched: {exc.reason}")
+            return Rules(error=f"robots.txt could not be fetched: {exc.reason}", error_kind=exc.kind)
         if resp.status >= 500:
             return Rules(disallow_all=f"robots.txt answers {resp.status}: the site asks crawlers to wait")
         if resp.status >= 400 or resp.status < 200 or resp.status >= 300:

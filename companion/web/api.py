@@ -271,10 +271,13 @@ def analyze():
         from companion.analysis.analyze import header_values
 
         header_values(headers, "x-robots-tag")  # validates the shape: a 400 here, never later
+    origin = str_field(body, "origin", required=False) or "visit"
+    if origin not in ("visit", "browser_check"):
+        raise BadInput("'origin' must be visit or browser_check")
     contacts = not_null(body, "contacts")
     if contacts is not None and not isinstance(contacts, bool):
         raise BadInput("'contacts' must be true or false")
-    return workspace().analyze(url, html, headers, contacts=bool(contacts))
+    return workspace().analyze(url, html, headers, contacts=bool(contacts), origin=origin)
 
 
 @bp.get("/profile")

@@ -139,6 +139,10 @@ SCHEMAS = {
                         "description": "signal name → weight (`tierlink weights` lists them)"},
             "recheck_every_days": {"type": ["number", "null"], "minimum": RECHECK_EVERY_DAYS[0], "maximum": RECHECK_EVERY_DAYS[1],
                                    "description": "`tierlink serve` rechecks every N days in the background"},
+            "recheck_delay": {**_range(["number", "null"], "delay"),
+                              "description": "seconds between two requests to one host in a scheduled recheck"},
+            "recheck_concurrency": {**_range(["integer", "null"], "concurrency"),
+                                    "description": "hosts checked at once in a scheduled recheck"},
             "brand_names": {**_STR_LIST, "description": "my brand as people write it (anchor class `brand`); "
                                                         "empty: the domains' names"},
             "exact_anchor_max_share": {"type": "number", "minimum": 0, "maximum": 100,
@@ -171,6 +175,9 @@ SCHEMAS = {
         "required": ["url", "canonical", "title", "lang", "robots", "indexable", "links", "counts",
                      "labels", "changes"],
         "properties": {
+            "browser_check": {"type": ["object", "null"], "description": "present for a check in the browser "
+                              "(origin browser_check, or a visit of a queued page): the outcome recorded",
+                              "properties": {"outcome": _STR, "reason": _STR}},
             "url": _STR, "canonical": _NULLABLE_STR, "title": _STR, "lang": _NULLABLE_STR,
             "robots": {"type": "object", "required": ["noindex", "nofollow"],
                        "properties": {"noindex": _BOOL, "nofollow": _BOOL}},
@@ -369,6 +376,10 @@ SCHEMAS = {
             "not_indexable": {"type": "array", "description": "pages search engines will not index, with why",
                               "items": {"type": "object", "required": ["url", "reasons"],
                                         "properties": {"url": _STR, "reasons": _STR_LIST}}},
+            "outcomes": {"type": "object", "description": "check outcomes counted by kind (ok, lost, soft_404, "
+                         "parked, blocked, unreachable, needs_browser)",
+                         "properties": {k: {"type": "object", "additionalProperties": _INT}
+                                        for k in ("backlink", "placement")}},
         },
     },
     "Indexability": {
@@ -475,6 +486,9 @@ PATHS = {
                 "type": "object", "required": ["url", "html"],
                 "properties": {"url": _URL,
                                "html": {"type": "string"},
+                               "origin": {"enum": ["visit", "browser_check"],
+                                          "description": "browser_check: the extension checks a page the "
+                                                         "crawler could not (blocked, needs_browser)"},
                                "headers": {"type": "object", "maxProperties": MAX_HEADERS,
                                            "description": "the page's response headers, e.g. X-Robots-Tag "
                                                           "(which counts in robots and follow)",

@@ -20,6 +20,7 @@ from types import ModuleType
 MODULES: tuple[str, ...] = (
     "companion.web.api",
     "companion.web.guestposts_api",
+    "companion.web.monitor_api",
     "companion.web.outreach_api",
     "companion.web.linkprofile_api",
 )

@@ -5,7 +5,7 @@ non-Latin anchors), CRLF line ends, lists joined by '; ', nested objects
 flattened to `metrics.dr`-style columns; a candidate's outreach columns (contacts, last_contacted,
 follow_up, pitched_by, and the marks dnc, pitched, due) are text a mail tool takes as it is. The columns are the records' public shape
 (companion.store.records, candidates.public, placements.public), as the CLI and the
-API show them. Cells that Excel would run as a formula (=, +, -, @ at the start: anchors and titles are attacker-written text)
+API show them; `receipts` lists every placement receipt with its placement's URLs. Cells that Excel would run as a formula (=, +, -, @ at the start: anchors and titles are attacker-written text)
 get a leading apostrophe. Written atomically: a failed export leaves no half file.
 """
 
@@ -19,9 +19,9 @@ from companion.core.atomic import write_bytes_atomic
 from companion.core.errors import BadInput
 from companion.store.records import BACKLINK_FIELD_NAMES, public_backlink
 from companion.analysis import contacts as contacts_mod
-from companion.workflow import candidates, guestposts, outreach, placements
+from companion.workflow import candidates, guestposts, outreach, placements, receipts
 
-TABLES = ("backlinks", "candidates", "placements", "guest_posts")
+TABLES = ("backlinks", "candidates", "placements", "receipts", "guest_posts")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -90,6 +90,10 @@ def rows_for(store, table: str) -> tuple[list[str], list[dict]]:
         return columns, docs
     if table == "placements":
         return [n for n, _ in placements.PUBLIC_FIELDS], [_flat(placements.public(d)) for d in store.all(table)]
+    if table == "receipts":  # proof of what each placement's page showed (companion.workflow.receipts)
+        columns = ["placement_id", "from_url", "to_url", "at", "url", "final_url", "status", "found", "anchor", "rel",
+                   "context", "sha256", "via"]
+        return columns, receipts.all_receipts(store)
     if table == "guest_posts":
         docs = [_flat(dict(d, indexability={k: d["indexability"].get(k) for k in ("state", "reasons")}), "indexability")
                 for d in guestposts.list_guest_posts(store)]

@@ -218,6 +218,12 @@ def set_status(store, placement: dict, status: str, reason: str, stamp: str | No
         return with_status(store.update(TABLE, placement["id"], fields))
 
 
+def set_outcome(store, placement_id: str, fields: dict) -> dict:
+    """Record a check's outcome fields (companion.monitor.checks.fields) on a placement."""
+    with WRITE_LOCK:
+        return store.update(TABLE, placement_id, fields)
+
+
 def note_failure(store, placement: dict, reason: str) -> int:
     """A failed recheck of the placement's page (never evidence the link is gone):
     counted, and from FAILURES_NOTED in a row the record says so. Returns the count."""

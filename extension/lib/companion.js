@@ -88,10 +88,12 @@ export class CompanionClient {
   /**
    * POST /api/analyze: the Analysis of a page's live DOM (+ its response headers where known).
    * `contacts`: also read the site's contact routes (the popup's analysis: the user may save).
+   * `origin` 'browser_check': a page the companion's recheck could not judge (lib/browser-checks.js).
    */
-  async analyze(url, html, headers = null, { contacts = false } = {}) {
+  async analyze(url, html, headers = null, { contacts = false, origin = null } = {}) {
     const body = headers ? { url, html, headers } : { url, html };
     if (contacts) body.contacts = true;
+    if (origin) body.origin = origin;
     const { data } = await this.request('POST', '/api/analyze', { body });
     if (!Array.isArray(data.labels) || !Array.isArray(data.links)) throw new CompanionError('bad-response', 'not an Analysis');
     return data;
