@@ -42,10 +42,12 @@ _TOKENS = re.compile(r"[\s,]+")
 _HEADER_AGENT = re.compile(r"^\s*([a-z0-9_.-]+)\s*:\s*(.*)$", re.S)
 # X-Robots-Tag directives that take a value after a colon: not user agents.
 _VALUED = frozenset({"unavailable_after", "max-snippet", "max-image-preview", "max-video-preview"})
-# A minimal soft-404 rule until the monitoring outcomes' own (companion/monitor/outcomes.py) is in:
-# a page answered 200 whose title or first heading says it is not there.
-_NOT_FOUND = re.compile(r"\b(?:404|page not found|not found|page (?:does not|doesn't|cannot be|could not be) "
-                        r"(?:exist|found)|no longer (?:exists|available)|nothing (?:was )?found)\b", re.I)
+# The words of a page that says it is not there: one pattern for the indexability verdict's
+# soft 404 and the recheck's `not_found_title` outcome (companion/monitor/outcomes.py reads it).
+NOT_FOUND = (r"\b(404|page not found|not found|page (does not|doesn'?t|cannot be|could not be) (exist|found)"
+             r"|no longer (exists|available)|nothing (was )?found|page introuvable|seite nicht gefunden"
+             r"|p[aá]gina no encontrada|pagina non trovata)\b")
+_NOT_FOUND = re.compile(NOT_FOUND, re.I)
 
 
 def _noindex(content: str) -> bool:
@@ -100,7 +102,7 @@ def canonical_evidence(url: str, canonical: str | None) -> tuple[str | None, str
 
 
 def soft_404(title: str, headings: list[str] | None = None) -> str | None:
-    """Why a 200 page reads as not found, or None (the minimal rule: title or first heading)."""
+    """Why a 200 page reads as not found, or None (its title or first heading says so)."""
     for where, text in (("title", title), ("heading", (headings or [""])[0] if headings else "")):
         if text and len(text) <= 200 and _NOT_FOUND.search(text):
             return f"it answers like a missing page (its {where} says '{text[:100]}'): a soft 404"

@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from companion.analysis.indexability import NOT_FOUND
+
 OUTCOMES = ("ok", "lost", "soft_404", "parked", "blocked", "unreachable", "needs_browser")
 LOSSES = frozenset({"lost", "soft_404", "parked"})  # only these mark a link lost
 BROWSER = frozenset({"blocked", "needs_browser"})  # never lost: the browser queue checks them
@@ -58,9 +60,6 @@ class Rule:
         assert self.outcome in OUTCOMES, self.outcome
 
 
-_NOT_FOUND = (r"\b(404|page not found|not found|page (does not|doesn'?t) exist|no longer (exists|available)"
-              r"|nothing (was )?found|page introuvable|seite nicht gefunden|p[aá]gina no encontrada"
-              r"|pagina non trovata)\b")
 _PARKED = (r"(this domain (name )?(is|may be) for sale|buy this domain|domain (is )?parked|parked (free|domain)"
            r"|sedoparking\.com|parkingcrew\.net|bodis\.com|dan\.com/buy-domain|afternic\.com|hugedomains\.com"
            r"|domain-for-sale|is for sale!?</title>)")
@@ -90,7 +89,7 @@ RULES: tuple[Rule, ...] = (
     Rule("other_client_error", "unreachable", "the page answers HTTP {status}", status_from=400, status_to=499),
     Rule("parking_page", "parked", "the domain shows a parking / for-sale page", markup=_PARKED),
     Rule("home_redirect", "soft_404", "the page redirects to the site's home page", redirect="home"),
-    Rule("not_found_title", "soft_404", "the page answers 200 but says it is not found", title=_NOT_FOUND),
+    Rule("not_found_title", "soft_404", "the page answers 200 but says it is not found", title=NOT_FOUND),  # the indexability verdict's words
 )
 
 # Applied after the analysis, when the fetched HTML lacks links a browser saw.
