@@ -32,6 +32,7 @@ class Profile:
     guest_post_link_limit: int = DEFAULT_LINK_LIMIT
     weights: dict[str, float] = field(default_factory=dict)
     recheck_every_days: float | None = None  # `serve` rechecks in the background (companion.monitor)
+    alerts: dict = field(default_factory=dict)  # delivery channels of alerts (companion.analysis.alert_settings)
 
     def to_json(self) -> dict:
         data = {
@@ -44,6 +45,8 @@ class Profile:
         }
         if self.recheck_every_days is not None:
             data["recheck_every_days"] = self.recheck_every_days
+        if self.alerts:
+            data["alerts"] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.alerts.items()}
         return data
 
     # Domain questions every module asks; kept here so they are answered one way.
@@ -88,7 +91,7 @@ def validate(data) -> Profile:
     if not isinstance(data, dict):
         raise BadInput("profile: expected a JSON object")
     known = {"domains", "money_pages", "competitors", "owned_sites", "guest_post_link_limit", "weights",
-             "recheck_every_days"}
+             "recheck_every_days", "alerts"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise BadInput(f"profile: unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
@@ -127,7 +130,10 @@ def validate(data) -> Profile:
     if every is not None and (isinstance(every, bool) or not isinstance(every, (int, float))
                               or not 0.01 <= every <= 365):
         raise BadInput("profile: 'recheck_every_days' must be a number of days from 0.01 to 365, or null")
-    return Profile(domains, money, competitors, owned, limit, clean_weights, every)
+    from companion.analysis import alert_settings
+
+    alerts = alert_settings.validate(data.get("alerts"))
+    return Profile(domains, money, competitors, owned, limit, clean_weights, every, alerts)
 
 
 def profile_path(home: Path) -> Path:

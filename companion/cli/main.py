@@ -1036,6 +1036,7 @@ def main(argv: list[str] | None = None) -> int:
 # `command`, `with_json`, `emit` and `workspace` from this module (imported last, so every name
 # they use is defined); one line each below.
 COMMAND_MODULES: tuple[str, ...] = (
+    "companion.cli.alerts",
 )
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)

@@ -230,7 +230,11 @@ class Run:
                         future.result()
             self._flush()
             store.set_setting(LAST_RUN_SETTING, now())
-        return self.summary.to_json()
+        summary = self.summary.to_json()
+        from companion.alerts import hook
+
+        hook.after_recheck(self.ws, summary)  # alerts made once, deliveries queued: never waits on a receiver
+        return summary
 
     # -- per host, per page -----------------------------------------------------------
 

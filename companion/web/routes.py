@@ -16,6 +16,7 @@ from types import ModuleType
 # One line per feature area; the core routes live in companion.web.api itself.
 MODULES: tuple[str, ...] = (
     "companion.web.api",
+    "companion.web.alerts_api",
 )
 
 

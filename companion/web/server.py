@@ -299,6 +299,9 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         from companion.monitor.runner import runner_for
 
         runner_for(workspace).start_schedule()
+        from companion.alerts.delivery import queue as alert_queue
+
+        alert_queue.start(workspace)  # webhook deliveries (retried) and the daily mail digest
         _json_waitress_errors()
         try:
             largest = max(MAX_BODY, app.extensions["tierlink"].imports.max_bytes + 1)  # an import may be the cap
@@ -338,6 +341,9 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
             from companion.monitor.runner import runner_for
 
             runner_for(ws).stop()
+            from companion.alerts.delivery import queue as alert_queue
+
+            alert_queue.stop(ws)
             ws.close()
         lock.release()
         if server is not None:
