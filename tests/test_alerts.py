@@ -13,6 +13,7 @@ import pytest
 from companion.monitor import recheck as recheck_mod
 from companion.workspace import Workspace
 from serverutil import CompanionServer
+from test_dashboard import browser  # noqa: F401  (fixture)
 from websites import sites  # noqa: F401  (fixture)
 
 ME = "https://mysite.test/a"
@@ -166,3 +167,56 @@ def test_alert_settings_are_checked_in_the_profile(home, cli):
                           ({"desktop": "yes"}, "alerts.desktop"), ({"pager": {}}, "alerts.pager")]:
             with pytest.raises(BadInput, match=said.replace(".", r"\.")):
                 ws.set_profile({"domains": ["mysite.test"], "alerts": bad})
+
+
+@pytest.mark.browser
+def test_the_dashboard_shows_unseen_alerts_first_then_marks_them_seen(web, home, browser):  # noqa: F811
+    from test_dashboard import Dashboard, open_dashboard, shot
+
+    site, pages = web
+    site.page("/removed", NO_LINK)
+    run(home)
+    with Dashboard(home).start() as srv:
+        srv.ok("POST", "/api/alerts/seen", {})  # the first one is old news
+        site.route("/gone", status=404, body=b"<html><body>Not found</body></html>")
+        site.page("/place", '<p>Nothing of yours here, <a href="/x">x</a>.</p>')
+        run(home)
+        context = browser.new_context(viewport={"width": 1366, "height": 768})
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            open_dashboard(page, srv)
+            page.wait_for_selector("#alerts-count:not([hidden])")
+            assert page.locator("#alerts-count").inner_text() == "2"
+            page.click('a.tab[data-view="alerts"]')
+            page.wait_for_selector(".alerts-list tbody tr")
+            rows = page.locator(".alerts-list tbody tr")
+            assert rows.count() == 3
+            assert [rows.nth(i).get_attribute("class") or "" for i in range(3)][:2] == ["unseen", "unseen"]
+            assert "unseen" not in (rows.nth(2).get_attribute("class") or "")
+            assert "/removed" in rows.nth(2).inner_text()
+            page.wait_for_selector("#alerts-count[hidden]", state="attached")  # marked seen once shown
+            shot(page, "alerts")
+            assert srv.ok("GET", "/api/alerts")["unseen_count"] == 0
+            page.click('a.tab[data-view="alerts"]')
+            page.wait_for_selector(".alerts-list tbody tr")
+            assert page.locator(".alerts-list tr.unseen").count() == 0
+
+            # the profile's Alerts section: set a webhook, save, send a test that fails in one line
+            page.click('a.tab[data-view="profile"]')
+            page.wait_for_selector("#pf-alerts")
+            page.check("#al-desktop")
+            page.fill("#al-webhook", "http://127.0.0.1:9/nothing-listens")
+            page.click("#pf-save")
+            page.wait_for_selector("#pf-status .notice")
+            assert srv.ok("GET", "/api/profile")["alerts"] == {"desktop": True,
+                                                               "webhook": {"url": "http://127.0.0.1:9/nothing-listens"}}
+            page.click("#al-test-webhook")
+            page.wait_for_selector("#al-status .notice")
+            assert "no answer from the webhook" in page.locator("#al-status").inner_text()
+            page.locator("#pf-alerts").scroll_into_view_if_needed()
+            shot(page, "alert-settings")
+        finally:
+            context.close()
+    assert not errors, errors

@@ -18,6 +18,7 @@ import * as placements from "./views/placements.js";
 import * as importView from "./views/import.js";
 import * as recheck from "./views/recheck.js";
 import * as profile from "./views/profile.js";
+import * as alerts from "./views/alerts.js";
 
 const VIEWS = [
   { id: "graph", title: "Tier graph", mod: graph },
@@ -26,6 +27,7 @@ const VIEWS = [
   { id: "backlinks", title: "Backlinks", mod: backlinks },
   { id: "placements", title: "Placements", mod: placements },
   { id: "recheck", title: "Recheck", mod: recheck },
+  { id: "alerts", title: "Alerts", mod: alerts },
   { id: "import", title: "Import", mod: importView },
   { id: "profile", title: "Profile", mod: profile },
 ];
@@ -64,7 +66,7 @@ function renderTabs(active) {
       "aria-current": v.id === active ? "page" : undefined,
       // A plain fragment link: works with middle-click, keeps the back button.
       onclick: (e) => { e.preventDefault(); history.pushState(null, "", `#${v.id}`); show(); },
-    }, v.title));
+    }, v.title, v.mod.navBadge ? v.mod.navBadge() : ""));
     nav.lastChild.setAttribute("href", `#${v.id}`);
   }
 }

@@ -10,6 +10,7 @@
 import { api, ApiError } from "../api.js";
 import { clear, h, notice } from "../dom.js";
 import { header, splitList } from "./common.js";
+import * as alertSettings from "./alert-settings.js";
 
 export async function render(root) {
   const profile = (await api.get("/api/profile")) || {};
@@ -19,6 +20,7 @@ export async function render(root) {
   const limit = h("input", { id: "pf-limit", type: "number", min: "0", max: "100", step: "1", value: String(profile.guest_post_link_limit ?? 2) });
   const moneyRows = h("div", { class: "money-rows", id: "pf-money" });
   const status = h("div", { class: "form-status", id: "pf-status" });
+  const alerts = alertSettings.section(profile);
 
   function moneyRow(page = { url: "", keywords: [] }) {
     const url = h("input", { class: "mp-url", type: "url", placeholder: "https://example.com/pricing", value: page.url || "", "aria-label": "Money page URL" });
@@ -42,6 +44,7 @@ export async function render(root) {
     moneyRows, add,
     h("div", { class: "form-grid narrow" },
       h("label", {}, h("span", {}, "Guest-post link limit"), limit, h("small", {}, "How many links to your own site a host allows in one guest post."))),
+    alerts.element,
     h("div", { class: "form-actions" }, h("button", { class: "btn btn-primary", type: "submit", id: "pf-save" }, "Save profile"), status));
   root.append(header("Profile", "Whose site this is, what it wants to rank, and who it competes with."), form);
 
@@ -59,6 +62,7 @@ export async function render(root) {
         .filter((p) => p.url || p.keywords.length),
       // Sent as typed so the companion's validation names a bad value.
       guest_post_link_limit: limit.value.trim() === "" || !Number.isFinite(n) ? limit.value : n,
+      alerts: alerts.collect(),
     };
     try {
       const saved = await api.put("/api/profile", body);
