@@ -298,3 +298,46 @@ def test_webhook_test_button(home, receiver):
         with pytest.raises(channels.DeliveryFailed, match="no answer from the webhook"):
             channels.send_test(ws, "webhook")
     assert hook.got[0]["test"] is True and "test" in hook.got[0]["text"]
+
+
+# -- the extension's desktop notification ---------------------------------------------------------
+
+@pytest.mark.browser
+def test_the_extension_raises_a_desktop_notification_for_a_new_alert(sites, tmp_path):  # noqa: F811
+    from extensionutil import CHROMIUM, Companion, chromium_with_extension
+
+    if not __import__("pathlib").Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    home = tmp_path / "home"
+    site = sites.new()
+    pages = setup(home, site, {"desktop": True})
+    with Companion(home) as srv:
+        def recheck_now():
+            srv.api("POST", "/api/recheck", json={"allow_private_hosts": True, "delay": 0}, expect=202)
+            wait_for(lambda: srv.api("GET", "/api/recheck")["state"] == "done", what="the recheck")
+
+        recheck_now()
+        with chromium_with_extension(tmp_path / "profile") as browser:
+            browser.configure(companionUrl=srv.base_url, token=srv.token)
+            assert browser.eval("async () => (await chrome.alarms.get('tierlink-alerts'))?.periodInMinutes") == 1
+            first = browser.eval("() => tierlinkAlerts.poll()")  # learns where "now" is: nothing to say
+            assert first.get("error") is None and first["notify"] is None, first
+            site.page("/one", NO_LINK)
+            recheck_now()
+            plan = browser.eval("() => tierlinkAlerts.poll()")
+            assert plan.get("error") is None, plan
+            raised = browser.eval("() => tierlinkAlerts.raised")
+            assert [(r["title"], r["message"]) for r in raised] == [
+                ("Tierlink: a link changed", f"Link lost: {pages['one']} → {ME}: the link is no longer on the page")]
+            assert browser.eval("() => chrome.action.getBadgeText({})") == "1"
+            # a look later: no second notification for the same alert
+            browser.eval("() => tierlinkAlerts.poll()")
+            assert len(browser.eval("() => tierlinkAlerts.raised")) == 1
+            # seen in the dashboard: the badge empties at the next look
+            srv.api("POST", "/api/alerts/seen", json={})
+            browser.eval("() => tierlinkAlerts.poll()")
+            assert browser.eval("() => chrome.action.getBadgeText({})") == ""
+            # the dashboard's "Send a test": one test notification
+            srv.api("POST", "/api/alerts/test", json={"channel": "desktop"})
+            browser.eval("() => tierlinkAlerts.poll()")
+            assert browser.eval("() => tierlinkAlerts.raised")[-1]["title"] == "Tierlink: test notification"
