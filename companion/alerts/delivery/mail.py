@@ -87,7 +87,7 @@ def send_digest(store, settings: dict, moment: datetime | None = None) -> int:
 
     moment = moment or datetime.now(timezone.utc)
     mailed_until = store.get_setting(MAILED_SETTING) or ""
-    fresh = sorted((a for a in store.all(records.TABLE) if (a.get("created_at") or "") > mailed_until),
+    fresh = sorted((a for a in records.every_alert(store) if (a.get("created_at") or "") > mailed_until),
                    key=lambda a: a["created_at"])
     if fresh:
         send(settings, message(settings, fresh))
