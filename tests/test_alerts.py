@@ -110,6 +110,18 @@ def test_a_broken_target_is_one_alert_until_it_is_fixed(web, home, cli):
     assert not fixed["open"]
 
 
+
+def test_an_import_that_reveals_broken_targets_alerts_once(cli):
+    """Ahrefs' "Broken backlinks" export (the fixture of test_broken_targets): three links to dead pages."""
+    from test_broken_targets import BROKEN
+
+    cli("init", "--domain", "example.com")
+    cli("import", str(BROKEN))
+    cli("import", str(BROKEN))  # the same file again: nothing new
+    listed = alerts(cli)["alerts"]
+    assert sorted(a["now"] for a in listed) == [404, 404, 410]
+    assert {a["kind"] for a in listed} == {"broken_target"} and all(a["open"] for a in listed)
+
 def test_since_unseen_and_marking_seen_in_the_cli(web, home, cli):
     site, pages = web
     site.page("/removed", NO_LINK)
@@ -127,6 +139,9 @@ def test_since_unseen_and_marking_seen_in_the_cli(web, home, cli):
     human = cli("alerts").stdout.decode()
     assert f"* " in human and "2 alerts, 1 unseen" in human
     assert "'since' must be an ISO 8601" in cli.fails("alerts", "--since", "yesterday")
+    assert "no webhook is set in the profile's alert settings" in cli.fails("alerts", "--test", "webhook")
+    assert "desktop notifications are off" in cli.fails("alerts", "--test", "desktop")
+    assert cli.json("alerts", "--deliver") == {"pending": 0, "sent": 0, "failed": 0}
 
 
 def test_the_api_lists_unseen_first_and_marks_them_seen(web, home):

@@ -1,7 +1,9 @@
-"""The one call a recheck makes once its results are stored: alerts made, deliveries queued.
+"""The calls that make alerts: one after a recheck stores its results, one after an import.
 
-Never raises and never waits on a receiver: an alert that cannot be made is logged,
-and the recheck's own result stands (the changes are in its summary and the store).
+Never raise and never wait on a receiver: an alert that cannot be made is logged, and
+the recheck's or the import's own result stands (the changes are in its summary and
+the store). New alerts are queued for the webhook when one is set; the delivery
+thread of `tierlink serve` sends them (woken at once when it runs in this process).
 """
 
 from __future__ import annotations
@@ -14,19 +16,32 @@ from companion.alerts.delivery import queue
 log = logging.getLogger("tierlink.alerts")
 
 
+def _record(store, settings: dict, alerts: list[dict], recovered=()) -> list[dict]:
+    broken, broken_now = records.broken_target_alerts(store)
+    new = records.record(store, alerts + broken, recovered, broken_now=broken_now)
+    if new:
+        queue.enqueue(store, settings, new)
+    return new
+
+
 def after_recheck(ws, summary: dict) -> list[dict]:
     """Alerts for the run's changes and for broken targets; the new ones (queued for delivery)."""
     try:
-        store = ws.store
         alerts, recovered = records.from_changes(summary.get("changes") or [])
-        broken, broken_now = records.broken_target_alerts(store)
-        new = records.record(store, alerts + broken, recovered, broken_now=broken_now)
-        if new:
-            queue.enqueue(store, ws.profile.alerts, new)
-            worker = queue.running(ws)
-            if worker is not None:
-                worker.wake()
+        new = _record(ws.store, ws.profile.alerts, alerts, recovered)
+        worker = queue.running(ws)
+        if new and worker is not None:
+            worker.wake()
         return new
     except Exception as exc:  # noqa: BLE001 - alerts must never fail the recheck that found the changes
         log.error("alerts after the recheck: %s", getattr(exc, "message", None) or type(exc).__name__)
+        return []
+
+
+def after_import(store, profile) -> list[dict]:
+    """A broken target the exports reveal (a live link to a page of mine answering 4xx) is an alert once."""
+    try:
+        return _record(store, profile.alerts, [])
+    except Exception as exc:  # noqa: BLE001 - the import is stored; an alert missed is logged
+        log.error("alerts after the import: %s", getattr(exc, "message", None) or type(exc).__name__)
         return []
