@@ -235,3 +235,29 @@ def test_the_dashboard_shows_unseen_alerts_first_then_marks_them_seen(web, home,
         finally:
             context.close()
     assert not errors, errors
+
+
+def test_team_mode_one_alert_seen_by_every_member(tmp_path, pg_url, sites):  # noqa: F811
+    """On a team's PostgreSQL database: Bob's recheck makes the alert, Alice sees it, marks it seen for both,
+    and her later recheck of the same loss makes no second one."""
+    from companion.alerts import records
+
+    site = sites.new()
+    url = site.page("/post", LINK)
+    opts = recheck_mod.Options(allow_private_hosts=True, delay=0.0, timeout=2.0)
+    with Workspace(tmp_path / "alice", database=pg_url, user="alice") as alice:
+        alice.set_profile({"domains": ["mysite.test"]})
+        alice.store.merge_backlinks([{"source_url": url, "target_url": ME, "anchor": "alpha", "first_seen": STAMP,
+                                      "last_seen": STAMP}], "ahrefs")
+        recheck_mod.run(alice, opts)
+    site.page("/post", NO_LINK)
+    with Workspace(tmp_path / "bob", database=pg_url, user="bob") as bob:
+        recheck_mod.run(bob, opts)
+    with Workspace(tmp_path / "alice", database=pg_url, user="alice") as alice:
+        body = records.listing(alice.store)
+        assert [(a["kind"], a["source_url"]) for a in body["alerts"]] == [("link_lost", url)]
+        assert records.mark_seen(alice.store)["unseen_count"] == 0
+        recheck_mod.run(alice, opts)
+    with Workspace(tmp_path / "bob", database=pg_url, user="bob") as bob:
+        body = records.listing(bob.store)
+        assert len(body["alerts"]) == 1 and body["unseen_count"] == 0
