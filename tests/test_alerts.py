@@ -187,6 +187,7 @@ def test_alert_settings_are_checked_in_the_profile(home, cli):
 @pytest.mark.browser
 def test_the_dashboard_shows_unseen_alerts_first_then_marks_them_seen(web, home, browser):  # noqa: F811
     from test_dashboard import Dashboard, open_dashboard, shot
+    from test_dashboard_layout import BUTTONS_OUT, OVERFLOWS
 
     site, pages = web
     site.page("/removed", NO_LINK)
@@ -204,6 +205,7 @@ def test_the_dashboard_shows_unseen_alerts_first_then_marks_them_seen(web, home,
             open_dashboard(page, srv)
             page.wait_for_selector("#alerts-count:not([hidden])")
             assert page.locator("#alerts-count").inner_text() == "2"
+            shot(page, "alerts-nav-count")
             page.click('a.tab[data-view="alerts"]')
             page.wait_for_selector(".alerts-list tbody tr")
             rows = page.locator(".alerts-list tbody tr")
@@ -213,6 +215,7 @@ def test_the_dashboard_shows_unseen_alerts_first_then_marks_them_seen(web, home,
             assert "/removed" in rows.nth(2).inner_text()
             page.wait_for_selector("#alerts-count[hidden]", state="attached")  # marked seen once shown
             shot(page, "alerts")
+            assert page.evaluate(OVERFLOWS) == [] and page.evaluate(BUTTONS_OUT) == []
             assert srv.ok("GET", "/api/alerts")["unseen_count"] == 0
             page.click('a.tab[data-view="alerts"]')
             page.wait_for_selector(".alerts-list tbody tr")
@@ -232,6 +235,7 @@ def test_the_dashboard_shows_unseen_alerts_first_then_marks_them_seen(web, home,
             assert "no answer from the webhook" in page.locator("#al-status").inner_text()
             page.locator("#pf-alerts").scroll_into_view_if_needed()
             shot(page, "alert-settings")
+            assert page.evaluate(OVERFLOWS) == [] and page.evaluate(BUTTONS_OUT) == []
         finally:
             context.close()
     assert not errors, errors
