@@ -5,7 +5,7 @@ process killed is `tierlink serve` itself, and "acknowledged" means what the
 extension sees: a 2xx answer. Three kinds of proof:
 
 1. Deterministic: the store's crash hook (TIERLINK_CRASH_AT=<step>:<n>, see
-   companion.store.store._crash_point) kills the server at each step of a write —
+   companion.store.backups._crash_point) kills the server at each step of a write —
    for workflow.json (through POST /api/candidates): mid_temp (temp file half
    written), after_temp, mid_rotate (backups shifted, bak1 not yet linked),
    before_replace, after_replace; for the backlink database (through POST

@@ -436,10 +436,10 @@ def test_a_failed_workflow_write_changes_nothing_in_memory_or_on_disk(store, hom
             raise OSError(28, "No space left on device")
         return real_replace(src, dst)
 
-    monkeypatch.setattr("companion.store.store.os.replace", full_disk)
+    monkeypatch.setattr("companion.store.backups.os.replace", full_disk)
     with pytest.raises(StorageError, match="No space left"):
         store.insert("candidates", {"url": "https://d.test/"})
-    monkeypatch.setattr("companion.store.store.os.replace", real_replace)
+    monkeypatch.setattr("companion.store.backups.os.replace", real_replace)
     assert (home / WORKFLOW_FILE).read_bytes() == before
     assert [c["url"] for c in store.all("candidates")] == ["https://c.test/"]
     assert not list(home.glob(".*.tmp"))

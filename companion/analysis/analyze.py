@@ -19,7 +19,7 @@ from typing import Protocol
 
 import lxml.etree
 
-from companion.core.limits import MAX_HEADER_VALUE, MAX_HTML_BYTES, MAX_URL_LENGTH, NOFOLLOW_RELS
+from companion.core.limits import MAX_HEADER_VALUE, MAX_HEADERS, MAX_HTML_BYTES, MAX_URL_LENGTH, NOFOLLOW_RELS
 from companion.analysis import urls
 from companion.analysis.decode import decode_html
 from companion.core.errors import BadInput
@@ -123,7 +123,6 @@ def _robots(metas) -> dict:
 # not a user agent named "unavailable_after".
 _VALUED_DIRECTIVES = frozenset({"unavailable_after", "max-snippet", "max-image-preview", "max-video-preview"})
 _HEADER_AGENT = re.compile(r"^\s*([a-z0-9_.-]+)\s*:\s*(.*)$", re.S)
-MAX_HEADERS = 200
 
 
 def header_values(headers, name: str) -> list[str]:

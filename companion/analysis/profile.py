@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from companion.core import atomic
+from companion.core.limits import MAX_LINK_LIMIT, RECHECK_EVERY_DAYS
 from companion.analysis import urls
 from companion.core.errors import BadInput, StorageError
 
 PROFILE_FILE = "profile.json"
 DEFAULT_LINK_LIMIT = 2
 MAX_ITEMS = 1000
+MAX_WEIGHT = 1000  # a weight of the profile: from -MAX_WEIGHT to MAX_WEIGHT
 
 
 @dataclass
@@ -112,8 +114,8 @@ def validate(data) -> Profile:
             raise BadInput(f"profile: money_pages[{i}].keywords must be a list of non-empty strings")
         money.append({"url": page["url"].strip(), "keywords": [k.strip() for k in keywords]})
     limit = data.get("guest_post_link_limit", DEFAULT_LINK_LIMIT)
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 100:
-        raise BadInput("profile: 'guest_post_link_limit' must be an integer from 0 to 100")
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= MAX_LINK_LIMIT:
+        raise BadInput(f"profile: 'guest_post_link_limit' must be an integer from 0 to {MAX_LINK_LIMIT}")
     weights = data.get("weights", {})
     if not isinstance(weights, dict):
         raise BadInput("profile: 'weights' must be an object of signal name → number")
@@ -123,13 +125,14 @@ def validate(data) -> Profile:
     for name, value in weights.items():
         if name not in weight_table.DEFAULTS:
             raise BadInput(f"profile: unknown weight '{name}' (see `tierlink weights`)")
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > 1000:
-            raise BadInput(f"profile: weight '{name}' must be a number between -1000 and 1000")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or abs(value) > MAX_WEIGHT:
+            raise BadInput(f"profile: weight '{name}' must be a number between -{MAX_WEIGHT} and {MAX_WEIGHT}")
         clean_weights[name] = value
     every = data.get("recheck_every_days")
     if every is not None and (isinstance(every, bool) or not isinstance(every, (int, float))
-                              or not 0.01 <= every <= 365):
-        raise BadInput("profile: 'recheck_every_days' must be a number of days from 0.01 to 365, or null")
+                              or not RECHECK_EVERY_DAYS[0] <= every <= RECHECK_EVERY_DAYS[1]):
+        raise BadInput("profile: 'recheck_every_days' must be a number of days from {} to {}, or null"
+                       .format(*RECHECK_EVERY_DAYS))
     from companion.analysis import alert_settings
 
     alerts = alert_settings.validate(data.get("alerts"))

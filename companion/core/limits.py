@@ -24,6 +24,8 @@ MAX_URL_LENGTH = 8192  # any url field of the API, the CLI, the workflow tables 
 MAX_ANCHOR = 500  # a link's anchor text: a placement's, and an imported backlink's (cut to it and counted)
 MAX_TITLE = 500  # a page title: a candidate's, and an imported backlink's (cut to it and counted)
 MAX_HEADER_VALUE = 8192  # one value of a page header the extension passes on (X-Robots-Tag)
+MAX_HEADERS = 200  # header names in one POST /api/analyze
+MAX_DOMAIN = 253  # a host name (DNS): GET /api/backlinks?domain=
 # rel values that stop equity: the analysis, the verdicts and the imports agree on them.
 NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
 
@@ -31,6 +33,10 @@ NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
 MAX_NOTE = 10_000  # a note on a candidate or placement
 MAX_TAGS = 50  # tags on one candidate
 MAX_TAG = 100  # characters of one tag
+MAX_ID = 64  # characters of a candidate's or placement's id (a longer one is a 404)
+MAX_SCORE = 100  # verdict scores, and the authority scale they share, run from 0 to MAX_SCORE
+MAX_LINK_LIMIT = 100  # a guest post's own-link limit: the profile's guest_post_link_limit and the draft check's `limit`
+BOOST_LIST = (20, 1000)  # GET /api/boost?limit: (default, most)
 
 # What the browser extension must know of these, written into extension/lib/limits.js by
 # scripts/extension-limits (a test fails when that file and this table disagree).
@@ -47,3 +53,7 @@ MAX_CLI_INPUT = 64 * 1024 * 1024  # a saved page or draft read from a file or st
 RECHECK_DELAY = 2.0  # seconds between two requests to one host (a longer Crawl-delay wins)
 RECHECK_TIMEOUT = 20.0  # connect and read timeout, seconds
 RECHECK_CONCURRENCY = 8  # hosts fetched in parallel
+# The range of each recheck option (the CLI's flags, POST /api/recheck's fields): (least, most).
+RECHECK_RANGES = {"limit": (1, 1_000_000), "older_than": (0, 36500), "delay": (0, 3600), "timeout": (0.1, 600),
+                  "concurrency": (1, 64)}
+RECHECK_EVERY_DAYS = (0.01, 365)  # the profile's recheck_every_days: `tierlink serve` rechecks in the background

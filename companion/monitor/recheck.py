@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
-from companion.core.limits import RECHECK_CONCURRENCY, RECHECK_DELAY, RECHECK_TIMEOUT
+from companion.core.limits import RECHECK_CONCURRENCY, RECHECK_DELAY, RECHECK_RANGES, RECHECK_TIMEOUT
 from companion.analysis import urls
 from companion.workflow.fields import now
 from companion.core.errors import BadInput, TierlinkError
@@ -78,11 +78,11 @@ class Options:
     def checked(self) -> "Options":
         if self.only is not None and self.only not in ONLY:
             raise BadInput("'only' must be tier1 or placements")
-        self.limit = _number(self.limit, "limit", 1, 1_000_000, whole=True, optional=True)
-        self.older_than = _number(self.older_than, "older_than", 0, 36500, optional=True)
-        self.delay = _number(self.delay, "delay", 0, 3600)
-        self.timeout = _number(self.timeout, "timeout", 0.1, 600)
-        self.concurrency = _number(self.concurrency, "concurrency", 1, 64, whole=True)
+        self.limit = _number(self.limit, "limit", *RECHECK_RANGES["limit"], whole=True, optional=True)
+        self.older_than = _number(self.older_than, "older_than", *RECHECK_RANGES["older_than"], optional=True)
+        self.delay = _number(self.delay, "delay", *RECHECK_RANGES["delay"])
+        self.timeout = _number(self.timeout, "timeout", *RECHECK_RANGES["timeout"])
+        self.concurrency = _number(self.concurrency, "concurrency", *RECHECK_RANGES["concurrency"], whole=True)
         if not isinstance(self.allow_private_hosts, bool):
             raise BadInput("'allow_private_hosts' must be true or false")
         return self

@@ -25,7 +25,10 @@ from typing import Callable
 
 from companion.store import pgstore
 from companion.core.errors import BadInput, StorageError
-from companion.store.store import META, _TABLE_NAME, Store, _key_of
+from companion.store.backups import META
+from companion.store.store import Store
+from companion.store.tier1 import key_of
+from companion.store.workflow import TABLE_NAME
 
 
 class TeamStore(Store):
@@ -85,7 +88,7 @@ class TeamStore(Store):
 
     @staticmethod
     def _name(table: str) -> str:
-        if not isinstance(table, str) or not _TABLE_NAME.match(table) or table == META:
+        if not isinstance(table, str) or not TABLE_NAME.match(table) or table == META:
             raise BadInput(f"no table named {table!r}")
         return table
 
@@ -134,7 +137,7 @@ class TeamStore(Store):
         self._check_open()
         if self._wf.is_placement_page(key):
             return True
-        return any(_key_of(url) == key for url in self._wf.placement_urls_without_key())
+        return any(key_of(url) == key for url in self._wf.placement_urls_without_key())
 
     # -- the team's profile ----------------------------------------------------------------
 

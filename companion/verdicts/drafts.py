@@ -39,7 +39,7 @@ from datetime import datetime, timedelta, timezone
 from companion.verdicts import competing
 from companion.analysis import urls
 from companion.analysis.analyze import analyze_document, iter_tags
-from companion.core.limits import MAX_DRAFT_BYTES, MAX_TEXT_DRAFT_BYTES, MAX_URL_LENGTH, NOFOLLOW_RELS
+from companion.core.limits import MAX_DRAFT_BYTES, MAX_LINK_LIMIT, MAX_TEXT_DRAFT_BYTES, NOFOLLOW_RELS
 from companion.analysis.decode import decode_html
 from companion.core.errors import BadInput
 
@@ -55,7 +55,7 @@ FORMS = ("html", "markdown", "text")
 FOOTPRINT_THRESHOLD = 2   # this many placements already point at a tier-1 page → footprint warning
 RECENT_DAYS = 30          # a tier-1 page boosted this recently is not suggested again
 SUGGESTIONS = 5
-MAX_LIMIT = 100           # same bound as profile.guest_post_link_limit
+MAX_LIMIT = MAX_LINK_LIMIT  # the profile's guest_post_link_limit has the same bound
 MY_TARGETS = ("me", "tier1", "owned")  # links that shape my link profile
 
 # Fuzzy (scheme-less) links are only recognised for these TLDs; see the module docstring.
@@ -237,10 +237,7 @@ def _host(host_url) -> str | None:
         return None
     if not isinstance(host_url, str) or not host_url.strip():
         raise BadInput("'host_url' must be the address the post will have (or be left out)")
-    host_url = host_url.strip()
-    if len(host_url) > MAX_URL_LENGTH or not urls.is_http_url(host_url):
-        raise BadInput(f"'host_url' must be an absolute http(s) URL, got {host_url[:200]!r}")
-    return host_url
+    return urls.check_url(host_url, "host_url")
 
 
 def _norm_anchor(text: str) -> str:

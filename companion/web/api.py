@@ -19,9 +19,9 @@ import zlib
 
 import orjson
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 
-from companion.core.limits import MAX_URL_LENGTH
+from companion.core.limits import BOOST_LIST, MAX_DOMAIN, MAX_URL_LENGTH
 from companion.store.records import BACKLINK_STATUSES
 from companion import __version__
 from companion.core.errors import BadInput, TierlinkError, TooLarge, UnsupportedMediaType
@@ -79,7 +79,21 @@ def json_body(kind: type = dict):
     limit is refused by werkzeug with 413 when it is read. Lone surrogates are
     replaced (see `_scrub_surrogates`), only paid for when the body has one.
     A `Content-Encoding: gzip` body is inflated first (`_gunzip`), within the same cap.
+    The body is parsed once per request: the request rules (companion.web.requestrules)
+    read it before the route, which then gets the same object.
     """
+    data = g.get("tierlink_json_body", _UNREAD)
+    if data is _UNREAD:
+        data = g.tierlink_json_body = _parse_body()
+    if not isinstance(data, kind):
+        raise BadInput(f"the JSON body must be {'an object' if kind is dict else 'a ' + kind.__name__}")
+    return data
+
+
+_UNREAD = object()
+
+
+def _parse_body():
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the body as application/json")
     raw = request.get_data()
@@ -96,8 +110,6 @@ def json_body(kind: type = dict):
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
         data = _slow_json(raw)
-    if not isinstance(data, kind):
-        raise BadInput(f"the JSON body must be {'an object' if kind is dict else 'a ' + kind.__name__}")
     return data
 
 
@@ -153,10 +165,13 @@ def str_field(body: dict, name: str, *, required: bool = True, max_length: int |
 
 
 def url_field(body: dict, name: str, *, required: bool = True) -> str | None:
-    value = str_field(body, name, required=required, max_length=MAX_URL_LENGTH)
-    if value is not None and not value.lower().startswith(("http://", "https://")):
-        raise BadInput(f"'{name}' must be an absolute http(s) URL")
-    return value
+    """An http(s) page address by the one URL check (companion.analysis.urls.check_url), trimmed."""
+    from companion.analysis.urls import check_url
+
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    return check_url(value, name)
 
 
 def not_null(body: dict, name: str):
@@ -362,7 +377,7 @@ def backlinks():
         limit=int_arg("limit", listing.DEFAULT_LIMIT, minimum=1, maximum=listing.MAX_LIMIT),
         offset=int_arg("offset", 0, maximum=2**53), sort=choice_arg("sort", CHOICES["backlink_sort"]) or listing.DEFAULT_SORT,
         order=choice_arg("order", CHOICES["backlink_order"]), status=choice_arg("status", BACKLINK_STATUSES),
-        follow=None if follow is None else follow == "true", domain=text_arg("domain", max_length=253),
+        follow=None if follow is None else follow == "true", domain=text_arg("domain", max_length=MAX_DOMAIN),
         tool=choice_arg("tool", CHOICES["backlink_tool"]), q=text_arg("q", max_length=listing.MAX_QUERY_LENGTH))
     return workspace().store.backlinks_page(page)
 
@@ -378,7 +393,7 @@ def broken_targets():
 @bp.get("/boost")
 def boost():
     spam = choice_arg("spam", ("hide", "show", "only")) or "hide"
-    return workspace().boost_list(int_arg("limit", 20, minimum=0, maximum=1000), spam=spam)
+    return workspace().boost_list(int_arg("limit", BOOST_LIST[0], minimum=0, maximum=BOOST_LIST[1]), spam=spam)
 
 
 @bp.get("/graph")

@@ -12,6 +12,8 @@ Order of work for every request, whatever the path (API, dashboard, static):
    refuses CORS preflights from web pages. No CORS header is ever sent.
 3. Everything but `/api/health`, the dashboard shell and static files needs the
    `Authorization: Bearer` token (401), unknown paths included.
+3b. The JSON body and query parameters against the request schemas of the served
+   OpenAPI description (companion.web.requestrules): 400 naming the field.
 4. The route. Bad input raises TierlinkError (its status) or a werkzeug
    HTTPException; both become `{"error": {"code", "message"}}`, as does any
    unexpected exception (500, logged without request content). Never an HTML page.
@@ -91,6 +93,8 @@ class State:
     # other request needs the token, unknown paths included: an allow-list, so a new
     # route is protected unless someone decides otherwise here.
     open_endpoints: set = field(default_factory=lambda: {"api.health", "index", "static"})
+    # The request schemas of GET /api/openapi.json, compiled once (companion.web.requestrules).
+    rules: object = None
 
 
 class _JSONProvider(DefaultJSONProvider):
@@ -174,6 +178,10 @@ def create_app(home: Path, port: int, *, workspace=None, max_import_size: int | 
 
     routes.load()  # every route module adds its routes to bp before it is registered
     app.register_blueprint(bp)
+    from companion.web.openapi import spec
+    from companion.web.requestrules import RequestRules
+
+    app.extensions["tierlink"].rules = RequestRules(spec())
     app.add_url_rule("/", "index", _index)
     app.wsgi_app = _AccessLog(app.wsgi_app)
     return app
@@ -193,6 +201,7 @@ def _gate():
         if not security.bearer_matches(env.get("HTTP_AUTHORIZATION"), state.tokens.current()):
             raise Unauthorized("send the token as 'Authorization: Bearer <token>' "
                                         "(`tierlink token` prints it)")
+    state.rules.check()  # the body and query against the served description: 400 naming the field
     return None
 
 

@@ -17,9 +17,16 @@ from __future__ import annotations
 import copy
 
 from companion import __version__
+from companion.analysis import profile
 from companion.choices import CHOICES
-from companion.core.limits import MAX_ANCHOR, MAX_TITLE, MAX_URL_LENGTH
+from companion.core import weights as weight_table
+from companion.core.limits import (BOOST_LIST, MAX_ANCHOR, MAX_DOMAIN, MAX_HEADER_VALUE, MAX_HEADERS, MAX_ID, MAX_LINK_LIMIT,
+                                   MAX_NOTE, MAX_SCORE, MAX_TAG, MAX_TAGS, MAX_TITLE, MAX_URL_LENGTH, RECHECK_EVERY_DAYS,
+                                   RECHECK_RANGES)
+from companion.store import listing
 from companion.store.records import BACKLINK_FIELD_NAMES
+from companion.web import graph
+from companion.workflow import candidates
 
 
 def _enum(name: str, nullable: bool = False) -> dict:
@@ -33,7 +40,10 @@ _STR_LIST = {"type": "array", "items": _STR}
 _INT = {"type": "integer"}
 _BOOL = {"type": "boolean"}
 _NULLABLE_STR = {"type": ["string", "null"]}
-_DRAFT_TEXT = {"type": "string", "pattern": "\\S"}  # a draft with no text at all is a 400
+_PROFILE_LIST = {"type": "array", "maxItems": profile.MAX_ITEMS, "items": _STR}
+# A draft with no text at all is a 400 with the draft check's own code (x-error: companion.web.requestrules).
+_DRAFT_TEXT = {"type": "string", "pattern": "\\S", 
+               "x-error": {"pattern": {"code": "empty_draft", "message": "the draft is empty"}}}
 
 
 def _query(name: str, schema: dict, description: str | None = None) -> dict:
@@ -48,15 +58,36 @@ def _ref(name: str) -> dict:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-_URL = {"type": "string", "format": "uri", "maxLength": MAX_URL_LENGTH, "pattern": "^https?://"}
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+# An absolute http(s) URL as a browser parses it (WHATWG URL Standard), checked in full by
+# companion.analysis.urls.check_url. Not `format: uri`: a page's a.href keeps `|`, `{` or `^`
+# in its query, which RFC 3986 refuses and every browser sends, and takes `https://exämple.test/`.
+URL_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://"
+_URL = {"type": "string", "maxLength": MAX_URL_LENGTH, "pattern": URL_PATTERN,
+        "description": "an absolute http(s) URL as a browser parses it (WHATWG URL Standard)"}
+_NOTE = {"type": "string", "maxLength": MAX_NOTE}
+_TAGS = {"type": "array", "maxItems": MAX_TAGS, "items": {"type": "string", "maxLength": MAX_TAG}}
+_VERDICT_SNAPSHOT = {"type": "object", "properties": {
+    "score": {"type": "number", "minimum": 0, "maximum": MAX_SCORE},
+    "reasons": {"type": "array", "maxItems": candidates.MAX_REASONS,
+                "items": {"type": "string", "maxLength": candidates.MAX_REASON}},
+    "labels": {"type": "array", "maxItems": candidates.MAX_LABELS,
+               "items": {"type": "string", "maxLength": candidates.MAX_LABEL}}}}
+
+
+def _range(type_, option: str) -> dict:
+    """A recheck option's bounds (core.limits.RECHECK_RANGES, read by monitor.recheck too)."""
+    low, high = RECHECK_RANGES[option]
+    return {"type": type_, "minimum": low, "maximum": high}
+
+
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": MAX_ID}}
 
 
 _VERDICT = {
     "type": ["object", "null"],
     "required": ["score", "reasons"],
     "properties": {
-        "score": {"type": "number", "minimum": 0, "maximum": 100},
+        "score": {"type": "number", "minimum": 0, "maximum": MAX_SCORE},
         "reasons": _STR_LIST,
         "suggestions": {"type": "array", "items": _ref("Suggestion")},
     },
@@ -90,16 +121,29 @@ SCHEMAS = {
     "Profile": {
         "type": "object",
         "properties": {
-            "domains": _STR_LIST,
-            "money_pages": {"type": "array", "items": {
+            "domains": _PROFILE_LIST,
+            "money_pages": {"type": "array", "maxItems": profile.MAX_ITEMS, "items": {
                 "type": "object", "required": ["url"],
                 "properties": {"url": _STR, "keywords": _STR_LIST}}},
-            "competitors": _STR_LIST,
-            "owned_sites": _STR_LIST,
-            "guest_post_link_limit": _INT,
-            "weights": {"type": "object", "additionalProperties": {"type": "number"}},
-            "recheck_every_days": {"type": ["number", "null"], "minimum": 0.01, "maximum": 365,
+            "competitors": _PROFILE_LIST,
+            "owned_sites": _PROFILE_LIST,
+            "guest_post_link_limit": {"type": "integer", "minimum": 0, "maximum": MAX_LINK_LIMIT},
+            "weights": {"type": "object", "propertyNames": {"enum": list(weight_table.DEFAULTS)},
+                        "additionalProperties": {"type": "number", "minimum": -profile.MAX_WEIGHT,
+                                                 "maximum": profile.MAX_WEIGHT},
+                        "description": "signal name → weight (`tierlink weights` lists them)"},
+            "recheck_every_days": {"type": ["number", "null"], "minimum": RECHECK_EVERY_DAYS[0], "maximum": RECHECK_EVERY_DAYS[1],
                                    "description": "`tierlink serve` rechecks every N days in the background"},
+            "alerts": {"type": "object", "description": "alert delivery channels, each off until set "
+                                                        "(companion/analysis/alert_settings.py); the SMTP password is "
+                                                        "never here: `password_env` names the environment variable",
+                       "properties": {"desktop": _BOOL,
+                                      "webhook": {"type": ["object", "null"], "properties": {"url": _STR}},
+                                      "mail": {"type": ["object", "null"], "properties": {
+                                          "host": _STR, "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                                          "user": _STR, "password_env": _STR, "from": _STR,
+                                          "to": {"oneOf": [_STR, _STR_LIST]},
+                                          "hour": {"type": "integer", "minimum": 0, "maximum": 23}}}}},
         },
     },
     "Link": {
@@ -221,7 +265,7 @@ SCHEMAS = {
         "required": ["page", "domain", "page_label", "domain_label", "tool", "common"],
         "properties": {"page": {"type": ["number", "null"]}, "domain": {"type": ["number", "null"]},
                        "page_label": _NULLABLE_STR, "domain_label": _NULLABLE_STR, "tool": _NULLABLE_STR,
-                       "common": {"type": ["number", "null"], "minimum": 0, "maximum": 100}},
+                       "common": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_SCORE}},
     },
     "Choices": {
         "type": "object",
@@ -244,7 +288,7 @@ SCHEMAS = {
     },
     "CandidateVerdict": {
         "type": ["object", "null"],
-        "properties": {"score": {"type": ["number", "null"], "minimum": 0, "maximum": 100},
+        "properties": {"score": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_SCORE},
                        "reasons": _STR_LIST, "labels": _STR_LIST},
     },
     "Candidate": {
@@ -391,15 +435,14 @@ PATHS = {
             "operationId": "analyze", "summary": "Analyse a page the user visits: links, labels, verdicts, changes",
             "requestBody": _json_body({
                 "type": "object", "required": ["url", "html"],
-                "properties": {"url": {"type": "string", "format": "uri", "maxLength": MAX_URL_LENGTH,
-                                       "pattern": "^https?://"},
+                "properties": {"url": _URL,
                                "html": {"type": "string"},
-                               "headers": {"type": "object", "maxProperties": 200,
+                               "headers": {"type": "object", "maxProperties": MAX_HEADERS,
                                            "description": "the page's response headers, e.g. X-Robots-Tag "
                                                           "(which counts in robots and follow)",
                                            "additionalProperties": {"oneOf": [
-                                               {"type": "string", "maxLength": MAX_URL_LENGTH},
-                                               {"type": "array", "items": {"type": "string", "maxLength": MAX_URL_LENGTH}}]}}}}),
+                                               {"type": "string", "maxLength": MAX_HEADER_VALUE},
+                                               {"type": "array", "items": {"type": "string", "maxLength": MAX_HEADER_VALUE}}]}}}}),
             "responses": _ok(_ref("Analysis")),
         },
     },
@@ -444,7 +487,7 @@ PATHS = {
                        "whatever the list's size), with `total` (the rows the filters match) and `next_offset` "
                        "(null on the last page)",
             "parameters": [
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": listing.MAX_LIMIT, "default": listing.DEFAULT_LIMIT}),
                 _query("offset", {"type": "integer", "minimum": 0, "maximum": 2**53, "default": 0}),
                 _query("sort", {"type": "string", **_enum("backlink_sort"), "default": "authority"},
                        "authority: the tools' values on one scale (domain authority, else the page's own); "
@@ -453,10 +496,10 @@ PATHS = {
                        "desc by default (asc for domain); unknown values last in desc, first in asc"),
                 _query("status", {"type": "string", **_enum("backlink_status")}),
                 _query("follow", {"type": "string", "enum": ["true", "false"]}),
-                _query("domain", {"type": "string", "minLength": 1, "maxLength": 253},
+                _query("domain", {"type": "string", "minLength": 1, "maxLength": MAX_DOMAIN},
                        "only links from pages on this host (`www.` and case ignored)"),
                 _query("tool", {"type": "string", **_enum("backlink_tool")}, "only links this tool supplied"),
-                _query("q", {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "[^\\W_]"},
+                _query("q", {"type": "string", "minLength": 1, "maxLength": listing.MAX_QUERY_LENGTH, "pattern": "[^\\W_]"},
                        "full-text search of the URLs, anchor and title: every word must match (stemmed)"),
             ],
             "responses": _ok(_ref("BacklinkPage")),
@@ -477,7 +520,7 @@ PATHS = {
                        "interleaves them with the followed pages in score order, spam=only lists them alone (best "
                        "score first); each item says `spam`",
             "parameters": [{"name": "limit", "in": "query", "required": False,
-                            "schema": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 20}},
+                            "schema": {"type": "integer", "minimum": 0, "maximum": BOOST_LIST[1], "default": BOOST_LIST[0]}},
                            {"name": "spam", "in": "query", "required": False,
                             "schema": {"type": "string", "enum": ["hide", "show", "only"], "default": "hide"}}],
             "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
@@ -488,7 +531,7 @@ PATHS = {
             "operationId": "tierGraph",
             "summary": "The tier graph from the top `limit` pages of the boost list, in its order (never spam): "
                        "nodes (money pages, tier-1 pages, my placements as tier-2 pages, in that order) and edges",
-            "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": 500, "default": 50})],
+            "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": graph.MAX_LIMIT, "default": graph.DEFAULT_LIMIT})],
             "responses": _ok({
                 "type": "object", "required": ["nodes", "edges", "totals"],
                 "properties": {
@@ -513,9 +556,8 @@ PATHS = {
                 "type": "object",
                 "oneOf": [{"required": ["html"]}, {"required": ["markdown"]}, {"required": ["text"]}],
                 "properties": {"html": _DRAFT_TEXT, "markdown": _DRAFT_TEXT, "text": _DRAFT_TEXT,
-                               "host_url": {"type": "string", "format": "uri", "maxLength": MAX_URL_LENGTH,
-                                            "pattern": "^https?://"},
-                               "limit": {"type": "integer", "minimum": 0, "maximum": 100}}}),
+                               "host_url": _URL,
+                               "limit": {"type": "integer", "minimum": 0, "maximum": MAX_LINK_LIMIT}}}),
             "responses": _ok(_ref("DraftReport")),
         },
     },
@@ -528,11 +570,9 @@ PATHS = {
                 "type": "object", "required": ["url", "kind"], "additionalProperties": False,
                 "properties": {"url": _URL, "kind": _enum("candidate_kind"),
                                "title": {"type": "string", "maxLength": MAX_TITLE},
-                               "note": {"type": "string", "maxLength": 10000},
-                               "tags": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 100}},
-                               "verdict": {"type": "object", "properties": {
-                                   "score": {"type": "number", "minimum": 0, "maximum": 100},
-                                   "reasons": _STR_LIST, "labels": _STR_LIST}}}}),
+                               "note": _NOTE,
+                               "tags": _TAGS,
+                               "verdict": _VERDICT_SNAPSHOT}}),
             "responses": {**_ok(_ref("Candidate"), "Updated: this page was saved with this kind before"),
                           "201": {"description": "Created",
                                   "content": {"application/json": {"schema": _ref("Candidate")}}}},
@@ -557,9 +597,9 @@ PATHS = {
             "requestBody": _json_body({
                 "type": "object", "additionalProperties": False, "minProperties": 1,
                 "properties": {"status": _enum("candidate_status"),
-                               "note": {"type": "string", "maxLength": 10000},
+                               "note": _NOTE,
                                "title": {"type": "string", "maxLength": MAX_TITLE},
-                               "tags": {"type": "array", "maxItems": 50, "items": {"type": "string", "maxLength": 100}},
+                               "tags": _TAGS,
                                "to_url": _URL, "anchor": {"type": "string", "maxLength": MAX_ANCHOR},
                                "via": _enum("via"),
                                "date": {"type": "string", "format": "date"}}}),
@@ -581,7 +621,7 @@ PATHS = {
                 "properties": {"from_url": _URL, "to_url": _URL, "anchor": {"type": "string", "maxLength": MAX_ANCHOR},
                                "via": _enum("via"),
                                "date": {"type": "string", "format": "date"},
-                               "note": {"type": "string", "maxLength": 10000}, "candidate_id": _STR}}),
+                               "note": _NOTE, "candidate_id": _STR}}),
             "responses": {**_ok(_ref("Placement"), "Updated: this link was logged before"),
                           "201": {"description": "Created",
                                   "content": {"application/json": {"schema": _ref("Placement")}}}},
@@ -601,11 +641,10 @@ PATHS = {
             "requestBody": {"required": False, "content": {"application/json": {"schema": {
                 "type": "object", "additionalProperties": False,
                 "properties": {"only": _enum("recheck_only", nullable=True),
-                               "limit": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000000},
-                               "older_than": {"type": ["number", "null"], "minimum": 0, "maximum": 36500},
-                               "delay": {"type": "number", "minimum": 0, "maximum": 3600},
-                               "timeout": {"type": "number", "minimum": 0.1, "maximum": 600},
-                               "concurrency": {"type": "integer", "minimum": 1, "maximum": 64},
+                               "limit": _range(["integer", "null"], "limit"),
+                               "older_than": _range(["number", "null"], "older_than"),
+                               "delay": _range("number", "delay"), "timeout": _range("number", "timeout"),
+                               "concurrency": _range("integer", "concurrency"),
                                "allow_private_hosts": _BOOL}}}}},
             "responses": {"202": {"description": "Started",
                                   "content": {"application/json": {"schema": _ref("RecheckStatus")}}},

@@ -13,7 +13,7 @@ import re
 import threading
 from datetime import datetime, timezone
 
-from companion.analysis import urls
+from companion.analysis.urls import check_url  # noqa: F401 (the one URL check, read here by candidates, placements)
 from companion.core.errors import BadInput
 from companion.core.limits import MAX_NOTE, MAX_TAG, MAX_TAGS, MAX_TITLE, MAX_URL_LENGTH  # noqa: F401 (read here by candidates, placements)
 
@@ -33,24 +33,6 @@ def text(value: str) -> str:
     """Lone UTF-16 surrogates (from a DOM via JSON, or undecodable argv bytes) cannot be
     stored as UTF-8: they become U+FFFD here instead of failing the durable write later."""
     return _LONE_SURROGATE.sub("\ufffd", value) if _LONE_SURROGATE.search(value) else value
-
-
-def check_url(value, name: str = "url") -> str:
-    """An absolute http(s) URL within the length limit, or a BadInput naming the field."""
-    if not isinstance(value, str) or not value.strip():
-        raise BadInput(f"'{name}' is required: the page's http(s) address")
-    value = value.strip()
-    if _LONE_SURROGATE.search(value):
-        raise BadInput(f"'{name}' is not a valid address (it holds a lone surrogate)")
-    if len(value) > MAX_URL_LENGTH:
-        raise BadInput(f"'{name}' is longer than {MAX_URL_LENGTH} characters")
-    if not urls.is_http_url(value):
-        raise BadInput(f"'{name}' must be an absolute http(s) URL, got {value[:100]!r}")
-    try:
-        urls.page_key(value)
-    except ValueError:
-        raise BadInput(f"'{name}' is not a page address: {value[:100]!r}") from None
-    return value
 
 
 def check_choice(value, name: str, choices: tuple[str, ...]) -> str:
