@@ -341,3 +341,13 @@ def test_the_extension_raises_a_desktop_notification_for_a_new_alert(sites, tmp_
             srv.api("POST", "/api/alerts/test", json={"channel": "desktop"})
             browser.eval("() => tierlinkAlerts.poll()")
             assert browser.eval("() => tierlinkAlerts.raised")[-1]["title"] == "Tierlink: test notification"
+
+
+def test_deliveries_done_long_ago_are_dropped(home):
+    """The queue's table keeps a week of sent deliveries, so it never grows without end."""
+    with Workspace(home) as ws:
+        ws.set_profile({"domains": ["mysite.test"]})
+        old = ws.store.insert(queue.TABLE, {"channel": "webhook", "state": "sent", "created_at": "2020-01-01T00:00:00.000000Z"})
+        fresh = ws.store.insert(queue.TABLE, {"channel": "webhook", "state": "sent", "created_at": "2999-01-01T00:00:00.000000Z"})
+        queue.send_due(ws.store)
+        assert [d["id"] for d in ws.store.all(queue.TABLE)] == [fresh["id"]] and old["id"] != fresh["id"]

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 import weakref
+from datetime import datetime, timezone
 
 from companion.alerts.delivery import mail, webhook
 from companion.alerts.records import stamp
@@ -28,6 +29,7 @@ BACKOFF = (5.0, 30.0, 120.0, 600.0, 3600.0)  # seconds before the 2nd, 3rd, ... 
 MAX_ATTEMPTS = len(BACKOFF) + 1
 POLL = 30.0  # seconds between two looks at the store for work queued elsewhere
 STALE = 600.0
+KEEP_DONE_DAYS = 7  # sent or given-up deliveries are kept this long (`tierlink alerts --deliver` counts them)
 MAIL_RETRY = 900.0  # seconds before a failed digest is tried again
 log = logging.getLogger("tierlink.alerts")
 
@@ -61,8 +63,11 @@ def send_due(store, backoff=BACKOFF, now: float | None = None) -> float | None:
     """Send every due delivery once; the time of the next one due later (None: none waits)."""
     now = time.time() if now is None else now
     following = None
+    cutoff = datetime.fromtimestamp(now - KEEP_DONE_DAYS * 86400, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     for doc in store.all(TABLE):
         if doc.get("state") not in ("pending", "sending"):
+            if (doc.get("created_at") or "") < cutoff:
+                store.remove(TABLE, doc["id"])  # done long ago: the table stays small
             continue
         if doc.get("state") == "pending" and float(doc.get("next_at") or 0) > now:
             following = min(following or doc["next_at"], doc["next_at"])
