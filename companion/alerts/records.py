@@ -33,6 +33,9 @@ TABLE = "alerts"
 SEEN_SETTING = "alerts_seen_until"
 KINDS = ("link_lost", "link_soft_404", "link_parked", "link_nofollow", "placement_lost", "placement_nofollow",
          "broken_target")
+# One loss of a link is one alert whatever it turns into (lost, then parked): the key names the family.
+FAMILY = {"link_soft_404": "link_lost", "link_parked": "link_lost"}
+LOSS_OUTCOMES = ("lost", "soft_404", "parked")  # the check outcomes that mark a link lost (companion.monitor)
 # which alerts a recovery closes: a restored link closes every loss of that link, and so on
 RECOVERY = {
     "restored": ("link_lost", "link_soft_404", "link_parked"),
@@ -72,7 +75,8 @@ def parse_since(value: str | None) -> str | None:
 
 
 def _key(kind: str, source_url: str, target_url: str) -> str:
-    return "|".join((kind, urls.safe_page_key(source_url) or source_url, urls.safe_page_key(target_url) or target_url))
+    return "|".join((FAMILY.get(kind, kind), urls.safe_page_key(source_url) or source_url,
+                     urls.safe_page_key(target_url) or target_url))
 
 
 def text_of(alert: dict) -> str:
@@ -114,6 +118,39 @@ def from_changes(changes: list[dict]) -> tuple[list[dict], list[tuple[str, str, 
         elif kind == "placement_live":
             recovered.append(("placement_live", src, tgt))
     return alerts, recovered
+
+
+def from_results(results: list[dict], alerts: list[dict]) -> tuple[list[dict], list[tuple[str, str, str]]]:
+    """The alerts and recoveries that the per-item check results add to those of the changes.
+
+    A result (companion.monitor.checks) says what each backlink and placement of a checked
+    page ended in. A link lost on a soft-404 or parked page is named so (the change list
+    says only "lost"); a loss the results show that no change reported (a check in the
+    browser, which has no change list) is an alert too, once the item had an outcome
+    before (a first check is no change). A link or placement answered and live again
+    closes its loss."""
+    by_link = {(r.get("url"), r.get("target_url")): r for r in results if r.get("kind") == "backlink"}
+    refined = []
+    for a in alerts:
+        r = by_link.get((a["source_url"], a["target_url"])) if a["kind"] == "link_lost" else None
+        if r and r.get("outcome") in ("soft_404", "parked"):
+            a = candidate(f"link_{r['outcome']}", a["source_url"], a["target_url"], a["reason"] or r.get("reason"),
+                          was=a.get("was"), now=r["outcome"])
+        refined.append(a)
+    known = {a["key"] for a in refined}
+    recovered = []
+    for r in results:
+        src, tgt, outcome = r.get("url") or "", r.get("target_url") or "", r.get("outcome")
+        if outcome in LOSS_OUTCOMES and r.get("changed") and r.get("previous_outcome") is not None:
+            kind = f"link_{outcome}" if r.get("kind") == "backlink" else "placement_lost"
+            alert = candidate(kind, src, tgt, r.get("reason") or "", was=r.get("previous_outcome"), now=outcome,
+                              subject="backlink" if r.get("kind") == "backlink" else "placement")
+            if alert["key"] not in known:
+                known.add(alert["key"])
+                refined.append(alert)
+        elif outcome == "ok" and r.get("status") == "live":
+            recovered.append(("restored" if r.get("kind") == "backlink" else "placement_live", src, tgt))
+    return refined, recovered
 
 
 def broken_target_alerts(store) -> tuple[list[dict], set[str]]:
