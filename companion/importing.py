@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 from companion.analysis import urls
 from companion.core.errors import BadInput
 from companion.importers import check, needs_rows, parse
-from companion.store.store import gc_paused
+from companion.store.gcpause import gc_paused
 
 
 def _target_for(profile, parsed) -> str | None:

@@ -146,9 +146,19 @@ class Workspace:
 
             with self._store_lock:
                 if self._store is None:
-                    self._store = open_store(self.home, database=self.database)
+                    self._store = open_store(self.home, database=self.database, scorer=self._scorer)
                 store = self._store
         return store
+
+    def _scorer(self):
+        """The verdicts' scorer for the profile in force, handed to the store when it opens it:
+        each backlink write scores the tier-1 pages it touches (None until the store is open:
+        team mode reads the profile through the store)."""
+        if self._store is None:
+            return None
+        from companion.verdicts import verdicts
+
+        return verdicts.scorer(self.profile)
 
     def __enter__(self) -> "Workspace":
         return self
@@ -180,3 +190,93 @@ class Workspace:
     def import_bytes(self, name: str, data: bytes, format: str = "auto", mapping: dict | None = None) -> dict:
         """Import one uploaded export (POST /api/import): its ImportSummary."""
         return self.import_files([(name, data)], format=format, mapping=mapping)[0]
+
+    # --- the library, one method per thing a front end does ----------------------------
+    # The API's routes and the CLI's commands call these, never the store themselves, so both
+    # save a candidate, log a placement or check a draft through the same function.
+
+    def backlinks_page(self, page) -> dict:
+        """One page of the backlink list (a companion.store.listing.Page): GET /api/backlinks, `tierlink backlinks`."""
+        return self.store.backlinks_page(page)
+
+    def broken_targets(self) -> list[dict]:
+        """Live links to a page of mine answering 4xx, best first (companion.verdicts.broken)."""
+        from companion.verdicts import broken
+
+        return broken.broken_targets(self.store)
+
+    def warm_up(self) -> None:
+        """Rebuild the verdicts' caches in the background after an import, so the next page visit does not wait."""
+        from companion.verdicts import verdicts
+
+        verdicts.warm_up(lambda: self.store, self.profile)
+
+    def check_draft(self, *, html=None, markdown=None, text=None, host_url=None, limit=None) -> dict:
+        """A guest-post draft's DraftReport (companion.verdicts.drafts): exactly one of html, markdown, text."""
+        from companion.verdicts import drafts
+
+        return drafts.check_draft(self.store, self.profile, html=html, markdown=markdown, text=text,
+                                  host_url=host_url, limit=limit)
+
+    def save_candidate(self, url, kind, *, title=None, note=None, tags=None, verdict=None) -> tuple[dict, bool]:
+        """Save a page as a candidate: (candidate, created). Without a `verdict`, the snapshot is the
+        last analysis of the page in this process (the popup's save follows its analysis)."""
+        from companion.workflow import candidates
+
+        last = self.last_verdict(url) if isinstance(url, str) else None
+        return candidates.save(self.store, url, kind, title=title, note=note, tags=tags, verdict=verdict,
+                               last=last, user=self.user)
+
+    def list_candidates(self, kind: str | None = None, status: str | None = None) -> list[dict]:
+        from companion.workflow import candidates
+
+        return candidates.list_candidates(self.store, kind=kind, status=status)
+
+    def update_candidate(self, id, changes: dict) -> dict:
+        """Change a candidate (a tier2 one placed with `to_url` also logs the placement)."""
+        from companion.workflow import candidates
+
+        return candidates.update(self.store, self.profile, id, changes, user=self.user)
+
+    def delete_candidate(self, id) -> str:
+        from companion.workflow import candidates
+
+        return candidates.remove(self.store, id)
+
+    def add_placement(self, from_url, to_url, *, anchor=None, via=None, date=None, note=None,
+                      candidate_id=None) -> tuple[dict, list[dict], bool]:
+        """Log a tier-2 link: (placement, warnings, created)."""
+        from companion.workflow import placements
+
+        return placements.add_ex(self.store, self.profile, from_url, to_url, anchor=anchor, via=via, date=date,
+                                 note=note, candidate_id=candidate_id, user=self.user)
+
+    def list_placements(self, to_url: str | None = None) -> list[dict]:
+        from companion.workflow import placements
+
+        return placements.list_placements(self.store, to_url=to_url)
+
+    def delete_placement(self, id) -> str:
+        from companion.workflow import placements
+
+        return placements.remove(self.store, id)
+
+    def export_table(self, table: str, out: Path) -> int:
+        """Write backlinks, candidates or placements as CSV (companion.workflow.export): the rows written."""
+        from companion.workflow import export
+
+        return export.export_table(self.store, table, out)
+
+    # -- link monitoring (companion.monitor) ---------------------------------------------------
+
+    def recheck(self, opts, *, progress=None, private_hint: str | None = None) -> dict:
+        """Run one recheck in this thread (the CLI): the monitor judges with the profile in force."""
+        from companion.monitor import recheck as recheck_mod
+
+        return recheck_mod.run(self.store, lambda: self.profile, opts, progress=progress, private_hint=private_hint)
+
+    def recheck_runner(self):
+        """The background recheck of this store (the API and the schedule), one per store."""
+        from companion.monitor.runner import runner_for
+
+        return runner_for(self.store, lambda: self.profile)

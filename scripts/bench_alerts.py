@@ -76,19 +76,19 @@ def one_run(rows, args, *, alerts_on: bool, receiver: Receiver) -> tuple[float, 
         made: list = []
         hook_time: list[float] = []
         if alerts_on:
-            worker = queue.start(ws)
-            def timed(w, s):
+            worker = queue.start(ws.store, lambda: ws.profile)
+            def timed(store, profile, s):
                 t0 = time.perf_counter()
-                made.extend(real_hook(w, s))
+                made.extend(real_hook(store, profile, s))
                 hook_time.append(time.perf_counter() - t0)
                 return made
 
             hook.after_recheck = timed
         else:
-            hook.after_recheck = lambda w, s: []
+            hook.after_recheck = lambda store, profile, s: []
         try:
             started = time.perf_counter()
-            summary = Run(ws, opts).execute()
+            summary = Run(ws.store, lambda: ws.profile, opts).execute()
             elapsed = time.perf_counter() - started
         finally:
             hook.after_recheck = real_hook

@@ -117,7 +117,7 @@ def main() -> None:
             ws.store.merge_backlinks(rows, "ahrefs")
             opts = Options(delay=args.delay, concurrency=args.hosts, timeout=10, allow_private_hosts=True)
             samples: list[tuple[int, float]] = []
-            run = Run(ws, opts)
+            run = Run(ws.store, lambda: ws.profile, opts)
             stop = threading.Event()
 
             def sample():

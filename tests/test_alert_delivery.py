@@ -98,7 +98,7 @@ def setup(home, site, alerts: dict):
 
 def recheck(ws) -> tuple[dict, float]:
     start = time.monotonic()
-    summary = recheck_mod.run(ws, recheck_mod.Options(allow_private_hosts=True, delay=0.0, timeout=2.0))
+    summary = ws.recheck(recheck_mod.Options(allow_private_hosts=True, delay=0.0, timeout=2.0))
     return summary, time.monotonic() - start
 
 
@@ -106,7 +106,7 @@ def test_the_webhook_gets_one_post_per_change_and_none_again(sites, home, receiv
     site, hook = sites.new(), receiver()
     setup(home, site, {"webhook": {"url": hook.url}})
     with Workspace(home) as ws:
-        worker = queue.start(ws, backoff=(0.2, 0.2))
+        worker = queue.start(ws.store, lambda: ws.profile, backoff=(0.2, 0.2))
         try:
             recheck(ws)  # all live: nothing to say
             site.page("/one", NO_LINK)
@@ -133,7 +133,7 @@ def test_a_failing_webhook_is_retried_with_backoff_until_it_takes_it(sites, home
     with Workspace(home) as ws:
         recheck(ws)
         site.page("/one", NO_LINK)
-        worker = queue.start(ws, backoff=(0.3, 0.6, 5.0))
+        worker = queue.start(ws.store, lambda: ws.profile, backoff=(0.3, 0.6, 5.0))
         try:
             recheck(ws)
             wait_for(lambda: len(hook.got) == 1, what="the delivery after two failures")
@@ -166,7 +166,7 @@ def test_a_slow_webhook_never_slows_the_recheck(sites, home, receiver):  # noqa:
     with Workspace(home) as ws:
         recheck(ws)
         site.page("/one", NO_LINK)
-        worker = queue.start(ws)
+        worker = queue.start(ws.store, lambda: ws.profile)
         try:
             summary, took = recheck(ws)
             assert [c["kind"] for c in summary["changes"]] == ["lost"]
@@ -244,7 +244,7 @@ def test_the_daily_digest_goes_once_through_starttls_with_the_password_from_the_
         assert mail.due(ws.store, settings)
         assert mail.send_digest(ws.store, settings) == 2
         assert not mail.due(ws.store, settings)  # once a day
-        worker = queue.start(ws, poll=0.1)  # the serve worker finds nothing more to send today
+        worker = queue.start(ws.store, lambda: ws.profile, poll=0.1)  # the serve worker finds nothing more to send today
         time.sleep(0.5)
         worker.stop()
         assert mail.send_digest(ws.store, settings) == 0  # forced: nothing new, nothing sent
@@ -262,7 +262,7 @@ def test_the_worker_sends_the_digest_when_due(sites, home, smtp):  # noqa: F811
         recheck(ws)
         site.page("/one", NO_LINK)
         recheck(ws)
-        worker = queue.start(ws, poll=0.1)
+        worker = queue.start(ws.store, lambda: ws.profile, poll=0.1)
         try:
             wait_for(lambda: smtp.messages, what="the digest")
             time.sleep(0.5)

@@ -26,7 +26,7 @@ T2 = "https://tier1.test/post"
 
 def run(home) -> dict:
     with Workspace(home) as ws:
-        return recheck_mod.run(ws, recheck_mod.Options(allow_private_hosts=True, delay=0.0, timeout=2.0))
+        return ws.recheck(recheck_mod.Options(allow_private_hosts=True, delay=0.0, timeout=2.0))
 
 
 @pytest.fixture
@@ -253,15 +253,15 @@ def test_team_mode_one_alert_seen_by_every_member(tmp_path, pg_url, sites):  # n
         alice.set_profile({"domains": ["mysite.test"]})
         alice.store.merge_backlinks([{"source_url": url, "target_url": ME, "anchor": "alpha", "first_seen": STAMP,
                                       "last_seen": STAMP}], "ahrefs")
-        recheck_mod.run(alice, opts)
+        alice.recheck(opts)
     site.page("/post", NO_LINK)
     with Workspace(tmp_path / "bob", database=pg_url, user="bob") as bob:
-        recheck_mod.run(bob, opts)
+        bob.recheck(opts)
     with Workspace(tmp_path / "alice", database=pg_url, user="alice") as alice:
         body = records.listing(alice.store)
         assert [(a["kind"], a["source_url"]) for a in body["alerts"]] == [("link_lost", url)]
         assert records.mark_seen(alice.store)["unseen_count"] == 0
-        recheck_mod.run(alice, opts)
+        alice.recheck(opts)
     with Workspace(tmp_path / "bob", database=pg_url, user="bob") as bob:
         body = records.listing(bob.store)
         assert len(body["alerts"]) == 1 and body["unseen_count"] == 0

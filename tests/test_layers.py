@@ -116,3 +116,47 @@ def test_the_walk_sees_imports_inside_functions():
     graph = _graph()
     assert "companion.workflow.placements" in graph["companion.workflow.candidates"]
     assert "companion.core.errors" in graph["companion.analysis.analyze"]
+
+
+# Arguments kept that are data the object holds, not something it calls.
+KEPT_DATA = {
+    "AtomicJSONStorage.write": "TinyDB's storage interface: the document written is the one held",
+    "BacklinkDB._damaged": "why the file is damaged: a message, kept to answer with",
+}
+
+
+def _kept_arguments(path: Path) -> list[str]:
+    """`self.x = <argument>` in a method other than a constructor: an object handed in at run
+    time and kept for later calls (data the object holds: KEPT_DATA)."""
+    found = []
+    for cls in ast.walk(ast.parse(path.read_text(), str(path))):
+        if not isinstance(cls, ast.ClassDef):
+            continue
+        for fn in cls.body:
+            if not isinstance(fn, ast.FunctionDef) or fn.name in ("__init__", "open", "__new__") \
+                    or f"{cls.name}.{fn.name}" in KEPT_DATA:
+                continue
+            args = {a.arg for a in fn.args.args + fn.args.kwonlyargs} - {"self", "cls"}
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Assign) and isinstance(node.value, ast.Name) and node.value.id in args:
+                    for target in node.targets:
+                        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                                and target.value.id == "self":
+                            found.append(f"{path.name}: {cls.name}.{fn.name} keeps its argument "
+                                         f"{node.value.id} as self.{target.attr}")
+    return found
+
+
+def test_the_store_keeps_nothing_handed_to_it_after_opening():
+    """What the store calls of a layer above (the verdicts' scorer) is handed to it when it is
+    opened, explicitly: a method that kept an argument for later calls (the old
+    `ensure_scored(scorer)` did, `self.scorer = scorer`) is a call upwards no import shows."""
+    kept = [line for path in sorted((PACKAGE / "store").glob("*.py")) for line in _kept_arguments(path)]
+    assert not kept, "\n".join(kept)
+
+
+def test_the_keeping_check_sees_a_kept_argument(tmp_path):
+    """The check itself, on the shape the old store had."""
+    sample = tmp_path / "sample.py"
+    sample.write_text("class Store:\n    def ensure_scored(self, scorer):\n        self.scorer = scorer\n")
+    assert _kept_arguments(sample) == ["sample.py: Store.ensure_scored keeps its argument scorer as self.scorer"]

@@ -50,3 +50,18 @@ def test_the_extension_types_no_cap_of_its_own():
             if re.search(r"(slice\(0, |maxlength=\"|= )(" + "|".join(sorted(values)) + r")\b", line):
                 offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
     assert not offenders, "\n".join(offenders)
+
+
+def test_the_built_packages_carry_the_companions_caps(tmp_path):
+    """scripts/build-extension writes lib/limits.js from the table as it packs (not the checkout's copy)."""
+    import runpy
+    import zipfile
+
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "build-extension"), "--out", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    expected = runpy.run_path(str(ROOT / "scripts" / "extension-limits"))["source"]()
+    assert f"export const MAX_NOTE = {limits.MAX_NOTE};" in expected
+    for browser in ("chrome", "firefox"):
+        with zipfile.ZipFile(tmp_path / f"tierlink-{browser}.zip") as z:
+            assert z.read("lib/limits.js").decode("utf-8") == expected

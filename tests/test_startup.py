@@ -26,7 +26,8 @@ import time
 import pytest
 
 from companion.store.sqlstore import DB_FILE
-from companion.store.store import WORKFLOW_FILE, Store
+from companion.store.backups import WORKFLOW_FILE
+from companion.store.store import Store
 from serverutil import CompanionServer
 
 

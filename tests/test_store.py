@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 from companion.core.errors import BadInput, NotFound, StorageError
 from companion.store import sqlstore
 from companion.store.sqlstore import DB_FILE
-from companion.store.store import WORKFLOW_FILE, Store
+from companion.store.backups import WORKFLOW_FILE
+from companion.store.store import Store
 from companion.store import opening
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -24,12 +24,12 @@ def _record(store, settings: dict, alerts: list[dict], recovered=()) -> list[dic
     return new
 
 
-def after_recheck(ws, summary: dict) -> list[dict]:
+def after_recheck(store, profile, summary: dict) -> list[dict]:
     """Alerts for the run's changes and for broken targets; the new ones (queued for delivery)."""
     try:
         alerts, recovered = records.from_changes(summary.get("changes") or [])
-        new = _record(ws.store, ws.profile.alerts, alerts, recovered)
-        worker = queue.running(ws)
+        new = _record(store, profile.alerts, alerts, recovered)
+        worker = queue.running(store)
         if new and worker is not None:
             worker.wake()
         return new

@@ -383,7 +383,7 @@ def check_draft(file, host_url, limit, form, as_json):
     if form is None:
         form = drafts.sniff_form(data[:262144].decode("utf-8", "replace"))
     with workspace() as ws:
-        report = drafts.check_draft(ws.store, ws.profile, host_url=host_url, limit=limit, **{form: data})
+        report = ws.check_draft(host_url=host_url, limit=limit, **{form: data})
     emit(as_json, report, _human_draft)
 
 
@@ -547,7 +547,7 @@ def repair(as_json):
       tierlink repair
     """
     from companion.core import team
-    from companion.store.store import repair as repair_store
+    from companion.store.backups import repair as repair_store
     from companion.web.server import ServeLock
 
     if team.resolve_database(_option("database")):
@@ -568,27 +568,12 @@ def repair(as_json):
 
 # --- import / backlinks / export ---------------------------------------------------------
 
-class _Progress:
-    """A progress line on stderr: redrawn in place on a terminal, a line per 10% for a big file otherwise."""
+def _import_progress():
+    """`ws.import_files`'s progress callback: a bar per file on a terminal, lines for a file of 20 MB or more."""
+    from companion.cli.progress import Progress
 
-    BIG = 20 * 1024 * 1024
-
-    def __init__(self):
-        self.tty = sys.stderr.isatty()
-        self.last_pct: dict[str, int] = {}
-
-    def __call__(self, name, done, total, rows):
-        if not total or not (self.tty or total >= self.BIG):
-            return
-        pct = min(100, int(done * 100 / total))
-        if self.tty:
-            bar = "#" * (pct // 4)
-            end = "\n" if pct >= 100 else ""
-            sys.stderr.write(f"\rimporting {Path(str(name)).name}: [{bar:<25}] {pct:3d}% {rows:,} rows{end}")
-            sys.stderr.flush()
-        elif pct // 10 > self.last_pct.get(name, -1):
-            self.last_pct[name] = pct // 10
-            info(f"importing {Path(str(name)).name}: {pct}% ({rows:,} rows)")
+    shown = Progress(lines_from=20 * 1024 * 1024)
+    return lambda name, done, total, rows: shown.step(f"importing {Path(str(name)).name}", done, total, f"{rows:,} rows")
 
 
 def _human_import(summaries):
@@ -629,7 +614,7 @@ def import_(files, fmt, mapping, as_json):
         raise BadInput("--map applies to --format csv only")
     with workspace() as ws:
         summaries = ws.import_files(list(files), format="csv" if mapping else fmt, mapping=mapping,
-                                    progress=_Progress(), on_note=lambda m: info(f"note: {m}"))
+                                    progress=_import_progress(), on_note=lambda m: info(f"note: {m}"))
     emit(as_json, summaries if len(summaries) > 1 else summaries[0], _human_import)
 
 
@@ -687,19 +672,17 @@ def backlinks(limit, offset, sort, order, status, follow, domain, tool, q, broke
       tierlink backlinks --domain blog.example.org --json
     """
     if broken:
-        from companion.verdicts import broken as broken_mod
-
         if status == "lost":
             raise BadInput("--broken lists live links only")
         with workspace() as ws:
-            emit(as_json, broken_mod.broken_targets(ws.store), _human_broken)
+            emit(as_json, ws.broken_targets(), _human_broken)
         return
     from companion.store import listing
 
     page = listing.Page(limit=limit, offset=offset, sort=sort, order=order, status=status, follow=follow,
                         domain=domain, tool=tool, q=q)
     with workspace() as ws:
-        result = ws.store.backlinks_page(page)
+        result = ws.backlinks_page(page)
     filtered = any(v is not None for v in (status, follow, domain, tool, q))
     emit(as_json, result, lambda r: _human_backlinks({**r, "filtered": filtered}))
 
@@ -715,10 +698,8 @@ def export(table, out, as_json):
     Example:
       tierlink export candidates --out candidates.csv
     """
-    from companion.workflow import export as export_mod
-
     with workspace() as ws:
-        count = export_mod.export_table(ws.store, table, Path(out))
+        count = ws.export_table(table, Path(out))
     info(f"wrote {count} {table} to {out}")
     emit(as_json, {"table": table, "rows": count, "out": str(out)}, lambda d: None)
 
@@ -764,11 +745,8 @@ def save(url, kind, title, note, tags, as_json):
     Example:
       tierlink save https://blog.test/write-for-us --kind tier2 --note "editor: Ann" --tag guest-post
     """
-    from companion.workflow import candidates
-
     with workspace() as ws:
-        doc, created = candidates.save(ws.store, url, kind, title=title, note=note, tags=list(tags) or None,
-                                       user=ws.user)
+        doc, created = ws.save_candidate(url, kind, title=title, note=note, tags=list(tags) or None)
     info(f"{'saved' if created else 'updated'} {doc['kind']} candidate {doc['id']}")
     emit(as_json, doc, _human_candidate)
 
@@ -788,10 +766,8 @@ def candidates_(ctx, kind, status, as_json):
     """
     if ctx.invoked_subcommand is not None:
         return
-    from companion.workflow import candidates
-
     with workspace() as ws:
-        emit(as_json, candidates.list_candidates(ws.store, kind=kind, status=status), _human_candidates)
+        emit(as_json, ws.list_candidates(kind=kind, status=status), _human_candidates)
 
 
 @command("update", group=candidates_)
@@ -813,13 +789,10 @@ def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, 
     Example:
       tierlink candidates update ID --status placed --to-url https://tier1.test/post --anchor "a fair review"
     """
-    from companion.workflow import candidates
-
     changes = {"status": status, "note": note, "title": title, "tags": list(tags) or None, "to_url": to_url,
                "anchor": anchor, "via": via, "date": date}
     with workspace() as ws:
-        doc = candidates.update(ws.store, ws.profile, id, {k: v for k, v in changes.items() if v is not None},
-                                user=ws.user)
+        doc = ws.update_candidate(id, {k: v for k, v in changes.items() if v is not None})
     emit(as_json, doc, _human_candidate)
 
 
@@ -833,15 +806,14 @@ def candidates_delete(id, as_json):
     Example:
       tierlink candidates delete ID
     """
-    from companion.workflow import candidates
-
-    _delete("candidate", candidates.remove, id, as_json)
+    _delete("candidate", id, as_json)
 
 
-def _delete(what: str, remove: Callable, id: str, as_json: bool) -> None:
-    """`candidates delete` and `placements delete`: remove(store, id), then say so."""
+def _delete(what: str, id: str, as_json: bool) -> None:
+    """`candidates delete` and `placements delete`: the Workspace's delete_candidate/delete_placement, then say so."""
     with workspace() as ws:
-        emit(as_json, {"deleted": remove(ws.store, id)}, lambda d: info(f"deleted {what} {d['deleted']}"))
+        deleted = getattr(ws, f"delete_{what}")(id)
+        emit(as_json, {"deleted": deleted}, lambda d: info(f"deleted {what} {d['deleted']}"))
 
 
 def _human_placements(rows):
@@ -855,10 +827,8 @@ def _human_placements(rows):
 
 
 def _list_placements(to_url, as_json):
-    from companion.workflow import placements
-
     with workspace() as ws:
-        emit(as_json, placements.list_placements(ws.store, to_url=to_url), _human_placements)
+        emit(as_json, ws.list_placements(to_url=to_url), _human_placements)
 
 
 @tierlink.group("placements", invoke_without_command=True)
@@ -907,11 +877,8 @@ def placements_add(from_url, to_url, anchor, via, date, note, as_json):
     Example:
       tierlink placements add --from https://my-guest-post.test/ --to https://tier1.test/post --via guest_post
     """
-    from companion.workflow import placements
-
     with workspace() as ws:
-        doc, warnings, created = placements.add_ex(ws.store, ws.profile, from_url, to_url, anchor=anchor, via=via,
-                                                   date=date, note=note, user=ws.user)
+        doc, warnings, created = ws.add_placement(from_url, to_url, anchor=anchor, via=via, date=date, note=note)
     info(f"{'logged' if created else 'updated'} placement {doc['id']}")
     for w in warnings:
         info(f"warning: {w['message']}")
@@ -928,30 +895,17 @@ def placements_delete(id, as_json):
     Example:
       tierlink placements delete ID
     """
-    from companion.workflow import placements
-
-    _delete("placement", placements.remove, id, as_json)
+    _delete("placement", id, as_json)
 
 
 # --- recheck -------------------------------------------------------------------------------
 
-class _PageProgress:
-    """Pages done of total on stderr: a bar redrawn in place on a terminal, a line per 10% otherwise."""
+def _recheck_progress():
+    """The recheck's progress callback (pages done of total)."""
+    from companion.cli.progress import Progress
 
-    def __init__(self):
-        self.tty = sys.stderr.isatty()
-        self.last = -1
-
-    def __call__(self, done: int, total: int) -> None:
-        pct = done * 100 // total if total else 100
-        if self.tty:
-            bar = "#" * (pct // 4)
-            end = "\n" if done >= total else ""
-            sys.stderr.write(f"\rrechecking: [{bar:<25}] {done}/{total} pages{end}")
-            sys.stderr.flush()
-        elif pct // 10 > self.last:
-            self.last = pct // 10
-            info(f"rechecking: {done}/{total} pages")
+    shown = Progress()
+    return lambda done, total: shown.step("rechecking", done, total, f"{done}/{total} pages")
 
 
 def _human_recheck(s):
@@ -990,7 +944,7 @@ def recheck(only, limit, older_than, delay, timeout, concurrency, allow_private_
     opts = recheck_mod.Options(only=only, limit=limit, older_than=older_than, delay=delay, timeout=timeout,
                                concurrency=concurrency, allow_private_hosts=allow_private_hosts).checked()
     with workspace() as ws:
-        summary = recheck_mod.run(ws, opts, progress=_PageProgress(), private_hint="--allow-private-hosts fetches it")
+        summary = ws.recheck(opts, progress=_recheck_progress(), private_hint="--allow-private-hosts fetches it")
     emit(as_json, summary, _human_recheck)
 
 

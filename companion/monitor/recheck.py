@@ -36,8 +36,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 from urllib.parse import urlsplit
 
+from companion.analysis.profile import Profile
 from companion.core.limits import RECHECK_CONCURRENCY, RECHECK_DELAY, RECHECK_RANGES, RECHECK_TIMEOUT
 from companion.analysis import urls
 from companion.workflow.fields import now
@@ -191,15 +193,21 @@ class Summary:
 
 
 class Run:
-    """One recheck of a workspace; `execute()` returns the RecheckSummary.
+    """One recheck of a data home's store; `execute()` returns the RecheckSummary.
 
+    `store`: the home's Store (its `home` holds the recheck lock); `profile()`: the site
+    profile in force, asked for each page judged (the service's user may change it while a
+    run goes on, and a run judging with an older one would rescore every tier-1 page back
+    and forth with the service). Taken explicitly rather than a Workspace: the monitor sits
+    below the workspace layer and needs only these two.
     `progress(done, total)` is called after each page; `cancel` (an Event) stops
     the run between requests. `done`/`total` may be read from other threads.
     """
 
-    def __init__(self, ws, opts: Options, *, progress=None, cancel: threading.Event | None = None,
-                 private_hint: str = ""):
-        self.ws = ws
+    def __init__(self, store, profile: Callable[[], Profile], opts: Options, *, progress=None,
+                 cancel: threading.Event | None = None, private_hint: str = ""):
+        self.store = store
+        self.profile = profile
         self.opts = opts
         self.private_hint = private_hint  # how the user allows private hosts, where they are
         self.progress = progress
@@ -213,8 +221,8 @@ class Run:
     def execute(self) -> dict:
         from companion.monitor.lock import recheck_lock
 
-        with recheck_lock(self.ws.home):
-            store = self.ws.store
+        store = self.store
+        with recheck_lock(store.home):
             targets = plan(store, self.opts)
             self.total = len(targets)
             by_host: dict[str, list[Target]] = {}
@@ -233,7 +241,7 @@ class Run:
         summary = self.summary.to_json()
         from companion.alerts import hook
 
-        hook.after_recheck(self.ws, summary)  # alerts made once, deliveries queued: never waits on a receiver
+        hook.after_recheck(self.store, self.profile(), summary)  # alerts made once, deliveries queued: never waits on a receiver
         return summary
 
     # -- per host, per page -----------------------------------------------------------
@@ -307,10 +315,11 @@ class Run:
     def _judge(self, t: Target, resp) -> None:
         from companion.verdicts import verdicts
 
-        store = self.ws.store
+        store = self.store
         before = {p["id"]: p.get("status") or "unchecked" for p in store.find("placements", from_key=t.key)}
         stored = store.backlinks_from(t.key)
-        result = verdicts.analyze_with_verdicts(self.ws.store, self.ws.profile, t.url, resp.text(), headers=resp.headers, origin="recheck")
+        result = verdicts.analyze_with_verdicts(store, self.profile(), t.url, resp.text(), headers=resp.headers,
+                                                origin="recheck")
         if result["counts"]["links"] == 0 and (stored or before):
             return self._skip(t, "needs a browser: the fetched HTML has no links, a visit saw some "
                                  "(the page is built by JavaScript)", stamp=True)
@@ -350,7 +359,7 @@ class Run:
     def _failed(self, t: Target, reason: str) -> None:
         from companion.workflow import placements
 
-        store = self.ws.store
+        store = self.store
         failures = max([int(r.get("check_failures") or 0) for r in store.backlinks_from(t.key)] or [0]) + 1
         for p in store.find("placements", from_key=t.key):
             failures = max(failures, placements.note_failure(store, p, reason))
@@ -364,7 +373,7 @@ class Run:
         """The page is gone (404/410) or now another site: its links to me and my placements are lost."""
         from companion.workflow import placements
 
-        store = self.ws.store
+        store = self.store
         stamp = now()
         changes, updates = [], []
         for rec in store.backlinks_from(t.key):
@@ -398,7 +407,7 @@ class Run:
         meanwhile is kept."""
         with self._lock:
             stamps, self._stamps = self._stamps, {}
-        store = self.ws.store
+        store = self.store
         updates = [dict(rec, **fields) for key, fields in stamps.items() for rec in store.backlinks_from(key)]
         if updates:
             store.put_backlinks(updates)
@@ -409,10 +418,11 @@ def _all_seen(stored: list[dict], result: dict) -> bool:
     return all(urls.safe_page_key(r["target_url"]) in seen for r in stored if r.get("status") == "live")
 
 
-def run(ws, opts: Options, *, progress=None, cancel=None, private_hint: str = "") -> dict:
+def run(store, profile: Callable[[], Profile], opts: Options, *, progress=None, cancel=None,
+        private_hint: str = "") -> dict:
     """Recheck now: the RecheckSummary. `private_hint` ends the reason of a page skipped for its
     private address: how to allow those where the user is (the CLI's flag, the dashboard's box)."""
-    return Run(ws, opts, progress=progress, cancel=cancel, private_hint=private_hint).execute()
+    return Run(store, profile, opts, progress=progress, cancel=cancel, private_hint=private_hint).execute()
 
 
 def elapsed_since(stamp: str | None) -> float | None:

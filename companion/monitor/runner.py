@@ -1,6 +1,7 @@
 """Rechecks inside `tierlink serve`: started from the API, or on the profile's schedule.
 
-One Runner per workspace. `start(options)` begins a run in a background thread
+One Runner per store (a data home's: `runner_for(store, profile)`, the profile in force
+asked for when it is needed). `start(options)` begins a run in a background thread
 and returns at once (POST /api/recheck answers 202); `status()` is what GET
 /api/recheck shows: `{"state": "idle"|"running"|"done", "done", "total", "summary"}`.
 A second start while one runs is refused (409), and so is one while
@@ -16,7 +17,9 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from typing import Callable
 
+from companion.analysis.profile import Profile
 from companion.core.errors import RecheckRunning
 from companion.monitor.lock import recheck_lock
 from companion.monitor.recheck import LAST_RUN_SETTING, Options, Run, elapsed_since
@@ -31,8 +34,9 @@ _RUNNERS_LOCK = threading.Lock()
 
 
 class Runner:
-    def __init__(self, ws):
-        self.ws = ws
+    def __init__(self, store, profile: Callable[[], Profile]):
+        self.store = store
+        self.profile = profile
         self._lock = threading.Lock()
         self._run: Run | None = None
         self._thread: threading.Thread | None = None
@@ -56,9 +60,9 @@ class Runner:
         with self._lock:
             if self._thread is not None and self._thread.is_alive():
                 raise RecheckRunning("a recheck is already running: GET /api/recheck shows its progress")
-            with recheck_lock(self.ws.home):  # refused now, not in the thread, when the CLI is running one
+            with recheck_lock(self.store.home):  # refused now, not in the thread, when the CLI is running one
                 pass
-            self._run = Run(self.ws, opts, cancel=self.cancel, private_hint=PRIVATE_HINT)
+            self._run = Run(self.store, self.profile, opts, cancel=self.cancel, private_hint=PRIVATE_HINT)
             self._summary = self._error = None
             self._thread = threading.Thread(target=self._work, args=(self._run, why), name="recheck", daemon=True)
             self._thread.start()
@@ -89,10 +93,10 @@ class Runner:
     # -- the schedule -------------------------------------------------------------
 
     def due(self) -> bool:
-        days = self.ws.profile.recheck_every_days
+        days = self.profile().recheck_every_days
         if not days:
             return False
-        since = elapsed_since(self.ws.store.get_setting(LAST_RUN_SETTING))
+        since = elapsed_since(self.store.get_setting(LAST_RUN_SETTING))
         return since is None or since >= days * 86400
 
     def start_schedule(self, poll: float = SCHEDULE_POLL) -> threading.Thread:
@@ -100,7 +104,7 @@ class Runner:
             while not self.cancel.is_set():
                 try:
                     if self.due():
-                        self.start(Options(), why=f"every {self.ws.profile.recheck_every_days:g} days, "
+                        self.start(Options(), why=f"every {self.profile().recheck_every_days:g} days, "
                                                    "from the profile")
                 except RecheckRunning:
                     pass
@@ -108,7 +112,7 @@ class Runner:
                     log.error("recheck schedule: %s", getattr(exc, "message", None) or type(exc).__name__)
                 self.cancel.wait(poll)
 
-        days = self.ws.profile.recheck_every_days
+        days = self.profile().recheck_every_days
         if days:
             log.info("recheck scheduled every %g days (profile recheck_every_days)", days)
         thread = threading.Thread(target=loop, name="recheck-schedule", daemon=True)
@@ -116,9 +120,19 @@ class Runner:
         return thread
 
 
-def runner_for(ws) -> Runner:
+def runner_for(store, profile: Callable[[], Profile]) -> Runner:
+    """The Runner of this store (made on first use; the same one for every later call)."""
     with _RUNNERS_LOCK:
-        runner = _RUNNERS.get(ws)
+        runner = _RUNNERS.get(store)
         if runner is None:
-            runner = _RUNNERS[ws] = Runner(ws)
+            runner = _RUNNERS[store] = Runner(store, profile)
         return runner
+
+
+def stop(store) -> None:
+    """Stop the run of this store, if one was ever made (the service shuts down); `store` None:
+    nothing was opened, so nothing runs."""
+    with _RUNNERS_LOCK:
+        runner = _RUNNERS.get(store) if store is not None else None
+    if runner is not None:
+        runner.stop()

@@ -50,7 +50,7 @@ def _crash_point(name: str) -> None:
     if not spec:
         return
     point, _, nth = spec.partition(":")
-    if sqlstore._writes_seen < int(nth or 1):
+    if sqlstore.writes_seen() < int(nth or 1):
         return
     if point == name:
         os._exit(99)
@@ -149,7 +149,7 @@ class AtomicJSONStorage(Storage):
                 fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
                 try:
                     spec = os.environ.get(CRASH_ENV, "")
-                    half = spec.partition(":")[0] in ("mid_temp", "enospc") and sqlstore._writes_seen >= int(spec.partition(":")[2] or 1)
+                    half = spec.partition(":")[0] in ("mid_temp", "enospc") and sqlstore.writes_seen() >= int(spec.partition(":")[2] or 1)
                     for chunk in self._chunks(data):
                         view = memoryview(chunk)
                         if half:

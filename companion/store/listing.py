@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from companion.analysis import urls
 from companion.core.authority import sort_value
 from companion.core.errors import BadInput
+from companion.store.keys import host_of_key
 
 # sort name -> (column, default order)
 SORTS: dict[str, tuple[str, str]] = {
@@ -91,9 +92,10 @@ class Page:
         if self.status is not None and self.status not in ("live", "lost"):
             raise BadInput("'status' must be live or lost")
         if self.domain is not None:
-            # spelt as page keys spell hosts (lower case, `www.` dropped, IDN as punycode)
+            # spelt as the store spells a linking page's host (keys.host_of_key: lower case,
+            # `www.` and any port dropped, IDN as punycode)
             try:
-                host = urls.page_key("http://" + self.domain.strip() + "/").split("/", 1)[0] \
+                host = host_of_key(urls.page_key("http://" + self.domain.strip() + "/")) \
                     if "/" not in self.domain.strip() and self.domain.strip() else ""
             except ValueError:
                 host = ""

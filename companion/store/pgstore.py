@@ -2,9 +2,10 @@
 
 The twin of companion.store.sqlstore: `BacklinkDB` answers the same calls as the SQLite
 one (records in, records out, a few queries by key, the tier-1 rows and their text
-search), so companion.store.store's merge rules run unchanged on either. `Workflow` holds
-what TinyDB holds in the embedded store (candidates, placements, settings) and the
-site profile. Both share one `Database`: a psycopg 3 connection pool.
+search): the interface of companion.store.interface, so the façade's merge rules run
+unchanged on either. `Workflow` holds what TinyDB holds in the embedded store
+(candidates, placements, settings) and the site profile. The tables come from
+companion.store.schema, the description both stores are made from. Both share one `Database`: a psycopg 3 connection pool.
 
 Why it is built this way:
 
@@ -46,7 +47,7 @@ import secrets
 import threading
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -55,12 +56,12 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from companion.core import team
 from companion.core.errors import BadInput, Conflict, NotFound, StorageError
-from companion.store import listing
-from companion.store.sqlstore import BALLAST, BLOCKED, NOT_FOLLOWED, ORDINARY, SPAM, _target_code, _with_network, dumps, loads
+from companion.store import listing, schema
+from companion.store.rows import BALLAST, BLOCKED, NOT_FOLLOWED, ORDINARY, SPAM, dumps, loads, source_host, target_code, with_network
 
 log = logging.getLogger("tierlink.store")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 POOL_MAX = 10
 # A request fails within ~2 s when the server is down (issue 22): libpq's connect_timeout
 # (2 s is its smallest) bounds reaching it, and a request waits WAIT_TIMEOUT for a pooled
@@ -71,84 +72,37 @@ WAIT_TIMEOUT = 2
 BUSY_WAIT = 30
 MIGRATE_LOCK = 0x7469_6572_6C01  # advisory lock ids ("tierl" + n)
 BACKLINKS_LOCK = 0x7469_6572_6C02
-TS_CONFIG = "english"
+TS_CONFIG = schema.TS_CONFIG
 K1, B = 1.2, 0.75  # BM25's constants, as FTS5's bm25()
 
-# MIGRATIONS[n]: the statements that turn schema n into n + 1 (MIGRATIONS[0] creates it).
-MIGRATIONS: dict[int, list[str]] = {
-    0: [
-        "CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-        "CREATE TABLE versions (name TEXT PRIMARY KEY, n BIGINT NOT NULL DEFAULT 0)",
-        """CREATE TABLE backlinks (
-            id BIGSERIAL PRIMARY KEY,
-            source_key TEXT NOT NULL,
-            target_key TEXT NOT NULL,
-            source_host TEXT NOT NULL,
-            status TEXT NOT NULL,
-            target_code INTEGER,
-            record TEXT NOT NULL,
-            UNIQUE (source_key, target_key))""",
-        # live links to a page of mine answering 4xx (companion.verdicts.broken): few, listed apart
-        "CREATE INDEX backlinks_broken ON backlinks (id) WHERE status = 'live' AND target_code >= 400",
-        "CREATE INDEX backlinks_by_target ON backlinks (target_key)",
-        """CREATE TABLE tier1 (
-            id BIGSERIAL PRIMARY KEY,
-            key TEXT NOT NULL UNIQUE,
-            host TEXT NOT NULL,
-            url TEXT NOT NULL,
-            features TEXT NOT NULL,
-            score INTEGER,
-            blocked INTEGER NOT NULL DEFAULT 0,
-            placements INTEGER NOT NULL DEFAULT 0,
-            path TEXT NOT NULL DEFAULT '',
-            site TEXT NOT NULL DEFAULT '',
-            network INTEGER NOT NULL DEFAULT 0,
-            page_authority REAL,
-            domain_authority REAL,
-            words INTEGER NOT NULL DEFAULT 0,
-            tsv TSVECTOR NOT NULL)""",
-        "CREATE INDEX tier1_by_host ON tier1 (host)",
-        # blocked is the page's class (sqlstore: ORDINARY, NOT_FOLLOWED, SPAM, BLOCKED), listed in that order
-        "CREATE INDEX tier1_by_score ON tier1 (blocked, score DESC, page_authority DESC NULLS LAST, "
-        "domain_authority DESC NULLS LAST, placements, url)",
-        "CREATE INDEX tier1_by_path ON tier1 (path, site)",
-        "CREATE INDEX tier1_unscored ON tier1 (id) WHERE score IS NULL",
-        "CREATE INDEX tier1_text ON tier1 USING GIN (tsv)",
-        """CREATE TABLE workflow (
-            tbl TEXT NOT NULL,
-            id TEXT NOT NULL,
-            seq BIGSERIAL,
-            doc JSONB NOT NULL,
-            PRIMARY KEY (tbl, id))""",
-        "CREATE INDEX workflow_order ON workflow (tbl, seq)",
-        "CREATE INDEX workflow_doc ON workflow USING GIN (doc jsonb_path_ops)",
-        # one candidate per page and kind, one value per setting: what makes saves upserts
-        "CREATE UNIQUE INDEX workflow_candidate_once ON workflow ((doc->>'key'), (doc->>'kind')) WHERE tbl = 'candidates'",
-        "CREATE UNIQUE INDEX workflow_setting_once ON workflow ((doc->>'name')) WHERE tbl = 'settings'",
-        "CREATE INDEX workflow_placement_from ON workflow ((doc->>'from_key')) WHERE tbl = 'placements'",
-        # one placement per (from page, to page): logging the same link twice updates it
-        "CREATE UNIQUE INDEX workflow_placement_once ON workflow ((doc->>'from_key'), (doc->>'to_key')) "
-        "WHERE tbl = 'placements'",
-    ],
+# A new database gets the whole schema at once (companion.store.schema, the description both
+# stores are made from); MIGRATIONS[n]: the statements that turn an older schema n into n + 1.
+MIGRATIONS: dict[int, list] = {
     # 1 -> 2: the backlink list pages in the database (companion.store.listing; sqlstore's schema 3):
     # its columns beside the record, one index per sort (ASC NULLS FIRST, walked backwards for
     # descending: SQLite's NULL order, so both stores list alike; texts sort byte-wise as
     # SQLite's do), the tools that supplied each row and the words it is searched by.
     1: [
-        "ALTER TABLE backlinks ADD COLUMN authority REAL, ADD COLUMN first_seen TEXT COLLATE \"C\", "
-        "ADD COLUMN last_seen TEXT COLLATE \"C\", ADD COLUMN follow BOOLEAN NOT NULL DEFAULT TRUE, "
-        "ADD COLUMN words TEXT NOT NULL DEFAULT '', ADD COLUMN tools TEXT[] NOT NULL DEFAULT '{}'",
+        *(schema.add_column(schema.POSTGRES, "backlinks", name)
+          for name in ("authority", "first_seen", "last_seen", "follow", "words", "tools")),
         lambda c: _fill_list_columns(c),
-        f"ALTER TABLE backlinks ADD COLUMN tsv TSVECTOR GENERATED ALWAYS AS (to_tsvector('{TS_CONFIG}', words)) STORED",
-        "CREATE INDEX backlinks_by_authority ON backlinks (authority ASC NULLS FIRST, id)",
-        "CREATE INDEX backlinks_by_first_seen ON backlinks (first_seen ASC NULLS FIRST, id)",
-        "CREATE INDEX backlinks_by_last_seen ON backlinks (last_seen ASC NULLS FIRST, id)",
-        "CREATE INDEX backlinks_by_host ON backlinks ((source_host COLLATE \"C\"), id)",
-        "CREATE INDEX backlinks_by_status ON backlinks (status, follow)",
-        "CREATE INDEX backlinks_tools ON backlinks USING GIN (tools)",
-        "CREATE INDEX backlinks_text ON backlinks USING GIN (tsv)",
+        schema.add_column(schema.POSTGRES, "backlinks", "tsv"),
+        *schema.statements(schema.POSTGRES, only={
+            "backlinks_by_authority", "backlinks_by_first_seen", "backlinks_by_last_seen", "backlinks_by_host",
+            "backlinks_by_status", "backlinks_tools", "backlinks_text"}),
     ],
+    # 2 -> 3: source_host follows the store's host rule (no port), as tier1.host does
+    2: [lambda c: _fix_source_hosts(c)],
 }
+
+
+def _fix_source_hosts(c) -> None:
+    """Schema 2 -> 3: the rows whose source_host kept a port (`blog.test:8080`) get the host alone."""
+    rows = c.execute("SELECT id, record FROM backlinks WHERE source_host LIKE '%%:%%'").fetchall()
+    if rows:
+        with c.cursor() as cur:
+            cur.executemany("UPDATE backlinks SET source_host = %s WHERE id = %s",
+                            [(source_host(loads(raw)), i) for i, raw in rows])
 
 # The list's sort columns in SQL (the domain sort byte-wise, as its index).
 _LIST_ORDER = {"authority": "authority", "first_seen": "first_seen", "last_seen": "last_seen",
@@ -361,6 +315,11 @@ class Database:
                 raise StorageError(f"the team database {self.where} was written by a newer Tierlink (schema {version}); "
                                    "upgrade Tierlink to use it")
             created = version == 0
+            if created:
+                for statement in schema.statements(schema.POSTGRES):
+                    c.execute(statement)
+                version = SCHEMA_VERSION
+                c.execute("INSERT INTO meta (name, value) VALUES ('schema', %s)", (str(version),))
             while version < SCHEMA_VERSION:
                 for statement in MIGRATIONS[version]:
                     statement(c) if callable(statement) else c.execute(statement)
@@ -439,7 +398,22 @@ class BacklinkDB:
         self._pending = threading.local()  # .paths: the paths to recount when this thread's write commits
 
     def close(self) -> None:
-        pass  # the Database (shared with the workflow) is closed by the store
+        pass  # the Database (shared with the workflow) is closed by the workflow's adapter (teamstore)
+
+    def check_in_background(self) -> threading.Thread | None:
+        """No file to check: the database server keeps its own pages sound."""
+        return None
+
+    def problem(self) -> dict | None:
+        """Why the database cannot be used right now (unavailable, SSL), or None."""
+        return self.db.problem()
+
+    def explain(self, exc: BaseException) -> StorageError | None:
+        """None: the driver's errors are turned into StorageError where they happen."""
+        return None
+
+    def check_writable(self) -> None:
+        """Nothing: the server refuses what it cannot write, in the transaction."""
 
     def backup(self) -> None:
         """Called after an import: refresh the planner's statistics of the two big tables
@@ -452,7 +426,7 @@ class BacklinkDB:
             log.warning("could not refresh the statistics after an import: %s", exc.message)
 
     @contextmanager
-    def write(self, *, count: bool = True) -> Iterator[psycopg.Connection]:
+    def write(self, *, count: bool = True) -> Iterator[Any]:
         """One transaction, one backlink writer at a time across every companion.
 
         The network counts of the paths the transaction wrote are recounted once, just
@@ -538,15 +512,15 @@ class BacklinkDB:
             with cur.copy("COPY backlinks (source_key, target_key, source_host, status, target_code, record, "
                           "authority, first_seen, last_seen, follow, words, tools) FROM STDIN") as copy:
                 for r in records:
-                    copy.write_row((r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"],
-                                    _target_code(r), dumps(r), *_list_values(r)))
+                    copy.write_row((r["source_key"], r["target_key"], source_host(r), r["status"],
+                                    target_code(r), dumps(r), *_list_values(r)))
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
         if records:
             with c.cursor() as cur:
                 cur.executemany("UPDATE backlinks SET target_key = %s, status = %s, target_code = %s, record = %s, "
                                 "authority = %s, first_seen = %s, last_seen = %s, follow = %s, words = %s, tools = %s "
-                                "WHERE id = %s", [(r["target_key"], r["status"], _target_code(r), dumps(r),
+                                "WHERE id = %s", [(r["target_key"], r["status"], target_code(r), dumps(r),
                                                    *_list_values(r), i) for i, r in records])
 
     def list_page(self, page: listing.Page) -> tuple[list[dict], int, bool]:
@@ -719,11 +693,11 @@ class BacklinkDB:
         return [_tier1_row(r) for r in rows]
 
     def unscored(self, c, limit: int) -> list[tuple[int, str, str, dict, int]]:
-        return [(i, k, h, _with_network(f, w), n) for i, k, h, f, n, w in c.execute(
+        return [(i, k, h, with_network(f, w), n) for i, k, h, f, n, w in c.execute(
             "SELECT id, key, host, features, placements, network FROM tier1 WHERE score IS NULL LIMIT %s", (limit,))]
 
     def tier1_batch(self, c, after_id: int, limit: int) -> list[tuple[int, str, str, dict, int]]:
-        return [(i, k, h, _with_network(f, w), n) for i, k, h, f, n, w in c.execute(
+        return [(i, k, h, with_network(f, w), n) for i, k, h, f, n, w in c.execute(
             "SELECT id, key, host, features, placements, network FROM tier1 WHERE id > %s ORDER BY id LIMIT %s",
             (after_id, limit))]
 
@@ -806,12 +780,8 @@ EXACT_UP_TO = 10_000
 
 def _tier1_row(row) -> dict:
     key, host, url, features, score, blocked, placements, network = row
-    return {"key": key, "host": host, "url": url, "features": _with_network(features, network), "score": score,
+    return {"key": key, "host": host, "url": url, "features": with_network(features, network), "score": score,
             "blocked": blocked in (BLOCKED, SPAM), "spam": blocked == SPAM, "placements": placements}
-
-
-def _host_of_key(key: str) -> str:
-    return key.split("/", 1)[0]
 
 
 class Workflow:

@@ -40,13 +40,13 @@ import sys
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
-
-import orjson
+from typing import Any, Callable, Iterable, Iterator
 
 from companion.core.atomic import move_aside
 from companion.core.errors import StorageError
-from companion.store import listing
+from companion.store import listing, schema
+from companion.store.rows import (BALLAST, BALLAST_WORD, BLOCKED, NOT_FOLLOWED, ORDINARY, SPAM,  # noqa: F401  (verdicts)
+                                  dumps, loads, source_host, target_code, with_network)
 
 log = logging.getLogger("tierlink.store")
 # Where no logging is set up (a CLI command) these lines stay off stderr, which carries the
@@ -55,7 +55,7 @@ log.addHandler(logging.NullHandler())
 
 DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 60_000
 MMAP_SIZE = 1 << 30
 # The page cache of an import's connection: enough for the upper levels of every index,
@@ -64,35 +64,22 @@ MMAP_SIZE = 1 << 30
 IMPORT_CACHE_KIB = 16 * 1024
 CRASH_ENV = "TIERLINK_CRASH_AT"  # test hook; see crash_point
 
-# tier1.blocked: the page's class in the boost list (the verdicts' Tier1Scorer decides), listed
-# in this order: the link to me is followed / it is not / spam (only when asked for); BLOCKED
-# pages (they compete with me, sit on my own site) are never listed.
-ORDINARY, NOT_FOLLOWED, SPAM, BLOCKED = 0, 1, 2, 3
-# The boost list's order: ordinary pages before spam, score, then page and domain authority
-# (the tools' values on a common scale) so that ties fall to the stronger page.
-_SCORE_INDEX = ("CREATE INDEX IF NOT EXISTS tier1_by_score ON tier1 "
-                "(blocked, score DESC, page_authority DESC, domain_authority DESC, placements, url)")
-# The same path on many referring sites (a network of generated pages): counted by path.
-_PATH_INDEX = "CREATE INDEX IF NOT EXISTS tier1_by_path ON tier1 (path, site)"
-
-# The backlink list pages (companion.store.listing): the columns it sorts and filters by,
-# beside the record (written with it: listing.record_columns), one index per sort (the row
-# id, which every SQLite index ends with, breaks ties), the tools that supplied each row
-# and the words of its URLs, anchor and title (FTS5, external content: the words are
-# stored once, in `backlinks.words`), both kept by triggers.
-_COLUMNS = {"authority": "REAL", "first_seen": "TEXT", "last_seen": "TEXT", "follow": "INTEGER NOT NULL DEFAULT 1",
-            "words": "TEXT NOT NULL DEFAULT ''"}
+# The tables and indexes: companion.store.schema (one description for both stores).
+# The backlink list pages (companion.store.listing) keep, beside the record, the columns it
+# sorts and filters by (written with it: listing.record_columns); here, triggers keep the
+# tools that supplied each row (backlink_tools, list_counts) and the words of its URLs,
+# anchor and title (FTS5, external content: the words are stored once, in `backlinks.words`).
+_LIST_COLUMNS_ADDED = ("authority", "first_seen", "last_seen", "follow", "words")  # by schema 3
 
 
 def _add_list_columns(c) -> None:
     """The list's columns, each added unless the table has it already."""
     have = {row[1] for row in c.execute("PRAGMA table_info(backlinks)")}
-    for name, kind in _COLUMNS.items():
+    for name in _LIST_COLUMNS_ADDED:
         if name not in have:
-            c.execute(f"ALTER TABLE backlinks ADD COLUMN {name} {kind}")
+            c.execute(schema.add_column(schema.SQLITE, "backlinks", name))
 
 
-_LIST_COLUMNS = [_add_list_columns]
 _WORDS_INSERT = "INSERT INTO backlinks_text (rowid, words) VALUES (new.id, new.words);"
 _WORDS_DELETE = "INSERT INTO backlinks_text (backlinks_text, rowid, words) VALUES ('delete', old.id, old.words);"
 _TOOLS_INSERT = ("INSERT OR IGNORE INTO backlink_tools (tool, status, follow, id) "
@@ -109,30 +96,16 @@ _TOOLS_DELETE = ("DELETE FROM backlink_tools WHERE tool IN (SELECT value FROM js
 # index and sorts them; above, it walks the sort's index (companion.store.listing).
 _LIST_FEW = 5000
 
-_LIST_SCHEMA = [
-    # each sort's index also holds status and follow, so that a walk checks those filters
-    # without reading the records it passes
-    # (the row id right after the sort column: ties fall to it in index order, no sort step)
-    "CREATE INDEX IF NOT EXISTS backlinks_by_authority ON backlinks (authority, id, status, follow)",
-    "CREATE INDEX IF NOT EXISTS backlinks_by_first_seen ON backlinks (first_seen, id, status, follow)",
-    "CREATE INDEX IF NOT EXISTS backlinks_by_last_seen ON backlinks (last_seen, id, status, follow)",
-    "CREATE INDEX IF NOT EXISTS backlinks_by_host ON backlinks (source_host, id, status, follow)",
-    # how many rows each tool ('' for all) has per status and follow: the totals of those
-    # filters without counting rows (a million rows took 125 ms to count)
-    "CREATE TABLE IF NOT EXISTS list_counts (tool TEXT NOT NULL, status TEXT NOT NULL, follow INTEGER NOT NULL, "
-    "n INTEGER NOT NULL, PRIMARY KEY (tool, status, follow)) WITHOUT ROWID",
-    # counts of a status or follow filter: a range of this index, not a pass over the records
-    "CREATE INDEX IF NOT EXISTS backlinks_by_status ON backlinks (status, follow)",
-    # who supplied each row, with its status and follow: a tool's count (with those filters) is a range
-    "CREATE TABLE IF NOT EXISTS backlink_tools (tool TEXT NOT NULL, status TEXT NOT NULL, follow INTEGER NOT NULL, "
-    "id INTEGER NOT NULL, PRIMARY KEY (tool, status, follow, id)) WITHOUT ROWID",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS backlinks_text USING fts5 (words, content='backlinks', content_rowid='id', "
-    "tokenize='porter unicode61 remove_diacritics 2')",
+_TRIGGERS = [
     f"CREATE TRIGGER IF NOT EXISTS backlinks_listed AFTER INSERT ON backlinks BEGIN {_WORDS_INSERT} {_TOOLS_INSERT} END",
     f"CREATE TRIGGER IF NOT EXISTS backlinks_unlisted AFTER DELETE ON backlinks BEGIN {_WORDS_DELETE} {_TOOLS_DELETE} END",
     f"CREATE TRIGGER IF NOT EXISTS backlinks_relisted AFTER UPDATE OF record, words ON backlinks BEGIN "
     f"{_WORDS_DELETE} {_TOOLS_DELETE} {_WORDS_INSERT} {_TOOLS_INSERT} END",
 ]
+# what schema 3 added for the list pages
+_LIST_SCHEMA = [*schema.statements(schema.SQLITE, only={
+    "backlinks_by_authority", "backlinks_by_first_seen", "backlinks_by_last_seen", "backlinks_by_host",
+    "list_counts", "backlinks_by_status", "backlink_tools", "backlinks_text"}), *_TRIGGERS]
 
 
 def _fill_list_columns(c) -> None:
@@ -152,58 +125,11 @@ def _fill_list_columns(c) -> None:
               "GROUP BY tool, status, follow")
 
 
-_SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS backlinks (
-        id INTEGER PRIMARY KEY,
-        source_key TEXT NOT NULL,
-        target_key TEXT NOT NULL,
-        source_host TEXT NOT NULL,
-        status TEXT NOT NULL,
-        target_code INTEGER,
-        record TEXT NOT NULL,
-        UNIQUE (source_key, target_key))""",
-    *_LIST_COLUMNS,
-    # live links to a page of mine answering 4xx (companion.verdicts.broken): few, listed apart
-    "CREATE INDEX IF NOT EXISTS backlinks_broken ON backlinks (id) WHERE status = 'live' AND target_code >= 400",
-    "CREATE INDEX IF NOT EXISTS backlinks_by_target ON backlinks (target_key)",
-    # No index on source_host or status alone: "is there a tier-1 page on this host" is
-    # answered by tier1.host, the live pages by tier1, the broken ones by backlinks_broken;
-    # listing by status returns most of the table, which a scan does best. Each index
-    # costs every import row a B-tree insert.
-    """CREATE TABLE IF NOT EXISTS tier1 (
-        id INTEGER PRIMARY KEY,
-        key TEXT NOT NULL UNIQUE,
-        host TEXT NOT NULL,
-        url TEXT NOT NULL,
-        features TEXT NOT NULL,
-        score INTEGER,
-        blocked INTEGER NOT NULL DEFAULT 0,
-        placements INTEGER NOT NULL DEFAULT 0,
-        path TEXT NOT NULL DEFAULT '',
-        site TEXT NOT NULL DEFAULT '',
-        network INTEGER NOT NULL DEFAULT 0,
-        page_authority REAL,
-        domain_authority REAL)""",
-    "CREATE INDEX IF NOT EXISTS tier1_by_host ON tier1 (host)",
-    _SCORE_INDEX,
-    _PATH_INDEX,
-    "CREATE INDEX IF NOT EXISTS tier1_unscored ON tier1 (id) WHERE score IS NULL",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS tier1_text USING fts5 (title, anchors, urlwords, tokenize='porter unicode61 remove_diacritics 2')",
-]
-
-# FTS5's bm25() weighs a term by log((N - n + 0.5) / (n + 0.5)), floored at ~0: a term on
-# half the pages or more counts for nothing. Right for a big list, wrong for a new user's
-# handful of tier-1 pages (with two pages, every term). BALLAST neutral rows (negative
-# rowids, a filler word no query has, a typical length so the average length holds) raise
-# N the way the classic "+1" idf does: they decide a small list's weights and vanish
-# against a big one's.
-BALLAST = 20
-BALLAST_WORD = "zqxballastqz"
-_SCHEMA.append(("INSERT INTO tier1_text (rowid, title, anchors, urlwords) "
-                "SELECT -value, '', '', ? FROM json_each(?)", (" ".join([BALLAST_WORD] * 8),
-                                                              json.dumps(list(range(1, BALLAST + 1))))))
-_SCHEMA.extend(_LIST_SCHEMA)
+# BALLAST neutral rows in the text index: why, in companion.store.rows
+_BALLAST_ROWS = ("INSERT INTO tier1_text (rowid, title, anchors, urlwords) SELECT -value, '', '', ? FROM json_each(?)",
+                 (" ".join([BALLAST_WORD] * 8), json.dumps(list(range(1, BALLAST + 1)))))
+# A new database: the whole schema, the ballast rows and the triggers.
+_SCHEMA = [*schema.statements(schema.SQLITE), _BALLAST_ROWS, *_TRIGGERS]
 
 # The path of a page key (`host/path?query`) in SQL, for rows written before schema 2.
 _KEY_PATH = "substr(key, instr(key, '/'))"
@@ -213,21 +139,25 @@ _NETWORK = ("UPDATE tier1 SET network = (SELECT count(DISTINCT t.site) FROM tier
 MIGRATIONS: dict[int, list[str]] = {
     # 1 -> 2: path, site and network (generated-page networks), the authority tie-break; every
     # score is redone (the site of a migrated row is its host until the page is written again).
-    1: ["ALTER TABLE tier1 ADD COLUMN path TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE tier1 ADD COLUMN site TEXT NOT NULL DEFAULT ''",
-        "ALTER TABLE tier1 ADD COLUMN network INTEGER NOT NULL DEFAULT 0",
-        "ALTER TABLE tier1 ADD COLUMN page_authority REAL",
-        "ALTER TABLE tier1 ADD COLUMN domain_authority REAL",
+    1: [*(schema.add_column(schema.SQLITE, "tier1", name)
+          for name in ("path", "site", "network", "page_authority", "domain_authority")),
         "DROP INDEX IF EXISTS tier1_by_score",
-        _SCORE_INDEX,
-        _PATH_INDEX,
+        *schema.statements(schema.SQLITE, only={"tier1_by_score", "tier1_by_path"}),
         f"UPDATE tier1 SET site = host, score = NULL, path = CASE WHEN instr({_KEY_PATH}, '?') > 0 "
         f"THEN substr({_KEY_PATH}, 1, instr({_KEY_PATH}, '?') - 1) ELSE {_KEY_PATH} END",
         "UPDATE tier1 SET blocked = 3 WHERE blocked = 1",  # BLOCKED was 1 in schema 1
         _NETWORK],
     # 2 -> 3: the backlink list pages in the database (companion.store.listing)
-    2: [*_LIST_COLUMNS, *_LIST_SCHEMA, _fill_list_columns],
+    2: [_add_list_columns, *_LIST_SCHEMA, _fill_list_columns],
+    # 3 -> 4: source_host follows the store's host rule (no port), as tier1.host does
+    3: [lambda c: _fix_source_hosts(c)],
 }
+
+
+def _fix_source_hosts(c) -> None:
+    """Schema 3 -> 4: the rows whose source_host kept a port (`blog.test:8080`) get the host alone."""
+    rows = c.execute("SELECT id, record FROM backlinks WHERE source_host LIKE '%:%'").fetchall()
+    c.executemany("UPDATE backlinks SET source_host = ? WHERE id = ?", [(source_host(loads(raw)), i) for i, raw in rows])
 
 _writes_seen = 0
 
@@ -257,30 +187,9 @@ def count_write() -> None:
     _writes_seen += 1
 
 
-_STRICT = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
-_NULL_VALUE = (b":null", b",null", b"[null")
-
-
-def dumps(obj) -> str:
-    """JSON text of a record: orjson, or json's strict encoder where orjson would write
-    something else (a NaN becomes null in orjson; json refuses it: ValueError)."""
-    try:
-        raw = orjson.dumps(obj)
-    except TypeError:
-        return _strict(obj)
-    if b"null" in raw and any(p in raw for p in _NULL_VALUE):
-        return _strict(obj)
-    return raw.decode("utf-8")
-
-
-def _strict(obj) -> str:
-    try:
-        return _STRICT(obj)
-    except ValueError as exc:  # NaN / Infinity: not JSON, would not read back
-        raise StorageError(f"refusing to store a value that is not valid JSON: {exc}") from None
-
-
-loads = orjson.loads
+def writes_seen() -> int:
+    """How many durable writes this process made, both engines counted (the crash tests' hook)."""
+    return _writes_seen
 
 
 class Damaged(Exception):
@@ -657,6 +566,22 @@ class BacklinkDB:
 
     _last_damage = ""
 
+    def problem(self) -> dict | None:
+        """What stops this database from working ({"code", "message"}: a damaged file), or None."""
+        if self.damage:
+            error = damaged_error(self.path, self.damage)
+            return {"code": error.code, "message": error.message}
+        return None
+
+    def explain(self, exc: BaseException) -> StorageError | None:
+        """The error for an exception a read met (a damaged page: store_damaged), or None."""
+        return self._on_damage(exc) if is_damage(exc) else None
+
+    def check_writable(self) -> None:
+        """StorageError once the file is known to be damaged: every write of the store stops."""
+        if self.damage:
+            raise damaged_error(self.path, self.damage)
+
     def _on_damage(self, exc: BaseException) -> StorageError:
         """A statement met a damaged page: stop writing, say so (the error every caller gets)."""
         self._last_damage = " ".join(str(exc).split())
@@ -671,7 +596,7 @@ class BacklinkDB:
             log.error("the backlink store %s is damaged (%s): writes stopped; run `tierlink repair`",
                       self.path, detail)
 
-    def check_in_background(self) -> threading.Thread:
+    def check_in_background(self) -> threading.Thread | None:
         """Run the full `quick_check` in a thread (the service calls this once started): damage
         the clean-close stamp could not see (the file changed in place, size and time kept) is
         found without delaying the first answer. A damaged file stops writes, as above."""
@@ -690,7 +615,7 @@ class BacklinkDB:
         return thread
 
     @contextmanager
-    def write(self, *, count: bool = True) -> Iterator[sqlite3.Connection]:
+    def write(self, *, count: bool = True) -> Iterator[Any]:
         """One durable transaction (nested calls join the outer one).
 
         Returns only after COMMIT, which with `synchronous=FULL` has fsynced the WAL:
@@ -805,13 +730,13 @@ class BacklinkDB:
         c.executemany(
             "INSERT INTO backlinks (source_key, target_key, source_host, status, target_code, record, "
             "authority, first_seen, last_seen, follow, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(r["source_key"], r["target_key"], _host_of_key(r["source_key"]), r["status"], _target_code(r), dumps(r),
+            [(r["source_key"], r["target_key"], source_host(r), r["status"], target_code(r), dumps(r),
               *listing.record_columns(r)) for r in records])
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
         c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ?, authority = ?, "
                       "first_seen = ?, last_seen = ?, follow = ?, words = ? WHERE id = ?",
-                      [(r["target_key"], r["status"], _target_code(r), dumps(r), *listing.record_columns(r), i)
+                      [(r["target_key"], r["status"], target_code(r), dumps(r), *listing.record_columns(r), i)
                        for i, r in records])
 
     def list_page(self, page: listing.Page) -> tuple[list[dict], int, bool]:
@@ -1043,11 +968,11 @@ class BacklinkDB:
         return self.conn().execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
 
     def unscored(self, c, limit: int) -> list[tuple[int, str, str, dict, int]]:
-        return [(i, k, h, _with_network(f, w), n) for i, k, h, f, n, w in c.execute(
+        return [(i, k, h, with_network(f, w), n) for i, k, h, f, n, w in c.execute(
             "SELECT id, key, host, features, placements, network FROM tier1 WHERE score IS NULL LIMIT ?", (limit,))]
 
     def tier1_batch(self, c, after_id: int, limit: int) -> list[tuple[int, str, str, dict, int]]:
-        return [(i, k, h, _with_network(f, w), n) for i, k, h, f, n, w in c.execute(
+        return [(i, k, h, with_network(f, w), n) for i, k, h, f, n, w in c.execute(
             "SELECT id, key, host, features, placements, network FROM tier1 WHERE id > ? ORDER BY id LIMIT ?",
             (after_id, limit))]
 
@@ -1090,28 +1015,10 @@ class BacklinkDB:
 _ROW = "key, host, url, features, score, blocked, placements, network"
 
 
-def _with_network(features: str, network: int) -> dict:
-    """A page's features with `network` (how many referring sites share its path) beside them."""
-    feats = loads(features)
-    feats["network"] = network
-    return feats
-
-
 def _tier1_row(row) -> dict:
     key, host, url, features, score, blocked, placements, network = row
-    return {"key": key, "host": host, "url": url, "features": _with_network(features, network), "score": score,
+    return {"key": key, "host": host, "url": url, "features": with_network(features, network), "score": score,
             "blocked": blocked in (BLOCKED, SPAM), "spam": blocked == SPAM, "placements": placements}
-
-
-def _target_code(record: dict) -> int | None:
-    """The HTTP code the exporting tool saw at the link's target (Ahrefs' `Target page HTTP code`)."""
-    code = (record.get("metrics") or {}).get("target_http_code")
-    return code if isinstance(code, int) and not isinstance(code, bool) else None
-
-
-def _host_of_key(key: str) -> str:
-    """A page key is `host/path` (urls.page_key): its host, for the by-host index."""
-    return key.split("/", 1)[0]
 
 
 def _storage_error(path: Path, exc: sqlite3.Error) -> StorageError:

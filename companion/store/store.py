@@ -1,6 +1,6 @@
-"""The durable store of a data home: the backlink list in SQLite, the workflow in TinyDB.
+"""The durable store of a data home: one façade over a backlink database and the workflow tables.
 
-Two engines, each holding the data it suits (the README says the same):
+Two engines in solo mode, each holding the data it suits (the README says the same):
 
 * **The backlink list** (`backlinks.sqlite`, all its SQL in companion.store.sqlstore) is
   big (up to millions of rows), read a few rows at a time by every visit, and
@@ -10,145 +10,101 @@ Two engines, each holding the data it suits (the README says the same):
   (a page holding a live backlink), what the boost verdict needs and the stored
   boost score, so the boost list is an indexed `ORDER BY ... LIMIT` and nothing is
   rebuilt at start-up.
-* **The workflow** (`workflow.json`: tables `candidates`, `placements`,
-  `settings`) is small, human-readable and written on every one-click save: what
-  TinyDB is for. `AtomicJSONStorage` never writes the live file in place (temp
-  file, fsync, rotate three backups, `os.replace`, fsync the folder); a damaged
-  file is restored from its newest good backup, loudly, and with none the store
-  refuses to open rather than start empty.
+* **The workflow** (`workflow.json`: tables `candidates`, `placements`, `settings`,
+  companion.store.workflow) is small, human-readable and written on every one-click
+  save: what TinyDB is for.
+
+In team mode (companion.store.teamstore) both halves live in PostgreSQL
+(companion.store.pgstore), behind the same two interfaces (companion.store.interface):
+this façade holds one backlink database and one workflow store and does not know
+which. What it adds on top is the store's policy, the same on either: the merge rules
+of an import (companion.store.merging), the tier-1 rows every backlink write keeps
+current and their scores (companion.store.tier1), and the checks of a closed store.
+
+The boost score comes from the verdicts' rules, a layer above: the caller hands a
+scorer source in when it opens the store (`Store.open(home, scorer=...)`: the
+workspace does), and `ensure_scored(scorer)` rescores with the one a verdict uses.
+The store never reaches up for it.
 
 A write returns only once it is durable (SQLite's COMMIT with `synchronous=FULL`;
-the JSON file's fsync+rename), so the API answers 2xx only then. TinyDB is not
-thread-safe and waitress serves with threads: one `RLock` guards the workflow, and
-a lock file serialises its read-modify-writes with other processes on the same home
-(the CLI while `tierlink serve` runs). SQLite does both on its own (WAL readers,
-one writer, a busy timeout).
-
-A home written by an older Tierlink (`backlinks.json`) opens into the new store on
-first use; the old file is left in place as a backup until the user deletes it.
-
-The parts, by idea: companion.store.workflow (the TinyDB tables), companion.store.backups
-(durable JSON writes, backups, recovery, migrations), companion.store.merging (the merge
-rules of an import), companion.store.tier1 (page keys, tier-1 features), and this façade.
+the JSON file's fsync+rename; PostgreSQL's COMMIT), so the API answers 2xx only then.
+Records returned by the backlink readers are fresh dicts; the workflow readers
+return copies too.
 """
 
 from __future__ import annotations
 
-import logging
-import sys
+import functools
 import threading
 from pathlib import Path
 from typing import Callable, Iterable
-from urllib.parse import unquote
-
-from tinydb import TinyDB
 
 from companion.core import authority
-from companion.store import listing, merging, sqlstore
-from companion.store.records import public_backlink
-from companion.analysis import urls
 from companion.core.errors import BadInput, StorageError
-from companion.store.backups import (BACKLINKS_FILE, BACKUPS, META, WORKFLOW_FILE, AtomicJSONStorage,  # noqa: F401
-                                     migrate, open_document, repair)
-from companion.store.gcpause import gc_paused  # noqa: F401  (companion.importing)
-from companion.store.merging import MERGE_BATCH, normalized
-from companion.store.tier1 import host_of_key, key_of, path_of_key, tier1_features
-from companion.store.workflow import WORKFLOW_TABLES, WorkflowTables
-
-log = logging.getLogger("tierlink.store")
-
-_SCORE_BATCH = 5000
+from companion.store import legacy, listing, merging, sqlstore, tier1
+from companion.store.interface import BacklinkStore, Scorer, ScorerSource, WorkflowStore
+from companion.store.merging import normalized
+from companion.store.records import public_backlink
+from companion.store.keys import key_of
+from companion.store.workflow import TinyWorkflow
 
 
-class Store(WorkflowTables):
+def _no_scorer() -> None:
+    return None
+
+
+class Store:
     """The backlink list and the workflow tables of one data home (see the module docstring)."""
 
-    backend = "embedded"
-
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, backlinks: BacklinkStore, workflow: WorkflowStore, *,
+                 scorer: ScorerSource | None = None, backend: str = "embedded", where: str | None = None,
+                 schema_created: bool = False):
+        """Use `Store.open` (solo) or companion.store.opening.open_store (either mode)."""
         self.home = Path(home)
+        self.backend = backend  # "embedded" or "postgresql"
+        self.where = where  # team mode: the database as `host:port/dbname` (never the password)
+        self.schema_created = schema_created  # team mode: this open created the database's schema
         self.restored_from_backup: list[str] = []
-        self.version = 0  # bumped on every workflow change: lets callers cache what they derive
-        self.table_versions: dict[str, int] = {}  # per workflow table ("placements", ...)
-        self.scorer = None  # set by the verdicts (ensure_scored): scores tier-1 pages as they are written
-        self._lock = threading.RLock()
+        self._bl = backlinks
+        self._wf = workflow
+        self._scorer = scorer or _no_scorer
+        self._lock = threading.Lock()
         self._closed = False
-        self._placement_keys: set[str] | None = None
         self._placement_counts: tuple[int, dict[str, int]] | None = None
-        self._id_index: dict[str, dict[str, int]] = {}
-        self._flock_depth = 0
-        self._flock_fd: int | None = None
         self._reconciled: tuple | None = None
 
     # -- open / close ---------------------------------------------------------------
 
     @classmethod
-    def open(cls, home: Path) -> "Store":
+    def open(cls, home: Path, *, scorer: ScorerSource | None = None) -> "Store":
         """Open (or create) the embedded store in `home`, restoring damaged files from backups,
-        loudly. companion.store.opening.open_store picks this or team mode's TeamStore."""
-        self = cls(home)
+        loudly. companion.store.opening.open_store picks this or team mode's database.
+
+        `scorer`: called before each backlink write for the verdicts' scorer in force (or
+        None), so the tier-1 pages a write touches are scored as they are written; without
+        one they are scored by the next `ensure_scored`."""
+        home = make_home(home)
+        notices: list[str] = []
+        bl = sqlstore.BacklinkDB(home / sqlstore.DB_FILE, notices)
         try:
-            self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        except OSError as exc:
-            raise StorageError(f"cannot create the data home {self.home}: {exc.strerror or exc}") from None
-        wf_path = self.home / WORKFLOW_FILE
-        wf = open_document(wf_path, "workflow", self.restored_from_backup)
-        wf, wf_changed = migrate(wf or {}, "workflow", wf_path)
-        for name in WORKFLOW_TABLES:
-            wf.setdefault(name, {})
-        self._bl = sqlstore.BacklinkDB(self.home / sqlstore.DB_FILE, self.restored_from_backup)
-        try:
-            self._db = TinyDB(str(wf_path), storage=AtomicJSONStorage, data=wf)
-            if wf_changed and wf_path.exists():
-                self._db.storage.write(wf)
-            self._import_legacy()
+            wf = TinyWorkflow(home, notices, check_writable=bl.check_writable)
         except BaseException:
-            self._bl.close()
+            bl.close()
+            raise
+        self = cls(home, bl, wf, scorer=scorer)
+        self.restored_from_backup = notices
+        try:
+            legacy.import_backlinks(home, bl, self._refresher(), notices)
+        except BaseException:
+            self.close()
             raise
         return self
-
-    def _import_legacy(self) -> None:
-        """Move the backlink list of a home written before SQLite (backlinks.json) into the database.
-
-        Done once, in one transaction, when the database holds no backlink yet; the old
-        file stays where it is as a backup until the user deletes it.
-        """
-        path = self.home / BACKLINKS_FILE
-        if self._bl.get_meta("legacy_json") is not None:
-            return
-        if not path.exists() and not any(path.with_name(f"{path.name}.bak{n}").exists() for n in range(1, BACKUPS + 1)):
-            return
-        if self._bl.count():
-            return
-        doc = open_document(path, "backlink (old format)", self.restored_from_backup)
-        if doc is None:
-            return
-        doc, _ = migrate(doc, "backlinks", path)
-        table = doc.get("backlinks") or {}
-        records = [table[k] for k in sorted(table, key=lambda k: int(k) if str(k).isdigit() else 0)]
-        skipped = 0
-        with self._bl.write() as c:
-            for start in range(0, len(records), MERGE_BATCH):
-                chunk = []
-                for r in records[start:start + MERGE_BATCH]:
-                    try:
-                        chunk.append(normalized(dict(r)))
-                    except BadInput:
-                        skipped += 1
-                self._bl.insert_records(c, chunk)
-                self._refresh_tier1(c, {r["source_key"] for r in chunk})
-            self._bl.set_meta(c, "legacy_json", str(len(records)))
-        message = (f"moved {len(records) - skipped:,} backlinks from {path.name} into {sqlstore.DB_FILE}"
-                   + (f" ({skipped} unreadable records left out)" if skipped else "") + "; "
-                   f"{path.name} is kept as a backup: delete it once you are happy with the new store")
-        log.warning(message)
-        print(f"tierlink: {message}", file=sys.stderr)
 
     def close(self) -> None:
         with self._lock:
             if not self._closed:
                 self._closed = True
-                self._db.close()
+                self._wf.close()
                 self._bl.close()
 
     def __enter__(self):
@@ -170,21 +126,13 @@ class Store(WorkflowTables):
 
     def problem(self) -> dict | None:
         """What stops this store from working, for /api/health: {"code", "message"}, or None."""
-        if self._bl.damage:
-            error = sqlstore.damaged_error(self._bl.path, self._bl.damage)
-            return {"code": error.code, "message": error.message}
-        return None
+        return self._bl.problem()
 
     def explain(self, exc: BaseException) -> StorageError | None:
         """The error to answer for an unexpected exception that came from this store (a damaged
         page met while reading rows one by one), or None: never a 500 for a damaged file."""
-        if sqlstore.is_damage(exc):
-            return self._bl._on_damage(exc)
-        return None
+        return self._bl.explain(exc)
 
-    def _check_writable(self) -> None:
-        if self._bl.damage:
-            raise sqlstore.damaged_error(self._bl.path, self._bl.damage)
     # -- backlinks: reading ------------------------------------------------------------
 
     def backlink_count(self) -> int:
@@ -254,73 +202,33 @@ class Store(WorkflowTables):
 
     # -- tier-1 pages: what the boost verdict needs, kept current by every write ---------
 
-    def _refresh_tier1(self, c, source_keys, stored: dict[str, list[tuple[int, dict]]] | None = None) -> None:
-        """Recompute the tier-1 rows of these pages from their records (`stored`, else read)."""
-        keys = list(source_keys)
-        if not keys:
-            return
-        if stored is None:
-            stored = self._bl.from_sources(c, keys)
-        counts = self._placements_by_target()
-        scorer = self.scorer
-        put, gone = [], []
-        paths = self._bl.paths_of(c, keys)  # a path a page leaves has one site fewer
-        for key in keys:
-            live = [rec for _, rec in stored.get(key, ()) if rec.get("status") == "live"]
-            if not live:
-                gone.append(key)
-                continue
-            feats = tier1_features(live)
-            host = host_of_key(key)
-            placements = counts.get(key, 0)
-            score, blocked, pa, da = (scorer.score(key, host, feats, placements) if scorer is not None
-                                      else (None, False, None, None))
-            path = path_of_key(key)
-            paths.add(path)
-            # the text index tokenises (and stems) these itself: the key's host and path words
-            put.append((key, host, feats["url"], feats, score, blocked, placements,
-                        feats["title"], " ".join(feats["anchors"]), unquote(key),
-                        path, urls.registrable_domain(host), pa, da))
-        self._bl.delete_tier1(c, gone)
-        self._bl.put_tier1(c, put)
-        self._bl.refresh_network(c, paths)
-    def ensure_scored(self, scorer) -> None:
-        """Make every tier-1 page's stored score current for `scorer` (the verdicts' rules).
+    def _refresher(self) -> Callable[..., None]:
+        """refresh(c, source_keys, stored=None): the tier-1 rows of these pages recomputed, scored
+        by the scorer in force when the write began (asked once: not per batch of an import)."""
+        return functools.partial(tier1.refresh, self._bl, counts=self._placements_by_target, scorer=self._scorer())
 
-        `scorer.signature` names the profile and weights it scores with; when it differs
-        from the one the scores were made with, every page is rescored in one pass (a
-        profile change). Placements that changed since are rescored page by page, and so
-        is any page written while no scorer was set. Cheap when nothing changed: the
-        verdicts call this before every answer.
-        """
-        self.scorer = scorer
+    def _placements_by_target(self) -> dict[str, int]:
+        """How many of my placements point at each tier-1 page (cached per version of the table)."""
+        version = self._wf.table_versions.get("placements", 0)
+        cached = self._placement_counts
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        counts = tier1.placement_counts(self._wf.all("placements"))
+        self._placement_counts = (version, counts)
+        return counts
+
+    def ensure_scored(self, scorer: Scorer | None = None) -> None:
+        """Make every tier-1 page's stored score current for `scorer` (the verdicts' rules; by
+        default the one the store was opened with). Cheap when nothing changed: the verdicts
+        call this before every answer (companion.store.tier1.reconcile says how)."""
+        scorer = scorer or self._scorer()
+        if scorer is None:
+            return
         counts = self._placements_by_target()
         memo = (scorer.signature, id(counts))
         if self._reconciled == memo and not self._bl.any_unscored():
             return
-        stored_sig = self._bl.get_meta("scorer")
-        stored_counts = sqlstore.loads(self._bl.get_meta("placements") or "{}")
-        if stored_sig == scorer.signature and stored_counts == counts and self._reconciled is not None \
-                and not self._bl.any_unscored():
-            self._reconciled = memo
-            return
-        with self._bl.write(count=False) as c:  # derived data: not a write the crash tests count
-            stored_sig = self._bl.get_meta("scorer")
-            stored_counts = sqlstore.loads(self._bl.get_meta("placements") or "{}")
-            if stored_sig != scorer.signature:
-                after = 0
-                while batch := self._bl.tier1_batch(c, after, _SCORE_BATCH):
-                    self._bl.set_scores(c, [(*scorer.score(k, h, f, counts.get(k, 0)), counts.get(k, 0), i)
-                                            for i, k, h, f, _ in batch])
-                    after = batch[-1][0]
-            elif stored_counts != counts:
-                changed = {k: counts.get(k, 0) for k in set(stored_counts) | set(counts)
-                           if stored_counts.get(k, 0) != counts.get(k, 0)}
-                self._bl.set_placements(c, changed)
-            while batch := self._bl.unscored(c, _SCORE_BATCH):
-                self._bl.set_scores(c, [(*scorer.score(k, h, f, n), n, i) for i, k, h, f, n in batch])
-            self._bl.set_meta(c, "scorer", scorer.signature)
-            self._bl.set_meta(c, "placements", sqlstore.dumps(counts))
+        tier1.reconcile(self._bl, scorer, counts, known=self._reconciled is not None)
         self._reconciled = memo
 
     # -- backlinks: writing ------------------------------------------------------------
@@ -331,7 +239,7 @@ class Store(WorkflowTables):
         """Merge rows from one export (or another source) into the list: ONE durable transaction
         (the rules: companion.store.merging.merge_backlinks)."""
         self._check_open()
-        return merging.merge_backlinks(self._bl, self._refresh_tier1, rows, origin, fallback_target=fallback_target,
+        return merging.merge_backlinks(self._bl, self._refresher(), rows, origin, fallback_target=fallback_target,
                                        _owned=_owned, progress=progress, produce=produce)
 
     def put_backlinks(self, records: list[dict]) -> None:
@@ -347,6 +255,7 @@ class Store(WorkflowTables):
         if not prepared:
             return
         self._check_open()
+        refresh = self._refresher()
         with self._bl.write() as c:
             keys = list(dict.fromkeys(rec["source_key"] for rec in prepared))
             stored = self._bl.from_sources(c, keys)
@@ -362,4 +271,73 @@ class Store(WorkflowTables):
                     entries[n] = (entries[n][0], rec)
             self._bl.update_records(c, changed)
             self._bl.insert_records(c, created)
-            self._refresh_tier1(c, keys, stored)
+            refresh(c, keys, stored)
+
+    # -- workflow tables (companion.store.workflow, or pgstore.Workflow in team mode) -------
+
+    @property
+    def table_versions(self):
+        """A counter per workflow table ("placements", ..., and "profile" in team mode), bumped
+        by every change: lets callers cache what they derive from a table."""
+        return self._wf.table_versions
+
+    def insert(self, table: str, doc: dict) -> dict:
+        return self._wf.insert(table, doc)
+
+    def get(self, table: str, id) -> dict | None:
+        return self._wf.get(table, id)
+
+    def update(self, table: str, id, fields: dict) -> dict:
+        return self._wf.update(table, id, fields)
+
+    def remove(self, table: str, id) -> None:
+        self._wf.remove(table, id)
+
+    def all(self, table: str) -> list[dict]:
+        return self._wf.all(table)
+
+    def find(self, table: str, **equals) -> list[dict]:
+        return self._wf.find(table, **equals)
+
+    def upsert(self, table: str, match: dict, doc: dict) -> tuple[dict, bool]:
+        """Update the first document matching `match` with `doc`, or insert `match | doc`: (doc, created)."""
+        return self._wf.upsert_with(table, match, {**match, **doc}, lambda old: doc)
+
+    def upsert_with(self, table: str, match: dict, new_doc: dict, change: Callable[[dict], dict]) -> tuple[dict, bool]:
+        """Insert `new_doc`, or update the first document matching `match` with `change(old)`,
+        as one step no other writer can come between: (doc, created)."""
+        return self._wf.upsert_with(table, match, new_doc, change)
+
+    def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
+        """Update a document with `change(current)`, read and written as one step (NotFound if absent)."""
+        return self._wf.update_with(table, id, change)
+
+    def get_setting(self, name: str, default=None):
+        found = self._wf.find("settings", name=name)
+        return found[0].get("value", default) if found else default
+
+    def set_setting(self, name: str, value) -> None:
+        self.upsert("settings", {"name": name}, {"value": value})
+
+    def is_placement_page(self, key: str) -> bool:
+        """True if one of my tier-2 placements sits on this page (key = urls.page_key of its from_url)."""
+        return self._wf.is_placement_page(key)
+
+    # -- the team's profile (a file of the home in solo mode: companion.analysis.profile) ----
+
+    def profile_data(self) -> dict | None:
+        """The profile stored in the team database (None before anyone set one, and in solo mode)."""
+        return self._wf.profile_data()
+
+    def set_profile_data(self, data: dict, *, only_if_missing: bool = False) -> bool:
+        return self._wf.set_profile_data(data, only_if_missing=only_if_missing)
+
+
+def make_home(home: Path) -> Path:
+    """The data home, created (owner-only) if it does not exist yet."""
+    home = Path(home)
+    try:
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise StorageError(f"cannot create the data home {home}: {exc.strerror or exc}") from None
+    return home

@@ -1,25 +1,24 @@
-"""Page keys and what the boost verdict needs of a tier-1 page (a page holding a live
-backlink): the pure functions the store and the verdicts share."""
+"""Tier-1 pages (pages holding a live backlink): what the boost verdict needs of each, kept
+current by every backlink write, and their stored scores.
+
+Page keys and the features of a page are pure functions the store and the verdicts
+share. `refresh` recomputes the tier-1 rows of the pages a write touched (inside its
+transaction); `reconcile` rescores every row when the scorer's signature changed (a
+profile or weights change) and what my placements changed. Both only call the
+backlink database's interface (companion.store.interface), so they run on either store.
+"""
 
 from __future__ import annotations
 
+from typing import Callable
+from urllib.parse import unquote
+
 from companion.analysis import urls
+from companion.store.interface import BacklinkStore, Scorer
+from companion.store.keys import host_of_key, key_of, path_of_key
+from companion.store.rows import dumps, loads
 
-page_key = urls.page_key
-
-
-def path_of_key(key: str) -> str:
-    """The path of a page key (`host[:port]/path?query`), without the query: `/` for a home page."""
-    rest = key.split("/", 1)
-    return "/" + rest[1].split("?", 1)[0] if len(rest) > 1 else "/"
-
-
-def host_of_key(key: str) -> str:
-    """The host of a page key (`host[:port]/path`, urls.page_key: lower-case, `www.` stripped)."""
-    host = key.split("/", 1)[0]
-    if host.startswith("["):
-        return host.split("]", 1)[0] + "]"
-    return host.rsplit(":", 1)[0] if ":" in host else host
+SCORE_BATCH = 5000  # tier-1 rows rescored per step
 
 
 def tier1_features(live: list[dict]) -> dict:
@@ -43,13 +42,76 @@ def tier1_features(live: list[dict]) -> dict:
             "metrics": metrics}
 
 
-def key_of(url_or_key: str) -> str | None:
-    if not isinstance(url_or_key, str) or not url_or_key.strip():
-        return None
-    if "://" not in url_or_key:
-        return url_or_key
-    try:
-        return page_key(url_or_key)
-    except ValueError:
-        return None
+def placement_counts(placements: list[dict]) -> dict[str, int]:
+    """How many of my placements point at each page (by `to_key`, else the key of `to_url`)."""
+    counts: dict[str, int] = {}
+    for doc in placements:
+        key = doc.get("to_key") or key_of(doc.get("to_url") or "")
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+    return counts
 
+
+def refresh(bl: BacklinkStore, c, source_keys, stored: dict[str, list[tuple[int, dict]]] | None = None, *,
+            counts: Callable[[], dict[str, int]], scorer: Scorer | None) -> None:
+    """Recompute the tier-1 rows of these pages from their records (`stored`, else read), in
+    the write `c`; scored by `scorer` (None: left unscored, for the next `reconcile`)."""
+    keys = list(source_keys)
+    if not keys:
+        return
+    if stored is None:
+        stored = bl.from_sources(c, keys)
+    by_target = counts()
+    put, gone = [], []
+    paths = bl.paths_of(c, keys)  # a path a page leaves has one site fewer
+    for key in keys:
+        live = [rec for _, rec in stored.get(key, ()) if rec.get("status") == "live"]
+        if not live:
+            gone.append(key)
+            continue
+        feats = tier1_features(live)
+        host = host_of_key(key)
+        placements = by_target.get(key, 0)
+        score, blocked, pa, da = (scorer.score(key, host, feats, placements) if scorer is not None
+                                  else (None, False, None, None))
+        path = path_of_key(key)
+        paths.add(path)
+        # the text index tokenises (and stems) these itself: the key's host and path words
+        put.append((key, host, feats["url"], feats, score, blocked, placements,
+                    feats["title"], " ".join(feats["anchors"]), unquote(key),
+                    path, urls.registrable_domain(host), pa, da))
+    bl.delete_tier1(c, gone)
+    bl.put_tier1(c, put)
+    bl.refresh_network(c, paths)
+
+
+def reconcile(bl: BacklinkStore, scorer: Scorer, counts: dict[str, int], *, known: bool) -> None:
+    """Make every tier-1 page's stored score current for `scorer`.
+
+    `scorer.signature` names the profile and weights it scores with; when it differs
+    from the one the scores were made with, every page is rescored in one pass (a
+    profile change). Placements that changed since are rescored page by page, and so
+    is any page written while no scorer was given. `known`: the caller reconciled once
+    already, so matching signatures and counts mean nothing to do.
+    """
+    stored_sig = bl.get_meta("scorer")
+    stored_counts = loads(bl.get_meta("placements") or "{}")
+    if known and stored_sig == scorer.signature and stored_counts == counts and not bl.any_unscored():
+        return
+    with bl.write(count=False) as c:  # derived data: not a write the crash tests count
+        stored_sig = bl.get_meta("scorer")
+        stored_counts = loads(bl.get_meta("placements") or "{}")
+        if stored_sig != scorer.signature:
+            after = 0
+            while batch := bl.tier1_batch(c, after, SCORE_BATCH):
+                bl.set_scores(c, [(*scorer.score(k, h, f, counts.get(k, 0)), counts.get(k, 0), i)
+                                  for i, k, h, f, _ in batch])
+                after = batch[-1][0]
+        elif stored_counts != counts:
+            changed = {k: counts.get(k, 0) for k in set(stored_counts) | set(counts)
+                       if stored_counts.get(k, 0) != counts.get(k, 0)}
+            bl.set_placements(c, changed)
+        while batch := bl.unscored(c, SCORE_BATCH):
+            bl.set_scores(c, [(*scorer.score(k, h, f, n), n, i) for i, k, h, f, n in batch])
+        bl.set_meta(c, "scorer", scorer.signature)
+        bl.set_meta(c, "placements", dumps(counts))

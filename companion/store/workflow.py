@@ -14,23 +14,73 @@ import fcntl
 import os
 import re
 import secrets
+import threading
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Callable
 
-from tinydb import Query
+from tinydb import Query, TinyDB
 
 from companion.core.atomic import file_stamp
-from companion.core.errors import BadInput, NotFound
-from companion.store.backups import META, migrate, open_document
-from companion.store.tier1 import key_of
+from companion.core.errors import BadInput, NotFound, StorageError
+from companion.store.backups import META, WORKFLOW_FILE, AtomicJSONStorage, migrate, open_document
+from companion.store.keys import key_of
 
 LOCK_FILE = ".store.lock"
 WORKFLOW_TABLES = ("candidates", "placements", "settings")
 TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
-class WorkflowTables:
-    """The workflow half of the embedded Store (its state is set up by Store.__init__/open)."""
+def table_name(name: str) -> str:
+    """`name` if it can name a workflow table (both stores' rule), else BadInput."""
+    if not isinstance(name, str) or not TABLE_NAME.match(name) or name == META:
+        raise BadInput(f"no table named {name!r}")
+    return name
+
+
+class TinyWorkflow:
+    """The workflow tables of one data home in `workflow.json` (see the module docstring).
+
+    `check_writable` is called before every write: the façade stops the workflow's writes
+    too while the backlink database is damaged. Damaged files restored from a backup on
+    opening or re-reading are reported in `notices` (the store's restored_from_backup).
+    """
+
+    def __init__(self, home: Path, notices: list[str], check_writable: Callable[[], None] = lambda: None):
+        self.home = Path(home)
+        self.notices = notices
+        self.check_writable = check_writable
+        self._versions: dict[str, int] = {}  # per workflow table ("placements", ...)
+        self._lock = threading.RLock()
+        self._closed = False
+        self._placement_keys: set[str] | None = None
+        self._id_index: dict[str, dict[str, int]] = {}
+        self._flock_depth = 0
+        self._flock_fd: int | None = None
+        path = self.home / WORKFLOW_FILE
+        doc = open_document(path, "workflow", notices)
+        doc, changed = migrate(doc or {}, "workflow", path)
+        for name in WORKFLOW_TABLES:
+            doc.setdefault(name, {})
+        self._db = TinyDB(str(path), storage=AtomicJSONStorage, data=doc)
+        if changed and path.exists():
+            self._db.storage.write(doc)
+
+    def close(self) -> None:
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._db.close()
+
+    def _check_open(self):
+        if self._closed:
+            raise StorageError("the store is closed")
+
+    @property
+    def table_versions(self) -> dict[str, int]:
+        """A counter per table, bumped by every change (another process's too: read after a sync)."""
+        with self._reading():
+            return self._versions
 
     # -- several processes on one home (the service and a CLI command) --------------------
 
@@ -46,7 +96,7 @@ class WorkflowTables:
         """Thread lock + an exclusive lock file shared with other processes, held over read-modify-write."""
         with self._lock:
             self._check_open()
-            self._check_writable()  # a damaged backlink database stops every write, the workflow's too
+            self.check_writable()  # a damaged backlink database stops every write, the workflow's too
             if self._flock_depth == 0:
                 self._flock_fd = os.open(self.home / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
                 try:
@@ -65,51 +115,31 @@ class WorkflowTables:
                     self._flock_fd = None
 
     def _sync(self) -> None:
-        """Reload workflow.json if another process replaced it since we read or wrote it (a stat per call)."""
+        """Reload workflow.json if another process replaced it since we read or wrote it (a stat per call).
+
+        A fresh TinyDB over the document read: TinyDB caches each table's documents and its
+        next document id, and after another process inserted, the cached id is taken
+        ("already exists"); a new instance starts with no cache, through TinyDB's public API.
+        """
         if self._closed:
             return
-        wf = self._db.storage
-        if file_stamp(wf.path) != wf.stamp:
-            doc = open_document(wf.path, "workflow", self.restored_from_backup)
+        storage = self._db.storage
+        if file_stamp(storage.path) != storage.stamp:
+            doc = open_document(storage.path, "workflow", self.notices)
             if doc is not None:
-                doc, _ = migrate(doc, "workflow", wf.path)
+                doc, _ = migrate(doc, "workflow", storage.path)
                 for name in WORKFLOW_TABLES:
                     doc.setdefault(name, {})
-                wf._data = doc
-                wf.stamp = file_stamp(wf.path)
-                for table in self._db.tables():
-                    t = self._db.table(table)
-                    t.clear_cache()
-                    # TinyDB caches the next document id per table: after another
-                    # process inserted, the cached id is taken ("already exists").
-                    t._next_id = None
+                self._db = TinyDB(str(storage.path), storage=AtomicJSONStorage, data=doc)
                 self._id_index.clear()
                 self._placement_keys = None
-                self.version += 1
                 for name in WORKFLOW_TABLES:
-                    self.table_versions[name] = self.table_versions.get(name, 0) + 1
-
-    def _placements_by_target(self) -> dict[str, int]:
-        """How many of my placements point at each tier-1 page (cached per version of the table)."""
-        with self._reading():
-            version = self.table_versions.get("placements", 0)
-            cached = self._placement_counts
-            if cached is not None and cached[0] == version:
-                return cached[1]
-            counts: dict[str, int] = {}
-            for doc in self.all("placements"):
-                key = doc.get("to_key") or key_of(doc.get("to_url") or "")
-                if key:
-                    counts[key] = counts.get(key, 0) + 1
-            self._placement_counts = (version, counts)
-            return counts
+                    self._versions[name] = self._versions.get(name, 0) + 1
 
     # -- workflow tables ---------------------------------------------------------------
 
     def _table(self, name: str):
-        if not isinstance(name, str) or not TABLE_NAME.match(name) or name == META:
-            raise BadInput(f"no table named {name!r}")
-        return self._db.table(name)
+        return self._db.table(table_name(name))
 
     def _doc_id(self, table: str, id) -> int | None:
         index = self._id_index.get(table)
@@ -122,8 +152,7 @@ class WorkflowTables:
         self._id_index.pop(table, None)
         if table == "placements":
             self._placement_keys = None
-        self.version += 1
-        self.table_versions[table] = self.table_versions.get(table, 0) + 1
+        self._versions[table] = self._versions.get(table, 0) + 1
 
     def _write(self, table: str, action: Callable):
         """Run one TinyDB write; whatever happens, drop what was derived from the table."""
@@ -182,14 +211,6 @@ class WorkflowTables:
                 return self.all(table)
             return [dict(doc) for doc in self._table(table).search(Query().fragment(equals))]
 
-    def upsert(self, table: str, match: dict, doc: dict) -> tuple[dict, bool]:
-        """Update the first document matching `match` with `doc`, or insert `match | doc`: (doc, created)."""
-        with self._mutating():
-            found = self.find(table, **match)
-            if found:
-                return self.update(table, found[0]["id"], doc), False
-            return self.insert(table, {**match, **doc}), True
-
     def upsert_with(self, table: str, match: dict, new_doc: dict, change: Callable[[dict], dict]) -> tuple[dict, bool]:
         """Insert `new_doc`, or update the first document matching `match` with `change(old)`,
         as one step no other writer can come between: (doc, created)."""
@@ -207,14 +228,6 @@ class WorkflowTables:
                 raise NotFound(f"no {table} entry with id {id}")
             return self.update(table, id, change(current))
 
-    def get_setting(self, name: str, default=None):
-        with self._reading():
-            found = self.find("settings", name=name)
-            return found[0].get("value", default) if found else default
-
-    def set_setting(self, name: str, value) -> None:
-        self.upsert("settings", {"name": name}, {"value": value})
-
     def is_placement_page(self, key: str) -> bool:
         """True if one of my tier-2 placements sits on this page (key = urls.page_key of its from_url)."""
         with self._reading():
@@ -228,3 +241,12 @@ class WorkflowTables:
                 self._placement_keys = keys
             return key in keys
 
+
+    # -- the profile: a file of the data home in solo mode, not the store's -------------------
+
+    def profile_data(self) -> dict | None:
+        """None: a solo home keeps its profile in profile.json (companion.analysis.profile)."""
+        return None
+
+    def set_profile_data(self, data: dict, *, only_if_missing: bool = False) -> bool:
+        raise StorageError("a solo data home keeps its profile in profile.json, not in the store")

@@ -41,7 +41,7 @@ from companion.analysis import urls
 from companion.core import weights as weights_mod
 from companion.analysis.analyze import analyze_document
 from companion.analysis.profile import Profile
-from companion.store.store import host_of_key, path_of_key
+from companion.store.keys import host_of_key, path_of_key
 
 SOCIAL_SITES = frozenset({
     "reddit.com", "linkedin.com", "quora.com", "medium.com", "x.com", "twitter.com", "facebook.com",

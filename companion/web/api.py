@@ -1,14 +1,18 @@
 """The HTTP API routes (docs/CONTRACT.md, "HTTP API"), as one Flask blueprint.
 
-Every route is a thin adapter: read and validate the input with the helpers
-below, call one Workspace method, return its JSON. The checks every request
-needs (Host, Origin, token, size limits, JSON errors, security headers) live in
-`companion.web.app`, so a route never has to remember them.
+Every route is a thin adapter: read the input with the helpers below, call one
+Workspace method (never the store: tests/test_through_workspace.py), return its
+JSON. The checks every request needs (Host, Origin, token, size limits, JSON
+errors, security headers, and the body and query against the served OpenAPI
+schemas: companion.web.requestrules) live in `companion.web.app`, so a route never
+has to remember them.
 
 To add a route: decorate a function with `@bp.get/post/...`, read the body with
 `json_body()` and fields with `str_field()` / `int_arg()`, raise `BadInput` (or
-any TierlinkError) for bad input, return a dict/list (or `(data, status)`), and
-describe it in `companion/web/openapi.py` (a test compares the two).
+any TierlinkError) for what the schemas cannot say, return a dict/list (or
+`(data, status)`), and describe it (OPENAPI_PATHS of its route module, or
+`companion/web/openapi.py`): the description's maxLength, enum, types and required
+fields are then enforced with no code in the route (a test compares routes and description).
 """
 
 from __future__ import annotations
@@ -174,6 +178,15 @@ def url_field(body: dict, name: str, *, required: bool = True) -> str | None:
     return check_url(value, name)
 
 
+def fields_of(body: dict, names: tuple[str, ...]) -> dict:
+    """The body as keyword arguments of a Workspace method: each of `names` (None when left out);
+    any other field is refused by name (the request rules already did, from the description)."""
+    from companion.workflow.fields import check_fields
+
+    check_fields(body, names)
+    return {name: body.get(name) for name in names}
+
+
 def not_null(body: dict, name: str):
     """A body field that may be left out but not sent as null (the OpenAPI description gives
     it no null type): `{"limit": null}` is a 400, not "the default"."""
@@ -300,10 +313,7 @@ def import_file():
         job.reading(ticket, files)
         summaries = workspace().import_files(files, format=fmt, progress=job.progress(ticket))
         summary = summaries[0] if len(summaries) == 1 else summaries
-        from companion.verdicts import verdicts
-
-        ws = workspace()
-        verdicts.warm_up(lambda: ws.store, ws.profile)  # the next page visit should not wait for the rebuild
+        workspace().warm_up()  # the next page visit should not wait for the rebuild
         job.finish(ticket, summary)
         return summary
     except TierlinkError as exc:
@@ -379,15 +389,13 @@ def backlinks():
         order=choice_arg("order", CHOICES["backlink_order"]), status=choice_arg("status", BACKLINK_STATUSES),
         follow=None if follow is None else follow == "true", domain=text_arg("domain", max_length=MAX_DOMAIN),
         tool=choice_arg("tool", CHOICES["backlink_tool"]), q=text_arg("q", max_length=listing.MAX_QUERY_LENGTH))
-    return workspace().store.backlinks_page(page)
+    return workspace().backlinks_page(page)
 
 
 @bp.get("/broken-targets")
 def broken_targets():
     """Live links to a page of mine answering 4xx (a redirect wins each back), best first."""
-    from companion.verdicts import broken
-
-    return broken.broken_targets(workspace().store)
+    return workspace().broken_targets()
 
 
 @bp.get("/boost")
@@ -412,8 +420,7 @@ def check_draft():
     body = json_body()
     forms = {name: str_field(body, name, required=False) for name in drafts.FORMS}
     limit = whole_number(not_null(body, "limit"), "limit")
-    return drafts.check_draft(workspace().store, workspace().profile, host_url=url_field(body, "host_url", required=False),
-                              limit=limit, **forms)
+    return workspace().check_draft(host_url=url_field(body, "host_url", required=False), limit=limit, **forms)
 
 
 # --- candidates and placements (companion.workflow.candidates, companion.workflow.placements) -----
@@ -423,10 +430,7 @@ def save_candidate():
     """The extension's one-click save: 201 with a new candidate, 200 when the page was saved before."""
     from companion.workflow import candidates
 
-    ws, body = workspace(), json_body()
-    url = body.get("url") if isinstance(body, dict) else None
-    last = ws.last_verdict(url) if isinstance(url, str) else None  # the popup's save follows its analysis
-    doc, created = candidates.save_body(ws.store, body, last=last, user=ws.user)
+    doc, created = workspace().save_candidate(**fields_of(json_body(), candidates.SAVE_FIELDS))
     return doc, 201 if created else 200
 
 
@@ -434,22 +438,18 @@ def save_candidate():
 def list_candidates():
     from companion.workflow import candidates
 
-    return candidates.list_candidates(workspace().store, kind=choice_arg("kind", candidates.KINDS),
-                                      status=choice_arg("status", candidates.STATUSES))
+    return workspace().list_candidates(kind=choice_arg("kind", candidates.KINDS),
+                                       status=choice_arg("status", candidates.STATUSES))
 
 
 @bp.patch("/candidates/<id>")
 def update_candidate(id):
-    from companion.workflow import candidates
-
-    return candidates.update(workspace().store, workspace().profile, id, json_body(), user=workspace().user)
+    return workspace().update_candidate(id, json_body())
 
 
 @bp.delete("/candidates/<id>")
 def delete_candidate(id):
-    from companion.workflow import candidates
-
-    return {"deleted": candidates.remove(workspace().store, id)}
+    return {"deleted": workspace().delete_candidate(id)}
 
 
 @bp.post("/placements")
@@ -457,22 +457,18 @@ def add_placement():
     """Log a tier-2 link: 201 new, 200 when the same from/to pair was logged before; `warnings` advise."""
     from companion.workflow import placements
 
-    doc, warnings, created = placements.add_body(workspace().store, workspace().profile, json_body(), user=workspace().user)
+    doc, warnings, created = workspace().add_placement(**fields_of(json_body(), placements.ADD_FIELDS))
     return {**doc, "warnings": warnings}, 201 if created else 200
 
 
 @bp.delete("/placements/<id>")
 def delete_placement(id):
-    from companion.workflow import placements
-
-    return {"deleted": placements.remove(workspace().store, id)}
+    return {"deleted": workspace().delete_placement(id)}
 
 
 @bp.get("/placements")
 def list_placements():
-    from companion.workflow import placements
-
-    return placements.list_placements(workspace().store, to_url=text_arg("to_url"))
+    return workspace().list_placements(to_url=text_arg("to_url"))
 
 
 # --- link monitoring (companion.monitor) ----------------------------------------
@@ -481,14 +477,11 @@ def list_placements():
 def start_recheck():
     """Start a recheck in the background (the CLI's options as JSON): 202; 409 while one runs."""
     from companion.monitor.recheck import Options
-    from companion.monitor.runner import runner_for
 
     body = json_body() if request.content_length else {}
-    return runner_for(workspace()).start(Options.from_json(body)), 202
+    return workspace().recheck_runner().start(Options.from_json(body)), 202
 
 
 @bp.get("/recheck")
 def recheck_status():
-    from companion.monitor.runner import runner_for
-
-    return runner_for(workspace()).status()
+    return workspace().recheck_runner().status()

@@ -8,8 +8,13 @@ these schemas and that no generated input yields a 5xx.
 
 The schemas state what clients rely on (docs/CONTRACT.md) and stay open
 (additional properties allowed), so adding a field is never a breaking change.
-When you add a route: add its entry to PATHS, reuse `_json_body`, `_ok` and the
-shared error responses, and run tests/test_openapi.py.
+The request schemas are also the rules requests are checked against before any route
+runs (companion.web.requestrules): write every limit from companion.core.limits (never a
+literal), and where the library refuses a value with a code of its own, say so with
+`x-error: {keyword: {code, message}}` (the draft check's `empty_draft`).
+When you add a route: add its entry to PATHS (or OPENAPI_PATHS of its route module), reuse
+`_json_body`, `_ok` and the shared error responses, and run tests/test_openapi.py and
+tests/test_request_rules.py.
 """
 
 from __future__ import annotations

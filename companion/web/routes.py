@@ -6,6 +6,9 @@ functions with `@bp.get/post/...`, and may define `OPENAPI_PATHS` and `OPENAPI_S
 (dicts in the shape of `openapi.PATHS` / `openapi.SCHEMAS`) describing exactly those routes.
 `create_app` imports every module before registering the blueprint; `openapi.spec()` merges
 their descriptions; tests/test_openapi.py checks the served routes and the description agree.
+The description is also the route's input check: its request body and query parameters are
+validated from it before the route runs (companion.web.requestrules), so a `maxLength`, an
+`enum`, a type or `additionalProperties: false` written there needs no code in the route.
 """
 
 from __future__ import annotations

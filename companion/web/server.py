@@ -296,12 +296,10 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
         from companion.verdicts import verdicts
 
         verdicts.warm_up(lambda: workspace.store, workspace.profile)
-        from companion.monitor.runner import runner_for
-
-        runner_for(workspace).start_schedule()
+        workspace.recheck_runner().start_schedule()
         from companion.alerts.delivery import queue as alert_queue
 
-        alert_queue.start(workspace)  # webhook deliveries (retried) and the daily mail digest
+        alert_queue.start(workspace.store, lambda: workspace.profile)  # webhook deliveries (retried) and the daily mail digest
         _json_waitress_errors()
         try:
             largest = max(MAX_BODY, app.extensions["tierlink"].imports.max_bytes + 1)  # an import may be the cap
@@ -338,12 +336,12 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
             server.close()
         if app is not None:
             ws = app.extensions["tierlink"].workspace
-            from companion.monitor.runner import runner_for
+            from companion.monitor import runner
 
-            runner_for(ws).stop()
+            runner.stop(ws.open_store)
             from companion.alerts.delivery import queue as alert_queue
 
-            alert_queue.stop(ws)
+            alert_queue.stop(ws.open_store)
             ws.close()
         lock.release()
         if server is not None:

@@ -246,14 +246,6 @@ def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
         return public(saved), created
 
 
-def save_body(store, body: dict, last: dict | None = None, user: str | None = None) -> tuple[dict, bool]:
-    """`save` from a JSON body (POST /api/candidates): unknown fields are refused, not ignored,
-    so a typo ('tag' for 'tags') is reported instead of silently dropping the user's input."""
-    check_fields(body, SAVE_FIELDS)
-    return save(store, body.get("url"), body.get("kind"), title=body.get("title"), note=body.get("note"),
-                tags=body.get("tags"), verdict=body.get("verdict"), last=last, user=user)
-
-
 def update(store, profile, id, changes: dict, user: str | None = None) -> dict:
     """Change status, note, tags or title of a candidate; returns it.
 

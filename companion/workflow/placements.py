@@ -145,13 +145,6 @@ def add_ex(store, profile, from_url, to_url, anchor=None, via=None, date=None, n
         return public(placement), warnings, created
 
 
-def add_body(store, profile, body: dict, user: str | None = None) -> tuple[dict, list[dict], bool]:
-    """`add_ex` from a JSON body (POST /api/placements); unknown fields are refused."""
-    check_fields(body, ADD_FIELDS)
-    return add_ex(store, profile, body.get("from_url"), body.get("to_url"), anchor=body.get("anchor"), via=body.get("via"),
-                  date=body.get("date"), note=body.get("note"), candidate_id=body.get("candidate_id"), user=user)
-
-
 def remove(store, id) -> str:
     """Delete a placement logged by mistake (NotFound for an unknown id)."""
     if not isinstance(id, str) or not id or len(id) > 64:

@@ -94,10 +94,10 @@ def send_due(store, backoff=BACKOFF, now: float | None = None) -> float | None:
 
 
 class Worker:
-    """The one delivery thread of a workspace in `tierlink serve` (or a test)."""
+    """The one delivery thread of a store in `tierlink serve` (or a test); `profile()` is the profile in force."""
 
-    def __init__(self, ws, *, backoff=BACKOFF, poll: float = POLL):
-        self.ws, self.backoff, self.poll = ws, tuple(backoff), poll
+    def __init__(self, store, profile, *, backoff=BACKOFF, poll: float = POLL):
+        self.store, self.profile, self.backoff, self.poll = store, profile, tuple(backoff), poll
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -124,7 +124,7 @@ class Worker:
             self._wake.clear()
             wait = self.poll
             try:
-                following = send_due(self.ws.store, self.backoff)
+                following = send_due(self.store, self.backoff)
                 if following is not None:
                     wait = max(0.05, min(wait, following - time.time()))
                 self._digest()
@@ -133,11 +133,11 @@ class Worker:
             self._wake.wait(wait)
 
     def _digest(self) -> None:
-        settings = (self.ws.profile.alerts or {}).get("mail")
-        if not settings or time.time() < self._mail_retry_at or not mail.due(self.ws.store, settings):
+        settings = (self.profile().alerts or {}).get("mail")
+        if not settings or time.time() < self._mail_retry_at or not mail.due(self.store, settings):
             return
         try:
-            sent = mail.send_digest(self.ws.store, settings)
+            sent = mail.send_digest(self.store, settings)
             log.info("alert digest mailed (%d alerts)", sent) if sent else None
         except mail.MailError as exc:
             self._mail_retry_at = time.time() + MAIL_RETRY
@@ -148,21 +148,21 @@ _WORKERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
 
 
-def start(ws, **kw) -> Worker:
-    """Start (once) the delivery worker of this workspace."""
+def start(store, profile, **kw) -> Worker:
+    """Start (once) the delivery worker of this store; `profile()` gives the profile in force."""
     with _LOCK:
-        worker = _WORKERS.get(ws)
+        worker = _WORKERS.get(store)
         if worker is None:
-            worker = _WORKERS[ws] = Worker(ws, **kw)
+            worker = _WORKERS[store] = Worker(store, profile, **kw)
         return worker.start()
 
 
-def running(ws) -> Worker | None:
+def running(store) -> Worker | None:
     with _LOCK:
-        return _WORKERS.get(ws)
+        return _WORKERS.get(store) if store is not None else None
 
 
-def stop(ws) -> None:
-    worker = running(ws)
+def stop(store) -> None:
+    worker = running(store)
     if worker is not None:
         worker.stop()
