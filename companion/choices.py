@@ -17,7 +17,7 @@ from companion.monitor.recheck import ONLY
 from companion.store.listing import ORDERS, SORTS
 from companion.store.records import BACKLINK_STATUSES
 from companion.verdicts.drafts import FORMS
-from companion.workflow import candidates, export, placements
+from companion.workflow import candidates, export, guestposts, placements
 
 IMPORT_FORMATS = ("auto", *FORMATS)
 # Who supplied a backlink (its `origins`): an importer, a visit (`discovered`) or the recheck.
@@ -36,6 +36,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "recheck_only": ONLY,
     "draft_format": FORMS,
     "export_table": export.TABLES,
+    "guest_post_via": guestposts.VIA,
+    "guest_post_marked_from": guestposts.API_VIA,
+    "guest_post_index": guestposts.INDEX_STATES,
 }
 
 # The labels a verdict carries (written by companion.analysis and companion.verdicts), in the
@@ -53,6 +56,8 @@ VERDICT_LABELS = {
     "broken_target": "Links to a broken page of yours",
     "competitor_linker": "Links to a competitor",
     "owned_site": "One of your own sites",
+    "not_indexable": "Search engines will not index it",
+    "guest_post": "Your guest post",
 }
 CHOICES["verdict_label"] = tuple(VERDICT_LABELS)
 

@@ -171,19 +171,44 @@ def _import(store, profile, items, format, mapping, progress, on_note, set_domai
 
     verdicts.ensure_scored(store, profile)  # the merge then scores each tier-1 page as it writes it
     summaries = []
+    marks = _GuestPostColumn() if mapping and "guest_post" in mapping else None
     for parsed, fallback, read in parsed_all:
         if on_note:
             for note in parsed.notes:
                 on_note(note)
         if parsed.streamed:
             def produce(sink, read=read, encoding=parsed.encoding):
-                read(sink, encoding)
+                read((lambda rows: sink(marks.take(rows))) if marks else sink, encoding)
             result = store.merge_backlinks((), parsed.format, fallback_target=fallback, _owned=True,
                                               produce=produce)
         else:
-            result = store.merge_backlinks(parsed.rows, parsed.format, fallback_target=fallback, _owned=True)
+            rows = marks.take(parsed.rows) if marks else parsed.rows
+            result = store.merge_backlinks(rows, parsed.format, fallback_target=fallback, _owned=True)
         summaries.append(summary(parsed, result))
         if notice and len(summaries) == 1:
             summaries[0]["notice"] = notice
         parsed.rows = []  # let a big file's rows go before the next one is merged
+    if marks:
+        marks.mark(store)
     return summaries
+
+
+class _GuestPostColumn:
+    """`--map ...,guest_post=COLUMN`: the rows whose column says true are my guest posts. The flag is
+    taken out of the row's metrics (it is no metric of the page) and each page marked after the import
+    (companion.workflow.guestposts, via `import`)."""
+
+    def __init__(self):
+        self.pages: dict[str, str] = {}  # url -> title
+
+    def take(self, rows: list[dict]) -> list[dict]:
+        for row in rows:
+            if (row.get("metrics") or {}).pop("guest_post", None) is True:
+                self.pages.setdefault(row["source_url"], row.get("title") or "")
+        return rows
+
+    def mark(self, store) -> None:
+        from companion.workflow import guestposts
+
+        for url, title in self.pages.items():
+            guestposts.mark(store, url, via="import", title=title or None)

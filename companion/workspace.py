@@ -73,20 +73,49 @@ class Workspace:
             return self.profile, False
         return profile_mod.save(self.home, prof), True
 
-    def analyze(self, url: str, html: str | bytes, headers: dict | None = None) -> dict:
+    def analyze(self, url: str, html: str | bytes, headers: dict | None = None, *, contacts: bool = False,
+                origin: str = "visit") -> dict:
         """The full Analysis of a page the user visits or saved: links, labels, verdicts, changes.
 
-        `headers`: the page's response headers where known (X-Robots-Tag counts)."""
+        `headers`: the page's response headers where known (X-Robots-Tag counts). `contacts`:
+        also read the site's contact routes from the page (the popup asks, as the user may
+        save it): in the answer and kept with the verdict for the save that follows. `origin`:
+        `visit`, or `browser_check` (the extension checking a page the crawler could not);
+        a check in the browser, or a visit of a page queued for one, replaces the crawler's
+        outcome (companion.monitor.browser_checks) and says so in `browser_check`."""
+        from companion.monitor import browser_checks
         from companion.verdicts import verdicts
 
-        result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers)
+        found: dict = {}
+
+        def read_contacts(analysis: dict, doc) -> None:
+            from companion.analysis import contacts as contacts_mod
+
+            found["contacts"] = contacts_mod.extract(analysis["url"], doc, analysis["links"], html)
+
+        check = browser_checks.wanted(self.store, url, origin) if isinstance(html, str) else None
+        blocked = check is not None and (rule := browser_checks.page_rule(url, html)) is not None \
+            and rule.outcome in ("blocked", "needs_browser")
+        result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers,
+                                                record_changes=not blocked,
+                                                origin="browser_check" if origin == "browser_check" else "discovered",
+                                                on_document=read_contacts if contacts else None)
+        if "contacts" in found:
+            result["contacts"] = found["contacts"]
+        if check is not None:
+            result["browser_check"] = browser_checks.record(self.store, lambda: self.profile, check, url, html, result, origin)
         key = urls.safe_page_key(result["url"])
         if key:
             snapshot = {"labels": list(result["labels"]), "title": result["title"]}
+            if "contacts" in found:
+                snapshot["contacts"] = found["contacts"]
             for kind in ("boost", "tier2"):
                 if result.get(kind):
                     snapshot[kind] = {"score": result[kind]["score"], "reasons": list(result[kind]["reasons"])}
             with self._lock:
+                kept = self._verdicts.get(key)
+                if "contacts" not in snapshot and kept and "contacts" in kept:
+                    snapshot["contacts"] = kept["contacts"]  # a later visit without the popup keeps them
                 self._verdicts[key] = snapshot
                 if len(self._verdicts) > 5000:
                     self._verdicts.pop(next(iter(self._verdicts)))
@@ -98,10 +127,10 @@ class Workspace:
         with self._lock:
             return self._verdicts.get(key) if key else None
 
-    def boost_list(self, limit: int = 50, *, spam: str = "hide") -> list[dict]:
+    def boost_list(self, limit: int = 50, *, spam: str = "hide", not_indexable: str = "hide") -> list[dict]:
         from companion.verdicts import verdicts
 
-        return verdicts.boost_list(self.store, self.profile, limit, spam=spam)
+        return verdicts.boost_list(self.store, self.profile, limit, spam=spam, not_indexable=not_indexable)
 
     def health(self, version: str) -> dict:
         """GET /api/health's body (the shape the extension builds against: README, "HTTP API").
@@ -218,25 +247,68 @@ class Workspace:
         return drafts.check_draft(self.store, self.profile, html=html, markdown=markdown, text=text,
                                   host_url=host_url, limit=limit)
 
-    def save_candidate(self, url, kind, *, title=None, note=None, tags=None, verdict=None) -> tuple[dict, bool]:
-        """Save a page as a candidate: (candidate, created). Without a `verdict`, the snapshot is the
-        last analysis of the page in this process (the popup's save follows its analysis)."""
-        from companion.workflow import candidates
+    def save_candidate(self, url, kind, *, title=None, note=None, tags=None, verdict=None,
+                       contacts: dict | None = None) -> tuple[dict, bool]:
+        """Save a page as a candidate: (candidate with its outreach marks and `warnings`, created).
+        Without a `verdict`, the snapshot (and the site's contacts) are those of the last analysis
+        of the page in this process (the popup's save follows its analysis)."""
+        from companion.workflow import outreach
 
         last = self.last_verdict(url) if isinstance(url, str) else None
-        return candidates.save(self.store, url, kind, title=title, note=note, tags=tags, verdict=verdict,
-                               last=last, user=self.user)
+        return outreach.save(self.store, url, kind, title=title, note=note, tags=tags, verdict=verdict,
+                             last=last, user=self.user, contacts=contacts)
 
-    def list_candidates(self, kind: str | None = None, status: str | None = None) -> list[dict]:
-        from companion.workflow import candidates
+    def list_candidates(self, kind: str | None = None, status: str | None = None, due: str | None = None) -> list[dict]:
+        """Saved candidates with their outreach marks; `due` (today or YYYY-MM-DD): only the contacted
+        ones whose follow-up is that day or earlier."""
+        from companion.workflow import outreach
 
-        return candidates.list_candidates(self.store, kind=kind, status=status)
+        if due is not None:
+            return [c for c in outreach.due_today(self.store, due) if kind in (None, c["kind"])]
+        return outreach.list_candidates(self.store, kind=kind, status=status)
 
     def update_candidate(self, id, changes: dict) -> dict:
-        """Change a candidate (a tier2 one placed with `to_url` also logs the placement)."""
-        from companion.workflow import candidates
+        """Change a candidate (a tier2 one placed with `to_url` also logs the placement; a move to
+        `contacted` is warned of pitches and refused for a do-not-contact site without override)."""
+        from companion.workflow import outreach
 
-        return candidates.update(self.store, self.profile, id, changes, user=self.user)
+        return outreach.update(self.store, self.profile, id, changes, user=self.user)
+
+    # -- outreach (companion.workflow.dnc, companion.workflow.outreach) ----------------------------
+
+    def dnc_list(self) -> list[dict]:
+        from companion.workflow import dnc
+
+        return dnc.list_dnc(self.store)
+
+    def dnc_add(self, value, reason=None) -> tuple[dict, bool]:
+        """Put a domain, a `*.` wildcard or an address on the do-not-contact list: (entry, created)."""
+        from companion.workflow import dnc
+
+        return dnc.add_dnc(self.store, value, reason, user=self.user)
+
+    def dnc_remove(self, value_or_id) -> dict:
+        from companion.workflow import dnc
+
+        return dnc.remove_dnc(self.store, value_or_id)
+
+    def outreach_settings(self, changes: dict | None = None) -> dict:
+        """The pitch window and follow-up delay; `changes` sets some of them first."""
+        from companion.workflow import dnc
+
+        return dnc.set_settings(self.store, changes) if changes else dnc.settings(self.store)
+
+    def due(self, day: str | None = None) -> list[dict]:
+        """The contacted candidates whose follow-up is `day` (default today) or earlier."""
+        from companion.workflow import outreach
+
+        return outreach.due_today(self.store, day)
+
+    def find_contacts(self, id, *, allow_private: bool = False) -> dict:
+        """Fetch a saved candidate's site contact page politely and keep what it shows."""
+        from companion.monitor import contactpages
+
+        return contactpages.find_for_candidate(self.store, id, allow_private=allow_private)
 
     def delete_candidate(self, id) -> str:
         from companion.workflow import candidates
@@ -267,7 +339,102 @@ class Workspace:
 
         return export.export_table(self.store, table, out)
 
+    # -- the link profile (companion.workflow.linkprofile, companion.verdicts.disavow) ------------
+
+    def anchor_mix(self) -> dict:
+        """Anchor classes per money page and site-wide, tier-1 and tier-2 apart, with warnings."""
+        from companion.workflow import linkprofile
+
+        return linkprofile.anchor_mix(self.store, self.profile)
+
+    def velocity(self, as_of=None) -> dict:
+        """New and lost links per week, tier-1 and tier-2, with the 4/12/26-week trend."""
+        from companion.workflow import linkprofile
+
+        return linkprofile.velocity(self.store, self.profile, as_of=as_of)
+
+    def disavow_entries(self, min_signal: int = 1) -> dict:
+        from companion.verdicts import disavow
+
+        return disavow.entries(self.store, self.profile, min_signal)
+
+    def disavow_review(self, kind: str, value: str, decision: str) -> dict:
+        from companion.verdicts import disavow
+
+        return disavow.review(self.store, kind, value, decision)
+
+    def disavow_remove(self, kind: str, value: str) -> bool:
+        from companion.verdicts import disavow
+
+        return disavow.remove(self.store, kind, value)
+
+    def disavow_export(self, min_signal: int = 1) -> tuple[str, dict]:
+        """Google's disavow file from the spam links kept or undecided: (text, summary)."""
+        from companion.verdicts import disavow
+
+        return disavow.export_text(self.store, self.profile, min_signal)
+
+    def disavow_import(self, data: bytes | str) -> dict:
+        from companion.verdicts import disavow
+
+        return disavow.import_text(self.store, data)
+
+    # -- my guest posts (companion.workflow.guestposts, companion.verdicts.guestlinks) -------------
+
+    def guest_posts(self, *, needs_links: bool = False, host: str | None = None) -> list[dict]:
+        """My guest posts, oldest first, with internal links seen, indexability, suggestions, note."""
+        from companion.verdicts import guestlinks
+
+        return guestlinks.guest_posts(self.store, needs_links=needs_links, host=host)
+
+    def mark_guest_post(self, url, *, via: str, title: str | None = None) -> tuple[dict, bool]:
+        from companion.workflow import guestposts
+
+        return guestposts.mark(self.store, url, via=via, title=title)
+
+    def unmark_guest_post(self, id_or_url: str) -> dict:
+        from companion.workflow import guestposts
+
+        return guestposts.unmark(self.store, id_or_url)
+
+    def guest_post_index(self, enabled: bool | None = None) -> bool:
+        """Whether the host page index is on (`enabled` turns it on or off first)."""
+        from companion.workflow import guestposts
+
+        if enabled is not None:
+            guestposts.set_index_enabled(self.store, enabled)
+        return guestposts.index_enabled(self.store)
+
+    def forget_guest_post_host(self, host: str) -> int:
+        from companion.workflow import guestposts
+
+        return guestposts.forget_host(self.store, host)
+
     # -- link monitoring (companion.monitor) ---------------------------------------------------
+
+    def recheck_schedule(self) -> dict:
+        """The recheck's settings, its last run with outcomes by kind, and the next run."""
+        from companion.monitor.runner import schedule_report
+
+        return schedule_report(self.store, lambda: self.profile)
+
+    def browser_checks(self) -> dict:
+        """The pages the crawler could not judge (blocked, needs_browser), waiting for the browser."""
+        from companion.monitor import browser_checks
+
+        return browser_checks.queue(self.store)
+
+    def request_browser_checks(self) -> dict:
+        """Ask the extension to check the queued pages now (it picks the request up when it polls)."""
+        from companion.monitor import browser_checks
+
+        return browser_checks.request(self.store)
+
+    def receipts(self, placement_id) -> list[dict]:
+        """A placement's receipts (what its page showed at each check), newest first."""
+        from companion.workflow import receipts
+
+        return receipts.list_for(self.store, placement_id)
 
     def recheck(self, opts, *, progress=None, private_hint: str | None = None) -> dict:
         """Run one recheck in this thread (the CLI): the monitor judges with the profile in force."""

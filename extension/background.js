@@ -23,6 +23,8 @@ import { CompanionError } from './lib/errors.js';
 import { badgeForState, healthSummary, highlightPlan } from './lib/verdict.js';
 import { collectPage, highlightLinks } from './lib/page-functions.js';
 import { registerDraftChecks } from './lib/draft-check.js';
+import { registerGuestPosts } from './lib/guest-posts.js';
+import { registerBrowserChecks } from './lib/browser-checks.js';
 import { headersForPage, pageHeaders } from './lib/headers.js';
 import { MAX_NOTE, MAX_TAGS, MAX_TITLE } from './lib/limits.js';
 import { ALARM, NOTIFICATION_ID, pollAlerts, raised, scheduleAlerts } from './lib/alerts.js';
@@ -101,7 +103,7 @@ function notSent(url, settings) {
  * Analyse one page of a tab and record the verdict. Never sends an excluded
  * host or a non-http(s) page. Returns the stored state.
  */
-async function analysePage(tabId, page) {
+async function analysePage(tabId, page, { contacts = false, origin = null } = {}) {
   const settings = await currentSettings();
   const base = { url: page.url, title: page.title ?? '', at: Date.now() };
   let state;
@@ -117,7 +119,7 @@ async function analysePage(tabId, page) {
       // Health rides along (no token, cheap): a degraded companion and a profile
       // without domains are said on the badge and in the popup, not left to guess.
       const [analysis, health] = await Promise.allSettled([
-        client.analyze(page.url, page.html, headersForPage(seen, page.url)), client.health()]);
+        client.analyze(page.url, page.html, headersForPage(seen, page.url), { contacts, origin }), client.health()]);
       const known = health.status === 'fulfilled' ? { health: healthSummary(health.value) } : {};
       state = analysis.status === 'fulfilled'
         ? { ...base, analysis: analysis.value, ...known }
@@ -184,8 +186,9 @@ const handlers = {
     allow: fromContentScript,
     async run(msg, sender) {
       const settings = await currentSettings();
-      if (!settings.autoAnalyze) return { send: false };
       const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
+      const check = browserCheckOf(sender.tab.id, url);
+      if (check === 'own-tab' || (!settings.autoAnalyze && !check)) return { send: false };
       const why = notSent(url, settings);
       if (!why) return { send: true };
       const title = typeof msg.title === 'string' ? msg.title.slice(0, MAX_TITLE) : '';
@@ -199,10 +202,12 @@ const handlers = {
     allow: fromContentScript,
     async run(msg, sender) {
       const settings = await currentSettings();
-      if (!settings.autoAnalyze) return { skipped: 'autoAnalyze is off' };
-      if (typeof msg.html !== 'string') throw new CompanionError('bad-request', 'html missing');
       const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
-      const state = await analysePage(sender.tab.id, { url, html: msg.html, title: msg.title });
+      const check = browserCheckOf(sender.tab.id, url);
+      if (check === 'own-tab') return { skipped: 'checked by the browser checks' };
+      if (!settings.autoAnalyze && !check) return { skipped: 'autoAnalyze is off' };
+      if (typeof msg.html !== 'string') throw new CompanionError('bad-request', 'html missing');
+      const state = await analysePage(sender.tab.id, { url, html: msg.html, title: msg.title }, { origin: check });
       return { badge: badgeForState(state).text };
     },
   },
@@ -224,7 +229,7 @@ const handlers = {
       let state;
       try {
         const page = await readTab(tabId);
-        state = await analysePage(tabId, page);
+        state = await analysePage(tabId, page, { contacts: true }); // the popup may save: read the site's contacts too
       } catch (err) {
         const tab = await ext.tabs.get(tabId).catch(() => null);
         state = { url: tab?.url ?? '', title: tab?.title ?? '', at: Date.now(), error: errorJSON(err) };
@@ -248,6 +253,16 @@ const handlers = {
       const note = typeof msg.note === 'string' ? msg.note.slice(0, MAX_NOTE) : '';
       const tags = Array.isArray(msg.tags) ? msg.tags.filter((t) => typeof t === 'string').slice(0, MAX_TAGS) : [];
       return client.saveCandidate({ url, kind, title, note, tags });
+    },
+  },
+
+  /** Popup: Find contacts for a saved candidate (the companion fetches the site's contact page). */
+  'find-contacts': {
+    allow: fromExtensionPage,
+    async run(msg) {
+      if (typeof msg.id !== 'string' || !/^[0-9a-f]{1,64}$/.test(msg.id)) throw new CompanionError('bad-request', 'id must be a candidate id');
+      const client = await companionClient(await currentSettings());
+      return client.findContacts(msg.id);
     },
   },
 
@@ -281,6 +296,17 @@ const handlers = {
 
 // Guest-post draft checks: popup "Check as a draft", context menu on a selection (lib/draft-check.js).
 registerDraftChecks(handlers, { companionClient, errorJSON, fromExtensionPage });
+// My guest posts: the popup's "This is my guest post" (lib/guest-posts.js).
+registerGuestPosts(handlers, { companionClient, currentSettings, fromExtensionPage });
+
+// Checks in the browser of the pages the recheck could not judge (lib/browser-checks.js).
+const browserChecks = registerBrowserChecks(handlers, { companionClient, currentSettings, collectPage, fromExtensionPage });
+
+/** 'browser_check' for a visit of a queued page, 'own-tab' for a tab the checks opened, else null. */
+function browserCheckOf(tabId, url) {
+  if (browserChecks.owns(tabId)) return 'own-tab';
+  return browserChecks.isQueued(url) ? 'browser_check' : null;
+}
 
 ext.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   const handler = Object.hasOwn(handlers, msg?.type) ? handlers[msg.type] : null;

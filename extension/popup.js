@@ -13,6 +13,8 @@ import { describeError } from './lib/errors.js';
 import { companionOriginPattern, validateCompanionUrl } from './lib/companion-url.js';
 import { parseTags } from './lib/companion.js';
 import { MAX_NOTE } from './lib/limits.js';
+import { guestPostNotice, offerMarking, withSuggestions } from './lib/guest-posts.js';
+import { contactItems, findSummary, hasAddress, warningLines } from './lib/contacts.js';
 
 let current = null; // what is on screen: {tabId, state, companionUrl, dashboard}
 
@@ -111,7 +113,7 @@ function renderAnalysis(state) {
   const suggestions = (a.tier2?.suggestions ?? []).map((s) => el('li', {},
     el('span', { cls: 'anchor', text: s.anchor ? `“${s.anchor}”` : '(any anchor)' }),
     el('span', { cls: 'href mono', text: s.tier1_url, title: s.tier1_url }),
-    s.why ? el('div', { cls: 'why', text: s.why }) : ''));
+    s.why ? el('div', { cls: 'why', text: s.why }) : '', ...paceWarnings(s)));
   show('suggestions', fillList('suggestions-list', suggestions));
   // Pre-select the likelier kind: a tier-1 page is boosted, a tier-2 spot hosts a link.
   const tier2First = !(a.labels ?? []).includes('tier1') && Boolean(a.tier2);
@@ -119,12 +121,74 @@ function renderAnalysis(state) {
   $('save-tier2').className = tier2First ? 'primary' : '';
   show('save', true);
   show('highlight', true);
+  renderGuestPosts(a);
+}
+
+// --- my guest posts (lib/guest-posts.js) -----------------------------------------------
+
+function copyNote(button, text) {
+  button.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      button.textContent = 'Copied';
+    } catch {
+      button.textContent = 'Copy failed: select the note';
+    }
+  });
+}
+
+/** The notice on a host holding guest posts of mine with no internal link, and the mark button. */
+function renderGuestPosts(a) {
+  show('mark-guest-post', offerMarking(a));
+  const notice = guestPostNotice(a);
+  show('guest-posts', Boolean(notice));
+  if (!notice) return;
+  fillGuestPosts(notice);
+  // The suggested pages are searched only now, not on every visit of the host.
+  ask('guest-post-suggestions', { host: notice.host }).then((answer) => fillGuestPosts(withSuggestions(notice, answer)),
+    () => {});
+}
+
+function fillGuestPosts(notice) {
+  $('guest-posts-title').textContent = notice.title;
+  $('guest-posts-list').replaceChildren(...notice.posts.map((p) => {
+    const copy = el('button', { cls: 'primary', text: 'Copy note for the editor' });
+    copyNote(copy, p.note);
+    return el('div', { cls: 'gp-post' },
+      el('div', { cls: 'page-title', text: p.title, title: p.url }),
+      el('div', { cls: 'muted small', text: p.why ? `${p.state}: ${p.why}` : p.state }),
+      p.suggestions.length
+        ? el('ol', { cls: 'gp-suggestions' }, ...p.suggestions.map((s) => el('li', {},
+          el('span', { cls: 'href mono', text: s.url, title: s.url }),
+          el('div', { cls: 'why', text: `anchor “${s.anchor}” · ${s.why}` }))))
+        : el('p', { cls: 'muted small', text: 'Pages of this site to ask for a link from appear as you read related articles here.' }),
+      p.note ? el('div', { cls: 'row' }, copy) : '');
+  }));
+}
+
+async function markGuestPost() {
+  const a = current?.state?.analysis;
+  const result = $('mark-result');
+  if (!a) return;
+  $('mark-guest-post').disabled = true;
+  try {
+    await ask('mark-guest-post', { url: a.url || current.state.url, title: a.title || current.state.title || '' });
+    result.textContent = 'Marked as your guest post: pages you read on this site now count its internal links.';
+    result.className = 'msg ok';
+    show('mark-guest-post', false);
+  } catch (err) {
+    const d = describeError(err.details ?? { kind: err.kind, message: err.message }, { companionUrl: current.companionUrl });
+    setMessage(result, `${d.title}. ${d.fix}`);
+    result.className = 'msg err';
+  } finally {
+    $('mark-guest-post').disabled = false;
+  }
 }
 
 function render(view) {
   current = view;
   const { state, companionUrl } = view;
-  for (const id of ['loading', 'problem', 'verdict', 'my-links', 'tier1-links', 'changes', 'suggestions', 'save', 'highlight']) show(id, false);
+  for (const id of ['loading', 'problem', 'verdict', 'my-links', 'tier1-links', 'changes', 'suggestions', 'save', 'highlight', 'guest-posts']) show(id, false);
   renderBadge(state);
   $('dashboard').href = view.dashboard;
   if (state?.analysis) renderAnalysis(state);
@@ -152,7 +216,7 @@ async function save(kind) {
   if (!a) return;
   for (const b of [$('save-boost'), $('save-tier2')]) b.disabled = true;
   try {
-    const { created } = await ask('save-candidate', {
+    const { created, candidate } = await ask('save-candidate', {
       url: a.url || current.state.url,
       kind,
       title: a.title || current.state.title || '',
@@ -164,12 +228,51 @@ async function save(kind) {
       ? `Saved as a ${what} candidate.`
       : `Already saved as a ${what} candidate — updated it with this note and tags.`;
     result.className = `msg ${created ? 'ok' : 'info'}`;
+    showOutreach(candidate);
   } catch (err) {
     const d = describeError(err.details ?? { kind: err.kind, message: err.message }, { companionUrl: current.companionUrl });
     setMessage(result, `${d.title}. ${d.fix}`);
     result.className = 'msg err';
   } finally {
     for (const b of [$('save-boost'), $('save-tier2')]) b.disabled = false;
+  }
+}
+
+// --- outreach: the saved candidate's warnings and contacts (lib/contacts.js) ---------------
+
+let savedId = null;
+let savedWarnings = [];
+
+function showOutreach(candidate) {
+  savedId = typeof candidate?.id === 'string' ? candidate.id : null;
+  savedWarnings = candidate?.warnings ?? [];
+  const warnings = warningLines(candidate?.warnings);
+  $('save-warnings').textContent = warnings.join(' ');
+  show('save-warnings', warnings.length > 0);
+  fillList('contacts-list', contactItems(candidate?.contacts));
+  show('contacts-none', !hasAddress(candidate?.contacts));
+  show('find-contacts', Boolean(savedId) && !hasAddress(candidate?.contacts));
+  show('contacts', Boolean(savedId));
+}
+
+async function findContacts() {
+  const button = $('find-contacts');
+  const out = $('find-result');
+  button.disabled = true;
+  out.textContent = 'Fetching the site\u2019s contact page\u2026';
+  out.className = 'msg info';
+  try {
+    const found = await ask('find-contacts', { id: savedId });
+    showOutreach({ ...found, warnings: savedWarnings }); // what the save warned about still holds
+    const said = findSummary(found);
+    out.textContent = said.text;
+    out.className = `msg ${said.ok ? 'ok' : 'warn'}`;
+  } catch (err) {
+    const d = describeError(err.details ?? { kind: err.kind, message: err.message }, { companionUrl: current.companionUrl });
+    setMessage(out, `${d.title}. ${d.fix}`);
+    out.className = 'msg err';
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -212,6 +315,44 @@ async function checkAsDraft() {
   }
 }
 
+/**
+ * Pages the recheck could not judge (refused, built by script): "Check N pages now" has the
+ * background open each in a background tab, one at a time (lib/browser-checks.js).
+ */
+async function browserChecks() {
+  let status;
+  try {
+    status = await ask('browser-checks-status');
+  } catch {
+    return; // not paired, companion down: the verdict card says so
+  }
+  const n = status.total ?? 0;
+  const last = status.last;
+  const done = last?.finished ? last.pages.filter((p) => p.outcome).length : null;
+  if (!n && done === null) return;
+  const button = $('browser-checks-run');
+  button.textContent = `Check ${n} page${n === 1 ? '' : 's'} now`;
+  button.disabled = !n || status.running;
+  $('browser-checks-text').textContent = status.running
+    ? 'Checking them one at a time in background tabs…'
+    : `${n} page${n === 1 ? '' : 's'} could not be checked by the recheck (the site refused it, or builds its links ` +
+      `with JavaScript). Your browser can check them: each opens in a background tab, one at a time, and closes.` +
+      (done !== null ? ` Last run: ${done} of ${last.total} checked.` : '');
+  show('browser-checks', true);
+}
+
+async function runBrowserChecks() {
+  const button = $('browser-checks-run');
+  button.disabled = true;
+  try {
+    await ask('browser-checks-run');
+    $('browser-checks-text').textContent = 'Checking them one at a time in background tabs…';
+  } catch (err) {
+    $('browser-checks-text').textContent = err.message;
+    button.disabled = false;
+  }
+}
+
 async function main() {
   $('note').maxLength = MAX_NOTE; // the companion's own cap (lib/limits.js, generated)
   $('save-boost').addEventListener('click', () => save('boost'));
@@ -221,6 +362,10 @@ async function main() {
   $('problem-grant').addEventListener('click', grant);
   $('highlight').addEventListener('click', highlight);
   $('check-draft').addEventListener('click', checkAsDraft);
+  $('mark-guest-post').addEventListener('click', markGuestPost);
+  $('find-contacts').addEventListener('click', findContacts);
+  $('browser-checks-run').addEventListener('click', runBrowserChecks);
+  browserChecks();
   const openOptions = (event) => { event.preventDefault(); ext.runtime.openOptionsPage(); };
   $('options').addEventListener('click', openOptions);
   $('problem-options').addEventListener('click', openOptions);
@@ -243,3 +388,9 @@ async function main() {
 }
 
 main();
+
+// The tier-2 pacing guard (issue 28): a suggested tier-1 page that would get too many tier-2
+// links this week, or an anchor it already got, says so under the suggestion.
+function paceWarnings(suggestion) {
+  return (suggestion.warnings ?? []).map((w) => el('div', { cls: 'why warn', text: `⚠ ${w.message}` }));
+}

@@ -7,7 +7,8 @@ makes it: UTF-16, the 37 columns) of --small and --big rows. Then a real `tierli
 runs on each, and the same requests go to both, interleaved so machine noise hits both
 alike. Printed, side by side (goals of the SQLite store issue):
 
-* import of --big rows vs Python's csv module merely reading the file     <= 3x
+* import of --big rows vs the Python floor (bench_import.py: csv.reader -> dict ->
+  json.dumps -> one SQLite table with three indexes, executemany, one transaction)   <= 2x
   and the import's peak memory                                               <= 1 GiB
 * database size on disk vs the export file                                 reported
 * starting `serve` -> the first verdict on a stored tier-1 page, --big       <= 1 s
@@ -21,6 +22,9 @@ alike. Printed, side by side (goals of the SQLite store issue):
   (a rare word and a word on a sixth of the rows, each also sorted and filtered) and a deep offset         <= 100 ms
   (`--list-only`: only these, on the --big home, no small home and no visits; with --keep
   DIR, a home a former run left in DIR is reused)
+* the link profile's reports at --big (GET /api/linkprofile/anchors, /velocity),
+  median, with three money pages set                                          <= 1 s
+  (also in `--list-only`; `--list-only --reports-only`: these alone)
 
 Usage: scripts/bench_scale.py [--small 1000] [--big 1000000] [--visits 30] [--keep DIR] [--list-only]
 
@@ -28,7 +32,7 @@ Team mode: `scripts/bench_scale.py --database postgresql://... [--big N]` (an em
 database) fills one home on SQLite and the database on PostgreSQL from the same export
 of --big rows, then runs `tierlink serve` on each and prints, side by side:
 
-* the import into PostgreSQL (COPY) and into SQLite vs csv.reader reading the file
+* the import into PostgreSQL (COPY) and into SQLite vs the Python floor (as above)
 * a verdict with no change on a stored tier-1 page, PostgreSQL vs SQLite, median
 * a one-click save (POST /api/candidates), PostgreSQL vs SQLite, median
 """
@@ -51,7 +55,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench_import import CHILD_CSV, CHILD_IMPORT, child, generate  # noqa: E402
+from bench_import import CHILD_IMPORT, child, floor, generate  # noqa: E402
 from serverutil import CompanionServer  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
@@ -144,6 +148,31 @@ def time_list_pages(srv: CompanionServer, queries: dict[str, str], rounds: int) 
             for name, xs in times.items()]
 
 
+def time_reports(srv: CompanionServer, rounds: int) -> list[tuple]:
+    """The link profile's reports (issue 28) at --big: the anchor mix and the velocity, each the
+    median of `rounds` calls (the first, cold, reported apart), with three money
+    pages (targets of the stored links, their path words as keywords) so the per-page parts run."""
+    targets = sorted({b["target_url"] for b in srv.api("GET", "/api/backlinks?limit=100")["backlinks"]})[:3]
+    profile = srv.api("GET", "/api/profile")
+    profile["money_pages"] = [{"url": t, "keywords": [" ".join(t.rstrip("/").split("/")[-2:]).replace("-", " ")]}
+                              for t in targets]
+    srv.api("PUT", "/api/profile", json=profile)
+    out = []
+    # (the disavow review is left out: after the profile change it waits for the boost scores'
+    # full pass, as the boost list does; a cost of its own, not of the report)
+    for name, path in (("anchor mix", "/api/linkprofile/anchors"), ("velocity", "/api/linkprofile/velocity")):
+        times = []
+        for _ in range(rounds + 1):
+            t = time.perf_counter()
+            r = srv.request("GET", path, timeout=300)
+            times.append(time.perf_counter() - t)
+            assert r.status == 200, (path, r.status, r.text[:300])
+        print(f"{path}: first {times[0] * 1000:.0f} ms, then {[round(x * 1000) for x in times[1:]]} ms", flush=True)
+        out.append((f"GET {path} ({name}), first call", f"{times[0] * 1000:.0f} ms", None, "reported"))
+        out.append((f"GET {path} ({name}), median", f"{statistics.median(times[1:]) * 1000:.0f} ms", None, "<= 1 s"))
+    return out
+
+
 def list_only(args, base: Path) -> int:
     """Fill the --big home (or reuse the one a former `--keep DIR` run left there: a million
     rows take a quarter of an hour to import), then time the backlink list's pages on it."""
@@ -154,18 +183,20 @@ def list_only(args, base: Path) -> int:
     else:
         t = time.perf_counter()
         big_export, big_home, imported = fill(base, args.big)
-        baseline = child(CHILD_CSV, big_export)
+        baseline = floor(big_export, base / "floor")
         print(f"filled the home by `tierlink import` in {time.perf_counter() - t:.0f} s: {imported['summary']}")
-        figures.append(("import vs csv.reader reading the file",
+        figures.append(("import vs the Python floor",
                         f"{imported['seconds']:.1f} s vs {baseline['seconds']:.1f} s",
-                        imported["seconds"] / baseline["seconds"], "<= 3x"))
+                        imported["seconds"] / baseline["seconds"], "<= 2x"))
     db_size = sum(p.stat().st_size for p in big_home.glob("backlinks.sqlite*") if ".bak" not in p.name)
     figures.append(("database on disk vs the export file",
                     f"{db_size / 2**20:.0f} MiB vs {big_export.stat().st_size / 2**20:.0f} MiB",
                     db_size / big_export.stat().st_size, "reported"))
     srv = CompanionServer(big_home).start(timeout=120)
     try:
-        figures += time_list_pages(srv, list_queries(big_export, args.big), max(5, args.visits // 2))
+        if not args.reports_only:
+            figures += time_list_pages(srv, list_queries(big_export, args.big), max(5, args.visits // 2))
+        figures += time_reports(srv, 5)
         rss = psutil.Process(srv.proc.pid).memory_info().rss
         figures.append(("RSS of serve after the list pages", f"{rss / 2**20:.0f} MiB", None, "reported"))
         figures.append(("load average (1, 5, 15 min) after the list pages",
@@ -187,6 +218,8 @@ def main() -> int:
     ap.add_argument("--keep", help="keep the homes and exports in this folder")
     ap.add_argument("--database", metavar="URL", help="team mode: compare PostgreSQL (this empty database) with SQLite")
     ap.add_argument("--list-only", action="store_true", help="only the backlink list's pages, on the --big home")
+    ap.add_argument("--reports-only", action="store_true",
+                    help="with --list-only: only the link profile's reports (anchor mix, velocity, disavow)")
     args = ap.parse_args()
     if args.database:
         return team_main(args)
@@ -202,12 +235,12 @@ def main() -> int:
         t = time.perf_counter()
         small_export, small_home, _ = fill(base, args.small)
         big_export, big_home, imported = fill(base, args.big)
-        baseline = child(CHILD_CSV, big_export)
+        baseline = floor(big_export, base / "floor")
         print(f"filled homes by `tierlink import` in {time.perf_counter() - t:.0f} s: {imported['summary']}")
         db = big_home / "backlinks.sqlite"
         db_size = sum(p.stat().st_size for p in big_home.glob("backlinks.sqlite*") if ".bak" not in p.name)
-        figures = [("import vs csv.reader reading the file", f"{imported['seconds']:.1f} s vs {baseline['seconds']:.1f} s",
-                    imported["seconds"] / baseline["seconds"], "<= 3x"),
+        figures = [("import vs the Python floor", f"{imported['seconds']:.1f} s vs {baseline['seconds']:.1f} s",
+                    imported["seconds"] / baseline["seconds"], "<= 2x"),
                    ("peak memory of the import", f"{imported['maxrss_kb'] / 2**20:.2f} GiB", None, "<= 1 GiB"),
                    ("database on disk vs the export file",
                     f"{db_size / 2**20:.0f} MiB vs {big_export.stat().st_size / 2**20:.0f} MiB",
@@ -318,9 +351,9 @@ def team_main(args) -> int:
                            check=True, capture_output=True, cwd=ROOT)
             imported[name] = child(CHILD_IMPORT, export, home)
             os.environ.pop("TIERLINK_DATABASE", None)
-        baseline = child(CHILD_CSV, export)
+        baseline = floor(export, base / "floor")
         print(f"imported {args.big:,} rows: {imported['postgresql']['summary']}")
-        figures = [(f"import into {name} vs csv.reader reading the file",
+        figures = [(f"import into {name} vs the Python floor",
                     f"{imported[name]['seconds']:.1f} s vs {baseline['seconds']:.1f} s",
                     imported[name]["seconds"] / baseline["seconds"], "reported")
                    for name in ("postgresql", "sqlite")]

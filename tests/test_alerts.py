@@ -265,3 +265,25 @@ def test_team_mode_one_alert_seen_by_every_member(tmp_path, pg_url, sites):  # n
     with Workspace(tmp_path / "bob", database=pg_url, user="bob") as bob:
         body = records.listing(bob.store)
         assert len(body["alerts"]) == 1 and body["unseen_count"] == 0
+
+
+SOFT404 = ("<!doctype html><html><head><title>Page not found – A Blog</title></head><body>"
+           "<a href='/'>Home</a><a href='/about'>About</a><p>Sorry.</p></body></html>")
+PARKING = ("<!doctype html><html><head><title>example-lapsed.com</title></head><body>"
+           "<h1>This domain is for sale!</h1><a href='https://www.hugedomains.com/domain_profile.cfm'>Buy now</a>"
+           "<a href='/privacy'>Privacy</a></body></html>")
+
+
+def test_a_soft_404_and_a_parked_page_are_alerts_named_so_once(web, home, cli):
+    """The check outcomes (companion.monitor.outcomes): a 200 page saying "not found" and a parking
+    page mark the link lost; the alert says which, and later rechecks add none."""
+    site, pages = web
+    site.route("/removed", body=SOFT404.encode())
+    site.route("/nofollow", body=PARKING.encode())
+    run(home)
+    run(home)
+    got = sorted((a["kind"], a["source_url"]) for a in alerts(cli)["alerts"])
+    assert got == [("link_parked", pages["nofollow"]), ("link_soft_404", pages["removed"])]
+    texts = {a["kind"]: a["text"] for a in alerts(cli)["alerts"]}
+    assert texts["link_soft_404"].startswith("Link lost (the page now says it is not found): ")
+    assert texts["link_parked"].startswith("Link lost (the domain is parked): ")

@@ -96,3 +96,48 @@ def test_a_dashboard_run_skip_reason_speaks_to_the_dashboard(page, home, sites):
         page.wait_for_selector(".recheck-change")
         assert page.locator(".recheck-skipped").count() == 0
         assert page.locator(".recheck-change .badge").inner_text() == "Now nofollow"
+
+
+def test_schedule_report_browser_queue_and_profile_settings(page, home, sites):  # noqa: F811
+    """The Recheck view reports the schedule (last run, next run, outcomes by kind) and the pages
+    waiting for the browser with "Check N pages now"; the Profile edits the schedule's settings."""
+    site = sites.new()
+    seed(home, [{"source_url": site.page("/kept", LINK)}, {"source_url": site.route("/no", status=403)},
+                {"source_url": site.route("/gone", status=404)}])
+    page.set_viewport_size({"width": 1366, "height": 768})
+    with Dashboard(home).start() as srv:
+        srv.ok("POST", "/api/recheck", {"allow_private_hosts": True, "delay": 0})
+        while srv.ok("GET", "/api/recheck")["state"] != "done":
+            pass
+        open_dashboard(page, srv, "profile")
+        page.fill("#pf-recheck-every", "7")
+        page.fill("#pf-recheck-delay", "1.5")
+        page.fill("#pf-recheck-concurrency", "4")
+        page.click("#pf-save")
+        page.wait_for_selector("#pf-status .notice-ok")
+        profile = srv.ok("GET", "/api/profile")
+        assert (profile["recheck_every_days"], profile["recheck_delay"], profile["recheck_concurrency"]) == (7, 1.5, 4)
+        page.locator("#pf-recheck").scroll_into_view_if_needed()
+        shot(page, "profile-recheck-settings")
+        page.fill("#pf-recheck-concurrency", "0")
+        page.click("#pf-save")
+        page.wait_for_selector("#pf-status .notice-error")
+        assert "recheck_concurrency" in page.locator("#pf-status").inner_text()
+
+        page.click('a.tab[data-view="recheck"]')
+        page.wait_for_selector("#browser-queue-run")
+        assert "Every 7 days (delay 1.5 s, 4 sites at once)" in page.locator("#schedule-every").inner_text()
+        assert page.locator("#schedule-next").inner_text() not in ("", "–")
+        counts = {page.locator(f'.schedule-outcomes tr:first-child td[data-outcome="{o}"]').inner_text()
+                  for o in ("ok", "lost", "blocked")}
+        assert counts == {"1"}
+        assert "403" in page.locator(".browser-queue-pages").inner_text()
+        assert page.locator("#browser-queue-run").inner_text() == "Check 1 page now"
+        page.locator("#recheck-schedule").scroll_into_view_if_needed()
+        shot(page, "recheck-schedule")
+        page.click("#browser-queue-run")
+        page.wait_for_selector("#browser-queue-status .notice-ok")
+        assert srv.ok("GET", "/api/browser-checks")["requested_at"]
+        page.locator("#browser-queue").scroll_into_view_if_needed()
+        shot(page, "recheck-browser-queue")
+        assert not page.errors and not page.dialogs

@@ -92,7 +92,7 @@ def test_each_case_is_judged_like_a_visit(cli, home, web):
     def change(case, target=ME):
         return changes.get((urls[case], target))
 
-    assert set(summary) == {"checked", "unchanged", "changes", "errors", "skipped"}
+    assert set(summary) == {"checked", "unchanged", "changes", "errors", "skipped", "not_indexable", "outcomes"}
     # unchanged pages: plain, gzip, brotli, wrong charsets in the header, a same-site redirect
     for case in ("unchanged", "gzip", "brotli", "charset", "charset2", "moved"):
         assert change(case) is None, (case, summary)

@@ -59,16 +59,18 @@ def test_bad_options_are_400(home):
 def test_refused_while_the_cli_runs_one(home, sites):  # noqa: F811
     site = sites.new()
     seed(home, [{"source_url": site.page(f"/p{i}", LINK)} for i in range(3)])
-    cli = subprocess.Popen([sys.executable, "-m", "companion", "--home", str(home), "recheck", "--allow-private-hosts",
-                            "--delay", "1.5", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        while not site.requests():  # the CLI's run has started
-            time.sleep(0.05)
-        with CompanionServer(home) as srv:
+    # The server starts first: on a loaded machine its start took longer than the CLI's whole run.
+    with CompanionServer(home) as srv:
+        cli = subprocess.Popen([sys.executable, "-m", "companion", "--home", str(home), "recheck",
+                                "--allow-private-hosts", "--delay", "1.5", "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            while not site.requests():  # the CLI's run has started (it then waits 1.5 s per page)
+                time.sleep(0.05)
             r = srv.request("POST", "/api/recheck", json={"allow_private_hosts": True})
             assert r.status == 409 and "already running" in r.json()["error"]["message"]
-    finally:
-        out, _ = cli.communicate(timeout=60)
+        finally:
+            out, _ = cli.communicate(timeout=60)
     assert json.loads(out)["unchanged"] == 3
 
 

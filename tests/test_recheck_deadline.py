@@ -11,13 +11,13 @@ on 127.0.0.x and the network guard (tests/netguard.py) refuses any other lookup.
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 
 import pytest
 
 from companion.monitor.fetch import TOTAL_TIME_FACTOR, FetchError, Fetcher
+import dnsstub
+from dnsstub import SilentDNS
 from netguard import lookups
 from test_recheck import LINK, seed
 from websites import sites  # noqa: F401  (fixture)
@@ -79,43 +79,9 @@ def test_a_fast_page_is_not_cut(sites):  # noqa: F811
     assert resp.status == 200 and resp.body == b"y" * 8
 
 
-class SilentDNS:
-    """A DNS server on loopback that takes every query and never answers."""
-
-    def __init__(self, address: str = "127.0.0.53", port: int = 0):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            self.sock.bind((address, port))
-        except OSError:
-            self.sock.close()
-            raise
-        self.sock.settimeout(0.1)
-        self.address = f"{address}:{self.sock.getsockname()[1]}"
-        self.queries: list[bytes] = []
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while not self.stop.is_set():
-            try:
-                data, _ = self.sock.recvfrom(4096)
-            except (socket.timeout, OSError):
-                continue
-            self.queries.append(data)
-
-    def close(self) -> None:
-        self.stop.set()
-        self.thread.join(2)
-        self.sock.close()
-
-
 @pytest.fixture
 def silent_dns(monkeypatch):
-    stub = SilentDNS()
-    monkeypatch.setenv("TIERLINK_DNS_SERVER", stub.address)
-    # a host name, not a loopback literal: the loopback-only setting would refuse it before any lookup
-    monkeypatch.delenv("TIERLINK_FETCH_LOOPBACK_ONLY", raising=False)
+    stub = dnsstub.use(monkeypatch, SilentDNS())
     yield stub
     stub.close()
 

@@ -34,7 +34,8 @@ def test_one_request_at_a_time_per_host_with_the_delay_between(cli, home, sites)
     for site in hosts:
         log = site.requests()
         assert [e["path"] for e in log].count("/robots.txt") == 1 and log[0]["path"] == "/robots.txt"
-        assert len(log) == 6
+        assert len(log) == 7  # robots.txt, the sitemap (once per host per run: the indexability verdict), 5 pages
+        assert [e["path"] for e in log].count("/sitemap.xml") == 1
         assert site.max_active == 1  # never two requests at once to a host
         assert min(gaps(site)) >= DELAY, gaps(site)
         assert {e["ua"] for e in log} == {agent}
@@ -70,7 +71,7 @@ def test_crawl_delay_holds_from_robots_txt_to_the_first_page(cli, home, sites): 
     summary = cli.json("recheck", "--allow-private-hosts", "--delay", "0")
     assert summary["unchanged"] == 2
     log = site.requests()
-    assert [e["path"] for e in log] == ["/robots.txt", "/p0", "/p1"]
+    assert [e["path"] for e in log] == ["/robots.txt", "/p0", "/sitemap.xml", "/p1"]  # the sitemap: once, when a page is judged
     waits = [b["start"] - a["end"] for a, b in zip(log, log[1:])]  # from the end of one to the next's start
     assert all(1.0 <= w < 1.5 for w in waits), waits
 
@@ -153,4 +154,4 @@ def test_loopback_only_refuses_a_public_name_before_any_lookup(client, home, sit
             reasons = {s["url"]: s["reason"] for s in state["summary"]["skipped"]}
             assert all("not a loopback address literal" in reasons[u] for u in public), reasons
     assert names == []  # not one lookup, not even one refused by the guard
-    assert state["summary"]["unchanged"] == 1 and site.paths() == ["/robots.txt", "/page"]  # the literal: fetched
+    assert state["summary"]["unchanged"] == 1 and site.paths() == ["/robots.txt", "/page", "/sitemap.xml"]  # the literal: fetched

@@ -15,7 +15,7 @@ import csv
 import io
 
 from companion.store.records import BACKLINK_FIELD_NAMES
-from companion.workflow import candidates, placements
+from companion.workflow import candidates, outreach, placements
 from conftest import EXPORTS
 
 SAMPLE = EXPORTS / "ahrefs-v3.csv"
@@ -78,7 +78,8 @@ def test_candidates_cli_api_and_export_agree(cli, client, tmp_path):
     from_api = client.api("GET", "/api/candidates")
     assert from_cli == from_api and len(from_cli) == 1
     record = from_cli[0]
-    assert list(record) == [name for name, _ in candidates.PUBLIC_FIELDS] and "key" not in record
+    # the public fields, then the outreach marks every list adds (companion.workflow.outreach.MARKS)
+    assert list(record) == [name for name, _ in candidates.PUBLIC_FIELDS] + list(outreach.MARKS) and "key" not in record
     columns, rows = _export(cli, tmp_path, "candidates")
     # the verdict snapshot (None until the page was analysed) always makes its three columns
     assert columns == [c for name in record

@@ -1,4 +1,4 @@
-"""The calls that make alerts: one after a recheck stores its results, one after an import.
+"""The calls that make alerts: one after a check (recheck or browser) stores its outcomes, one after an import.
 
 Never raise and never wait on a receiver: an alert that cannot be made is logged, and
 the recheck's or the import's own result stands (the changes are in its summary and
@@ -24,18 +24,25 @@ def _record(store, settings: dict, alerts: list[dict], recovered=()) -> list[dic
     return new
 
 
-def after_recheck(store, profile, summary: dict) -> list[dict]:
-    """Alerts for the run's changes and for broken targets; the new ones (queued for delivery)."""
+def after_check(store, profile, results: list[dict], changes: list[dict]) -> list[dict]:
+    """Alerts for a check's changes and per-item outcomes (a soft 404 or a parked page marks a link
+    lost too) and for broken targets; the new ones (queued for delivery)."""
     try:
-        alerts, recovered = records.from_changes(summary.get("changes") or [])
-        new = _record(store, profile.alerts, alerts, recovered)
+        alerts, recovered = records.from_changes(changes)
+        alerts, more = records.from_results(results, alerts)
+        new = _record(store, profile.alerts, alerts, recovered + more)
         worker = queue.running(store)
         if new and worker is not None:
             worker.wake()
         return new
-    except Exception as exc:  # noqa: BLE001 - alerts must never fail the recheck that found the changes
-        log.error("alerts after the recheck: %s", getattr(exc, "message", None) or type(exc).__name__)
+    except Exception as exc:  # noqa: BLE001 - alerts must never fail the check that found the changes
+        log.error("alerts after a check: %s", getattr(exc, "message", None) or type(exc).__name__)
         return []
+
+
+def after_recheck(store, profile, summary: dict) -> list[dict]:
+    """A recheck's changes alone (no per-item results): `after_check` with none."""
+    return after_check(store, profile, [], summary.get("changes") or [])
 
 
 def after_import(store, profile) -> list[dict]:

@@ -20,7 +20,7 @@ from typing import Protocol
 import lxml.etree
 
 from companion.core.limits import MAX_HEADER_VALUE, MAX_HEADERS, MAX_HTML_BYTES, MAX_URL_LENGTH, NOFOLLOW_RELS
-from companion.analysis import urls
+from companion.analysis import indexability, urls
 from companion.analysis.decode import decode_html
 from companion.core.errors import BadInput
 from companion.analysis.positions import PositionFinder
@@ -309,7 +309,10 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
         "truncated": truncated,
         "notes": notes,
     }
+    robots_headers = header_values(headers, "x-robots-tag")
     if doc is None:
+        result["indexability"] = indexability.of_page(url, canonical=None, header_values=robots_headers)
+        result["indexable"] = result["indexability"]["state"] != indexability.NOT_INDEXABLE
         return result, None
 
     base_el, title_el, canonical_el, metas = _head(doc)
@@ -327,6 +330,12 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
     self_key = urls.safe_page_key(url)
     canonical_ok = canonical is None or urls.safe_page_key(canonical) == self_key
     result["indexable"] = not robots["noindex"] and canonical_ok
+    first_h1 = next(iter_tags(doc, "h1"), None)
+    result["indexability"] = indexability.of_page(
+        url, canonical=canonical, metas=metas, header_values=robots_headers, title=result["title"],
+        headings=[_text(first_h1)] if first_h1 is not None else None)
+    # One verdict: `indexable` is the indexability verdict's (a soft 404 is not indexable either).
+    result["indexable"] = result["indexability"]["state"] != indexability.NOT_INDEXABLE
 
     # One pass: resolve, classify and place each link. Everything per link is a
     # dict or memo lookup where it can be: this loop is most of the analysis' cost.

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from companion.core import atomic
-from companion.core.limits import MAX_LINK_LIMIT, RECHECK_EVERY_DAYS
+from companion.core.limits import MAX_LINK_LIMIT, RECHECK_EVERY_DAYS, RECHECK_RANGES
 from companion.analysis import urls
 from companion.core.errors import BadInput, StorageError
 
@@ -23,6 +23,11 @@ PROFILE_FILE = "profile.json"
 DEFAULT_LINK_LIMIT = 2
 MAX_ITEMS = 1000
 MAX_WEIGHT = 1000  # a weight of the profile: from -MAX_WEIGHT to MAX_WEIGHT
+# The link profile's thresholds (issue 28): an exact-match share above this (percent) of a
+# money page's anchors looks built; more tier-2 links than this to one tier-1 page in a
+# week is a pace no natural page gets.
+DEFAULT_EXACT_SHARE = 20
+DEFAULT_TIER2_PER_WEEK = 3
 
 
 @dataclass
@@ -34,6 +39,12 @@ class Profile:
     guest_post_link_limit: int = DEFAULT_LINK_LIMIT
     weights: dict[str, float] = field(default_factory=dict)
     recheck_every_days: float | None = None  # `serve` rechecks in the background (companion.monitor)
+    recheck_delay: float | None = None  # seconds between two requests to a host in a scheduled run (None: default)
+    recheck_concurrency: int | None = None  # hosts checked at once in a scheduled run (None: default)
+    # my brand as people write it ("La Micro by Flo"); none: the domains' names (anchors.brand_words)
+    brand_names: list[str] = field(default_factory=list)
+    exact_anchor_max_share: float = DEFAULT_EXACT_SHARE
+    tier2_per_week: int = DEFAULT_TIER2_PER_WEEK
     alerts: dict = field(default_factory=dict)  # delivery channels of alerts (companion.analysis.alert_settings)
 
     def to_json(self) -> dict:
@@ -45,8 +56,12 @@ class Profile:
             "guest_post_link_limit": self.guest_post_link_limit,
             "weights": dict(self.weights),
         }
-        if self.recheck_every_days is not None:
-            data["recheck_every_days"] = self.recheck_every_days
+        for name in ("recheck_every_days", "recheck_delay", "recheck_concurrency"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        data["brand_names"] = list(self.brand_names)
+        data["exact_anchor_max_share"] = self.exact_anchor_max_share
+        data["tier2_per_week"] = self.tier2_per_week
         if self.alerts:
             data["alerts"] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.alerts.items()}
         return data
@@ -93,7 +108,8 @@ def validate(data) -> Profile:
     if not isinstance(data, dict):
         raise BadInput("profile: expected a JSON object")
     known = {"domains", "money_pages", "competitors", "owned_sites", "guest_post_link_limit", "weights",
-             "recheck_every_days", "alerts"}
+             "recheck_every_days", "recheck_delay", "recheck_concurrency", "brand_names", "exact_anchor_max_share",
+             "tier2_per_week", "alerts"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise BadInput(f"profile: unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
@@ -133,10 +149,31 @@ def validate(data) -> Profile:
                               or not RECHECK_EVERY_DAYS[0] <= every <= RECHECK_EVERY_DAYS[1]):
         raise BadInput("profile: 'recheck_every_days' must be a number of days from {} to {}, or null"
                        .format(*RECHECK_EVERY_DAYS))
+    # the scheduled run's politeness, in the ranges of the recheck's own options
+    delay = data.get("recheck_delay")
+    low, high = RECHECK_RANGES["delay"]
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float)) or not low <= delay <= high):
+        raise BadInput(f"profile: 'recheck_delay' must be a number of seconds from {low:g} to {high:g}, or null")
+    concurrency = data.get("recheck_concurrency")
+    low, high = RECHECK_RANGES["concurrency"]
+    if concurrency is not None and (isinstance(concurrency, bool) or not isinstance(concurrency, int)
+                                    or not low <= concurrency <= high):
+        raise BadInput(f"profile: 'recheck_concurrency' must be a whole number from {low} to {high}, or null")
+    brands = data.get("brand_names", [])
+    if not isinstance(brands, list) or len(brands) > MAX_ITEMS or not all(
+            isinstance(b, str) and b.strip() and len(b) <= 200 for b in brands):
+        raise BadInput("profile: 'brand_names' must be a list of non-empty names (at most 200 characters each)")
+    share = data.get("exact_anchor_max_share", DEFAULT_EXACT_SHARE)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 100:
+        raise BadInput("profile: 'exact_anchor_max_share' must be a percentage from 0 to 100")
+    per_week = data.get("tier2_per_week", DEFAULT_TIER2_PER_WEEK)
+    if isinstance(per_week, bool) or not isinstance(per_week, int) or not 1 <= per_week <= 1000:
+        raise BadInput("profile: 'tier2_per_week' must be an integer from 1 to 1000")
     from companion.analysis import alert_settings
 
     alerts = alert_settings.validate(data.get("alerts"))
-    return Profile(domains, money, competitors, owned, limit, clean_weights, every, alerts)
+    return Profile(domains, money, competitors, owned, limit, clean_weights, every, delay, concurrency,
+                   list(dict.fromkeys(b.strip() for b in brands)), share, per_week, alerts=alerts)
 
 
 def profile_path(home: Path) -> Path:

@@ -307,6 +307,7 @@ def _human_boost(items):
         print("no tier-1 pages to boost yet: import your backlinks with `tierlink import`")
     for i, item in enumerate(items, 1):
         spam = "  [spam]" if item.get("spam") else ""
+        spam += "  [not indexable]" if item.get("not_indexable") else ""
         print(f"{i:>3}. {item['score']:>3}  {item['url']}  ({item['placements']} placed){spam}")
         for reason in item["reasons"]:
             print(f"          - {reason}")
@@ -318,8 +319,11 @@ def _human_boost(items):
                                                  "search results), in score order, marked [spam]")
 @click.option("--only-spam", is_flag=True, help="list the spam pages alone, best score first (what the "
                                                  "dashboard's Show spam pages adds below the list)")
+@click.option("--show-not-indexable", is_flag=True, help="also list the pages search engines will not index "
+                                                          "(noindex, canonical elsewhere, ...), marked [not indexable]")
+@click.option("--only-not-indexable", is_flag=True, help="list the pages search engines will not index alone")
 @with_json
-def boost(limit, show_spam, only_spam, as_json):
+def boost(limit, show_spam, only_spam, show_not_indexable, only_not_indexable, as_json):
     """Rank the tier-1 pages worth boosting next.
 
     \b
@@ -330,7 +334,8 @@ def boost(limit, show_spam, only_spam, as_json):
         raise BadInput("--limit must be 0 or more")
     with workspace() as ws:
         spam = "only" if only_spam else "show" if show_spam else "hide"
-        emit(as_json, ws.boost_list(limit, spam=spam), _human_boost)
+        indexing = "only" if only_not_indexable else "show" if show_not_indexable else "hide"
+        emit(as_json, ws.boost_list(limit, spam=spam, not_indexable=indexing), _human_boost)
 
 
 def _human_draft(report: dict) -> None:
@@ -723,6 +728,14 @@ def _human_candidate(c):
     _human_candidates([c])
     if c.get("note"):
         print(f"{'':>14}note: {c['note'][:200]}")
+    from companion.analysis.contacts import summary
+
+    lines = summary(c.get("contacts"))
+    if lines:
+        more = f" (+{len(lines) - 6} more: --json)" if len(lines) > 6 else ""
+        print(f"{'':>14}contacts: {'; '.join(lines[:6])}{more}")
+    if c.get("follow_up") and c.get("status") == "contacted":
+        print(f"{'':>14}follow up on {c['follow_up']} (pitched by {c.get('pitched_by') or 'someone'})")
     if c.get("placement"):
         p = c["placement"]
         print(f"{'':>14}placement: {p['from_url']} → {p['to_url']}  {p['anchor']!r} ({p['via']})")
@@ -737,16 +750,23 @@ def _human_candidate(c):
 @click.option("--title", help="a title to recognise it by")
 @click.option("--note", help="a note (up to 10,000 characters)")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="a tag (repeat for several)")
+@click.option("--html", "html_file", metavar="FILE", help="the page's HTML: its contact routes are kept with it")
 @with_json
-def save(url, kind, title, note, tags, as_json):
+def save(url, kind, title, note, tags, html_file, as_json):
     """Save a page as a boost or tier-2 candidate, as the extension's one-click save does.
 
     \b
     Example:
       tierlink save https://blog.test/write-for-us --kind tier2 --note "editor: Ann" --tag guest-post
     """
+    found = None
+    if html_file:
+        from companion.analysis import contacts
+        from companion.workflow import candidates
+
+        found = contacts.extract_html(candidates.check_url(url), read_input(html_file))
     with workspace() as ws:
-        doc, created = ws.save_candidate(url, kind, title=title, note=note, tags=list(tags) or None)
+        doc, created = ws.save_candidate(url, kind, title=title, note=note, tags=list(tags) or None, contacts=found)
     info(f"{'saved' if created else 'updated'} {doc['kind']} candidate {doc['id']}")
     emit(as_json, doc, _human_candidate)
 
@@ -781,8 +801,11 @@ def candidates_(ctx, kind, status, as_json):
 @click.option("--anchor", help="the placed link's anchor text")
 @click.option("--via", type=choice("via"), help="how the link was placed")
 @click.option("--date", metavar="YYYY-MM-DD", help="when the link was placed (default today)")
+@click.option("--follow-up", metavar="YYYY-MM-DD", help="when to write again (with --status contacted: "
+                                                         "instead of today + the follow-up delay)")
+@click.option("--override-dnc", is_flag=True, help="mark a do-not-contact candidate contacted anyway (kept in history)")
 @with_json
-def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, as_json):
+def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, follow_up, override_dnc, as_json):
     """Change a candidate's status, note, tags or title.
 
     \b
@@ -790,7 +813,7 @@ def candidates_update(id, status, note, title, tags, to_url, anchor, via, date, 
       tierlink candidates update ID --status placed --to-url https://tier1.test/post --anchor "a fair review"
     """
     changes = {"status": status, "note": note, "title": title, "tags": list(tags) or None, "to_url": to_url,
-               "anchor": anchor, "via": via, "date": date}
+               "anchor": anchor, "via": via, "date": date, "follow_up": follow_up, "override_dnc": override_dnc or None}
     with workspace() as ws:
         doc = ws.update_candidate(id, {k: v for k, v in changes.items() if v is not None})
     emit(as_json, doc, _human_candidate)
@@ -911,6 +934,9 @@ def _recheck_progress():
 def _human_recheck(s):
     print(f"{s['checked']} pages checked, {s['unchanged']} unchanged, {len(s['changes'])} changes, "
           f"{len(s['errors'])} errors, {len(s['skipped'])} skipped")
+    for kind, counts in (s.get("outcomes") or {}).items():  # companion.monitor.outcomes
+        if counts:
+            print(f"  {kind} outcomes: " + ", ".join(f"{n} {o.replace('_', ' ')}" for o, n in sorted(counts.items())))
     for c in s["changes"]:
         why = f"  ({c['reason']})" if c.get("reason") else ""
         print(f"  {c['kind']:<18} {c['source_url']} -> {c['target_url']}: {c.get('was')} → {c.get('now')}{why}")
@@ -991,6 +1017,11 @@ def main(argv: list[str] | None = None) -> int:
 # they use is defined); one line each below.
 COMMAND_MODULES: tuple[str, ...] = (
     "companion.cli.alerts",
+    "companion.cli.guestposts",
+    "companion.cli.monitoring",
+    "companion.cli.outreach",
+    "companion.cli.report",
+    "companion.cli.disavow",
 )
 for _name in COMMAND_MODULES:
     importlib.import_module(_name)

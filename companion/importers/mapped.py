@@ -25,7 +25,9 @@ FIELDS = spec(
 # Field names a --map may set (besides metric.NAME / metrics.NAME).
 MAP_FIELDS = {"source_url": "source", "target_url": "target", "anchor": "anchor", "title": "title",
               "rel": "rel_text", "nofollow": "nofollow", "ugc": "ugc", "sponsored": "sponsored",
-              "first_seen": "first_seen", "last_seen": "last_seen", "lost": "lost_date", "status": "status_text"}
+              "first_seen": "first_seen", "last_seen": "last_seen", "lost": "lost_date", "status": "status_text",
+              # a true/false column: the linking page is my guest post (companion.importing marks it)
+              "guest_post": "b_guest_post"}
 
 
 def _metric_name(key: str) -> str | None:

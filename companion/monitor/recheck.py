@@ -30,6 +30,7 @@ with HTML, 404/410 or an off-site redirect), `unchanged` of them with no change,
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -41,17 +42,20 @@ from urllib.parse import urlsplit
 
 from companion.analysis.profile import Profile
 from companion.core.limits import RECHECK_CONCURRENCY, RECHECK_DELAY, RECHECK_RANGES, RECHECK_TIMEOUT
-from companion.analysis import urls
+from companion.analysis import indexability, urls
 from companion.workflow.fields import now
 from companion.core.errors import BadInput, TierlinkError
+from companion.monitor import checks, outcomes
 from companion.monitor.fetch import FetchError, Fetcher, PrivateAddress
 from companion.monitor.politeness import Cancelled, HostGate
 from companion.monitor.robots import RobotsCache
+from companion.monitor.sitemaps import SitemapCache
 
 ONLY = ("tier1", "placements")
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 FLUSH_EVERY = 200  # pages whose check stamps are written in one durable write
 LAST_RUN_SETTING = "recheck_last_run"
+LAST_REPORT_SETTING = "recheck_last_report"  # what the dashboard shows of the last run (companion.monitor.runner.schedule_report)
 log = logging.getLogger("tierlink.recheck")
 
 
@@ -183,13 +187,15 @@ class Summary:
     changes: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     skipped: list[dict] = field(default_factory=list)
+    not_indexable: list[dict] = field(default_factory=list)  # {url, reasons}: pages search engines will not index
 
     def to_json(self) -> dict:
         changes = [dict(c, loss=is_loss(c["kind"], c["was"], c["now"])) for c in self.changes]
         return {"checked": self.checked, "unchanged": self.unchanged,
                 "changes": sorted(changes, key=lambda c: (c["source_url"], c["target_url"], c["kind"])),
                 "errors": sorted(self.errors, key=lambda e: e["url"]),
-                "skipped": sorted(self.skipped, key=lambda s: s["url"])}
+                "skipped": sorted(self.skipped, key=lambda s: s["url"]),
+                "not_indexable": sorted(self.not_indexable, key=lambda s: s["url"])}
 
 
 class Run:
@@ -217,6 +223,9 @@ class Run:
         self.total = 0
         self._lock = threading.Lock()
         self._stamps: dict[str, dict] = {}
+        self.verdicts: dict[str, tuple[str, dict]] = {}  # page key -> (url, indexability verdict)
+        self.results: list[dict] = []  # one per backlink and placement checked (companion.monitor.checks)
+        self.why = "cli"
 
     def execute(self) -> dict:
         from companion.monitor.lock import recheck_lock
@@ -233,15 +242,18 @@ class Run:
             with Fetcher(timeout=self.opts.timeout, allow_private=self.opts.allow_private_hosts, gate=gate,
                          pool_size=workers) as fetcher:
                 self.fetcher, self.gate, self.robots = fetcher, gate, RobotsCache(fetcher)
+                self.sitemaps = SitemapCache(fetcher, self.robots)
                 with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="recheck") as pool:
                     for future in [pool.submit(self._host, group) for group in by_host.values()]:
                         future.result()
             self._flush()
-            store.set_setting(LAST_RUN_SETTING, now())
-        summary = self.summary.to_json()
-        from companion.alerts import hook
-
-        hook.after_recheck(self.store, self.profile(), summary)  # alerts made once, deliveries queued: never waits on a receiver
+            self._keep_indexability()
+            finished = now()
+            summary = self.summary.to_json()
+            summary["outcomes"] = checks.counts(self.results)
+            store.set_setting(LAST_RUN_SETTING, finished)
+            store.set_setting(LAST_REPORT_SETTING, report(summary, finished, self.why, self.cancel.is_set()))
+            outcomes_recorded(store, self.profile, self.results, summary["changes"])
         return summary
 
     # -- per host, per page -----------------------------------------------------------
@@ -274,26 +286,56 @@ class Run:
         except FetchError as exc:  # refused: an address we do not fetch
             return self._skip(t, self._refused(exc))
         if rules.error:
-            return self._failed(t, rules.error)
+            return self._no_answer(t, rules.error_kind or "connect", rules.error)
         if not rules.allowed(t.url):
+            self._indexability(t, indexability.from_robots_only(rules.allows_google(t.url)))
             return self._skip(t, rules.disallow_all or "robots.txt disallows it for TierlinkBot")
         if rules.crawl_delay:
             self.gate.set_delay(t.host, rules.crawl_delay)
         try:
             resp = self.fetcher.get(t.url, follow=lambda nxt: self._may_follow(t, nxt))
         except FetchError as exc:
-            return self._skip(t, self._refused(exc)) if exc.kind == "refused" else self._failed(t, exc.reason)
-        if resp.location:
-            if urls.site_of(resp.location) != urls.site_of(t.url):
-                return self._gone(t, f"the page redirects to another site ({resp.location[:300]})", resp.final_url)
+            if exc.kind == "refused":
+                return self._skip(t, self._refused(exc))
+            return self._no_answer(t, exc.kind, exc.reason)
+        offsite = bool(resp.location) and urls.site_of(resp.location) != urls.site_of(t.url)
+        if resp.location and not offsite:
             return self._skip(t, f"it redirects to {resp.location[:300]}, which robots.txt disallows")
-        if resp.status in (404, 410):
-            return self._gone(t, f"the page answers {resp.status}", resp.final_url)
-        if resp.status >= 300 or resp.status < 200:
-            return self._failed(t, f"the page answers HTTP {resp.status}")
-        if resp.content_type not in HTML_TYPES:
+        html_answer = resp.content_type in HTML_TYPES and not resp.location
+        text = resp.text() if html_answer else ""
+        verdict = outcomes.judge(outcomes.Page(t.url, status=resp.status, final_url=resp.final_url, offsite=offsite,
+                                               html=text))
+        if verdict is not None and verdict.rule in outcomes.CONTENT_LOSSES and self._links_still_there(t, resp, text):
+            verdict = None  # a page that only reads like a not-found or parking page: my links are on it
+        if verdict is not None:
+            reason = verdict.reason
+            if verdict.rule == "offsite_redirect":
+                reason = f"{reason} ({resp.location[:300]})"
+            if outcomes.marks_lost(verdict.outcome):
+                self._gone(t, reason, resp.final_url, verdict.outcome)
+                return self._receipts(t, resp, text)
+            return self._failed(t, reason, verdict.outcome, answered=True)
+        if not html_answer:
             return self._skip(t, f"not an HTML page ({resp.content_type})", stamp=True)
-        self._judge(t, resp)
+        self._judge(t, resp, rules, text)
+
+    def _links_still_there(self, t: Target, resp, text: str) -> bool:
+        """Whether every live link of mine on the page, and every placement, is in the fetched HTML
+        (an analysis that records nothing): a post titled "How to fix a 404 page not found" is no soft 404."""
+        from companion.verdicts import verdicts
+
+        stored = self.store.backlinks_from(t.key)
+        dry = verdicts.analyze_with_verdicts(self.store, self.profile(), t.url, text, headers=resp.headers,
+                                             record_changes=False, origin="recheck")
+        found_any = any(r.get("status") == "live" for r in stored) or dry.get("placements")
+        return bool(found_any) and _all_seen(stored, dry) and _placements_seen(dry)
+
+    def _no_answer(self, t: Target, kind: str, reason: str) -> None:
+        """No answer from the host: `unreachable`, or `parked` for a lapsed domain (NXDOMAIN after an answer)."""
+        verdict = outcomes.failure(t.url, kind, reason, checks.answered_before(self.store, t.key))
+        if outcomes.marks_lost(verdict.outcome):
+            return self._gone(t, verdict.reason, t.url, verdict.outcome, answered=False)
+        self._failed(t, reason, verdict.outcome)
 
     def _refused(self, exc: FetchError) -> str:
         if isinstance(exc, PrivateAddress) and self.private_hint:
@@ -312,17 +354,38 @@ class Run:
             self.gate.set_delay(urlsplit(nxt).netloc.lower(), rules.crawl_delay)
         return rules.allowed(nxt)
 
-    def _judge(self, t: Target, resp) -> None:
+    def _indexability(self, t: Target, verdict: dict) -> None:
+        """Keep a page's indexability verdict for the run's end (and the summary's not_indexable)."""
+        with self._lock:
+            self.verdicts[t.key] = (t.url, verdict)
+
+    def _judge_indexability(self, t: Target, resp, rules, result: dict) -> None:
+        """The page's own verdict (the analysis) with its host's: robots.txt for Googlebot, the
+        sitemaps (read once per host per run), a redirect home that reads as a soft 404."""
+        listed, note = self.sitemaps.for_url(t.url).status(t.url)
+        self._indexability(t, indexability.with_host_evidence(
+            result["indexability"], robots_allows_google=rules.allows_google(t.url), sitemap=listed,
+            sitemap_note=note, soft_404_reason=indexability.redirect_soft_404(t.url, resp.final_url)))
+
+    def _judge(self, t: Target, resp, rules, text: str) -> None:
         from companion.verdicts import verdicts
 
         store = self.store
         before = {p["id"]: p.get("status") or "unchecked" for p in store.find("placements", from_key=t.key)}
         stored = store.backlinks_from(t.key)
-        result = verdicts.analyze_with_verdicts(store, self.profile(), t.url, resp.text(), headers=resp.headers,
-                                                origin="recheck")
+        analyze = functools.partial(verdicts.analyze_with_verdicts, store, self.profile(), t.url, text,
+                                    headers=resp.headers, origin="recheck")
+        if stored or before:
+            # a page built by script: look without recording first, so a link the fetched HTML
+            # lacks is never marked lost from it
+            script = outcomes.needs_browser(text, no_links=False)
+            if script is not None:
+                dry = analyze(record_changes=False)
+                if dry["counts"]["links"] and not (_all_seen(stored, dry) and _placements_seen(dry)):
+                    return self._browser(t, script.reason)
+        result = analyze()
         if result["counts"]["links"] == 0 and (stored or before):
-            return self._skip(t, "needs a browser: the fetched HTML has no links, a visit saw some "
-                                 "(the page is built by JavaScript)", stamp=True)
+            return self._browser(t, outcomes.needs_browser(text, no_links=True).reason)
         changes = [{"kind": c["kind"], "source_url": t.url, "target_url": c["target"], "was": c.get("was"),
                     "now": c.get("now"), "reason": change_reason(c["kind"], c.get("was"), c.get("now"))}
                    for c in result["changes"] if not c.get("since")]
@@ -332,6 +395,7 @@ class Run:
                 kind = f"placement_{p['status']}"
                 changes.append({"kind": kind, "source_url": t.url, "target_url": p["to_url"],
                                 "was": was, "now": p["status"], "reason": change_reason(kind, was, p["status"])})
+        self._judge_indexability(t, resp, rules, result)
         # cut for size, and a stored link not seen before the cut: that link cannot be judged
         cut_unseen = bool(result.get("truncated")) and not _all_seen(stored, result)
         with self._lock:
@@ -339,10 +403,21 @@ class Run:
             self.summary.changes.extend(changes)
             if not changes and not cut_unseen:
                 self.summary.unchanged += 1
-            self._stamps[t.key] = {"checked_at": now(), "check_failures": 0, "check_error": None,
-                                   "final_url": resp.final_url}
         if cut_unseen:
             self._skip(t, "the page is larger than 10 MiB: a link after the cut cannot be judged", stamp=False)
+            self._stamp(t, {"check_failures": 0, "check_error": None, "final_url": resp.final_url})
+            return
+        self._outcome(t, "ok", "the page answered and was judged", answered=True,
+                      extra={"check_failures": 0, "check_error": None, "final_url": resp.final_url})
+        self._receipts(t, resp, text)
+
+    def _receipts(self, t: Target, resp, text: str) -> None:
+        """Proof of what a page holding my placements showed (companion.workflow.receipts)."""
+        if t.placements:
+            from companion.workflow import receipts
+
+            receipts.keep_for_page(self.store, t.key, t.url, text, resp.body, final_url=resp.final_url,
+                                   status=resp.status)
 
     # -- outcomes ---------------------------------------------------------------
 
@@ -351,12 +426,37 @@ class Run:
             self.summary.errors.append({"url": t.url, "reason": reason})
 
     def _skip(self, t: Target, reason: str, stamp: bool = True) -> None:
+        """Not judged (robots.txt, an address we do not fetch, not HTML): no outcome."""
         with self._lock:
             self.summary.skipped.append({"url": t.url, "reason": reason})
             if stamp:
                 self._stamps.setdefault(t.key, {"checked_at": now()})
 
-    def _failed(self, t: Target, reason: str) -> None:
+    def _stamp(self, t: Target, fields: dict) -> None:
+        with self._lock:
+            self._stamps[t.key] = {"checked_at": now(), **fields}
+
+    def _outcome(self, t: Target, outcome: str, reason: str, *, answered: bool, extra: dict) -> None:
+        """Store the page's outcome: on its placements now, on its backlinks with the next flush
+        (in one write with the check stamps); the per-item results are kept for the run's end."""
+        store = self.store
+        stamp = now()
+        results = checks.record_placements(store, t.key, t.url, outcome, reason, stamp, "crawler", answered)
+        _, backlink_results = checks.backlink_updates(store.backlinks_from(t.key), t.url, outcome, reason, stamp,
+                                                      "crawler", answered)
+        with self._lock:
+            self.results.extend(backlink_results + results)
+            self._stamps[t.key] = {"checked_at": stamp, **extra,
+                                   "_outcome": (outcome, reason, stamp, answered)}
+
+    def _browser(self, t: Target, reason: str) -> None:
+        """Needs a browser: skipped by the crawler (never lost), queued for the browser."""
+        with self._lock:
+            self.summary.skipped.append({"url": t.url, "reason": reason})
+        self._outcome(t, "needs_browser", reason, answered=True, extra={})
+
+    def _failed(self, t: Target, reason: str, outcome: str = "unreachable", *, answered: bool = False) -> None:
+        """No judgement (blocked or unreachable): counted as a failure, never lost."""
         from companion.workflow import placements
 
         store = self.store
@@ -367,55 +467,77 @@ class Run:
             reason = f"{reason} ({failures} failed rechecks in a row)"
         with self._lock:
             self.summary.errors.append({"url": t.url, "reason": reason})
-            self._stamps[t.key] = {"checked_at": now(), "check_failures": failures, "check_error": reason}
+        self._outcome(t, outcome, reason, answered=answered, extra={"check_failures": failures, "check_error": reason})
 
-    def _gone(self, t: Target, reason: str, final_url: str) -> None:
-        """The page is gone (404/410) or now another site: its links to me and my placements are lost."""
-        from companion.workflow import placements
-
-        store = self.store
-        stamp = now()
-        changes, updates = [], []
-        for rec in store.backlinks_from(t.key):
-            if rec.get("status") != "live":
-                continue
-            changes.append({"kind": "lost", "source_url": t.url, "target_url": rec["target_url"],
-                            "was": rec.get("anchor") or "", "now": None, "reason": reason})
-            history = list(rec.get("history") or []) + [{"at": stamp, "kind": "lost", "was": "live", "now": "lost",
-                                                         "reason": reason}]
-            updates.append(dict(rec, status="lost", history=history))
-        if updates:
-            store.put_backlinks(updates)
-        for p in store.find("placements", from_key=t.key):
-            p = placements.with_status(p)
-            if p["status"] != "lost":
-                changes.append({"kind": "placement_lost", "source_url": t.url, "target_url": p["to_url"],
-                                "was": p["status"], "now": "lost", "reason": reason})
-            placements.set_status(store, p, "lost", reason, stamp)
+    def _gone(self, t: Target, reason: str, final_url: str, outcome: str = "lost", *, answered: bool = True) -> None:
+        """The page is gone (404/410, a soft 404, parked) or now another site: its links to me
+        and my placements are lost."""
+        changes = checks.mark_page_lost(self.store, t.key, t.url, reason, now())
         with self._lock:
             self.summary.checked += 1
             self.summary.changes.extend(changes)
             if not changes:
                 self.summary.unchanged += 1
-            self._stamps[t.key] = {"checked_at": stamp, "check_failures": 0, "check_error": None,
-                                   "final_url": final_url}
+        self._outcome(t, outcome, reason, answered=answered,
+                      extra={"check_failures": 0, "check_error": None, "final_url": final_url})
+
+    def _keep_indexability(self) -> None:
+        """The run's indexability verdicts: stored per page (what the boost list reads), and the
+        pages search engines will not index listed in the summary."""
+        from companion.workflow import indexstate
+
+        indexstate.record(self.store, {key: v for key, (_url, v) in self.verdicts.items()})
+        self.summary.not_indexable = [{"url": url, "reasons": [r for r, c in zip(v["reasons"], v["codes"])
+                                                               if c in indexability.BLOCKING]}
+                                      for url, v in self.verdicts.values() if v["state"] == indexability.NOT_INDEXABLE]
 
     def _flush(self) -> None:
-        """Write the check stamps onto the pages' backlink records: one durable write.
+        """Write the check stamps and outcomes onto the pages' backlink records: one durable write.
 
         Records are re-read here, so a change the analysis (or a visit) wrote
         meanwhile is kept."""
         with self._lock:
             stamps, self._stamps = self._stamps, {}
         store = self.store
-        updates = [dict(rec, **fields) for key, fields in stamps.items() for rec in store.backlinks_from(key)]
+        updates = []
+        for key, fields in stamps.items():
+            fields = dict(fields)
+            found = fields.pop("_outcome", None)
+            records = [dict(rec, **fields) for rec in store.backlinks_from(key)]
+            if found is not None:
+                outcome, reason, stamp, answered = found
+                records, _ = checks.backlink_updates(records, records[0]["source_url"] if records else "",
+                                                     outcome, reason, stamp, "crawler", answered)
+            updates.extend(records)
         if updates:
             store.put_backlinks(updates)
+
+
+def _placements_seen(result: dict) -> bool:
+    return all(p["status"] != "lost" for p in result.get("placements") or [])
 
 
 def _all_seen(stored: list[dict], result: dict) -> bool:
     seen = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "me"}
     return all(urls.safe_page_key(r["target_url"]) in seen for r in stored if r.get("status") == "live")
+
+
+def outcomes_recorded(store, profile: Callable[[], Profile], results: list[dict], changes=()) -> None:
+    """Called once the outcomes of a recheck run (or of a check in the browser) are stored,
+    with one result per backlink and placement checked, in the shape companion.monitor.checks
+    describes (`changed` says the outcome differs from the one before); `profile()` is the
+    profile in force; `changes`: the run's RecheckSummary changes (a browser check has none).
+    The one place where what follows a check (alerts) is called from."""
+    from companion.alerts import hook
+
+    hook.after_check(store, profile(), results, list(changes))  # alerts once, deliveries queued: never waits
+
+
+def report(summary: dict, finished: str, why: str, cancelled: bool) -> dict:
+    """The last run as the dashboard shows it: when, why, and counts (not every change)."""
+    return {"finished_at": finished, "why": why, "cancelled": cancelled, "checked": summary["checked"],
+            "unchanged": summary["unchanged"], "changes": len(summary["changes"]),
+            "errors": len(summary["errors"]), "skipped": len(summary["skipped"]), "outcomes": summary["outcomes"]}
 
 
 def run(store, profile: Callable[[], Profile], opts: Options, *, progress=None, cancel=None,

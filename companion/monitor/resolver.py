@@ -25,7 +25,9 @@ DNS_SERVER_ENV = "TIERLINK_DNS_SERVER"
 
 
 class LookupFailed(Exception):
-    """The name has no address (`kind` dns) or the lookup was refused (`kind` refused)."""
+    """The name has no address (`kind` dns; `nxdomain` when the DNS says the name does not
+    exist: a domain that lapsed, which the link monitor tells apart from a DNS failure)
+    or the lookup was refused (`kind` refused)."""
 
     def __init__(self, kind: str, reason: str):
         super().__init__(reason)
@@ -85,6 +87,8 @@ def lookup(host: str, port: int, seconds: float) -> str:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
+        if getattr(exc, "errno", None) == socket.EAI_NONAME:
+            raise LookupFailed("nxdomain", f"DNS: {host} does not exist (NXDOMAIN)") from None
         raise LookupFailed("dns", f"DNS lookup of {host} failed "
                                   f"({getattr(exc, 'strerror', None) or exc})") from None
     if not infos:
@@ -101,6 +105,8 @@ def _ask(host: str, server: tuple[str, int], seconds: float) -> str:
     resolver.port = server[1]
     try:
         answer = resolver.resolve_name(host, lifetime=max(0.001, seconds))
+    except dns.resolver.NXDOMAIN:
+        raise LookupFailed("nxdomain", f"DNS: {host} does not exist (NXDOMAIN)") from None
     except dns.exception.Timeout:
         raise LookupFailed("timeout", f"DNS lookup of {host} got no answer in time") from None
     except (dns.exception.DNSException, UnicodeError, ValueError) as exc:

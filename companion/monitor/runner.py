@@ -63,6 +63,7 @@ class Runner:
             with recheck_lock(self.store.home):  # refused now, not in the thread, when the CLI is running one
                 pass
             self._run = Run(self.store, self.profile, opts, cancel=self.cancel, private_hint=PRIVATE_HINT)
+            self._run.why = why
             self._summary = self._error = None
             self._thread = threading.Thread(target=self._work, args=(self._run, why), name="recheck", daemon=True)
             self._thread.start()
@@ -92,25 +93,44 @@ class Runner:
 
     # -- the schedule -------------------------------------------------------------
 
-    def due(self) -> bool:
+    def due_in(self) -> float | None:
+        """Seconds until the next scheduled run (0: due now), None without a schedule. The last
+        run's time is in the store, so a restart neither forgets nor repeats it."""
         days = self.profile().recheck_every_days
         if not days:
-            return False
+            return None
         since = elapsed_since(self.store.get_setting(LAST_RUN_SETTING))
-        return since is None or since >= days * 86400
+        return 0.0 if since is None else max(0.0, days * 86400 - since)
+
+    def due(self) -> bool:
+        return self.due_in() == 0.0
+
+    def scheduled_options(self) -> Options:
+        """The profile's settings for a scheduled run (its delay and concurrency, else the defaults)."""
+        profile = self.profile()
+        opts = Options()
+        if profile.recheck_delay is not None:
+            opts.delay = profile.recheck_delay
+        if profile.recheck_concurrency is not None:
+            opts.concurrency = profile.recheck_concurrency
+        return opts
 
     def start_schedule(self, poll: float = SCHEDULE_POLL) -> threading.Thread:
         def loop():
             while not self.cancel.is_set():
+                wait = poll
                 try:
                     if self.due():
-                        self.start(Options(), why=f"every {self.profile().recheck_every_days:g} days, "
-                                                   "from the profile")
+                        self.start(self.scheduled_options(),
+                                   why=f"every {self.profile().recheck_every_days:g} days, from the profile")
+                    else:
+                        left = self.due_in()
+                        wait = poll if left is None else min(poll, max(1.0, left))  # wake when it falls due
                 except RecheckRunning:
                     pass
                 except Exception as exc:  # noqa: BLE001 - the schedule must outlive one bad look
                     log.error("recheck schedule: %s", getattr(exc, "message", None) or type(exc).__name__)
-                self.cancel.wait(poll)
+                self.cancel.wait(wait)
 
         days = self.profile().recheck_every_days
         if days:
@@ -118,6 +138,29 @@ class Runner:
         thread = threading.Thread(target=loop, name="recheck-schedule", daemon=True)
         thread.start()
         return thread
+
+
+def schedule_report(store, profile: Callable[[], Profile]) -> dict:
+    """What the dashboard shows of the schedule: its settings, the last run (any: CLI, dashboard,
+    schedule) with its outcomes by kind, the next run, and whether one runs now."""
+    from datetime import datetime, timedelta, timezone
+
+    from companion.monitor.recheck import LAST_REPORT_SETTING
+
+    runner = runner_for(store, profile)
+    prof = profile()
+    last = store.get_setting(LAST_RUN_SETTING)
+    left = runner.due_in()
+    next_run = None
+    if left is not None:
+        next_run = (datetime.now(timezone.utc) + timedelta(seconds=left)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    defaults = Options()
+    return {"every_days": prof.recheck_every_days,
+            "delay": prof.recheck_delay if prof.recheck_delay is not None else defaults.delay,
+            "concurrency": prof.recheck_concurrency if prof.recheck_concurrency is not None
+            else defaults.concurrency,
+            "last_run": last, "next_run": next_run, "running": runner.status()["state"] == "running",
+            "last_report": store.get_setting(LAST_REPORT_SETTING)}
 
 
 def runner_for(store, profile: Callable[[], Profile]) -> Runner:

@@ -57,7 +57,7 @@ def merge_backlinks(bl, refresh_tier1: Refresh, rows: Iterable[dict], origin: st
         raise BadInput("an import needs an origin name")
     only = [origin]
     counts = {"added": 0, "updated": 0, "merged": 0, "done": 0}
-    with bl.write() as c, bl.big_cache(c):
+    with bl.write() as c, bl.big_cache(c), bl.bulk(c):
         batch_start = bl.next_backlink_id(c)
         touched: set[int] = set()  # records that existed before and were changed by this import
 

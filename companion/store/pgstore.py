@@ -56,12 +56,12 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from companion.core import team
 from companion.core.errors import BadInput, Conflict, NotFound, StorageError
-from companion.store import listing, schema
+from companion.store import listing, profilecols, schema
 from companion.store.rows import BALLAST, BLOCKED, NOT_FOLLOWED, ORDINARY, SPAM, dumps, loads, source_host, target_code, with_network
 
 log = logging.getLogger("tierlink.store")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 POOL_MAX = 10
 # A request fails within ~2 s when the server is down (issue 22): libpq's connect_timeout
 # (2 s is its smallest) bounds reaching it, and a request waits WAIT_TIMEOUT for a pooled
@@ -93,6 +93,14 @@ MIGRATIONS: dict[int, list] = {
     ],
     # 2 -> 3: source_host follows the store's host rule (no port), as tier1.host does
     2: [lambda c: _fix_source_hosts(c)],
+    # 3 -> 4: the link profile's columns, indexes and disavow marks (companion.store.profilecols;
+    # sqlstore's schema 5)
+    # (each step a no-op where done already: a database told it is older than it is still opens)
+    3: [*(schema.add_column(schema.POSTGRES, "backlinks", name).replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS")
+          for name in profilecols.NAMES),
+        lambda c: _fill_profile_columns(c),
+        *(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
+          for sql in schema.statements(schema.POSTGRES, only={*profilecols.INDEXES, *profilecols.TABLES}))],
 }
 
 
@@ -110,8 +118,20 @@ _LIST_ORDER = {"authority": "authority", "first_seen": "first_seen", "last_seen"
 
 
 def _list_values(r: dict) -> tuple:
-    """The list's columns of a record (listing.record_columns) and the tools that supplied it."""
-    return (*listing.record_columns(r), listing.tools_of(r))
+    """The list's columns of a record (listing.record_columns), the tools that supplied it, and
+    the link profile's columns (profilecols.values)."""
+    return (*listing.record_columns(r), listing.tools_of(r), *profilecols.values(r))
+
+
+def _fill_profile_columns(c) -> None:
+    """Schema 3 -> 4: the link profile's columns of every stored record."""
+    after = 0
+    while rows := c.execute("SELECT id, record FROM backlinks WHERE id > %s ORDER BY id LIMIT 5000",
+                            (after,)).fetchall():
+        with c.cursor() as cur:
+            cur.executemany("UPDATE backlinks SET anchor_fold = %s, anchor_shape = %s, lost_on = %s WHERE id = %s",
+                            [(*profilecols.values(loads(raw)), i) for i, raw in rows])
+        after = rows[-1][0]
 
 
 def _fill_list_columns(c) -> None:
@@ -122,7 +142,7 @@ def _fill_list_columns(c) -> None:
         with c.cursor() as cur:
             cur.executemany("UPDATE backlinks SET authority = %s, first_seen = %s, last_seen = %s, follow = %s, "
                             "words = %s, tools = %s WHERE id = %s",
-                            [(*_list_values(loads(raw)), i) for i, raw in rows])
+                            [(*_list_values(loads(raw))[:6], i) for i, raw in rows])
         after = rows[-1][0]
 
 # The workflow tables whose documents are unique by these fields (see the indexes above).
@@ -462,6 +482,11 @@ class BacklinkDB:
         """SQLite's import-sized page cache has no twin here: the server sizes its own buffers."""
         yield
 
+    @contextmanager
+    def bulk(self, c):
+        """SQLite's set-based import (its insert trigger set aside) has no twin here: COPY already is."""
+        yield
+
     # -- backlinks -----------------------------------------------------------------------
 
     def count(self, c=None) -> int:
@@ -510,7 +535,8 @@ class BacklinkDB:
             return
         with c.cursor() as cur:
             with cur.copy("COPY backlinks (source_key, target_key, source_host, status, target_code, record, "
-                          "authority, first_seen, last_seen, follow, words, tools) FROM STDIN") as copy:
+                          "authority, first_seen, last_seen, follow, words, tools, anchor_fold, anchor_shape, "
+                          "lost_on) FROM STDIN") as copy:
                 for r in records:
                     copy.write_row((r["source_key"], r["target_key"], source_host(r), r["status"],
                                     target_code(r), dumps(r), *_list_values(r)))
@@ -519,7 +545,8 @@ class BacklinkDB:
         if records:
             with c.cursor() as cur:
                 cur.executemany("UPDATE backlinks SET target_key = %s, status = %s, target_code = %s, record = %s, "
-                                "authority = %s, first_seen = %s, last_seen = %s, follow = %s, words = %s, tools = %s "
+                                "authority = %s, first_seen = %s, last_seen = %s, follow = %s, words = %s, tools = %s, "
+                                "anchor_fold = %s, anchor_shape = %s, lost_on = %s "
                                 "WHERE id = %s", [(r["target_key"], r["status"], target_code(r), dumps(r),
                                                    *_list_values(r), i) for i, r in records])
 
@@ -550,6 +577,63 @@ class BacklinkDB:
             more, ids = len(ids) > page.limit, ids[:page.limit]
             records = dict(c.execute("SELECT id, record FROM backlinks WHERE id = ANY(%s)", (ids,)).fetchall())
         return [loads(records[i]) for i in ids], total, more
+
+    # -- the link profile's reports (sqlstore.BacklinkDB's twins, same rules: profilecols) --------
+
+    def anchor_class_counts(self, rules: dict, money_keys: list[str], *, only: bool = False) -> list[tuple]:
+        case, params = profilecols.class_case(rules, contains="strpos({hay}, {needle}) > 0", mark="%s")
+        count = f"SELECT cls, count(*) FROM (SELECT {case} AS cls FROM backlinks WHERE status = 'live' {{}}) t GROUP BY cls"
+        with self.db.connection() as c:
+            pages = [(key, name, n) for key in money_keys
+                     for name, n in c.execute(count.format("AND target_key = %s"), (*params, key)).fetchall()]
+            if only:
+                return pages
+            rest = dict(c.execute(count.format(""), params).fetchall())
+        for _key, name, n in pages:
+            rest[name] -= n
+        return pages + [("", name, n) for name, n in rest.items() if n]
+
+    def link_days(self, money_keys: list[str]) -> list[tuple]:
+        days: dict[tuple[str, str], list[int]] = {}
+        with self.db.connection() as c:
+            queries = [("", "SELECT substr(first_seen, 1, 10) AS d, count(*) FROM backlinks "
+                            "WHERE first_seen IS NOT NULL GROUP BY d", (), 0),
+                       ("", "SELECT lost_on, count(*) FROM backlinks WHERE lost_on IS NOT NULL GROUP BY lost_on", (), 1)]
+            for key in money_keys:
+                queries += [(key, "SELECT substr(first_seen, 1, 10) AS d, count(*) FROM backlinks "
+                                  "WHERE target_key = %s AND first_seen IS NOT NULL GROUP BY d", (key,), 0),
+                            (key, "SELECT lost_on, count(*) FROM backlinks WHERE lost_on IS NOT NULL "
+                                  "AND target_key = %s GROUP BY lost_on", (key,), 1)]
+            for scope, sql, args, column in queries:
+                for day, n in c.execute(sql, args).fetchall():
+                    days.setdefault((scope, day), [0, 0])[column] += n
+        return [(scope, day, new, lost) for (scope, day), (new, lost) in days.items()]
+
+    def anchor_groups(self, targets: list[str] | None) -> list[tuple]:
+        with self.db.connection() as c:
+            return [tuple(r) for key in targets or [] for r in c.execute(
+                "SELECT target_key, anchor_shape, anchor_fold, count(*) "
+                "FROM backlinks WHERE target_key = %s AND status = 'live' GROUP BY 1, 2, 3", (key,)).fetchall()]
+
+    def disavow_marks(self) -> list[dict]:
+        with self.db.connection() as c:
+            rows = c.execute(f"SELECT {', '.join(profilecols.DISAVOW_FIELDS)} FROM disavowed "
+                             "ORDER BY kind COLLATE \"C\", value COLLATE \"C\"").fetchall()
+        return [dict(zip(profilecols.DISAVOW_FIELDS, r)) for r in rows]
+
+    def add_disavow_marks(self, marks: list[dict]) -> int:
+        added = 0
+        with self.write() as c:
+            with c.cursor() as cur:
+                for m in marks:
+                    cur.execute("INSERT INTO disavowed (kind, value, reason, source, at) VALUES (%s, %s, %s, %s, %s) "
+                                "ON CONFLICT DO NOTHING", tuple(m.get(f) for f in profilecols.DISAVOW_FIELDS))
+                    added += cur.rowcount
+        return added
+
+    def remove_disavow_mark(self, kind: str, value: str) -> bool:
+        with self.write() as c:
+            return c.execute("DELETE FROM disavowed WHERE kind = %s AND value = %s", (kind, value)).rowcount > 0
 
     def broken_records(self) -> list[dict]:
         with self.db.connection() as c:

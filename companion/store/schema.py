@@ -160,6 +160,11 @@ TABLES: tuple[Table, ...] = (
         # who supplied the row: SQLite keeps it in backlink_tools (a trigger), PostgreSQL in an array
         Column("tools", "tags", null=False, default="{}", only=(POSTGRES,)),
         Column("tsv", "tsvector", generated=f"to_tsvector('{TS_CONFIG}', words)", only=(POSTGRES,)),
+        # the link profile's (issue 28, companion.store.profilecols): the anchor folded, its shape,
+        # the day the link was lost
+        Column("anchor_fold", "text", null=False, default=""),
+        Column("anchor_shape", "text", null=False, default="empty"),
+        Column("lost_on", "sorted_text"),
     ), unique=(("source_key", "target_key"),)),
     # one row per page holding a live backlink: what the boost verdict needs, the stored score
     # and class (rows.ORDINARY ...), the authorities that break ties, the page's path, site
@@ -192,6 +197,11 @@ TABLES: tuple[Table, ...] = (
                              Column("follow", "integer", null=False), Column("id", "integer", null=False)),
           primary_key=("tool", "status", "follow", "id"), without_rowid=True, only=(SQLITE,)),
     # team mode's workflow documents (TinyDB's workflow.json in solo mode): `seq` keeps insertion order
+    # the disavow marks (companion.verdicts.disavow): a domain or a URL a row, apart from the
+    # backlink records so that importing an export again never brings a disavowed link back
+    Table("disavowed", (Column("kind", "text", null=False), Column("value", "text", null=False),
+                        Column("reason", "text", null=False, default=""), Column("source", "text", null=False),
+                        Column("at", "text")), primary_key=("kind", "value")),
     Table("workflow", (Column("tbl", "text", null=False), Column("id", "text", null=False),
                        Column("seq", "serial", null=False), Column("doc", "json", null=False)),
           primary_key=("tbl", "id"), only=(POSTGRES,)),
@@ -218,6 +228,12 @@ INDEXES: tuple[Index, ...] = (
     # counts of a status or follow filter: a range of this index, not a pass over the records
     Index("backlinks_by_status", "backlinks", "status, follow"),
     Index("backlinks_tools", "backlinks", "tools", using="GIN", only=(POSTGRES,)),
+    # the link profile's reports: the site's anchor mix walks the first (covering, grouped by shape
+    # in its order), a money page's is a range of the second; lost and new links per day per target
+    Index("backlinks_by_anchor", "backlinks", "status, anchor_shape, anchor_fold, target_key"),
+    Index("backlinks_anchor_by_target", "backlinks", "target_key, status, anchor_shape, anchor_fold"),
+    Index("backlinks_lost_on", "backlinks", "lost_on, target_key", where="lost_on IS NOT NULL"),
+    Index("backlinks_first_seen_by_target", "backlinks", "target_key, first_seen"),
     Index("tier1_by_host", "tier1", "host"),
     # the boost list's order: ordinary pages before spam, score, then page and domain authority
     # (the tools' values on a common scale) so that ties fall to the stronger page

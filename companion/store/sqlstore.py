@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from companion.core.atomic import move_aside
 from companion.core.errors import StorageError
-from companion.store import listing, schema
+from companion.store import listing, profilecols, schema
 from companion.store.rows import (BALLAST, BALLAST_WORD, BLOCKED, NOT_FOLLOWED, ORDINARY, SPAM,  # noqa: F401  (verdicts)
                                   dumps, loads, source_host, target_code, with_network)
 
@@ -55,7 +55,7 @@ log.addHandler(logging.NullHandler())
 
 DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 60_000
 MMAP_SIZE = 1 << 30
 # The page cache of an import's connection: enough for the upper levels of every index,
@@ -80,6 +80,24 @@ def _add_list_columns(c) -> None:
             c.execute(schema.add_column(schema.SQLITE, "backlinks", name))
 
 
+def _add_profile_columns(c) -> None:
+    """The link profile's columns, each added unless the table has it already."""
+    have = {row[1] for row in c.execute("PRAGMA table_info(backlinks)")}
+    for name in profilecols.NAMES:
+        if name not in have:
+            c.execute(schema.add_column(schema.SQLITE, "backlinks", name))
+
+
+def _fill_profile_columns(c) -> None:
+    """Schema 4 -> 5: the link profile's columns of every stored record (a million rows: minutes, once)."""
+    after = 0
+    while rows := c.execute("SELECT id, record FROM backlinks WHERE id > ? ORDER BY id LIMIT 5000",
+                            (after,)).fetchall():
+        c.executemany("UPDATE backlinks SET anchor_fold = ?, anchor_shape = ?, lost_on = ? WHERE id = ?",
+                      [(*profilecols.values(loads(raw)), i) for i, raw in rows])
+        after = rows[-1][0]
+
+
 _WORDS_INSERT = "INSERT INTO backlinks_text (rowid, words) VALUES (new.id, new.words);"
 _WORDS_DELETE = "INSERT INTO backlinks_text (backlinks_text, rowid, words) VALUES ('delete', old.id, old.words);"
 _TOOLS_INSERT = ("INSERT OR IGNORE INTO backlink_tools (tool, status, follow, id) "
@@ -95,9 +113,28 @@ _TOOLS_DELETE = ("DELETE FROM backlink_tools WHERE tool IN (SELECT value FROM js
 # A list page whose filters match at most this many rows reads them through the filters'
 # index and sorts them; above, it walks the sort's index (companion.store.listing).
 _LIST_FEW = 5000
+_LISTED_TRIGGER = (f"CREATE TRIGGER IF NOT EXISTS backlinks_listed AFTER INSERT ON backlinks BEGIN {_WORDS_INSERT} "
+                   f"{_TOOLS_INSERT} END")
+# What the insert trigger does, for a whole batch of new rows (those from id ? on) at once:
+# an import writes these with one statement each per batch instead (BacklinkDB.bulk).
+_LISTED_BATCH = [
+    "INSERT INTO backlinks_text (rowid, words) SELECT id, words FROM backlinks WHERE id >= ?",
+    "INSERT OR IGNORE INTO backlink_tools (tool, status, follow, id) SELECT j.value, b.status, b.follow, b.id "
+    "FROM backlinks b, json_each(b.record, '$.origins') j WHERE b.id >= ? AND j.type = 'text'",
+    # (the outer SELECT ... WHERE true: SQLite's rule for an upsert whose rows come from a SELECT)
+    "INSERT INTO list_counts (tool, status, follow, n) SELECT tool, status, follow, n FROM ("
+    "SELECT tool, status, follow, count(*) AS n FROM (SELECT DISTINCT b.id, j.value AS tool, b.status, b.follow "
+    "FROM backlinks b, json_each(b.record, '$.origins') j WHERE b.id >= ?1 AND j.type = 'text') "
+    "GROUP BY tool, status, follow UNION ALL "
+    "SELECT '', status, follow, count(*) FROM backlinks WHERE id >= ?1 GROUP BY status, follow) WHERE true "
+    "ON CONFLICT (tool, status, follow) DO UPDATE SET n = n + excluded.n",
+]
+_BACKLINK_COLUMNS = ("source_key, target_key, source_host, status, target_code, record, authority, first_seen, "
+                     "last_seen, follow, words, anchor_fold, anchor_shape, lost_on")
+_PLACES = ", ".join("?" * len(_BACKLINK_COLUMNS.split(", ")))
 
 _TRIGGERS = [
-    f"CREATE TRIGGER IF NOT EXISTS backlinks_listed AFTER INSERT ON backlinks BEGIN {_WORDS_INSERT} {_TOOLS_INSERT} END",
+    _LISTED_TRIGGER,
     f"CREATE TRIGGER IF NOT EXISTS backlinks_unlisted AFTER DELETE ON backlinks BEGIN {_WORDS_DELETE} {_TOOLS_DELETE} END",
     f"CREATE TRIGGER IF NOT EXISTS backlinks_relisted AFTER UPDATE OF record, words ON backlinks BEGIN "
     f"{_WORDS_DELETE} {_TOOLS_DELETE} {_WORDS_INSERT} {_TOOLS_INSERT} END",
@@ -151,6 +188,11 @@ MIGRATIONS: dict[int, list[str]] = {
     2: [_add_list_columns, *_LIST_SCHEMA, _fill_list_columns],
     # 3 -> 4: source_host follows the store's host rule (no port), as tier1.host does
     3: [lambda c: _fix_source_hosts(c)],
+    # 4 -> 5: the link profile's columns, indexes and disavow marks (companion.store.profilecols)
+    # (each step a no-op where done already: a store told it is older than it is still opens)
+    4: [lambda c: _add_profile_columns(c),
+        lambda c: _fill_profile_columns(c),
+        *schema.statements(schema.SQLITE, only={*profilecols.INDEXES, *profilecols.TABLES})],
 }
 
 
@@ -727,17 +769,132 @@ class BacklinkDB:
         return False
 
     def insert_records(self, c, records: list[dict]) -> None:
-        c.executemany(
-            "INSERT INTO backlinks (source_key, target_key, source_host, status, target_code, record, "
-            "authority, first_seen, last_seen, follow, words) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(r["source_key"], r["target_key"], source_host(r), r["status"], target_code(r), dumps(r),
-              *listing.record_columns(r)) for r in records])
+        rows = [(r["source_key"], r["target_key"], source_host(r), r["status"], target_code(r), dumps(r),
+                 *listing.record_columns(r), *profilecols.values(r)) for r in records]
+        if not getattr(self._local, "bulk", False):
+            c.executemany(f"INSERT INTO backlinks ({_BACKLINK_COLUMNS}) VALUES ({_PLACES})", rows)
+            return
+        # an import (bulk): staged with one executemany into a table with no index, moved with
+        # one statement, then the list's words, tools and counts of the new rows, one each
+        first = c.execute("SELECT coalesce(max(id), 0) + 1 FROM backlinks").fetchone()[0]
+        c.execute("DELETE FROM temp.staged")
+        c.executemany(f"INSERT INTO temp.staged ({_BACKLINK_COLUMNS}) VALUES ({_PLACES})", rows)
+        c.execute(f"INSERT INTO backlinks ({_BACKLINK_COLUMNS}) SELECT {_BACKLINK_COLUMNS} FROM temp.staged "
+                  "ORDER BY rowid")
+        for statement in _LISTED_BATCH:
+            c.execute(statement, (first,))
+
+    @contextmanager
+    def bulk(self, c):
+        """An import's inserts, set-based (inside the import's write `c`).
+
+        Row by row, the insert trigger wrote each new row's words, tools and counts: three
+        quarters of the cost of inserting it (docs/BENCHMARKS.md, issue 25). For the length
+        of an import the trigger is dropped and insert_records writes the same, batch by
+        batch, with one statement each (_LISTED_BATCH). Both happen inside the import's
+        transaction: the trigger is made again before it commits, and a rollback brings it
+        back, so no other connection ever sees the table without it. Updates and deletes
+        keep their triggers (a re-import changes few rows).
+        """
+        if getattr(self._local, "bulk", False):
+            yield
+            return
+        c.execute("DROP TRIGGER IF EXISTS backlinks_listed")
+        c.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged ({_BACKLINK_COLUMNS})")
+        self._local.bulk = True
+        try:
+            yield
+        finally:
+            self._local.bulk = False
+        c.execute("DROP TABLE temp.staged")
+        c.execute(_LISTED_TRIGGER)
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
         c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ?, authority = ?, "
-                      "first_seen = ?, last_seen = ?, follow = ?, words = ? WHERE id = ?",
-                      [(r["target_key"], r["status"], target_code(r), dumps(r), *listing.record_columns(r), i)
-                       for i, r in records])
+                      "first_seen = ?, last_seen = ?, follow = ?, words = ?, anchor_fold = ?, anchor_shape = ?, "
+                      "lost_on = ? WHERE id = ?",
+                      [(r["target_key"], r["status"], target_code(r), dumps(r), *listing.record_columns(r),
+                        *profilecols.values(r), i) for i, r in records])
+
+    # --- the link profile's reports (issue 28: companion.workflow.linkprofile), in SQL ---------
+
+    def anchor_class_counts(self, rules: dict, money_keys: list[str], *, only: bool = False) -> list[tuple]:
+        """(money page key or '', class, links) of the live links: the class of each row by
+        `profilecols.class_case`, summed over the anchor index alone (no record is read); the
+        whole site is one aggregate, each money page one range of the same index."""
+        case, params = profilecols.class_case(rules)
+        brand, brand_params = profilecols.brand_test(rules)
+        conn = self.conn()
+        per_page: dict[tuple[str, str], int] = {}
+        simple = []
+        for key in money_keys:  # a money page: every rule, on its rows (the target index)
+            for name, shape_, branded, n in conn.execute(
+                    f"SELECT {case}, anchor_shape, {brand}, count(*) FROM backlinks INDEXED BY "
+                    "backlinks_anchor_by_target WHERE target_key = ? AND status = 'live' GROUP BY 1, 2, 3",
+                    (*params, *brand_params, key)):
+                per_page[(key, name)] = per_page.get((key, name), 0) + n
+                simple.append((shape_, n, n if branded else 0))
+        pages = [(key, name, n) for (key, name), n in per_page.items()]
+        if only:
+            return pages
+        # the rest of the site: no money keyword applies, so its class is its shape and whether it
+        # names a brand; one walk of the anchor index in its order, grouped by shape
+        rows = conn.execute(f"SELECT anchor_shape, count(*), coalesce(sum({brand}), 0) FROM backlinks "
+                            "INDEXED BY backlinks_by_anchor WHERE status = 'live' GROUP BY anchor_shape",
+                            brand_params).fetchall()
+        rest = profilecols.site_classes(rows)
+        for name, n in profilecols.site_classes(simple).items():  # the money pages' rows, counted above
+            rest[name] -= n
+        return pages + [("", name, n) for name, n in rest.items() if n]
+
+    def link_days(self, money_keys: list[str]) -> list[tuple]:
+        """('' for the site or a money page's key, day, new, lost): new links per first_seen day
+        (the first_seen sort index), lost ones per lost_on day (the lost_on index), and each money
+        page's from its (target_key, first_seen) and (lost_on, target_key) ranges."""
+        conn = self.conn()
+        days: dict[tuple[str, str], list[int]] = {}
+        # grouped by the stamp itself: the first_seen index's order, no sort; days summed here
+        for stamp, n in conn.execute("SELECT first_seen, count(*) FROM backlinks WHERE first_seen IS NOT NULL "
+                                     "GROUP BY first_seen"):
+            days.setdefault(("", stamp[:10]), [0, 0])[0] += n
+        for day, n in conn.execute("SELECT lost_on, count(*) FROM backlinks WHERE lost_on IS NOT NULL GROUP BY lost_on"):
+            days.setdefault(("", day), [0, 0])[1] += n
+        for key in money_keys:
+            for stamp, n in conn.execute("SELECT first_seen, count(*) FROM backlinks WHERE target_key = ? "
+                                         "AND first_seen IS NOT NULL GROUP BY first_seen", (key,)):
+                days.setdefault((key, stamp[:10]), [0, 0])[0] += n
+            for day, n in conn.execute("SELECT lost_on, count(*) FROM backlinks WHERE lost_on IS NOT NULL "
+                                       "AND target_key = ? GROUP BY lost_on", (key,)):
+                days.setdefault((key, day), [0, 0])[1] += n
+        return [(scope, day, new, lost) for (scope, day), (new, lost) in days.items()]
+
+    def anchor_groups(self, targets: list[str] | None) -> list[tuple]:
+        """(target key, anchor shape, folded anchor, links) of the live links to `targets`: a range
+        of the (target, status, shape, fold) index each, for the money pages' examples."""
+        out = []
+        for key in targets or []:
+            out += self.conn().execute(
+                "SELECT target_key, anchor_shape, anchor_fold, count(*) FROM backlinks INDEXED BY "
+                "backlinks_anchor_by_target WHERE target_key = ? AND status = 'live' GROUP BY 2, 3", (key,)).fetchall()
+        return [tuple(r) for r in out]
+
+    def disavow_marks(self) -> list[dict]:
+        """Every disavow mark: {kind, value, reason, source, at}, domains first."""
+        rows = self.conn().execute(f"SELECT {', '.join(profilecols.DISAVOW_FIELDS)} FROM disavowed "
+                                   "ORDER BY kind, value").fetchall()
+        return [dict(zip(profilecols.DISAVOW_FIELDS, r)) for r in rows]
+
+    def add_disavow_marks(self, marks: list[dict]) -> int:
+        """Add marks (one transaction); those already there are kept as they are. The number added."""
+        with self.write() as c:
+            before = c.execute("SELECT count(*) FROM disavowed").fetchone()[0]
+            c.executemany("INSERT OR IGNORE INTO disavowed (kind, value, reason, source, at) VALUES (?, ?, ?, ?, ?)",
+                          [tuple(m.get(f) for f in profilecols.DISAVOW_FIELDS) for m in marks])
+            return c.execute("SELECT count(*) FROM disavowed").fetchone()[0] - before
+
+    def remove_disavow_mark(self, kind: str, value: str) -> bool:
+        with self.write() as c:
+            return c.execute("DELETE FROM disavowed WHERE kind = ? AND value = ?", (kind, value)).rowcount > 0
 
     def list_page(self, page: listing.Page) -> tuple[list[dict], int, bool]:
         """One page of the list and the number of rows its filters match (companion.store.listing).

@@ -46,6 +46,7 @@ from companion.store.interface import BacklinkStore, Scorer, ScorerSource, Workf
 from companion.store.merging import normalized
 from companion.store.records import public_backlink
 from companion.store.keys import key_of
+from companion.store.sitepages import SitePageIndex
 from companion.store.workflow import TinyWorkflow
 
 
@@ -53,7 +54,7 @@ def _no_scorer() -> None:
     return None
 
 
-class Store:
+class Store(SitePageIndex):
     """The backlink list and the workflow tables of one data home (see the module docstring)."""
 
     def __init__(self, home: Path, backlinks: BacklinkStore, workflow: WorkflowStore, *,
@@ -106,6 +107,7 @@ class Store:
                 self._closed = True
                 self._wf.close()
                 self._bl.close()
+                self.close_site_pages()
 
     def __enter__(self):
         return self
@@ -162,6 +164,29 @@ class Store:
         if sk is None or tk is None:
             return None
         return next((rec for rec in self.backlinks_from(sk) if rec["target_key"] == tk), None)
+
+    # The link profile's reports (companion.workflow.linkprofile), counted in SQL by the backlink DB.
+    def anchor_class_counts(self, rules: dict, money_keys: list[str], *, only: bool = False) -> list[tuple]:
+        """(money page key or '', anchor class, live links): see sqlstore.BacklinkDB.anchor_class_counts."""
+        return self._bl.anchor_class_counts(rules, money_keys, only=only)
+
+    def link_days(self, money_keys: list[str]) -> list[tuple]:
+        """('' or a money page's key, day, new, lost) of the tier-1 links."""
+        return self._bl.link_days(money_keys)
+
+    def anchor_groups(self, targets: list[str] | None) -> list[tuple]:
+        """(target key, anchor shape, folded anchor, live links) of the links to a few pages."""
+        return self._bl.anchor_groups(targets)
+
+    # The disavow marks (companion.verdicts.disavow): a table of the backlink database.
+    def disavow_marks(self) -> list[dict]:
+        return self._bl.disavow_marks()
+
+    def add_disavow_marks(self, marks: list[dict]) -> int:
+        return self._bl.add_disavow_marks(marks)
+
+    def remove_disavow_mark(self, kind: str, value: str) -> bool:
+        return self._bl.remove_disavow_mark(kind, value)
 
     def broken_backlinks(self) -> list[dict]:
         """Live records whose target page answered an error code when the tool checked it (indexed)."""
@@ -307,6 +332,11 @@ class Store:
         """Insert `new_doc`, or update the first document matching `match` with `change(old)`,
         as one step no other writer can come between: (doc, created)."""
         return self._wf.upsert_with(table, match, new_doc, change)
+
+    def upsert_many(self, table: str, key: str, docs: list[dict]) -> int:
+        """Insert or update (by the field `key`) many documents at once (a recheck's indexability
+        verdicts): how many were written."""
+        return self._wf.upsert_many(table, key, docs)
 
     def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
         """Update a document with `change(current)`, read and written as one step (NotFound if absent)."""

@@ -98,6 +98,13 @@ class TeamWorkflow:
         self._check_open()
         return self._wf.upsert_with(table_name(table), match, new_doc, change)
 
+    def upsert_many(self, table: str, key: str, docs: list[dict]) -> int:
+        """One SQL upsert each (no file to rewrite here): how many were written."""
+        for doc in docs:
+            fields = {k: v for k, v in doc.items() if k != key}
+            self.upsert_with(table, {key: doc[key]}, dict(doc), lambda old, fields=fields: fields)
+        return len(docs)
+
     def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
         self._check_open()
         return self._wf.update_with(table_name(table), id, change)

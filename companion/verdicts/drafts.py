@@ -37,6 +37,7 @@ import unicodedata
 from datetime import datetime, timedelta, timezone
 
 from companion.verdicts import competing
+from companion.workflow import linkprofile
 from companion.analysis import urls
 from companion.analysis.analyze import analyze_document, iter_tags
 from companion.core.limits import MAX_DRAFT_BYTES, MAX_LINK_LIMIT, MAX_TEXT_DRAFT_BYTES, NOFOLLOW_RELS
@@ -382,6 +383,10 @@ def check_draft(store, profile, *, html=None, markdown=None, text=None, host_url
             if placed >= FOOTPRINT_THRESHOLD:
                 warn("footprint", f"this tier-1 page is already boosted from {placed} of my placements: another "
                      "link to it from a guest post adds to a footprint", href)
+        if target in ("me", "tier1") and key:  # the link profile: same numbers as the placement form
+            for item in linkprofile.planned_anchor_warnings(store, profile, href, link["text"],
+                                                            tier="tier1" if target == "me" else "tier2"):
+                warn(item["code"], item["message"], href)
         if target in MY_TARGETS:
             anchor = _norm_anchor(link["text"])
             if anchor:

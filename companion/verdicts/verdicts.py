@@ -35,9 +35,11 @@ from datetime import datetime, timezone
 import lxml.etree
 
 from companion.core.limits import NOFOLLOW_RELS
-from companion.verdicts import authority, broken, competing, relevance
+from companion.verdicts import authority, boostrules, broken, competing, relevance
+from companion.workflow import indexstate, linkprofile
+from companion.workflow.disavowed import Matcher
 from companion.store import sqlstore
-from companion.analysis import urls
+from companion.analysis import indexability, urls
 from companion.core import weights as weights_mod
 from companion.analysis.analyze import analyze_document
 from companion.analysis.profile import Profile
@@ -156,76 +158,46 @@ class Score:
                 "signals": self.signals}
 
 
-_authority_signals = authority.authority_signals  # the signals of every tool's metrics (companion.verdicts.authority)
-
-
-def _outbound_signals(score: Score, external: float | None, measured: bool) -> None:
-    """Equity shared among the page's external links: measured on a visit, else the export's count
-    (a link farm's count is a spam signal of its own: companion.verdicts.authority)."""
-    if external is None or external >= authority.LINK_FARM_EXTERNAL:
-        return
-    source = "" if measured else " (the export's count)"
-    if external <= 20:
-        links = "link shares" if external == 1 else "links share"
-        score.add("boost.few_outbound", f"only {external:g} external {links} the page's equity{source}")
-    elif external > 100:
-        score.add("boost.diluted", f"{external:g} external links share the page's equity{source}")
-
-
 def _best_link(links: list[dict]) -> dict:
     """The strongest link among several to the same place: followed first, then in content."""
     return sorted(links, key=lambda l: (not l["follow"], l["position"] != "content"))[0]
 
 
+def _indexing(result: dict) -> tuple[str, str]:
+    """The page's indexability verdict (companion.analysis.indexability) as the boost rules name
+    it (companion.verdicts.boostrules), with the words they say it in: the first blocking reason,
+    or what the verdict says of the canonical (never one that is not there)."""
+    verdict = result["indexability"]
+    why_not = indexability.first_blocking_reason(verdict)
+    if why_not is None:
+        return "indexable", f"the page is indexable {indexability.canonical_phrase(verdict)}".strip()
+    code = verdict["codes"][verdict["reasons"].index(why_not)]
+    return ("canonical_elsewhere" if code == "canonical_elsewhere" else "noindex"), \
+        f"the page is not indexable: {why_not}"
+
+
 def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metrics: dict,
                   placements: int, network: int = 0) -> tuple[dict, bool]:
     """(boost verdict, blocked) for a page that links to me; blocked = never worth boosting
-    (it competes with me, sits on my own site, or is spam: verdict["spam"])."""
-    score = Score(w, "boost.base")
+    (it competes with me, sits on my own site, or is spam: verdict["spam"]). The rules are
+    companion.verdicts.boostrules', on what the visit sees."""
     mine = [l for l in result["links"] if l["target"] == "me"]
     link = _best_link(mine)
-    blocked = False
-    if link["follow"]:
-        score.add("boost.followed", "the link to me is followed")
-    else:
-        why = ", ".join(r for r in link["rel"] if r in NOFOLLOW_RELS) or "page-level robots nofollow"
-        score.add("boost.nofollow", f"the link to me is not followed ({why})")
-    if result["robots"]["noindex"]:
-        score.add("boost.noindex", "the page is noindex")
-    elif not result["indexable"]:
-        score.add("boost.canonical_elsewhere", f"the page's canonical points elsewhere ({result['canonical']})")
-    elif result["canonical"] is None:
-        score.add("boost.indexable", "the page is indexable (it names no canonical, so it stands for itself)")
-    else:
-        score.add("boost.indexable", "the page is indexable with a self canonical")
-    if link["position"] == "content":
-        score.add("boost.in_content", "the link to me sits in the main content")
-    else:
-        score.add("boost.boilerplate", f"the link to me sits in the {link['position']}")
-    external = result["counts"]["external"]
-    _outbound_signals(score, external, True)
-    _authority_signals(score, metrics)
     page_key = urls.safe_page_key(result["url"]) or ""
-    spam = authority.quality_signals(score, metrics, result["url"], path=path_of_key(page_key), network=network,
-                                     external=external)
-    money = next(filter(None, (profile.money_page_for(l["href"]) for l in mine)), None)
-    if money:
-        score.add("boost.money_page", f"it links to my money page {money['url']}")
     # the page's visited title and headings; its URL words only where it shows neither
     seen = " ".join([feats.title, *feats.headings]).strip() or relevance.url_words(result["url"])
-    rival = competition(profile, seen)
-    if rival:
-        score.add("boost.competes", f"{rival.describe()}: do not boost a competing page", rival.strength)
-        blocked = True
-    if "owned_site" in result["labels"]:
-        score.add("boost.owned_site", "the page is on a site I own")
-        blocked = True
-    if placements:
-        score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
+    indexing, indexing_reason = _indexing(result)
+    facts = boostrules.BoostFacts(
+        follow=link["follow"], rel=tuple(link["rel"]), metrics=metrics, url=result["url"], path=path_of_key(page_key),
+        network=network, placements=placements, external=result["counts"]["external"], measured=True,
+        money=next(filter(None, (profile.money_page_for(l["href"]) for l in mine)), None),
+        rival=competition(profile, seen), owned="owned_site" in result["labels"],
+        indexing=indexing, indexing_reason=indexing_reason, position=link["position"])
+    score = Score(w, "boost.base")
+    blocked, spam = boostrules.evaluate(score, facts)
     verdict = score.result()
     verdict["spam"] = spam
     return verdict, blocked or spam
-
 
 
 def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, suggestions: list[dict],
@@ -274,12 +246,11 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
             score.add("tier2.mostly_followed", f"{share:.0%} of its external links are followed")
         elif share <= 0.3:
             score.add("tier2.mostly_nofollow", f"only {share:.0%} of its external links are followed")
-    if result["indexable"]:
-        score.add("tier2.indexable", "the page is indexable")
-    elif result["robots"]["noindex"]:
-        score.add("tier2.noindex", "the page is not indexable: it is noindex")
+    why_not = indexability.first_blocking_reason(result["indexability"])
+    if why_not:
+        score.add("tier2.noindex", f"the page is not indexable: {why_not}")
     else:
-        score.add("tier2.noindex", f"the page is not indexable: its canonical points elsewhere ({result['canonical']})")
+        score.add("tier2.indexable", "the page is indexable")
     all_sites = {urls.site_of(l["href"]) for l in result["links"] if not l["internal"] and l["valid"]}
     if external >= 300 and len(all_sites) >= 150:
         score.add("tier2.link_farm", f"{external} external links to {len(all_sites)} sites: looks like a link farm")
@@ -324,47 +295,63 @@ class Tier1Scorer:
         """(score, class, page authority, domain authority): the class is the store's ORDINARY
         (the link to me is followed), NOT_FOLLOWED (listed after every followed one), SPAM (after
         both, only when asked for; never suggested) or BLOCKED (competes with me, my own site:
-        never listed); the authorities (common scale) break ties between equal scores."""
-        out = self.explain(host, feats, placements, key)
-        rank = (sqlstore.BLOCKED if out["blocked"] else sqlstore.SPAM if out["spam"]
+        never listed); the authorities (common scale) break ties between equal scores.
+
+        The same rules as `explain`, without wording the reasons (the store scores every page
+        an import writes: the words are made when a page is shown)."""
+        tally = _Tally(self.w, "boost.base")
+        blocked, spam, _rival = self._judge(tally, host, feats, placements, key)
+        rank = (sqlstore.BLOCKED if blocked else sqlstore.SPAM if spam
                 else sqlstore.ORDINARY if feats["follow"] else sqlstore.NOT_FOLLOWED)
-        return (out["score"], rank, *authority.tiebreak(feats["metrics"]))
+        return (tally.result(), rank, *authority.tiebreak(feats["metrics"]))
 
     def explain(self, host: str, feats: dict, placements: int, key: str | None = None) -> dict:
-        profile = self.profile
+        """The score and reasons of a page from its stored features (companion.store's
+        tier1_features): the rules of companion.verdicts.boostrules on what the exports said."""
         score = Score(self.w, "boost.base")
-        if feats["follow"]:
-            score.add("boost.followed", "the link to me is followed")
-        else:
-            score.add("boost.nofollow", f"the link to me is not followed ({', '.join(feats['rel']) or 'nofollow'})")
-        metrics = feats["metrics"]
-        _outbound_signals(score, authority.number(metrics.get("external_links")), False)
-        _authority_signals(score, metrics)
-        if key is None:
-            key = urls.safe_page_key(feats["url"]) or ""
-        spam = authority.quality_signals(score, metrics, feats["url"], path=path_of_key(key),
-                                         network=feats.get("network", 0))
-        money = next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None)
-        if money:
-            score.add("boost.money_page", f"it links to my money page {money['url']}")
-        rival = competing.competes(self.money_keywords, competing.stored_text(feats["title"], feats["url"]))
-        keyword = rival.keyword if rival else None
-        blocked = False
-        if rival:
-            score.add("boost.competes", f"{rival.describe()}: do not boost a competing page", rival.strength)
-            blocked = True
-        if profile.owned_sites and profile.is_owned(host):
-            score.add("boost.owned_site", "the page is on a site I own")
-            blocked = True
-        if placements:
-            score.add("boost.already_boosted", f"{placements} tier-2 link(s) already point at it", placements)
+        blocked, spam, rival = self._judge(score, host, feats, placements, key)
         out = score.result()
-        out["metrics"] = metrics
+        out["metrics"] = feats["metrics"]
         out["blocked"] = blocked
         out["spam"] = spam
-        out["competing_keyword"] = keyword
+        out["competing_keyword"] = rival.keyword if rival else None
         out["target"] = feats["target"]
         return out
+
+    def _judge(self, score, host: str, feats: dict, placements: int, key: str | None):
+        """(blocked, spam, rival): the table evaluated on the page's stored facts into `score`."""
+        profile = self.profile
+        metrics = feats["metrics"]
+        if key is None:
+            key = urls.safe_page_key(feats["url"]) or ""
+        # (no money keyword, no rival: the page's words are not even gathered)
+        rival = competing.competes(self.money_keywords, competing.stored_text(feats["title"], feats["url"])) \
+            if self.money_keywords else None
+        facts = boostrules.BoostFacts(
+            follow=feats["follow"], rel=tuple(feats["rel"]), metrics=metrics, url=feats["url"], path=path_of_key(key),
+            network=feats.get("network", 0), placements=placements,
+            external=authority.number(metrics.get("external_links")), measured=False,
+            money=next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None)
+            if self.money_keys else None,
+            rival=rival, owned=bool(profile.owned_sites) and profile.is_owned(host))
+        blocked, spam = boostrules.evaluate(score, facts)
+        return blocked, spam, rival
+
+
+class _Tally:
+    """A Score that keeps the total alone: the same sum, in the same order, no words."""
+
+    reasons = False
+
+    def __init__(self, w: dict[str, float], base: str):
+        self.w = w
+        self.total = float(w[base])
+
+    def add(self, name: str, reason: str, strength: float = 1.0) -> None:
+        self.total += self.w[name] * strength
+
+    def result(self) -> int:
+        return int(max(0, min(100, round(self.total))))
 
 
 _SCORERS: list[tuple[Profile, "Tier1Scorer"]] = []  # the last few, newest last
@@ -501,12 +488,14 @@ def suggest_tier1(store, text: str, *, exclude_keys=frozenset(), used_anchors=fr
     hits = [(key, bm25) for key, bm25 in store.search_tier1(terms, max(limit * 5, 20) + len(exclude_keys))
             if key not in exclude_keys]
     pages = store.tier1_pages([key for key, _ in hits])
+    disavowed = Matcher(store)
+    unindexed = indexstate.not_indexable(store) if pages else {}
     query = set(terms)
     used = {a.strip().lower() for a in used_anchors if a}
     ranked = []
     for key, bm25 in hits:
         page = pages.get(key)
-        if page is None or page["blocked"]:
+        if page is None or page["blocked"] or disavowed(page["url"]) or key in unindexed:  # wasted links
             continue
         feats = page["features"]
         words = relevance.tokens(" ".join([feats["title"], *feats["anchors"], relevance.url_words(page["url"])]))
@@ -645,16 +634,19 @@ def _placements_on_page(store, result: dict, page_key: str | None, record: bool)
 # --- the whole verdict ---------------------------------------------------------------
 
 def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_changes: bool = True, headers: dict | None = None,
-                          origin: str = "discovered") -> dict:
+                          origin: str = "discovered", on_document=None) -> dict:
     """The full Analysis of docs/CONTRACT.md: links, labels, boost, tier2 and changes.
 
     `headers`: the page's response headers where known (X-Robots-Tag); `origin`:
-    see detect_changes.
+    see detect_changes. `on_document(analysis, document)`: called with the parsed page, so a
+    caller reading more from it (the contacts, companion.analysis.contacts) does not parse it again.
     """
     w = weights_mod.effective(profile.weights)
     ensure_scored(store, profile)
     know = StoreKnowledge(store)
     result, doc = analyze_document(url, html, profile, know, headers)
+    if on_document is not None:
+        on_document(result, doc)
     feats = page_features(result, doc)
     labels = result["labels"]
     page_key = urls.safe_page_key(url)
@@ -686,6 +678,8 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
                 for r in stored):
             labels.append("link_changed")
 
+    _keep_indexability(store, result, page_key, record=changing and origin != "recheck")
+
     if "tier1" in labels:
         entry = store.tier1_page(page_key) if page_key else None
         metrics: dict = {}
@@ -696,16 +690,25 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
         network = entry["features"].get("network", 0) if entry else 0
         verdict, blocked = boost_verdict(w, profile, result, feats, metrics, placements, network)
         result["boost"] = verdict
-        if not blocked and verdict["score"] >= w["threshold.worth_boosting"]:
+        if not blocked and verdict["score"] >= w["threshold.worth_boosting"] \
+                and result["indexability"]["state"] != indexability.NOT_INDEXABLE:
             labels.append("worth_boosting")
+    if result["indexability"]["state"] == indexability.NOT_INDEXABLE:
+        labels.append("not_indexable")
 
     label_broken_targets(store, result, page_key)
+    if changing:
+        _guest_posts_on_host(store, result, feats, doc)
 
     if not page_is_me:
         topic = " ".join([feats.topic, relevance.url_words(url)])
         linked = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "tier1"}
         exclude = {k for k in linked if k} | ({page_key} if page_key else set())
         suggestions = suggest_tier1(store, topic, exclude_keys=exclude, used_anchors=know.placements.anchors)
+        for sug in suggestions:  # the tier-2 pacing guard, as the draft check and placement form give it
+            pace = linkprofile.tier2_pacing_warnings(store, profile, sug["tier1_url"], sug["anchor"])
+            if pace:
+                sug["warnings"] = pace
         best = max((s["relevance"] for s in suggestions), default=0.0)
         tier2 = tier2_verdict(w, profile, result, feats, suggestions, best)
         result["tier2"] = tier2
@@ -713,6 +716,36 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
                 and not profile.is_competitor(urls.host_of(url)):
             labels.append("tier2_opportunity")
     return result
+
+
+def _guest_posts_on_host(store, result: dict, feats: PageFeatures, doc) -> None:
+    """On a host holding one of my guest posts: the page goes into the host's index and the answer
+    carries `guest_posts` (is this page one, which of mine here need internal links, where to ask:
+    the popup's notice; the popup asks for the suggested pages when it is opened, so a visit never
+    pays for the search); label `guest_post` on the post itself. Other hosts: nothing stored."""
+    from companion.workflow import guestposts
+
+    notice = guestposts.observe(store, result, feats, doc)
+    if notice is None:
+        return
+    result["guest_posts"] = notice
+    if notice["is_guest_post"]:
+        result["labels"].append("guest_post")
+
+
+def _keep_indexability(store, result: dict, page_key: str | None, *, record: bool) -> None:
+    """A tier-1 or placement page's verdict: the visit's own signals with what the last recheck
+    learnt of its host (robots.txt, sitemap), kept for the boost list (companion.workflow.indexstate).
+    The recheck keeps its own, fuller verdict at the end of its run."""
+    from companion.workflow import indexstate
+
+    if not page_key or not ("tier1" in result["labels"] or store.is_tier1_page(page_key)
+                            or store.is_placement_page(page_key)):
+        return
+    result["indexability"] = indexstate.merge_visit(store, page_key, result["indexability"])
+    result["indexable"] = result["indexability"]["state"] != indexability.NOT_INDEXABLE
+    if record:
+        indexstate.record(store, {page_key: result["indexability"]})
 
 
 def label_broken_targets(store, result: dict, page_key: str | None) -> None:
@@ -737,7 +770,23 @@ def label_broken_targets(store, result: dict, page_key: str | None) -> None:
 
 # --- the boost list ----------------------------------------------------------------
 
-def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide") -> list[dict]:
+def _not_disavowed(store, limit: int, spam: str) -> list[dict]:
+    """The best `limit` pages of the stored order that the user did not disavow (issue 28): the
+    walk is asked for more until enough are left or the list ends (marks are few, pages many)."""
+    disavowed = Matcher(store)
+    if not disavowed:
+        return store.top_tier1(limit, spam=spam)
+    fetch = limit + 50
+    while True:
+        pages = store.top_tier1(fetch, spam=spam)
+        kept = [p for p in pages if not disavowed(p["url"])]
+        if len(kept) >= limit or len(pages) < fetch:
+            return kept[:limit]
+        fetch *= 4
+
+
+def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide",
+               not_indexable: str = "hide") -> list[dict]:
     """Tier-1 pages worth powering up next (BoostItem of docs/CONTRACT.md), best first.
 
     An indexed walk of the stored scores, so its cost does not grow with the list.
@@ -745,16 +794,40 @@ def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide") 
     the seed says never to boost them. Spam pages (link farms, flagged, generated-page
     networks, search results) are left out too ("hide"), interleaved with the followed
     pages in score order ("show"), or listed alone ("only"); each item says `spam`. Equal scores fall to page authority, then domain authority.
+
+    Pages a visit or a recheck found search engines will not index (companion.workflow.indexstate)
+    are handled the same way by `not_indexable`: left out by default (a tier-2 link to them is
+    wasted), in score order with `show`, alone with `only`; each such item says `not_indexable`
+    and gives the blocking reason first. A page never checked is `unknown`: neither a bonus nor a
+    penalty. Filtered here, after the scores, so the scoring rules stay one table.
     """
     rules = ensure_scored(store, profile)
+    blocked = indexstate.not_indexable(store)
+    if not_indexable == "only":
+        disavowed = Matcher(store)
+        pages = sorted((p for p in store.tier1_pages(list(blocked)).values()
+                        if (not p["blocked"] or p["spam"]) and not disavowed(p["url"])),
+                       key=lambda p: (-(p["score"] or 0), p["url"]))[:max(0, limit)]
+    else:
+        pages = _not_disavowed(store, max(0, limit) + (len(blocked) if not_indexable == "hide" else 0), spam)
+        if not_indexable == "hide":
+            pages = [p for p in pages if p["key"] not in blocked][:max(0, limit)]
+    known = indexstate.lookup(store, [p["key"] for p in pages]) if pages else {}
     items = []
-    for page in store.top_tier1(max(0, limit), spam=spam):
+    for page in pages:
         feats = page["features"]
         entry = rules.explain(page["host"], feats, page["placements"], page["key"])
+        stored = known.get(page["key"])
+        verdict = indexstate.public(stored)
+        reasons = entry["reasons"]
+        why_not = indexability.first_blocking_reason(verdict)
+        if why_not:
+            reasons = [f"not indexable: {why_not}: a tier-2 link to it is wasted"] + reasons
         items.append({
             "url": page["url"], "domain": urls.site_of(page["url"]), "target": entry["target"],
-            "score": entry["score"], "reasons": entry["reasons"], "metrics": entry["metrics"],
+            "score": entry["score"], "reasons": reasons, "metrics": entry["metrics"],
             "placements": page["placements"], "title": feats["title"], "spam": entry["spam"],
+            "not_indexable": why_not is not None, "indexability": verdict,
             "authority": authority.summary(entry["metrics"]),
         })
     return items

@@ -271,7 +271,13 @@ def analyze():
         from companion.analysis.analyze import header_values
 
         header_values(headers, "x-robots-tag")  # validates the shape: a 400 here, never later
-    return workspace().analyze(url, html, headers)
+    origin = str_field(body, "origin", required=False) or "visit"
+    if origin not in ("visit", "browser_check"):
+        raise BadInput("'origin' must be visit or browser_check")
+    contacts = not_null(body, "contacts")
+    if contacts is not None and not isinstance(contacts, bool):
+        raise BadInput("'contacts' must be true or false")
+    return workspace().analyze(url, html, headers, contacts=bool(contacts), origin=origin)
 
 
 @bp.get("/profile")
@@ -401,7 +407,9 @@ def broken_targets():
 @bp.get("/boost")
 def boost():
     spam = choice_arg("spam", ("hide", "show", "only")) or "hide"
-    return workspace().boost_list(int_arg("limit", BOOST_LIST[0], minimum=0, maximum=BOOST_LIST[1]), spam=spam)
+    not_indexable = choice_arg("not_indexable", ("hide", "show", "only")) or "hide"
+    return workspace().boost_list(int_arg("limit", BOOST_LIST[0], minimum=0, maximum=BOOST_LIST[1]), spam=spam,
+                                  not_indexable=not_indexable)
 
 
 @bp.get("/graph")
@@ -436,10 +444,13 @@ def save_candidate():
 
 @bp.get("/candidates")
 def list_candidates():
+    """Saved candidates with their outreach marks (dnc, pitched, due); `due=today|YYYY-MM-DD`:
+    only the contacted ones whose follow-up is that day or earlier (companion.workflow.outreach)."""
     from companion.workflow import candidates
 
     return workspace().list_candidates(kind=choice_arg("kind", candidates.KINDS),
-                                       status=choice_arg("status", candidates.STATUSES))
+                                       status=choice_arg("status", candidates.STATUSES),
+                                       due=text_arg("due", max_length=10))
 
 
 @bp.patch("/candidates/<id>")

@@ -139,6 +139,16 @@ SCHEMAS = {
                         "description": "signal name → weight (`tierlink weights` lists them)"},
             "recheck_every_days": {"type": ["number", "null"], "minimum": RECHECK_EVERY_DAYS[0], "maximum": RECHECK_EVERY_DAYS[1],
                                    "description": "`tierlink serve` rechecks every N days in the background"},
+            "recheck_delay": {**_range(["number", "null"], "delay"),
+                              "description": "seconds between two requests to one host in a scheduled recheck"},
+            "recheck_concurrency": {**_range(["integer", "null"], "concurrency"),
+                                    "description": "hosts checked at once in a scheduled recheck"},
+            "brand_names": {**_STR_LIST, "description": "my brand as people write it (anchor class `brand`); "
+                                                        "empty: the domains' names"},
+            "exact_anchor_max_share": {"type": "number", "minimum": 0, "maximum": 100,
+                                       "description": "warn above this exact-match anchor share (%) of a money page"},
+            "tier2_per_week": {"type": "integer", "minimum": 1, "maximum": 1000,
+                               "description": "warn when one tier-1 page would get more tier-2 links in a week"},
             "alerts": {"type": "object", "description": "alert delivery channels, each off until set "
                                                         "(companion/analysis/alert_settings.py); the SMTP password is "
                                                         "never here: `password_env` names the environment variable",
@@ -165,17 +175,24 @@ SCHEMAS = {
     },
     "Suggestion": {
         "type": "object", "required": ["tier1_url", "anchor", "why"],
-        "properties": {"tier1_url": _STR, "anchor": _STR, "why": _STR},
+        "properties": {"tier1_url": _STR, "anchor": _STR, "why": _STR,
+                       "warnings": {"type": "array", "description": "the tier-2 pacing guard (verdicts only)",
+                                    "items": {"type": "object", "required": ["code", "message"],
+                                              "properties": {"code": _STR, "message": _STR}}}},
     },
     "Analysis": {
         "type": "object",
         "required": ["url", "canonical", "title", "lang", "robots", "indexable", "links", "counts",
                      "labels", "changes"],
         "properties": {
+            "browser_check": {"type": ["object", "null"], "description": "present for a check in the browser "
+                              "(origin browser_check, or a visit of a queued page): the outcome recorded",
+                              "properties": {"outcome": _STR, "reason": _STR}},
             "url": _STR, "canonical": _NULLABLE_STR, "title": _STR, "lang": _NULLABLE_STR,
             "robots": {"type": "object", "required": ["noindex", "nofollow"],
                        "properties": {"noindex": _BOOL, "nofollow": _BOOL}},
             "indexable": _BOOL,
+            "indexability": _ref("Indexability"),
             "links": {"type": "array", "items": _ref("Link")},
             "counts": {"type": "object", "required": ["links", "internal", "external", "external_follow"],
                        "properties": {k: _INT for k in ("links", "internal", "external", "external_follow")}},
@@ -318,6 +335,19 @@ SCHEMAS = {
                                "event": {"type": "string", "description": "saved: the page was saved again "
                                                                           "(by a teammate, or with a new note)"}}}},
             "placement_id": _NULLABLE_STR,
+            "contacts": {"type": ["object", "null"], "description": "the site's contact routes read from the page "
+                         "and its contact page (companion.analysis.contacts): emails, pages, authors, social; each "
+                         "entry says where it was found (found, page)",
+                         "properties": {k: {"type": "array", "items": {"type": "object"}}
+                                        for k in ("emails", "pages", "authors", "social")}},
+            "last_contacted": _NULLABLE_STR, "pitched_by": _NULLABLE_STR,
+            "follow_up": {"type": ["string", "null"], "description": "YYYY-MM-DD: when to write again"},
+            "dnc": {"type": ["object", "null"], "description": "the do-not-contact entry covering it (lists only)"},
+            "pitched": {"type": "array", "description": "the same site's pitches within the window (lists only)",
+                        "items": {"type": "object"}},
+            "due": {"type": "boolean", "description": "contacted, follow-up today or earlier (lists only)"},
+            "warnings": {"type": "array", "description": "on save and on the move to contacted: already_pitched "
+                         "(who, when), do_not_contact", "items": {"type": "object", "required": ["code", "message"]}},
         },
     },
     "Placement": {
@@ -329,6 +359,7 @@ SCHEMAS = {
             "via": _enum("via"),
             "date": {"type": "string", "format": "date"}, "note": _STR, "candidate_id": _NULLABLE_STR,
             "placed_by": {"type": "string", "description": "who logged it (--user, $TIERLINK_USER or the login name)"},
+            "indexability": _ref("Indexability"),
             "created_at": _STR, "updated_at": _STR,
             "status": _ref("PlacementStatus"), "checked_at": _NULLABLE_STR,
             "history": {"type": "array", "items": {
@@ -352,6 +383,26 @@ SCHEMAS = {
                 "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
             "skipped": {"type": "array", "items": {
                 "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
+            "not_indexable": {"type": "array", "description": "pages search engines will not index, with why",
+                              "items": {"type": "object", "required": ["url", "reasons"],
+                                        "properties": {"url": _STR, "reasons": _STR_LIST}}},
+            "outcomes": {"type": "object", "description": "check outcomes counted by kind (ok, lost, soft_404, "
+                         "parked, blocked, unreachable, needs_browser)",
+                         "properties": {k: {"type": "object", "additionalProperties": _INT}
+                                        for k in ("backlink", "placement")}},
+        },
+    },
+    "Indexability": {
+        "type": "object", "required": ["state", "reasons", "codes", "sitemap", "robots_txt"],
+        "description": "whether search engines will index the page, from its own signals (meta robots, "
+                       "X-Robots-Tag for Google, canonical, robots.txt for Googlebot, a soft 404) with the "
+                       "evidence; the sitemap is a reason, never a verdict",
+        "properties": {
+            "state": {"enum": ["indexable", "not_indexable", "unknown"]},
+            "reasons": _STR_LIST, "codes": _STR_LIST,
+            "sitemap": {"enum": ["listed", "not listed", "no sitemap", None]},
+            "robots_txt": {"enum": ["allowed", "disallowed", None]},
+            "checked_at": _NULLABLE_STR,
         },
     },
     "RecheckStatus": {
@@ -373,6 +424,9 @@ SCHEMAS = {
                                          for k in ("page", "domain")}},
             "spam": {"type": "boolean", "description": "a link farm, flagged by the exporter, a network of generated "
                                                       "pages or a search-result page (listed only with spam=show)"},
+            "not_indexable": {"type": "boolean", "description": "search engines will not index it (listed only with "
+                                                               "not_indexable=show|only; its reason first)"},
+            "indexability": _ref("Indexability"),
         },
     },
     "DraftReport": {
@@ -442,12 +496,17 @@ PATHS = {
                 "type": "object", "required": ["url", "html"],
                 "properties": {"url": _URL,
                                "html": {"type": "string"},
+                               "origin": {"enum": ["visit", "browser_check"],
+                                          "description": "browser_check: the extension checks a page the "
+                                                         "crawler could not (blocked, needs_browser)"},
                                "headers": {"type": "object", "maxProperties": MAX_HEADERS,
                                            "description": "the page's response headers, e.g. X-Robots-Tag "
                                                           "(which counts in robots and follow)",
                                            "additionalProperties": {"oneOf": [
                                                {"type": "string", "maxLength": MAX_HEADER_VALUE},
-                                               {"type": "array", "items": {"type": "string", "maxLength": MAX_HEADER_VALUE}}]}}}}),
+                                               {"type": "array", "items": {"type": "string", "maxLength": MAX_HEADER_VALUE}}]}},
+                               "contacts": {"type": "boolean", "description": "also read the site's contact routes "
+                                            "(the answer's `contacts`, kept for the save that follows)"}}}),
             "responses": _ok(_ref("Analysis")),
         },
     },
@@ -527,6 +586,10 @@ PATHS = {
             "parameters": [{"name": "limit", "in": "query", "required": False,
                             "schema": {"type": "integer", "minimum": 0, "maximum": BOOST_LIST[1], "default": BOOST_LIST[0]}},
                            {"name": "spam", "in": "query", "required": False,
+                            "schema": {"type": "string", "enum": ["hide", "show", "only"], "default": "hide"}},
+                           {"name": "not_indexable", "in": "query", "required": False,
+                            "description": "pages a visit or a recheck found search engines will not index: left "
+                                           "out (hide), in score order (show) or alone (only)",
                             "schema": {"type": "string", "enum": ["hide", "show", "only"], "default": "hide"}}],
             "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
         },
@@ -588,7 +651,10 @@ PATHS = {
                             "schema": {"type": "string", **_enum("candidate_kind")}},
                            {"name": "status", "in": "query", "required": False,
                             "schema": {"type": "string",
-                                       **_enum("candidate_status")}}],
+                                       **_enum("candidate_status")}},
+                           _query("due", {"type": "string", "pattern": "^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$"},
+                                  "only contacted candidates whose follow-up is this day (today or YYYY-MM-DD) "
+                                  "or earlier")],
             "responses": _ok({"type": "array", "items": _ref("Candidate")}),
         },
     },
@@ -607,8 +673,16 @@ PATHS = {
                                "tags": _TAGS,
                                "to_url": _URL, "anchor": {"type": "string", "maxLength": MAX_ANCHOR},
                                "via": _enum("via"),
-                               "date": {"type": "string", "format": "date"}}}),
-            "responses": _ok(_ref("Candidate")),
+                               "date": {"type": "string", "format": "date"},
+                               "follow_up": {"type": ["string", "null"], "format": "date",
+                                             "description": "when to write again (null clears it); with status "
+                                                            "contacted, instead of today + follow_up_days"},
+                               "override_dnc": {"type": "boolean", "description": "mark a do-not-contact "
+                                                "candidate contacted anyway (the history records it)"}}}),
+            "responses": {**_ok(_ref("Candidate")), "409": {
+                "description": "do_not_contact: the site or an address it shows is on the do-not-contact list "
+                               "(send override_dnc: true to go on)",
+                "content": {"application/json": {"schema": _ref("Error")}}}},
         },
         "delete": {
             "operationId": "deleteCandidate", "summary": "Remove a candidate (placements it recorded stay)",

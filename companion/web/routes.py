@@ -20,6 +20,10 @@ from types import ModuleType
 MODULES: tuple[str, ...] = (
     "companion.web.api",
     "companion.web.alerts_api",
+    "companion.web.guestposts_api",
+    "companion.web.monitor_api",
+    "companion.web.outreach_api",
+    "companion.web.linkprofile_api",
 )
 
 

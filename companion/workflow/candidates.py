@@ -42,7 +42,8 @@ from companion.analysis import urls
 from companion.core import team
 from companion.core.errors import BadInput, NotFound
 from companion.store.records import shape
-from companion.workflow import placements
+from companion.analysis import contacts as contacts_mod
+from companion.workflow import dnc, placements
 from companion.workflow.fields import (MAX_NOTE, MAX_TITLE, WRITE_LOCK, check_choice, check_fields, check_tags,
                                        check_text, check_url, now, text)
 
@@ -60,7 +61,7 @@ MAX_LABEL = 100
 PUBLIC_FIELDS: tuple[tuple[str, object], ...] = (
     ("id", None), ("kind", None), ("status", "new"), ("url", None), ("title", ""), ("domain", ""), ("tags", []),
     ("note", ""), ("notes", []), ("verdict", None), ("saved_by", None), ("created_at", None), ("updated_at", None), ("history", []),
-    ("placement_id", None),
+    ("placement_id", None), ("contacts", None), ("last_contacted", None), ("follow_up", None), ("pitched_by", None),
 )
 INTERNAL_FIELDS = frozenset({"key"})
 
@@ -72,7 +73,7 @@ def public(doc: dict) -> dict:
 
 
 SAVE_FIELDS = ("url", "kind", "title", "note", "tags", "verdict")
-UPDATE_FIELDS = ("status", "note", "tags", "title", "to_url", "anchor", "via", "date")
+UPDATE_FIELDS = ("status", "note", "tags", "title", "to_url", "anchor", "via", "date", "follow_up", "override_dnc")
 
 # --- validation (the shared checks are in companion.workflow.fields) ---------------------
 
@@ -186,7 +187,7 @@ def note_text(notes: list[dict]) -> str:
 # --- writing ----------------------------------------------------------------------
 
 def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
-         last: dict | None = None, user: str | None = None) -> tuple[dict, bool]:
+         last: dict | None = None, user: str | None = None, contacts: dict | None = None) -> tuple[dict, bool]:
     """Save a page as a candidate, as the extension's one-click save does: (candidate, created).
 
     Saving a page already saved with this kind updates it: fields given replace the
@@ -198,6 +199,10 @@ def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
     A note is the saver's own: two members saving the same page each keep theirs (`notes`,
     [{by, at, text}]; `note` shows them all), and every save after the first is a `history`
     entry naming who saved ({at, from: null, to: the status, by, event: "saved"}).
+
+    `contacts`: the site's contact routes read from the page (companion.analysis.contacts),
+    else those of the last analysis (`last["contacts"]`, when the popup asked for them);
+    merged into those already stored, never replacing them.
     """
     user = team.resolve_user(user)
     url = check_url(url)
@@ -217,6 +222,8 @@ def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
         fields["verdict"] = snap
     if not fields.get("title") and last_title:
         fields["title"] = last_title
+    if contacts is None and isinstance(last, dict) and isinstance(last.get("contacts"), dict):
+        contacts = last["contacts"]
 
     key = urls.page_key(url)
     stamp = now()
@@ -232,6 +239,8 @@ def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
         update["history"] = list(old.get("history") or []) + [
             {"at": stamp, "from": None, "to": old.get("status") or "new", "by": user, "event": "saved"}]
         update["updated_at"] = stamp  # the URL first saved stays: it is what placements name
+        if contacts is not None:
+            update["contacts"] = contacts_mod.merge(old.get("contacts"), contacts)
         return update
 
     first_notes = with_note([], user, fields.get("note", ""), stamp)
@@ -240,6 +249,8 @@ def save(store, url, kind, title=None, note=None, tags=None, verdict=None,
            "note": fields.get("note", ""), "notes": first_notes, "tags": fields.get("tags", []),
            "verdict": fields.get("verdict"), "saved_by": user, "created_at": stamp, "updated_at": stamp,
            "history": [{"at": stamp, "from": None, "to": "new", "by": user}]}
+    if contacts is not None:
+        doc["contacts"] = contacts_mod.merge(None, contacts)
     with WRITE_LOCK:
         # one step: in team mode another member may save the same page at this moment
         saved, created = store.upsert_with(TABLE, {"key": key, "kind": kind}, doc, change)
@@ -252,7 +263,11 @@ def update(store, profile, id, changes: dict, user: str | None = None) -> dict:
     For a `tier2` candidate moved to (or already at) `placed`/`live`, `to_url` (the
     tier-1 page the new link points at) records the placement, with optional
     `anchor`, `via` and `date`; the answer then also carries `placement` and the
-    placement's `warnings`. Unknown id → NotFound; bad values → BadInput, and
+    placement's `warnings`. A move to `contacted` stamps the follow-up (`follow_up`, a date
+    the caller may give), `last_contacted` and `pitched_by`, is refused for a site on the
+    do-not-contact list unless `override_dnc` is true, and warns (`warnings`) when the site
+    was pitched within the window (companion.workflow.dnc; the warnings are added by
+    companion.workflow.outreach.update). Unknown id → NotFound; bad values → BadInput, and
     nothing is changed. `user`: who makes the change (as for `save`).
     """
     user = team.resolve_user(user)
@@ -270,6 +285,10 @@ def update(store, profile, id, changes: dict, user: str | None = None) -> dict:
         fields["title"] = check_text(changes["title"], "title", MAX_TITLE).strip()
     if "tags" in changes:
         fields["tags"] = check_tags(changes["tags"])
+    if "follow_up" in changes:
+        fields["follow_up"] = dnc.check_follow_up(changes["follow_up"])
+    if "override_dnc" in changes and not isinstance(changes["override_dnc"], bool):
+        raise BadInput("'override_dnc' must be true or false")
     placing = {k: changes[k] for k in ("to_url", "anchor", "via", "date") if changes.get(k) is not None}
     if placing and "to_url" not in placing:
         raise BadInput("'anchor', 'via' and 'date' describe a placement: send 'to_url' (the tier-1 page) too")
@@ -289,6 +308,11 @@ def update(store, profile, id, changes: dict, user: str | None = None) -> dict:
             fields["placement_id"] = placement["id"]
         stamp = now()
         fields["updated_at"] = stamp
+        moved_extra: dict = {}
+        if fields.get("status") == "contacted" and current.get("status") != "contacted":
+            # the pitch: follow-up date, who and when; refused for a do-not-contact site unless overridden
+            contacted, moved_extra = dnc.contacted_fields(store, current, changes, user)
+            fields.update(contacted)
 
         def change(old: dict) -> dict:
             # read under the store's row lock: a teammate's move at the same moment is not lost
@@ -297,13 +321,14 @@ def update(store, profile, id, changes: dict, user: str | None = None) -> dict:
                 update["notes"] = with_note([], user, update["note"], stamp)
             if fields.get("status") and fields["status"] != old.get("status"):
                 update["history"] = list(old.get("history") or []) + [
-                    {"at": stamp, "from": old.get("status"), "to": fields["status"], "by": user}]
+                    {"at": stamp, "from": old.get("status"), "to": fields["status"], "by": user, **moved_extra}]
             return update
 
         result = public(store.update_with(TABLE, current["id"], change))
     if placement is not None:
         result["placement"] = placement
         result["warnings"] = warnings
+
     return result
 
 

@@ -2,9 +2,10 @@
 
 UTF-8 with a BOM (Excel otherwise guesses the ANSI code page and garbles
 non-Latin anchors), CRLF line ends, lists joined by '; ', nested objects
-flattened to `metrics.dr`-style columns. The columns are the records' public shape
+flattened to `metrics.dr`-style columns; a candidate's outreach columns (contacts, last_contacted,
+follow_up, pitched_by, and the marks dnc, pitched, due) are text a mail tool takes as it is. The columns are the records' public shape
 (companion.store.records, candidates.public, placements.public), as the CLI and the
-API show them. Cells that Excel would run as a formula (=, +, -, @ at the start: anchors and titles are attacker-written text)
+API show them; `receipts` lists every placement receipt with its placement's URLs. Cells that Excel would run as a formula (=, +, -, @ at the start: anchors and titles are attacker-written text)
 get a leading apostrophe. Written atomically: a failed export leaves no half file.
 """
 
@@ -17,9 +18,10 @@ from pathlib import Path
 from companion.core.atomic import write_bytes_atomic
 from companion.core.errors import BadInput
 from companion.store.records import BACKLINK_FIELD_NAMES, public_backlink
-from companion.workflow import candidates, placements
+from companion.analysis import contacts as contacts_mod
+from companion.workflow import candidates, guestposts, outreach, placements, receipts
 
-TABLES = ("backlinks", "candidates", "placements")
+TABLES = ("backlinks", "candidates", "placements", "receipts", "guest_posts")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -60,6 +62,16 @@ def _flat(doc: dict, nested: str | None = None) -> dict:
     return flat
 
 
+def _outreach_cells(flat: dict) -> dict:
+    """The outreach columns as a mail tool takes them: `contacts` one route per entry (addresses
+    first), `dnc` the entry and its reason, `pitched` who pitched the site and when."""
+    flat["contacts"] = contacts_mod.summary(flat.get("contacts"))
+    dnc = flat.get("dnc")
+    flat["dnc"] = f"{dnc['value']}: {dnc['reason']}" if dnc and dnc.get("reason") else (dnc or {}).get("value")
+    flat["pitched"] = [f"{p.get('by') or 'someone'} {p.get('at')} {p.get('url')}" for p in flat.get("pitched") or []]
+    return flat
+
+
 def rows_for(store, table: str) -> tuple[list[str], list[dict]]:
     """(columns, rows) of a table: the columns are the record's public shape (the CLI's and the
     API's fields, in their order), its nested object flattened (`metrics.dr`, `verdict.score`)."""
@@ -70,13 +82,23 @@ def rows_for(store, table: str) -> tuple[list[str], list[dict]]:
         extra = sorted({k for d in docs for k in d} - set(fixed) - set(metric_cols))
         return fixed + extra + metric_cols, docs
     if table == "candidates":
-        docs = [_flat(candidates.public(d), "verdict") for d in store.all(table)]
+        docs = [_outreach_cells(_flat(d, "verdict"))
+                for d in outreach.annotate(store, [candidates.public(d) for d in store.all(table)])]
         columns = []
-        for name, _ in candidates.PUBLIC_FIELDS:
+        for name in [n for n, _ in candidates.PUBLIC_FIELDS] + list(outreach.MARKS):
             columns += ["verdict.score", "verdict.reasons", "verdict.labels"] if name == "verdict" else [name]
         return columns, docs
     if table == "placements":
         return [n for n, _ in placements.PUBLIC_FIELDS], [_flat(placements.public(d)) for d in store.all(table)]
+    if table == "receipts":  # proof of what each placement's page showed (companion.workflow.receipts)
+        columns = ["placement_id", "from_url", "to_url", "at", "url", "final_url", "status", "found", "anchor", "rel",
+                   "context", "sha256", "via"]
+        return columns, receipts.all_receipts(store)
+    if table == "guest_posts":
+        docs = [_flat(dict(d, indexability={k: d["indexability"].get(k) for k in ("state", "reasons")}), "indexability")
+                for d in guestposts.list_guest_posts(store)]
+        return ([f for f in guestposts.EXPORT_FIELDS if f != "indexability"]
+                + ["indexability.state", "indexability.reasons"]), docs
     raise BadInput(f"cannot export {table!r}: choose {', '.join(TABLES)}")
 
 

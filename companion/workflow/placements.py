@@ -73,7 +73,8 @@ def check_date(value) -> str:
         raise BadInput(f"'date' must be a date as YYYY-MM-DD (got {value!r})") from None
 
 
-def _warnings(store, profile, to_url: str, to_key: str, anchor: str, existing_id: str | None) -> list[dict]:
+def _warnings(store, profile, to_url: str, to_key: str, anchor: str, existing_id: str | None,
+              day: str | None = None) -> list[dict]:
     """Advice at the moment of logging; `profile` None (no profile yet): no own-site check."""
     out = []
     domains = list(profile.domains) if profile is not None else []
@@ -92,6 +93,11 @@ def _warnings(store, profile, to_url: str, to_key: str, anchor: str, existing_id
             out.append({"code": "repeated_anchor",
                         "message": f"the anchor {anchor!r} is already used by {used} of your placements; "
                                    "vary anchors so the links do not look built"})
+    if profile is not None:  # the link profile: exact-match share, tier-2 pace (same numbers as the draft check)
+        from companion.workflow import linkprofile
+
+        out += linkprofile.planned_anchor_warnings(store, profile, to_url, anchor, tier="tier2", day=day,
+                                                   exclude_id=existing_id)
     return out
 
 
@@ -125,7 +131,7 @@ def add_ex(store, profile, from_url, to_url, anchor=None, via=None, date=None, n
 
     with WRITE_LOCK:
         found = store.find(TABLE, from_key=from_key, to_key=to_key)
-        warnings = _warnings(store, profile, to_url, to_key, anchor, found[0]["id"] if found else None)
+        warnings = _warnings(store, profile, to_url, to_key, anchor, found[0]["id"] if found else None, day)
         stamp = now()
         fields = {"from_url": urls.canonical_url(from_url), "to_url": urls.canonical_url(to_url),
                   "via": via, "date": day, "updated_at": stamp}
@@ -157,12 +163,16 @@ def remove(store, id) -> str:
 
 
 def list_placements(store, to_url: str | None = None) -> list[dict]:
-    """Every placement, newest date first; `to_url` keeps those pointing at that tier-1 page."""
+    """Every placement, newest date first; `to_url` keeps those pointing at that tier-1 page. Each
+    says whether search engines will index the page holding it (`indexability`, as last seen)."""
     if to_url not in (None, ""):
         docs = placements_to(store, urls.page_key(check_url(to_url, "to_url")))
     else:
         docs = store.all(TABLE)
-    docs = [public(d) for d in docs]
+    from companion.workflow import indexstate
+
+    verdicts = indexstate.lookup(store, [d.get("from_key") or "" for d in docs])
+    docs = [dict(public(d), indexability=indexstate.public(verdicts.get(d.get("from_key") or ""))) for d in docs]
     docs.reverse()
     docs.sort(key=lambda d: (d.get("date") or "", d.get("created_at") or ""), reverse=True)
     return docs
@@ -206,6 +216,12 @@ def set_status(store, placement: dict, status: str, reason: str, stamp: str | No
         fields["history"] = history + [{"at": stamp, "was": was, "now": status, "reason": reason}]
     with WRITE_LOCK:
         return with_status(store.update(TABLE, placement["id"], fields))
+
+
+def set_outcome(store, placement_id: str, fields: dict) -> dict:
+    """Record a check's outcome fields (companion.monitor.checks.fields) on a placement."""
+    with WRITE_LOCK:
+        return store.update(TABLE, placement_id, fields)
 
 
 def note_failure(store, placement: dict, reason: str) -> int:

@@ -85,9 +85,15 @@ export class CompanionClient {
     return data;
   }
 
-  /** POST /api/analyze: the Analysis of a page's live DOM (+ its response headers where known). */
-  async analyze(url, html, headers = null) {
+  /**
+   * POST /api/analyze: the Analysis of a page's live DOM (+ its response headers where known).
+   * `contacts`: also read the site's contact routes (the popup's analysis: the user may save).
+   * `origin` 'browser_check': a page the companion's recheck could not judge (lib/browser-checks.js).
+   */
+  async analyze(url, html, headers = null, { contacts = false, origin = null } = {}) {
     const body = headers ? { url, html, headers } : { url, html };
+    if (contacts) body.contacts = true;
+    if (origin) body.origin = origin;
     const { data } = await this.request('POST', '/api/analyze', { body });
     if (!Array.isArray(data.labels) || !Array.isArray(data.links)) throw new CompanionError('bad-response', 'not an Analysis');
     return data;
@@ -104,6 +110,12 @@ export class CompanionClient {
     if (tags && tags.length) body.tags = tags;
     const { status, data } = await this.request('POST', '/api/candidates', { body });
     return { created: status === 201, candidate: data };
+  }
+
+  /** POST /api/candidates/<id>/find-contacts: the site's contact page, fetched politely by the companion. */
+  async findContacts(id) {
+    const { data } = await this.request('POST', `/api/candidates/${encodeURIComponent(id)}/find-contacts`, { body: {} });
+    return data;
   }
 
   /**

@@ -162,7 +162,11 @@ export function verdictFor(analysis, { domainsSet = true } = {}) {
   const given = [...(analysis.boost?.reasons ?? []), ...(analysis.tier2?.reasons ?? [])].map(String);
   if (given.length) reasons.splice(0, reasons.length, ...given);
   else if (analysis.robots?.noindex) reasons.push('The page is marked noindex: links here count for little.');
-  else if (analysis.indexable === false) reasons.push('The page is not indexable (its canonical points elsewhere): links here count for little.');
+  else if (analysis.indexable === false) {
+    const why = analysis.indexability?.reasons?.[0];
+    reasons.push(why ? `The page is not indexable (${why}): links here count for little.`
+      : 'The page is not indexable: links here count for little.');
+  }
   else if (analysis.robots?.nofollow) reasons.push('The page tells search engines not to follow any of its links (robots nofollow).');
   for (const n of analysis.notes ?? []) reasons.push(String(n));
   const scores = [];

@@ -67,7 +67,10 @@ test("verdict wording: the companion's reasons first, ours only when it gave non
   assert.deepEqual(t2.reasons, ['on topic']);
   assert.equal(t2.scores[0].label, 'Tier-2 score 50/100');
   assert.match(verdictFor(analysis([], { robots: { noindex: true, nofollow: false }, indexable: false })).reasons[0], /noindex/);
-  assert.match(verdictFor(analysis([], { indexable: false })).reasons[0], /canonical/);
+  assert.match(verdictFor(analysis([], { indexable: false, indexability: { state: 'not_indexable',
+    reasons: ['its canonical points to another page (https://blog.test/x)'], codes: ['canonical_elsewhere'] } })).reasons[0],
+  /canonical points to another page/);
+  assert.match(verdictFor(analysis([], { indexable: false })).reasons[0], /not indexable/);
   assert.equal(verdictFor(analysis([])).headline, 'Nothing of note on this page');
   assert.equal(verdictFor(null).headline, 'Not analysed yet');
   assert.equal(labelWords('something_new'), 'Something new'); // a label newer than the popup: words, never the code

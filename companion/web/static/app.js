@@ -19,6 +19,8 @@ import * as importView from "./views/import.js";
 import * as recheck from "./views/recheck.js";
 import * as profile from "./views/profile.js";
 import * as alerts from "./views/alerts.js";
+import * as linkprofile from "./views/linkprofile.js";
+import * as guestPosts from "./views/guestposts.js";
 
 const VIEWS = [
   { id: "graph", title: "Tier graph", mod: graph },
@@ -26,9 +28,11 @@ const VIEWS = [
   { id: "candidates", title: "Candidates", mod: candidates },
   { id: "backlinks", title: "Backlinks", mod: backlinks },
   { id: "placements", title: "Placements", mod: placements },
+  { id: "guest-posts", title: "Guest posts", mod: guestPosts },
   { id: "recheck", title: "Recheck", mod: recheck },
   { id: "alerts", title: "Alerts", mod: alerts },
   { id: "import", title: "Import", mod: importView },
+  { id: "linkprofile", title: "Link profile", mod: linkprofile },
   { id: "profile", title: "Profile", mod: profile },
 ];
 

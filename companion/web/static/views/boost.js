@@ -58,11 +58,16 @@ export async function render(root) {
   // toggle lists them in a section of their own under the list, best first, each badged.
   const spamBox = h("input", { type: "checkbox", id: "boost-spam" });
   const spamLabel = h("label", { for: "boost-spam", class: "toggle" }, spamBox, " Show spam pages");
+  // Pages a visit or a recheck found search engines will not index (noindex, canonical elsewhere,
+  // robots.txt, a soft 404) are left out the same way, and listed apart on request.
+  const unindexedBox = h("input", { type: "checkbox", id: "boost-unindexed" });
+  const unindexedLabel = h("label", { for: "boost-unindexed", class: "toggle" }, unindexedBox, " Show pages that will not be indexed");
   const body = h("div");
   const spamSection = h("section", { class: "spam-pages", id: "boost-spam-section" });
+  const unindexedSection = h("section", { class: "spam-pages", id: "boost-unindexed-section" });
   const brokenSection = h("section", { class: "broken-targets" });
   root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.",
-    spamLabel, limitSel), brokenSection, body, spamSection);
+    spamLabel, unindexedLabel, limitSel), brokenSection, body, spamSection, unindexedSection);
   brokenTargets(brokenSection).catch((err) => brokenSection.append(notice("error", err.message)));
 
   /** One table of boost items, each with its Save button and its reasons under the row. */
@@ -85,7 +90,8 @@ export async function render(root) {
       });
       tbody.append(h("tr", { class: item.spam ? "boost-row spam" : "boost-row" },
         h("td", {}, scoreBar(item.score),
-          item.spam ? h("div", {}, badge("Spam page", "spam")) : null),
+          item.spam ? h("div", {}, badge("Spam page", "spam")) : null,
+          item.not_indexable ? h("div", {}, badge("Not indexable", "lost")) : null),
         h("td", { class: "url-cell" }, extLink(item.url, shortUrl(item.url, 64)),
           h("div", { class: "sub" }, item.domain || hostOf(item.url))),
         h("td", { class: "url-cell" }, extLink(item.target, shortUrl(item.target, 48))),
@@ -98,18 +104,26 @@ export async function render(root) {
     return wrap;
   }
 
-  async function loadSpam() {
-    clear(spamSection);
-    if (!spamBox.checked) return;
-    spamSection.append(loading());
-    const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}&spam=only`);
-    clear(spamSection).append(h("h2", {}, "Spam pages"), h("p", { class: "muted count-line", id: "boost-spam-note" },
-      Array.isArray(items) && items.length
-        ? `${items.length} spam page${items.length === 1 ? "" : "s"} left out of the list above, best score first: `
-          + "a tier-2 link to them passes nothing. Each says why under its row."
-        : "No spam page among your tier-1 pages."));
-    if (Array.isArray(items) && items.length) spamSection.append(boostTable(items));
+  /** A section of pages left out of the list (spam, not indexable), listed alone on request. */
+  async function listApart(box, section, query, title, noteId, some, none) {
+    clear(section);
+    if (!box.checked) return;
+    section.append(loading());
+    const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}&${query}`);
+    const n = Array.isArray(items) ? items.length : 0;
+    clear(section).append(h("h2", {}, title), h("p", { class: "muted count-line", id: noteId }, n ? some(n) : none));
+    if (n) section.append(boostTable(items));
   }
+
+  const loadSpam = () => listApart(spamBox, spamSection, "spam=only", "Spam pages", "boost-spam-note",
+    (n) => `${n} spam page${n === 1 ? "" : "s"} left out of the list above, best score first: `
+      + "a tier-2 link to them passes nothing. Each says why under its row.",
+    "No spam page among your tier-1 pages.");
+  const loadUnindexed = () => listApart(unindexedBox, unindexedSection, "not_indexable=only",
+    "Pages that will not be indexed", "boost-unindexed-note",
+    (n) => `${n} tier-1 page${n === 1 ? "" : "s"} left out of the list above: search engines will not index `
+      + `${n === 1 ? "it" : "them"} (the reason is first under each row), so a tier-2 link there is wasted.`,
+    "No tier-1 page found not indexable (pages are checked when you visit them or run a recheck).");
 
   async function load() {
     clear(body).append(loading());
@@ -121,9 +135,12 @@ export async function render(root) {
       body.append(boostTable(items));
     }
     await loadSpam();
+    await loadUnindexed();
   }
 
   limitSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", err.message))));
   spamBox.addEventListener("change", () => loadSpam().catch((err) => spamSection.append(notice("error", err.message))));
+  unindexedBox.addEventListener("change",
+    () => loadUnindexed().catch((err) => unindexedSection.append(notice("error", err.message))));
   await load();
 }

@@ -10,6 +10,7 @@
 import { api, ApiError, choices, pathOf } from "../api.js";
 import { clear, extLink, h, hostOf, notice, shortUrl } from "../dom.js";
 import { badge, deleteButton, empty, header, labelWords, loading, reason, splitList, tier1Pages } from "./common.js";
+import { contactedChanges, contactsBox, dueColumn, marks, outreachPanel } from "./outreach.js";
 
 
 function errorText(err) {
@@ -67,10 +68,12 @@ export async function render(root) {
       h("div", { class: "card-url" }, extLink(c.url, shortUrl(c.url, 56))),
       c.saved_by ? h("div", { class: "card-by muted" }, `saved by ${savers(c).join(", ")}`,
         lastMove(c) ? ` · moved to ${LABELS[lastMove(c).to] || lastMove(c).to} by ${lastMove(c).by}` : "") : null,
+      marks(c),
       c.verdict && (c.verdict.labels || []).length
         ? h("div", { class: "card-labels" }, c.verdict.labels.map((l) => badge(words(l), "neutral"))) : null,
       c.verdict && (c.verdict.reasons || []).length
         ? h("details", { class: "card-reasons" }, h("summary", {}, "Why"), h("ul", {}, c.verdict.reasons.map(reason))) : null,
+      contactsBox(c),
       h("label", { class: "field-inline" }, h("span", {}, "Status"), status),
       note, tags,
       c.kind === "tier2" ? placedForm() : null,
@@ -128,8 +131,14 @@ export async function render(root) {
     }
     status.addEventListener("change", async () => {
       const was = c.status;
-      if (await patch({ status: status.value })) move(el, was, c.status);
-      else status.value = was;
+      const changes = contactedChanges(c, { status: status.value }); // do not contact: asks first (outreach.js)
+      if (changes && await patch(changes)) {
+        move(el, was, c.status);
+        const shown = el.querySelector(".card-outreach");
+        const now = marks(c); // the follow-up date a move to contacted set
+        if (shown) shown.replaceWith(now || ""); else if (now) el.querySelector(".card-url").after(now);
+        for (const w of c.warnings || []) state.after(notice("warn", String(w.message || w.code)));
+      } else status.value = was;
     });
     note.addEventListener("change", () => patch({ note: note.value }));
     tags.addEventListener("change", () => patch({ tags: splitList(tags.value) }));
@@ -159,13 +168,14 @@ export async function render(root) {
   async function load() {
     clear(body).append(loading());
     const q = kindSel.value ? `?kind=${encodeURIComponent(kindSel.value)}` : "";
-    const [list, logged] = await Promise.all([api.get(`/api/candidates${q}`), api.get("/api/placements").catch(() => [])]);
+    const [list, logged, due] = await Promise.all([api.get(`/api/candidates${q}`), api.get("/api/placements").catch(() => []),
+      api.get("/api/candidates?due=today").catch(() => [])]);
     placements.clear();
     for (const p of Array.isArray(logged) ? logged : []) placements.set(p.id, p);
     clear(body);
     columns.clear();
     counts.clear();
-    const board = h("div", { class: "board" });
+    const board = h("div", { class: "board" }, dueColumn(Array.isArray(due) ? due : []));
     // Tier-1 pages as suggestions for "the tier-1 page you linked to".
     const tier1 = h("datalist", { id: "tier1-pages" });
     body.append(tier1);
@@ -191,5 +201,6 @@ export async function render(root) {
   }
 
   kindSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", errorText(err)))));
+  root.append(outreachPanel(() => load()));
   await load();
 }

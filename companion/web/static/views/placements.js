@@ -8,6 +8,7 @@
 import { api, ApiError, choices, pathOf } from "../api.js";
 import { clear, day, extLink, h, notice, shortUrl } from "../dom.js";
 import { badge, col, deleteButton, empty, header, loading, table, tier1Pages } from "./common.js";
+import { receiptsToggle } from "./monitoring.js";
 
 
 const STATUS_TONE = { live: "ok", lost: "lost", nofollow: "tier2", unchecked: "muted" };
@@ -91,7 +92,7 @@ export async function render(root) {
         h("td", {}, label.get(p.via) || p.via || "–"),
         h("td", { class: "placement-status" }, statusBadge(p)),
         h("td", { class: "placed-by" }, p.placed_by || h("span", { class: "muted" }, "–")),
-        h("td", {}, del, why)));
+        h("td", {}, receiptsToggle(p.id, 8), " ", del, why)));
     }
     list.append(h("h2", { class: "section-title" }, `${rows.length} placement${rows.length === 1 ? "" : "s"}`), wrap);
   }

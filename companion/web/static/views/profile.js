@@ -11,6 +11,13 @@ import { api, ApiError } from "../api.js";
 import { clear, h, notice } from "../dom.js";
 import { header, splitList } from "./common.js";
 import * as alertSettings from "./alert-settings.js";
+import { recheckSettings } from "./recheck-settings.js";
+
+/** A number as typed, or the text itself so the companion's validation names it. */
+function asNumber(value) {
+  const n = Number(value);
+  return value.trim() === "" || !Number.isFinite(n) ? value : n;
+}
 
 export async function render(root) {
   const profile = (await api.get("/api/profile")) || {};
@@ -18,9 +25,13 @@ export async function render(root) {
   const competitors = h("textarea", { id: "pf-competitors", rows: "3", placeholder: "rival.test", value: (profile.competitors || []).join("\n") });
   const owned = h("textarea", { id: "pf-owned", rows: "3", placeholder: "my-other-blog.test", value: (profile.owned_sites || []).join("\n") });
   const limit = h("input", { id: "pf-limit", type: "number", min: "0", max: "100", step: "1", value: String(profile.guest_post_link_limit ?? 2) });
+  const brands = h("textarea", { id: "pf-brands", rows: "2", placeholder: "La Micro by Flo", value: (profile.brand_names || []).join("\n") });
+  const exactShare = h("input", { id: "pf-exact-share", type: "number", min: "0", max: "100", step: "1", value: String(profile.exact_anchor_max_share ?? 20) });
+  const perWeek = h("input", { id: "pf-tier2-week", type: "number", min: "1", max: "1000", step: "1", value: String(profile.tier2_per_week ?? 3) });
   const moneyRows = h("div", { class: "money-rows", id: "pf-money" });
   const status = h("div", { class: "form-status", id: "pf-status" });
   const alerts = alertSettings.section(profile);
+  const recheck = recheckSettings(profile); // the "Recheck schedule" section
 
   function moneyRow(page = { url: "", keywords: [] }) {
     const url = h("input", { class: "mp-url", type: "url", placeholder: "https://example.com/pricing", value: page.url || "", "aria-label": "Money page URL" });
@@ -44,6 +55,12 @@ export async function render(root) {
     moneyRows, add,
     h("div", { class: "form-grid narrow" },
       h("label", {}, h("span", {}, "Guest-post link limit"), limit, h("small", {}, "How many links to your own site a host allows in one guest post."))),
+    h("h2", {}, "Link profile"),
+    h("div", { class: "form-grid three" },
+      h("label", {}, h("span", {}, "Brand names"), brands, h("small", {}, "One per line, as people write it. Empty: your domains' names.")),
+      h("label", {}, h("span", {}, "Exact-match anchor limit (%)"), exactShare, h("small", {}, "Warn above this share of exact-match anchors on a money page.")),
+      h("label", {}, h("span", {}, "Tier-2 links per week"), perWeek, h("small", {}, "Warn when one tier-1 page would get more in a week."))),
+    recheck.element,
     alerts.element,
     h("div", { class: "form-actions" }, h("button", { class: "btn btn-primary", type: "submit", id: "pf-save" }, "Save profile"), status));
   root.append(header("Profile", "Whose site this is, what it wants to rank, and who it competes with."), form);
@@ -63,6 +80,10 @@ export async function render(root) {
       // Sent as typed so the companion's validation names a bad value.
       guest_post_link_limit: limit.value.trim() === "" || !Number.isFinite(n) ? limit.value : n,
       alerts: alerts.collect(),
+      brand_names: splitList(brands.value),
+      exact_anchor_max_share: asNumber(exactShare.value),
+      tier2_per_week: asNumber(perWeek.value),
+      ...recheck.values(),
     };
     try {
       const saved = await api.put("/api/profile", body);

@@ -8,6 +8,7 @@
 import { api, ApiError } from "../api.js";
 import { clear, extLink, h, notice, shortUrl } from "../dom.js";
 import { badge, empty, header, table } from "./common.js";
+import { browserQueueCard, scheduleCard } from "./monitoring.js";
 
 const POLL_MS = 1000;
 
@@ -30,6 +31,13 @@ export async function render(root, ctx) {
         start, status),
       progress),
     result);
+  // the schedule's report and the browser queue, below the run (they read the companion's state)
+  const monitoring = h("div", { class: "recheck-monitoring" });
+  root.append(monitoring);
+  Promise.all([scheduleCard(), browserQueueCard()]).then(([schedule, queue]) => {
+    monitoring.append(h("h2", { class: "section-title" }, "Schedule"), schedule,
+      h("h2", { class: "section-title" }, "Waiting for your browser"), queue);
+  });
 
   start.addEventListener("click", async () => {
     clear(status);

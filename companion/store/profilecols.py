@@ -1,0 +1,97 @@
+"""The link profile's columns of a backlink row and the SQL the reports are counted with (issue 28).
+
+Why columns: the anchor mix and the velocity must answer in about a second at a million
+links, so they are counted in SQL over an index, never by loading the list. Each row keeps,
+beside its record, what the reports group by and that does not depend on the profile:
+
+* `anchor_fold`: the anchor case-folded, accents and punctuation dropped (anchors.fold);
+* `anchor_shape`: image / url / generic / empty / text (anchors.shape);
+* `lost_on`: the day the link was lost (its lost_at, else its last seen day), none while live.
+
+What depends on the profile (brand words, money keywords per page) is applied at query time
+(`class_case`): the same rules, in the same order, as `companion.analysis.anchors.Classifier`
+(tests/test_anchors.py compares the two on real exports). Both SQLite and PostgreSQL run it:
+it uses only `replace`, `LIKE`, `IN` and the dialect's substring search.
+"""
+
+from __future__ import annotations
+
+from companion.analysis.anchors import fold, shape
+
+NAMES = ("anchor_fold", "anchor_shape", "lost_on")  # columns of backlinks (companion.store.schema)
+INDEXES = ("backlinks_by_anchor", "backlinks_anchor_by_target", "backlinks_lost_on", "backlinks_first_seen_by_target")
+TABLES = ("disavowed",)
+DISAVOW_FIELDS = ("kind", "value", "reason", "source", "at")
+
+
+def lost_on(record: dict) -> str | None:
+    """The day a stored link was lost (same rule as linkprofile.lost_day), or None."""
+    if record.get("status") != "lost":
+        return None
+    day = record.get("lost_at") or record.get("last_seen")
+    return str(day)[:10] if day else None
+
+
+def values(record: dict) -> tuple:
+    """(anchor_fold, anchor_shape, lost_on) of a record, written beside it."""
+    anchor = record.get("anchor") or ""
+    return fold(anchor), shape(anchor, record.get("type")), lost_on(record)
+
+
+def brand_test(rules: dict, *, contains: str = "instr({hay}, {needle}) > 0", mark: str = "?") -> tuple[str, list]:
+    """SQL true when a row's anchor names a brand (FALSE without brand words), and its parameters."""
+    if not rules["brands"]:
+        return "(1 = 0)", []
+    return "(" + " OR ".join(contains.format(hay="replace(anchor_fold, ' ', '')", needle=mark)
+                             for _ in rules["brands"]) + ")", list(rules["brands"])
+
+
+def site_classes(rows) -> dict[str, int]:
+    """The classes of the rows no money page rule applies to, from (shape, links, of them naming
+    a brand): image and url whatever they say, then brand, then generic, else other."""
+    out: dict[str, int] = {}
+    for shape_, n, branded in rows:
+        if shape_ in ("image", "url"):
+            out[shape_] = out.get(shape_, 0) + n
+            continue
+        if branded:
+            out["brand"] = out.get("brand", 0) + branded
+        rest = "generic" if shape_ == "generic" else "other"
+        if n - branded:
+            out[rest] = out.get(rest, 0) + n - branded
+    return out
+
+
+def class_case(rules: dict, *, contains: str = "instr({hay}, {needle}) > 0", mark: str = "?") -> tuple[str, list]:
+    """The SQL CASE naming a row's anchor class, and its parameters, from `anchors.sql_rules`.
+    `contains`: the dialect's substring test (PostgreSQL: strpos); `mark`: its parameter mark."""
+    params: list = []
+
+    def p(value) -> str:
+        params.append(value)
+        return mark
+
+    whens = []
+    for rule in rules["order"]:
+        if rule in ("image", "url"):
+            whens.append(f"WHEN anchor_shape = {p(rule)} THEN {p(rule)}")
+        elif rule == "exact" and rules["exact"]:
+            ors = [f"(target_key = {p(key)} AND anchor_fold IN ({', '.join(p(f) for f in folds)}))"
+                   for key, folds in rules["exact"].items() if folds]  # f-string parts run left to right
+            if ors:
+                whens.append(f"WHEN {' OR '.join(ors)} THEN {p('exact')}")
+        elif rule == "brand" and rules["brands"]:
+            ors = [contains.format(hay="replace(anchor_fold, ' ', '')", needle=p(b)) for b in rules["brands"]]
+            whens.append(f"WHEN {' OR '.join(ors)} THEN {p('brand')}")
+        elif rule == "partial" and rules["partial"]:
+            ors = []
+            for key, keywords in rules["partial"].items():
+                for words in keywords:  # marks in the order they appear in the text
+                    target = f"target_key = {p(key)}"
+                    likes = " AND ".join(f"(' ' || anchor_fold || ' ') LIKE {p(f'% {w} %')}" for w in words)
+                    ors.append(f"({target} AND {likes})")
+            if ors:
+                whens.append(f"WHEN {' OR '.join(ors)} THEN {p('partial')}")
+        elif rule == "generic":
+            whens.append(f"WHEN anchor_shape = {p('generic')} THEN {p('generic')}")
+    return f"CASE {' '.join(whens)} ELSE {p('other')} END", params
