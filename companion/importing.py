@@ -94,7 +94,11 @@ def import_files(store, profile, items: Iterable, format: str = "auto", mapping:
     links lost.
     """
     with gc_paused():
-        return _import(store, profile, items, format, mapping, progress, on_note, set_domains)
+        summaries = _import(store, profile, items, format, mapping, progress, on_note, set_domains)
+    from companion.alerts import hook
+
+    hook.after_import(store, profile)  # a broken target the exports reveal is an alert, once
+    return summaries
 
 
 def _source(item) -> tuple[str, Path | None, bytes | None]:

@@ -27,6 +27,7 @@ import { registerGuestPosts } from './lib/guest-posts.js';
 import { registerBrowserChecks } from './lib/browser-checks.js';
 import { headersForPage, pageHeaders } from './lib/headers.js';
 import { MAX_NOTE, MAX_TAGS, MAX_TITLE } from './lib/limits.js';
+import { ALARM, NOTIFICATION_ID, pollAlerts, raised, scheduleAlerts } from './lib/alerts.js';
 
 const tabKey = (tabId) => `tab:${tabId}`;
 
@@ -379,3 +380,22 @@ ext.storage.onChanged.addListener((changes, area) => {
     }
   }).catch(() => {});
 });
+
+// -- Alerts: a look every minute (lib/alerts.js); a click on the notification opens the dashboard.
+async function pollAlertsNow() {
+  const settings = await currentSettings();
+  if (!settings.token) return { error: 'not paired' };
+  return pollAlerts(ext, await companionClient(settings));
+}
+ext.alarms?.onAlarm.addListener((alarm) => {
+  if (alarm.name === ALARM) pollAlertsNow().catch(() => {});
+});
+ext.notifications?.onClicked.addListener(async (id) => {
+  if (id !== NOTIFICATION_ID) return;
+  const settings = await currentSettings();
+  const url = validateCompanionUrl(settings.companionUrl).url ?? settings.companionUrl;
+  ext.tabs.create({ url: dashboardUrl(url, settings.token) }).catch(() => {}); // its nav counts the unseen alerts
+});
+scheduleAlerts(ext).catch(() => {});
+// The test hook (tests/test_alert_delivery.py): what was raised, and a look now instead of in a minute.
+globalThis.tierlinkAlerts = { raised, poll: pollAlertsNow };

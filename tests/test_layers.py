@@ -23,6 +23,7 @@ LAYERS = [
     ("importers",),  # one module per tool: files -> backlink records
     ("workflow",),  # candidates, placements, exports: what the user works on
     ("verdicts",),  # scoring, suggestions, change detection, broken targets, the draft check
+    ("alerts",),  # changes that matter made into alerts once, and their delivery channels
     ("monitor",),  # recheck without browsing
     ("workspace", "importing", "choices"),  # a data home opened for work, the value lists: on top of the library
     ("web",),  # the Flask app, API, security gates, OpenAPI, server, uploads

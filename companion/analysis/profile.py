@@ -45,6 +45,7 @@ class Profile:
     brand_names: list[str] = field(default_factory=list)
     exact_anchor_max_share: float = DEFAULT_EXACT_SHARE
     tier2_per_week: int = DEFAULT_TIER2_PER_WEEK
+    alerts: dict = field(default_factory=dict)  # delivery channels of alerts (companion.analysis.alert_settings)
 
     def to_json(self) -> dict:
         data = {
@@ -61,6 +62,8 @@ class Profile:
         data["brand_names"] = list(self.brand_names)
         data["exact_anchor_max_share"] = self.exact_anchor_max_share
         data["tier2_per_week"] = self.tier2_per_week
+        if self.alerts:
+            data["alerts"] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in self.alerts.items()}
         return data
 
     # Domain questions every module asks; kept here so they are answered one way.
@@ -106,7 +109,7 @@ def validate(data) -> Profile:
         raise BadInput("profile: expected a JSON object")
     known = {"domains", "money_pages", "competitors", "owned_sites", "guest_post_link_limit", "weights",
              "recheck_every_days", "recheck_delay", "recheck_concurrency", "brand_names", "exact_anchor_max_share",
-             "tier2_per_week"}
+             "tier2_per_week", "alerts"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise BadInput(f"profile: unknown field '{unknown[0]}' (known: {', '.join(sorted(known))})")
@@ -166,8 +169,11 @@ def validate(data) -> Profile:
     per_week = data.get("tier2_per_week", DEFAULT_TIER2_PER_WEEK)
     if isinstance(per_week, bool) or not isinstance(per_week, int) or not 1 <= per_week <= 1000:
         raise BadInput("profile: 'tier2_per_week' must be an integer from 1 to 1000")
+    from companion.analysis import alert_settings
+
+    alerts = alert_settings.validate(data.get("alerts"))
     return Profile(domains, money, competitors, owned, limit, clean_weights, every, delay, concurrency,
-                   list(dict.fromkeys(b.strip() for b in brands)), share, per_week)
+                   list(dict.fromkeys(b.strip() for b in brands)), share, per_week, alerts=alerts)
 
 
 def profile_path(home: Path) -> Path:

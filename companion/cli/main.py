@@ -1016,6 +1016,7 @@ def main(argv: list[str] | None = None) -> int:
 # `command`, `with_json`, `emit` and `workspace` from this module (imported last, so every name
 # they use is defined); one line each below.
 COMMAND_MODULES: tuple[str, ...] = (
+    "companion.cli.alerts",
     "companion.cli.guestposts",
     "companion.cli.monitoring",
     "companion.cli.outreach",

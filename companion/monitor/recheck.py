@@ -253,7 +253,7 @@ class Run:
             summary["outcomes"] = checks.counts(self.results)
             store.set_setting(LAST_RUN_SETTING, finished)
             store.set_setting(LAST_REPORT_SETTING, report(summary, finished, self.why, self.cancel.is_set()))
-            outcomes_recorded(store, self.profile, self.results)
+            outcomes_recorded(store, self.profile, self.results, summary["changes"])
         return summary
 
     # -- per host, per page -----------------------------------------------------------
@@ -522,11 +522,15 @@ def _all_seen(stored: list[dict], result: dict) -> bool:
     return all(urls.safe_page_key(r["target_url"]) in seen for r in stored if r.get("status") == "live")
 
 
-def outcomes_recorded(store, profile: Callable[[], Profile], results: list[dict]) -> None:
+def outcomes_recorded(store, profile: Callable[[], Profile], results: list[dict], changes=()) -> None:
     """Called once the outcomes of a recheck run (or of a check in the browser) are stored,
     with one result per backlink and placement checked, in the shape companion.monitor.checks
     describes (`changed` says the outcome differs from the one before); `profile()` is the
-    profile in force. The one place where what follows a check (alerts) is called from."""
+    profile in force; `changes`: the run's RecheckSummary changes (a browser check has none).
+    The one place where what follows a check (alerts) is called from."""
+    from companion.alerts import hook
+
+    hook.after_check(store, profile(), results, list(changes))  # alerts once, deliveries queued: never waits
 
 
 def report(summary: dict, finished: str, why: str, cancelled: bool) -> dict:

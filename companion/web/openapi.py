@@ -149,6 +149,16 @@ SCHEMAS = {
                                        "description": "warn above this exact-match anchor share (%) of a money page"},
             "tier2_per_week": {"type": "integer", "minimum": 1, "maximum": 1000,
                                "description": "warn when one tier-1 page would get more tier-2 links in a week"},
+            "alerts": {"type": "object", "description": "alert delivery channels, each off until set "
+                                                        "(companion/analysis/alert_settings.py); the SMTP password is "
+                                                        "never here: `password_env` names the environment variable",
+                       "properties": {"desktop": _BOOL,
+                                      "webhook": {"type": ["object", "null"], "properties": {"url": _STR}},
+                                      "mail": {"type": ["object", "null"], "properties": {
+                                          "host": _STR, "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                                          "user": _STR, "password_env": _STR, "from": _STR,
+                                          "to": {"oneOf": [_STR, _STR_LIST]},
+                                          "hour": {"type": "integer", "minimum": 0, "maximum": 23}}}}},
         },
     },
     "Link": {

@@ -19,6 +19,7 @@ from types import ModuleType
 # One line per feature area; the core routes live in companion.web.api itself.
 MODULES: tuple[str, ...] = (
     "companion.web.api",
+    "companion.web.alerts_api",
     "companion.web.guestposts_api",
     "companion.web.monitor_api",
     "companion.web.outreach_api",

@@ -297,6 +297,9 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
 
         verdicts.warm_up(lambda: workspace.store, workspace.profile)
         workspace.recheck_runner().start_schedule()
+        from companion.alerts.delivery import queue as alert_queue
+
+        alert_queue.start(workspace.store, lambda: workspace.profile)  # webhook deliveries (retried) and the daily mail digest
         _json_waitress_errors()
         try:
             largest = max(MAX_BODY, app.extensions["tierlink"].imports.max_bytes + 1)  # an import may be the cap
@@ -336,6 +339,9 @@ def serve(home: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, ann
             from companion.monitor import runner
 
             runner.stop(ws.open_store)
+            from companion.alerts.delivery import queue as alert_queue
+
+            alert_queue.stop(ws.open_store)
             ws.close()
         lock.release()
         if server is not None:

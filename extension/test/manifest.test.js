@@ -33,8 +33,10 @@ test('MV3 for Chrome (service worker) and Firefox (scripts + gecko id)', () => {
 test('minimal permissions: loopback hosts for the companion, a content script for pages', () => {
   assert.deepEqual(manifest.host_permissions, ['http://127.0.0.1/*', 'http://localhost/*', 'http://[::1]/*']);
   // contextMenus: "Check selection as a guest-post draft"; webRequest: observe the page's X-Robots-Tag;
-  // alarms: read the browser-check queue every minute (lib/browser-checks.js)
-  assert.deepEqual(manifest.permissions.sort(), ['activeTab', 'alarms', 'contextMenus', 'scripting', 'storage', 'webRequest']);
+  // alarms: read the browser-check queue every minute (lib/browser-checks.js) and look for new alerts
+  // (lib/alerts.js); notifications: the desktop alerts
+  assert.deepEqual(manifest.permissions.sort(),
+    ['activeTab', 'alarms', 'contextMenus', 'notifications', 'scripting', 'storage', 'webRequest']);
   const [cs] = manifest.content_scripts;
   assert.deepEqual(cs.matches, ['http://*/*', 'https://*/*']);
   assert.deepEqual(cs.js, ['content.js']);

@@ -18,6 +18,7 @@ import * as placements from "./views/placements.js";
 import * as importView from "./views/import.js";
 import * as recheck from "./views/recheck.js";
 import * as profile from "./views/profile.js";
+import * as alerts from "./views/alerts.js";
 import * as linkprofile from "./views/linkprofile.js";
 import * as guestPosts from "./views/guestposts.js";
 
@@ -29,6 +30,7 @@ const VIEWS = [
   { id: "placements", title: "Placements", mod: placements },
   { id: "guest-posts", title: "Guest posts", mod: guestPosts },
   { id: "recheck", title: "Recheck", mod: recheck },
+  { id: "alerts", title: "Alerts", mod: alerts },
   { id: "import", title: "Import", mod: importView },
   { id: "linkprofile", title: "Link profile", mod: linkprofile },
   { id: "profile", title: "Profile", mod: profile },
@@ -68,7 +70,7 @@ function renderTabs(active) {
       "aria-current": v.id === active ? "page" : undefined,
       // A plain fragment link: works with middle-click, keeps the back button.
       onclick: (e) => { e.preventDefault(); history.pushState(null, "", `#${v.id}`); show(); },
-    }, v.title));
+    }, v.title, v.mod.navBadge ? v.mod.navBadge() : ""));
     nav.lastChild.setAttribute("href", `#${v.id}`);
   }
 }

@@ -10,6 +10,7 @@
 import { api, ApiError } from "../api.js";
 import { clear, h, notice } from "../dom.js";
 import { header, splitList } from "./common.js";
+import * as alertSettings from "./alert-settings.js";
 import { recheckSettings } from "./recheck-settings.js";
 
 /** A number as typed, or the text itself so the companion's validation names it. */
@@ -29,6 +30,7 @@ export async function render(root) {
   const perWeek = h("input", { id: "pf-tier2-week", type: "number", min: "1", max: "1000", step: "1", value: String(profile.tier2_per_week ?? 3) });
   const moneyRows = h("div", { class: "money-rows", id: "pf-money" });
   const status = h("div", { class: "form-status", id: "pf-status" });
+  const alerts = alertSettings.section(profile);
   const recheck = recheckSettings(profile); // the "Recheck schedule" section
 
   function moneyRow(page = { url: "", keywords: [] }) {
@@ -59,6 +61,7 @@ export async function render(root) {
       h("label", {}, h("span", {}, "Exact-match anchor limit (%)"), exactShare, h("small", {}, "Warn above this share of exact-match anchors on a money page.")),
       h("label", {}, h("span", {}, "Tier-2 links per week"), perWeek, h("small", {}, "Warn when one tier-1 page would get more in a week."))),
     recheck.element,
+    alerts.element,
     h("div", { class: "form-actions" }, h("button", { class: "btn btn-primary", type: "submit", id: "pf-save" }, "Save profile"), status));
   root.append(header("Profile", "Whose site this is, what it wants to rank, and who it competes with."), form);
 
@@ -76,6 +79,7 @@ export async function render(root) {
         .filter((p) => p.url || p.keywords.length),
       // Sent as typed so the companion's validation names a bad value.
       guest_post_link_limit: limit.value.trim() === "" || !Number.isFinite(n) ? limit.value : n,
+      alerts: alerts.collect(),
       brand_names: splitList(brands.value),
       exact_anchor_max_share: asNumber(exactShare.value),
       tier2_per_week: asNumber(perWeek.value),
