@@ -410,6 +410,32 @@ class Workspace:
 
         return guestposts.forget_host(self.store, host)
 
+    # -- alerts (companion.alerts) ----------------------------------------------------------------
+
+    def alerts(self, *, since=None, unseen: bool = False, limit: int = 200) -> dict:
+        """Alerts newest first (unseen first), with what the extension needs to notify."""
+        from companion.alerts import channels, records
+
+        return {**records.listing(self.store, since=since, unseen=unseen, limit=limit),
+                **channels.desktop_state(self.store, self.profile.alerts)}
+
+    def mark_alerts_seen(self, until=None) -> dict:
+        from companion.alerts import records
+
+        return records.mark_seen(self.store, until)
+
+    def test_alert_channel(self, channel: str) -> dict:
+        """Send a test through one delivery channel (desktop, webhook, mail)."""
+        from companion.alerts import channels
+
+        return channels.send_test(self.store, self.profile.alerts, channel)
+
+    def deliver_alerts(self) -> dict:
+        """Send the due deliveries now: how many wait, went, failed."""
+        from companion.alerts import channels
+
+        return channels.deliver_now(self.store)
+
     # -- link monitoring (companion.monitor) ---------------------------------------------------
 
     def recheck_schedule(self) -> dict:

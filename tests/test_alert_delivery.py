@@ -155,8 +155,8 @@ def test_a_delivery_waits_in_the_store_until_a_worker_sends_it(sites, home, rece
         recheck(ws)
         assert [d["state"] for d in ws.store.all(queue.TABLE)] == ["pending"] and hook.tries == []
     with Workspace(home) as ws:  # another process, later
-        assert channels.deliver_now(ws) == {"pending": 0, "sent": 1, "failed": 0}
-        assert channels.deliver_now(ws) == {"pending": 0, "sent": 1, "failed": 0}
+        assert ws.deliver_alerts() == {"pending": 0, "sent": 1, "failed": 0}
+        assert ws.deliver_alerts() == {"pending": 0, "sent": 1, "failed": 0}
     assert len(hook.got) == 1
 
 
@@ -274,18 +274,18 @@ def test_the_worker_sends_the_digest_when_due(sites, home, smtp):  # noqa: F811
 def test_mail_test_and_its_failures_in_one_line(home, smtp, monkeypatch):
     with Workspace(home) as ws:
         ws.set_profile({"domains": ["mysite.test"], "alerts": {"mail": mail_settings(smtp.port)}})
-        assert channels.send_test(ws, "mail")["sent"] is True
+        assert ws.test_alert_channel("mail")["sent"] is True
         assert "a test of Tierlink" in smtp.messages[-1]["data"]
         monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong")
         with pytest.raises(channels.DeliveryFailed, match="refused the login of me"):
-            channels.send_test(ws, "mail")
+            ws.test_alert_channel("mail")
         monkeypatch.delenv("TEST_SMTP_PASSWORD")
         with pytest.raises(channels.DeliveryFailed, match="not in the environment variable TEST_SMTP_PASSWORD"):
-            channels.send_test(ws, "mail")
+            ws.test_alert_channel("mail")
         monkeypatch.delenv("SSL_CERT_FILE")  # an untrusted certificate: refused, never sent in clear
         monkeypatch.setenv("TEST_SMTP_PASSWORD", "s3cret-pw")
         with pytest.raises(channels.DeliveryFailed, match="TLS with 127.0.0.50 failed"):
-            channels.send_test(ws, "mail")
+            ws.test_alert_channel("mail")
     assert len(smtp.messages) == 1
 
 
@@ -293,10 +293,10 @@ def test_webhook_test_button(home, receiver):
     hook = receiver()
     with Workspace(home) as ws:
         ws.set_profile({"domains": ["mysite.test"], "alerts": {"webhook": {"url": hook.url}}})
-        assert channels.send_test(ws, "webhook")["sent"] is True
+        assert ws.test_alert_channel("webhook")["sent"] is True
         ws.set_profile({"domains": ["mysite.test"], "alerts": {"webhook": {"url": "http://127.0.0.1:9/none"}}})
         with pytest.raises(channels.DeliveryFailed, match="no answer from the webhook"):
-            channels.send_test(ws, "webhook")
+            ws.test_alert_channel("webhook")
     assert hook.got[0]["test"] is True and "test" in hook.got[0]["text"]
 
 

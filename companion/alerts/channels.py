@@ -23,15 +23,16 @@ class DeliveryFailed(TierlinkError):
     code = "delivery_failed"
 
 
-def send_test(ws, channel: str) -> dict:
+def send_test(store, settings: dict | None, channel: str) -> dict:
+    """Send a test through one channel of the profile's alert `settings` (the dashboard's button)."""
     if channel not in CHANNELS:
         raise BadInput(f"'channel' must be one of {', '.join(CHANNELS)}")
-    settings = (ws.profile.alerts or {})
+    settings = settings or {}
     if channel == "desktop":
         if not settings.get("desktop"):
             raise BadInput("desktop notifications are off: tick them in the profile's alert settings first")
         at = records.stamp()
-        ws.store.set_setting(DESKTOP_TEST_SETTING, at)
+        store.set_setting(DESKTOP_TEST_SETTING, at)
         return {"channel": channel, "sent": True,
                 "message": "the extension shows a test notification at its next look (within a minute)"}
     if not settings.get(channel):
@@ -49,15 +50,15 @@ def send_test(ws, channel: str) -> dict:
             "message": f"a test e-mail went to {', '.join(settings['mail']['to'])}"}
 
 
-def desktop_state(ws) -> dict:
+def desktop_state(store, settings: dict | None) -> dict:
     """What the extension needs besides the alerts: is it to notify, and the last test asked for."""
-    return {"desktop": bool((ws.profile.alerts or {}).get("desktop")),
-            "desktop_test": ws.store.get_setting(DESKTOP_TEST_SETTING)}
+    return {"desktop": bool((settings or {}).get("desktop")),
+            "desktop_test": store.get_setting(DESKTOP_TEST_SETTING)}
 
 
-def deliver_now(ws) -> dict:
+def deliver_now(store) -> dict:
     """Send the due deliveries now (`tierlink alerts --deliver`): how many wait, went, failed."""
-    queue.send_due(ws.store)
-    docs = ws.store.all(queue.TABLE)
+    queue.send_due(store)
+    docs = store.all(queue.TABLE)
     count = {state: sum(1 for d in docs if d.get("state") == state) for state in ("pending", "sent", "failed")}
     return count

@@ -40,17 +40,18 @@ def alerts(since, unseen, limit, mark_seen, test_channel, deliver, as_json):
     Example:
       tierlink alerts --since 2026-01-05 --json
     """
-    from companion.alerts import channels, records
+    from companion.alerts import records
 
     with workspace() as ws:
         if test_channel:
-            result = channels.send_test(ws, test_channel)
+            result = ws.test_alert_channel(test_channel)
             return emit(as_json, result, lambda r: print(r["message"]))
         if deliver:
-            result = channels.deliver_now(ws)
+            result = ws.deliver_alerts()
             return emit(as_json, result, lambda r: print(f"{r['sent']} sent, {r['pending']} waiting, "
                                                          f"{r['failed']} given up"))
-        body = records.listing(ws.store, since=records.parse_since(since), unseen=unseen, limit=limit)
+        body = ws.alerts(since=records.parse_since(since), unseen=unseen, limit=limit)
+        body.pop("desktop"), body.pop("desktop_test")  # what the extension needs, not the CLI
         if mark_seen and body["alerts"]:
-            body.update(records.mark_seen(ws.store, max(a["created_at"] for a in body["alerts"])))
+            body.update(ws.mark_alerts_seen(max(a["created_at"] for a in body["alerts"])))
     emit(as_json, dict(body, since=since), _human)

@@ -19,8 +19,7 @@ def list_alerts():
     unseen = text_arg("unseen", max_length=5)
     if unseen not in (None, "true", "false"):
         raise BadInput("'unseen' must be true or false")
-    body = records.listing(ws.store, since=since, unseen=unseen == "true", limit=int_arg("limit", 200, minimum=1))
-    return {**body, **channels.desktop_state(ws)}
+    return ws.alerts(since=since, unseen=unseen == "true", limit=int_arg("limit", 200, minimum=1))
 
 
 def _body(*known: str) -> dict:
@@ -35,12 +34,12 @@ def _body(*known: str) -> dict:
 def alerts_seen():
     body = _body("until")
     until = records.parse_since(str_field(body, "until", required=False, max_length=40))
-    return records.mark_seen(workspace().store, until)
+    return workspace().mark_alerts_seen(until)
 
 
 @bp.post("/alerts/test")
 def alerts_test():
-    return channels.send_test(workspace(), str_field(_body("channel"), "channel", max_length=20))
+    return workspace().test_alert_channel(str_field(_body("channel"), "channel", max_length=20))
 
 
 _STAMP = {"type": "string", "maxLength": 40, "description": "ISO 8601 date or date and time (UTC unless a zone is given)"}
