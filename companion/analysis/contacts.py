@@ -98,7 +98,6 @@ _RAW_REL_AUTHOR = re.compile(rb"""rel=["']?[^"'>]{0,40}[aA]uthor""")
 _RAW_ITEMPROP = re.compile(rb"""itemprop=["']?[^"'>]{0,40}(?:author|creator)""")
 _RAW_MARKS = tuple(re.compile(rb"\%c ?(?:at|AT) ?\%c" % tuple(pair)) for pair in (b"[]", b"()", b"{}"))
 _MARK_BYTES = frozenset(m.encode() for m in _MARKS)
-_RAW_MAILTO = re.compile(rb"ailto:")
 # Each byline class holds one of these stems at a known offset.
 _CLASS_STEMS = tuple(
     (re.compile(re.escape(stem)), tuple((c, c.encode(), c.encode().index(stem)) for c in _BYLINE_CLASSES
@@ -134,12 +133,6 @@ def _classes_in(raw: bytes) -> tuple[str, ...]:
             if not left:
                 break
     return tuple(c for c in _BYLINE_CLASSES if c in present)
-
-
-def _has_mailto(raw: bytes) -> bool:
-    """`mailto:`, `Mailto:` or `MAILTO:` in the page: two searches instead of three."""
-    return b"MAILTO:" in raw or any(raw[m.start() - 1:m.start()] in (b"m", b"M")
-                                    for m in _RAW_MAILTO.finditer(raw, 1))
 
 
 @lru_cache(maxsize=256)
@@ -255,12 +248,20 @@ def page_kind(href: str, text: str) -> str | None:
     """Which contact route a link is (KINDS), from its text or its address; None for none."""
     low_text = text.lower()
     low_href = unquote(urlsplit(href).path).lower()
-    for kind in _KIND_ORDER:
-        for w in _PAGE_WORDS[kind]:
-            if w in low_text or (w.replace(" ", "-") in low_href and not w.startswith("/")) or \
-                    (w.startswith("/") and (low_href.startswith(w) or f"{w}/" in low_href or low_href.endswith(w))):
-                return kind
+    for kind, words, href_words, paths in _KIND_TESTS:
+        if any(w in low_text for w in words) or any(w in low_href for w in href_words) or \
+                any(low_href.startswith(w) or f"{w}/" in low_href or low_href.endswith(w) for w in paths):
+            return kind
     return None
+
+
+# Per kind, in _KIND_ORDER: its words (for the link's text), the same with dashes for spaces
+# (for its address), and the '/about'-like words that must be a whole path segment, made
+# once (a page of 2,000 links has hundreds whose text holds a stem).
+_KIND_TESTS = tuple(
+    (kind, _PAGE_WORDS[kind], tuple(w.replace(" ", "-") for w in _PAGE_WORDS[kind] if not w.startswith("/")),
+     tuple(w for w in _PAGE_WORDS[kind] if w.startswith("/")))
+    for kind in _KIND_ORDER)
 
 
 def social_profile(url: str) -> str | None:
@@ -460,13 +461,27 @@ def _shown_texts(nodes):
             yield str(node)
 
 
-def _emails(found: _Found, doc, raw) -> None:
-    if _has_mailto(raw):
+def _anchors(doc, mailto: bool, social: bool) -> tuple[list[str], list]:
+    """(the mailto: hrefs, the (<a>, href) pairs whose href has a social host's shape), in page
+    order, from one walk over the page's <a> elements (each one a Python object: the walk
+    costs a millisecond per few thousand links, and there were two)."""
+    mailtos, socials = [], []
+    if mailto or social:
         for a in doc.iter("a"):
-            href = (a.get("href") or "").strip()
-            if href[:7].lower() == "mailto:":
-                for address in _mailto_addresses(href):
-                    found.add("emails", address, {"address": address, "found": "mailto: link"})
+            href = a.get("href")
+            if not href:
+                continue
+            if mailto and href.strip()[:7].lower() == "mailto:":
+                mailtos.append(href.strip())
+            if social and _SOCIAL_LINK(href):
+                socials.append((a, href))
+    return mailtos, socials
+
+
+def _emails(found: _Found, doc, raw, mailtos: list[str]) -> None:
+    for href in mailtos:
+        for address in _mailto_addresses(href):
+            found.add("emails", address, {"address": address, "found": "mailto: link"})
     if b"data-cfemail" in raw:
         for el in _XP_CFEMAIL(doc):
             address = _cfemail(el.get("data-cfemail") or "")
@@ -497,7 +512,10 @@ def extract(url: str, doc, links: list[dict] | None = None, raw: str | bytes | N
     base = _base(doc, url)
     site = urls.site_of(url)
     links = links if links is not None else _page_links(doc, base)
-    _emails(found, doc, raw)
+    mailtos, socials = _anchors(
+        doc, b"mailto:" in raw or b"MAILTO:" in raw or b"Mailto:" in raw,
+        any(_SOCIAL_LINK(link.get("href") or "") for link in links if not link.get("internal")))
+    _emails(found, doc, raw, mailtos)
 
     for link in _route_links(links):
         text, href = link.get("text") or "", link.get("href") or ""
@@ -548,42 +566,15 @@ def extract(url: str, doc, links: list[dict] | None = None, raw: str | bytes | N
             if name and len(name) <= 60 and not any(ch in name for ch in "@|") and not any(c.isdigit() for c in name):
                 found.add("authors", name.lower(), {"name": _cut(name), "found": "byline"})
 
-    anchors = _social_anchors(doc)
-    if anchors and any(_SOCIAL_LINK(link.get("href") or "") for link in links if not link.get("internal")):
-        for href in anchors:
-            in_box = _in_author_box(href.getparent())
-            _social(found, str(href), "author" if in_box else "site",
-                    "link in the author box" if in_box else "link on the page")
+    for a, href in socials:
+        in_box = _in_author_box(a)
+        _social(found, href, "author" if in_box else "site",
+                "link in the author box" if in_box else "link on the page")
     return found.out
-
-
-# Every <a href> of the page as strings that know their element (one XPath, no Python loop
-# over the page's thousands of links): the social-host pattern runs once over them joined.
-_XP_HREFS = lxml.etree.XPath("//a/@href")
-
-
-def _social_anchors(doc) -> list:
-    """The `href`s (in page order) that _SOCIAL_LINK matches, each knowing its <a>."""
-    hrefs = _XP_HREFS(doc)
-    if not hrefs:
-        return []
-    starts, at = [], 1
-    for href in hrefs:
-        starts.append(at)
-        at += len(href) + 1
-    hits: list[int] = []
-    for m in _SOCIAL_IN_JOINED(chr(0) + chr(0).join(hrefs)):
-        i = bisect_right(starts, m.start() + 1) - 1  # a match starts at the NUL or the [/.] before the host
-        if not hits or hits[-1] != i:
-            hits.append(i)
-    return [hrefs[i] for i in hits]
 
 
 _BY = re.compile(r"^(by|par|written by|posted by|publié par|écrit par|von|por)\s+", re.IGNORECASE)
 _SOCIAL_LINK = re.compile(r"(?:^|[/.])(?:" + "|".join(re.escape(h) for h in _SOCIAL_HOSTS) + r")/", re.IGNORECASE).search
-# The same over hrefs joined by NUL (no attribute holds one): a NUL stands for the start.
-_SOCIAL_IN_JOINED = re.compile("(?:\x00|[/.])(?:" + "|".join(re.escape(h) for h in _SOCIAL_HOSTS) + r")/",
-                               re.IGNORECASE).finditer
 
 
 def _in_comments(el) -> bool:
