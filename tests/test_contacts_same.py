@@ -3,7 +3,8 @@
 The code before is read from git (the commit before the speed-up, `BEFORE`) into a temp
 directory during the run and imported as its own module; both run over every page of
 ../shared/corpus and over local pages made for each marker the new code tests differently
-(written-out marks, byline classes that overlap, `mailto:` casings, social links joined).
+(written-out marks, byline classes that overlap, `mailto:` casings, social links and
+mailto: links read in one walk over the <a> elements, link words per kind).
 """
 
 from __future__ import annotations
