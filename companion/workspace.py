@@ -79,7 +79,8 @@ class Workspace:
         `headers`: the page's response headers where known (X-Robots-Tag counts)."""
         from companion.verdicts import verdicts
 
-        result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers)
+        with self.store.reading():  # one connection and each fact read once for the request
+            result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers)
         key = urls.safe_page_key(result["url"])
         if key:
             snapshot = {"labels": list(result["labels"]), "title": result["title"]}
