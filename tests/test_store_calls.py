@@ -1,9 +1,9 @@
 """Each fact read once per request: the store calls one analysis of a tier-1 page makes.
 
 Measured, not mocked: the real store (a SQLite home, and a real PostgreSQL database from
-tests/pgutil.py) answers every call; the test only wraps the backlink database's methods,
-and in team mode the pool's `getconn` and the database's version reads, with counters
-(`Counting`). What it holds the analysis to (issue 25):
+tests/pgutil.py) answers every call; the test only wraps the methods of the backlink
+database and the workflow store, and in team mode the pool's `getconn` and the database's
+version query, with counters (`Counting`). What it holds the analysis to (issue 25):
 
 * every backlink-database question is asked at most once per request: the page's
   records once, the tier-1 hosts and pages among its links once each (one batch
@@ -86,11 +86,13 @@ def _measure(ws: Workspace, instrument=None) -> tuple[Counter, dict]:
     calls: Counter = Counter()
     store = ws.store
     store._bl = Counting(store._bl, calls)
+    store._wf = Counting(store._wf, calls, "workflow.")
     undo = instrument() if instrument else None
     try:
         result = ws.analyze(PAGE_URL, _page())
     finally:
         store._bl = store._bl._target
+        store._wf = store._wf._target
         if undo:
             undo()
     return calls, result

@@ -797,8 +797,8 @@ class BacklinkDB:
     def search(self, terms: list[str], max_pages_per_term: int, limit: int) -> list[tuple[str, float]]:
         """The tier-1 pages most relevant to the terms: [(key, score)], best first (sqlstore's twin).
 
-        As in SQLite, each term is first probed with a LIMIT and only terms on at most
-        `max_pages_per_term` pages are ranked (a word that common tells little). Then one
+        As in SQLite, each term is first probed with a LIMIT (all of them in one statement) and
+        only terms on at most `max_pages_per_term` pages are ranked (a word that common tells little). Then one
         query scores every page holding a ranked term with FTS5's bm25 formula:
         `ts_rank_cd` with every weight 1 counts the term's occurrences in the page (its
         tf), the page's word count and the list's average give the length part, and the
@@ -807,9 +807,13 @@ class BacklinkDB:
         with self.db.connection() as c:
             rare: list[tuple[str, int]] = []
             total = self._page_total(c)
-            for term in self._not_common(c, terms, max_pages_per_term, total):
-                n = c.execute(f"SELECT count(*) FROM (SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', %s) "
-                              "LIMIT %s) s", (term, max_pages_per_term + 1)).fetchone()[0]
+            probe = self._not_common(c, terms, max_pages_per_term, total)
+            # every term probed in one statement (a round trip each cost more than most probes)
+            counts = c.execute(
+                f"""SELECT q.term, (SELECT count(*) FROM (SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', q.term)
+                    LIMIT %s) s) FROM unnest(%s::text[]) WITH ORDINALITY AS q(term, n) ORDER BY q.n""",
+                (max_pages_per_term + 1, probe)).fetchall() if probe else []
+            for term, n in counts:
                 if 0 < n <= max_pages_per_term:
                     rare.append((term, n))
             if not rare:

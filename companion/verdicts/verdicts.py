@@ -41,7 +41,7 @@ from companion.analysis import urls
 from companion.core import weights as weights_mod
 from companion.analysis.analyze import analyze_document
 from companion.analysis.profile import Profile
-from companion.store.keys import host_of_key, path_of_key
+from companion.store.keys import host_of_key, key_of, path_of_key
 
 SOCIAL_SITES = frozenset({
     "reddit.com", "linkedin.com", "quora.com", "medium.com", "x.com", "twitter.com", "facebook.com",
@@ -403,12 +403,18 @@ def warm_up(open_store, profile: Profile) -> threading.Thread:
 
 
 class PlacementInfo:
-    """What the verdicts need of my placements: the hosts and anchors they use."""
+    """What the verdicts need of my placements: the pages they sit on (as the store's
+    is_placement_page matches them: `from_key`, else the key of `from_url`), their hosts and
+    anchors. Read once per version of the table, so a visit asks the store nothing more."""
 
     def __init__(self, placements: list[dict]):
         self.hosts: set[str] = set()
         self.anchors: set[str] = set()
+        self.keys: set[str] = set()
         for p in placements:
+            key = p.get("from_key") or key_of(p.get("from_url") or "")
+            if key:
+                self.keys.add(key)
             if p.get("anchor"):
                 self.anchors.add(p["anchor"])
             host = urls.host_of(p.get("from_url", ""))
@@ -460,7 +466,7 @@ class StoreKnowledge:
         return urls.strip_www(host) in self.placements.hosts
 
     def is_placement_page(self, key: str) -> bool:
-        return self.store.is_placement_page(key)
+        return key in self.placements.keys
 
 
 def knowledge(store, profile: Profile) -> StoreKnowledge:
@@ -630,10 +636,10 @@ def _with_history(record: dict, stamp: str, kind: str, was, now, **fields) -> di
 
 # --- my placements on the page -----------------------------------------------------
 
-def _placements_on_page(store, result: dict, page_key: str | None, record: bool) -> None:
+def _placements_on_page(store, know: StoreKnowledge, result: dict, page_key: str | None, record: bool) -> None:
     """A page holding my tier-2 placements: list them with their status (`placements`),
     label `placement_lost` when one of my links is gone, and record the status."""
-    if not page_key or not store.is_placement_page(page_key):
+    if not page_key or not know.is_placement_page(page_key):
         return
     from companion.workflow import placements
 
@@ -675,7 +681,7 @@ def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_chang
                     labels.append("tier3")
     if any(l["target"] == "tier1" for l in result["links"]):
         labels.append("tier2_existing")
-    _placements_on_page(store, result, page_key, record_changes and not page_is_me)
+    _placements_on_page(store, know, result, page_key, record_changes and not page_is_me)
 
     changing = record_changes and not page_is_me
     if changing:
