@@ -93,17 +93,18 @@ class Workspace:
 
             found["contacts"] = contacts_mod.extract(analysis["url"], doc, analysis["links"], html)
 
-        check = browser_checks.wanted(self.store, url, origin) if isinstance(html, str) else None
-        blocked = check is not None and (rule := browser_checks.page_rule(url, html)) is not None \
-            and rule.outcome in ("blocked", "needs_browser")
-        result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers,
-                                                record_changes=not blocked,
-                                                origin="browser_check" if origin == "browser_check" else "discovered",
-                                                on_document=read_contacts if contacts else None)
-        if "contacts" in found:
-            result["contacts"] = found["contacts"]
-        if check is not None:
-            result["browser_check"] = browser_checks.record(self.store, lambda: self.profile, check, url, html, result, origin)
+        with self.store.reading():  # one connection and each fact read once for the request
+            check = browser_checks.wanted(self.store, url, origin) if isinstance(html, str) else None
+            blocked = check is not None and (rule := browser_checks.page_rule(url, html)) is not None \
+                and rule.outcome in ("blocked", "needs_browser")
+            result = verdicts.analyze_with_verdicts(self.store, self.profile, url, html, headers=headers,
+                                                    record_changes=not blocked,
+                                                    origin="browser_check" if origin == "browser_check" else "discovered",
+                                                    on_document=read_contacts if contacts else None)
+            if "contacts" in found:
+                result["contacts"] = found["contacts"]
+            if check is not None:
+                result["browser_check"] = browser_checks.record(self.store, lambda: self.profile, check, url, html, result, origin)
         key = urls.safe_page_key(result["url"])
         if key:
             snapshot = {"labels": list(result["labels"]), "title": result["title"]}

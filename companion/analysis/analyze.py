@@ -48,12 +48,12 @@ _MISSING = object()
 class Knowledge(Protocol):
     """What the analysis may ask the store; all lookups by `urls.page_key`."""
 
-    def is_tier1_page(self, key: str) -> bool: ...
+    def tier1_links(self, candidates: dict[str, str]) -> set[str]:
+        """Which of these links (absolute href -> its host) point at a tier-1 page. Asked once,
+        after the walk, with every candidate of the page: the store answers a page's links in
+        a query or two, not one per host or link."""
 
     def is_placement_page(self, key: str) -> bool: ...
-
-    def may_be_tier1_host(self, host: str) -> bool:
-        """A cheap pre-check, so page_key is computed only for links that could match."""
 
 
 # Characters str.split() takes for whitespace in ASCII text that HTML does not.
@@ -350,6 +350,7 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
     host_info: dict[str, tuple[bool, str]] = {}
     targets: dict[str, tuple[str, bool, bool, str] | None] = {}  # raw href -> (href, valid, internal, target)
     rels: dict[str | None, tuple[list[str], bool]] = {}  # rel attribute -> (tokens, follow)
+    candidates: dict[str, str] = {}  # href -> host: the links that may point at a tier-1 page
     n_internal = n_external_follow = 0
     inert = _inert_links(doc)
     for el in iter_tags(doc, "a", "area"):
@@ -365,10 +366,8 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
                 if info is None:
                     info = host_info[host] = _host_target(host, page_site, page_is_me, profile)
                 internal, target = info
-                if knowledge is not None and valid and target != "me" and knowledge.may_be_tier1_host(host):
-                    key = urls.safe_page_key(href)
-                    if key and knowledge.is_tier1_page(key):
-                        target = "tier1"
+                if valid and target != "me":
+                    candidates[href] = host  # tier1 or not: asked after the walk, for them all
                 hit = (href, valid, internal, target)
             targets[raw] = hit
         if hit is None:
@@ -401,6 +400,15 @@ def analyze_document(url: str, html: str | bytes, profile: Profile | None = None
             n_internal += 1
         elif follow:
             n_external_follow += 1
+    if knowledge is not None and candidates:
+        tier1 = knowledge.tier1_links(candidates)
+        if tier1:  # rare enough to pay a second pass over the links when it happens
+            for link in links:
+                if link["href"] in tier1:
+                    link["target"] = "tier1"
+            for raw, hit in targets.items():
+                if hit is not None and hit[0] in tier1:
+                    targets[raw] = (*hit[:3], "tier1")
     n = len(links)
     result["counts"] = {"links": n, "internal": n_internal, "external": n - n_internal,
                         "external_follow": n_external_follow}

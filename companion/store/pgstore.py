@@ -245,15 +245,56 @@ class Database:
 
     @contextmanager
     def connection(self) -> Iterator[psycopg.Connection]:
-        """A connection to read with: this thread's open transaction, else one from the pool."""
+        """A connection to read with: this thread's open transaction, else its request's session
+        (`session`), else one from the pool."""
         if self.closed:
             raise StorageError("the store is closed")
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             yield conn
             return
+        conn = getattr(self._local, "session", None)
+        if conn is not None:
+            with self._errors():
+                yield conn
+            return
         with self._pooled() as conn:
             yield conn
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        """One connection for a whole request: checked out of the pool once, every read and
+        write of this thread in the block runs on it, and the workflow versions are read once
+        (`read_versions`, again only after a write of the block). Why: a visit asks a dozen
+        small questions, and a checkout (with its bookkeeping, and a check after an idle
+        second) cost more than most of them. Nested sessions join the outer one."""
+        if getattr(self._local, "session", None) is not None or getattr(self._local, "conn", None) is not None:
+            yield
+            return
+        if self.closed:
+            raise StorageError("the store is closed")
+        with self._pooled() as conn:
+            self._local.session = conn
+            self._local.versions = None
+            try:
+                yield
+            finally:
+                self._local.session = None
+                self._local.versions = None
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """Driver errors of a session's statement as StorageError, as `_pooled` gives them."""
+        try:
+            yield
+        except (psycopg.OperationalError, psycopg.InterfaceError) as exc:
+            error = self.error(exc)
+            if error.code == "database_unavailable":
+                self._down = True
+                self._used.clear()
+            raise error from None
+        except psycopg.Error as exc:
+            raise self.error(exc) from None
 
     @contextmanager
     def _pooled(self) -> Iterator[psycopg.Connection]:
@@ -311,7 +352,9 @@ class Database:
             return
         if self.closed:
             raise StorageError("the store is closed")
-        with self._pooled() as conn:
+        session = getattr(self._local, "session", None)
+        with (self._errors() if session is not None else self._pooled()) as pooled:
+            conn = session if session is not None else pooled
             with conn.transaction():
                 self._local.conn = conn
                 try:
@@ -320,7 +363,7 @@ class Database:
                     yield conn
                 finally:
                     self._local.conn = None
-
+                    self._local.versions = None  # the write may have bumped one: read them again
     # -- schema and versions --------------------------------------------------------------
 
     def migrate(self) -> bool:
@@ -349,9 +392,24 @@ class Database:
             return created
 
     def version(self, name: str) -> int:
+        """A workflow table's version (0 before its first change)."""
+        return self.read_versions().get(name, 0)
+
+    def read_versions(self) -> dict[str, int]:
+        """Every table's version in one query (a handful of rows); in a session, once for the
+        session (until a write of it), so a request sees one consistent set."""
+        cached = getattr(self._local, "versions", None)
+        if cached is not None:
+            return cached
+        versions = self.versions_from_database()
+        if getattr(self._local, "session", None) is not None and getattr(self._local, "conn", None) is None:
+            self._local.versions = versions
+        return versions
+
+    def versions_from_database(self) -> dict[str, int]:
+        """Every table's version, asked of the database now (one query)."""
         with self.connection() as c:
-            row = c.execute("SELECT n FROM versions WHERE name = %s", (name,)).fetchone()
-        return row[0] if row else 0
+            return dict(c.execute("SELECT name, n FROM versions").fetchall())
 
     @staticmethod
     def bump(c, name: str) -> None:
@@ -742,6 +800,28 @@ class BacklinkDB:
         with self.db.connection() as c:
             return c.execute("SELECT 1 FROM tier1 WHERE host = %s LIMIT 1", (host,)).fetchone() is not None
 
+    def tier1_hosts_among(self, hosts: list[str]) -> set[str]:
+        """The hosts of `hosts` with at least one tier-1 page: one query for a whole page's hosts."""
+        if not hosts:
+            return set()
+        with self.db.connection() as c:
+            return {h for (h,) in c.execute(
+                "SELECT h FROM unnest(%s::text[]) AS h WHERE EXISTS (SELECT 1 FROM tier1 WHERE host = h)",
+                (list(hosts),))}
+
+    def tier1_among(self, keys: list[str]) -> set[str]:
+        """The keys of `keys` that are tier-1 pages: one query for a whole page's links."""
+        if not keys:
+            return set()
+        with self.db.connection() as c:
+            return {k for (k,) in c.execute("SELECT key FROM tier1 WHERE key = ANY(%s)", (list(keys),))}
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """A request's reads and writes on one pooled connection, versions read once (Database.session)."""
+        with self.db.session():
+            yield
+
     def tier1_count(self) -> int:
         with self.db.connection() as c:
             return c.execute("SELECT count(*) FROM tier1").fetchone()[0]
@@ -801,8 +881,8 @@ class BacklinkDB:
     def search(self, terms: list[str], max_pages_per_term: int, limit: int) -> list[tuple[str, float]]:
         """The tier-1 pages most relevant to the terms: [(key, score)], best first (sqlstore's twin).
 
-        As in SQLite, each term is first probed with a LIMIT and only terms on at most
-        `max_pages_per_term` pages are ranked (a word that common tells little). Then one
+        As in SQLite, each term is first probed with a LIMIT (all of them in one statement) and
+        only terms on at most `max_pages_per_term` pages are ranked (a word that common tells little). Then one
         query scores every page holding a ranked term with FTS5's bm25 formula:
         `ts_rank_cd` with every weight 1 counts the term's occurrences in the page (its
         tf), the page's word count and the list's average give the length part, and the
@@ -811,9 +891,13 @@ class BacklinkDB:
         with self.db.connection() as c:
             rare: list[tuple[str, int]] = []
             total = self._page_total(c)
-            for term in self._not_common(c, terms, max_pages_per_term, total):
-                n = c.execute(f"SELECT count(*) FROM (SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', %s) "
-                              "LIMIT %s) s", (term, max_pages_per_term + 1)).fetchone()[0]
+            probe = self._not_common(c, terms, max_pages_per_term, total)
+            # every term probed in one statement (a round trip each cost more than most probes)
+            counts = c.execute(
+                f"""SELECT q.term, (SELECT count(*) FROM (SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', q.term)
+                    LIMIT %s) s) FROM unnest(%s::text[]) WITH ORDINALITY AS q(term, n) ORDER BY q.n""",
+                (max_pages_per_term + 1, probe)).fetchall() if probe else []
+            for term, n in counts:
                 if 0 < n <= max_pages_per_term:
                     rare.append((term, n))
             if not rare:

@@ -1096,6 +1096,27 @@ class BacklinkDB:
     def tier1_keys_on_host(self, host: str, limit: int) -> list[str]:
         return [k for (k,) in self.conn().execute("SELECT key FROM tier1 WHERE host = ? LIMIT ?", (host, limit))]
 
+    def tier1_hosts_among(self, hosts: list[str]) -> set[str]:
+        """The hosts of `hosts` with at least one tier-1 page: one statement for a page's hosts."""
+        if not hosts:
+            return set()
+        return {h for (h,) in self.conn().execute(
+            "SELECT value FROM json_each(?) WHERE EXISTS (SELECT 1 FROM tier1 WHERE host = value)",
+            (json.dumps(list(hosts)),))}
+
+    def tier1_among(self, keys: list[str]) -> set[str]:
+        """The keys of `keys` that are tier-1 pages: one statement for a page's links."""
+        if not keys:
+            return set()
+        return {k for (k,) in self.conn().execute(
+            "SELECT key FROM tier1 WHERE key IN (SELECT value FROM json_each(?))", (json.dumps(list(keys)),))}
+
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Nothing to hold: each thread keeps its one connection open already (pgstore's
+        twin checks one out of the pool for the request)."""
+        yield
+
     def tier1_count(self) -> int:
         return self.conn().execute("SELECT count(*) FROM tier1").fetchone()[0]
 

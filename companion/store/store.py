@@ -34,8 +34,10 @@ return copies too.
 
 from __future__ import annotations
 
+import copy
 import functools
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -45,6 +47,7 @@ from companion.store import legacy, listing, merging, sqlstore, tier1
 from companion.store.interface import BacklinkStore, Scorer, ScorerSource, WorkflowStore
 from companion.store.merging import normalized
 from companion.store.records import public_backlink
+from companion.store.rows import dumps, loads
 from companion.store.keys import key_of
 from companion.store.sitepages import SitePageIndex
 from companion.store.workflow import TinyWorkflow
@@ -73,6 +76,7 @@ class Store(SitePageIndex):
         self._closed = False
         self._placement_counts: tuple[int, dict[str, int]] | None = None
         self._reconciled: tuple | None = None
+        self._request = threading.local()  # .records: page key -> its records, within `reading()`
 
     # -- open / close ---------------------------------------------------------------
 
@@ -154,9 +158,38 @@ class Store(SitePageIndex):
         return page.answer([{**public_backlink(r), "authority": authority.listing(r.get("metrics") or {})}
                             for r in records], total, more)
 
+    @contextmanager
+    def reading(self):
+        """One request's store calls (a visit's analysis): each fact read once. In team mode one
+        connection is checked out for the whole block and the workflow versions are read once
+        (pgstore.Database.session); on either store the records of a page are read once and
+        then kept, with what `put_backlinks` writes in the block. Nested blocks join the outer."""
+        if getattr(self._request, "records", None) is not None:
+            yield
+            return
+        with self._bl.reading():
+            self._request.records = {}
+            try:
+                yield
+            finally:
+                self._request.records = None
+
     def backlinks_from(self, source_key: str) -> list[dict]:
-        """The stored records of one linking page (an index lookup)."""
-        return [rec for _, rec in self._bl.from_source(source_key)]
+        """The stored records of one linking page (an index lookup; once per `reading()` block)."""
+        memo = getattr(self._request, "records", None)
+        if memo is None:
+            return [rec for _, rec in self._bl.from_source(source_key)]
+        if source_key not in memo:
+            memo[source_key] = [rec for _, rec in self._bl.from_source(source_key)]
+        return copy.deepcopy(memo[source_key])
+
+    def tier1_hosts_among(self, hosts: list[str]) -> set[str]:
+        """The hosts (`www.` stripped) among these with a tier-1 page: one query for them all."""
+        return self._bl.tier1_hosts_among(hosts)
+
+    def tier1_among(self, keys: list[str]) -> set[str]:
+        """The keys among these that are tier-1 pages: one query for them all."""
+        return self._bl.tier1_among(keys)
 
     def get_backlink(self, source_url_or_key: str, target_url_or_key: str) -> dict | None:
         sk = key_of(source_url_or_key)
@@ -264,6 +297,8 @@ class Store(SitePageIndex):
         """Merge rows from one export (or another source) into the list: ONE durable transaction
         (the rules: companion.store.merging.merge_backlinks)."""
         self._check_open()
+        if getattr(self._request, "records", None):
+            self._request.records.clear()
         return merging.merge_backlinks(self._bl, self._refresher(), rows, origin, fallback_target=fallback_target,
                                        _owned=_owned, progress=progress, produce=produce)
 
@@ -297,6 +332,10 @@ class Store(SitePageIndex):
             self._bl.update_records(c, changed)
             self._bl.insert_records(c, created)
             refresh(c, keys, stored)
+        memo = getattr(self._request, "records", None)
+        if memo is not None:  # the pages' records as now stored (read under the write's lock)
+            for key in keys:
+                memo[key] = [loads(dumps(rec)) for _, rec in stored.get(key, [])]  # as a re-read gives them
 
     # -- workflow tables (companion.store.workflow, or pgstore.Workflow in team mode) -------
 

@@ -43,7 +43,7 @@ from companion.analysis import indexability, urls
 from companion.core import weights as weights_mod
 from companion.analysis.analyze import analyze_document
 from companion.analysis.profile import Profile
-from companion.store.keys import host_of_key, path_of_key
+from companion.store.keys import host_of_key, key_of, path_of_key
 
 SOCIAL_SITES = frozenset({
     "reddit.com", "linkedin.com", "quora.com", "medium.com", "x.com", "twitter.com", "facebook.com",
@@ -390,12 +390,18 @@ def warm_up(open_store, profile: Profile) -> threading.Thread:
 
 
 class PlacementInfo:
-    """What the verdicts need of my placements: the hosts and anchors they use."""
+    """What the verdicts need of my placements: the pages they sit on (as the store's
+    is_placement_page matches them: `from_key`, else the key of `from_url`), their hosts and
+    anchors. Read once per version of the table, so a visit asks the store nothing more."""
 
     def __init__(self, placements: list[dict]):
         self.hosts: set[str] = set()
         self.anchors: set[str] = set()
+        self.keys: set[str] = set()
         for p in placements:
+            key = p.get("from_key") or key_of(p.get("from_url") or "")
+            if key:
+                self.keys.add(key)
             if p.get("anchor"):
                 self.anchors.add(p["anchor"])
             host = urls.host_of(p.get("from_url", ""))
@@ -417,37 +423,37 @@ def placement_info(store) -> PlacementInfo:
 class StoreKnowledge:
     """The Knowledge protocol of companion.analysis.analyze, answered by the store's indexes.
 
-    One per analysis. A page links to a few hosts many times (its own site above all),
-    so the first question about a host fetches the keys of its tier-1 pages in one query
-    and the page's links are checked against that set; a host with very many tier-1
-    pages is asked page by page instead, so the cost never grows with the list.
+    One per analysis. The analysis hands over every link that may point at a tier-1 page
+    at once, after its walk: one query finds which of their hosts hold a tier-1 page at all,
+    one more which of the links on those hosts are tier-1 pages (page keys computed only
+    for those). Two round trips whatever the page, and the cost never grows with the list.
     """
 
     def __init__(self, store):
         self.store = store
         self.placements = placement_info(store)
-        self._hosts: dict[str, set[str] | None] = {}
 
-    def _keys(self, host: str) -> set[str] | None:
-        try:
-            return self._hosts[host]
-        except KeyError:
-            keys = self._hosts[host] = self.store.tier1_keys_on_host(host)
-            return keys
-
-    def may_be_tier1_host(self, host: str) -> bool:
-        keys = self._keys(urls.strip_www(host))
-        return keys is None or bool(keys)
-
-    def is_tier1_page(self, key: str) -> bool:
-        keys = self._keys(host_of_key(key))
-        return key in keys if keys is not None else self.store.is_tier1_page(key)
+    def tier1_links(self, candidates: dict[str, str]) -> set[str]:
+        by_host: dict[str, list[str]] = {}
+        for href, host in candidates.items():
+            by_host.setdefault(urls.strip_www(host), []).append(href)
+        hosts = self.store.tier1_hosts_among(list(by_host))
+        if not hosts:
+            return set()
+        keys: dict[str, str] = {}
+        for host in hosts:
+            for href in by_host[host]:
+                key = urls.safe_page_key(href)
+                if key:
+                    keys[href] = key
+        found = self.store.tier1_among(list(set(keys.values())))
+        return {href for href, key in keys.items() if key in found}
 
     def may_be_placement_host(self, host: str) -> bool:
         return urls.strip_www(host) in self.placements.hosts
 
     def is_placement_page(self, key: str) -> bool:
-        return self.store.is_placement_page(key)
+        return key in self.placements.keys
 
 
 def knowledge(store, profile: Profile) -> StoreKnowledge:
@@ -619,10 +625,10 @@ def _with_history(record: dict, stamp: str, kind: str, was, now, **fields) -> di
 
 # --- my placements on the page -----------------------------------------------------
 
-def _placements_on_page(store, result: dict, page_key: str | None, record: bool) -> None:
+def _placements_on_page(store, know: StoreKnowledge, result: dict, page_key: str | None, record: bool) -> None:
     """A page holding my tier-2 placements: list them with their status (`placements`),
     label `placement_lost` when one of my links is gone, and record the status."""
-    if not page_key or not store.is_placement_page(page_key):
+    if not page_key or not know.is_placement_page(page_key):
         return
     from companion.workflow import placements
 
@@ -641,6 +647,12 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
     see detect_changes. `on_document(analysis, document)`: called with the parsed page, so a
     caller reading more from it (the contacts, companion.analysis.contacts) does not parse it again.
     """
+    with store.reading():  # each fact read once (Store.reading); joins the caller's block
+        return _analyze_with_verdicts(store, profile, url, html, record_changes, headers, origin)
+
+
+def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_changes: bool, headers: dict | None,
+                           origin: str) -> dict:
     w = weights_mod.effective(profile.weights)
     ensure_scored(store, profile)
     know = StoreKnowledge(store)
@@ -661,12 +673,12 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
                     labels.append("tier3")
     if any(l["target"] == "tier1" for l in result["links"]):
         labels.append("tier2_existing")
-    _placements_on_page(store, result, page_key, record_changes and not page_is_me)
+    _placements_on_page(store, know, result, page_key, record_changes and not page_is_me)
 
     changing = record_changes and not page_is_me
     if changing:
         result["changes"] = detect_changes(store, result, origin)
-    stored = store.backlinks_from(page_key) if page_key else []  # read after our own write
+    stored = store.backlinks_from(page_key) if page_key else []  # as now stored, after our own write
     if changing:
         # Labels tell the state, `changes` the transition seen now: a page whose
         # stored link is lost stays `link_lost` on every later visit.
