@@ -27,8 +27,9 @@ OTHER_TIER1 = ["https://news.test/a", "https://forum.test/t/1", "https://wiki.te
 
 
 class Counting:
-    """A measuring instrument around a real object: every method call is counted by name and
-    passed on unchanged to the object, which answers it."""
+    """A measuring instrument around a real object: every method call is counted by name (and,
+    for the workflow tables, the table it reads: two tables are two facts) and passed on
+    unchanged to the object, which answers it."""
 
     def __init__(self, target, calls: Counter, prefix: str = ""):
         self._target = target
@@ -42,9 +43,14 @@ class Counting:
         calls, label = self._calls, self._prefix + name
 
         def counted(*args, **kwargs):
-            calls[label] += 1
+            table = args[0] if self._prefix == "workflow." and name in _TABLE_METHODS and args else None
+            calls[f"{label}({table})" if table else label] += 1
             return value(*args, **kwargs)
         return counted
+
+
+_TABLE_METHODS = {"all", "find", "get", "insert", "update", "remove", "upsert", "upsert_with", "update_with",
+                  "upsert_many"}
 
 
 def _counted(method, calls: Counter, name: str):

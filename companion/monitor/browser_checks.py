@@ -62,9 +62,11 @@ def request(store) -> dict:
 
 def is_queued(store, page_key: str) -> bool:
     """Whether a page waits for the browser (read on every visit: the placements only where the
-    page holds one, which the store answers from its cached set)."""
+    page holds one, from the placement list the visit's verdicts read anyway)."""
+    from companion.verdicts.verdicts import placement_info
+
     return any(r.get("outcome") in outcomes.BROWSER for r in store.backlinks_from(page_key)) or (
-        store.is_placement_page(page_key)
+        page_key in placement_info(store).keys
         and any(p.get("outcome") in outcomes.BROWSER for p in store.find(placements.TABLE, from_key=page_key)))
 
 

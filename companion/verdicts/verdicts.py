@@ -648,11 +648,11 @@ def analyze_with_verdicts(store, profile: Profile, url: str, html, *, record_cha
     caller reading more from it (the contacts, companion.analysis.contacts) does not parse it again.
     """
     with store.reading():  # each fact read once (Store.reading); joins the caller's block
-        return _analyze_with_verdicts(store, profile, url, html, record_changes, headers, origin)
+        return _analyze_with_verdicts(store, profile, url, html, record_changes, headers, origin, on_document)
 
 
 def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_changes: bool, headers: dict | None,
-                           origin: str) -> dict:
+                           origin: str, on_document) -> dict:
     w = weights_mod.effective(profile.weights)
     ensure_scored(store, profile)
     know = StoreKnowledge(store)
@@ -690,7 +690,7 @@ def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_chang
                 for r in stored):
             labels.append("link_changed")
 
-    _keep_indexability(store, result, page_key, record=changing and origin != "recheck")
+    _keep_indexability(store, know, result, page_key, record=changing and origin != "recheck")
 
     if "tier1" in labels:
         entry = store.tier1_page(page_key) if page_key else None
@@ -745,14 +745,14 @@ def _guest_posts_on_host(store, result: dict, feats: PageFeatures, doc) -> None:
         result["labels"].append("guest_post")
 
 
-def _keep_indexability(store, result: dict, page_key: str | None, *, record: bool) -> None:
+def _keep_indexability(store, know: "StoreKnowledge", result: dict, page_key: str | None, *, record: bool) -> None:
     """A tier-1 or placement page's verdict: the visit's own signals with what the last recheck
     learnt of its host (robots.txt, sitemap), kept for the boost list (companion.workflow.indexstate).
     The recheck keeps its own, fuller verdict at the end of its run."""
     from companion.workflow import indexstate
 
     if not page_key or not ("tier1" in result["labels"] or store.is_tier1_page(page_key)
-                            or store.is_placement_page(page_key)):
+                            or know.is_placement_page(page_key)):
         return
     result["indexability"] = indexstate.merge_visit(store, page_key, result["indexability"])
     result["indexable"] = result["indexability"]["state"] != indexability.NOT_INDEXABLE

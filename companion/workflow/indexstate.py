@@ -12,6 +12,8 @@ tables, written only when the verdict changed, a recheck's verdicts all at once.
 
 from __future__ import annotations
 
+import weakref
+
 from companion.analysis import indexability
 from companion.workflow.fields import now
 
@@ -34,15 +36,28 @@ def record(store, verdicts: dict[str, dict]) -> int:
     return store.upsert_many(TABLE, "key", docs)  # a whole recheck's verdicts at once
 
 
+_KEPT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store -> (table version, {key: doc})
+
+
+def _kept(store) -> dict[str, dict]:
+    """Every stored verdict by page key, read once per version of the table (a visit asks
+    twice: its own page's, then the boost verdict's list of pages left out)."""
+    version = store.table_versions.get(TABLE, 0)
+    cached = _KEPT.get(store)
+    if cached is None or cached[0] != version:
+        cached = _KEPT[store] = (version, {d["key"]: d for d in store.all(TABLE) if d.get("key")})
+    return cached[1]
+
+
 def lookup(store, keys: list[str]) -> dict[str, dict]:
     """{page key: stored verdict} for those of `keys` that have one."""
-    wanted = set(keys)
-    return {d["key"]: d for d in store.all(TABLE) if d.get("key") in wanted}
+    kept = _kept(store)
+    return {key: kept[key] for key in set(keys) if key in kept}
 
 
 def not_indexable(store) -> dict[str, dict]:
     """{page key: stored verdict} of every page found not indexable."""
-    return {d["key"]: d for d in store.all(TABLE) if d.get("state") == indexability.NOT_INDEXABLE}
+    return {key: d for key, d in _kept(store).items() if d.get("state") == indexability.NOT_INDEXABLE}
 
 
 def merge_visit(store, key: str | None, visit: dict) -> dict:
