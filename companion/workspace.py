@@ -133,6 +133,12 @@ class Workspace:
 
         return verdicts.boost_list(self.store, self.profile, limit, spam=spam, not_indexable=not_indexable)
 
+    def tier_graph(self, limit: int) -> dict:
+        """The tier graph built from the top `limit` pages of the boost list (companion.verdicts.graph)."""
+        from companion.verdicts import graph
+
+        return graph.tier_graph(self.store, self.profile, limit)
+
     def health(self, version: str) -> dict:
         """GET /api/health's body (the shape the extension builds against: README, "HTTP API").
         Never opens the store (it is open while `tierlink serve` runs); asks an open one what

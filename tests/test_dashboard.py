@@ -200,7 +200,7 @@ def test_the_tier_graph_draws_all_three_tiers_with_safe_links(page, server):
     page.wait_for_selector("#tier-graph .node")
     graph = server.ok("GET", "/api/graph?limit=50")
     nodes = {tier: [n for n in graph["nodes"] if n["tier"] == tier] for tier in (0, 1, 2)}
-    # the server builds the graph from the top of the boost list (companion/web/graph.py): the view draws it
+    # the server builds the graph from the top of the boost list (companion/verdicts/graph.py): the view draws it
     boost = server.ok("GET", "/api/boost?limit=50")
     assert [n["url"] for n in nodes[1]] == [i["url"] for i in boost] and nodes[1]
     assert page.locator("#tier-graph .node-t1").count() == len(nodes[1])

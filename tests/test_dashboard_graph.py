@@ -1,4 +1,4 @@
-"""The tier graph: built on the server from the top of the boost list (companion/web/graph.py,
+"""The tier graph: built on the server from the top of the boost list (companion/verdicts/graph.py,
 GET /api/graph), laid out in the browser (companion/web/static/graphmodel.js, under Node).
 
 Why on the server: the dashboard built it from the whole backlink list and ranked the pages

@@ -414,10 +414,10 @@ def boost():
 
 @bp.get("/graph")
 def tier_graph():
-    """The tier graph built from the top `limit` pages of the boost list (companion.web.graph)."""
-    from companion.web import graph
+    """The tier graph built from the top `limit` pages of the boost list (companion.verdicts.graph)."""
+    from companion.verdicts import graph
 
-    return graph.tier_graph(workspace(), int_arg("limit", graph.DEFAULT_LIMIT, minimum=1, maximum=graph.MAX_LIMIT))
+    return workspace().tier_graph(int_arg("limit", graph.DEFAULT_LIMIT, minimum=1, maximum=graph.MAX_LIMIT))
 
 
 @bp.post("/drafts/check")

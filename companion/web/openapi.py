@@ -30,7 +30,7 @@ from companion.core.limits import (BOOST_LIST, MAX_ANCHOR, MAX_DOMAIN, MAX_HEADE
                                    RECHECK_RANGES)
 from companion.store import listing
 from companion.store.records import BACKLINK_FIELD_NAMES
-from companion.web import graph
+from companion.verdicts import graph
 from companion.workflow import candidates
 
 

@@ -1,6 +1,6 @@
 // Layout of the dashboard's tier graph (companion/web/static/graphmodel.js), run with
 // `node --experimental-detect-module --test` (tests/test_dashboard_graph.py does). The graph
-// itself is built on the server (companion/web/graph.py, tested in Python).
+// itself is built on the server (companion/verdicts/graph.py, tested in Python).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { layout, radius, split } from "../../companion/web/static/graphmodel.js";

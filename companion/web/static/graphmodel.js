@@ -5,7 +5,7 @@
  *   tier 2 (my placements) ──▶ tier 1 (pages linking to me) ──▶ money pages
  *
  * The graph itself (which pages, in which order) is built on the server from the
- * top of the boost list: GET /api/graph (companion/web/graph.py). `split` turns its
+ * top of the boost list: GET /api/graph (companion/verdicts/graph.py). `split` turns its
  * node list into the three columns laid out here.
  */
 

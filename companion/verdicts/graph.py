@@ -28,12 +28,13 @@ def _key(url: str) -> str | None:
         return None
 
 
-def tier_graph(ws, limit: int = DEFAULT_LIMIT) -> dict:
+def tier_graph(store, profile, limit: int = DEFAULT_LIMIT) -> dict:
     """{"nodes": [money..., tier 1 in boost order..., tier 2...], "edges": [...], "totals": {...}}."""
-    store = ws.store
-    boost = ws.boost_list(limit, spam="hide")
+    from companion.verdicts.verdicts import boost_list
+
+    boost = boost_list(store, profile, limit, spam="hide")
     money: dict[str, dict] = {}
-    for page in ws.profile.money_pages:
+    for page in profile.money_pages:
         key = _key(page.get("url") or "")
         if key and key not in money:
             money[key] = {"id": f"m:{key}", "key": key, "tier": 0, "url": page["url"],
