@@ -224,3 +224,54 @@ def test_the_stores_sql_counts_as_the_classifier_does(cli, home, name, domain, m
         assert got == dict(want)
         only = {(scope, cls): n for scope, cls, n in ws.store.anchor_class_counts(sql_rules(ws.profile), keys, only=True)}
         assert only == {k: v for k, v in want.items() if k[0]}
+
+
+def mix_by_sql(ws, keys):
+    """The mix as the store counts it; and its kept brand test is current for the profile."""
+    from companion.analysis.anchors import sql_rules
+    from companion.store import profilecols
+
+    rules = sql_rules(ws.profile)
+    got = {(scope, cls): n for scope, cls, n in ws.store.anchor_class_counts(rules, keys)}
+    assert ws.store._bl.get_meta(profilecols.BRAND_META) == profilecols.brand_stamp(rules)
+    return got
+
+
+def mix_by_python(ws, keys):
+    """The mix by classifying every live stored record one by one."""
+    classify = Classifier(ws.profile).classify
+    want = Counter()
+    for rec in ws.store.all_backlinks("live"):
+        scope = rec["target_key"] if rec["target_key"] in keys else ""
+        want[(scope, classify(rec["anchor"], rec["target_key"], rec.get("type")).name)] += 1
+    return dict(want)
+
+
+@pytest.mark.parametrize("mode", ["embedded", "postgresql"])
+def test_changing_the_brand_names_reclassifies_on_both_stores(cli, home, mode, request, monkeypatch):
+    """The site's mix counts each row's kept brand test (profilecols.BRAND, so a million rows are
+    not searched per report): a change of the profile's brand names must re-work every row, and
+    rows imported after a report must be worked out on the next, on both stores."""
+    if mode == "postgresql":
+        monkeypatch.setenv("TIERLINK_DATABASE", request.getfixturevalue("pg_url"))
+    keys = [urls.page_key(m["url"]) for m in FLO_MONEY]
+    with load(cli, home, "lamicrobyflo.fr", FLO_MONEY, FLO) as ws:
+        assert ws.store.backend == mode
+        first = mix_by_sql(ws, keys)
+        assert first == mix_by_python(ws, keys) and first[("", "brand")] >= 20  # the domain's name
+        ws.set_profile({"domains": ["lamicrobyflo.fr"], "money_pages": FLO_MONEY, "brand_names": ["Tuto de Flo"]})
+        second = mix_by_sql(ws, keys)
+        assert second == mix_by_python(ws, keys)
+        assert 0 < second[("", "brand")] < first[("", "brand")]  # only the "Tuto de Flo ..." anchors now
+        assert second[("", "other")] > first[("", "other")]
+        ws.set_profile({"domains": ["lamicrobyflo.fr"], "money_pages": FLO_MONEY})
+        assert mix_by_sql(ws, keys) == first  # and back
+        ws.set_profile({"domains": ["lamicrobyflo.fr", "mdsupplies.com"], "money_pages": FLO_MONEY})
+        assert mix_by_sql(ws, keys) == first  # a brand no row names yet
+
+        # rows written after a report: worked out by the next one
+        ws.store.merge_backlinks([{"source_url": f"https://news{i}.test/a", "target_url": "https://lamicrobyflo.fr/x",
+                                   "anchor": anchor} for i, anchor in enumerate(["MDSupplies shop", "plain words"])],
+                                 "test")
+        third = mix_by_sql(ws, keys)
+        assert third == mix_by_python(ws, keys) and sum(third.values()) > sum(first.values())

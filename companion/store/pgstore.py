@@ -61,7 +61,7 @@ from companion.store.rows import BALLAST, BLOCKED, NOT_FOLLOWED, ORDINARY, SPAM,
 
 log = logging.getLogger("tierlink.store")
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 POOL_MAX = 10
 # A request fails within ~2 s when the server is down (issue 22): libpq's connect_timeout
 # (2 s is its smallest) bounds reaching it, and a request waits WAIT_TIMEOUT for a pooled
@@ -101,6 +101,10 @@ MIGRATIONS: dict[int, list] = {
         lambda c: _fill_profile_columns(c),
         *(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS").replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS")
           for sql in schema.statements(schema.POSTGRES, only={*profilecols.INDEXES, *profilecols.TABLES}))],
+    # 4 -> 5: each row's brand test kept (profilecols.BRAND), NULL until the next anchor report
+    4: [schema.add_column(schema.POSTGRES, "backlinks", profilecols.BRAND).replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS"),
+        *(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")
+          for sql in schema.statements(schema.POSTGRES, only=set(profilecols.BRAND_INDEXES)))],
 }
 
 
@@ -604,7 +608,7 @@ class BacklinkDB:
             with c.cursor() as cur:
                 cur.executemany("UPDATE backlinks SET target_key = %s, status = %s, target_code = %s, record = %s, "
                                 "authority = %s, first_seen = %s, last_seen = %s, follow = %s, words = %s, tools = %s, "
-                                "anchor_fold = %s, anchor_shape = %s, lost_on = %s "
+                                "anchor_fold = %s, anchor_shape = %s, lost_on = %s, anchor_brand = NULL "
                                 "WHERE id = %s", [(r["target_key"], r["status"], target_code(r), dumps(r),
                                                    *_list_values(r), i) for i, r in records])
 
@@ -638,16 +642,45 @@ class BacklinkDB:
 
     # -- the link profile's reports (sqlstore.BacklinkDB's twins, same rules: profilecols) --------
 
-    def anchor_class_counts(self, rules: dict, money_keys: list[str], *, only: bool = False) -> list[tuple]:
-        case, params = profilecols.class_case(rules, contains="strpos({hay}, {needle}) > 0", mark="%s")
-        count = f"SELECT cls, count(*) FROM (SELECT {case} AS cls FROM backlinks WHERE status = 'live' {{}}) t GROUP BY cls"
+    def brand_marks(self, rules: dict) -> bool:
+        """sqlstore.BacklinkDB.brand_marks's twin: each row's `anchor_brand` current for the
+        rules' brand words (all rows when they changed, else the rows written since)."""
+        stamp = profilecols.brand_stamp(rules)
         with self.db.connection() as c:
-            pages = [(key, name, n) for key in money_keys
-                     for name, n in c.execute(count.format("AND target_key = %s"), (*params, key)).fetchall()]
-            if only:
-                return pages
-            rest = dict(c.execute(count.format(""), params).fetchall())
-        for _key, name, n in pages:
+            if self.get_meta(profilecols.BRAND_META) == stamp and c.execute(
+                    "SELECT 1 FROM backlinks WHERE anchor_brand IS NULL LIMIT 1").fetchone() is None:
+                return True
+        test, params = profilecols.brand_test(rules, contains="strpos({hay}, {needle}) > 0", mark="%s")
+        with self.write(count=False) as c:  # one writer at a time (the backlinks lock)
+            where = "" if self.get_meta(profilecols.BRAND_META) != stamp else " WHERE anchor_brand IS NULL"
+            c.execute(f"UPDATE backlinks SET anchor_brand = CASE WHEN {test} THEN 1 ELSE 0 END{where}", params)
+            self.set_meta(c, profilecols.BRAND_META, stamp)
+        return True
+
+    def anchor_class_counts(self, rules: dict, money_keys: list[str], *, only: bool = False) -> list[tuple]:
+        """sqlstore.BacklinkDB.anchor_class_counts's twin: the money pages by every rule, the rest
+        of the site a count per (shape, kept brand test)."""
+        case, params = profilecols.class_case(rules, contains="strpos({hay}, {needle}) > 0", mark="%s")
+        brand, brand_params = profilecols.brand_test(rules, contains="strpos({hay}, {needle}) > 0", mark="%s")
+        per_page: dict[tuple[str, str], int] = {}
+        simple = []
+        with self.db.connection() as c:
+            for key in money_keys:
+                for name, shape_, branded, n in c.execute(
+                        f"SELECT {case}, anchor_shape, {brand}, count(*) FROM backlinks "
+                        "WHERE target_key = %s AND status = 'live' GROUP BY 1, 2, 3",
+                        (*params, *brand_params, key)).fetchall():
+                    per_page[(key, name)] = per_page.get((key, name), 0) + n
+                    simple.append((shape_, n, n if branded else 0))
+        pages = [(key, name, n) for (key, name), n in per_page.items()]
+        if only:
+            return pages
+        self.brand_marks(rules)
+        with self.db.connection() as c:
+            rows = c.execute("SELECT anchor_shape, count(*), coalesce(sum(anchor_brand), 0) FROM backlinks "
+                             "WHERE status = 'live' GROUP BY anchor_shape").fetchall()
+        rest = profilecols.site_classes(rows)
+        for name, n in profilecols.site_classes(simple).items():
             rest[name] -= n
         return pages + [("", name, n) for name, n in rest.items() if n]
 

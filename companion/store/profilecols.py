@@ -8,17 +8,33 @@ beside its record, what the reports group by and that does not depend on the pro
 * `anchor_shape`: image / url / generic / empty / text (anchors.shape);
 * `lost_on`: the day the link was lost (its lost_at, else its last seen day), none while live.
 
-What depends on the profile (brand words, money keywords per page) is applied at query time
-(`class_case`): the same rules, in the same order, as `companion.analysis.anchors.Classifier`
+What depends on the profile's money keywords is applied at query time to a money page's rows
+(`class_case`, a range of the target index). Whether an anchor names a brand is the one profile
+rule every row of the site needs, and testing it per row (a substring search in ~a million
+anchors) is what made the site's mix slow (docs/BENCHMARKS.md, issue 28): so each row also keeps
+
+* `anchor_brand`: 1 if its folded anchor names one of the brand words, 0 if not, NULL until
+  worked out. The brand words it was worked out with are kept in the store's meta
+  (`BRAND_META`); when the profile's differ, every row is worked out again (one UPDATE, seconds
+  at a million rows, once per change of the brand names); rows written since are NULL (the
+  writes set it so) and are worked out on the next report, through a partial index of them.
+  The site's mix is then a count per (shape, brand) from the `backlinks_anchor_brand` index.
+
+The rules are the same, in the same order, in the same order, as `companion.analysis.anchors.Classifier`
 (tests/test_anchors.py compares the two on real exports). Both SQLite and PostgreSQL run it:
 it uses only `replace`, `LIKE`, `IN` and the dialect's substring search.
 """
 
 from __future__ import annotations
 
+import json
+
 from companion.analysis.anchors import fold, shape
 
 NAMES = ("anchor_fold", "anchor_shape", "lost_on")  # columns of backlinks (companion.store.schema)
+BRAND = "anchor_brand"  # the column the brand test is kept in (see above)
+BRAND_INDEXES = ("backlinks_anchor_brand", "backlinks_brand_unset")
+BRAND_META = "anchor_brands"  # meta: the brand words (JSON) the column was worked out with
 INDEXES = ("backlinks_by_anchor", "backlinks_anchor_by_target", "backlinks_lost_on", "backlinks_first_seen_by_target")
 TABLES = ("disavowed",)
 DISAVOW_FIELDS = ("kind", "value", "reason", "source", "at")
@@ -44,6 +60,11 @@ def brand_test(rules: dict, *, contains: str = "instr({hay}, {needle}) > 0", mar
         return "(1 = 0)", []
     return "(" + " OR ".join(contains.format(hay="replace(anchor_fold, ' ', '')", needle=mark)
                              for _ in rules["brands"]) + ")", list(rules["brands"])
+
+
+def brand_stamp(rules: dict) -> str:
+    """What `BRAND_META` holds when the `anchor_brand` column is current for these rules."""
+    return json.dumps(rules["brands"])
 
 
 def site_classes(rows) -> dict[str, int]:

@@ -165,6 +165,9 @@ TABLES: tuple[Table, ...] = (
         Column("anchor_fold", "text", null=False, default=""),
         Column("anchor_shape", "text", null=False, default="empty"),
         Column("lost_on", "sorted_text"),
+        # 1 if the anchor names a brand of the profile, 0 if not, NULL until worked out
+        # (profilecols: kept for the brand words in meta 'anchor_brands')
+        Column("anchor_brand", "integer"),
     ), unique=(("source_key", "target_key"),)),
     # one row per page holding a live backlink: what the boost verdict needs, the stored score
     # and class (rows.ORDINARY ...), the authorities that break ties, the page's path, site
@@ -232,6 +235,10 @@ INDEXES: tuple[Index, ...] = (
     # in its order), a money page's is a range of the second; lost and new links per day per target
     Index("backlinks_by_anchor", "backlinks", "status, anchor_shape, anchor_fold, target_key"),
     Index("backlinks_anchor_by_target", "backlinks", "target_key, status, anchor_shape, anchor_fold"),
+    # the site's mix: a count per (shape, names a brand) of the live rows; the rows whose brand
+    # test is still to be worked out (written since the last report)
+    Index("backlinks_anchor_brand", "backlinks", "status, anchor_shape, anchor_brand"),
+    Index("backlinks_brand_unset", "backlinks", "id", where="anchor_brand IS NULL"),
     Index("backlinks_lost_on", "backlinks", "lost_on, target_key", where="lost_on IS NOT NULL"),
     Index("backlinks_first_seen_by_target", "backlinks", "target_key, first_seen"),
     Index("tier1_by_host", "tier1", "host"),

@@ -55,7 +55,7 @@ log.addHandler(logging.NullHandler())
 
 DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 60_000
 MMAP_SIZE = 1 << 30
 # The page cache of an import's connection: enough for the upper levels of every index,
@@ -193,7 +193,16 @@ MIGRATIONS: dict[int, list[str]] = {
     4: [lambda c: _add_profile_columns(c),
         lambda c: _fill_profile_columns(c),
         *schema.statements(schema.SQLITE, only={*profilecols.INDEXES, *profilecols.TABLES})],
+    # 5 -> 6: each row's brand test kept (profilecols.BRAND), NULL until the next anchor report
+    5: [lambda c: _add_brand_column(c),
+        *schema.statements(schema.SQLITE, only=set(profilecols.BRAND_INDEXES))],
 }
+
+
+def _add_brand_column(c) -> None:
+    """Schema 5 -> 6: the anchor_brand column, unless the table has it already."""
+    if profilecols.BRAND not in {row[1] for row in c.execute("PRAGMA table_info(backlinks)")}:
+        c.execute(schema.add_column(schema.SQLITE, "backlinks", profilecols.BRAND))
 
 
 def _fix_source_hosts(c) -> None:
@@ -812,16 +821,36 @@ class BacklinkDB:
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
         c.executemany("UPDATE backlinks SET target_key = ?, status = ?, target_code = ?, record = ?, authority = ?, "
                       "first_seen = ?, last_seen = ?, follow = ?, words = ?, anchor_fold = ?, anchor_shape = ?, "
-                      "lost_on = ? WHERE id = ?",
+                      "lost_on = ?, anchor_brand = NULL WHERE id = ?",
                       [(r["target_key"], r["status"], target_code(r), dumps(r), *listing.record_columns(r),
                         *profilecols.values(r), i) for i, r in records])
 
     # --- the link profile's reports (issue 28: companion.workflow.linkprofile), in SQL ---------
 
+    def brand_marks(self, rules: dict) -> bool:
+        """Bring each row's `anchor_brand` up to date with the rules' brand words (profilecols):
+        all rows when the words changed, else the rows written since (NULL, a partial index).
+        False if the store cannot be written (damaged): the caller tests the anchors itself."""
+        stamp = profilecols.brand_stamp(rules)
+        conn = self.conn()
+        if self.get_meta(profilecols.BRAND_META) == stamp and conn.execute(
+                "SELECT 1 FROM backlinks WHERE anchor_brand IS NULL LIMIT 1").fetchone() is None:
+            return True
+        test, params = profilecols.brand_test(rules)
+        try:
+            with self.write(count=False) as c:
+                where = "" if self.get_meta(profilecols.BRAND_META) != stamp else " WHERE anchor_brand IS NULL"
+                c.execute(f"UPDATE backlinks SET anchor_brand = {test}{where}", params)
+                self.set_meta(c, profilecols.BRAND_META, stamp)
+        except StorageError:
+            return False
+        return True
+
     def anchor_class_counts(self, rules: dict, money_keys: list[str], *, only: bool = False) -> list[tuple]:
         """(money page key or '', class, links) of the live links: the class of each row by
-        `profilecols.class_case`, summed over the anchor index alone (no record is read); the
-        whole site is one aggregate, each money page one range of the same index."""
+        `profilecols.class_case`, summed over the anchor index alone (no record is read); each
+        money page one range of the target index, the whole site a count per (shape, brand) of
+        the `backlinks_anchor_brand` index (the brand test kept per row: `brand_marks`)."""
         case, params = profilecols.class_case(rules)
         brand, brand_params = profilecols.brand_test(rules)
         conn = self.conn()
@@ -838,10 +867,15 @@ class BacklinkDB:
         if only:
             return pages
         # the rest of the site: no money keyword applies, so its class is its shape and whether it
-        # names a brand; one walk of the anchor index in its order, grouped by shape
-        rows = conn.execute(f"SELECT anchor_shape, count(*), coalesce(sum({brand}), 0) FROM backlinks "
-                            "INDEXED BY backlinks_by_anchor WHERE status = 'live' GROUP BY anchor_shape",
-                            brand_params).fetchall()
+        # names a brand: counted per (shape, brand) from the kept column, else tested here
+        if self.brand_marks(rules):
+            rows = conn.execute("SELECT anchor_shape, count(*), coalesce(sum(anchor_brand), 0) FROM backlinks "
+                                "INDEXED BY backlinks_anchor_brand WHERE status = 'live' GROUP BY anchor_shape"
+                                ).fetchall()
+        else:
+            rows = conn.execute(f"SELECT anchor_shape, count(*), coalesce(sum({brand}), 0) FROM backlinks "
+                                "INDEXED BY backlinks_by_anchor WHERE status = 'live' GROUP BY anchor_shape",
+                                brand_params).fetchall()
         rest = profilecols.site_classes(rows)
         for name, n in profilecols.site_classes(simple).items():  # the money pages' rows, counted above
             rest[name] -= n
