@@ -17,6 +17,7 @@ import pytest
 from companion.monitor.recheck import Options, Run
 from companion.workspace import Workspace
 from websites import Site, sites  # noqa: F401  (fixture)
+from test_outcomes import seed  # the same seeding: a profile, backlinks, placements
 
 ME = "https://mysite.test/a"
 LINK = f'<a href="{ME}">alpha</a>'
@@ -26,17 +27,6 @@ SCRIPT_PAGE = ("<!doctype html><html><head><title>Built by script</title></head>
                f"'<p>Read {LINK.replace(chr(39), chr(34))} for more.</p>';</script></body></html>")
 CHALLENGE = ("<!doctype html><html><head><title>Just a moment...</title></head><body>"
              "<script src='/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1'></script></body></html>")
-
-
-def seed(home, sources, placements=()):
-    with Workspace(home) as ws:
-        ws.set_profile({"domains": ["mysite.test"]})
-        ws.store.merge_backlinks([{"source_url": s, "target_url": ME, "anchor": "alpha", "first_seen": "2026-01-05",
-                                   "last_seen": "2026-01-05"} for s in sources], "ahrefs")
-        from companion.workflow import placements as pl
-
-        for from_url, to_url in placements:
-            pl.add(ws.store, ws.profile, from_url, to_url, anchor="tier two")
 
 
 def recheck(home):
