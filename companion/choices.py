@@ -12,6 +12,7 @@ tests/test_choices.py fails if any of them differs.
 
 from __future__ import annotations
 
+from companion.alerts import channels as alert_channels, records as alert_records
 from companion.importers import FORMATS
 from companion.monitor.recheck import ONLY
 from companion.store.listing import ORDERS, SORTS
@@ -39,6 +40,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "guest_post_via": guestposts.VIA,
     "guest_post_marked_from": guestposts.API_VIA,
     "guest_post_index": guestposts.INDEX_STATES,
+    "alert_kind": alert_records.KINDS,
+    "alert_channel": alert_channels.CHANNELS,
 }
 
 # The labels a verdict carries (written by companion.analysis and companion.verdicts), in the
