@@ -92,11 +92,11 @@ def test_placements_cli_api_and_export_agree(cli, client, tmp_path):
     from_cli = cli.json("placements")
     from_api = client.api("GET", "/api/placements")
     assert from_cli == from_api and len(from_cli) == 2
-    for record in from_cli:
-        assert list(record) == [name for name, _ in placements.PUBLIC_FIELDS]
+    for record in from_cli:  # the public fields, then the page's indexability as last seen
+        assert list(record) == [name for name, _ in placements.PUBLIC_FIELDS] + ["indexability"]
         assert "from_key" not in record and "to_key" not in record
     columns, rows = _export(cli, tmp_path, "placements")
-    assert columns == list(from_cli[0])
+    assert columns == list(from_cli[0])[:-1] + ["indexability.state", "indexability.reasons"]
     assert {r["id"] for r in rows} == {r["id"] for r in from_cli}
 
 

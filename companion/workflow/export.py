@@ -62,6 +62,11 @@ def _flat(doc: dict, nested: str | None = None) -> dict:
     return flat
 
 
+def _flat_indexability(doc: dict) -> dict:
+    """A placement or guest post with its indexability as two columns: state and reasons."""
+    return _flat(dict(doc, indexability={k: doc["indexability"].get(k) for k in ("state", "reasons")}), "indexability")
+
+
 def _outreach_cells(flat: dict) -> dict:
     """The outreach columns as a mail tool takes them: `contacts` one route per entry (addresses
     first), `dnc` the entry and its reason, `pitched` who pitched the site and when."""
@@ -88,15 +93,15 @@ def rows_for(store, table: str) -> tuple[list[str], list[dict]]:
         for name in [n for n, _ in candidates.PUBLIC_FIELDS] + list(outreach.MARKS):
             columns += ["verdict.score", "verdict.reasons", "verdict.labels"] if name == "verdict" else [name]
         return columns, docs
-    if table == "placements":
-        return [n for n, _ in placements.PUBLIC_FIELDS], [_flat(placements.public(d)) for d in store.all(table)]
+    if table == "placements":  # as listed, with whether the page holding each will be indexed
+        docs = [_flat_indexability(d) for d in placements.list_placements(store)]
+        return [n for n, _ in placements.PUBLIC_FIELDS] + ["indexability.state", "indexability.reasons"], docs
     if table == "receipts":  # proof of what each placement's page showed (companion.workflow.receipts)
         columns = ["placement_id", "from_url", "to_url", "at", "url", "final_url", "status", "found", "anchor", "rel",
                    "context", "sha256", "via"]
         return columns, receipts.all_receipts(store)
     if table == "guest_posts":
-        docs = [_flat(dict(d, indexability={k: d["indexability"].get(k) for k in ("state", "reasons")}), "indexability")
-                for d in guestposts.list_guest_posts(store)]
+        docs = [_flat_indexability(d) for d in guestposts.list_guest_posts(store)]
         return ([f for f in guestposts.EXPORT_FIELDS if f != "indexability"]
                 + ["indexability.state", "indexability.reasons"]), docs
     raise BadInput(f"cannot export {table!r}: choose {', '.join(TABLES)}")
