@@ -42,7 +42,7 @@ def test_a_recheck_runs_on_a_store_and_a_profile(sites, home, database):  # noqa
         assert summary["checked"] == 2 and summary["unchanged"] == 1
         assert [(c["kind"], c["source_url"]) for c in summary["changes"]] == [("lost", lost)]
         assert store.get_backlink(lost, ME)["status"] == "lost" and store.get_backlink(kept, ME)["status"] == "live"
-        assert len(asked) == 2  # once per page judged
+        assert len(asked) == 3  # once per page judged, once for the run's alerts (companion.alerts.hook)
         assert store.get_setting(recheck.LAST_RUN_SETTING)
     finally:
         store.close()
