@@ -6,7 +6,7 @@ companion.monitor.runner.schedule_report (the CLI calls the same functions).
 
 from __future__ import annotations
 
-from companion.web.api import bp, workspace
+from companion.web.api import bp, json_body, workspace
 from companion.web.openapi import _ID, _INT, _STR, _ok, _ref
 
 _NULLABLE_STR = {"type": ["string", "null"]}
@@ -19,6 +19,11 @@ def browser_checks():
 
 @bp.post("/browser-checks/request")
 def request_browser_checks():
+    """Ask the extension to check the queued pages now; a body, if sent, must be JSON (it carries nothing)."""
+    from flask import request
+
+    if request.content_length:
+        json_body()
     return workspace().request_browser_checks()
 
 
