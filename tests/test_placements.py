@@ -149,7 +149,8 @@ def test_exports_open_cleanly_and_guard_formulas(cli, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf") and raw.endswith(b"\r\n")
     assert list(rows[0]) == ["id", "date", "from_url", "to_url", "anchor", "via", "note", "candidate_id",
                              "placed_by", "created_at", "updated_at", "status", "checked_at", "history",
-                             "check_failures", "check_error"]  # the public shape (placements.public), as the CLI and API show it
+                             "check_failures", "check_error", "indexability.state", "indexability.reasons"]
+    # the public shape (placements.public) as the CLI and API list it, with the page's indexability
     assert {r["status"] for r in rows} == {"unchecked"} and {r["checked_at"] for r in rows} == {""}
     anchors = sorted(r["anchor"] for r in rows)
     assert cli.json("placements", "delete", rows[0]["id"]) == {"deleted": rows[0]["id"]}
