@@ -74,7 +74,8 @@ class Store(SitePageIndex):
         self._scorer = scorer or _no_scorer
         self._lock = threading.Lock()
         self._closed = False
-        self._placement_counts: tuple[int, dict[str, int]] | None = None
+        self._derived: dict[tuple, tuple[int, object]] = {}  # (table, build) -> (table version, value)
+        self._derived_lock = threading.Lock()
         self._reconciled: tuple | None = None
         self._request = threading.local()  # .records: page key -> its records, within `reading()`
 
@@ -266,14 +267,20 @@ class Store(SitePageIndex):
         return functools.partial(tier1.refresh, self._bl, counts=self._placements_by_target, scorer=self._scorer())
 
     def _placements_by_target(self) -> dict[str, int]:
-        """How many of my placements point at each tier-1 page (cached per version of the table)."""
-        version = self._wf.table_versions.get("placements", 0)
-        cached = self._placement_counts
-        if cached is not None and cached[0] == version:
+        """How many of my placements point at each tier-1 page."""
+        return self.derived("placements", tier1.placement_counts)
+
+    def derived(self, table: str, build: Callable[[list[dict]], object]):
+        """What `build(documents)` makes of a workflow table, built again only when the table
+        changed (its version): the one cache of what a visit reads of small tables (the
+        placements' pages, the kept indexability verdicts, my guest posts' hosts). `build` is a
+        module-level function (it keys the cache); its value is shared: treat it as read-only."""
+        version = self._wf.table_versions.get(table, 0)
+        with self._derived_lock:
+            cached = self._derived.get((table, build))
+            if cached is None or cached[0] != version:
+                cached = self._derived[(table, build)] = (version, build(self._wf.all(table)))
             return cached[1]
-        counts = tier1.placement_counts(self._wf.all("placements"))
-        self._placement_counts = (version, counts)
-        return counts
 
     def ensure_scored(self, scorer: Scorer | None = None) -> None:
         """Make every tier-1 page's stored score current for `scorer` (the verdicts' rules; by

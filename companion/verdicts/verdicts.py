@@ -27,7 +27,6 @@ import hashlib
 import json
 import re
 import threading
-import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -409,15 +408,8 @@ class PlacementInfo:
                 self.hosts.add(urls.strip_www(host))
 
 
-_PLACEMENTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store -> (version, PlacementInfo)
-
-
 def placement_info(store) -> PlacementInfo:
-    version = store.table_versions.get("placements", 0)
-    cached = _PLACEMENTS.get(store)
-    if cached is None or cached[0] != version:
-        cached = _PLACEMENTS[store] = (version, PlacementInfo(store.all("placements")))
-    return cached[1]
+    return store.derived("placements", PlacementInfo)
 
 
 class StoreKnowledge:

@@ -23,8 +23,6 @@ site could link to them; yet every page of that site the user reads passes throu
 from __future__ import annotations
 
 import re
-import threading
-import weakref
 
 from companion.analysis import urls
 from companion.core.errors import BadInput, NotFound
@@ -93,23 +91,13 @@ def _find(store, id_or_url: str) -> dict:
 class _Hosts:
     """The hosts holding my guest posts (the only ones indexed), re-read when the table changes."""
 
-    def __init__(self, version: int, posts: list[dict]):
-        self.version = version
+    def __init__(self, posts: list[dict]):
         self.hosts = {p["host"] for p in posts if p.get("host")}
         self.keys = {p["key"] for p in posts if p.get("key")}
 
 
-_HOSTS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_HOSTS_LOCK = threading.Lock()
-
-
 def _hosts(store) -> _Hosts:
-    version = store.table_versions.get(TABLE, 0)
-    with _HOSTS_LOCK:
-        cached = _HOSTS.get(store)
-        if cached is None or cached.version != version:
-            cached = _HOSTS[store] = _Hosts(version, store.all(TABLE))
-        return cached
+    return store.derived(TABLE, _Hosts)
 
 
 def is_guest_post(store, key: str | None) -> bool:

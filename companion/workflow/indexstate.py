@@ -12,8 +12,6 @@ tables, written only when the verdict changed, a recheck's verdicts all at once.
 
 from __future__ import annotations
 
-import weakref
-
 from companion.analysis import indexability
 from companion.workflow.fields import now
 
@@ -36,17 +34,14 @@ def record(store, verdicts: dict[str, dict]) -> int:
     return store.upsert_many(TABLE, "key", docs)  # a whole recheck's verdicts at once
 
 
-_KEPT: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # store -> (table version, {key: doc})
+def _by_key(docs: list[dict]) -> dict[str, dict]:
+    return {d["key"]: d for d in docs if d.get("key")}
 
 
 def _kept(store) -> dict[str, dict]:
     """Every stored verdict by page key, read once per version of the table (a visit asks
     twice: its own page's, then the boost verdict's list of pages left out)."""
-    version = store.table_versions.get(TABLE, 0)
-    cached = _KEPT.get(store)
-    if cached is None or cached[0] != version:
-        cached = _KEPT[store] = (version, {d["key"]: d for d in store.all(TABLE) if d.get("key")})
-    return cached[1]
+    return store.derived(TABLE, _by_key)
 
 
 def lookup(store, keys: list[str]) -> dict[str, dict]:
