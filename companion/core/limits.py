@@ -26,6 +26,8 @@ MAX_TITLE = 500  # a page title: a candidate's, and an imported backlink's (cut 
 MAX_HEADER_VALUE = 8192  # one value of a page header the extension passes on (X-Robots-Tag)
 MAX_HEADERS = 200  # header names in one POST /api/analyze
 MAX_DOMAIN = 253  # a host name (DNS): GET /api/backlinks?domain=
+MAX_DNC_VALUE = 320  # a do-not-contact entry: an e-mail address at most (RFC 3696), or a domain
+MAX_DNC_REASON = 500  # why it is on the list
 # rel values that stop equity: the analysis, the verdicts and the imports agree on them.
 NOFOLLOW_RELS = frozenset({"nofollow", "ugc", "sponsored"})
 

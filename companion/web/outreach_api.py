@@ -8,6 +8,7 @@ The candidate routes themselves (save, list with `?due=`, PATCH with `follow_up`
 from __future__ import annotations
 
 from companion.core.errors import BadInput
+from companion.core.limits import MAX_DNC_REASON, MAX_DNC_VALUE
 from companion.web.api import bp, json_body, str_field, workspace
 from companion.web.openapi import _ok, _json_body
 
@@ -22,14 +23,12 @@ def list_dnc():
 @bp.post("/dnc")
 def add_dnc():
     """Put a domain, a `*.` wildcard or an address on the list: 201, or 200 when it was there (reason updated)."""
-    from companion.workflow import dnc
-
     body = json_body()
     extra = sorted(set(body) - {"value", "reason"})
     if extra:
         raise BadInput(f"unknown field {extra[0]!r}; expected value, reason")
-    doc, created = workspace().dnc_add(str_field(body, "value", max_length=320),
-                                       str_field(body, "reason", required=False, max_length=dnc.MAX_REASON))
+    doc, created = workspace().dnc_add(str_field(body, "value", max_length=MAX_DNC_VALUE),
+                                       str_field(body, "reason", required=False, max_length=MAX_DNC_REASON))
     return doc, 201 if created else 200
 
 
@@ -92,8 +91,8 @@ OPENAPI_PATHS = {
                  "summary": "Put a domain, a *.wildcard (the domain and its subdomains) or an e-mail address on the "
                             "do-not-contact list with a reason: 201; 200 when it was there (the reason is updated)",
                  "requestBody": _body({"type": "object", "required": ["value"], "additionalProperties": False,
-                                       "properties": {"value": {"type": "string", "minLength": 1, "maxLength": 320},
-                                                      "reason": {"type": "string", "maxLength": 500}}}),
+                                       "properties": {"value": {"type": "string", "minLength": 1, "maxLength": MAX_DNC_VALUE},
+                                                      "reason": {"type": "string", "maxLength": MAX_DNC_REASON}}}),
                  "responses": {**_ok({"$ref": "#/components/schemas/DncEntry"}, "Already listed"),
                                "201": {"description": "Added", "content": {"application/json": {
                                    "schema": {"$ref": "#/components/schemas/DncEntry"}}}}}},

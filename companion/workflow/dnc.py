@@ -16,13 +16,13 @@ from companion.analysis import contacts as contacts_mod
 from companion.analysis import urls
 from companion.core import team
 from companion.core.errors import BadInput, Conflict, NotFound
+from companion.core.limits import MAX_DNC_REASON, MAX_DNC_VALUE
 from companion.workflow.fields import WRITE_LOCK, check_fields, check_text, now
 
 DNC_TABLE = "dnc"
 SETTING = "outreach"
 DEFAULTS = {"pitch_window_days": 90, "follow_up_days": 5}
 LIMITS = {"pitch_window_days": (1, 3650), "follow_up_days": (0, 365)}
-MAX_REASON = 500
 MAX_DNC = 10000
 _DOMAIN = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+$")
 
@@ -80,8 +80,8 @@ def normalize_entry(value) -> tuple[str, str]:
     if not isinstance(value, str) or not value.strip():
         raise BadInput("'value' is required: a domain (site.com), a wildcard (*.site.com) or an e-mail address")
     value = value.strip()
-    if len(value) > 320:
-        raise BadInput("'value' is longer than 320 characters")
+    if len(value) > MAX_DNC_VALUE:
+        raise BadInput(f"'value' is longer than {MAX_DNC_VALUE} characters")
     if "@" in value:
         address = contacts_mod.clean_address(value.removeprefix("mailto:"))
         if not address:
@@ -104,7 +104,7 @@ def list_dnc(store) -> list[dict]:
 def add_dnc(store, value, reason=None, user: str | None = None) -> tuple[dict, bool]:
     """Put a domain, wildcard or address on the list: (entry, created). Again: the reason is updated."""
     entry, kind = normalize_entry(value)
-    reason = check_text(reason, "reason", MAX_REASON).strip()
+    reason = check_text(reason, "reason", MAX_DNC_REASON).strip()
     user = team.resolve_user(user)
     with WRITE_LOCK:
         if len(store.all(DNC_TABLE)) >= MAX_DNC and not store.find(DNC_TABLE, value=entry):
