@@ -35,12 +35,30 @@ of --big rows, then runs `tierlink serve` on each and prints, side by side:
 * the import into PostgreSQL (COPY) and into SQLite vs the Python floor (as above)
 * a verdict with no change on a stored tier-1 page, PostgreSQL vs SQLite, median
 * a one-click save (POST /api/candidates), PostgreSQL vs SQLite, median
+
+Before/after on the same data: `scripts/bench_scale.py --database URL --big N --keep DIR
+--reuse process|serve [--baseline CHECKOUT] [--rounds 3] [--reps 3]` reuses the two homes
+a former team run left in DIR (the database still holding its backlinks) and times a
+verdict with no change on the stored tier-1 pages, this checkout's code and, with
+--baseline, another checkout's (a `git worktree` of main) in the same run:
+
+* `process`: `Workspace.analyze` in process, without HTTP and its noise. Each round runs
+  one child process per checkout, each alternating SQLite and PostgreSQL page by page
+  (one warm-up visit, then --reps visits of every page on each store). Also counted: the
+  SQL statements PostgreSQL runs per verdict (psycopg's Cursor.execute/executemany).
+* `serve`: a `tierlink serve` per checkout and store (the baseline's on copies of the two
+  homes: one server per home; both PostgreSQL servers on the one database), every page
+  visited on the four in turn, --rounds x --reps times after a warm-up visit.
+
+Printed per round (process) and overall: the median verdict on each store and their ratio
+(goal <= 1.2x).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import shutil
 import statistics
@@ -57,6 +75,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "scripts"))
 from bench_import import CHILD_IMPORT, child, floor, generate  # noqa: E402
 from serverutil import CompanionServer  # noqa: E402
+from companion.core.team import where  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "pages"
 FILLER = ("<p>" + "Plain words about gardens, tools and repairs, as any article has. " * 40 + "</p>") * 5
@@ -220,7 +239,15 @@ def main() -> int:
     ap.add_argument("--list-only", action="store_true", help="only the backlink list's pages, on the --big home")
     ap.add_argument("--reports-only", action="store_true",
                     help="with --list-only: only the link profile's reports (anchor mix, velocity, disavow)")
+    ap.add_argument("--reuse", choices=("process", "serve"),
+                    help="team mode: verdicts only, in process or through serve, on the homes a former run left "
+                         "in --keep DIR")
+    ap.add_argument("--baseline", metavar="CHECKOUT", help="with --reuse: also time this checkout's code")
+    ap.add_argument("--rounds", type=int, default=3, help="with --reuse: rounds (process: child processes per checkout)")
+    ap.add_argument("--reps", type=int, default=3, help="with --reuse: visits of each page per round")
     args = ap.parse_args()
+    if args.reuse and not (args.database and args.keep):
+        ap.error("--reuse needs --database URL and --keep DIR")
     if args.database:
         return team_main(args)
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="tierlink-scale-"))
@@ -323,11 +350,154 @@ def main() -> int:
     return 0
 
 
+# One child of the in-process comparison: the code of the checkout on PYTHONPATH, both homes.
+CHILD_VERDICTS = """
+import json, statistics, sys, time
+sys.path.remove("")  # `-c` puts the working folder first: the code comes from PYTHONPATH (the checkout)
+from pathlib import Path
+import psycopg
+import companion
+from companion.workspace import Workspace
+sqlite_home, pg_home, url, pages_file, reps = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+pages = json.loads(Path(pages_file).read_text())
+statements = [0]
+for cls in (psycopg.Cursor,):
+    for name in ("execute", "executemany"):
+        def wrap(real):
+            def counted(self, *a, **k):
+                statements[0] += 1
+                return real(self, *a, **k)
+            return counted
+        setattr(cls, name, wrap(getattr(cls, name)))
+spaces = {"sqlite": Workspace(Path(sqlite_home)), "postgresql": Workspace(Path(pg_home), database=url)}
+times = {name: [] for name in spaces}
+counts = []
+for ws in spaces.values():  # warm-up: the caches, the pool, the page's links recorded
+    for u, html in pages:
+        ws.analyze(u, html)
+for _ in range(reps):
+    for u, html in pages:
+        for name, ws in spaces.items():
+            before = statements[0]
+            t = time.perf_counter()
+            result = ws.analyze(u, html)
+            times[name].append(time.perf_counter() - t)
+            if name == "postgresql":
+                counts.append(statements[0] - before)
+            assert result["changes"] == [] and "tier1" in result["labels"], (name, u, result["changes"])
+for ws in spaces.values():
+    ws.close()
+print(json.dumps({"code": str(Path(companion.__file__).parents[1]), "statements": statistics.mean(counts),
+                  **{name: statistics.median(xs) for name, xs in times.items()}}))
+"""
+
+
+def reused(args) -> tuple[Path, dict[str, Path], list[tuple[str, str]], dict[str, Path]]:
+    """(folder, {store: home}, [(url, html)] of the stored tier-1 pages, {code: checkout}) for
+    --reuse: the homes a former `--database URL --keep DIR` run left."""
+    base = Path(args.keep)
+    export = base / f"export-{args.big}.csv"
+    homes = {"sqlite": base / "home-sqlite", "postgresql": base / "home-pg"}
+    if not export.exists() or not (homes["sqlite"] / "backlinks.sqlite").exists():
+        raise SystemExit(f"no homes of a former `--database URL --big {args.big} --keep {base}` run in {base}")
+    pages = [(src, with_link(body_of(i), tgt, anchor, "nofollow" if nf else ""))
+             for i, (src, tgt, anchor, nf) in enumerate(stored_pages(export, args.visits))]
+    codes = {"now": ROOT, **({"baseline": Path(args.baseline).resolve()} if args.baseline else {})}
+    return base, homes, pages, codes
+
+
+class CheckoutServer(CompanionServer):
+    """`tierlink serve` running the code of another checkout (its folder first on the path)."""
+
+    def __init__(self, home: Path, code: Path, extra_args: tuple[str, ...] = ()):
+        super().__init__(home, extra_args=extra_args)
+        self.code = code
+
+    def command(self, *args: str) -> list[str]:
+        return [sys.executable, "-c", "import runpy, sys; sys.path.remove(''); "
+                "runpy.run_module('companion', run_name='__main__', alter_sys=True)", "--home", str(self.home), *args]
+
+    def env(self) -> dict:
+        return dict(super().env(), PYTHONPATH=str(self.code))
+
+
+def through_serve(args) -> int:
+    """PostgreSQL vs SQLite verdicts through `tierlink serve`, this checkout's and --baseline's
+    servers side by side on the homes a former run left (see the docstring)."""
+    base, homes, pages, codes = reused(args)
+    servers: dict[tuple[str, str], CompanionServer] = {}
+    loads = [os.getloadavg()[0]]
+    try:
+        for code, root in codes.items():
+            for store, home in homes.items():
+                if code != "now":  # one server per home: the baseline's on a copy
+                    copy = base / f"{home.name}-{code}"
+                    if not copy.exists():
+                        shutil.copytree(home, copy, ignore=shutil.ignore_patterns("serve.lock", "*.log"))
+                    home = copy
+                extra = ("--database", args.database) if store == "postgresql" else ()
+                servers[(code, store)] = CheckoutServer(home, root, extra).start(timeout=120)
+        for srv in servers.values():  # warm-up
+            for url, html in pages:
+                analyze(srv, url, html)
+        times: dict[tuple[str, str], list[float]] = {name: [] for name in servers}
+        order = list(servers)
+        for n in range(args.rounds * args.reps):
+            for url, html in pages:
+                for name in (order if n % 2 == 0 else order[::-1]):
+                    elapsed, result = analyze(servers[name], url, html)
+                    assert result["changes"] == [] and "tier1" in result["labels"], (name, result["changes"])
+                    times[name].append(elapsed)
+            loads.append(os.getloadavg()[0])
+    finally:
+        for srv in servers.values():
+            srv.stop()
+    med = statistics.median
+    print(f"\n{args.big:,} backlinks, {len(pages)} stored tier-1 pages visited {args.rounds * args.reps} times on "
+          f"each of {len(servers)} servers, {where(args.database)}; load average (1 min) {min(loads):.1f}-{max(loads):.1f}\n")
+    print(f"{'code':<10}{'SQLite':>12}{'PostgreSQL':>14}{'ratio':>8}  goal")
+    for code in codes:
+        sq, pg = med(times[(code, "sqlite")]), med(times[(code, "postgresql")])
+        print(f"{code:<10}{sq * 1000:>9.1f} ms{pg * 1000:>11.1f} ms{pg / sq:>7.2f}x  <= 1.2x")
+    return 0
+
+
+def in_process(args) -> int:
+    """PostgreSQL vs SQLite verdicts in process, this checkout and --baseline's interleaved by
+    round, on the homes a former `--database URL --keep DIR` run left (see the docstring)."""
+    base, homes, pages, codes = reused(args)
+    pages_file = base / "verdict-pages.json"
+    pages_file.write_text(json.dumps(pages))
+    rounds: dict[str, list[dict]] = {name: [] for name in codes}
+    loads = [os.getloadavg()[0]]
+    for n in range(args.rounds):
+        for name, root in (codes.items() if n % 2 == 0 else reversed(codes.items())):
+            got = child(CHILD_VERDICTS, homes["sqlite"], homes["postgresql"], args.database, pages_file, args.reps,
+                        root=root)
+            if Path(got["code"]).resolve() != root:
+                raise SystemExit(f"the child ran the code in {got['code']}, not {root}")
+            rounds[name].append(got)
+            loads.append(os.getloadavg()[0])
+            print(f"round {n + 1}, {name}: SQLite {got['sqlite'] * 1000:.1f} ms, PostgreSQL "
+                  f"{got['postgresql'] * 1000:.1f} ms ({got['postgresql'] / got['sqlite']:.2f}x), "
+                  f"{got['statements']:.1f} statements a verdict", flush=True)
+    med = statistics.median
+    print(f"\n{args.big:,} backlinks, {args.visits} stored tier-1 pages, {args.reps} visits each per round, "
+          f"{args.rounds} rounds, {where(args.database)}; load average (1 min) {min(loads):.1f}-{max(loads):.1f}\n")
+    print(f"{'code':<10}{'SQLite':>12}{'PostgreSQL':>14}{'ratio':>8}{'statements':>12}  goal")
+    for name, got in rounds.items():
+        sq, pg = med(g["sqlite"] for g in got), med(g["postgresql"] for g in got)
+        print(f"{name:<10}{sq * 1000:>9.1f} ms{pg * 1000:>11.1f} ms{pg / sq:>7.2f}x"
+              f"{med(g['statements'] for g in got):>12.1f}  <= 1.2x")
+    return 0
+
+
 def team_main(args) -> int:
     """PostgreSQL vs SQLite on the same export: the import, a verdict, a save (see the docstring)."""
+    if args.reuse:
+        return in_process(args) if args.reuse == "process" else through_serve(args)
     from companion.store.opening import open_store
-    from companion.core.team import where
-
+    
     probe_home = Path(tempfile.mkdtemp(prefix="tierlink-probe-"))
     probe = open_store(probe_home, database=args.database)
     try:

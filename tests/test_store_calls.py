@@ -9,7 +9,9 @@ version query, with counters (`Counting`). What it holds the analysis to (issue 
   records once, the tier-1 hosts and pages among its links once each (one batch
   each, whatever the number of hosts), its tier-1 row once;
 * team mode: one connection checked out of the pool for the whole request, and the
-  workflow tables' versions read once.
+  workflow tables' versions read once; and the SQL statements PostgreSQL runs (psycopg's
+  `Cursor.execute`/`executemany`, counted the same way): no statement twice, and no more
+  than one per kind of fact (STATEMENTS): each round trip costs more than most answers.
 """
 
 from __future__ import annotations
@@ -18,8 +20,18 @@ from collections import Counter
 
 import pytest
 
+import psycopg
+
 from companion.workspace import Workspace
 from pgutil import pg_cluster, pg_url  # noqa: F401  (fixtures)
+
+# The kinds of fact this visit of the tier-1 page asks PostgreSQL for, one statement each: the
+# workflow versions (with whether a tier-1 page waits for its score), the page's records, the
+# hosts among its links holding a tier-1 page, the tier-1 pages among those links, the kept
+# indexability verdicts (read again once: the first visit recorded the page's), its own tier-1
+# row, the relevance search (with the suggested pages' rows). (On main, 17 here: the search
+# alone was six, the placements two, the unscored check one more.)
+STATEMENTS = 7
 
 PROFILE = {"domains": ["example.com"], "competitors": ["rival.test"]}
 PAGE_URL = "https://blog.test/posts/garden-tools"
@@ -138,13 +150,20 @@ def test_team_reads_each_fact_once_on_one_connection(tmp_path, pg_url):
         name = "versions_from_database" if hasattr(type(db), "versions_from_database") else "version"
         real_method = getattr(type(db), name)
 
+        statements: Counter = Counter()
+        real_execute = {m: getattr(psycopg.Cursor, m) for m in ("execute", "executemany")}
+
         def instrument():
             db.pool = Counting(real_pool, pool_calls)
             setattr(type(db), name, _counted(real_method, versions, name))
+            for m, real in real_execute.items():
+                setattr(psycopg.Cursor, m, _statement_counter(real, statements))
 
             def undo():
                 db.pool = real_pool
                 setattr(type(db), name, real_method)
+                for m, real in real_execute.items():
+                    setattr(psycopg.Cursor, m, real)
             return undo
         calls, result = _measure(ws, instrument)
     finally:
@@ -153,3 +172,15 @@ def test_team_reads_each_fact_once_on_one_connection(tmp_path, pg_url):
     _check_each_fact_once(calls)
     assert pool_calls["getconn"] == 1, f"{pool_calls['getconn']} connections checked out for one request"
     assert sum(versions.values()) == 1, f"the workflow versions read {dict(versions)} in one request"
+    repeated = {sql: n for sql, n in statements.items() if n > 1}
+    assert not repeated, f"the same statement run more than once in one request: {repeated}"
+    assert sum(statements.values()) <= STATEMENTS, \
+        f"{sum(statements.values())} statements for one verdict (at most {STATEMENTS}): {list(statements)}"
+
+
+def _statement_counter(real, statements: Counter):
+    """psycopg's Cursor.execute (or executemany), counting each SQL text it is given."""
+    def counted(cursor, query, *args, **kwargs):
+        statements[" ".join(str(query).split())[:120]] += 1
+        return real(cursor, query, *args, **kwargs)
+    return counted

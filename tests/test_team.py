@@ -292,7 +292,7 @@ def test_both_stores_rank_tier1_pages_alike(tmp_path, pg_url):
             store.merge_backlinks([dict(r) for r in rows], "ahrefs")
 
         def top(store, terms):
-            return {key for key, _ in store.search_tier1(terms, 5)}
+            return {page["key"] for page, _ in store.search_tier1(terms, 5)}
 
         overlaps = []
         for _ in range(20):

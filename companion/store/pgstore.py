@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 import secrets
 import threading
@@ -405,15 +404,29 @@ class Database:
         cached = getattr(self._local, "versions", None)
         if cached is not None:
             return cached
-        versions = self.versions_from_database()
+        versions, unscored = self.versions_from_database()
         if getattr(self._local, "session", None) is not None and getattr(self._local, "conn", None) is None:
             self._local.versions = versions
+            self._local.unscored = unscored
         return versions
 
-    def versions_from_database(self) -> dict[str, int]:
-        """Every table's version, asked of the database now (one query)."""
+    def unscored_in_session(self) -> bool | None:
+        """Whether a tier-1 page waits for its score, as read with this session's versions (the
+        versions read first if not yet); None outside a session or inside a transaction, where
+        the caller asks the database itself. Why: every verdict asks both at its start
+        (`Store.ensure_scored`), and one round trip answers the two."""
+        if getattr(self._local, "session", None) is None or getattr(self._local, "conn", None) is not None:
+            return None
+        self.read_versions()
+        return self._local.unscored
+
+    def versions_from_database(self) -> tuple[dict[str, int], bool]:
+        """Every table's version, and whether any tier-1 page is unscored (the partial index
+        `tier1_unscored`), asked of the database now: one statement."""
         with self.connection() as c:
-            return dict(c.execute("SELECT name, n FROM versions").fetchall())
+            rows = c.execute("SELECT name, n FROM versions UNION ALL "
+                             "SELECT NULL, count(*) FROM (SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1) s").fetchall()
+        return {name: n for name, n in rows if name is not None}, any(n for name, n in rows if name is None)
 
     @staticmethod
     def bump(c, name: str) -> None:
@@ -864,6 +877,9 @@ class BacklinkDB:
             return [k for (k,) in c.execute("SELECT key FROM tier1 WHERE host = %s LIMIT %s", (host, limit))]
 
     def any_unscored(self) -> bool:
+        known = self.db.unscored_in_session()  # read with the request's versions
+        if known is not None:
+            return known
         with self.db.connection() as c:
             return c.execute("SELECT 1 FROM tier1 WHERE score IS NULL LIMIT 1").fetchone() is not None
 
@@ -911,72 +927,72 @@ class BacklinkDB:
                 cur.executemany("UPDATE tier1 SET placements = %s, score = NULL WHERE key = %s",
                                 [(n, k) for k, n in sorted(counts.items())])
 
-    def search(self, terms: list[str], max_pages_per_term: int, limit: int) -> list[tuple[str, float]]:
-        """The tier-1 pages most relevant to the terms: [(key, score)], best first (sqlstore's twin).
+    def search(self, terms: list[str], max_pages_per_term: int, limit: int) -> list[tuple[dict, float]]:
+        """The tier-1 pages most relevant to the terms: [(page, score)], best first, each page as
+        `tier1` gives it (sqlstore's twin).
 
-        As in SQLite, each term is first probed with a LIMIT (all of them in one statement) and
-        only terms on at most `max_pages_per_term` pages are ranked (a word that common tells little). Then one
-        query scores every page holding a ranked term with FTS5's bm25 formula:
-        `ts_rank_cd` with every weight 1 counts the term's occurrences in the page (its
-        tf), the page's word count and the list's average give the length part, and the
-        exact page count of each term its idf (with the same ballast as SQLite's).
+        As in SQLite, only terms on at most `max_pages_per_term` pages are ranked (a word that
+        common tells little), and every page holding a ranked term is scored with FTS5's bm25
+        formula: `ts_rank_cd` with every weight 1 counts the term's occurrences in the page
+        (its tf), the page's word count and the list's average give the length part, and
+        the exact page count of each term its idf (with the same ballast as SQLite's).
+
+        One statement (SEARCH), whatever the terms: a visit's search was seven round trips
+        (the page total, the statistics, the lexemes, the probes, the average length, the
+        ranking, the ranked pages' rows), each costing more than its work. Its steps, as CTEs:
+
+        * `total`: how many tier-1 pages: the planner's figure when large (a count(*) of
+          millions costs a scan; ANALYZE after each import and autovacuum keep it close),
+          else exact;
+        * `common`: the terms known to be on more than `max_pages_per_term` pages, from the
+          statistics ANALYZE keeps of the text column (its most common lexemes and their
+          frequencies). A GIN index answers "pages holding this word" with the whole
+          posting list before any LIMIT applies: probing a word on half a million pages
+          costs what the list's size costs; the statistics name such words for free;
+        * `probed`: each other term's page count, probed with a LIMIT;
+        * `rare`: the terms on 1 to `max_pages_per_term` pages, with their idf;
+        * `ranked`: the ranking, over the pages holding a rare term; then their rows.
         """
+        if not terms:
+            return []
         with self.db.connection() as c:
-            rare: list[tuple[str, int]] = []
-            total = self._page_total(c)
-            probe = self._not_common(c, terms, max_pages_per_term, total)
-            # every term probed in one statement (a round trip each cost more than most probes)
-            counts = c.execute(
-                f"""SELECT q.term, (SELECT count(*) FROM (SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', q.term)
-                    LIMIT %s) s) FROM unnest(%s::text[]) WITH ORDINALITY AS q(term, n) ORDER BY q.n""",
-                (max_pages_per_term + 1, probe)).fetchall() if probe else []
-            for term, n in counts:
-                if 0 < n <= max_pages_per_term:
-                    rare.append((term, n))
-            if not rare:
-                return []
-            total += BALLAST
-            avg = c.execute("SELECT coalesce(avg(words), 1) FROM (SELECT words FROM tier1 LIMIT 2000) s").fetchone()[0]
-            idf = [max(1e-6, math.log((total - n + 0.5) / (n + 0.5))) for _, n in rare]
-            rows = c.execute(
-                f"""SELECT t.key, sum(q.idf * r.tf * {K1 + 1} / (r.tf + {K1} * (1 - {B} + {B} * greatest(t.words, 1) / %s)))
-                    AS score
-                    FROM unnest(%s::text[], %s::float8[]) AS q(term, idf)
-                    JOIN tier1 t ON t.tsv @@ plainto_tsquery('{TS_CONFIG}', q.term),
-                    LATERAL (SELECT ts_rank_cd('{{1,1,1,1}}', t.tsv, plainto_tsquery('{TS_CONFIG}', q.term)) AS tf) r
-                    GROUP BY t.key ORDER BY score DESC, t.key LIMIT %s""",
-                (float(avg) or 1.0, [t for t, _ in rare], idf, limit)).fetchall()
-        return [(key, float(score)) for key, score in rows]
-
-    @staticmethod
-    def _not_common(c, terms: list[str], max_pages: int, total: int) -> list[str]:
-        """The terms not known to be on more than `max_pages` pages, from the statistics ANALYZE
-        keeps of the text column (its most common lexemes and their frequencies).
-
-        A GIN index answers "pages holding this word" with the whole posting list before any
-        LIMIT applies: probing a word on half a million pages costs what the list's size
-        costs. The statistics name such words for the price of one query.
-        """
-        row = c.execute("SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-                        "WHERE tablename = 'tier1' AND attname = 'tsv' AND schemaname = current_schema()").fetchone()
-        if not row or not row[0]:
-            return terms
-        freq = dict(zip(row[0], row[1]))
-        lexemes = c.execute(f"SELECT t, array(SELECT unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', t)))) "
-                            "FROM unnest(%s::text[]) AS t", (terms,)).fetchall()
-        return [t for t, lex in lexemes if not any(freq.get(x, 0) * total > max_pages * 2 for x in lex)]
-
-    @staticmethod
-    def _page_total(c) -> int:
-        """How many tier-1 pages: the planner's figure when large (a count(*) of millions costs
-        a scan; ANALYZE after each import and autovacuum keep it close), else exact."""
-        estimate = c.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = 'tier1'::regclass").fetchone()[0]
-        if estimate is not None and estimate > EXACT_UP_TO:
-            return int(estimate)
-        return c.execute("SELECT count(*) FROM (SELECT 1 FROM tier1 LIMIT %s) s", (10 * EXACT_UP_TO,)).fetchone()[0]
+            rows = c.execute(SEARCH, {"terms": list(terms), "max": max_pages_per_term,
+                                      "probe": max_pages_per_term + 1, "limit": limit}).fetchall()
+        return [(_tier1_row(row[:-1]), float(row[-1])) for row in rows]
 
 
 EXACT_UP_TO = 10_000
+SEARCH = f"""
+WITH total AS (
+    SELECT CASE WHEN reltuples > {EXACT_UP_TO} THEN reltuples::bigint
+                ELSE (SELECT count(*) FROM (SELECT 1 FROM tier1 LIMIT {10 * EXACT_UP_TO}) s) END AS n
+    FROM pg_class WHERE oid = 'tier1'::regclass),
+terms AS (SELECT term, n AS ord FROM unnest(%(terms)s::text[]) WITH ORDINALITY AS q(term, n)),
+stats AS (
+    SELECT most_common_elems::text::text[] AS elems, most_common_elem_freqs AS freqs FROM pg_stats
+    WHERE tablename = 'tier1' AND attname = 'tsv' AND schemaname = current_schema()),
+common AS (
+    SELECT DISTINCT q.term FROM terms q, stats, total,
+        unnest(tsvector_to_array(to_tsvector('{TS_CONFIG}', q.term))) AS lex,
+        unnest(stats.elems, stats.freqs) AS f(elem, freq)
+    WHERE f.elem = lex AND f.freq * total.n > %(max)s * 2),
+probed AS MATERIALIZED (
+    SELECT q.term, (SELECT count(*) FROM (SELECT 1 FROM tier1 WHERE tsv @@ plainto_tsquery('{TS_CONFIG}', q.term)
+                                          LIMIT %(probe)s) s) AS pages
+    FROM terms q WHERE q.term NOT IN (SELECT term FROM common)),
+rare AS MATERIALIZED (
+    SELECT p.term, greatest(1e-6, ln((total.n + {BALLAST} - p.pages + 0.5)::float8 / (p.pages + 0.5)::float8)) AS idf
+    FROM probed p, total WHERE p.pages BETWEEN 1 AND %(max)s),
+avglen AS (  -- asked only when a page is ranked (an InitPlan runs on first use)
+    SELECT coalesce(nullif(avg(words), 0), 1)::float8 AS n FROM (SELECT words FROM tier1 LIMIT 2000) s),
+ranked AS (
+    SELECT t.key, sum(q.idf * r.tf * {K1 + 1} / (r.tf + {K1} * (1 - {B} + {B} * greatest(t.words, 1) / (SELECT n FROM avglen))))
+        AS score
+    FROM rare q JOIN tier1 t ON t.tsv @@ plainto_tsquery('{TS_CONFIG}', q.term),
+        LATERAL (SELECT ts_rank_cd('{{1,1,1,1}}', t.tsv, plainto_tsquery('{TS_CONFIG}', q.term)) AS tf) r
+    GROUP BY t.key ORDER BY score DESC, t.key LIMIT %(limit)s)
+SELECT {', '.join('p.' + c for c in BacklinkDB._COLS.split(', '))}, ranked.score
+FROM ranked JOIN tier1 p ON p.key = ranked.key ORDER BY ranked.score DESC, ranked.key"""
 
 
 def _tier1_row(row) -> dict:
@@ -1076,16 +1092,6 @@ class Workflow:
                             (_json(fields), table, row[0])).fetchone()[0]
             self.db.bump(c, table)
             return doc, False
-
-    def is_placement_page(self, key: str) -> bool:
-        with self.db.connection() as c:
-            return c.execute("SELECT 1 FROM workflow WHERE tbl = 'placements' AND doc->>'from_key' = %s LIMIT 1",
-                             (key,)).fetchone() is not None
-
-    def placement_urls_without_key(self) -> list[str]:
-        with self.db.connection() as c:
-            return [r[0] for r in c.execute("SELECT doc->>'from_url' FROM workflow WHERE tbl = 'placements' "
-                                            "AND NOT doc ? 'from_key' AND doc ? 'from_url'")]
 
     # -- the site profile ------------------------------------------------------------------
 

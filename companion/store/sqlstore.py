@@ -1199,29 +1199,31 @@ class BacklinkDB:
         c.executemany("UPDATE tier1 SET placements = ?, score = NULL WHERE key = ?",
                       [(n, k) for k, n in counts.items()])
 
-    def search(self, terms: list[str], max_pages_per_term: int, limit: int) -> list[tuple[str, float]]:
-        """The tier-1 pages most relevant to the terms by FTS5's bm25(): [(key, score)], best first.
+    def search(self, terms: list[str], max_pages_per_term: int, limit: int) -> list[tuple[dict, float]]:
+        """The tier-1 pages most relevant to the terms by FTS5's bm25(): [(page, score)], best
+        first, each page as `tier1` gives it.
 
         bm25() weighs each term by how many pages hold it, which FTS5 counts by walking
         the term's whole posting list: a word on half a million pages would cost a visit
         what the list's size costs. So each term is first probed with a LIMIT (cheap,
         whatever the size) and only terms on at most `max_pages_per_term` pages are
         ranked: a word that common tells little about which page fits (the old in-memory
-        index dropped terms on more than half the pages for the same reason).
+        index dropped terms on more than half the pages for the same reason). Two
+        statements whatever the terms (every term probed in the first), as pgstore's one.
         """
+        if not terms:
+            return []
         conn = self.conn()
-        rare = []
-        for term in terms:
-            phrase = '"' + term.replace('"', '""') + '"'
-            n = conn.execute("SELECT count(*) FROM (SELECT rowid FROM tier1_text WHERE tier1_text MATCH ? LIMIT ?)",
-                             (phrase, max_pages_per_term + 1)).fetchone()[0]
-            if 0 < n <= max_pages_per_term:
-                rare.append(phrase)
+        phrases = ['"' + term.replace('"', '""') + '"' for term in terms]
+        rare = [phrase for phrase, n in conn.execute(
+            "SELECT value, (SELECT count(*) FROM (SELECT rowid FROM tier1_text WHERE tier1_text MATCH value LIMIT ?)) "
+            "FROM json_each(?) ORDER BY key", (max_pages_per_term + 1, json.dumps(phrases))) if 0 < n <= max_pages_per_term]
         if not rare:
             return []
-        rows = conn.execute("SELECT t.key, -bm25(tier1_text) FROM tier1_text JOIN tier1 t ON t.id = tier1_text.rowid "
-                            "WHERE tier1_text MATCH ? ORDER BY bm25(tier1_text) LIMIT ?", (" OR ".join(rare), limit))
-        return [(key, score) for key, score in rows]
+        rows = conn.execute(f"SELECT {', '.join('t.' + c for c in _ROW.split(', '))}, -bm25(tier1_text) FROM tier1_text "
+                            "JOIN tier1 t ON t.id = tier1_text.rowid WHERE tier1_text MATCH ? ORDER BY bm25(tier1_text) "
+                            "LIMIT ?", (" OR ".join(rare), limit))
+        return [(_tier1_row(row[:-1]), row[-1]) for row in rows]
 
 
 _ROW = "key, host, url, features, score, blocked, placements, network"

@@ -255,8 +255,9 @@ class Store(SitePageIndex):
         out ("hide"), interleaved in score order ("show") or alone ("only")."""
         return self._bl.top_tier1(limit, spam=spam)
 
-    def search_tier1(self, terms: list[str], limit: int, max_pages_per_term: int = 1000) -> list[tuple[str, float]]:
-        """Tier-1 pages by BM25 relevance to query terms, best first (see sqlstore.BacklinkDB.search)."""
+    def search_tier1(self, terms: list[str], limit: int, max_pages_per_term: int = 1000) -> list[tuple[dict, float]]:
+        """Tier-1 pages by BM25 relevance to query terms, best first: [(page as `tier1_page` gives
+        it, score)], in one go (see sqlstore.BacklinkDB.search)."""
         return self._bl.search(terms, max_pages_per_term, limit)
 
     # -- tier-1 pages: what the boost verdict needs, kept current by every write ---------
@@ -396,8 +397,10 @@ class Store(SitePageIndex):
         self.upsert("settings", {"name": name}, {"value": value})
 
     def is_placement_page(self, key: str) -> bool:
-        """True if one of my tier-2 placements sits on this page (key = urls.page_key of its from_url)."""
-        return self._wf.is_placement_page(key)
+        """True if one of my tier-2 placements sits on this page (its `from_key`, else the page key
+        of its `from_url`): a set kept per version of the table (`derived`), so a visit asks the
+        database nothing in team mode (it asked twice: a lookup, then the placements without a key)."""
+        return key in self.derived("placements", tier1.placement_pages)
 
     # -- the team's profile (a file of the home in solo mode: companion.analysis.profile) ----
 

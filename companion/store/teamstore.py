@@ -14,7 +14,6 @@ What differs from the embedded store, and why:
 * `table_versions` asks the database (a counter per table, bumped by every change in
   the same transaction), so the caches keyed on it (placement counts, the verdicts'
   placement hosts) see another member's placement at once.
-* `is_placement_page` is an indexed query instead of a set built once.
 * The site profile is a row of the database (the whole team's), not profile.json.
 """
 
@@ -26,7 +25,6 @@ from typing import Callable
 from companion.core.errors import BadInput, StorageError
 from companion.store import pgstore
 from companion.store.interface import ScorerSource
-from companion.store.keys import key_of
 from companion.store.store import Store, make_home
 from companion.store.workflow import table_name
 
@@ -108,14 +106,6 @@ class TeamWorkflow:
     def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
         self._check_open()
         return self._wf.update_with(table_name(table), id, change)
-
-    def is_placement_page(self, key: str) -> bool:
-        """An indexed lookup of `from_key` (placements.add always sets it); documents
-        inserted without one are matched by their `from_url`, as the embedded store does."""
-        self._check_open()
-        if self._wf.is_placement_page(key):
-            return True
-        return any(key_of(url) == key for url in self._wf.placement_urls_without_key())
 
     def profile_data(self) -> dict | None:
         """The profile stored in the database (None before anyone set one)."""

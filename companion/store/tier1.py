@@ -52,6 +52,11 @@ def placement_counts(placements: list[dict]) -> dict[str, int]:
     return counts
 
 
+def placement_pages(placements: list[dict]) -> frozenset[str]:
+    """The pages my placements sit on (by `from_key`, else the key of `from_url`)."""
+    return frozenset(k for doc in placements if (k := doc.get("from_key") or key_of(doc.get("from_url") or "")))
+
+
 def refresh(bl: BacklinkStore, c, source_keys, stored: dict[str, list[tuple[int, dict]]] | None = None, *,
             counts: Callable[[], dict[str, int]], scorer: Scorer | None) -> None:
     """Recompute the tier-1 rows of these pages from their records (`stored`, else read), in

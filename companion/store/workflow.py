@@ -24,7 +24,6 @@ from tinydb import Query, TinyDB
 from companion.core.atomic import file_stamp
 from companion.core.errors import BadInput, NotFound, StorageError
 from companion.store.backups import META, WORKFLOW_FILE, AtomicJSONStorage, migrate, open_document
-from companion.store.keys import key_of
 
 LOCK_FILE = ".store.lock"
 WORKFLOW_TABLES = ("candidates", "placements", "settings")
@@ -53,7 +52,6 @@ class TinyWorkflow:
         self._versions: dict[str, int] = {}  # per workflow table ("placements", ...)
         self._lock = threading.RLock()
         self._closed = False
-        self._placement_keys: set[str] | None = None
         self._id_index: dict[str, dict[str, int]] = {}
         self._flock_depth = 0
         self._flock_fd: int | None = None
@@ -132,7 +130,6 @@ class TinyWorkflow:
                     doc.setdefault(name, {})
                 self._db = TinyDB(str(storage.path), storage=AtomicJSONStorage, data=doc)
                 self._id_index.clear()
-                self._placement_keys = None
                 for name in WORKFLOW_TABLES:
                     self._versions[name] = self._versions.get(name, 0) + 1
 
@@ -150,8 +147,6 @@ class TinyWorkflow:
 
     def _changed(self, table: str) -> None:
         self._id_index.pop(table, None)
-        if table == "placements":
-            self._placement_keys = None
         self._versions[table] = self._versions.get(table, 0) + 1
 
     def _write(self, table: str, action: Callable):
@@ -251,20 +246,6 @@ class TinyWorkflow:
             if current is None:
                 raise NotFound(f"no {table} entry with id {id}")
             return self.update(table, id, change(current))
-
-    def is_placement_page(self, key: str) -> bool:
-        """True if one of my tier-2 placements sits on this page (key = urls.page_key of its from_url)."""
-        with self._reading():
-            keys = self._placement_keys
-            if keys is None:
-                keys = set()
-                for doc in self._table("placements").all():
-                    k = doc.get("from_key") or key_of(doc.get("from_url") or "")
-                    if k:
-                        keys.add(k)
-                self._placement_keys = keys
-            return key in keys
-
 
     # -- the profile: a file of the data home in solo mode, not the store's -------------------
 

@@ -483,17 +483,15 @@ def suggest_tier1(store, text: str, *, exclude_keys=frozenset(), used_anchors=fr
     differs from anchors already used in my placements, and why.
     """
     terms = [t for t, _ in Counter(relevance.tokens(text)).most_common(MAX_QUERY_TERMS)]
-    hits = [(key, bm25) for key, bm25 in store.search_tier1(terms, max(limit * 5, 20) + len(exclude_keys))
-            if key not in exclude_keys]
-    pages = store.tier1_pages([key for key, _ in hits])
-    disavowed = Matcher(store)
-    unindexed = indexstate.not_indexable(store) if pages else {}
+    hits = [(page, bm25) for page, bm25 in store.search_tier1(terms, max(limit * 5, 20) + len(exclude_keys))
+            if page["key"] not in exclude_keys]  # the pages' rows come with the search: one question
+    disavowed = Matcher(store) if hits else None
+    unindexed = indexstate.not_indexable(store) if hits else {}
     query = set(terms)
     used = {a.strip().lower() for a in used_anchors if a}
     ranked = []
-    for key, bm25 in hits:
-        page = pages.get(key)
-        if page is None or page["blocked"] or disavowed(page["url"]) or key in unindexed:  # wasted links
+    for page, bm25 in hits:
+        if page["blocked"] or disavowed(page["url"]) or page["key"] in unindexed:  # wasted links
             continue
         feats = page["features"]
         words = relevance.tokens(" ".join([feats["title"], *feats["anchors"], relevance.url_words(page["url"])]))

@@ -247,6 +247,17 @@ def velocity(store, profile, *, as_of=None, weeks: int | None = None) -> dict:
 
 # --- warnings for a link about to be built -----------------------------------------
 
+def _by_tier1_page(placements: list[dict]) -> dict[str, list[dict]]:
+    """My placements by the page they point at (`to_key`), in the table's order: what
+    `find("placements", to_key=...)` gives, kept per version of the table (Store.derived), so a
+    verdict's suggestions ask the store nothing each."""
+    out: dict[str, list[dict]] = {}
+    for p in placements:
+        if p.get("to_key"):
+            out.setdefault(p["to_key"], []).append(p)
+    return out
+
+
 def tier2_pacing_warnings(store, profile, to_url: str, anchor: str | None, day: str | None = None,
                           *, exclude_id: str | None = None) -> list[dict]:
     """The pacing guard: one more tier-2 link to the tier-1 page `to_url` in the week of `day`
@@ -257,7 +268,7 @@ def tier2_pacing_warnings(store, profile, to_url: str, anchor: str | None, day: 
     week = week_of(day or date.today())
     same_week, same_anchor = 0, 0
     wanted = " ".join((anchor or "").split()).casefold()
-    for p in store.find("placements", to_key=key):
+    for p in store.derived("placements", _by_tier1_page).get(key, ()):
         if exclude_id is not None and p.get("id") == exclude_id:
             continue
         if week_of(p.get("date")) == week:
