@@ -6,8 +6,8 @@ database and the workflow store, and in team mode the pool's `getconn` and the d
 version query, with counters (`Counting`). What it holds the analysis to (issue 25):
 
 * every backlink-database question is asked at most once per request: the page's
-  records once, the tier-1 hosts and pages among its links once each (one batch
-  each, whatever the number of hosts), its tier-1 row once;
+  records and its tier-1 row once (together), the tier-1 hosts and pages among its
+  links once each (one batch each, whatever the number of hosts);
 * team mode: one connection checked out of the pool for the whole request, and the
   workflow tables' versions read once; and the SQL statements PostgreSQL runs (psycopg's
   `Cursor.execute`/`executemany`, counted the same way): no statement twice, and no more
@@ -26,12 +26,12 @@ from companion.workspace import Workspace
 from pgutil import pg_cluster, pg_url  # noqa: F401  (fixtures)
 
 # The kinds of fact this visit of the tier-1 page asks PostgreSQL for, one statement each: the
-# workflow versions (with whether a tier-1 page waits for its score), the page's records, the
-# hosts among its links holding a tier-1 page, the tier-1 pages among those links, the kept
-# indexability verdicts (read again once: the first visit recorded the page's), its own tier-1
-# row, the relevance search (with the suggested pages' rows). (On main, 17 here: the search
-# alone was six, the placements two, the unscored check one more.)
-STATEMENTS = 7
+# workflow versions (with whether a tier-1 page waits for its score), the page's records (with
+# its own tier-1 row), the hosts among its links holding a tier-1 page, the tier-1 pages among
+# those links, the kept indexability verdicts (read again once: the first visit recorded the
+# page's), the relevance search (with the suggested pages' rows). (On main, 17 here: the
+# search alone was six, the placements two, the unscored check and the page's row one more each.)
+STATEMENTS = 6
 
 PROFILE = {"domains": ["example.com"], "competitors": ["rival.test"]}
 PAGE_URL = "https://blog.test/posts/garden-tools"
@@ -126,7 +126,8 @@ def _check_result(result: dict) -> None:
 def _check_each_fact_once(calls: Counter) -> None:
     repeated = {name: n for name, n in calls.items() if n > 1}
     assert not repeated, f"read more than once in one request: {repeated} (all calls: {dict(calls)})"
-    assert calls["from_source"] == 1, dict(calls)  # the page's records: read once, kept after any write
+    assert calls["page"] == 1, dict(calls)  # the page's records and tier-1 row: read once, kept after any write
+    assert "tier1" not in calls, dict(calls)  # ... so its boost verdict asks nothing more
 
 
 def test_solo_reads_each_fact_once(home):

@@ -584,11 +584,17 @@ class BacklinkDB:
         for (raw,) in rows:
             yield loads(raw)
 
-    def from_source(self, source_key: str) -> list[tuple[int, dict]]:
+    def page(self, source_key: str) -> tuple[list[tuple[int, dict]], dict | None]:
+        """The stored records of one linking page, oldest first, and its tier-1 row (or None): one
+        statement, as a visit asks for both (its changes, then its boost verdict)."""
         with self.db.connection() as c:
-            rows = c.execute("SELECT id, record FROM backlinks WHERE source_key = %s ORDER BY id",
-                             (source_key,)).fetchall()
-        return [(i, loads(raw)) for i, raw in rows]
+            rows = c.execute(f"SELECT id, record, NULL, NULL, NULL, NULL, NULL::integer, NULL::integer, NULL::integer, "
+                             f"NULL::integer FROM backlinks WHERE source_key = %(k)s UNION ALL "
+                             f"SELECT NULL, NULL, {self._COLS} FROM tier1 WHERE key = %(k)s ORDER BY 1",
+                             {"k": source_key}).fetchall()
+        records = [(row[0], loads(row[1])) for row in rows if row[0] is not None]
+        tier1 = next((_tier1_row(row[2:]) for row in rows if row[0] is None), None)
+        return records, tier1
 
     def from_sources(self, c, source_keys: Iterable[str]) -> dict[str, list[tuple[int, dict]]]:
         out: dict[str, list[tuple[int, dict]]] = {}

@@ -752,9 +752,12 @@ class BacklinkDB:
         for (raw,) in cursor:
             yield loads(raw)
 
-    def from_source(self, source_key: str) -> list[tuple[int, dict]]:
+    def page(self, source_key: str) -> tuple[list[tuple[int, dict]], dict | None]:
+        """The stored records of one linking page, oldest first, and its tier-1 row (or None)
+        (pgstore's twin asks both in one statement; here two index lookups cost less than
+        gluing them)."""
         rows = self.conn().execute("SELECT id, record FROM backlinks WHERE source_key = ? ORDER BY id", (source_key,))
-        return [(i, loads(raw)) for i, raw in rows]
+        return [(i, loads(raw)) for i, raw in rows], self.tier1(source_key)
 
     def from_sources(self, c, source_keys: Iterable[str]) -> dict[str, list[tuple[int, dict]]]:
         """The stored records of many pages at once (one query per 500 keys)."""

@@ -77,7 +77,7 @@ class Store(SitePageIndex):
         self._derived: dict[tuple, tuple[int, object]] = {}  # (table, build) -> (table version, value)
         self._derived_lock = threading.Lock()
         self._reconciled: tuple | None = None
-        self._request = threading.local()  # .records: page key -> its records, within `reading()`
+        self._request = threading.local()  # .records, .tier1: page key -> its records, its tier-1 row (`reading()`)
 
     # -- open / close ---------------------------------------------------------------
 
@@ -163,26 +163,38 @@ class Store(SitePageIndex):
     def reading(self):
         """One request's store calls (a visit's analysis): each fact read once. In team mode one
         connection is checked out for the whole block and the workflow versions are read once
-        (pgstore.Database.session); on either store the records of a page are read once and
-        then kept, with what `put_backlinks` writes in the block. Nested blocks join the outer."""
+        (pgstore.Database.session); on either store the records of a page and its tier-1 row
+        are read once, together, and then kept, with what `put_backlinks` writes in the block
+        (its tier-1 rows read again after it). Nested blocks join the outer."""
         if getattr(self._request, "records", None) is not None:
             yield
             return
         with self._bl.reading():
             self._request.records = {}
+            self._request.tier1 = {}
             try:
                 yield
             finally:
                 self._request.records = None
+                self._request.tier1 = None
 
     def backlinks_from(self, source_key: str) -> list[dict]:
-        """The stored records of one linking page (an index lookup; once per `reading()` block)."""
+        """The stored records of one linking page (an index lookup; once per `reading()` block,
+        with its tier-1 row: `tier1_page` then asks nothing)."""
         memo = getattr(self._request, "records", None)
         if memo is None:
-            return [rec for _, rec in self._bl.from_source(source_key)]
+            return [rec for _, rec in self._bl.page(source_key)[0]]
         if source_key not in memo:
-            memo[source_key] = [rec for _, rec in self._bl.from_source(source_key)]
+            records, self._request.tier1[source_key] = self._bl.page(source_key)
+            memo[source_key] = [rec for _, rec in records]
         return copy.deepcopy(memo[source_key])
+
+    def _kept_tier1(self, key: str) -> tuple[bool, dict | None]:
+        """(known, row): the page's tier-1 row as read with its records in this `reading()` block."""
+        rows = getattr(self._request, "tier1", None)
+        if rows is None or key not in rows:
+            return False, None
+        return True, rows[key]
 
     def tier1_hosts_among(self, hosts: list[str]) -> set[str]:
         """The hosts (`www.` stripped) among these with a tier-1 page: one query for them all."""
@@ -228,7 +240,8 @@ class Store(SitePageIndex):
 
     def is_tier1_page(self, key: str) -> bool:
         """True if a live backlink comes from this page (key = urls.page_key)."""
-        return self._bl.is_tier1(key)
+        known, row = self._kept_tier1(key)
+        return row is not None if known else self._bl.is_tier1(key)
 
     def has_tier1_host(self, host: str) -> bool:
         """True if some tier-1 page sits on this host (`www.` stripped)."""
@@ -242,7 +255,8 @@ class Store(SitePageIndex):
     def tier1_page(self, key: str) -> dict | None:
         """A tier-1 page: {"key", "host", "url", "features", "score", "blocked", "spam", "placements"}, or None
         (features["network"]: how many referring sites of the list have a page at its path)."""
-        return self._bl.tier1(key)
+        known, row = self._kept_tier1(key)
+        return copy.deepcopy(row) if known else self._bl.tier1(key)
 
     def tier1_pages(self, keys: list[str]) -> dict[str, dict]:
         return self._bl.tier1_many(keys)
@@ -296,6 +310,8 @@ class Store(SitePageIndex):
             return
         tier1.reconcile(self._bl, scorer, counts, known=self._reconciled is not None)
         self._reconciled = memo
+        if getattr(self._request, "tier1", None):  # rescored or recounted: read the rows again
+            self._request.tier1.clear()
 
     # -- backlinks: writing ------------------------------------------------------------
 
@@ -307,6 +323,8 @@ class Store(SitePageIndex):
         self._check_open()
         if getattr(self._request, "records", None):
             self._request.records.clear()
+        if getattr(self._request, "tier1", None):
+            self._request.tier1.clear()
         return merging.merge_backlinks(self._bl, self._refresher(), rows, origin, fallback_target=fallback_target,
                                        _owned=_owned, progress=progress, produce=produce)
 
@@ -344,6 +362,7 @@ class Store(SitePageIndex):
         if memo is not None:  # the pages' records as now stored (read under the write's lock)
             for key in keys:
                 memo[key] = [loads(dumps(rec)) for _, rec in stored.get(key, [])]  # as a re-read gives them
+                self._request.tier1.pop(key, None)  # recomputed by the write: read again when asked
 
     # -- workflow tables (companion.store.workflow, or pgstore.Workflow in team mode) -------
 
