@@ -51,7 +51,9 @@ verdict with no change on the stored tier-1 pages, this checkout's code and, wit
   visited on the four in turn, --rounds x --reps times after a warm-up visit.
 
 Printed per round (process) and overall: the median verdict on each store and their ratio
-(goal <= 1.2x); for `process` also the median of the rounds' own ratios.
+(goal <= 1.2x); for `process` also the median of the rounds' own ratios and the median gap
+PostgreSQL - SQLite between two visits of the same page, one after the other (the least
+swayed by the load of the moment).
 """
 
 from __future__ import annotations
@@ -387,8 +389,9 @@ for _ in range(reps):
             assert result["changes"] == [] and "tier1" in result["labels"], (name, u, result["changes"])
 for ws in spaces.values():
     ws.close()
+gaps = [pg - sq for pg, sq in zip(times["postgresql"], times["sqlite"])]  # the same page, one after the other
 print(json.dumps({"code": str(Path(companion.__file__).parents[1]), "statements": statistics.mean(counts),
-                  **{name: statistics.median(xs) for name, xs in times.items()}}))
+                  "gap": statistics.median(gaps), **{name: statistics.median(xs) for name, xs in times.items()}}))
 """
 
 
@@ -479,17 +482,17 @@ def in_process(args) -> int:
             rounds[name].append(got)
             loads.append(os.getloadavg()[0])
             print(f"round {n + 1}, {name}: SQLite {got['sqlite'] * 1000:.1f} ms, PostgreSQL "
-                  f"{got['postgresql'] * 1000:.1f} ms ({got['postgresql'] / got['sqlite']:.2f}x), "
-                  f"{got['statements']:.1f} statements a verdict", flush=True)
+                  f"{got['postgresql'] * 1000:.1f} ms ({got['postgresql'] / got['sqlite']:.2f}x; PostgreSQL - SQLite "
+                  f"per visit {got['gap'] * 1000:+.1f} ms), {got['statements']:.1f} statements a verdict", flush=True)
     med = statistics.median
     print(f"\n{args.big:,} backlinks, {args.visits} stored tier-1 pages, {args.reps} visits each per round, "
           f"{args.rounds} rounds, {where(args.database)}; load average (1 min) {min(loads):.1f}-{max(loads):.1f}\n")
-    print(f"{'code':<10}{'SQLite':>12}{'PostgreSQL':>14}{'ratio':>8}{'rounds':>8}{'statements':>12}  goal")
+    print(f"{'code':<10}{'SQLite':>12}{'PostgreSQL':>14}{'ratio':>8}{'rounds':>8}{'gap':>10}{'statements':>12}  goal")
     for name, got in rounds.items():
         sq, pg = med(g["sqlite"] for g in got), med(g["postgresql"] for g in got)
         each = med(g["postgresql"] / g["sqlite"] for g in got)  # the median of the rounds' own ratios
         print(f"{name:<10}{sq * 1000:>9.1f} ms{pg * 1000:>11.1f} ms{pg / sq:>7.2f}x{each:>7.2f}x"
-              f"{med(g['statements'] for g in got):>12.1f}  <= 1.2x")
+              f"{med(g['gap'] for g in got) * 1000:>+7.1f} ms{med(g['statements'] for g in got):>12.1f}  <= 1.2x")
     return 0
 
 
