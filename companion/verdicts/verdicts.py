@@ -789,6 +789,28 @@ def _not_disavowed(store, limit: int, spam: str) -> list[dict]:
         fetch *= 4
 
 
+def boost_hidden(store, profile: Profile) -> dict[str, int]:
+    """How many scored tier-1 pages the default boost list leaves out, by reason: `disavowed`,
+    `not_indexable`, `spam` (each page counted once, under the first of these that holds: the
+    list apart that would show it). An empty list must not read as "nothing imported" when every
+    page is hidden: the dashboard and the CLI say these counts and how to show them.
+
+    A walk of every scored page (the blocked ones, competing or on my own sites, are never
+    listed and not counted), so it is asked for when the default list came back empty."""
+    ensure_scored(store, profile)
+    blocked = indexstate.not_indexable(store)
+    disavowed = Matcher(store)
+    counts = {"disavowed": 0, "not_indexable": 0, "spam": 0}
+    for page in store.top_tier1(store.tier1_count(), spam="show"):
+        if disavowed(page["url"]):
+            counts["disavowed"] += 1
+        elif page["key"] in blocked:
+            counts["not_indexable"] += 1
+        elif page["spam"]:
+            counts["spam"] += 1
+    return counts
+
+
 def boost_list(store, profile: Profile, limit: int = 50, *, spam: str = "hide",
                not_indexable: str = "hide") -> list[dict]:
     """Tier-1 pages worth powering up next (BoostItem of docs/CONTRACT.md), best first.

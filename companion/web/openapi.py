@@ -594,6 +594,17 @@ PATHS = {
             "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
         },
     },
+    "/api/boost/hidden": {
+        "get": {
+            "operationId": "boostHidden",
+            "summary": "How many scored tier-1 pages the default boost list leaves out, each counted once under "
+                       "the first reason that holds: disavowed, not indexable (not_indexable=show|only lists "
+                       "them), spam (spam=show|only). What the dashboard says when the list is empty",
+            "responses": _ok({"type": "object", "required": ["disavowed", "not_indexable", "spam"],
+                              "additionalProperties": False,
+                              "properties": {"disavowed": _INT, "not_indexable": _INT, "spam": _INT}}),
+        },
+    },
     "/api/graph": {
         "get": {
             "operationId": "tierGraph",

@@ -125,12 +125,46 @@ export async function render(root) {
       + `${n === 1 ? "it" : "them"} (the reason is first under each row), so a tier-2 link there is wasted.`,
     "No tier-1 page found not indexable (pages are checked when you visit them or run a recheck).");
 
+  /**
+   * The empty list's message: "nothing imported" only when nothing is hidden; else how many pages
+   * were left out and why, with the way to show them (a toggle here, the CLI's flag, the disavow review).
+   */
+  async function nothingListed() {
+    const hidden = await api.get("/api/boost/hidden");
+    const total = hidden.not_indexable + hidden.spam + hidden.disavowed;
+    if (!total) return empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile.");
+    const pages = (n) => `${n} page${n === 1 ? "" : "s"}`;
+    const reasons = h("ul", { class: "hidden-reasons" });
+    const showButton = (box, label) => {
+      const btn = h("button", { class: "btn btn-small", type: "button" }, label);
+      btn.addEventListener("click", () => { box.checked = true; box.dispatchEvent(new Event("change")); });
+      return btn;
+    };
+    if (hidden.not_indexable) {
+      reasons.append(h("li", { id: "boost-hidden-unindexed" },
+        `${pages(hidden.not_indexable)} search engines will not index (noindex, canonical elsewhere, robots.txt, soft 404): `
+        + "a tier-2 link there is wasted. ", showButton(unindexedBox, "Show them"),
+        h("div", { class: "sub" }, "Or tick “Show pages that will not be indexed” above; the CLI: tierlink boost --show-not-indexable.")));
+    }
+    if (hidden.spam) {
+      reasons.append(h("li", { id: "boost-hidden-spam" }, `${pages(hidden.spam)} marked spam. `, showButton(spamBox, "Show them"),
+        h("div", { class: "sub" }, "Or tick “Show spam pages” above; the CLI: tierlink boost --show-spam.")));
+    }
+    if (hidden.disavowed) {
+      reasons.append(h("li", { id: "boost-hidden-disavowed" },
+        `${pages(hidden.disavowed)} you disavowed. The Link profile tab lists what is disavowed; `
+        + "the CLI takes a mark off: tierlink disavow review --undo VALUE."));
+    }
+    return h("div", { class: "empty", id: "boost-hidden" },
+      h("p", {}, `No tier-1 page to boost: all ${pages(total)} are left out of this list.`), reasons);
+  }
+
   async function load() {
     clear(body).append(loading());
     const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}&spam=hide`);
     clear(body);
     if (!Array.isArray(items) || !items.length) {
-      body.append(empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile."));
+      body.append(await nothingListed());
     } else {
       body.append(boostTable(items));
     }
