@@ -3,7 +3,7 @@
  * companion gave, and a one-click save to the candidates board.
  */
 
-import { api, ApiError } from "../api.js";
+import { api, errorText, isStoreProblem } from "../api.js";
 import { clear, extLink, h, hostOf, notice, num, shortUrl } from "../dom.js";
 import { badge, col, empty, header, loading, reason, scoreBar, table } from "./common.js";
 
@@ -68,7 +68,8 @@ export async function render(root) {
   const brokenSection = h("section", { class: "broken-targets" });
   root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.",
     spamLabel, unindexedLabel, limitSel), brokenSection, body, spamSection, unindexedSection);
-  brokenTargets(brokenSection).catch((err) => brokenSection.append(notice("error", err.message)));
+  // A store-wide problem is said by the banner, and by the list below once: not a third time here.
+  brokenTargets(brokenSection).catch((err) => isStoreProblem(err) || brokenSection.append(notice("error", errorText(err))));
 
   /** One table of boost items, each with its Save button and its reasons under the row. */
   function boostTable(items) {
@@ -85,7 +86,7 @@ export async function render(root) {
           save.textContent = "Saved";
         } catch (err) {
           save.disabled = false;
-          save.after(notice("error", err instanceof ApiError ? err.message : String(err)));
+          save.after(notice("error", errorText(err)));
         }
       });
       tbody.append(h("tr", { class: item.spam ? "boost-row spam" : "boost-row" },
@@ -172,9 +173,9 @@ export async function render(root) {
     await loadUnindexed();
   }
 
-  limitSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", err.message))));
-  spamBox.addEventListener("change", () => loadSpam().catch((err) => spamSection.append(notice("error", err.message))));
+  limitSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", errorText(err)))));
+  spamBox.addEventListener("change", () => loadSpam().catch((err) => spamSection.append(notice("error", errorText(err)))));
   unindexedBox.addEventListener("change",
-    () => loadUnindexed().catch((err) => unindexedSection.append(notice("error", err.message))));
+    () => loadUnindexed().catch((err) => unindexedSection.append(notice("error", errorText(err)))));
   await load();
 }
