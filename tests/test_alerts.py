@@ -8,8 +8,11 @@ again; a recovery closes it and the same loss later is a new alert. Listed by
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
+from companion.alerts import records
 from companion.monitor import recheck as recheck_mod
 from companion.workspace import Workspace
 from serverutil import CompanionServer
@@ -87,6 +90,44 @@ def test_a_recovery_closes_the_alert_and_a_new_loss_is_a_new_alert(web, home, cl
     run(home)
     listed = alerts(cli)["alerts"]
     assert len(listed) == 2 and [a["open"] for a in listed] == [True, False]
+
+
+def test_closed_alerts_are_dropped_after_their_keeping_time_open_ones_never(web, home, cli):
+    """The table stays bounded: a recovered alert the user has seen goes KEEP_SEEN_DAYS after it
+    closed, one never seen after KEEP_UNSEEN_DAYS, an open one stays however old; the alerts
+    left keep their ids, and a batch left empty is removed."""
+    site, _ = web
+    site.page("/removed", NO_LINK)
+    site.page("/nofollow", NO_LINK)
+    run(home)
+    both = {a["source_url"]: a for a in alerts(cli)["alerts"]}
+    assert len(both) == 2 and all(a["open"] for a in both.values())
+    site.page("/removed", LINK)  # one recovers, the other stays lost
+    run(home)
+    alerts(cli, "--mark-seen")
+    later = datetime.now(timezone.utc) + timedelta(days=records.KEEP_SEEN_DAYS + 1)
+    with Workspace(home) as ws:
+        assert records.prune(ws.store, later - timedelta(days=2)) == 0  # not yet
+        assert records.prune(ws.store, later) == 1
+        assert records.prune(ws.store, later + timedelta(days=3650)) == 0  # the open one, however old
+    [left] = alerts(cli)["alerts"]
+    still = next(a for a in both.values() if a["source_url"].endswith("/nofollow"))
+    assert left["id"] == still["id"] and left["open"]
+    site.page("/nofollow", LINK)  # it recovers too: its batch is left with none, and goes
+    run(home)
+    with Workspace(home) as ws:
+        assert records.prune(ws.store, later + timedelta(days=2)) == 1 and ws.store.all(records.TABLE) == []
+
+    site.page("/removed", NO_LINK)  # a loss never seen: kept a year after it closed
+    run(home)
+    site.page("/removed", LINK)
+    run(home)
+    [unseen] = alerts(cli)["alerts"]
+    assert not unseen["open"] and not unseen["seen"]
+    with Workspace(home) as ws:
+        assert records.prune(ws.store, later) == 0
+        assert records.prune(ws.store, datetime.now(timezone.utc) + timedelta(days=records.KEEP_UNSEEN_DAYS + 1)) == 1
+    assert alerts(cli)["alerts"] == []
 
 
 def test_a_broken_target_is_one_alert_until_it_is_fixed(web, home, cli):

@@ -16,6 +16,13 @@ link is restored, the placement live again, the target no longer broken), and a
 key with an open alert never makes another. After a recovery the same loss again
 is a new change, so a new alert.
 
+Kept bounded: an alert that has closed (its link recovered) is dropped once the user has
+seen it and it closed more than KEEP_SEEN_DAYS ago, and after KEEP_UNSEEN_DAYS even if never
+seen (`prune`, run by every `record`). An open alert is kept however old: the link is still
+gone, and a key has at most one open alert, so those are bounded by the links themselves.
+A dropped alert leaves `None` in its batch, so the others keep their ids; a batch left with
+none is removed.
+
 Seen: one watermark (the setting `alerts_seen_until`, a `created_at`) says which
 alerts the user has seen, so "mark all I was shown as seen" is one write however
 many there are. Stamps are to the microsecond, so `since` never skips an alert
@@ -24,13 +31,15 @@ made in the same second as the last poll.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from companion.analysis import urls
 from companion.core.errors import BadInput
 
 TABLE = "alerts"
 SEEN_SETTING = "alerts_seen_until"
+KEEP_SEEN_DAYS = 90  # a closed alert the user has seen is kept this long after it closed
+KEEP_UNSEEN_DAYS = 365  # ... and one never seen, this long
 KINDS = ("link_lost", "link_soft_404", "link_parked", "link_nofollow", "placement_lost", "placement_nofollow",
          "broken_target")
 # One loss of a link is one alert whatever it turns into (lost, then parked): the key names the family.
@@ -54,9 +63,9 @@ TITLES = {
 }
 
 
-def stamp() -> str:
+def stamp(moment: datetime | None = None) -> str:
     """UTC to the microsecond, ISO 8601 with 'Z': sorts as text, never equal for two polls."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return (moment or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_since(value: str | None) -> str | None:
@@ -167,11 +176,43 @@ def broken_target_alerts(store) -> tuple[list[dict], set[str]]:
 def _flat(docs: list[dict]) -> list[dict]:
     """Every alert of every batch document, each with its public id (`<batch id>-<n>`)."""
     return [dict(a, id=f"{doc['id']}-{n}", batch=doc["id"], n=n)
-            for doc in docs for n, a in enumerate(doc.get("alerts") or [])]
+            for doc in docs for n, a in enumerate(doc.get("alerts") or []) if a is not None]
 
 
 def every_alert(store) -> list[dict]:
     return _flat(store.all(TABLE))
+
+
+def _expired(alert: dict, seen_until: str, seen_before: str, unseen_before: str) -> bool:
+    """A closed alert past its keeping time (the module's docstring says why these)."""
+    if alert.get("open") or not alert.get("resolved_at"):
+        return False
+    seen = bool(seen_until) and (alert.get("created_at") or "") <= seen_until
+    return alert["resolved_at"] < (seen_before if seen else unseen_before)
+
+
+def prune(store, moment: datetime | None = None) -> int:
+    """Drop the closed alerts past their keeping time; how many were dropped. A write only for a
+    batch that has one (each batch is rewritten in one step, so an alert closing at that moment
+    is never lost)."""
+    moment = moment or datetime.now(timezone.utc)
+    seen_before, unseen_before = stamp(moment - timedelta(days=KEEP_SEEN_DAYS)), stamp(moment - timedelta(days=KEEP_UNSEEN_DAYS))
+    seen_until = _seen_until(store)
+
+    def expired(a) -> bool:
+        return a is not None and _expired(a, seen_until, seen_before, unseen_before)
+
+    dropped = 0
+    for doc in store.all(TABLE):
+        found = sum(1 for a in doc.get("alerts") or [] if expired(a))
+        if not found:
+            continue
+        kept = store.update_with(TABLE, doc["id"], lambda d: {"alerts": [None if expired(a) else a
+                                                                        for a in d.get("alerts") or []]})
+        if all(a is None for a in kept.get("alerts") or []):
+            store.remove(TABLE, doc["id"])
+        dropped += found
+    return dropped
 
 
 def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | None = None) -> list[dict]:
@@ -181,7 +222,9 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
     (`{"created_at", "alerts": [...]}`), so 200 lost links cost one durable write, not
     200 (a write of the embedded store is an fsync'd file: ~13 ms). `broken_now`: the
     keys of every broken target at this moment; an open broken-target alert not among
-    them is closed (its page was fixed). Returns the new alerts (with their ids)."""
+    them is closed (its page was fixed); the closed alerts past their keeping time are
+    dropped (`prune`). Returns the new alerts (with their ids)."""
+    prune(store)
     stored = every_alert(store)
     open_alerts = {a["key"]: a for a in stored if a.get("open")}
     closing = {_key(gone, src, tgt) for kind, src, tgt in recovered for gone in RECOVERY.get(kind, ())}
@@ -194,7 +237,7 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
         by_batch.setdefault(a["batch"], set()).add(a["n"])
     for batch, ns in by_batch.items():
         def close(doc, ns=ns):
-            return {"alerts": [dict(a, open=False, resolved_at=at) if n in ns else a
+            return {"alerts": [dict(a, open=False, resolved_at=at) if n in ns and a is not None else a
                                for n, a in enumerate(doc.get("alerts") or [])]}
         store.update_with(TABLE, batch, close)
     fresh: list[dict] = []
