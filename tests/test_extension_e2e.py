@@ -95,13 +95,19 @@ def assert_reads_as_words(popup):
     assert popup.evaluate("document.documentElement.scrollWidth") <= width
 
 
-def test_tier1_page_badge_popup_and_one_click_save(browser, site, companion, relay):
-    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+def visit_until_badge(browser, url: str, badge: str):
+    """A new tab at `url`, once the extension shows `badge` for it: (page, tab id)."""
     page = browser.context.new_page()
-    url = site.url("post.html") + "?t1"
     page.goto(url)
     tab = browser.tab_id_of(url)
-    wait_for(lambda: browser.badge(tab) == "T1", what="badge T1")
+    wait_for(lambda: browser.badge(tab) == badge, what=f"badge {badge} for {url}")
+    return page, tab
+
+
+def test_tier1_page_badge_popup_and_one_click_save(browser, site, companion, relay):
+    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+    url = site.url("post.html") + "?t1"
+    page, tab = visit_until_badge(browser, url, "T1")
     sent = [r for r in relay.analyzed() if r["url"] == url]
     assert sent, relay.requests
     assert sent[0]["origin"] == f"chrome-extension://{browser.ext_id}"
@@ -583,11 +589,8 @@ def test_a_visit_sends_the_page_without_script_text_and_the_popup_the_whole_page
     reads the contacts, gets the whole page."""
     browser.eval(RECORD_PAGE_COPIES)
     browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
-    page = browser.context.new_page()
     url = site.url("scripted.html") + "?copy"
-    page.goto(url)
-    tab = browser.tab_id_of(url)
-    wait_for(lambda: browser.badge(tab) == "T1", what="badge T1")
+    page, tab = visit_until_badge(browser, url, "T1")
     [copy] = [c["html"] for c in browser.eval("() => globalThis.__tierlinkPageCopies") if c["url"] == url]
     assert "headScriptText" not in copy and "head-style-text" not in copy and "bodyScriptText" not in copy
     assert copy.count("<script></script>") == 2 and "<style></style>" in copy
