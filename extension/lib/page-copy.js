@@ -17,8 +17,8 @@
  * - the page's own text leaves script and style text out in the companion
  *   (verdicts.page_features), so it reads the same from either copy;
  * - the elements stay, empty, with their attributes (`src`, `type`): the tree is the same.
- * Where the whole page is wanted (the popup's analysis with contacts, a browser check, a
- * draft) the full `outerHTML` goes, as before.
+ * Where the whole page is wanted (the popup's analysis, which reads the contacts from the
+ * raw page too; a browser check, kept as its receipt) the full `outerHTML` goes, as before.
  *
  * How: one pass of a regular expression over the serialisation, whose shape is fixed
  * (attribute values in double quotes, `"` escaped; `<` escaped in text; script and style
