@@ -224,6 +224,24 @@ def test_guest_post_wording_is_quoted_as_the_page_writes_it(tier1_pages):
     assert plain["tier2"] is None
 
 
+def test_script_and_style_text_is_not_the_pages_text(tier1_pages):
+    """A guest-post wording in a script or a style is no mention by the page (the page's text
+    leaves them out); the same words in the text are. The script's text is still in the
+    document afterwards (the text is read around it), and a page whose copy comes without
+    script text (the extension's) gets the same verdict."""
+    script = '<script>var cfg = {label: "Write for us", cta: "guest post"};</script><style>.guest-post{}</style>'
+    hidden = tier1_pages.analyze("https://scripted.test/post", page(f"<main>{ARTICLE}{script}</main>"))
+    assert hidden["tier2"] is None
+    bare = tier1_pages.analyze("https://scripted.test/post2", page(f"<main>{ARTICLE}<script></script><style></style></main>"))
+    assert bare["tier2"] is None
+    shown = tier1_pages.analyze("https://shown.test/post", page(f"<main>{ARTICLE}{script}<p>Guest post? Write to us.</p></main>"))
+    assert "the page mentions guest contributions ('guest post')" in reasons(shown["tier2"])
+    result, doc = verdicts.analyze_document("https://scripted.test/post", page(f"<main>{ARTICLE}{script}</main>"))
+    feats = verdicts.page_features(result, doc)
+    assert "write for us" not in feats.text and "guest-post" not in feats.text and "gardening" in feats.text
+    assert "Write for us" in next(doc.iter("script")).text and ".guest-post" in next(doc.iter("style")).text
+
+
 def test_page_without_a_way_to_place_a_link_has_no_tier2(tier1_pages):
     result = tier1_pages.analyze("https://news.test/story", page(f"<main>{ARTICLE}</main>"))
     assert result["tier2"] is None and "tier2_opportunity" not in result["labels"]
