@@ -14,7 +14,12 @@ once in team mode. Each alert carries `key` = change + subject (`link_lost|<sour
 page key>|<target page key>`); an alert is `open` until the subject recovers (the
 link is restored, the placement live again, the target no longer broken), and a
 key with an open alert never makes another. After a recovery the same loss again
-is a new change, so a new alert.
+is a new change, so a new alert. Two processes that read "no open alert" at the same
+moment would both make it: so a new alert first claims its key in the table
+`alert_claims` (`store.insert_new`: in team mode a unique index and INSERT ... ON CONFLICT
+DO NOTHING decide, in the embedded store its lock file), and only the claim that went in
+makes the alert. The claim is released when the alert closes; one left without an open
+alert (a process stopped between the two writes) is released after CLAIM_GRACE.
 
 Kept bounded: an alert that has closed (its link recovered) is dropped once the user has
 seen it and it closed more than KEEP_SEEN_DAYS ago, and after KEEP_UNSEEN_DAYS even if never
@@ -34,12 +39,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 from companion.analysis import urls
-from companion.core.errors import BadInput
+from companion.core.errors import BadInput, NotFound
 
 TABLE = "alerts"
 SEEN_SETTING = "alerts_seen_until"
 KEEP_SEEN_DAYS = 90  # a closed alert the user has seen is kept this long after it closed
 KEEP_UNSEEN_DAYS = 365  # ... and one never seen, this long
+CLAIMS = "alert_claims"  # one document per open alert's key: what makes "once" hold across processes
+CLAIM_GRACE = timedelta(minutes=10)  # a claim with no open alert this old was left by a stopped process
 KINDS = ("link_lost", "link_soft_404", "link_parked", "link_nofollow", "placement_lost", "placement_nofollow",
          "broken_target")
 # One loss of a link is one alert whatever it turns into (lost, then parked): the key names the family.
@@ -207,10 +214,13 @@ def prune(store, moment: datetime | None = None) -> int:
         found = sum(1 for a in doc.get("alerts") or [] if expired(a))
         if not found:
             continue
-        kept = store.update_with(TABLE, doc["id"], lambda d: {"alerts": [None if expired(a) else a
-                                                                        for a in d.get("alerts") or []]})
-        if all(a is None for a in kept.get("alerts") or []):
-            store.remove(TABLE, doc["id"])
+        try:
+            kept = store.update_with(TABLE, doc["id"], lambda d: {"alerts": [None if expired(a) else a
+                                                                            for a in d.get("alerts") or []]})
+            if all(a is None for a in kept.get("alerts") or []):
+                store.remove(TABLE, doc["id"])
+        except NotFound:  # another companion pruned it at the same moment
+            continue
         dropped += found
     return dropped
 
@@ -232,7 +242,12 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
         closing |= {k for k, a in open_alerts.items() if a.get("kind") == "broken_target" and k not in broken_now}
     at = stamp()
     by_batch: dict[str, set[int]] = {}
+    closed_at = {}  # the last close of each key (its claim, made before, is released)
+    for a in stored:
+        if not a.get("open") and a.get("resolved_at"):
+            closed_at[a["key"]] = max(closed_at.get(a["key"], ""), a["resolved_at"])
     for key in closing & open_alerts.keys():
+        closed_at[key] = at
         a = open_alerts.pop(key)
         by_batch.setdefault(a["batch"], set()).add(a["n"])
     for batch, ns in by_batch.items():
@@ -240,16 +255,34 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
             return {"alerts": [dict(a, open=False, resolved_at=at) if n in ns and a is not None else a
                                for n, a in enumerate(doc.get("alerts") or [])]}
         store.update_with(TABLE, batch, close)
+    _release_claims(store, open_alerts.keys(), closed_at, at)
     fresh: list[dict] = []
     for alert in alerts:
         if alert["key"] in open_alerts or alert["key"] in closing:
             continue
         open_alerts[alert["key"]] = alert
         fresh.append(dict(alert, open=True, created_at=at, resolved_at=None))
+    if fresh:  # only what this process claimed first: another may have made the same alert just now
+        won = {c["key"] for c in store.insert_new(CLAIMS, "key", [{"key": a["key"], "at": at} for a in fresh])}
+        fresh = [a for a in fresh if a["key"] in won]
     if not fresh:
         return []
     doc = store.insert(TABLE, {"created_at": at, "alerts": fresh})
     return _flat([doc])
+
+
+def _release_claims(store, open_keys, closed_at: dict[str, str], at: str) -> None:
+    """Release the claims of keys with no open alert: the claim of an alert that has closed (made
+    before it closed: a newer one is another process's, between its claim and its alert right
+    now), or one left by a process stopped between the two writes (older than CLAIM_GRACE)."""
+    grace = stamp(datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc) - CLAIM_GRACE)
+    for claim in store.all(CLAIMS):
+        key, made = claim.get("key"), claim.get("at") or ""
+        if key not in open_keys and (made <= closed_at.get(key, "") or made < grace):
+            try:
+                store.remove(CLAIMS, claim["id"])
+            except NotFound:  # another companion released it first
+                pass
 
 
 def _seen_until(store) -> str:

@@ -388,6 +388,11 @@ class Store(SitePageIndex):
         """Update a document with `change(current)`, read and written as one step (NotFound if absent)."""
         return self._wf.update_with(table, id, change)
 
+    def insert_new(self, table: str, key: str, docs: list[dict]) -> list[dict]:
+        """Insert the documents whose `key` is not in the table yet, as one step (in team mode a
+        unique index decides, so two companions inserting the same key insert it once): those inserted."""
+        return self._wf.insert_new(table, key, docs)
+
     def get_setting(self, name: str, default=None):
         found = self._wf.find("settings", name=name)
         return found[0].get("value", default) if found else default
