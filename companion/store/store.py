@@ -282,6 +282,11 @@ class Store(SitePageIndex):
                 cached = self._derived[(table, build)] = (version, build(self._wf.all(table)))
             return cached[1]
 
+    def scored_with(self) -> str | None:
+        """The signature of the scorer the stored tier-1 scores were made with (None before any):
+        a full rescore changes it, a page scored alone does not (companion.store.tier1.reconcile)."""
+        return tier1.scored_with(self._bl)
+
     def ensure_scored(self, scorer: Scorer | None = None) -> None:
         """Make every tier-1 page's stored score current for `scorer` (the verdicts' rules; by
         default the one the store was opened with). Cheap when nothing changed: the verdicts
