@@ -18,8 +18,9 @@ is a new change, so a new alert. Two processes that read "no open alert" at the 
 moment would both make it: so a new alert first claims its key in the table
 `alert_claims` (`store.insert_new`: in team mode a unique index and INSERT ... ON CONFLICT
 DO NOTHING decide, in the embedded store its lock file), and only the claim that went in
-makes the alert. The claim is released when the alert closes; one left without an open
-alert (a process stopped between the two writes) is released after CLAIM_GRACE.
+makes the alert. A claim stays after its alert closes (closing costs no extra write); when
+the loss comes back, a claim older than the key's last close, or than CLAIM_GRACE (a
+process stopped between its claim and its alert), is released and claimed again (`_claimed`).
 
 Kept bounded: an alert that has closed (its link recovered) is dropped once the user has
 seen it and it closed more than KEEP_SEEN_DAYS ago, and after KEEP_UNSEEN_DAYS even if never
@@ -199,9 +200,9 @@ def _expired(alert: dict, seen_until: str, seen_before: str, unseen_before: str)
 
 
 def prune(store, moment: datetime | None = None) -> int:
-    """Drop the closed alerts past their keeping time; how many were dropped. A write only for a
-    batch that has one (each batch is rewritten in one step, so an alert closing at that moment
-    is never lost)."""
+    """Drop the closed alerts past their keeping time, and their keys' claims; how many were
+    dropped. A write only for a batch that has one (each batch is rewritten in one step, so an
+    alert closing at that moment is never lost)."""
     moment = moment or datetime.now(timezone.utc)
     seen_before, unseen_before = stamp(moment - timedelta(days=KEEP_SEEN_DAYS)), stamp(moment - timedelta(days=KEEP_UNSEEN_DAYS))
     seen_until = _seen_until(store)
@@ -209,9 +210,10 @@ def prune(store, moment: datetime | None = None) -> int:
     def expired(a) -> bool:
         return a is not None and _expired(a, seen_until, seen_before, unseen_before)
 
-    dropped = 0
-    for doc in store.all(TABLE):
-        found = sum(1 for a in doc.get("alerts") or [] if expired(a))
+    dropped, keys = 0, set()
+    docs = store.all(TABLE)
+    for doc in docs:
+        found = [a["key"] for a in doc.get("alerts") or [] if expired(a)]
         if not found:
             continue
         try:
@@ -221,8 +223,20 @@ def prune(store, moment: datetime | None = None) -> int:
                 store.remove(TABLE, doc["id"])
         except NotFound:  # another companion pruned it at the same moment
             continue
-        dropped += found
+        dropped, keys = dropped + len(found), keys | set(found)
+    if keys:  # their claims go with them, but for a key that has an open alert again
+        still_open = {a["key"] for a in _flat(docs) if a.get("open")}
+        _release(store, [c["id"] for c in store.all(CLAIMS) if c.get("key") in keys - still_open])
     return dropped
+
+
+def _release(store, claim_ids) -> None:
+    """Remove these claims; one another companion removed first is gone already: fine."""
+    for id in claim_ids:
+        try:
+            store.remove(CLAIMS, id)
+        except NotFound:
+            pass
 
 
 def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | None = None) -> list[dict]:
@@ -242,7 +256,7 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
         closing |= {k for k, a in open_alerts.items() if a.get("kind") == "broken_target" and k not in broken_now}
     at = stamp()
     by_batch: dict[str, set[int]] = {}
-    closed_at = {}  # the last close of each key (its claim, made before, is released)
+    closed_at = {}  # the last close of each key (a claim made before it is free to take again)
     for a in stored:
         if not a.get("open") and a.get("resolved_at"):
             closed_at[a["key"]] = max(closed_at.get(a["key"], ""), a["resolved_at"])
@@ -255,7 +269,6 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
             return {"alerts": [dict(a, open=False, resolved_at=at) if n in ns and a is not None else a
                                for n, a in enumerate(doc.get("alerts") or [])]}
         store.update_with(TABLE, batch, close)
-    _release_claims(store, open_alerts.keys(), closed_at, at)
     fresh: list[dict] = []
     for alert in alerts:
         if alert["key"] in open_alerts or alert["key"] in closing:
@@ -263,26 +276,31 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
         open_alerts[alert["key"]] = alert
         fresh.append(dict(alert, open=True, created_at=at, resolved_at=None))
     if fresh:  # only what this process claimed first: another may have made the same alert just now
-        won = {c["key"] for c in store.insert_new(CLAIMS, "key", [{"key": a["key"], "at": at} for a in fresh])}
-        fresh = [a for a in fresh if a["key"] in won]
+        fresh = _claimed(store, fresh, closed_at, at)
     if not fresh:
         return []
     doc = store.insert(TABLE, {"created_at": at, "alerts": fresh})
     return _flat([doc])
 
 
-def _release_claims(store, open_keys, closed_at: dict[str, str], at: str) -> None:
-    """Release the claims of keys with no open alert: the claim of an alert that has closed (made
-    before it closed: a newer one is another process's, between its claim and its alert right
-    now), or one left by a process stopped between the two writes (older than CLAIM_GRACE)."""
-    grace = stamp(datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc) - CLAIM_GRACE)
-    for claim in store.all(CLAIMS):
-        key, made = claim.get("key"), claim.get("at") or ""
-        if key not in open_keys and (made <= closed_at.get(key, "") or made < grace):
-            try:
-                store.remove(CLAIMS, claim["id"])
-            except NotFound:  # another companion released it first
-                pass
+def _claimed(store, fresh: list[dict], closed_at: dict[str, str], at: str) -> list[dict]:
+    """The alerts of `fresh` whose key this process claimed (store.insert_new: one write).
+
+    A key already claimed is another process's alert of this moment, or a claim left from
+    before: of an alert that has closed since (made before it closed), or of a process stopped
+    between its claim and its alert (older than CLAIM_GRACE). Those are released and claimed
+    again, so claims cost nothing when an alert closes, only when its loss comes back."""
+    claims = [{"key": a["key"], "at": at} for a in fresh]
+    won = {c["key"] for c in store.insert_new(CLAIMS, "key", claims)}
+    taken = {a["key"] for a in fresh} - won
+    if taken:
+        grace = stamp(datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc) - CLAIM_GRACE)
+        stale = {c["key"]: c["id"] for c in store.all(CLAIMS) if c.get("key") in taken
+                 and ((c.get("at") or "") <= closed_at.get(c["key"], "") or (c.get("at") or "") < grace)}
+        _release(store, stale.values())  # another companion may release and claim one first
+        if stale:
+            won |= {c["key"] for c in store.insert_new(CLAIMS, "key", [c for c in claims if c["key"] in stale])}
+    return [a for a in fresh if a["key"] in won]
 
 
 def _seen_until(store) -> str:
