@@ -46,7 +46,7 @@ TABLE = "alerts"
 SEEN_SETTING = "alerts_seen_until"
 KEEP_SEEN_DAYS = 90  # a closed alert the user has seen is kept this long after it closed
 KEEP_UNSEEN_DAYS = 365  # ... and one never seen, this long
-CLAIMS = "alert_claims"  # one document per open alert's key: what makes "once" hold across processes
+CLAIMS = "alert_claims"  # one document per alert key claimed: what makes "once" hold across processes
 CLAIM_GRACE = timedelta(minutes=10)  # a claim with no open alert this old was left by a stopped process
 KINDS = ("link_lost", "link_soft_404", "link_parked", "link_nofollow", "placement_lost", "placement_nofollow",
          "broken_target")
@@ -248,13 +248,14 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
     keys of every broken target at this moment; an open broken-target alert not among
     them is closed (its page was fixed); the closed alerts past their keeping time are
     dropped (`prune`). Returns the new alerts (with their ids)."""
-    prune(store)
+    now = datetime.now(timezone.utc)
+    prune(store, now)
     stored = every_alert(store)
     open_alerts = {a["key"]: a for a in stored if a.get("open")}
     closing = {_key(gone, src, tgt) for kind, src, tgt in recovered for gone in RECOVERY.get(kind, ())}
     if broken_now is not None:
         closing |= {k for k, a in open_alerts.items() if a.get("kind") == "broken_target" and k not in broken_now}
-    at = stamp()
+    at = stamp(now)
     by_batch: dict[str, set[int]] = {}
     closed_at = {}  # the last close of each key (a claim made before it is free to take again)
     for a in stored:
@@ -276,25 +277,25 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
         open_alerts[alert["key"]] = alert
         fresh.append(dict(alert, open=True, created_at=at, resolved_at=None))
     if fresh:  # only what this process claimed first: another may have made the same alert just now
-        fresh = _claimed(store, fresh, closed_at, at)
+        fresh = _claimed(store, fresh, closed_at, now)
     if not fresh:
         return []
     doc = store.insert(TABLE, {"created_at": at, "alerts": fresh})
     return _flat([doc])
 
 
-def _claimed(store, fresh: list[dict], closed_at: dict[str, str], at: str) -> list[dict]:
+def _claimed(store, fresh: list[dict], closed_at: dict[str, str], now: datetime) -> list[dict]:
     """The alerts of `fresh` whose key this process claimed (store.insert_new: one write).
 
     A key already claimed is another process's alert of this moment, or a claim left from
     before: of an alert that has closed since (made before it closed), or of a process stopped
     between its claim and its alert (older than CLAIM_GRACE). Those are released and claimed
     again, so claims cost nothing when an alert closes, only when its loss comes back."""
-    claims = [{"key": a["key"], "at": at} for a in fresh]
+    claims = [{"key": a["key"], "at": stamp(now)} for a in fresh]
     won = {c["key"] for c in store.insert_new(CLAIMS, "key", claims)}
     taken = {a["key"] for a in fresh} - won
     if taken:
-        grace = stamp(datetime.strptime(at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc) - CLAIM_GRACE)
+        grace = stamp(now - CLAIM_GRACE)
         stale = {c["key"]: c["id"] for c in store.all(CLAIMS) if c.get("key") in taken
                  and ((c.get("at") or "") <= closed_at.get(c["key"], "") or (c.get("at") or "") < grace)}
         _release(store, stale.values())  # another companion may release and claim one first
