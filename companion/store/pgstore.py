@@ -105,7 +105,7 @@ MIGRATIONS: dict[int, list] = {
     4: [schema.add_column(schema.POSTGRES, "backlinks", profilecols.BRAND).replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS"),
         *(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")
           for sql in schema.statements(schema.POSTGRES, only=set(profilecols.BRAND_INDEXES)))],
-    # 5 -> 6: one claim per open alert key (companion.alerts.records: an alert made once across companions)
+    # 5 -> 6: one claim per alert key (companion.alerts.records: an alert made once across companions)
     5: [sql.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS")
         for sql in schema.statements(schema.POSTGRES, only={"workflow_alert_claim_once"})],
 }

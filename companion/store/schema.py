@@ -259,7 +259,7 @@ INDEXES: tuple[Index, ...] = (
           only=(POSTGRES,)),
     Index("workflow_placement_from", "workflow", "(doc->>'from_key')", where="tbl = 'placements'",
           only=(POSTGRES,)),
-    # one claim per open alert key (companion.alerts.records): two companions seeing the same
+    # one claim per alert key (companion.alerts.records): two companions seeing the same
     # loss at once make one alert, by this key and an INSERT ... ON CONFLICT DO NOTHING
     Index("workflow_alert_claim_once", "workflow", "(doc->>'key')", where="tbl = 'alert_claims'",
           unique=True, only=(POSTGRES,)),
