@@ -3,9 +3,9 @@
 Every tier-1 page of a small Ahrefs export is hidden on purpose: one site disavowed, the
 sample's spam page left as it is, every other page found `noindex` by a visit. The default
 list is then empty, and "Nothing to boost yet, import an export" would be wrong: the
-dashboard (a real Chromium at 1366×768 against a real `tierlink serve`), the CLI and
+dashboard (a real Chromium at 1366×768 against a real `tierlink serve`) and
 `GET /api/boost/hidden` give the counts by reason, and the dashboard's "Show them" lists
-the pages that will not be indexed.
+the pages that will not be indexed (the CLI's line: test_boost_not_indexable.py).
 """
 
 from __future__ import annotations
@@ -79,23 +79,3 @@ def test_an_empty_list_says_what_it_hid_and_how_to_show_it(page, tmp_path):  # n
         assert set(hidden["not_indexable"]) <= set(shown), (hidden["not_indexable"], shown)
         assert page.locator("#boost-unindexed-note").inner_text().startswith(f"{counts['not_indexable']} tier-1 pages left out")
         shot(page, "boost-all-hidden-shown-1366", full_page=True)
-
-
-def test_the_cli_says_the_same(cli, home, tmp_path):
-    """The CLI's empty list gives the counts and its flags; with nothing imported it still says to import."""
-    cli("init", "--domain", "example.com")
-    assert "import your backlinks" in cli("boost").stdout.decode()
-    cli("import", str(EXPORT), "--format", "ahrefs")
-    listed = cli.json("boost", "--limit", "500")
-    for item in listed:
-        page = tmp_path / "visit.html"
-        page.write_text(NOINDEX.format(target=item["target"]))
-        cli.json("analyze", str(page), "--url", item["url"])
-    assert cli.json("boost") == []
-    out = cli("boost").stdout.decode()
-    spam = len(cli.json("boost", "--limit", "500", "--only-spam"))
-    assert spam, "the sample has a spam page"
-    assert out.startswith(f"no tier-1 page to boost: {len(listed) + spam} pages left out: "), out
-    assert f"{len(listed)} not indexable" in out and "--show-not-indexable lists them" in out
-    assert f"{spam} spam (--show-spam lists them)" in out and "disavowed" not in out
-    assert len(cli.json("boost", "--limit", "500", "--only-not-indexable")) == len(listed)

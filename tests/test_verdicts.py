@@ -370,12 +370,12 @@ def test_discovered_links_make_scored_tier1_pages_without_a_rescore(ws):
     """A visit that records a link writes that page's tier-1 row and score, and nothing else."""
     seed(ws, backlink("https://seeded.test/a"))
     ws.boost_list(5)
-    signature = ws.store._bl.get_meta("scorer")
+    signature = ws.store.scored_with()
     ws.analyze("https://fresh.test/post", page(content_link()))  # discovers fresh.test/post → me
     fresh = ws.store.tier1_page("fresh.test/post")
     assert fresh is not None and fresh["score"] is not None
     assert "https://fresh.test/post" in [i["url"] for i in ws.boost_list(5)]
-    assert ws.store._bl.get_meta("scorer") == signature
+    assert signature is not None and ws.store.scored_with() == signature  # no rescore of the whole list
     hub = ws.analyze("https://hub.test/x", page('<main><a href="https://fresh.test/post">fresh</a></main>'))
     assert [l["target"] for l in hub["links"]] == ["tier1"] and "tier2_existing" in hub["labels"]
     ws.analyze("https://fresh.test/post", page("<main><p>no links to me any more</p>"
