@@ -133,6 +133,12 @@ class Workspace:
 
         return verdicts.boost_list(self.store, self.profile, limit, spam=spam, not_indexable=not_indexable)
 
+    def boost_hidden(self) -> dict[str, int]:
+        """How many tier-1 pages the default boost list leaves out, by reason (verdicts.boost_hidden)."""
+        from companion.verdicts import verdicts
+
+        return verdicts.boost_hidden(self.store, self.profile)
+
     def tier_graph(self, limit: int) -> dict:
         """The tier graph built from the top `limit` pages of the boost list (companion.verdicts.graph)."""
         from companion.verdicts import graph

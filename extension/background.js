@@ -175,22 +175,37 @@ function requireInt(value, name) {
   return value;
 }
 
+/**
+ * A content script's page as the worker sees it: the settings, its address (as the
+ * sender reports it), its browser check (browserCheckOf) and why it is not analysed on
+ * its own (a tab the browser checks opened, or autoAnalyze off), else `skipped` null.
+ */
+async function visitOf(msg, sender) {
+  const settings = await currentSettings();
+  const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
+  const check = browserCheckOf(sender.tab.id, url);
+  let skipped = null;
+  if (check === 'own-tab') skipped = 'checked by the browser checks';
+  else if (!settings.autoAnalyze && !check) skipped = 'autoAnalyze is off';
+  return { settings, url, check, skipped };
+}
+
 /** Named message handlers: `{type}` → async (msg, sender) → result. */
 const handlers = {
   /**
-   * Content script, before it copies the DOM: is this page to be sent? Only when
-   * autoAnalyze is on and the page may go; an excluded or unsupported page gets its
-   * badge and state here, so its DOM is never copied.
+   * Content script, before it copies the DOM: is this page to be sent, and whole? Only
+   * when autoAnalyze is on and the page may go; an excluded or unsupported page gets its
+   * badge and state here, so its DOM is never copied. A browser check gets the whole page
+   * (the companion keeps it as the check's receipt); a visit, the copy without script
+   * and style text (lib/page-copy.js).
    */
   'page-wanted': {
     allow: fromContentScript,
     async run(msg, sender) {
-      const settings = await currentSettings();
-      const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
-      const check = browserCheckOf(sender.tab.id, url);
-      if (check === 'own-tab' || (!settings.autoAnalyze && !check)) return { send: false };
+      const { settings, url, check, skipped } = await visitOf(msg, sender);
+      if (skipped) return { send: false };
       const why = notSent(url, settings);
-      if (!why) return { send: true };
+      if (!why) return { send: true, whole: check !== null };
       const title = typeof msg.title === 'string' ? msg.title.slice(0, MAX_TITLE) : '';
       await writeTabState(sender.tab.id, { url, title, at: Date.now(), error: { kind: why } });
       return { send: false };
@@ -201,11 +216,8 @@ const handlers = {
   'page-loaded': {
     allow: fromContentScript,
     async run(msg, sender) {
-      const settings = await currentSettings();
-      const url = reportedPageUrl(msg.url, sender.url || sender.tab.url);
-      const check = browserCheckOf(sender.tab.id, url);
-      if (check === 'own-tab') return { skipped: 'checked by the browser checks' };
-      if (!settings.autoAnalyze && !check) return { skipped: 'autoAnalyze is off' };
+      const { url, check, skipped } = await visitOf(msg, sender);
+      if (skipped) return { skipped };
       if (typeof msg.html !== 'string') throw new CompanionError('bad-request', 'html missing');
       const state = await analysePage(sender.tab.id, { url, html: msg.html, title: msg.title }, { origin: check });
       return { badge: badgeForState(state).text };

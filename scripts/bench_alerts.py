@@ -65,7 +65,7 @@ def one_run(rows, args, *, alerts_on: bool, receiver: Receiver) -> tuple[float, 
     from companion.monitor.recheck import Options, Run
     from companion.workspace import Workspace
 
-    real_hook = hook.after_recheck
+    real_hook = hook.after_check  # what the recheck calls (after_recheck is the CLI's wrapper of it)
     with tempfile.TemporaryDirectory() as tmp, Workspace(Path(tmp) / "home") as ws:
         profile = {"domains": ["mysite.test"]}
         if alerts_on:
@@ -77,21 +77,21 @@ def one_run(rows, args, *, alerts_on: bool, receiver: Receiver) -> tuple[float, 
         hook_time: list[float] = []
         if alerts_on:
             worker = queue.start(ws.store, lambda: ws.profile)
-            def timed(store, profile, s):
+            def timed(store, profile, results, changes):
                 t0 = time.perf_counter()
-                made.extend(real_hook(store, profile, s))
+                made.extend(real_hook(store, profile, results, changes))
                 hook_time.append(time.perf_counter() - t0)
                 return made
 
-            hook.after_recheck = timed
+            hook.after_check = timed
         else:
-            hook.after_recheck = lambda store, profile, s: []
+            hook.after_check = lambda store, profile, results, changes: []
         try:
             started = time.perf_counter()
             summary = Run(ws.store, lambda: ws.profile, opts).execute()
             elapsed = time.perf_counter() - started
         finally:
-            hook.after_recheck = real_hook
+            hook.after_check = real_hook
             if alerts_on:
                 time.sleep(0.5)  # let the worker send (after the clock stopped: never part of the check)
                 worker.stop()

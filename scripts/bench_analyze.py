@@ -8,7 +8,8 @@ bare parse, and ≥ 8× faster than BeautifulSoup(lxml) + find_all('a').
 
 `--against REV` also times the analysis of another git revision of this repository
 (its `companion/` imported as a package of its own) interleaved with the others,
-and prints the median per-page ratio now / REV: a change that must not make the
+and prints the median per-page ratio now / REV, and REV's own figures against the
+parse and BeautifulSoup from the same run: a change that must not make the
 analysis slower is measured side by side with the code before it.
 
 Usage: scripts/bench_analyze.py [--repeat R] [--limit N] [--against REV]
@@ -21,6 +22,7 @@ import atexit
 import gc
 import importlib
 import io
+import os
 import re
 import shutil
 import statistics
@@ -79,6 +81,7 @@ def main() -> int:
     profile = validate({"domains": ["example.com"], "competitors": ["rival.test"]})
     analyze_rev = analyze_at(args.against) if args.against else None
     vs_parse, vs_bs4, t_an, t_parse, t_bs, t_rev, vs_rev = [], [], [], [], [], [], []
+    rev_vs_parse, rev_vs_bs4 = [], []  # the goals' figures for REV, from the same run
     for path in pages:
         text, _ = decode_html(path.read_bytes())
         data = text.encode("utf-8")
@@ -120,6 +123,8 @@ def main() -> int:
         if analyze_rev:
             t_rev.append(min(r))
             vs_rev.append(ta / min(r))
+            rev_vs_parse.append(min(r) / tp)
+            rev_vs_bs4.append(tb / min(r))
     print(f"pages: {len(pages)}, repeats per page: {args.repeat} (best of each)")
     print(f"median per-page time: analysis {statistics.median(t_an)*1000:.2f} ms, "
           f"bare lxml parse {statistics.median(t_parse)*1000:.2f} ms, "
@@ -131,6 +136,10 @@ def main() -> int:
         print(f"analysis now / at {args.against}: median {statistics.median(vs_rev):.3f}x "
               f"(p10 {statistics.quantiles(vs_rev, n=10)[0]:.3f}x, p90 {statistics.quantiles(vs_rev, n=10)[-1]:.3f}x; "
               f"median per-page time {statistics.median(t_an)*1000:.2f} ms vs {statistics.median(t_rev)*1000:.2f} ms)")
+        print(f"at {args.against}: analysis / bare parse median {statistics.median(rev_vs_parse):.2f}x "
+              f"(p90 {statistics.quantiles(rev_vs_parse, n=10)[-1]:.2f}x), "
+              f"BeautifulSoup / analysis median {statistics.median(rev_vs_bs4):.1f}x faster")
+    print(f"load average: {' / '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
     return 0
 
 

@@ -7,10 +7,13 @@ alert; the mail digest goes through STARTTLS with the password from the environm
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import subprocess
 import threading
 import time
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -253,6 +256,58 @@ def test_the_daily_digest_goes_once_through_starttls_with_the_password_from_the_
     assert "Subject: Tierlink: 2 changes to your links" in msg["data"]
     assert msg["data"].count("Link lost:") == 2 and site.url("/one") in msg["data"]
     assert "s3cret-pw" not in (home / "profile.json").read_text()
+
+
+def read(messages: list[dict]) -> tuple[str, str]:
+    """The one message received: its subject and its text, decoded as a mail reader shows them."""
+    [msg] = messages
+    parsed = email.message_from_string(msg["data"], policy=email.policy.default)
+    return parsed["Subject"], parsed.get_content()
+
+
+def contacted(ws, url: str, follow_up: str) -> dict:
+    """A saved candidate moved to `contacted` with its follow-up day."""
+    c, _ = ws.save_candidate(url, "tier2")
+    return ws.update_candidate(c["id"], {"status": "contacted", "follow_up": follow_up})
+
+
+def test_the_digest_lists_the_follow_ups_due_today(sites, home, smtp):  # noqa: F811
+    """The day's digest also says which pitches to write to again (what `tierlink due` lists), in a
+    section of its own under the changes; one due tomorrow is not in it."""
+    site = sites.new()
+    setup(home, site, {"mail": mail_settings(smtp.port)})
+    today = datetime.now(timezone.utc).date()
+    with Workspace(home) as ws:
+        recheck(ws)
+        site.page("/one", NO_LINK)
+        recheck(ws)
+        overdue = contacted(ws, "https://overdue.test/post", (today - timedelta(days=2)).isoformat())
+        due = contacted(ws, "https://due.test/post", today.isoformat())
+        later = contacted(ws, "https://later.test/post", (today + timedelta(days=1)).isoformat())
+        assert [c["url"] for c in ws.due()] == [overdue["url"], due["url"]]
+        assert mail.send_digest(ws.store, ws.profile.alerts["mail"]) == 3  # one change, two follow-ups
+    subject, data = read(smtp.messages)
+    assert subject.startswith("Tierlink: Link lost:") and subject.endswith("; 2 follow-ups due today"), subject
+    changes, _, follow_ups = data.partition("2 follow-ups due today (contacted, no answer yet")
+    assert "1 change since the last digest:" in changes and "Link lost:" in changes and follow_ups
+    assert follow_ups.index(overdue["url"]) < follow_ups.index(due["url"])
+    assert f"(follow-up {(today - timedelta(days=2)).isoformat()}; pitched by" in follow_ups
+    assert later["url"] not in data
+
+
+def test_follow_ups_due_alone_still_make_the_digest(sites, home, smtp):  # noqa: F811
+    """No new alert but a pitch to write to again today: the digest goes, once, with only that."""
+    site = sites.new()
+    setup(home, site, {"mail": mail_settings(smtp.port)})
+    today = datetime.now(timezone.utc).date().isoformat()
+    with Workspace(home) as ws:
+        due = contacted(ws, "https://due.test/post", today)
+        settings = ws.profile.alerts["mail"]
+        assert mail.send_digest(ws.store, settings) == 1
+        assert not mail.due(ws.store, settings)  # once a day
+    subject, data = read(smtp.messages)
+    assert subject == "Tierlink: 1 follow-up due today" and due["url"] in data
+    assert "0 changes since the last digest" in data
 
 
 def test_the_worker_sends_the_digest_when_due(sites, home, smtp):  # noqa: F811

@@ -8,8 +8,12 @@ again; a recovery closes it and the same loss later is a new alert. Listed by
 
 from __future__ import annotations
 
+import threading
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
+from companion.alerts import records
 from companion.monitor import recheck as recheck_mod
 from companion.workspace import Workspace
 from serverutil import CompanionServer
@@ -87,6 +91,44 @@ def test_a_recovery_closes_the_alert_and_a_new_loss_is_a_new_alert(web, home, cl
     run(home)
     listed = alerts(cli)["alerts"]
     assert len(listed) == 2 and [a["open"] for a in listed] == [True, False]
+
+
+def test_closed_alerts_are_dropped_after_their_keeping_time_open_ones_never(web, home, cli):
+    """The table stays bounded: a recovered alert the user has seen goes KEEP_SEEN_DAYS after it
+    closed, one never seen after KEEP_UNSEEN_DAYS, an open one stays however old; the alerts
+    left keep their ids, and a batch left empty is removed."""
+    site, _ = web
+    site.page("/removed", NO_LINK)
+    site.page("/nofollow", NO_LINK)
+    run(home)
+    both = {a["source_url"]: a for a in alerts(cli)["alerts"]}
+    assert len(both) == 2 and all(a["open"] for a in both.values())
+    site.page("/removed", LINK)  # one recovers, the other stays lost
+    run(home)
+    alerts(cli, "--mark-seen")
+    later = datetime.now(timezone.utc) + timedelta(days=records.KEEP_SEEN_DAYS + 1)
+    with Workspace(home) as ws:
+        assert records.prune(ws.store, later - timedelta(days=2)) == 0  # not yet
+        assert records.prune(ws.store, later) == 1
+        assert records.prune(ws.store, later + timedelta(days=3650)) == 0  # the open one, however old
+    [left] = alerts(cli)["alerts"]
+    still = next(a for a in both.values() if a["source_url"].endswith("/nofollow"))
+    assert left["id"] == still["id"] and left["open"]
+    site.page("/nofollow", LINK)  # it recovers too: its batch is left with none, and goes
+    run(home)
+    with Workspace(home) as ws:
+        assert records.prune(ws.store, later + timedelta(days=2)) == 1 and ws.store.all(records.TABLE) == []
+
+    site.page("/removed", NO_LINK)  # a loss never seen: kept a year after it closed
+    run(home)
+    site.page("/removed", LINK)
+    run(home)
+    [unseen] = alerts(cli)["alerts"]
+    assert not unseen["open"] and not unseen["seen"]
+    with Workspace(home) as ws:
+        assert records.prune(ws.store, later) == 0
+        assert records.prune(ws.store, datetime.now(timezone.utc) + timedelta(days=records.KEEP_UNSEEN_DAYS + 1)) == 1
+    assert alerts(cli)["alerts"] == []
 
 
 def test_a_broken_target_is_one_alert_until_it_is_fixed(web, home, cli):
@@ -265,6 +307,74 @@ def test_team_mode_one_alert_seen_by_every_member(tmp_path, pg_url, sites):  # n
     with Workspace(tmp_path / "bob", database=pg_url, user="bob") as bob:
         body = records.listing(bob.store)
         assert len(body["alerts"]) == 1 and body["unseen_count"] == 0
+
+
+def together(stores: list, call) -> list:
+    """`call(store)` for each store, each in its own thread, all released at the same instant;
+    their results, or the first thread's exception raised here."""
+    start, made, failed = threading.Barrier(len(stores)), [None] * len(stores), []
+
+    def one(n):
+        start.wait()
+        try:
+            made[n] = call(stores[n])
+        except BaseException as exc:  # noqa: BLE001 - handed to the test below
+            failed.append(exc)
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(len(stores))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    if failed:
+        raise failed[0]
+    assert not any(t.is_alive() for t in threads), "a thread did not finish"
+    return made
+
+
+def test_team_mode_companions_making_the_same_alerts_at_once_make_each_once(tmp_path, pg_url):
+    """Six companions (each its own store and connection pool on one real PostgreSQL) record the
+    same twenty losses at the same instant, three rounds over: each loss is one alert, made by
+    exactly one of them (the claim's unique key decides, INSERT ... ON CONFLICT DO NOTHING).
+    Then the losses recover, and the same losses seen again at once are one new alert each."""
+    losses = [records.candidate("link_lost", f"https://site{i}.test/post", ME, "HTTP 404") for i in range(20)]
+    members = [Workspace(tmp_path / f"m{n}", database=pg_url, user=f"m{n}") for n in range(6)]
+    try:
+        members[0].set_profile({"domains": ["mysite.test"]})
+        stores = [ws.store for ws in members]
+        for _ in range(3):
+            made = together(stores, lambda store: records.record(store, losses))
+            stored = records.every_alert(members[0].store)
+            assert len(stored) == 20 and {a["key"] for a in stored} == {a["key"] for a in losses}, len(stored)
+        assert sorted(a["key"] for m in made for a in m) == []  # the later rounds made nothing more
+        recovered = [("restored", a["source_url"], a["target_url"]) for a in losses]
+        together(stores, lambda store: records.record(store, [], recovered))
+        assert not any(a["open"] for a in records.every_alert(members[0].store))
+        again = together(stores, lambda store: records.record(store, losses))
+        assert sorted(a["key"] for m in again for a in m) == sorted(a["key"] for a in losses)
+        every = records.every_alert(members[0].store)
+        assert len(every) == 40 and sum(1 for a in every if a["open"]) == 20
+    finally:
+        for ws in members:
+            ws.close()
+
+
+def test_insert_new_inserts_each_key_once_whoever_asks_at_once(tmp_path, pg_url, home):
+    """The store's primitive under it, in both stores: the same keys inserted by many at once go
+    in once; a document already there or repeated in the call is not inserted again."""
+    docs = [{"key": f"k{i}", "n": i} for i in range(30)]
+    for where in ("team", "embedded"):
+        stores = ([Workspace(tmp_path / f"s{n}", database=pg_url, user=f"s{n}") for n in range(4)] if where == "team"
+                  else [Workspace(home) for _ in range(4)])
+        try:
+            won = together([ws.store for ws in stores], lambda store: store.insert_new("alert_claims", "key", docs))
+            assert sorted(d["key"] for w in won for d in w) == sorted(d["key"] for d in docs), where
+            assert len(stores[0].store.all("alert_claims")) == 30
+            assert stores[1].store.insert_new("alert_claims", "key", [{"key": "k1"}, {"key": "new"}, {"key": "new"}]) \
+                == [dict(stores[1].store.find("alert_claims", key="new")[0])]
+            assert len(stores[0].store.all("alert_claims")) == 31
+        finally:
+            for ws in stores:
+                ws.close()
 
 
 SOFT404 = ("<!doctype html><html><head><title>Page not found – A Blog</title></head><body>"

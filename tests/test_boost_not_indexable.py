@@ -9,9 +9,12 @@ absent), then a visit of the list's best page finds it `noindex`: it leaves the 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from test_boost_real_exports import need
 
 NAME, DOMAIN = "semrush-backlinks-coinlineup.csv", "coinlineup.com"
+SMALL_EXPORT = Path(__file__).resolve().parent / "fixtures" / "dashboard" / "ahrefs-v3.csv"  # ours: always here
 
 
 def visit(cli, tmp_path, url: str, target: str, head: str = "") -> dict:
@@ -58,3 +61,23 @@ def test_the_api_takes_not_indexable_like_spam(client):
     assert client.request("GET", "/api/boost?not_indexable=").status == 400
     for value in ("hide", "show", "only"):
         assert client.api("GET", f"/api/boost?not_indexable={value}") == []
+
+
+def test_an_empty_list_says_what_it_left_out_and_the_flags_that_show_it(cli, tmp_path):
+    """Every page of a small export found noindex: the CLI's empty list gives the counts by reason
+    and its flags (the dashboard's message: test_boost_hidden.py); with nothing imported it still
+    says to import."""
+    cli("init", "--domain", "example.com")
+    assert "import your backlinks" in cli("boost").stdout.decode()
+    cli("import", str(SMALL_EXPORT), "--format", "ahrefs")
+    listed = cli.json("boost", "--limit", "500")
+    for item in listed:
+        visit(cli, tmp_path, item["url"], item["target"], '<meta name="robots" content="noindex, follow">')
+    assert cli.json("boost") == []
+    out = cli("boost").stdout.decode()
+    spam = len(cli.json("boost", "--limit", "500", "--only-spam"))
+    assert spam, "the sample has a spam page"
+    assert out.startswith(f"no tier-1 page to boost: {len(listed) + spam} pages left out: "), out
+    assert f"{len(listed)} not indexable" in out and "--show-not-indexable lists them" in out
+    assert f"{spam} spam (--show-spam lists them)" in out and "disavowed" not in out
+    assert len(cli.json("boost", "--limit", "500", "--only-not-indexable")) == len(listed)

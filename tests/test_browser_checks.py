@@ -184,10 +184,14 @@ def test_the_extension_opens_a_queued_page_in_a_background_tab_sends_it_and_clos
 @pytest.mark.browser
 def test_a_visit_of_a_queued_page_is_sent_as_a_browser_check_even_with_auto_analysis_off(tmp_path):
     """The user visits a queued page anyway: the extension, which knows the queue, sends it with
-    origin browser_check although automatic analysis is off (nothing else is sent then)."""
+    origin browser_check although automatic analysis is off (nothing else is sent then), and
+    sends the whole page, its script text included (a visit otherwise leaves it out: the
+    companion keeps a check's page as its receipt)."""
     from extensionutil import wait_for
 
     with queued_page(tmp_path, auto_analyze=False) as (site, url, home, browser):
+        browser.eval("""() => { globalThis.__copies = [];
+            chrome.runtime.onMessage.addListener((m) => { if (m?.type === 'page-loaded') __copies.push(m); return false; }); }""")
         other = site.route("/other", body=page(LINK).encode())
         # the queue as the extension's alarm reads it (asked now rather than in a minute)
         status = browser.holder.evaluate("chrome.runtime.sendMessage({type: 'browser-checks-status'})")
@@ -197,6 +201,8 @@ def test_a_visit_of_a_queued_page_is_sent_as_a_browser_check_even_with_auto_anal
         visit.goto(url)
         wait_for(lambda: (record(home, url) or {}).get("outcome_via") == "browser", timeout=30,
                  what="the visit's check in the browser")
+        [copy] = browser.eval("() => globalThis.__copies.map((m) => ({url: m.url, html: m.html}))")
+        assert copy["url"] == url and "getElementById('root').innerHTML" in copy["html"]
     rec = record(home, url)
     assert rec["outcome"] == "ok" and rec["checks"][-1]["reason"] == "checked in the browser"
     assert record(home, other) is None  # never sent: no link from it was discovered

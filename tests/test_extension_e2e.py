@@ -95,13 +95,19 @@ def assert_reads_as_words(popup):
     assert popup.evaluate("document.documentElement.scrollWidth") <= width
 
 
-def test_tier1_page_badge_popup_and_one_click_save(browser, site, companion, relay):
-    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+def visit_until_badge(browser, url: str, badge: str):
+    """A new tab at `url`, once the extension shows `badge` for it: (page, tab id)."""
     page = browser.context.new_page()
-    url = site.url("post.html") + "?t1"
     page.goto(url)
     tab = browser.tab_id_of(url)
-    wait_for(lambda: browser.badge(tab) == "T1", what="badge T1")
+    wait_for(lambda: browser.badge(tab) == badge, what=f"badge {badge} for {url}")
+    return page, tab
+
+
+def test_tier1_page_badge_popup_and_one_click_save(browser, site, companion, relay):
+    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+    url = site.url("post.html") + "?t1"
+    page, tab = visit_until_badge(browser, url, "T1")
     sent = [r for r in relay.analyzed() if r["url"] == url]
     assert sent, relay.requests
     assert sent[0]["origin"] == f"chrome-extension://{browser.ext_id}"
@@ -564,4 +570,36 @@ def test_no_dom_copy_where_auto_analysis_is_off_or_the_host_is_excluded(browser,
     assert [c for c in copies() if c["url"] == control] == [{"url": control, "html": "string"}]
     sent = [r["url"] for r in relay.analyzed()]
     assert excluded not in sent and off not in sent
+    page.close()
+
+
+RECORD_PAGE_COPIES = """() => {
+    if (globalThis.__tierlinkPageCopies) return;
+    globalThis.__tierlinkPageCopies = [];
+    chrome.runtime.onMessage.addListener((msg) => {
+        if (msg?.type === 'page-loaded') globalThis.__tierlinkPageCopies.push({url: msg.url, html: msg.html});
+        return false;
+    }); }"""
+
+
+def test_a_visit_sends_the_page_without_script_text_and_the_popup_the_whole_page(browser, site, companion, relay):
+    """Issue 25: the copy a visit sends leaves out script and style text (lib/page-copy.js), but
+    keeps JSON-LD and a link's own text (an inline SVG's style); the verdict is the same
+    (tests/test_extension_page_copy.py compares it on the corpus). The popup's analysis, which
+    reads the contacts, gets the whole page."""
+    browser.eval(RECORD_PAGE_COPIES)
+    browser.configure(companionUrl=relay.url, token=companion.token, autoAnalyze=True, exclude=[])
+    url = site.url("scripted.html") + "?copy"
+    page, tab = visit_until_badge(browser, url, "T1")
+    [copy] = [c["html"] for c in browser.eval("() => globalThis.__tierlinkPageCopies") if c["url"] == url]
+    assert "headScriptText" not in copy and "head-style-text" not in copy and "bodyScriptText" not in copy
+    assert copy.count("<script></script>") == 2 and "<style></style>" in copy
+    assert '"email": "ada@scripted.test"' in copy and ".icon-style-text { fill: red }" in copy
+    assert page.evaluate("document.body.dataset.ran") == "yes"  # the page itself untouched
+    popup = browser.popup(tab)
+    popup.wait_for_selector("#verdict:not(.hidden)")
+    wait_for(lambda: len([r for r in relay.analyzed() if r["url"] == url]) >= 2, what="the popup's analysis")
+    visit, opened = [r for r in relay.analyzed() if r["url"] == url][:2]
+    assert opened["size"] - visit["size"] >= 200, (visit["size"], opened["size"])  # the three texts left out
+    popup.close()
     page.close()

@@ -93,8 +93,8 @@ def test_only_losses_mark_lost():
 
 # --- a recheck against real local servers ----------------------------------------------
 
-def seed(home, sources, placements=()):
-    with Workspace(home) as ws:
+def seed(home, sources, placements=(), database: str | None = None):
+    with Workspace(home, database=database, user="alice" if database else None) as ws:
         ws.set_profile({"domains": ["mysite.test"]})
         ws.store.merge_backlinks([{"source_url": s, "target_url": ME, "anchor": "alpha", "first_seen": "2026-01-05",
                                    "last_seen": "2026-01-05"} for s in sources], "ahrefs")
@@ -183,6 +183,43 @@ def test_each_page_gets_its_outcome_stored_with_reason_and_time(home, web):
     _, again = run(home)
     assert all(r["changed"] is False and r["previous_outcome"] == r["outcome"] for r in again)
     assert len(record(home, web["forbidden"])["checks"]) == 1
+
+
+def test_team_mode_outcomes_are_stored_in_the_team_database(tmp_path, pg_url, web):
+    """A recheck run by a real `tierlink serve --database URL` on a real PostgreSQL: each link's
+    outcome, reason, time and history land in the shared database, so another member's companion
+    reads the same (the records, the browser-check list, the placements) and a second run changes
+    nothing."""
+    from test_receipts import recheck_through
+    from test_team import companion, tierlink
+
+    tierlink(tmp_path / "alice", "init", "--domain", "mysite.test", url=pg_url)
+    seed(tmp_path / "alice", web.values(), placements=[(web["parked"], "https://tier1.test/q")], database=pg_url)
+    bob = companion(tmp_path, "bob", pg_url)
+    try:
+        summary = recheck_through(bob)
+        assert summary["outcomes"]["backlink"]["blocked"] == 4 and summary["outcomes"]["placement"] == {"parked": 1}
+        with Workspace(tmp_path / "alice", database=pg_url, user="alice") as ws:
+            for case, url in web.items():
+                rec = ws.store.get_backlink(url, ME)
+                assert rec["outcome"] == EXPECTED[case], case
+                assert rec["outcome_reason"] and rec["outcome_at"] and rec["outcome_via"] == "crawler"
+                assert rec["status"] == ("lost" if outcomes.marks_lost(EXPECTED[case]) else "live"), case
+                assert [c["outcome"] for c in rec["checks"]] == [EXPECTED[case]]
+            [placed] = ws.store.all("placements")
+            assert (placed["outcome"], placed["status"]) == ("parked", "lost")
+        alice = companion(tmp_path, "alice", pg_url)
+        try:
+            queue = {p["url"]: p["outcome"] for p in alice.api("GET", "/api/browser-checks")["pages"]}
+            assert queue == {url: EXPECTED[case] for case, url in web.items()
+                             if EXPECTED[case] in ("blocked", "needs_browser")}, queue
+        finally:
+            alice.stop()
+        recheck_through(bob)  # the same outcomes again: no change, the history not grown
+        with Workspace(tmp_path / "alice", database=pg_url, user="alice") as ws:
+            assert len(ws.store.get_backlink(web["forbidden"], ME)["checks"]) == 1
+    finally:
+        bob.stop()
 
 
 # --- NXDOMAIN through a DNS stub ------------------------------------------------------

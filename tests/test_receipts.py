@@ -87,6 +87,50 @@ def test_receipts_from_first_live_on_with_context_rel_and_hash(home, sites, cli,
     assert rows[0]["from_url"] == url and rows[0]["to_url"] == TIER1 and rows[0]["anchor"] == "the widget guide"
 
 
+def recheck_through(srv) -> dict:
+    """A recheck run by a real `tierlink serve` through its API, waited for: its summary."""
+    srv.api("POST", "/api/recheck", {"allow_private_hosts": True, "delay": 0}, expect=202)
+    deadline = time.monotonic() + 60
+    while (state := srv.api("GET", "/api/recheck"))["state"] != "done":
+        assert time.monotonic() < deadline, state
+        time.sleep(0.05)
+    return state["summary"]
+
+
+def test_team_mode_receipts_live_in_the_team_database(tmp_path, pg_url, sites):  # noqa: F811
+    """Two members' companions (`tierlink serve --database URL`) on one real PostgreSQL: Alice logs a
+    placement and her recheck keeps its receipt; Bob's companion lists it, his own later recheck
+    adds the next one, and Alice's export has both, newest first."""
+    from test_team import companion, tierlink
+
+    site = sites.new()
+    url = site.page("/guest-post", BEFORE)
+    tierlink(tmp_path / "alice", "init", "--domain", "mysite.test", url=pg_url)
+    alice, bob = companion(tmp_path, "alice", pg_url), companion(tmp_path, "bob", pg_url)
+    try:
+        pid = alice.api("POST", "/api/placements", {"from_url": url, "to_url": TIER1, "anchor": "the widget guide",
+                                                    "via": "guest_post"}, expect=201)["id"]
+        assert recheck_through(alice)["checked"] == 1
+        [first] = bob.api("GET", f"/api/placements/{pid}/receipts")["receipts"]
+        assert first["sha256"] == hashlib.sha256(site.routes["/guest-post"].body).hexdigest()
+        assert (first["found"], first["anchor"], first["rel"], first["status"]) == (True, "the widget guide", [], 200)
+
+        site.page("/guest-post", AFTER)
+        recheck_through(bob)
+        both = alice.api("GET", f"/api/placements/{pid}/receipts")["receipts"]
+        assert [r["id"] for r in both][1:] == [first["id"]] and both[0]["rel"] == ["sponsored"]
+        assert "six widget makers this winter" in both[0]["context"] and both[0]["sha256"] != first["sha256"]
+    finally:
+        alice.stop()
+        bob.stop()
+    target = tmp_path / "receipts.csv"
+    tierlink(tmp_path / "alice", "export", "receipts", "--out", str(target), url=pg_url)
+    with open(target, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [r["placement_id"] for r in rows] == [pid, pid] and rows[0]["from_url"] == url
+    assert not list((tmp_path / "alice").glob("workflow*.json")), "the receipts went to the home, not the database"
+
+
 def test_the_cap_thins_the_oldest_and_keeps_the_first(home):
     with Workspace(home) as ws:
         ws.set_profile({"domains": ["mysite.test"]})

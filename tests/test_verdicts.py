@@ -224,6 +224,24 @@ def test_guest_post_wording_is_quoted_as_the_page_writes_it(tier1_pages):
     assert plain["tier2"] is None
 
 
+def test_script_and_style_text_is_not_the_pages_text(tier1_pages):
+    """A guest-post wording in a script or a style is no mention by the page (the page's text
+    leaves them out); the same words in the text are. The script's text is still in the
+    document afterwards (the text is read around it), and a page whose copy comes without
+    script text (the extension's) gets the same verdict."""
+    script = '<script>var cfg = {label: "Write for us", cta: "guest post"};</script><style>.guest-post{}</style>'
+    hidden = tier1_pages.analyze("https://scripted.test/post", page(f"<main>{ARTICLE}{script}</main>"))
+    assert hidden["tier2"] is None
+    bare = tier1_pages.analyze("https://scripted.test/post2", page(f"<main>{ARTICLE}<script></script><style></style></main>"))
+    assert bare["tier2"] is None
+    shown = tier1_pages.analyze("https://shown.test/post", page(f"<main>{ARTICLE}{script}<p>Guest post? Write to us.</p></main>"))
+    assert "the page mentions guest contributions ('guest post')" in reasons(shown["tier2"])
+    result, doc = verdicts.analyze_document("https://scripted.test/post", page(f"<main>{ARTICLE}{script}</main>"))
+    feats = verdicts.page_features(result, doc)
+    assert "write for us" not in feats.text and "guest-post" not in feats.text and "gardening" in feats.text
+    assert "Write for us" in next(doc.iter("script")).text and ".guest-post" in next(doc.iter("style")).text
+
+
 def test_page_without_a_way_to_place_a_link_has_no_tier2(tier1_pages):
     result = tier1_pages.analyze("https://news.test/story", page(f"<main>{ARTICLE}</main>"))
     assert result["tier2"] is None and "tier2_opportunity" not in result["labels"]
@@ -352,12 +370,12 @@ def test_discovered_links_make_scored_tier1_pages_without_a_rescore(ws):
     """A visit that records a link writes that page's tier-1 row and score, and nothing else."""
     seed(ws, backlink("https://seeded.test/a"))
     ws.boost_list(5)
-    signature = ws.store._bl.get_meta("scorer")
+    signature = ws.store.scored_with()
     ws.analyze("https://fresh.test/post", page(content_link()))  # discovers fresh.test/post → me
     fresh = ws.store.tier1_page("fresh.test/post")
     assert fresh is not None and fresh["score"] is not None
     assert "https://fresh.test/post" in [i["url"] for i in ws.boost_list(5)]
-    assert ws.store._bl.get_meta("scorer") == signature
+    assert signature is not None and ws.store.scored_with() == signature  # no rescore of the whole list
     hub = ws.analyze("https://hub.test/x", page('<main><a href="https://fresh.test/post">fresh</a></main>'))
     assert [l["target"] for l in hub["links"]] == ["tier1"] and "tier2_existing" in hub["labels"]
     ws.analyze("https://fresh.test/post", page("<main><p>no links to me any more</p>"

@@ -14,7 +14,20 @@ once in team mode. Each alert carries `key` = change + subject (`link_lost|<sour
 page key>|<target page key>`); an alert is `open` until the subject recovers (the
 link is restored, the placement live again, the target no longer broken), and a
 key with an open alert never makes another. After a recovery the same loss again
-is a new change, so a new alert.
+is a new change, so a new alert. Two processes that read "no open alert" at the same
+moment would both make it: so a new alert first claims its key in the table
+`alert_claims` (`store.insert_new`: in team mode a unique index and INSERT ... ON CONFLICT
+DO NOTHING decide, in the embedded store its lock file), and only the claim that went in
+makes the alert. A claim stays after its alert closes (closing costs no extra write); when
+the loss comes back, a claim older than the key's last close, or than CLAIM_GRACE (a
+process stopped between its claim and its alert), is released and claimed again (`_claimed`).
+
+Kept bounded: an alert that has closed (its link recovered) is dropped once the user has
+seen it and it closed more than KEEP_SEEN_DAYS ago, and after KEEP_UNSEEN_DAYS even if never
+seen (`prune`, run by every `record`). An open alert is kept however old: the link is still
+gone, and a key has at most one open alert, so those are bounded by the links themselves.
+A dropped alert leaves `None` in its batch, so the others keep their ids; a batch left with
+none is removed.
 
 Seen: one watermark (the setting `alerts_seen_until`, a `created_at`) says which
 alerts the user has seen, so "mark all I was shown as seen" is one write however
@@ -24,13 +37,17 @@ made in the same second as the last poll.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from companion.analysis import urls
-from companion.core.errors import BadInput
+from companion.core.errors import BadInput, NotFound
 
 TABLE = "alerts"
 SEEN_SETTING = "alerts_seen_until"
+KEEP_SEEN_DAYS = 90  # a closed alert the user has seen is kept this long after it closed
+KEEP_UNSEEN_DAYS = 365  # ... and one never seen, this long
+CLAIMS = "alert_claims"  # one document per alert key claimed: what makes "once" hold across processes
+CLAIM_GRACE = timedelta(minutes=10)  # a claim with no open alert this old was left by a stopped process
 KINDS = ("link_lost", "link_soft_404", "link_parked", "link_nofollow", "placement_lost", "placement_nofollow",
          "broken_target")
 # One loss of a link is one alert whatever it turns into (lost, then parked): the key names the family.
@@ -54,9 +71,9 @@ TITLES = {
 }
 
 
-def stamp() -> str:
+def stamp(moment: datetime | None = None) -> str:
     """UTC to the microsecond, ISO 8601 with 'Z': sorts as text, never equal for two polls."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return (moment or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_since(value: str | None) -> str | None:
@@ -167,11 +184,59 @@ def broken_target_alerts(store) -> tuple[list[dict], set[str]]:
 def _flat(docs: list[dict]) -> list[dict]:
     """Every alert of every batch document, each with its public id (`<batch id>-<n>`)."""
     return [dict(a, id=f"{doc['id']}-{n}", batch=doc["id"], n=n)
-            for doc in docs for n, a in enumerate(doc.get("alerts") or [])]
+            for doc in docs for n, a in enumerate(doc.get("alerts") or []) if a is not None]
 
 
 def every_alert(store) -> list[dict]:
     return _flat(store.all(TABLE))
+
+
+def _expired(alert: dict, seen_until: str, seen_before: str, unseen_before: str) -> bool:
+    """A closed alert past its keeping time (the module's docstring says why these)."""
+    if alert.get("open") or not alert.get("resolved_at"):
+        return False
+    seen = bool(seen_until) and (alert.get("created_at") or "") <= seen_until
+    return alert["resolved_at"] < (seen_before if seen else unseen_before)
+
+
+def prune(store, moment: datetime | None = None) -> int:
+    """Drop the closed alerts past their keeping time, and their keys' claims; how many were
+    dropped. A write only for a batch that has one (each batch is rewritten in one step, so an
+    alert closing at that moment is never lost)."""
+    moment = moment or datetime.now(timezone.utc)
+    seen_before, unseen_before = stamp(moment - timedelta(days=KEEP_SEEN_DAYS)), stamp(moment - timedelta(days=KEEP_UNSEEN_DAYS))
+    seen_until = _seen_until(store)
+
+    def expired(a) -> bool:
+        return a is not None and _expired(a, seen_until, seen_before, unseen_before)
+
+    dropped, keys = 0, set()
+    docs = store.all(TABLE)
+    for doc in docs:
+        found = [a["key"] for a in doc.get("alerts") or [] if expired(a)]
+        if not found:
+            continue
+        try:
+            kept = store.update_with(TABLE, doc["id"], lambda d: {"alerts": [None if expired(a) else a
+                                                                            for a in d.get("alerts") or []]})
+            if all(a is None for a in kept.get("alerts") or []):
+                store.remove(TABLE, doc["id"])
+        except NotFound:  # another companion pruned it at the same moment
+            continue
+        dropped, keys = dropped + len(found), keys | set(found)
+    if keys:  # their claims go with them, but for a key that has an open alert again
+        still_open = {a["key"] for a in _flat(docs) if a.get("open")}
+        _release(store, [c["id"] for c in store.all(CLAIMS) if c.get("key") in keys - still_open])
+    return dropped
+
+
+def _release(store, claim_ids) -> None:
+    """Remove these claims; one another companion removed first is gone already: fine."""
+    for id in claim_ids:
+        try:
+            store.remove(CLAIMS, id)
+        except NotFound:
+            pass
 
 
 def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | None = None) -> list[dict]:
@@ -181,20 +246,28 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
     (`{"created_at", "alerts": [...]}`), so 200 lost links cost one durable write, not
     200 (a write of the embedded store is an fsync'd file: ~13 ms). `broken_now`: the
     keys of every broken target at this moment; an open broken-target alert not among
-    them is closed (its page was fixed). Returns the new alerts (with their ids)."""
+    them is closed (its page was fixed); the closed alerts past their keeping time are
+    dropped (`prune`). Returns the new alerts (with their ids)."""
+    now = datetime.now(timezone.utc)
+    prune(store, now)
     stored = every_alert(store)
     open_alerts = {a["key"]: a for a in stored if a.get("open")}
     closing = {_key(gone, src, tgt) for kind, src, tgt in recovered for gone in RECOVERY.get(kind, ())}
     if broken_now is not None:
         closing |= {k for k, a in open_alerts.items() if a.get("kind") == "broken_target" and k not in broken_now}
-    at = stamp()
+    at = stamp(now)
     by_batch: dict[str, set[int]] = {}
+    closed_at = {}  # the last close of each key (a claim made before it is free to take again)
+    for a in stored:
+        if not a.get("open") and a.get("resolved_at"):
+            closed_at[a["key"]] = max(closed_at.get(a["key"], ""), a["resolved_at"])
     for key in closing & open_alerts.keys():
+        closed_at[key] = at
         a = open_alerts.pop(key)
         by_batch.setdefault(a["batch"], set()).add(a["n"])
     for batch, ns in by_batch.items():
         def close(doc, ns=ns):
-            return {"alerts": [dict(a, open=False, resolved_at=at) if n in ns else a
+            return {"alerts": [dict(a, open=False, resolved_at=at) if n in ns and a is not None else a
                                for n, a in enumerate(doc.get("alerts") or [])]}
         store.update_with(TABLE, batch, close)
     fresh: list[dict] = []
@@ -203,10 +276,32 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
             continue
         open_alerts[alert["key"]] = alert
         fresh.append(dict(alert, open=True, created_at=at, resolved_at=None))
+    if fresh:  # only what this process claimed first: another may have made the same alert just now
+        fresh = _claimed(store, fresh, closed_at, now)
     if not fresh:
         return []
     doc = store.insert(TABLE, {"created_at": at, "alerts": fresh})
     return _flat([doc])
+
+
+def _claimed(store, fresh: list[dict], closed_at: dict[str, str], now: datetime) -> list[dict]:
+    """The alerts of `fresh` whose key this process claimed (store.insert_new: one write).
+
+    A key already claimed is another process's alert of this moment, or a claim left from
+    before: of an alert that has closed since (made before it closed), or of a process stopped
+    between its claim and its alert (older than CLAIM_GRACE). Those are released and claimed
+    again, so claims cost nothing when an alert closes, only when its loss comes back."""
+    claims = [{"key": a["key"], "at": stamp(now)} for a in fresh]
+    won = {c["key"] for c in store.insert_new(CLAIMS, "key", claims)}
+    taken = {a["key"] for a in fresh} - won
+    if taken:
+        grace = stamp(now - CLAIM_GRACE)
+        stale = {c["key"]: c["id"] for c in store.all(CLAIMS) if c.get("key") in taken
+                 and ((c.get("at") or "") <= closed_at.get(c["key"], "") or (c.get("at") or "") < grace)}
+        _release(store, stale.values())  # another companion may release and claim one first
+        if stale:
+            won |= {c["key"] for c in store.insert_new(CLAIMS, "key", [c for c in claims if c["key"] in stale])}
+    return [a for a in fresh if a["key"] in won]
 
 
 def _seen_until(store) -> str:

@@ -38,10 +38,13 @@ _WS = re.compile(r"[ \t\n\f\r]+")
 # normalize-space() collapses XML's whitespace (space, tab, CR, LF) in C and leaves a no-break
 # space alone, as the anchor rule wants; only a form feed (ASCII whitespace to HTML, not to
 # XML) is left for _text to collapse.
-_STRING = lxml.etree.XPath("normalize-space(string())", smart_strings=False)
+# regexp=False: lxml otherwise registers the EXSLT regular-expression functions on every
+# call, which this expression never uses; that was a fifth of each call (docs/BENCHMARKS.md).
+_STRING = lxml.etree.XPath("normalize-space(string())", smart_strings=False, regexp=False)
 # rel is a list of tokens split on whitespace or commas: Google reads
-# rel="nofollow,noindex" as nofollow (a browser's relList would not split it).
-_REL_SPLIT = re.compile(r"[\s,]+")
+# rel="nofollow,noindex" as nofollow (a browser's relList would not split it). Robots
+# directives (meta and X-Robots-Tag) are split the same way.
+_TOKEN_SPLIT = re.compile(r"[\s,]+")
 _MISSING = object()
 
 
@@ -90,7 +93,7 @@ def _rel_tokens(value: str | None) -> list[str]:
     if not value:
         return []
     tokens: list[str] = []
-    for token in _REL_SPLIT.split(value.lower()):
+    for token in _TOKEN_SPLIT.split(value.lower()):
         if token and token not in tokens:
             tokens.append(token)
     return tokens
@@ -111,7 +114,7 @@ def _robots(metas) -> dict:
         name = (meta.get("name") or "").strip().lower()
         if name not in ROBOTS_META_NAMES:
             continue
-        for token in re.split(r"[\s,]+", (meta.get("content") or "").lower()):
+        for token in _TOKEN_SPLIT.split((meta.get("content") or "").lower()):
             if token in ("noindex", "none"):
                 noindex = True
             if token in ("nofollow", "none"):
@@ -161,7 +164,7 @@ def header_robots(headers) -> dict:
             if match.group(1) not in ROBOTS_META_NAMES:
                 continue
             value = match.group(2)
-        for token in re.split(r"[\s,]+", value.lower()):
+        for token in _TOKEN_SPLIT.split(value.lower()):
             if token in ("noindex", "none"):
                 noindex = True
             if token in ("nofollow", "none"):

@@ -63,7 +63,9 @@ _HEADER_FOOTER = frozenset({"header", "footer"})
 _NO_HINTS = frozenset({"html", "body", "main", "article"})
 # Does the element hold main content below it? Compiled once (an `el.xpath(".//main |
 # ...")` per hinted element, compiled on every call, was a sixth of this module's cost).
-_HAS_MAIN_CONTENT = lxml.etree.XPath("self::*[descendant::main or descendant::article or descendant::*[@role='main']]")
+# regexp=False: no EXSLT regular-expression functions registered per call (analyze._STRING).
+_HAS_MAIN_CONTENT = lxml.etree.XPath("self::*[descendant::main or descendant::article or descendant::*[@role='main']]",
+                                     regexp=False)
 
 # The prefilter's case-insensitive alternation cost more than everything else per
 # class string; on ASCII (nearly every class and id) lower-casing first and matching

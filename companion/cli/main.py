@@ -302,9 +302,21 @@ def analyze(file, url, as_json):
         emit(as_json, ws.analyze(url, data), _human_analysis)
 
 
-def _human_boost(items):
+def _nothing_to_boost(hidden: dict[str, int] | None) -> str:
+    """Why the default list is empty: nothing imported, or every page left out (and how to list them)."""
+    ways = (("not_indexable", "not indexable (search engines will not index them: --show-not-indexable lists them)"),
+            ("spam", "spam (--show-spam lists them)"),
+            ("disavowed", "disavowed (`tierlink disavow list`; `tierlink disavow review --undo VALUE` takes a mark off)"))
+    parts = [f"{hidden[k]} {why}" for k, why in ways if hidden and hidden[k]]
+    if not parts:
+        return "no tier-1 pages to boost yet: import your backlinks with `tierlink import`"
+    total = sum(hidden.values())
+    return f"no tier-1 page to boost: {total} page{'' if total == 1 else 's'} left out: " + "; ".join(parts)
+
+
+def _human_boost(items, hidden: dict[str, int] | None = None):
     if not items:
-        print("no tier-1 pages to boost yet: import your backlinks with `tierlink import`")
+        print(_nothing_to_boost(hidden))
     for i, item in enumerate(items, 1):
         spam = "  [spam]" if item.get("spam") else ""
         spam += "  [not indexable]" if item.get("not_indexable") else ""
@@ -335,7 +347,10 @@ def boost(limit, show_spam, only_spam, show_not_indexable, only_not_indexable, a
     with workspace() as ws:
         spam = "only" if only_spam else "show" if show_spam else "hide"
         indexing = "only" if only_not_indexable else "show" if show_not_indexable else "hide"
-        emit(as_json, ws.boost_list(limit, spam=spam, not_indexable=indexing), _human_boost)
+        items = ws.boost_list(limit, spam=spam, not_indexable=indexing)
+        # an empty default list says what it left out (and how to list it), not "import first"
+        hidden = ws.boost_hidden() if not items and not as_json and limit and (spam, indexing) == ("hide", "hide") else None
+        emit(as_json, items, lambda rows: _human_boost(rows, hidden))
 
 
 def _human_draft(report: dict) -> None:

@@ -60,7 +60,7 @@ from companion.store.rows import BALLAST, BLOCKED, NOT_FOLLOWED, ORDINARY, SPAM,
 
 log = logging.getLogger("tierlink.store")
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 POOL_MAX = 10
 # A request fails within ~2 s when the server is down (issue 22): libpq's connect_timeout
 # (2 s is its smallest) bounds reaching it, and a request waits WAIT_TIMEOUT for a pooled
@@ -104,6 +104,9 @@ MIGRATIONS: dict[int, list] = {
     4: [schema.add_column(schema.POSTGRES, "backlinks", profilecols.BRAND).replace("ADD COLUMN", "ADD COLUMN IF NOT EXISTS"),
         *(sql.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS")
           for sql in schema.statements(schema.POSTGRES, only=set(profilecols.BRAND_INDEXES)))],
+    # 5 -> 6: one claim per alert key (companion.alerts.records: an alert made once across companions)
+    5: [sql.replace("CREATE UNIQUE INDEX", "CREATE UNIQUE INDEX IF NOT EXISTS")
+        for sql in schema.statements(schema.POSTGRES, only={"workflow_alert_claim_once"})],
 }
 
 
@@ -149,7 +152,8 @@ def _fill_list_columns(c) -> None:
         after = rows[-1][0]
 
 # The workflow tables whose documents are unique by these fields (see the indexes above).
-UNIQUE_BY = {"candidates": ("key", "kind"), "settings": ("name",), "placements": ("from_key", "to_key")}
+UNIQUE_BY = {"candidates": ("key", "kind"), "settings": ("name",), "placements": ("from_key", "to_key"),
+             "alert_claims": ("key",)}
 PROFILE = "profile"  # the site profile: a meta row, versioned like a table
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -1098,6 +1102,23 @@ class Workflow:
                             (_json(fields), table, row[0])).fetchone()[0]
             self.db.bump(c, table)
             return doc, False
+
+    def insert_new(self, table: str, key: str, docs: list[dict]) -> list[dict]:
+        """Insert the documents whose `key` no document of the table holds: one statement, the
+        table's unique index deciding (INSERT ... ON CONFLICT DO NOTHING), so two companions
+        inserting the same key at once insert it once. The documents inserted."""
+        if UNIQUE_BY.get(table) != (key,):
+            raise StorageError(f"no unique index on {table}.{key}: insert_new needs one")
+        new = [dict(d, id=secrets.token_hex(6)) for d in docs]
+        if not new:
+            return []
+        with self.db.transaction() as c:
+            rows = c.execute("INSERT INTO workflow (tbl, id, doc) SELECT %s, d->>'id', d "
+                             "FROM jsonb_array_elements(%s) WITH ORDINALITY AS e(d, n) ORDER BY n "
+                             "ON CONFLICT DO NOTHING RETURNING doc", (table, Jsonb(new, dumps=dumps))).fetchall()
+            if rows:
+                self.db.bump(c, table)
+        return [r[0] for r in rows]
 
     # -- the site profile ------------------------------------------------------------------
 

@@ -259,6 +259,10 @@ INDEXES: tuple[Index, ...] = (
           only=(POSTGRES,)),
     Index("workflow_placement_from", "workflow", "(doc->>'from_key')", where="tbl = 'placements'",
           only=(POSTGRES,)),
+    # one claim per alert key (companion.alerts.records): two companions seeing the same
+    # loss at once make one alert, by this key and an INSERT ... ON CONFLICT DO NOTHING
+    Index("workflow_alert_claim_once", "workflow", "(doc->>'key')", where="tbl = 'alert_claims'",
+          unique=True, only=(POSTGRES,)),
     # one placement per (from page, to page): logging the same link twice updates it
     Index("workflow_placement_once", "workflow", "(doc->>'from_key'), (doc->>'to_key')",
           where="tbl = 'placements'", unique=True, only=(POSTGRES,)),

@@ -297,6 +297,11 @@ class Store(SitePageIndex):
                 cached = self._derived[(table, build)] = (version, build(self._wf.all(table)))
             return cached[1]
 
+    def scored_with(self) -> str | None:
+        """The signature of the scorer the stored tier-1 scores were made with (None before any):
+        a full rescore changes it, a page scored alone does not (companion.store.tier1.reconcile)."""
+        return tier1.scored_with(self._bl)
+
     def ensure_scored(self, scorer: Scorer | None = None) -> None:
         """Make every tier-1 page's stored score current for `scorer` (the verdicts' rules; by
         default the one the store was opened with). Cheap when nothing changed: the verdicts
@@ -407,6 +412,11 @@ class Store(SitePageIndex):
     def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
         """Update a document with `change(current)`, read and written as one step (NotFound if absent)."""
         return self._wf.update_with(table, id, change)
+
+    def insert_new(self, table: str, key: str, docs: list[dict]) -> list[dict]:
+        """Insert the documents whose `key` is not in the table yet, as one step (in team mode a
+        unique index decides, so two companions inserting the same key insert it once): those inserted."""
+        return self._wf.insert_new(table, key, docs)
 
     def get_setting(self, name: str, default=None):
         found = self._wf.find("settings", name=name)

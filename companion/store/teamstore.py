@@ -103,6 +103,10 @@ class TeamWorkflow:
             self.upsert_with(table, {key: doc[key]}, dict(doc), lambda old, fields=fields: fields)
         return len(docs)
 
+    def insert_new(self, table: str, key: str, docs: list[dict]) -> list[dict]:
+        self._check_open()
+        return self._wf.insert_new(table_name(table), key, docs)
+
     def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
         self._check_open()
         return self._wf.update_with(table_name(table), id, change)

@@ -90,6 +90,14 @@ def refresh(bl: BacklinkStore, c, source_keys, stored: dict[str, list[tuple[int,
     bl.refresh_network(c, paths)
 
 
+SCORER_META = "scorer"  # the meta row naming the scorer the stored scores were made with
+
+
+def scored_with(bl: BacklinkStore) -> str | None:
+    """The signature of the scorer the stored scores were made with (None before the first)."""
+    return bl.get_meta(SCORER_META)
+
+
 def reconcile(bl: BacklinkStore, scorer: Scorer, counts: dict[str, int], *, known: bool) -> None:
     """Make every tier-1 page's stored score current for `scorer`.
 
@@ -99,12 +107,12 @@ def reconcile(bl: BacklinkStore, scorer: Scorer, counts: dict[str, int], *, know
     is any page written while no scorer was given. `known`: the caller reconciled once
     already, so matching signatures and counts mean nothing to do.
     """
-    stored_sig = bl.get_meta("scorer")
+    stored_sig = bl.get_meta(SCORER_META)
     stored_counts = loads(bl.get_meta("placements") or "{}")
     if known and stored_sig == scorer.signature and stored_counts == counts and not bl.any_unscored():
         return
     with bl.write(count=False) as c:  # derived data: not a write the crash tests count
-        stored_sig = bl.get_meta("scorer")
+        stored_sig = bl.get_meta(SCORER_META)
         stored_counts = loads(bl.get_meta("placements") or "{}")
         if stored_sig != scorer.signature:
             after = 0
@@ -118,5 +126,5 @@ def reconcile(bl: BacklinkStore, scorer: Scorer, counts: dict[str, int], *, know
             bl.set_placements(c, changed)
         while batch := bl.unscored(c, SCORE_BATCH):
             bl.set_scores(c, [(*scorer.score(k, h, f, n), n, i) for i, k, h, f, n in batch])
-        bl.set_meta(c, "scorer", scorer.signature)
+        bl.set_meta(c, SCORER_META, scorer.signature)
         bl.set_meta(c, "placements", dumps(counts))

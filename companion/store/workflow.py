@@ -239,6 +239,24 @@ class TinyWorkflow:
             self._write(table, write)
             return len(docs)
 
+    def insert_new(self, table: str, key: str, docs: list[dict]) -> list[dict]:
+        """Insert the documents whose `key` no document of the table holds (nor an earlier one of
+        `docs`), as one step no other writer (thread or process: the lock file) can come between.
+        The documents inserted."""
+        if not all(isinstance(d, dict) and d.get(key) is not None for d in docs):
+            raise BadInput(f"every document must be an object with '{key}'")
+        with self._mutating():
+            t = self._table(table)
+            taken = {doc.get(key) for doc in t.all()}
+            new = []
+            for d in docs:
+                if d[key] not in taken:
+                    taken.add(d[key])
+                    new.append(dict(d, id=secrets.token_hex(6)))
+            if new:
+                self._write(table, lambda: t.insert_multiple(new))
+            return [dict(d) for d in new]
+
     def update_with(self, table: str, id, change: Callable[[dict], dict]) -> dict:
         """Update a document with `change(current)`, read and written as one step (NotFound if absent)."""
         with self._mutating():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from companion.alerts import channels, records
 from companion.web.api import bp, int_arg, json_body, str_field, text_arg, workspace
 from companion.core.errors import BadInput
-from companion.web.openapi import _BOOL, _INT, _NULLABLE_STR, _STR, _json_body, _ok, _ref
+from companion.web.schemas import BOOL, INT, NULLABLE_STR, STR, ok, ref, request_body
 
 
 @bp.get("/alerts")
@@ -50,20 +50,20 @@ OPENAPI_SCHEMAS = {
         "required": ["id", "kind", "subject", "source_url", "target_url", "reason", "text", "created_at", "open",
                      "seen"],
         "properties": {
-            "id": _STR,
+            "id": STR,
             "kind": {"type": "string", "enum": list(records.KINDS)},
             "subject": {"type": "string", "enum": ["backlink", "placement", "broken_target"]},
-            "source_url": _STR, "target_url": _STR, "reason": _STR,
+            "source_url": STR, "target_url": STR, "reason": STR,
             "was": {}, "now": {},
             "text": {"type": "string", "description": "one human line: what happened, where, why"},
-            "created_at": _STR, "open": _BOOL, "resolved_at": _NULLABLE_STR, "seen": _BOOL,
+            "created_at": STR, "open": BOOL, "resolved_at": NULLABLE_STR, "seen": BOOL,
         },
     },
     "AlertList": {
         "type": "object", "required": ["alerts", "total", "unseen_count", "latest", "desktop", "desktop_test"],
-        "properties": {"alerts": {"type": "array", "items": _ref("Alert")}, "total": _INT,
-                       "unseen_count": _INT, "latest": _NULLABLE_STR, "desktop": _BOOL,
-                       "desktop_test": _NULLABLE_STR},
+        "properties": {"alerts": {"type": "array", "items": ref("Alert")}, "total": INT,
+                       "unseen_count": INT, "latest": NULLABLE_STR, "desktop": BOOL,
+                       "desktop_test": NULLABLE_STR},
     },
 }
 
@@ -80,17 +80,17 @@ OPENAPI_PATHS = {
                 {"name": "limit", "in": "query", "required": False,
                  "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
             ],
-            "responses": _ok(_ref("AlertList")),
+            "responses": ok(ref("AlertList")),
         },
     },
     "/api/alerts/seen": {
         "post": {
             "operationId": "markAlertsSeen",
             "summary": "Mark the alerts made up to `until` (default: all) as seen",
-            "requestBody": _json_body({"type": "object", "additionalProperties": False,
+            "requestBody": request_body({"type": "object", "additionalProperties": False,
                                        "properties": {"until": _STAMP}}),
-            "responses": _ok({"type": "object", "required": ["seen_until", "unseen_count"],
-                              "properties": {"seen_until": _NULLABLE_STR, "unseen_count": _INT}}),
+            "responses": ok({"type": "object", "required": ["seen_until", "unseen_count"],
+                              "properties": {"seen_until": NULLABLE_STR, "unseen_count": INT}}),
         },
     },
     "/api/alerts/test": {
@@ -98,14 +98,14 @@ OPENAPI_PATHS = {
             "operationId": "testAlertChannel",
             "summary": "Send a test through one delivery channel now; 400 when it is not set, 502 when the "
                        "receiver or SMTP server refused (the reason in the message)",
-            "requestBody": _json_body({"type": "object", "required": ["channel"], "additionalProperties": False,
+            "requestBody": request_body({"type": "object", "required": ["channel"], "additionalProperties": False,
                                        "properties": {"channel": {"type": "string",
                                                                   "enum": list(channels.CHANNELS)}}}),
-            "responses": {**_ok({"type": "object", "required": ["channel", "sent", "message"],
-                                 "properties": {"channel": _STR, "sent": _BOOL, "message": _STR}}),
+            "responses": {**ok({"type": "object", "required": ["channel", "sent", "message"],
+                                 "properties": {"channel": STR, "sent": BOOL, "message": STR}}),
                           "502": {"description": "The webhook or SMTP server did not take the test (code "
                                                  "`delivery_failed`)",
-                                  "content": {"application/json": {"schema": _ref("Error")}}}},
+                                  "content": {"application/json": {"schema": ref("Error")}}}},
         },
     },
 }

@@ -412,6 +412,12 @@ def boost():
                                   not_indexable=not_indexable)
 
 
+@bp.get("/boost/hidden")
+def boost_hidden():
+    """How many tier-1 pages the default list leaves out, by reason: what an empty list says."""
+    return workspace().boost_hidden()
+
+
 @bp.get("/graph")
 def tier_graph():
     """The tier graph built from the top `limit` pages of the boost list (companion.verdicts.graph)."""

@@ -10,7 +10,7 @@ from companion.core.limits import MAX_TITLE
 from companion.core.errors import BadInput
 from companion.workflow.guestposts import HOST_PATTERN
 from companion.web.api import bp, choice_arg, json_body, str_field, text_arg, url_field, workspace
-from companion.web.openapi import _enum, _BOOL, _ID, _INT, _NULLABLE_STR, _STR, _STR_LIST, _URL, _json_body, _ok, _query, _ref
+from companion.web.schemas import BOOL, ID_PARAM, INT, NULLABLE_STR, STR, STR_LIST, URL, enum_of, ok, query_param, ref, request_body
 
 
 @bp.get("/guest-posts")
@@ -64,10 +64,10 @@ def forget_host(host):
 
 _GUEST_POST_DOC = {
     "type": "object", "required": ["id", "url", "key", "host", "title", "marked_at", "via"],
-    "properties": {"id": _STR, "url": _STR, "key": _STR, "host": _STR, "title": _STR, "marked_at": _STR,
-                   "via": _enum("guest_post_via")},
+    "properties": {"id": STR, "url": STR, "key": STR, "host": STR, "title": STR, "marked_at": STR,
+                   "via": enum_of("guest_post_via")},
 }
-_INDEX = {"type": "object", "required": ["enabled"], "properties": {"enabled": _BOOL}}
+_INDEX = {"type": "object", "required": ["enabled"], "properties": {"enabled": BOOL}}
 
 OPENAPI_SCHEMAS = {
     "GuestPost": {
@@ -75,18 +75,18 @@ OPENAPI_SCHEMAS = {
         "required": ["id", "url", "host", "title", "marked_at", "via", "internal_links", "linking_pages",
                      "needs_links", "indexability", "indexed_pages", "suggestions", "note"],
         "properties": {
-            "id": _STR, "url": _STR, "key": _STR, "host": _STR, "title": _STR, "marked_at": _NULLABLE_STR,
-            "via": _NULLABLE_STR,
-            "internal_links": {**_INT, "description": "pages of its host seen linking to it"},
-            "linking_pages": {**_STR_LIST, "description": "up to five of them"},
-            "needs_links": _BOOL, "indexability": _ref("Indexability"),
-            "indexed_pages": {**_INT, "description": "pages of its host in the local index"},
+            "id": STR, "url": STR, "key": STR, "host": STR, "title": STR, "marked_at": NULLABLE_STR,
+            "via": NULLABLE_STR,
+            "internal_links": {**INT, "description": "pages of its host seen linking to it"},
+            "linking_pages": {**STR_LIST, "description": "up to five of them"},
+            "needs_links": BOOL, "indexability": ref("Indexability"),
+            "indexed_pages": {**INT, "description": "pages of its host in the local index"},
             "suggestions": {"type": "array", "description": "up to three pages of its host to ask for a link from "
                                                             "(only when it has none)",
                             "items": {"type": "object", "required": ["url", "title", "anchor", "why"],
-                                      "properties": {"url": _STR, "title": _STR, "anchor": _STR, "why": _STR,
+                                      "properties": {"url": STR, "title": STR, "anchor": STR, "why": STR,
                                                      "weight": {"type": "number"}}}},
-            "note": {**_STR, "description": "a note for the editor, ready to send (empty when it has links)"},
+            "note": {**STR, "description": "a note for the editor, ready to send (empty when it has links)"},
         },
     },
 }
@@ -97,34 +97,34 @@ OPENAPI_PATHS = {
             "operationId": "listGuestPosts",
             "summary": "My guest posts, oldest first, each with the internal links seen toward it, its indexability, "
                        "and (with none) up to three suggested source pages on its host and a note for the editor",
-            "parameters": [_query("needs_links", {"type": "string", "enum": ["true", "false"]},
+            "parameters": [query_param("needs_links", {"type": "string", "enum": ["true", "false"]},
                                   "true: only the guest posts with no internal link seen"),
-                           _query("host", {"type": "string", "maxLength": 253}, "only the guest posts on this host")],
-            "responses": _ok({"type": "array", "items": _ref("GuestPost")}),
+                           query_param("host", {"type": "string", "maxLength": 253}, "only the guest posts on this host")],
+            "responses": ok({"type": "array", "items": ref("GuestPost")}),
         },
         "post": {
             "operationId": "markGuestPost",
             "summary": "Mark a page as my guest post (201); marked before: 200. Its host's pages are indexed from now on",
-            "requestBody": _json_body({
+            "requestBody": request_body({
                 "type": "object", "required": ["url"], "additionalProperties": False,
-                "properties": {"url": _URL, "title": {"type": "string", "maxLength": MAX_TITLE},
-                               "via": _enum("guest_post_marked_from")}}),
-            "responses": {**_ok(_GUEST_POST_DOC, "Marked before"),
+                "properties": {"url": URL, "title": {"type": "string", "maxLength": MAX_TITLE},
+                               "via": enum_of("guest_post_marked_from")}}),
+            "responses": {**ok(_GUEST_POST_DOC, "Marked before"),
                           "201": {"description": "Marked", "content": {"application/json": {"schema": _GUEST_POST_DOC}}}},
         },
     },
     "/api/guest-posts/{id}": {
         "delete": {
             "operationId": "unmarkGuestPost", "summary": "No longer count a page as my guest post",
-            "parameters": [_ID],
-            "responses": _ok({"type": "object", "required": ["removed"], "properties": {"removed": _STR}}),
+            "parameters": [ID_PARAM],
+            "responses": ok({"type": "object", "required": ["removed"], "properties": {"removed": STR}}),
         },
     },
     "/api/guest-post-index": {
         "get": {"operationId": "guestPostIndex", "summary": "Whether pages seen on my guest posts' hosts are indexed",
-                "responses": _ok(_INDEX)},
+                "responses": ok(_INDEX)},
         "put": {"operationId": "setGuestPostIndex", "summary": "Turn the host page index on or off",
-                "requestBody": _json_body({**_INDEX, "additionalProperties": False}), "responses": _ok(_INDEX)},
+                "requestBody": request_body({**_INDEX, "additionalProperties": False}), "responses": ok(_INDEX)},
     },
     "/api/guest-post-hosts/{host}": {
         "delete": {
@@ -132,8 +132,8 @@ OPENAPI_PATHS = {
             "parameters": [{"name": "host", "in": "path", "required": True,
                             "schema": {"type": "string", "minLength": 1, "maxLength": 253,
                                        "pattern": HOST_PATTERN}}],
-            "responses": _ok({"type": "object", "required": ["host", "forgotten"],
-                              "properties": {"host": _STR, "forgotten": _INT}}),
+            "responses": ok({"type": "object", "required": ["host", "forgotten"],
+                              "properties": {"host": STR, "forgotten": INT}}),
         },
     },
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from companion.verdicts import disavow
 from companion.web.api import bp, int_arg, json_body, not_null, str_field, text_arg, whole_number, workspace
-from companion.web.openapi import _json_body, _ok, _query, _ref, _STR, _INT, _BOOL
+from companion.web.schemas import BOOL, INT, STR, ok, query_param, ref, request_body
 from companion.workflow import linkprofile
 from companion.workflow.fields import check_fields
 
@@ -62,18 +62,18 @@ def disavow_import():
     return workspace().disavow_import(text.encode("utf-8"))
 
 
-_CLASS_COUNTS = {"type": "object", "additionalProperties": _INT}
+_CLASS_COUNTS = {"type": "object", "additionalProperties": INT}
 _MIX_ROW = {"type": "object", "required": ["total", "counts", "shares"],
-            "properties": {"total": _INT, "counts": _CLASS_COUNTS,
+            "properties": {"total": INT, "counts": _CLASS_COUNTS,
                            "shares": {"type": "object", "additionalProperties": {"type": "number"}}}}
 _WEEK = {"type": "object", "required": ["week", "tier1", "tier2"],
-         "properties": {"week": _STR, "tier1": {"type": "object"}, "tier2": {"type": "object"}}}
+         "properties": {"week": STR, "tier1": {"type": "object"}, "tier2": {"type": "object"}}}
 _VELOCITY_BLOCK = {"type": "object", "required": ["url", "weeks", "trend"],
                    "properties": {"url": {"type": ["string", "null"]}, "weeks": {"type": "array", "items": _WEEK},
                                   "trend": {"type": "object"}}}
 _ENTRY = {"type": "object", "required": ["kind", "value"],
-          "properties": {"kind": {"enum": list(disavow.KINDS)}, "value": _STR, "reason": _STR}}
-_MIN_SIGNAL = _query("min_signal", {"type": "integer", "minimum": 1, "maximum": len(disavow.SPAM_SIGNALS),
+          "properties": {"kind": {"enum": list(disavow.KINDS)}, "value": STR, "reason": STR}}
+_MIN_SIGNAL = query_param("min_signal", {"type": "integer", "minimum": 1, "maximum": len(disavow.SPAM_SIGNALS),
                                     "default": 1}, "only pages with at least this many spam signals")
 
 OPENAPI_SCHEMAS = {
@@ -85,21 +85,21 @@ OPENAPI_SCHEMAS = {
             "site": {"type": "object", "required": ["tier1", "tier2"], "properties": {"tier1": _MIX_ROW, "tier2": _MIX_ROW}},
             "pages": {"type": "array", "items": {
                 "type": "object", "required": ["url", "tier1", "tier2", "over_threshold", "examples"],
-                "properties": {"url": _STR, "tier1": _MIX_ROW, "tier2": _MIX_ROW, "over_threshold": _BOOL,
+                "properties": {"url": STR, "tier1": _MIX_ROW, "tier2": _MIX_ROW, "over_threshold": BOOL,
                                "examples": {"type": "object"}}}},
             "warnings": {"type": "array", "items": {"type": "object", "required": ["code", "message"]}},
         },
     },
     "Velocity": {
         "type": "object", "required": ["as_of", "windows", "site", "pages"],
-        "properties": {"as_of": _STR, "windows": {"type": "array", "items": _INT}, "site": _VELOCITY_BLOCK,
+        "properties": {"as_of": STR, "windows": {"type": "array", "items": INT}, "site": _VELOCITY_BLOCK,
                        "pages": {"type": "array", "items": _VELOCITY_BLOCK}},
     },
     "DisavowReview": {
         "type": "object", "required": ["disavowed", "proposals", "healthy"],
         "properties": {"disavowed": {"type": "array", "items": _ENTRY},
                        "proposals": {"type": "array", "items": {**_ENTRY, "properties": {
-                           **_ENTRY["properties"], "decision": {"enum": ["keep", "drop", None]}, "pages": _INT}}},
+                           **_ENTRY["properties"], "decision": {"enum": ["keep", "drop", None]}, "pages": INT}}},
                        "healthy": {"type": "array", "items": _ENTRY}},
     },
 }
@@ -109,49 +109,49 @@ OPENAPI_PATHS = {
         "get": {"operationId": "anchorMix",
                 "summary": "Anchor classes (brand, exact, partial, url, generic, image, other) per money page and "
                            "for the whole site, tier-1 links and my tier-2 placements, with the exact-share warnings",
-                "responses": _ok(_ref("AnchorMix"))},
+                "responses": ok(ref("AnchorMix"))},
     },
     "/api/linkprofile/velocity": {
         "get": {"operationId": "linkVelocity",
                 "summary": "New and lost links per ISO week (tier-1 from first seen / lost dates, tier-2 from "
                            "placements), per money page and site, with the 4/12/26-week trend",
-                "parameters": [_query("as_of", {"type": "string", "format": "date", "maxLength": 10},
+                "parameters": [query_param("as_of", {"type": "string", "format": "date", "maxLength": 10},
                                       "the last week shown (default: today)")],
-                "responses": _ok(_ref("Velocity"))},
+                "responses": ok(ref("Velocity"))},
     },
     "/api/disavow": {
         "get": {"operationId": "disavowReview",
                 "summary": "What is disavowed, what the spam signals propose (with my keep/drop), and disavowed "
                            "pages that no longer look spam (to review)",
-                "parameters": [_MIN_SIGNAL], "responses": _ok(_ref("DisavowReview"))},
+                "parameters": [_MIN_SIGNAL], "responses": ok(ref("DisavowReview"))},
     },
     "/api/disavow/review": {
         "post": {"operationId": "disavowDecide", "summary": "Keep or drop one proposal before export",
-                 "requestBody": _json_body({"type": "object", "required": ["kind", "value", "decision"],
+                 "requestBody": request_body({"type": "object", "required": ["kind", "value", "decision"],
                                             "additionalProperties": False,
                                             "properties": {"kind": {"enum": list(disavow.KINDS)},
                                                            "value": {"type": "string", "minLength": 1, "maxLength": 2048},
                                                            "decision": {"enum": list(disavow.DECISIONS)}}}),
-                 "responses": _ok(_ENTRY)},
+                 "responses": ok(_ENTRY)},
     },
     "/api/disavow/export": {
         "post": {"operationId": "disavowExport",
                  "summary": "Google's disavow file (in `text`): what is disavowed and the proposals not dropped; "
                             "what it holds is marked disavowed",
-                 "requestBody": _json_body({"type": "object", "additionalProperties": False,
+                 "requestBody": request_body({"type": "object", "additionalProperties": False,
                                             "properties": {"min_signal": {"type": "integer", "minimum": 1,
                                                                           "maximum": len(disavow.SPAM_SIGNALS)}}}),
-                 "responses": _ok({"type": "object", "required": ["text", "domains", "urls"],
-                                   "properties": {"text": _STR, "domains": _INT, "urls": _INT, "left_out": _INT,
-                                                  "dropped": _INT}})},
+                 "responses": ok({"type": "object", "required": ["text", "domains", "urls"],
+                                   "properties": {"text": STR, "domains": INT, "urls": INT, "left_out": INT,
+                                                  "dropped": INT}})},
     },
     "/api/disavow/import": {
         "post": {"operationId": "disavowImport",
                  "summary": "Read a disavow file (Google's format, in `text`): its entries are marked disavowed",
-                 "requestBody": _json_body({"type": "object", "required": ["text"], "additionalProperties": False,
+                 "requestBody": request_body({"type": "object", "required": ["text"], "additionalProperties": False,
                                             "properties": {"text": {"type": "string", "maxLength": disavow.MAX_BYTES}}}),
-                 "responses": _ok({"type": "object", "required": ["added", "known", "skipped"],
-                                   "properties": {"added": _INT, "known": _INT, "skipped_count": _INT,
+                 "responses": ok({"type": "object", "required": ["added", "known", "skipped"],
+                                   "properties": {"added": INT, "known": INT, "skipped_count": INT,
                                                   "skipped": {"type": "array"}}})},
     },
 }

@@ -7,9 +7,9 @@ companion.monitor.runner.schedule_report (the CLI calls the same functions).
 from __future__ import annotations
 
 from companion.web.api import bp, json_body, workspace
-from companion.web.openapi import _ID, _INT, _STR, _ok, _ref
+from companion.web.schemas import ID_PARAM, INT, STR, ok, ref
 
-_NULLABLE_STR = {"type": ["string", "null"]}
+NULLABLE_STR = {"type": ["string", "null"]}
 
 
 @bp.get("/browser-checks")
@@ -43,9 +43,9 @@ OPENAPI_SCHEMAS = {
         "properties": {
             "pages": {"type": "array", "items": {
                 "type": "object", "required": ["url", "outcome", "reason", "checked_at", "backlinks", "placements"],
-                "properties": {"url": _STR, "outcome": {"enum": ["blocked", "needs_browser"]}, "reason": _NULLABLE_STR,
-                               "checked_at": _NULLABLE_STR, "backlinks": _INT, "placements": _INT}}},
-            "total": _INT,
+                "properties": {"url": STR, "outcome": {"enum": ["blocked", "needs_browser"]}, "reason": NULLABLE_STR,
+                               "checked_at": NULLABLE_STR, "backlinks": INT, "placements": INT}}},
+            "total": INT,
             "requested_at": {"type": ["string", "null"], "description": "when the dashboard last asked the "
                              "extension to check the queue now"},
         },
@@ -55,24 +55,24 @@ OPENAPI_SCHEMAS = {
         "required": ["id", "placement_id", "at", "url", "final_url", "status", "found", "anchor", "rel", "context",
                      "sha256", "via"],
         "properties": {
-            "id": _STR, "placement_id": _STR, "at": _STR, "url": _STR, "final_url": _STR,
+            "id": STR, "placement_id": STR, "at": STR, "url": STR, "final_url": STR,
             "status": {"type": ["integer", "null"], "description": "HTTP status (null: seen in the browser)"},
-            "found": {"type": "boolean"}, "anchor": _NULLABLE_STR,
-            "rel": {"type": ["array", "null"], "items": _STR},
+            "found": {"type": "boolean"}, "anchor": NULLABLE_STR,
+            "rel": {"type": ["array", "null"], "items": STR},
             "context": {"type": "string", "description": "the text of the block around the link"},
-            "sha256": _STR, "via": {"enum": ["crawler", "browser"]},
+            "sha256": STR, "via": {"enum": ["crawler", "browser"]},
         },
     },
     "RecheckSchedule": {
         "type": "object",
         "required": ["every_days", "delay", "concurrency", "last_run", "next_run", "running", "last_report"],
         "properties": {
-            "every_days": {"type": ["number", "null"]}, "delay": {"type": "number"}, "concurrency": _INT,
-            "last_run": _NULLABLE_STR, "next_run": _NULLABLE_STR, "running": {"type": "boolean"},
+            "every_days": {"type": ["number", "null"]}, "delay": {"type": "number"}, "concurrency": INT,
+            "last_run": NULLABLE_STR, "next_run": NULLABLE_STR, "running": {"type": "boolean"},
             "last_report": {"oneOf": [{"type": "null"}, {
                 "type": "object", "required": ["finished_at", "checked", "outcomes"],
-                "properties": {"finished_at": _STR, "why": _STR, "cancelled": {"type": "boolean"}, "checked": _INT,
-                               "unchanged": _INT, "changes": _INT, "errors": _INT, "skipped": _INT,
+                "properties": {"finished_at": STR, "why": STR, "cancelled": {"type": "boolean"}, "checked": INT,
+                               "unchanged": INT, "changes": INT, "errors": INT, "skipped": INT,
                                "outcomes": {"type": "object"}}}]},
         },
     },
@@ -82,23 +82,23 @@ OPENAPI_PATHS = {
     "/api/browser-checks": {
         "get": {"operationId": "browserChecks",
                 "summary": "The pages the crawler could not judge (blocked, needs_browser), for the browser to check",
-                "responses": _ok(_ref("BrowserQueue"))},
+                "responses": ok(ref("BrowserQueue"))},
     },
     "/api/browser-checks/request": {
         "post": {"operationId": "requestBrowserChecks",
                  "summary": "Ask the extension to check the queued pages now (it starts at its next look)",
-                 "responses": _ok(_ref("BrowserQueue"))},
+                 "responses": ok(ref("BrowserQueue"))},
     },
     "/api/placements/{id}/receipts": {
         "get": {"operationId": "placementReceipts", "summary": "Proof of what a placement's page showed, newest first",
-                "parameters": [_ID],
-                "responses": _ok({"type": "object", "required": ["placement_id", "receipts"],
-                                  "properties": {"placement_id": _STR,
-                                                 "receipts": {"type": "array", "items": _ref("Receipt")}}})},
+                "parameters": [ID_PARAM],
+                "responses": ok({"type": "object", "required": ["placement_id", "receipts"],
+                                  "properties": {"placement_id": STR,
+                                                 "receipts": {"type": "array", "items": ref("Receipt")}}})},
     },
     "/api/recheck/schedule": {
         "get": {"operationId": "recheckSchedule",
                 "summary": "The recheck schedule: settings, last run with outcomes by kind, next run",
-                "responses": _ok(_ref("RecheckSchedule"))},
+                "responses": ok(ref("RecheckSchedule"))},
     },
 }

@@ -13,7 +13,7 @@ runs (companion.web.requestrules): write every limit from companion.core.limits 
 literal), and where the library refuses a value with a code of its own, say so with
 `x-error: {keyword: {code, message}}` (the draft check's `empty_draft`).
 When you add a route: add its entry to PATHS (or OPENAPI_PATHS of its route module), reuse
-`_json_body`, `_ok` and the shared error responses, and run tests/test_openapi.py and
+`request_body`, `ok` and the shared error responses, and run tests/test_openapi.py and
 tests/test_request_rules.py.
 """
 
@@ -25,50 +25,20 @@ from companion import __version__
 from companion.analysis import profile
 from companion.choices import CHOICES
 from companion.core import weights as weight_table
-from companion.core.limits import (BOOST_LIST, MAX_ANCHOR, MAX_DOMAIN, MAX_HEADER_VALUE, MAX_HEADERS, MAX_ID, MAX_LINK_LIMIT,
-                                   MAX_NOTE, MAX_SCORE, MAX_TAG, MAX_TAGS, MAX_TITLE, MAX_URL_LENGTH, RECHECK_EVERY_DAYS,
-                                   RECHECK_RANGES)
+from companion.core.limits import (BOOST_LIST, MAX_ANCHOR, MAX_DOMAIN, MAX_HEADER_VALUE, MAX_HEADERS, MAX_LINK_LIMIT,
+                                   MAX_NOTE, MAX_SCORE, MAX_TAG, MAX_TAGS, MAX_TITLE, RECHECK_EVERY_DAYS, RECHECK_RANGES)
 from companion.store import listing
 from companion.store.records import BACKLINK_FIELD_NAMES
 from companion.verdicts import graph
 from companion.workflow import candidates
+from companion.web.schemas import (BOOL, COMMON_ERRORS, ID_PARAM, INT, NULLABLE_STR, STR, STR_LIST, URL, enum_of,
+                                   error_responses, ok, query_param, ref, request_body)
+from companion.web.schemas import URL_PATTERN  # noqa: F401  (companion.web.requestrules reads it from here)
 
-
-def _enum(name: str, nullable: bool = False) -> dict:
-    """An enum of one of the interface's value lists (companion.choices): never typed here."""
-    values = list(CHOICES[name])
-    return {"enum": values + [None]} if nullable else {"enum": values}
-
-
-_STR = {"type": "string"}
-_STR_LIST = {"type": "array", "items": _STR}
-_INT = {"type": "integer"}
-_BOOL = {"type": "boolean"}
-_NULLABLE_STR = {"type": ["string", "null"]}
-_PROFILE_LIST = {"type": "array", "maxItems": profile.MAX_ITEMS, "items": _STR}
+_PROFILE_LIST = {"type": "array", "maxItems": profile.MAX_ITEMS, "items": STR}
 # A draft with no text at all is a 400 with the draft check's own code (x-error: companion.web.requestrules).
 _DRAFT_TEXT = {"type": "string", "pattern": "\\S", 
                "x-error": {"pattern": {"code": "empty_draft", "message": "the draft is empty"}}}
-
-
-def _query(name: str, schema: dict, description: str | None = None) -> dict:
-    """An optional query parameter. Strings are never empty (`?status=` is a 400, not "no filter")."""
-    if schema.get("type") == "string" and "enum" not in schema:
-        schema = {"minLength": 1, **schema}
-    out = {"name": name, "in": "query", "required": False, "schema": schema}
-    return {**out, "description": description} if description else out
-
-
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-# An absolute http(s) URL as a browser parses it (WHATWG URL Standard), checked in full by
-# companion.analysis.urls.check_url. Not `format: uri`: a page's a.href keeps `|`, `{` or `^`
-# in its query, which RFC 3986 refuses and every browser sends, and takes `https://exämple.test/`.
-URL_PATTERN = "^[Hh][Tt][Tt][Pp][Ss]?://"
-_URL = {"type": "string", "maxLength": MAX_URL_LENGTH, "pattern": URL_PATTERN,
-        "description": "an absolute http(s) URL as a browser parses it (WHATWG URL Standard)"}
 _NOTE = {"type": "string", "maxLength": MAX_NOTE}
 _TAGS = {"type": "array", "maxItems": MAX_TAGS, "items": {"type": "string", "maxLength": MAX_TAG}}
 _VERDICT_SNAPSHOT = {"type": "object", "properties": {
@@ -85,16 +55,13 @@ def _range(type_, option: str) -> dict:
     return {"type": type_, "minimum": low, "maximum": high}
 
 
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": MAX_ID}}
-
-
 _VERDICT = {
     "type": ["object", "null"],
     "required": ["score", "reasons"],
     "properties": {
         "score": {"type": "number", "minimum": 0, "maximum": MAX_SCORE},
-        "reasons": _STR_LIST,
-        "suggestions": {"type": "array", "items": _ref("Suggestion")},
+        "reasons": STR_LIST,
+        "suggestions": {"type": "array", "items": ref("Suggestion")},
     },
 }
 
@@ -105,22 +72,22 @@ SCHEMAS = {
         "additionalProperties": False,
         "properties": {"error": {
             "type": "object", "required": ["code", "message"], "additionalProperties": False,
-            "properties": {"code": _STR, "message": _STR}}},
+            "properties": {"code": STR, "message": STR}}},
     },
     "Health": {
         "type": "object", "required": ["status", "version", "store", "domains_set"],
         "properties": {"status": {"enum": ["ok", "degraded"],
                                   "description": "degraded: running, but the store does not work (see problem)"},
-                       "version": _STR,
+                       "version": STR,
                        "problem": {"type": "object", "required": ["code", "message"],
                                    "description": "why the status is degraded: store_damaged (run `tierlink "
                                                   "repair`), database_unavailable, database_ssl",
-                                   "properties": {"code": _STR, "message": _STR}},
+                                   "properties": {"code": STR, "message": STR}},
                        "domains_set": {"type": "boolean", "description": "whether the profile names my domains"},
                        "store": {"enum": ["embedded", "postgresql"],
                                  "description": "where the shared data lives: the data home, or a team's "
                                                 "PostgreSQL database (its address is never shown here)"},
-                       "notices": {"type": "array", "items": _STR,
+                       "notices": {"type": "array", "items": STR,
                                    "description": "start-up warnings, e.g. a store file restored from a backup"}},
     },
     "Profile": {
@@ -129,7 +96,7 @@ SCHEMAS = {
             "domains": _PROFILE_LIST,
             "money_pages": {"type": "array", "maxItems": profile.MAX_ITEMS, "items": {
                 "type": "object", "required": ["url"],
-                "properties": {"url": _STR, "keywords": _STR_LIST}}},
+                "properties": {"url": STR, "keywords": STR_LIST}}},
             "competitors": _PROFILE_LIST,
             "owned_sites": _PROFILE_LIST,
             "guest_post_link_limit": {"type": "integer", "minimum": 0, "maximum": MAX_LINK_LIMIT},
@@ -143,7 +110,7 @@ SCHEMAS = {
                               "description": "seconds between two requests to one host in a scheduled recheck"},
             "recheck_concurrency": {**_range(["integer", "null"], "concurrency"),
                                     "description": "hosts checked at once in a scheduled recheck"},
-            "brand_names": {**_STR_LIST, "description": "my brand as people write it (anchor class `brand`); "
+            "brand_names": {**STR_LIST, "description": "my brand as people write it (anchor class `brand`); "
                                                         "empty: the domains' names"},
             "exact_anchor_max_share": {"type": "number", "minimum": 0, "maximum": 100,
                                        "description": "warn above this exact-match anchor share (%) of a money page"},
@@ -152,12 +119,12 @@ SCHEMAS = {
             "alerts": {"type": "object", "description": "alert delivery channels, each off until set "
                                                         "(companion/analysis/alert_settings.py); the SMTP password is "
                                                         "never here: `password_env` names the environment variable",
-                       "properties": {"desktop": _BOOL,
-                                      "webhook": {"type": ["object", "null"], "properties": {"url": _STR}},
+                       "properties": {"desktop": BOOL,
+                                      "webhook": {"type": ["object", "null"], "properties": {"url": STR}},
                                       "mail": {"type": ["object", "null"], "properties": {
-                                          "host": _STR, "port": {"type": "integer", "minimum": 1, "maximum": 65535},
-                                          "user": _STR, "password_env": _STR, "from": _STR,
-                                          "to": {"oneOf": [_STR, _STR_LIST]},
+                                          "host": STR, "port": {"type": "integer", "minimum": 1, "maximum": 65535},
+                                          "user": STR, "password_env": STR, "from": STR,
+                                          "to": {"oneOf": [STR, STR_LIST]},
                                           "hour": {"type": "integer", "minimum": 0, "maximum": 23}}}}},
         },
     },
@@ -168,17 +135,17 @@ SCHEMAS = {
             "href": {"type": "string", "description": "the browser's a.href for the link (WHATWG URL "
                      "Standard); as written when `valid` is false"},
             "valid": {"type": "boolean", "description": "false when a browser cannot parse the href"},
-            "text": _STR, "rel": _STR_LIST, "follow": _BOOL, "internal": _BOOL,
+            "text": STR, "rel": STR_LIST, "follow": BOOL, "internal": BOOL,
             "position": {"enum": ["content", "navigation", "header", "footer", "sidebar", "comments"]},
             "target": {"enum": ["me", "tier1", "competitor", "owned", "internal", "other"]},
         },
     },
     "Suggestion": {
         "type": "object", "required": ["tier1_url", "anchor", "why"],
-        "properties": {"tier1_url": _STR, "anchor": _STR, "why": _STR,
+        "properties": {"tier1_url": STR, "anchor": STR, "why": STR,
                        "warnings": {"type": "array", "description": "the tier-2 pacing guard (verdicts only)",
                                     "items": {"type": "object", "required": ["code", "message"],
-                                              "properties": {"code": _STR, "message": _STR}}}},
+                                              "properties": {"code": STR, "message": STR}}}},
     },
     "Analysis": {
         "type": "object",
@@ -187,27 +154,27 @@ SCHEMAS = {
         "properties": {
             "browser_check": {"type": ["object", "null"], "description": "present for a check in the browser "
                               "(origin browser_check, or a visit of a queued page): the outcome recorded",
-                              "properties": {"outcome": _STR, "reason": _STR}},
-            "url": _STR, "canonical": _NULLABLE_STR, "title": _STR, "lang": _NULLABLE_STR,
+                              "properties": {"outcome": STR, "reason": STR}},
+            "url": STR, "canonical": NULLABLE_STR, "title": STR, "lang": NULLABLE_STR,
             "robots": {"type": "object", "required": ["noindex", "nofollow"],
-                       "properties": {"noindex": _BOOL, "nofollow": _BOOL}},
-            "indexable": _BOOL,
-            "indexability": _ref("Indexability"),
-            "links": {"type": "array", "items": _ref("Link")},
+                       "properties": {"noindex": BOOL, "nofollow": BOOL}},
+            "indexable": BOOL,
+            "indexability": ref("Indexability"),
+            "links": {"type": "array", "items": ref("Link")},
             "counts": {"type": "object", "required": ["links", "internal", "external", "external_follow"],
-                       "properties": {k: _INT for k in ("links", "internal", "external", "external_follow")}},
-            "labels": _STR_LIST,
+                       "properties": {k: INT for k in ("links", "internal", "external", "external_follow")}},
+            "labels": STR_LIST,
             "boost": _VERDICT,
             "tier2": _VERDICT,
             "changes": {"type": "array", "items": {
                 "type": "object", "required": ["kind", "target"],
-                "properties": {"kind": _STR, "target": _STR}}},
+                "properties": {"kind": STR, "target": STR}}},
             "placements": {"type": "array", "description": "present when the page holds my placements",
                            "items": {"type": "object", "required": ["id", "to_url", "status"],
-                                     "properties": {"id": _STR, "to_url": _STR, "status": _ref("PlacementStatus")}}},
+                                     "properties": {"id": STR, "to_url": STR, "status": ref("PlacementStatus")}}},
             "broken_targets": {"type": "array", "description": "present with the label broken_target",
                                "items": {"type": "object", "required": ["target", "http_code", "reason"],
-                                         "properties": {"target": _STR, "http_code": _INT, "reason": _STR}}},
+                                         "properties": {"target": STR, "http_code": INT, "reason": STR}}},
         },
     },
     "ImportSummary": {
@@ -216,7 +183,7 @@ SCHEMAS = {
         "required": ["format", "rows_read", "added", "updated", "merged", "skipped", "skipped_rows", "truncated",
                      "backlinks_total"],
         "properties": {
-            "format": _STR, "rows_read": _INT, "added": _INT, "updated": _INT, "backlinks_total": _INT,
+            "format": STR, "rows_read": INT, "added": INT, "updated": INT, "backlinks_total": INT,
             "merged": {"type": "integer", "description": "rows that repeat a link already read from the same "
                                                          "file, or a stored link they change nothing in"},
             "skipped_rows": {"type": "integer", "description": "rows skipped (the list below names at most 1000, "
@@ -225,7 +192,7 @@ SCHEMAS = {
                                                             f"limit ({MAX_ANCHOR} / {MAX_TITLE} characters)"},
             "skipped": {"type": "array", "items": {
                 "type": "object", "required": ["reason"],
-                "properties": {"line": {"type": ["integer", "null"]}, "reason": _STR,
+                "properties": {"line": {"type": ["integer", "null"]}, "reason": STR,
                                "rows": {"type": "integer", "description": "on the last entry: the rows not listed"}}}},
             "notice": {"type": "string", "description": "said once, e.g. the domains taken from the export's "
                                                         "targets when none was set"},
@@ -239,13 +206,13 @@ SCHEMAS = {
             "phase": {"type": ["string", "null"], "enum": ["receiving", "reading", "storing", None],
                       "description": "while running: receiving the upload (bytes of the body's Content-Length), "
                                      "reading the files (bytes of their total size, rows so far), storing"},
-            "rows": _INT, "bytes": _INT, "total_bytes": _INT,
-            "files": {"type": "array", "items": _STR, "description": "the uploaded files' names"},
+            "rows": INT, "bytes": INT, "total_bytes": INT,
+            "files": {"type": "array", "items": STR, "description": "the uploaded files' names"},
             "summary": {"description": "when done: what POST /api/import answered",
-                        "oneOf": [{"type": "null"}, _ref("ImportSummary"),
-                                  {"type": "array", "items": _ref("ImportSummary")}]},
+                        "oneOf": [{"type": "null"}, ref("ImportSummary"),
+                                  {"type": "array", "items": ref("ImportSummary")}]},
             "error": {"type": ["object", "null"], "required": ["code", "message"],
-                      "properties": {"code": _STR, "message": _STR}},
+                      "properties": {"code": STR, "message": STR}},
             "max_bytes": {"type": "integer", "description": "the largest upload POST /api/import takes "
                                                             "(`tierlink serve --max-import-size`)"},
             "started": {"type": "number"}, "finished": {"type": "number"},
@@ -256,27 +223,27 @@ SCHEMAS = {
         "description": "companion.store.records.public_backlink: every field, always (the page keys are internal)",
         "required": list(BACKLINK_FIELD_NAMES),
         "properties": {
-            "source_url": _STR, "target_url": _STR, "anchor": _STR, "rel": _STR_LIST, "follow": _BOOL,
-            "status": _enum("backlink_status"),
-            "first_seen": _NULLABLE_STR, "last_seen": _NULLABLE_STR, "lost_at": _NULLABLE_STR, "title": _STR,
-            "type": _NULLABLE_STR, "origins": _STR_LIST, "metrics": {"type": "object"},
-            "history": {"type": "array", "items": {"type": "object"}}, "target_known": _BOOL,
-            "checked_at": _NULLABLE_STR, "check_failures": _INT, "check_error": _NULLABLE_STR,
-            "final_url": _NULLABLE_STR,
+            "source_url": STR, "target_url": STR, "anchor": STR, "rel": STR_LIST, "follow": BOOL,
+            "status": enum_of("backlink_status"),
+            "first_seen": NULLABLE_STR, "last_seen": NULLABLE_STR, "lost_at": NULLABLE_STR, "title": STR,
+            "type": NULLABLE_STR, "origins": STR_LIST, "metrics": {"type": "object"},
+            "history": {"type": "array", "items": {"type": "object"}}, "target_known": BOOL,
+            "checked_at": NULLABLE_STR, "check_failures": INT, "check_error": NULLABLE_STR,
+            "final_url": NULLABLE_STR,
         },
     },
     "BacklinkPage": {
         "type": "object",
         "required": ["backlinks", "total", "total_exact", "offset", "limit", "next_offset"],
         "properties": {
-            "backlinks": {"type": "array", "items": {"allOf": [_ref("Backlink"), {
-                "type": "object", "required": ["authority"], "properties": {"authority": _ref("Authority")}}]}},
-            "total": _INT,
+            "backlinks": {"type": "array", "items": {"allOf": [ref("Backlink"), {
+                "type": "object", "required": ["authority"], "properties": {"authority": ref("Authority")}}]}},
+            "total": INT,
             "total_exact": {"type": "boolean",
                             "description": "false when a text search `q` matches more than 10,000 rows: they are "
                                            "counted only that far and `total` is 10,000 (show \"10,000+\"); "
                                            "`next_offset` still says whether a next page exists"},
-            "offset": _INT, "limit": _INT, "next_offset": {"type": ["integer", "null"]},
+            "offset": INT, "limit": INT, "next_offset": {"type": ["integer", "null"]},
         },
     },
     "Authority": {
@@ -286,7 +253,7 @@ SCHEMAS = {
                        "sorts by (the domain's, else the page's)",
         "required": ["page", "domain", "page_label", "domain_label", "tool", "common"],
         "properties": {"page": {"type": ["number", "null"]}, "domain": {"type": ["number", "null"]},
-                       "page_label": _NULLABLE_STR, "domain_label": _NULLABLE_STR, "tool": _NULLABLE_STR,
+                       "page_label": NULLABLE_STR, "domain_label": NULLABLE_STR, "tool": NULLABLE_STR,
                        "common": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_SCORE}},
     },
     "Choices": {
@@ -294,53 +261,53 @@ SCHEMAS = {
         "description": "every list of values the API accepts (companion.choices), for the dashboard's options",
         "required": list(CHOICES),
         "additionalProperties": {"type": "array", "items": {
-            "type": "object", "required": ["value", "label"], "properties": {"value": _STR, "label": _STR}}},
+            "type": "object", "required": ["value", "label"], "properties": {"value": STR, "label": STR}}},
     },
     "BrokenTarget": {
         "type": "object",
         "required": ["source_url", "target_url", "anchor", "follow", "http_code", "reason"],
         "properties": {
-            "source_url": _STR, "target_url": _STR, "anchor": _STR, "follow": _BOOL,
+            "source_url": STR, "target_url": STR, "anchor": STR, "follow": BOOL,
             "http_code": {"type": "integer", "minimum": 400, "maximum": 499,
                           "description": "what the target page answered when the tool checked it "
                                          "(Ahrefs' Target page HTTP code; stored as metrics.target_http_code)"},
-            "last_seen": _NULLABLE_STR, "metrics": {"type": "object"}, "title": _STR,
-            "reason": _STR,
+            "last_seen": NULLABLE_STR, "metrics": {"type": "object"}, "title": STR,
+            "reason": STR,
         },
     },
     "CandidateVerdict": {
         "type": ["object", "null"],
         "properties": {"score": {"type": ["number", "null"], "minimum": 0, "maximum": MAX_SCORE},
-                       "reasons": _STR_LIST, "labels": _STR_LIST},
+                       "reasons": STR_LIST, "labels": STR_LIST},
     },
     "Candidate": {
         "type": "object",
         "required": ["id", "url", "kind", "status", "title", "domain", "note", "tags", "verdict",
                      "created_at", "updated_at", "history", "placement_id"],
         "properties": {
-            "id": _STR, "url": _STR, "title": _STR, "domain": _STR,
+            "id": STR, "url": STR, "title": STR, "domain": STR,
             "note": {"type": "string", "description": "every member's note (after their name when several)"},
             "notes": {"type": "array", "description": "one note per member who wrote one", "items": {
                 "type": "object", "required": ["by", "text"],
-                "properties": {"by": _NULLABLE_STR, "at": _NULLABLE_STR, "text": _STR}}},
-            "kind": _enum("candidate_kind"),
-            "status": _enum("candidate_status"),
-            "tags": _STR_LIST, "verdict": _ref("CandidateVerdict"),
-            "created_at": _STR, "updated_at": _STR,
+                "properties": {"by": NULLABLE_STR, "at": NULLABLE_STR, "text": STR}}},
+            "kind": enum_of("candidate_kind"),
+            "status": enum_of("candidate_status"),
+            "tags": STR_LIST, "verdict": ref("CandidateVerdict"),
+            "created_at": STR, "updated_at": STR,
             "saved_by": {"type": "string", "description": "who saved it (--user, $TIERLINK_USER or the login name)"},
             "history": {"type": "array", "items": {
                 "type": "object", "required": ["at", "from", "to"],
-                "properties": {"at": _STR, "from": _NULLABLE_STR, "to": _STR,
+                "properties": {"at": STR, "from": NULLABLE_STR, "to": STR,
                                "by": {"type": "string", "description": "who made this change"},
                                "event": {"type": "string", "description": "saved: the page was saved again "
                                                                           "(by a teammate, or with a new note)"}}}},
-            "placement_id": _NULLABLE_STR,
+            "placement_id": NULLABLE_STR,
             "contacts": {"type": ["object", "null"], "description": "the site's contact routes read from the page "
                          "and its contact page (companion.analysis.contacts): emails, pages, authors, social; each "
                          "entry says where it was found (found, page)",
                          "properties": {k: {"type": "array", "items": {"type": "object"}}
                                         for k in ("emails", "pages", "authors", "social")}},
-            "last_contacted": _NULLABLE_STR, "pitched_by": _NULLABLE_STR,
+            "last_contacted": NULLABLE_STR, "pitched_by": NULLABLE_STR,
             "follow_up": {"type": ["string", "null"], "description": "YYYY-MM-DD: when to write again"},
             "dnc": {"type": ["object", "null"], "description": "the do-not-contact entry covering it (lists only)"},
             "pitched": {"type": "array", "description": "the same site's pitches within the window (lists only)",
@@ -355,40 +322,40 @@ SCHEMAS = {
         "required": ["id", "date", "from_url", "to_url", "anchor", "via", "note", "candidate_id", "created_at",
                      "updated_at", "status", "checked_at", "history"],
         "properties": {
-            "id": _STR, "from_url": _STR, "to_url": _STR, "anchor": _STR,
-            "via": _enum("via"),
-            "date": {"type": "string", "format": "date"}, "note": _STR, "candidate_id": _NULLABLE_STR,
+            "id": STR, "from_url": STR, "to_url": STR, "anchor": STR,
+            "via": enum_of("via"),
+            "date": {"type": "string", "format": "date"}, "note": STR, "candidate_id": NULLABLE_STR,
             "placed_by": {"type": "string", "description": "who logged it (--user, $TIERLINK_USER or the login name)"},
-            "indexability": _ref("Indexability"),
-            "created_at": _STR, "updated_at": _STR,
-            "status": _ref("PlacementStatus"), "checked_at": _NULLABLE_STR,
+            "indexability": ref("Indexability"),
+            "created_at": STR, "updated_at": STR,
+            "status": ref("PlacementStatus"), "checked_at": NULLABLE_STR,
             "history": {"type": "array", "items": {
                 "type": "object", "required": ["at", "was", "now"],
-                "properties": {"at": _STR, "was": _STR, "now": _STR, "reason": _STR}}},
+                "properties": {"at": STR, "was": STR, "now": STR, "reason": STR}}},
             "warnings": {"type": "array", "items": {
                 "type": "object", "required": ["code", "message"],
-                "properties": {"code": _STR, "message": _STR}}},
+                "properties": {"code": STR, "message": STR}}},
         },
     },
-    "PlacementStatus": _enum("placement_status"),
+    "PlacementStatus": enum_of("placement_status"),
     "RecheckSummary": {
         "type": "object", "required": ["checked", "unchanged", "changes", "errors", "skipped"],
         "properties": {
-            "checked": _INT, "unchanged": _INT,
+            "checked": INT, "unchanged": INT,
             "changes": {"type": "array", "items": {
                 "type": "object", "required": ["kind", "source_url", "target_url", "was", "now", "reason", "loss"],
-                "properties": {"kind": _STR, "source_url": _STR, "target_url": _STR, "was": {},
-                               "now": {}, "reason": _STR, "loss": _BOOL}}},
+                "properties": {"kind": STR, "source_url": STR, "target_url": STR, "was": {},
+                               "now": {}, "reason": STR, "loss": BOOL}}},
             "errors": {"type": "array", "items": {
-                "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
+                "type": "object", "required": ["url", "reason"], "properties": {"url": STR, "reason": STR}}},
             "skipped": {"type": "array", "items": {
-                "type": "object", "required": ["url", "reason"], "properties": {"url": _STR, "reason": _STR}}},
+                "type": "object", "required": ["url", "reason"], "properties": {"url": STR, "reason": STR}}},
             "not_indexable": {"type": "array", "description": "pages search engines will not index, with why",
                               "items": {"type": "object", "required": ["url", "reasons"],
-                                        "properties": {"url": _STR, "reasons": _STR_LIST}}},
+                                        "properties": {"url": STR, "reasons": STR_LIST}}},
             "outcomes": {"type": "object", "description": "check outcomes counted by kind (ok, lost, soft_404, "
                          "parked, blocked, unreachable, needs_browser)",
-                         "properties": {k: {"type": "object", "additionalProperties": _INT}
+                         "properties": {k: {"type": "object", "additionalProperties": INT}
                                         for k in ("backlink", "placement")}},
         },
     },
@@ -399,34 +366,34 @@ SCHEMAS = {
                        "evidence; the sitemap is a reason, never a verdict",
         "properties": {
             "state": {"enum": ["indexable", "not_indexable", "unknown"]},
-            "reasons": _STR_LIST, "codes": _STR_LIST,
+            "reasons": STR_LIST, "codes": STR_LIST,
             "sitemap": {"enum": ["listed", "not listed", "no sitemap", None]},
             "robots_txt": {"enum": ["allowed", "disallowed", None]},
-            "checked_at": _NULLABLE_STR,
+            "checked_at": NULLABLE_STR,
         },
     },
     "RecheckStatus": {
         "type": "object", "required": ["state", "done", "total", "summary"],
-        "properties": {"state": {"enum": ["idle", "running", "done"]}, "done": _INT, "total": _INT,
-                       "summary": {"oneOf": [{"type": "null"}, _ref("RecheckSummary")]},
-                       "error": _STR},
+        "properties": {"state": {"enum": ["idle", "running", "done"]}, "done": INT, "total": INT,
+                       "summary": {"oneOf": [{"type": "null"}, ref("RecheckSummary")]},
+                       "error": STR},
     },
     "BoostItem": {
         "type": "object",
         "required": ["url", "domain", "target", "score", "reasons", "metrics", "placements"],
         "properties": {
-            "url": _STR, "domain": _STR, "target": _STR, "score": {"type": "number"},
-            "reasons": _STR_LIST, "metrics": {"type": "object"}, "placements": _INT,
+            "url": STR, "domain": STR, "target": STR, "score": {"type": "number"},
+            "reasons": STR_LIST, "metrics": {"type": "object"}, "placements": INT,
             "authority": {"type": "object", "description": "the page and domain authority the score used, in the "
                                                             "tool's own words: {value, metric} or null each",
                           "properties": {k: {"type": ["object", "null"], "required": ["value", "metric"],
-                                             "properties": {"value": {"type": "number"}, "metric": _STR}}
+                                             "properties": {"value": {"type": "number"}, "metric": STR}}
                                          for k in ("page", "domain")}},
             "spam": {"type": "boolean", "description": "a link farm, flagged by the exporter, a network of generated "
                                                       "pages or a search-result page (listed only with spam=show)"},
             "not_indexable": {"type": "boolean", "description": "search engines will not index it (listed only with "
                                                                "not_indexable=show|only; its reason first)"},
-            "indexability": _ref("Indexability"),
+            "indexability": ref("Indexability"),
         },
     },
     "DraftReport": {
@@ -436,65 +403,32 @@ SCHEMAS = {
             "links": {"type": "array", "items": {
                 "type": "object", "required": ["href", "text", "rel", "follow", "target"],
                 "properties": {
-                    "href": _STR, "text": _STR, "rel": _STR_LIST, "follow": _BOOL,
+                    "href": STR, "text": STR, "rel": STR_LIST, "follow": BOOL,
                     "target": {"enum": ["me", "tier1", "competitor", "owned", "internal", "other"]}}}},
-            "own_links": _INT, "limit": _INT,
+            "own_links": INT, "limit": INT,
             "warnings": {"type": "array", "items": {
                 "type": "object", "required": ["code", "message"],
-                "properties": {"code": _STR, "message": _STR, "href": _STR}}},
-            "suggestions": {"type": "array", "items": _ref("Suggestion")},
+                "properties": {"code": STR, "message": STR, "href": STR}}},
+            "suggestions": {"type": "array", "items": ref("Suggestion")},
         },
     },
 }
 
-_ERROR_CODES = {
-    "400": "Bad input: malformed or deeply nested JSON, NaN, wrong types or values",
-    "401": "Missing or wrong `Authorization: Bearer` token",
-    "403": "Host not a loopback address on this port, or a web page's Origin",
-    "404": "No such route or item",
-    "405": "Method not allowed on this route",
-    "413": "Body larger than 16 MiB (POST /api/import: larger than its own limit)",
-    "415": "Wrong content type",
-    "409": "Another import, or another recheck, is running (one at a time each)",
-    "411": "An upload without a Content-Length",
-    "507": "The data home's disk is full (or cannot be written): nothing was imported",
-    "503": "Team mode: the shared PostgreSQL database cannot be reached (code `database_unavailable`, the "
-           "message names its host, never the password): nothing was changed; the companion reconnects by itself",
-}
-
-
-def _errors(*codes: str) -> dict:
-    return {code: {"description": _ERROR_CODES[code], "content": {"application/json": {"schema": _ref("Error")}}}
-            for code in codes}
-
-
-_COMMON = ("400", "401", "403", "404", "405", "413", "415", "503")
-
-
-def _ok(schema: dict, description: str = "OK", status: str = "200") -> dict:
-    return {status: {"description": description, "content": {"application/json": {"schema": schema}}},
-            **_errors(*_COMMON)}
-
-
-def _json_body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
 PATHS = {
     "/api/health": {
         "get": {"operationId": "health", "summary": "Is the companion running (no token needed)",
-                "security": [], "responses": _ok(_ref("Health"))},
+                "security": [], "responses": ok(ref("Health"))},
     },
     "/api/openapi.json": {
         "get": {"operationId": "openapi", "summary": "This description",
-                "responses": _ok({"type": "object"})},
+                "responses": ok({"type": "object"})},
     },
     "/api/analyze": {
         "post": {
             "operationId": "analyze", "summary": "Analyse a page the user visits: links, labels, verdicts, changes",
-            "requestBody": _json_body({
+            "requestBody": request_body({
                 "type": "object", "required": ["url", "html"],
-                "properties": {"url": _URL,
+                "properties": {"url": URL,
                                "html": {"type": "string"},
                                "origin": {"enum": ["visit", "browser_check"],
                                           "description": "browser_check: the extension checks a page the "
@@ -507,13 +441,13 @@ PATHS = {
                                                {"type": "array", "items": {"type": "string", "maxLength": MAX_HEADER_VALUE}}]}},
                                "contacts": {"type": "boolean", "description": "also read the site's contact routes "
                                             "(the answer's `contacts`, kept for the save that follows)"}}}),
-            "responses": _ok(_ref("Analysis")),
+            "responses": ok(ref("Analysis")),
         },
     },
     "/api/profile": {
-        "get": {"operationId": "getProfile", "summary": "The site profile", "responses": _ok(_ref("Profile"))},
+        "get": {"operationId": "getProfile", "summary": "The site profile", "responses": ok(ref("Profile"))},
         "put": {"operationId": "putProfile", "summary": "Replace the site profile",
-                "requestBody": _json_body(_ref("Profile")), "responses": _ok(_ref("Profile"))},
+                "requestBody": request_body(ref("Profile")), "responses": ok(ref("Profile"))},
     },
     "/api/import": {
         "post": {
@@ -526,22 +460,22 @@ PATHS = {
                 "type": "object", "required": ["file"],
                 "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream",
                                         "description": "repeat the part to send several files"},
-                               "format": {"type": "string", **_enum("import_format")}}}}}},
-            "responses": {**_ok({"oneOf": [_ref("ImportSummary"), {"type": "array", "items": _ref("ImportSummary")}]},
+                               "format": {"type": "string", **enum_of("import_format")}}}}}},
+            "responses": {**ok({"oneOf": [ref("ImportSummary"), {"type": "array", "items": ref("ImportSummary")}]},
                                 "One ImportSummary, or a list of them for several files"),
-                          **_errors("409", "411", "507")},
+                          **error_responses("409", "411", "507")},
         },
         "get": {
             "operationId": "importStatus",
             "summary": "The running or last import: state, phase, bytes, rows, and the summary or error at the end",
-            "responses": _ok(_ref("ImportStatus")),
+            "responses": ok(ref("ImportStatus")),
         },
     },
     "/api/choices": {
         "get": {
             "operationId": "choices",
             "summary": "Every list of values the API accepts (import formats, statuses, kinds, via...), with labels",
-            "responses": _ok(_ref("Choices")),
+            "responses": ok(ref("Choices")),
         },
     },
     "/api/backlinks": {
@@ -551,29 +485,29 @@ PATHS = {
                        "whatever the list's size), with `total` (the rows the filters match) and `next_offset` "
                        "(null on the last page)",
             "parameters": [
-                _query("limit", {"type": "integer", "minimum": 1, "maximum": listing.MAX_LIMIT, "default": listing.DEFAULT_LIMIT}),
-                _query("offset", {"type": "integer", "minimum": 0, "maximum": 2**53, "default": 0}),
-                _query("sort", {"type": "string", **_enum("backlink_sort"), "default": "authority"},
+                query_param("limit", {"type": "integer", "minimum": 1, "maximum": listing.MAX_LIMIT, "default": listing.DEFAULT_LIMIT}),
+                query_param("offset", {"type": "integer", "minimum": 0, "maximum": 2**53, "default": 0}),
+                query_param("sort", {"type": "string", **enum_of("backlink_sort"), "default": "authority"},
                        "authority: the tools' values on one scale (domain authority, else the page's own); "
                        "first_seen, last_seen, domain (the linking page's host)"),
-                _query("order", {"type": "string", **_enum("backlink_order")},
+                query_param("order", {"type": "string", **enum_of("backlink_order")},
                        "desc by default (asc for domain); unknown values last in desc, first in asc"),
-                _query("status", {"type": "string", **_enum("backlink_status")}),
-                _query("follow", {"type": "string", "enum": ["true", "false"]}),
-                _query("domain", {"type": "string", "minLength": 1, "maxLength": MAX_DOMAIN},
+                query_param("status", {"type": "string", **enum_of("backlink_status")}),
+                query_param("follow", {"type": "string", "enum": ["true", "false"]}),
+                query_param("domain", {"type": "string", "minLength": 1, "maxLength": MAX_DOMAIN},
                        "only links from pages on this host (`www.` and case ignored)"),
-                _query("tool", {"type": "string", **_enum("backlink_tool")}, "only links this tool supplied"),
-                _query("q", {"type": "string", "minLength": 1, "maxLength": listing.MAX_QUERY_LENGTH, "pattern": "[^\\W_]"},
+                query_param("tool", {"type": "string", **enum_of("backlink_tool")}, "only links this tool supplied"),
+                query_param("q", {"type": "string", "minLength": 1, "maxLength": listing.MAX_QUERY_LENGTH, "pattern": "[^\\W_]"},
                        "full-text search of the URLs, anchor and title: every word must match (stemmed)"),
             ],
-            "responses": _ok(_ref("BacklinkPage")),
+            "responses": ok(ref("BacklinkPage")),
         },
     },
     "/api/broken-targets": {
         "get": {
             "operationId": "brokenTargets",
             "summary": "Live links to a page of mine answering 4xx (a redirect wins each back), followed and high DR first",
-            "responses": _ok({"type": "array", "items": _ref("BrokenTarget")}),
+            "responses": ok({"type": "array", "items": ref("BrokenTarget")}),
         },
     },
     "/api/boost": {
@@ -591,7 +525,18 @@ PATHS = {
                             "description": "pages a visit or a recheck found search engines will not index: left "
                                            "out (hide), in score order (show) or alone (only)",
                             "schema": {"type": "string", "enum": ["hide", "show", "only"], "default": "hide"}}],
-            "responses": _ok({"type": "array", "items": _ref("BoostItem")}),
+            "responses": ok({"type": "array", "items": ref("BoostItem")}),
+        },
+    },
+    "/api/boost/hidden": {
+        "get": {
+            "operationId": "boostHidden",
+            "summary": "How many scored tier-1 pages the default boost list leaves out, each counted once under "
+                       "the first reason that holds: disavowed, not indexable (not_indexable=show|only lists "
+                       "them), spam (spam=show|only). What the dashboard says when the list is empty",
+            "responses": ok({"type": "object", "required": ["disavowed", "not_indexable", "spam"],
+                              "additionalProperties": False,
+                              "properties": {"disavowed": INT, "not_indexable": INT, "spam": INT}}),
         },
     },
     "/api/graph": {
@@ -599,17 +544,17 @@ PATHS = {
             "operationId": "tierGraph",
             "summary": "The tier graph from the top `limit` pages of the boost list, in its order (never spam): "
                        "nodes (money pages, tier-1 pages, my placements as tier-2 pages, in that order) and edges",
-            "parameters": [_query("limit", {"type": "integer", "minimum": 1, "maximum": graph.MAX_LIMIT, "default": graph.DEFAULT_LIMIT})],
-            "responses": _ok({
+            "parameters": [query_param("limit", {"type": "integer", "minimum": 1, "maximum": graph.MAX_LIMIT, "default": graph.DEFAULT_LIMIT})],
+            "responses": ok({
                 "type": "object", "required": ["nodes", "edges", "totals"],
                 "properties": {
                     "nodes": {"type": "array", "items": {
                         "type": "object", "required": ["id", "key", "tier", "url"],
-                        "properties": {"id": _STR, "key": _STR, "tier": {"enum": [0, 1, 2]},
-                                       "url": _NULLABLE_STR, "rank": _INT, "score": {"type": "number"}}}},
+                        "properties": {"id": STR, "key": STR, "tier": {"enum": [0, 1, 2]},
+                                       "url": NULLABLE_STR, "rank": INT, "score": {"type": "number"}}}},
                     "edges": {"type": "array", "items": {
                         "type": "object", "required": ["from", "to", "lost", "follow", "kind"],
-                        "properties": {"from": _STR, "to": _STR, "lost": _BOOL, "follow": _BOOL,
+                        "properties": {"from": STR, "to": STR, "lost": BOOL, "follow": BOOL,
                                        "kind": {"enum": ["t1", "t2"]}}}},
                     "totals": {"type": "object"}}}),
         },
@@ -620,13 +565,13 @@ PATHS = {
             "summary": "Check a guest-post draft's links: targets, own links against the limit, warnings, "
                        "tier-1 suggestions. Exactly one of html (at most 2 MiB), markdown or text (at most "
                        "512 KiB); 413 beyond; an empty or binary draft is a 400",
-            "requestBody": _json_body({
+            "requestBody": request_body({
                 "type": "object",
                 "oneOf": [{"required": ["html"]}, {"required": ["markdown"]}, {"required": ["text"]}],
                 "properties": {"html": _DRAFT_TEXT, "markdown": _DRAFT_TEXT, "text": _DRAFT_TEXT,
-                               "host_url": _URL,
+                               "host_url": URL,
                                "limit": {"type": "integer", "minimum": 0, "maximum": MAX_LINK_LIMIT}}}),
-            "responses": _ok(_ref("DraftReport")),
+            "responses": ok(ref("DraftReport")),
         },
     },
     "/api/candidates": {
@@ -634,28 +579,28 @@ PATHS = {
             "operationId": "saveCandidate",
             "summary": "Save a page as a boost or tier2 candidate (201); the same page and kind again updates it (200). "
                        "The verdict snapshot comes from the last analysis of the page, or from `verdict`",
-            "requestBody": _json_body({
+            "requestBody": request_body({
                 "type": "object", "required": ["url", "kind"], "additionalProperties": False,
-                "properties": {"url": _URL, "kind": _enum("candidate_kind"),
+                "properties": {"url": URL, "kind": enum_of("candidate_kind"),
                                "title": {"type": "string", "maxLength": MAX_TITLE},
                                "note": _NOTE,
                                "tags": _TAGS,
                                "verdict": _VERDICT_SNAPSHOT}}),
-            "responses": {**_ok(_ref("Candidate"), "Updated: this page was saved with this kind before"),
+            "responses": {**ok(ref("Candidate"), "Updated: this page was saved with this kind before"),
                           "201": {"description": "Created",
-                                  "content": {"application/json": {"schema": _ref("Candidate")}}}},
+                                  "content": {"application/json": {"schema": ref("Candidate")}}}},
         },
         "get": {
             "operationId": "listCandidates", "summary": "Saved candidates, most recently changed first",
             "parameters": [{"name": "kind", "in": "query", "required": False,
-                            "schema": {"type": "string", **_enum("candidate_kind")}},
+                            "schema": {"type": "string", **enum_of("candidate_kind")}},
                            {"name": "status", "in": "query", "required": False,
                             "schema": {"type": "string",
-                                       **_enum("candidate_status")}},
-                           _query("due", {"type": "string", "pattern": "^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$"},
+                                       **enum_of("candidate_status")}},
+                           query_param("due", {"type": "string", "pattern": "^(today|[0-9]{4}-[0-9]{2}-[0-9]{2})$"},
                                   "only contacted candidates whose follow-up is this day (today or YYYY-MM-DD) "
                                   "or earlier")],
-            "responses": _ok({"type": "array", "items": _ref("Candidate")}),
+            "responses": ok({"type": "array", "items": ref("Candidate")}),
         },
     },
     "/api/candidates/{id}": {
@@ -664,30 +609,30 @@ PATHS = {
             "summary": "Change status (kept in history), note, tags or title. For a tier2 candidate set to placed "
                        "or live, `to_url` (+ anchor, via, date) records the placement; the answer then carries "
                        "`placement` and `warnings`",
-            "parameters": [_ID],
-            "requestBody": _json_body({
+            "parameters": [ID_PARAM],
+            "requestBody": request_body({
                 "type": "object", "additionalProperties": False, "minProperties": 1,
-                "properties": {"status": _enum("candidate_status"),
+                "properties": {"status": enum_of("candidate_status"),
                                "note": _NOTE,
                                "title": {"type": "string", "maxLength": MAX_TITLE},
                                "tags": _TAGS,
-                               "to_url": _URL, "anchor": {"type": "string", "maxLength": MAX_ANCHOR},
-                               "via": _enum("via"),
+                               "to_url": URL, "anchor": {"type": "string", "maxLength": MAX_ANCHOR},
+                               "via": enum_of("via"),
                                "date": {"type": "string", "format": "date"},
                                "follow_up": {"type": ["string", "null"], "format": "date",
                                              "description": "when to write again (null clears it); with status "
                                                             "contacted, instead of today + follow_up_days"},
                                "override_dnc": {"type": "boolean", "description": "mark a do-not-contact "
                                                 "candidate contacted anyway (the history records it)"}}}),
-            "responses": {**_ok(_ref("Candidate")), "409": {
+            "responses": {**ok(ref("Candidate")), "409": {
                 "description": "do_not_contact: the site or an address it shows is on the do-not-contact list "
                                "(send override_dnc: true to go on)",
-                "content": {"application/json": {"schema": _ref("Error")}}}},
+                "content": {"application/json": {"schema": ref("Error")}}}},
         },
         "delete": {
             "operationId": "deleteCandidate", "summary": "Remove a candidate (placements it recorded stay)",
-            "parameters": [_ID],
-            "responses": _ok({"type": "object", "required": ["deleted"], "properties": {"deleted": _STR}}),
+            "parameters": [ID_PARAM],
+            "responses": ok({"type": "object", "required": ["deleted"], "properties": {"deleted": STR}}),
         },
     },
     "/api/placements": {
@@ -695,21 +640,21 @@ PATHS = {
             "operationId": "addPlacement",
             "summary": "Log a tier-2 link (201); the same from/to pages again updates it (200). `warnings` say when "
                        "to_url is not a known tier-1 page (accepted anyway) or the anchor is overused",
-            "requestBody": _json_body({
+            "requestBody": request_body({
                 "type": "object", "required": ["from_url", "to_url"], "additionalProperties": False,
-                "properties": {"from_url": _URL, "to_url": _URL, "anchor": {"type": "string", "maxLength": MAX_ANCHOR},
-                               "via": _enum("via"),
+                "properties": {"from_url": URL, "to_url": URL, "anchor": {"type": "string", "maxLength": MAX_ANCHOR},
+                               "via": enum_of("via"),
                                "date": {"type": "string", "format": "date"},
-                               "note": _NOTE, "candidate_id": _STR}}),
-            "responses": {**_ok(_ref("Placement"), "Updated: this link was logged before"),
+                               "note": _NOTE, "candidate_id": STR}}),
+            "responses": {**ok(ref("Placement"), "Updated: this link was logged before"),
                           "201": {"description": "Created",
-                                  "content": {"application/json": {"schema": _ref("Placement")}}}},
+                                  "content": {"application/json": {"schema": ref("Placement")}}}},
         },
         "get": {
             "operationId": "listPlacements", "summary": "The tier-2 links I built, newest first",
             "parameters": [{"name": "to_url", "in": "query", "required": False,
-                            "description": "only placements pointing at this tier-1 page", "schema": _URL}],
-            "responses": _ok({"type": "array", "items": _ref("Placement")}),
+                            "description": "only placements pointing at this tier-1 page", "schema": URL}],
+            "responses": ok({"type": "array", "items": ref("Placement")}),
         },
     },
     "/api/recheck": {
@@ -719,26 +664,26 @@ PATHS = {
                        "`tierlink recheck`): 202 with the status; 409 while a recheck runs",
             "requestBody": {"required": False, "content": {"application/json": {"schema": {
                 "type": "object", "additionalProperties": False,
-                "properties": {"only": _enum("recheck_only", nullable=True),
+                "properties": {"only": enum_of("recheck_only", nullable=True),
                                "limit": _range(["integer", "null"], "limit"),
                                "older_than": _range(["number", "null"], "older_than"),
                                "delay": _range("number", "delay"), "timeout": _range("number", "timeout"),
                                "concurrency": _range("integer", "concurrency"),
-                               "allow_private_hosts": _BOOL}}}}},
+                               "allow_private_hosts": BOOL}}}}},
             "responses": {"202": {"description": "Started",
-                                  "content": {"application/json": {"schema": _ref("RecheckStatus")}}},
-                          **_errors(*_COMMON, "409")},
+                                  "content": {"application/json": {"schema": ref("RecheckStatus")}}},
+                          **error_responses(*COMMON_ERRORS, "409")},
         },
         "get": {
             "operationId": "recheckStatus", "summary": "The running or last recheck: state, progress, summary",
-            "responses": _ok(_ref("RecheckStatus")),
+            "responses": ok(ref("RecheckStatus")),
         },
     },
     "/api/placements/{id}": {
         "delete": {
             "operationId": "deletePlacement", "summary": "Remove a placement logged by mistake",
-            "parameters": [_ID],
-            "responses": _ok({"type": "object", "required": ["deleted"], "properties": {"deleted": _STR}}),
+            "parameters": [ID_PARAM],
+            "responses": ok({"type": "object", "required": ["deleted"], "properties": {"deleted": STR}}),
         },
     },
 }

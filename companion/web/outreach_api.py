@@ -10,9 +10,9 @@ from __future__ import annotations
 from companion.core.errors import BadInput
 from companion.core.limits import MAX_DNC_REASON, MAX_DNC_VALUE
 from companion.web.api import bp, json_body, str_field, workspace
-from companion.web.openapi import _ok, _json_body
+from companion.web.schemas import ok, request_body
 
-_STR = {"type": "string"}
+STR = {"type": "string"}
 
 
 @bp.get("/dnc")
@@ -66,61 +66,61 @@ def _has_body() -> bool:
 
 _DNC_ENTRY = {
     "type": "object", "required": ["id", "value", "kind", "reason"],
-    "properties": {"id": _STR, "value": {"type": "string", "description": "a domain, *.domain or an address"},
-                   "kind": {"enum": ["domain", "email"]}, "reason": _STR,
-                   "added_by": {"type": ["string", "null"]}, "added_at": _STR},
+    "properties": {"id": STR, "value": {"type": "string", "description": "a domain, *.domain or an address"},
+                   "kind": {"enum": ["domain", "email"]}, "reason": STR,
+                   "added_by": {"type": ["string", "null"]}, "added_at": STR},
 }
 _SETTINGS = {
     "type": "object", "required": ["pitch_window_days", "follow_up_days"],
     "properties": {"pitch_window_days": {"type": "integer", "minimum": 1, "maximum": 3650},
                    "follow_up_days": {"type": "integer", "minimum": 0, "maximum": 365}},
 }
-_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
+ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64}}
 
 
 def _body(schema: dict, required: bool = True) -> dict:
-    return {**_json_body(schema), "required": required}
+    return {**request_body(schema), "required": required}
 
 
 OPENAPI_SCHEMAS = {"DncEntry": _DNC_ENTRY, "OutreachSettings": _SETTINGS}
 OPENAPI_PATHS = {
     "/api/dnc": {
         "get": {"operationId": "listDnc", "summary": "The do-not-contact list (team-wide in team mode)",
-                "responses": _ok({"type": "array", "items": {"$ref": "#/components/schemas/DncEntry"}})},
+                "responses": ok({"type": "array", "items": {"$ref": "#/components/schemas/DncEntry"}})},
         "post": {"operationId": "addDnc",
                  "summary": "Put a domain, a *.wildcard (the domain and its subdomains) or an e-mail address on the "
                             "do-not-contact list with a reason: 201; 200 when it was there (the reason is updated)",
                  "requestBody": _body({"type": "object", "required": ["value"], "additionalProperties": False,
                                        "properties": {"value": {"type": "string", "minLength": 1, "maxLength": MAX_DNC_VALUE},
                                                       "reason": {"type": "string", "maxLength": MAX_DNC_REASON}}}),
-                 "responses": {**_ok({"$ref": "#/components/schemas/DncEntry"}, "Already listed"),
+                 "responses": {**ok({"$ref": "#/components/schemas/DncEntry"}, "Already listed"),
                                "201": {"description": "Added", "content": {"application/json": {
                                    "schema": {"$ref": "#/components/schemas/DncEntry"}}}}}},
     },
     "/api/dnc/{id}": {
         "delete": {"operationId": "removeDnc", "summary": "Take an entry off the list (by its id or its value)",
-                   "parameters": [_ID],
-                   "responses": _ok({"type": "object", "required": ["deleted"], "properties": {"deleted": _STR}}),
+                   "parameters": [ID_PARAM],
+                   "responses": ok({"type": "object", "required": ["deleted"], "properties": {"deleted": STR}}),
                    },
     },
     "/api/outreach/settings": {
         "get": {"operationId": "outreachSettings",
                 "summary": "The pitch window (days a site counts as pitched) and the default follow-up delay",
-                "responses": _ok({"$ref": "#/components/schemas/OutreachSettings"})},
+                "responses": ok({"$ref": "#/components/schemas/OutreachSettings"})},
         "put": {"operationId": "setOutreachSettings", "summary": "Change either setting (whole days)",
                 "requestBody": _body({"type": "object", "additionalProperties": False,
                                       "properties": _SETTINGS["properties"]}),
-                "responses": _ok({"$ref": "#/components/schemas/OutreachSettings"})},
+                "responses": ok({"$ref": "#/components/schemas/OutreachSettings"})},
     },
     "/api/candidates/{id}/find-contacts": {
         "post": {"operationId": "findContacts",
                  "summary": "Fetch the site's contact page (robots.txt obeyed, the recheck's guard and delay; "
                             "loopback and private hosts only with allow_private_hosts) and keep the contact routes "
                             "it shows with the candidate; `fetched` lists each request and why one was skipped",
-                 "parameters": [_ID],
+                 "parameters": [ID_PARAM],
                  "requestBody": _body({"type": "object", "additionalProperties": False,
                                        "properties": {"allow_private_hosts": {"type": "boolean"}}}, required=False),
-                 "responses": _ok({"allOf": [{"$ref": "#/components/schemas/Candidate"}, {
+                 "responses": ok({"allOf": [{"$ref": "#/components/schemas/Candidate"}, {
                      "type": "object", "required": ["fetched"],
                      "properties": {"fetched": {"type": "array", "items": {"type": "object", "required": ["url"]}}}}]})},
     },

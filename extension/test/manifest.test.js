@@ -39,7 +39,7 @@ test('minimal permissions: loopback hosts for the companion, a content script fo
     ['activeTab', 'alarms', 'contextMenus', 'notifications', 'scripting', 'storage', 'webRequest']);
   const [cs] = manifest.content_scripts;
   assert.deepEqual(cs.matches, ['http://*/*', 'https://*/*']);
-  assert.deepEqual(cs.js, ['content.js']);
+  assert.deepEqual(cs.js, ['lib/page-copy.js', 'content.js']); // the copy's trim first: one global
   assert.equal(cs.run_at, 'document_idle');
   assert.match(manifest.content_security_policy.extension_pages, /^script-src 'self';/);
 });

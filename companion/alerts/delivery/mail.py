@@ -6,7 +6,9 @@ server without STARTTLS is refused, never sent to in clear), login only with a
 the moment of sending — never stored by us. Which alerts went out is one
 watermark (the setting `alerts_mailed_until`); the day of the last digest is
 another (`alerts_mailed_on`), so a digest goes at most once a day, at or after
-the settings' `hour` (UTC), and only with something new to say.
+the settings' `hour` (UTC), and only with something to say: new alerts, or outreach
+follow-ups due that day (companion.workflow.outreach.due_today, what `tierlink due` lists),
+which get a section of their own so the day's mail is also the day's to-do.
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ class MailError(Exception):
     """Why a digest could not be sent, in one line."""
 
 
-def message(settings: dict, alerts: list[dict], *, test: bool = False) -> EmailMessage:
+def _due_line(c: dict) -> str:
+    """One follow-up as `tierlink due` says it: the day, the page, who pitched it and when."""
+    mark = "  [do not contact]" if c.get("dnc") else ""
+    return (f"- {c['url']}  (follow-up {c['follow_up']}; pitched by {c.get('pitched_by') or 'someone'}, "
+            f"{str(c.get('last_contacted') or '')[:10]}){mark}")
+
+
+def message(settings: dict, alerts: list[dict], *, test: bool = False, due: list[dict] = ()) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = settings["from"]
     msg["To"] = ", ".join(settings["to"])
@@ -37,10 +46,18 @@ def message(settings: dict, alerts: list[dict], *, test: bool = False) -> EmailM
         msg["Subject"] = "Tierlink: a test of your alert e-mail"
         msg.set_content("This is a test of Tierlink's daily alert digest. Real digests list each change.\n")
         return msg
-    msg["Subject"] = (f"Tierlink: {alerts[0]['text']}" if len(alerts) == 1
-                      else f"Tierlink: {len(alerts)} changes to your links")[:200]
+    follow_ups = f"{len(due)} follow-up{'s' if len(due) != 1 else ''} due today"
+    if not alerts:
+        msg["Subject"] = f"Tierlink: {follow_ups}"
+    else:
+        msg["Subject"] = ((f"Tierlink: {alerts[0]['text']}" if len(alerts) == 1
+                           else f"Tierlink: {len(alerts)} changes to your links")
+                          + (f"; {follow_ups}" if due else ""))[:200]
     lines = [f"{len(alerts)} change{'s' if len(alerts) != 1 else ''} since the last digest:", ""]
     lines += [f"- {a['text']}  ({a.get('created_at', '')[:16].replace('T', ' ')} UTC)" for a in alerts]
+    if due:
+        lines += ["", f"{follow_ups} (contacted, no answer yet: write again; `tierlink due` lists them):", ""]
+        lines += [_due_line(c) for c in due]
     msg.set_content("\n".join(lines) + "\n")
     return msg
 
@@ -82,15 +99,19 @@ def due(store, settings: dict, moment: datetime | None = None) -> bool:
 
 
 def send_digest(store, settings: dict, moment: datetime | None = None) -> int:
-    """Send the alerts made since the last digest (none: nothing is sent); how many went."""
+    """Send the alerts made since the last digest and the follow-ups due that day (neither:
+    nothing is sent); how many lines went (alerts + follow-ups)."""
     from companion.alerts import records
+    from companion.workflow import outreach
 
     moment = moment or datetime.now(timezone.utc)
     mailed_until = store.get_setting(MAILED_SETTING) or ""
     fresh = sorted((a for a in records.every_alert(store) if (a.get("created_at") or "") > mailed_until),
                    key=lambda a: a["created_at"])
+    follow_ups = outreach.due_today(store, moment.date().isoformat())
+    if fresh or follow_ups:
+        send(settings, message(settings, fresh, due=follow_ups))
     if fresh:
-        send(settings, message(settings, fresh))
         store.set_setting(MAILED_SETTING, fresh[-1]["created_at"])
     store.set_setting(MAILED_DAY_SETTING, moment.date().isoformat())
-    return len(fresh)
+    return len(fresh) + len(follow_ups)

@@ -138,7 +138,7 @@ class Worker:
             return
         try:
             sent = mail.send_digest(self.store, settings)
-            log.info("alert digest mailed (%d alerts)", sent) if sent else None
+            log.info("alert digest mailed (%d alerts and follow-ups)", sent) if sent else None
         except mail.MailError as exc:
             self._mail_retry_at = time.time() + MAIL_RETRY
             log.warning("alert digest not sent: %s", exc)

@@ -50,6 +50,37 @@ export function setUnauthorizedHandler(fn) {
 }
 
 /**
+ * Problems of the whole store, not of one request: /api/health reports them and the header's
+ * banner gives their full message. The short words here are what the header and a view that
+ * could not load say, so the same long message never shows twice on one screen.
+ */
+export const STORE_PROBLEMS = {
+  database_unavailable: "Team database unreachable",
+  database_ssl: "Team database: SSL settings refused",
+  store_damaged: "Store damaged: run tierlink repair",
+};
+
+let onStoreProblem = () => {};
+/** Called with the ApiError of a store-wide problem (the shell asks /api/health again at once). */
+export function setStoreProblemHandler(fn) {
+  onStoreProblem = fn;
+}
+
+/** Whether this failure is a store-wide problem (the banner says it; a view's side panel need not). */
+export function isStoreProblem(err) {
+  return err instanceof ApiError && Boolean(STORE_PROBLEMS[err.code]);
+}
+
+/** What a view says about a failure: the API's message, or for a store-wide problem its short words
+ * and a pointer to the banner above, which has the full message. */
+export function errorText(err) {
+  if (isStoreProblem(err)) {
+    return `${STORE_PROBLEMS[err.code]}: could not load or save this (the message above says why).`;
+  }
+  return err instanceof ApiError ? err.message : String(err && err.message ? err.message : err);
+}
+
+/**
  * fetch() with the token, JSON in and out, and one error shape.
  * `body` may be a plain object (sent as JSON) or FormData (sent as multipart,
  * the browser sets the boundary).
@@ -88,6 +119,7 @@ function answer(status, statusText, text) {
     const apiError = new ApiError(status, err.code || `http_${status}`,
       err.message || `The companion answered ${status} ${statusText}.`);
     if (status === 401) onUnauthorized(apiError);
+    if (STORE_PROBLEMS[apiError.code]) onStoreProblem(apiError);
     throw apiError;
   }
   return data;

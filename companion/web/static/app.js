@@ -8,7 +8,7 @@
  * pairing token also arrives in the fragment and is taken out first.
  */
 
-import { api, ApiError, forgetToken, setUnauthorizedHandler, takeToken } from "./api.js";
+import { api, ApiError, errorText, forgetToken, setStoreProblemHandler, setUnauthorizedHandler, STORE_PROBLEMS, takeToken } from "./api.js";
 import { clear, h, notice } from "./dom.js";
 import * as graph from "./views/graph.js";
 import * as boost from "./views/boost.js";
@@ -92,18 +92,14 @@ async function show() {
     if (seq !== renderSeq) return;
     // The error replaces what was waiting for the answer: no "Loading…" left under it.
     for (const waiting of section.querySelectorAll(".loading")) waiting.remove();
-    section.append(notice("error", err instanceof ApiError ? err.message : `Something went wrong: ${err.message}`));
+    // A store-wide problem (the team database unreachable) is given in full by the banner above: the
+    // view says only that it could not load, so one screen never shows the same long message twice.
+    section.append(notice("error", err instanceof ApiError ? errorText(err) : `Something went wrong: ${err.message}`));
     console.error(err);
     refreshStatus(); // a failed view often means the store is down: say so in the header at once
   }
 }
 
-// What the header says for each `problem.code` of /api/health (the full message is in the banner).
-const PROBLEMS = {
-  database_unavailable: "Team database unreachable",
-  database_ssl: "Team database: SSL settings refused",
-  store_damaged: "Store damaged: run tierlink repair",
-};
 const STATUS_EVERY_MS = 15000;
 let statusTimer = null;
 
@@ -119,7 +115,7 @@ async function refreshStatus() {
   try {
     const health = await api.get("/api/health");
     problem = health && health.status === "degraded" ? health.problem || { code: "", message: "" } : null;
-    words = problem ? PROBLEMS[problem.code] || "Companion has a problem"
+    words = problem ? STORE_PROBLEMS[problem.code] || "Companion has a problem"
       : `Companion ${health && health.version ? `v${health.version}` : "running"}`;
     if (problem) dot = "bad";
   } catch (err) {
@@ -149,6 +145,7 @@ async function start() {
     return;
   }
   setUnauthorizedHandler(() => showPairing("wrong"));
+  setStoreProblemHandler(() => refreshStatus()); // the banner says it now, not on the next 15 s tick
   clear($("conn"));
   await refreshStatus();
   if (statusTimer === null) statusTimer = setInterval(refreshStatus, STATUS_EVERY_MS);

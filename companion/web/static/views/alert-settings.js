@@ -6,7 +6,7 @@
  * variable the companion reads it from (docs/SECURITY.md).
  */
 
-import { api, ApiError } from "../api.js";
+import { api, errorText } from "../api.js";
 import { clear, h, notice } from "../dom.js";
 import { splitList } from "./common.js";
 
@@ -19,7 +19,7 @@ function testButton(channel, status) {
       const done = await api.post("/api/alerts/test", { channel });
       status.append(notice("ok", done.message));
     } catch (err) {
-      status.append(notice("error", err instanceof ApiError ? err.message : String(err)));
+      status.append(notice("error", errorText(err)));
     } finally {
       button.disabled = false;
     }

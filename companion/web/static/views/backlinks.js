@@ -9,7 +9,7 @@
  * newer request is dropped, so fast typing never shows an older list.
  */
 
-import { api, choices } from "../api.js";
+import { api, choices, errorText } from "../api.js";
 import { clear, day, extLink, h, notice, num, shortUrl } from "../dom.js";
 import { badge, col, empty, header, loading, pager, table } from "./common.js";
 
@@ -87,7 +87,7 @@ export async function render(root) {
     } catch (err) {
       if (mine === seq) {
         body.classList.remove("busy");
-        clear(body).append(notice("error", err.message));
+        clear(body).append(notice("error", errorText(err)));
       }
       return;
     }

@@ -3,7 +3,7 @@
  * companion gave, and a one-click save to the candidates board.
  */
 
-import { api, ApiError } from "../api.js";
+import { api, errorText, isStoreProblem } from "../api.js";
 import { clear, extLink, h, hostOf, notice, num, shortUrl } from "../dom.js";
 import { badge, col, empty, header, loading, reason, scoreBar, table } from "./common.js";
 
@@ -68,7 +68,8 @@ export async function render(root) {
   const brokenSection = h("section", { class: "broken-targets" });
   root.append(header("Worth boosting", "Tier-1 pages that link to you, ranked by how much a tier-2 link would help.",
     spamLabel, unindexedLabel, limitSel), brokenSection, body, spamSection, unindexedSection);
-  brokenTargets(brokenSection).catch((err) => brokenSection.append(notice("error", err.message)));
+  // A store-wide problem is said by the banner, and by the list below once: not a third time here.
+  brokenTargets(brokenSection).catch((err) => isStoreProblem(err) || brokenSection.append(notice("error", errorText(err))));
 
   /** One table of boost items, each with its Save button and its reasons under the row. */
   function boostTable(items) {
@@ -85,7 +86,7 @@ export async function render(root) {
           save.textContent = "Saved";
         } catch (err) {
           save.disabled = false;
-          save.after(notice("error", err instanceof ApiError ? err.message : String(err)));
+          save.after(notice("error", errorText(err)));
         }
       });
       tbody.append(h("tr", { class: item.spam ? "boost-row spam" : "boost-row" },
@@ -125,12 +126,46 @@ export async function render(root) {
       + `${n === 1 ? "it" : "them"} (the reason is first under each row), so a tier-2 link there is wasted.`,
     "No tier-1 page found not indexable (pages are checked when you visit them or run a recheck).");
 
+  /**
+   * The empty list's message: "nothing imported" only when nothing is hidden; else how many pages
+   * were left out and why, with the way to show them (a toggle here, the CLI's flag, the disavow review).
+   */
+  async function nothingListed() {
+    const hidden = await api.get("/api/boost/hidden");
+    const total = hidden.not_indexable + hidden.spam + hidden.disavowed;
+    if (!total) return empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile.");
+    const pages = (n) => `${n} page${n === 1 ? "" : "s"}`;
+    const reasons = h("ul", { class: "hidden-reasons" });
+    const showButton = (box, label) => {
+      const btn = h("button", { class: "btn btn-small", type: "button" }, label);
+      btn.addEventListener("click", () => { box.checked = true; box.dispatchEvent(new Event("change")); });
+      return btn;
+    };
+    if (hidden.not_indexable) {
+      reasons.append(h("li", { id: "boost-hidden-unindexed" },
+        `${pages(hidden.not_indexable)} search engines will not index (noindex, canonical elsewhere, robots.txt, soft 404): `
+        + "a tier-2 link there is wasted. ", showButton(unindexedBox, "Show them"),
+        h("div", { class: "sub" }, "Or tick “Show pages that will not be indexed” above; the CLI: tierlink boost --show-not-indexable.")));
+    }
+    if (hidden.spam) {
+      reasons.append(h("li", { id: "boost-hidden-spam" }, `${pages(hidden.spam)} marked spam. `, showButton(spamBox, "Show them"),
+        h("div", { class: "sub" }, "Or tick “Show spam pages” above; the CLI: tierlink boost --show-spam.")));
+    }
+    if (hidden.disavowed) {
+      reasons.append(h("li", { id: "boost-hidden-disavowed" },
+        `${pages(hidden.disavowed)} you disavowed. The Link profile tab lists what is disavowed; `
+        + "the CLI takes a mark off: tierlink disavow review --undo VALUE."));
+    }
+    return h("div", { class: "empty", id: "boost-hidden" },
+      h("p", {}, `No tier-1 page to boost: all ${pages(total)} are left out of this list.`), reasons);
+  }
+
   async function load() {
     clear(body).append(loading());
     const items = await api.get(`/api/boost?limit=${encodeURIComponent(limitSel.value)}&spam=hide`);
     clear(body);
     if (!Array.isArray(items) || !items.length) {
-      body.append(empty("Nothing to boost yet. Import a backlink export (Import tab) and set your domains in the Profile."));
+      body.append(await nothingListed());
     } else {
       body.append(boostTable(items));
     }
@@ -138,9 +173,9 @@ export async function render(root) {
     await loadUnindexed();
   }
 
-  limitSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", err.message))));
-  spamBox.addEventListener("change", () => loadSpam().catch((err) => spamSection.append(notice("error", err.message))));
+  limitSel.addEventListener("change", () => load().catch((err) => body.append(notice("error", errorText(err)))));
+  spamBox.addEventListener("change", () => loadSpam().catch((err) => spamSection.append(notice("error", errorText(err)))));
   unindexedBox.addEventListener("change",
-    () => loadUnindexed().catch((err) => unindexedSection.append(notice("error", err.message))));
+    () => loadUnindexed().catch((err) => unindexedSection.append(notice("error", errorText(err)))));
   await load();
 }

@@ -7,15 +7,12 @@
  * change, so the board never shows a state the store does not hold.
  */
 
-import { api, ApiError, choices, pathOf } from "../api.js";
+import { api, choices, errorText, pathOf } from "../api.js";
 import { clear, extLink, h, hostOf, notice, shortUrl } from "../dom.js";
 import { badge, deleteButton, empty, header, labelWords, loading, reason, splitList, tier1Pages } from "./common.js";
 import { contactedChanges, contactsBox, dueColumn, marks, outreachPanel } from "./outreach.js";
 
 
-function errorText(err) {
-  return err instanceof ApiError ? err.message : String(err && err.message ? err.message : err);
-}
 
 export async function render(root) {
   // The statuses (board columns), kinds and ways of placing come from the companion (GET /api/choices).

@@ -7,7 +7,7 @@
  * of that site and a note for the editor, copied with one click (GET /api/guest-posts).
  */
 
-import { api, ApiError, pathOf } from "../api.js";
+import { api, errorText, pathOf } from "../api.js";
 import { clear, day, extLink, h, notice, shortUrl } from "../dom.js";
 import { badge, deleteButton, empty, header, loading } from "./common.js";
 
@@ -39,7 +39,7 @@ function card(p, reload, onError) {
   const remove = deleteButton("gp-remove", async () => {
     await api.del(pathOf("/api/guest-posts", p.id));
     await reload();
-  }, (e) => { err.textContent = e instanceof ApiError ? e.message : String(e); onError(e); });
+  }, (e) => { err.textContent = errorText(e); onError(e); });
   remove.textContent = "Remove";
   const body = h("div", { class: "gp-body" });
   if (p.needs_links) {
@@ -86,7 +86,7 @@ export async function render(root) {
   root.append(header("Guest posts", "Your guest posts, the internal links seen toward each, and which pages of the same site could link to them."),
     form, controls, list);
 
-  const showError = (e) => clear(status).append(notice("error", e instanceof ApiError ? e.message : String(e)));
+  const showError = (e) => clear(status).append(notice("error", errorText(e)));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clear(status);

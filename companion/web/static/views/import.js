@@ -10,7 +10,7 @@
  * sent, naming the limit, the file's size and `tierlink import`, which has none.
  */
 
-import { api, ApiError, choices, upload } from "../api.js";
+import { api, choices, errorText, upload } from "../api.js";
 import { clear, h, notice, num } from "../dom.js";
 import { header, table } from "./common.js";
 
@@ -145,7 +145,7 @@ export async function render(root) {
       result.append(renderSummaries(summary, chosen.map((f) => f.name)));
     } catch (err) {
       box.classList.add("hidden");
-      result.append(notice("error", err instanceof ApiError ? err.message : String(err)));
+      result.append(notice("error", errorText(err)));
     } finally {
       if (polling) clearInterval(polling);
       polling = null;

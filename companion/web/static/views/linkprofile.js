@@ -10,7 +10,7 @@
  */
 
 import uPlot from "../vendor/uplot/uPlot.esm.js";
-import { api, ApiError } from "../api.js";
+import { api, errorText } from "../api.js";
 import { clear, h, notice } from "../dom.js";
 import { header } from "./common.js";
 
@@ -175,7 +175,7 @@ function renderDisavow(section, data, rerender) {
       say("ok", `${out.domains} domain(s) and ${out.urls} URL(s) written; they are now marked disavowed.`);
       rerender();
     } catch (err) {
-      say("error", err instanceof ApiError ? err.message : String(err));
+      say("error", errorText(err));
     }
   });
   const file = h("input", { type: "file", accept: ".txt,text/plain", id: "lp-disavow-file", "aria-label": "Disavow file to import" });
@@ -187,7 +187,7 @@ function renderDisavow(section, data, rerender) {
       say("ok", `${out.added} new mark(s), ${out.known} already known${out.skipped_count ? `, ${out.skipped_count} line(s) skipped` : ""}.`);
       rerender();
     } catch (err) {
-      say("error", err instanceof ApiError ? err.message : String(err));
+      say("error", errorText(err));
     }
   });
 
@@ -196,7 +196,7 @@ function renderDisavow(section, data, rerender) {
       await api.post("/api/disavow/review", { kind: p.kind, value: p.value, decision });
       rerender();
     } catch (err) {
-      say("error", err instanceof ApiError ? err.message : String(err));
+      say("error", errorText(err));
     }
   };
   const proposalRow = (p) => {

@@ -6,7 +6,7 @@
  * Everything shown came from web pages or the companion: text only (h() never parses HTML).
  */
 
-import { api, ApiError } from "../api.js";
+import { api, errorText } from "../api.js";
 import { clear, extLink, h, notice, shortUrl } from "../dom.js";
 import { badge, table } from "./common.js";
 
@@ -30,7 +30,7 @@ async function fetched(into, path) {
   try {
     return await api.get(path);
   } catch (err) {
-    into.append(notice("error", err instanceof ApiError ? err.message : String(err)));
+    into.append(notice("error", errorText(err)));
     return null;
   }
 }
@@ -82,7 +82,7 @@ export async function browserQueueCard() {
       status.append(notice("ok", "Asked the extension: it opens each page in a background tab, one at a time, " +
         "within a minute (Chrome must be open with the Tierlink extension)."));
     } catch (err) {
-      status.append(notice("error", err instanceof ApiError ? err.message : String(err)));
+      status.append(notice("error", errorText(err)));
     }
   });
   const [wrap, tbody] = table(["Outcome", "Page", "Why"], "browser-queue-pages");

@@ -5,12 +5,11 @@
  * and the panel that keeps the do-not-contact list and the outreach settings.
  */
 
-import { api, ApiError, pathOf } from "../api.js";
+import { api, errorText, pathOf } from "../api.js";
 import { clear, extLink, h, hostOf, notice, shortUrl } from "../dom.js";
 import { badge } from "./common.js";
 
 const day = (stamp) => String(stamp || "").slice(0, 10);
-const errorText = (err) => (err instanceof ApiError ? err.message : String(err && err.message ? err.message : err));
 
 /** A card's outreach lines: do not contact, pitched lately, follow-up / due. */
 export function marks(c) {

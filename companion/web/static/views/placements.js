@@ -5,7 +5,7 @@
  * placement only counts as tier 2 when it points at a page that links to you.
  */
 
-import { api, ApiError, choices, pathOf } from "../api.js";
+import { api, choices, errorText, pathOf } from "../api.js";
 import { clear, day, extLink, h, notice, shortUrl } from "../dom.js";
 import { badge, col, deleteButton, empty, header, loading, table, tier1Pages } from "./common.js";
 import { receiptsToggle } from "./monitoring.js";
@@ -56,7 +56,7 @@ export async function render(root) {
       for (const w of (saved && saved.warnings) || []) status.append(notice("warn", String(w.message || w.code || w)));
       await load();
     } catch (err) {
-      status.append(notice("error", err instanceof ApiError ? err.message : String(err)));
+      status.append(notice("error", errorText(err)));
     }
   });
 
@@ -83,7 +83,7 @@ export async function render(root) {
       const del = deleteButton("placement-delete", async () => {
         await api.del(pathOf("/api/placements", p.id));
         await load();
-      }, (err) => { why.textContent = err instanceof ApiError ? err.message : String(err); });
+      }, (err) => { why.textContent = errorText(err); });
       tbody.append(h("tr", { class: "placement-row" },
         h("td", { class: "date" }, day(p.date)),
         h("td", { class: "url-cell" }, extLink(p.from_url, shortUrl(p.from_url, 56))),

@@ -7,7 +7,7 @@
  * does not edit (scoring weights) are sent back as they came.
  */
 
-import { api, ApiError } from "../api.js";
+import { api, errorText } from "../api.js";
 import { clear, h, notice } from "../dom.js";
 import { header, splitList } from "./common.js";
 import * as alertSettings from "./alert-settings.js";
@@ -90,7 +90,7 @@ export async function render(root) {
       if (saved && typeof saved === "object") Object.assign(profile, saved);
       status.append(notice("ok", "Profile saved."));
     } catch (err) {
-      status.append(notice("error", err instanceof ApiError ? err.message : String(err)));
+      status.append(notice("error", errorText(err)));
     }
   });
 }

@@ -5,7 +5,7 @@
  * errors and skipped pages. Everything shown came from web pages: text only.
  */
 
-import { api, ApiError } from "../api.js";
+import { api, errorText } from "../api.js";
 import { clear, extLink, h, notice, shortUrl } from "../dom.js";
 import { badge, empty, header, table } from "./common.js";
 import { browserQueueCard, scheduleCard } from "./monitoring.js";
@@ -47,7 +47,7 @@ export async function render(root, ctx) {
       show(await api.post("/api/recheck", body));
       poll();
     } catch (err) {
-      status.append(notice("error", err instanceof ApiError ? err.message : String(err)));
+      status.append(notice("error", errorText(err)));
     }
   });
 
