@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from companion.analysis import urls
+from companion.analysis.anchors import brand_words
 from companion.core.errors import BadInput
 from companion.importers import check, needs_rows, parse
 from companion.store.gcpause import gc_paused
@@ -170,6 +171,7 @@ def _import(store, profile, items, format, mapping, progress, on_note, set_domai
     from companion.verdicts import verdicts
 
     verdicts.ensure_scored(store, profile)  # the merge then scores each tier-1 page as it writes it
+    brands = brand_words(profile)  # and marks each row's anchor that names the brand (store.profilecols)
     summaries = []
     marks = _GuestPostColumn() if mapping and "guest_post" in mapping else None
     for parsed, fallback, read in parsed_all:
@@ -180,10 +182,10 @@ def _import(store, profile, items, format, mapping, progress, on_note, set_domai
             def produce(sink, read=read, encoding=parsed.encoding):
                 read((lambda rows: sink(marks.take(rows))) if marks else sink, encoding)
             result = store.merge_backlinks((), parsed.format, fallback_target=fallback, _owned=True,
-                                              produce=produce)
+                                              produce=produce, brands=brands)
         else:
             rows = marks.take(parsed.rows) if marks else parsed.rows
-            result = store.merge_backlinks(rows, parsed.format, fallback_target=fallback, _owned=True)
+            result = store.merge_backlinks(rows, parsed.format, fallback_target=fallback, _owned=True, brands=brands)
         summaries.append(summary(parsed, result))
         if notice and len(summaries) == 1:
             summaries[0]["notice"] = notice

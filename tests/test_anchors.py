@@ -275,3 +275,57 @@ def test_changing_the_brand_names_reclassifies_on_both_stores(cli, home, mode, r
                                  "test")
         third = mix_by_sql(ws, keys)
         assert third == mix_by_python(ws, keys) and sum(third.values()) > sum(first.values())
+
+
+def kept_marks(ws) -> dict[tuple[str, str], tuple[str, int | None]]:
+    """(source key, target key) -> (folded anchor, kept brand mark) of every stored row, read from
+    the store's table as it is (no report run)."""
+    sql = "SELECT source_key, target_key, anchor_fold, anchor_brand FROM backlinks"
+    if ws.store.backend == "postgresql":
+        with ws.store._bl.db.connection() as c:
+            found = c.execute(sql).fetchall()
+    else:
+        found = ws.store._bl.conn().execute(sql).fetchall()
+    return {(s, t): (f, b) for s, t, f, b in found}
+
+
+@pytest.mark.parametrize("mode", ["embedded", "postgresql"])
+def test_an_import_marks_each_rows_brand_as_the_report_tests_it(cli, home, mode, request, monkeypatch):
+    """The site's mix reads each row's kept brand mark; an import used to leave it unset, and the
+    first report after a million imported rows worked them all out (30 s). Now `tierlink import`
+    writes the marks with the rows, for the profile's brand words: before any report every row
+    holds one, each agrees with the classifier's brand rule, and the report counts them as they
+    are (the kept words are the profile's, no row is left to work out). A later import that
+    changes a stored link's anchor marks it anew, in the same write."""
+    if mode == "postgresql":
+        monkeypatch.setenv("TIERLINK_DATABASE", request.getfixturevalue("pg_url"))
+    from companion.analysis.anchors import sql_rules
+    from companion.store import profilecols
+
+    keys = [urls.page_key(m["url"]) for m in FLO_MONEY]
+    with load(cli, home, "lamicrobyflo.fr", FLO_MONEY, FLO) as ws:
+        assert ws.store.backend == mode
+        rules = sql_rules(ws.profile)
+        assert rules["brands"] == ["lamicrobyflo"]
+        marks = kept_marks(ws)
+        assert len(marks) == len(rows(FLO))
+        assert ws.store._bl.get_meta(profilecols.BRAND_META) == profilecols.brand_stamp(rules)
+        classify = Classifier(ws.profile).classify_folded
+        by_rule = {pair: int(classify("text", folded).name == "brand") for pair, (folded, _) in marks.items()}
+        assert {pair: mark for pair, (_, mark) in marks.items()} == by_rule  # none NULL, each as the rule says
+        assert 20 <= sum(by_rule.values()) < len(by_rule)  # both kinds present (22 brand in the first 50 rows)
+        assert mix_by_sql(ws, keys) == mix_by_python(ws, keys)
+        assert kept_marks(ws) == marks  # the report had nothing to work out
+
+        # a newer export from the same tool changes one stored anchor and adds a link
+        pair = next(p for p, (_, mark) in marks.items() if mark == 0)
+        rec = ws.store.get_backlink(*pair)
+        newer = [{"source_url": rec["source_url"], "target_url": rec["target_url"], "anchor": "La Micro by Flo",
+                  "last_seen": "2030-01-01"},
+                 {"source_url": "https://news.test/a", "target_url": "https://lamicrobyflo.fr/x",
+                  "anchor": "Lamicrobyflo, the blog", "last_seen": "2030-01-01"}]
+        ws.store.merge_backlinks(newer, rec["origins"][0], brands=rules["brands"])
+        after = kept_marks(ws)
+        assert after[pair] == ("la micro by flo", 1)
+        assert after[("news.test/a", urls.page_key("https://lamicrobyflo.fr/x"))] == ("lamicrobyflo the blog", 1)
+        assert mix_by_sql(ws, keys) == mix_by_python(ws, keys)

@@ -28,7 +28,8 @@ Refresh = Callable[..., None]
 def merge_backlinks(bl, refresh_tier1: Refresh, rows: Iterable[dict], origin: str, *,
                     fallback_target: str | None = None,
                     _owned: bool = False, progress: Callable[[int], None] | None = None,
-                    produce: Callable[[Callable[[list[dict]], None]], None] | None = None) -> dict:
+                    produce: Callable[[Callable[[list[dict]], None]], None] | None = None,
+                    brands: list[str] | None = None) -> dict:
     """Merge rows from one export (or another source) into the list: ONE durable transaction.
 
     One record per (page_key(source), page_key(target)). Within the import, the
@@ -48,7 +49,8 @@ def merge_backlinks(bl, refresh_tier1: Refresh, rows: Iterable[dict], origin: st
     (a full disk, a file that stops reading) changes nothing. `produce`, if given,
     is called with a function to hand batches of rows to as they are read (a big
     export streams through without being held in memory). A backup of the
-    database is taken afterwards.
+    database is taken afterwards. `brands`: the profile's brand words, to mark each
+    written row's anchor with (the database's `bulk`).
 
     Counts, one per row: `added` (a new link), `updated` (a stored link it changed),
     `merged` (a link this import already holds, or a stored one it changes nothing in).
@@ -57,7 +59,7 @@ def merge_backlinks(bl, refresh_tier1: Refresh, rows: Iterable[dict], origin: st
         raise BadInput("an import needs an origin name")
     only = [origin]
     counts = {"added": 0, "updated": 0, "merged": 0, "done": 0}
-    with bl.write() as c, bl.big_cache(c), bl.bulk(c):
+    with bl.write() as c, bl.big_cache(c), bl.bulk(c, brands):
         batch_start = bl.next_backlink_id(c)
         touched: set[int] = set()  # records that existed before and were changed by this import
 

@@ -562,9 +562,17 @@ class BacklinkDB:
         yield
 
     @contextmanager
-    def bulk(self, c):
-        """SQLite's set-based import (its insert trigger set aside) has no twin here: COPY already is."""
-        yield
+    def bulk(self, c, brands: list[str] | None = None):
+        """SQLite's set-based import (its insert trigger set aside) has no twin here: COPY already is.
+        What it shares: the rows an import writes come with their `anchor_brand` mark, so the next
+        report does not work out a million rows first (profilecols.import_brands: which words).
+        COPY carries values, so the mark is made here (profilecols.names_brand, the report's test);
+        an UPDATE of the new rows after it would write each of them twice."""
+        self._pending.brands = profilecols.import_brands(self, c, brands)
+        try:
+            yield
+        finally:
+            self._pending.brands = None
 
     # -- backlinks -----------------------------------------------------------------------
 
@@ -621,19 +629,29 @@ class BacklinkDB:
         with c.cursor() as cur:
             with cur.copy("COPY backlinks (source_key, target_key, source_host, status, target_code, record, "
                           "authority, first_seen, last_seen, follow, words, tools, anchor_fold, anchor_shape, "
-                          "lost_on) FROM STDIN") as copy:
+                          "lost_on, anchor_brand) FROM STDIN") as copy:
                 for r in records:
+                    values = _list_values(r)
                     copy.write_row((r["source_key"], r["target_key"], source_host(r), r["status"],
-                                    target_code(r), dumps(r), *_list_values(r)))
+                                    target_code(r), dumps(r), *values, self._brand_mark(values)))
+
+    def _brand_mark(self, values: tuple) -> int | None:
+        """A written row's `anchor_brand` from its _list_values (which end with profilecols.values:
+        anchor_fold, anchor_shape, lost_on): marked in an import (bulk), else NULL."""
+        brands = getattr(self._pending, "brands", None)
+        return None if brands is None else profilecols.names_brand(values[-3], brands)
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
-        if records:
+        rows = []
+        for i, r in records:
+            values = _list_values(r)
+            rows.append((r["target_key"], r["status"], target_code(r), dumps(r), *values, self._brand_mark(values), i))
+        if rows:
             with c.cursor() as cur:
                 cur.executemany("UPDATE backlinks SET target_key = %s, status = %s, target_code = %s, record = %s, "
                                 "authority = %s, first_seen = %s, last_seen = %s, follow = %s, words = %s, tools = %s, "
-                                "anchor_fold = %s, anchor_shape = %s, lost_on = %s, anchor_brand = NULL "
-                                "WHERE id = %s", [(r["target_key"], r["status"], target_code(r), dumps(r),
-                                                   *_list_values(r), i) for i, r in records])
+                                "anchor_fold = %s, anchor_shape = %s, lost_on = %s, anchor_brand = %s "
+                                "WHERE id = %s", rows)
 
     def list_page(self, page: listing.Page) -> tuple[list[dict], int, bool]:
         """sqlstore.BacklinkDB.list_page's twin: the same rows in the same order, a search's

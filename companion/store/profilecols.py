@@ -15,12 +15,14 @@ anchors) is what made the site's mix slow (docs/BENCHMARKS.md, issue 28): so eac
 
 * `anchor_brand`: 1 if its folded anchor names one of the brand words, 0 if not, NULL until
   worked out. The brand words it was worked out with are kept in the store's meta
-  (`BRAND_META`); when the profile's differ, every row is worked out again (one UPDATE, seconds
-  at a million rows, once per change of the brand names); rows written since are NULL (the
-  writes set it so) and are worked out on the next report, through a partial index of them.
+  (`BRAND_META`); when the profile's differ, every row is worked out again (one UPDATE, half a
+  minute at a million rows, once per change of the brand names); rows a visit writes are NULL
+  and are worked out on the next report, through a partial index of them. An import marks the
+  rows it writes itself, with the kept brand words (`import_brands`), so the report after a
+  million imported rows has nothing left to catch up.
   The site's mix is then a count per (shape, brand) from the `backlinks_anchor_brand` index.
 
-The rules are the same, in the same order, in the same order, as `companion.analysis.anchors.Classifier`
+The rules are the same, in the same order, as `companion.analysis.anchors.Classifier`
 (tests/test_anchors.py compares the two on real exports). Both SQLite and PostgreSQL run it:
 it uses only `replace`, `LIKE`, `IN` and the dialect's substring search.
 """
@@ -65,6 +67,30 @@ def brand_test(rules: dict, *, contains: str = "instr({hay}, {needle}) > 0", mar
 def brand_stamp(rules: dict) -> str:
     """What `BRAND_META` holds when the `anchor_brand` column is current for these rules."""
     return json.dumps(rules["brands"])
+
+
+def import_brands(bl, c, brands: list[str] | None) -> list[str] | None:
+    """The brand words an import marks its rows' `anchor_brand` with (inside its write `c`).
+
+    The words the column is kept for (`BRAND_META`) when there are any: every mark then agrees
+    with them, so a report with the same words counts the new rows as they are, and one with
+    other words works every row out again anyway. Else (no report yet: a new home) `brands`,
+    the profile's (anchors.brand_words), which become the kept words. None: no words known,
+    the rows stay NULL for the next report (an import with no profile at hand)."""
+    stamp = bl.get_meta(BRAND_META)
+    if stamp is not None:
+        return json.loads(stamp)
+    if brands is None:
+        return None
+    bl.set_meta(c, BRAND_META, json.dumps(list(brands)))
+    return list(brands)
+
+
+def names_brand(folded: str, brands: list[str]) -> int:
+    """1 if a folded anchor names one of the brand words, else 0: `brand_test` for a value at hand
+    (PostgreSQL's COPY carries values, not expressions); the rule of anchors.Classifier._brand."""
+    squashed = folded.replace(" ", "")
+    return int(any(word in squashed for word in brands))
 
 
 def site_classes(rows) -> dict[str, int]:

@@ -322,16 +322,18 @@ class Store(SitePageIndex):
 
     def merge_backlinks(self, rows: Iterable[dict], origin: str, *, fallback_target: str | None = None,
                         _owned: bool = False, progress: Callable[[int], None] | None = None,
-                        produce: Callable[[Callable[[list[dict]], None]], None] | None = None) -> dict:
+                        produce: Callable[[Callable[[list[dict]], None]], None] | None = None,
+                        brands: list[str] | None = None) -> dict:
         """Merge rows from one export (or another source) into the list: ONE durable transaction
-        (the rules: companion.store.merging.merge_backlinks)."""
+        (the rules: companion.store.merging.merge_backlinks). `brands`: the profile's brand words
+        (anchors.brand_words), so the rows come with their brand mark (store.profilecols)."""
         self._check_open()
         if getattr(self._request, "records", None):
             self._request.records.clear()
         if getattr(self._request, "tier1", None):
             self._request.tier1.clear()
         return merging.merge_backlinks(self._bl, self._refresher(), rows, origin, fallback_target=fallback_target,
-                                       _owned=_owned, progress=progress, produce=produce)
+                                       _owned=_owned, progress=progress, produce=produce, brands=brands)
 
     def put_backlinks(self, records: list[dict]) -> None:
         """Replace or insert whole records by (source, target) key, as given: ONE durable write.

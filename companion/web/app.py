@@ -36,6 +36,7 @@ from flask import Flask, Response, current_app, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
+from companion.core import foreground
 from companion.core.limits import DEFAULT_MAX_IMPORT, MAX_BODY
 from companion.web import security
 from companion.core.atomic import file_stamp
@@ -263,7 +264,9 @@ def _internal_error(exc: BaseException):
 
 
 class _AccessLog:
-    """WSGI wrapper that logs one line per request once the status is known.
+    """WSGI wrapper that logs one line per request once the status is known, and marks the
+    request as being answered meanwhile: the server's background passes wait for it
+    (companion.core.foreground).
 
     Outside Flask so it also times requests refused by the gate and errors.
     """
@@ -280,7 +283,8 @@ class _AccessLog:
             return start_response(status, headers, exc_info)
 
         try:
-            return self.wsgi_app(environ, _start)
+            with foreground.answering():
+                return self.wsgi_app(environ, _start)
         finally:
             route = environ.get("tierlink.route")
             if route is None:
