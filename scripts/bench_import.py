@@ -78,7 +78,7 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
                 rnd.choice(targets), "see the", words, "for more.", "", "", "text", "false", "true",
                 "true" if nofollow else "false", "true" if i % 11 == 0 else "false", "false", "false", "true",
                 "removedfromhtml" if lost else "", "", "linkfound",
-                f"2024-{1 + i % 12:02d}-{day:02d} 10:{i % 60:02d}:00", f"2025-11-{day:02d} 08:00:{i % 60:02d}",
+                f"2024-{1 + i % 12:02d}-{day:02d} {i % 24:02d}:{i // 24 % 60:02d}:{i // 1440 % 60:02d}", f"2025-11-{day:02d} 08:00:{i % 60:02d}",
                 f"2025-11-{day:02d} 09:00:00" if lost else "", "", "Article", "Home & Garden", "1"])
 
 

@@ -36,6 +36,7 @@ from companion.analysis.anchors import fold, shape
 NAMES = ("anchor_fold", "anchor_shape", "lost_on")  # columns of backlinks (companion.store.schema)
 BRAND = "anchor_brand"  # the column the brand test is kept in (see above)
 BRAND_INDEXES = ("backlinks_anchor_brand", "backlinks_brand_unset")
+DAY_INDEX = "backlinks_first_day"  # SQLite's first_seen days (schema 7), for the velocity
 BRAND_META = "anchor_brands"  # meta: the brand words (JSON) the column was worked out with
 INDEXES = ("backlinks_by_anchor", "backlinks_anchor_by_target", "backlinks_lost_on", "backlinks_first_seen_by_target")
 TABLES = ("disavowed",)

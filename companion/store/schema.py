@@ -241,6 +241,11 @@ INDEXES: tuple[Index, ...] = (
     Index("backlinks_brand_unset", "backlinks", "id", where="anchor_brand IS NULL"),
     Index("backlinks_lost_on", "backlinks", "lost_on, target_key", where="lost_on IS NOT NULL"),
     Index("backlinks_first_seen_by_target", "backlinks", "target_key, first_seen"),
+    # the velocity's new links per day in index order, no sort: real exports stamp first_seen to
+    # the second, so grouping by the stamp itself makes ~a group per link (2.8 s vs 0.2 s at 1M);
+    # PostgreSQL hashes the days instead
+    Index("backlinks_first_day", "backlinks", "substr(first_seen, 1, 10)", where="first_seen IS NOT NULL",
+          only=(SQLITE,)),
     Index("tier1_by_host", "tier1", "host"),
     # the boost list's order: ordinary pages before spam, score, then page and domain authority
     # (the tools' values on a common scale) so that ties fall to the stronger page

@@ -55,7 +55,7 @@ log.addHandler(logging.NullHandler())
 
 DB_FILE = "backlinks.sqlite"
 BACKUPS = 2
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 60_000
 MMAP_SIZE = 1 << 30
 # The page cache of an import's connection: enough for the upper levels of every index,
@@ -196,6 +196,8 @@ MIGRATIONS: dict[int, list[str]] = {
     # 5 -> 6: each row's brand test kept (profilecols.BRAND), NULL until the next anchor report
     5: [lambda c: _add_brand_column(c),
         *schema.statements(schema.SQLITE, only=set(profilecols.BRAND_INDEXES))],
+    # 6 -> 7: the velocity's days of first_seen indexed (profilecols.DAY_INDEX)
+    6: [*schema.statements(schema.SQLITE, only={profilecols.DAY_INDEX})],
 }
 
 
@@ -921,20 +923,21 @@ class BacklinkDB:
 
     def link_days(self, money_keys: list[str]) -> list[tuple]:
         """('' for the site or a money page's key, day, new, lost): new links per first_seen day
-        (the first_seen sort index), lost ones per lost_on day (the lost_on index), and each money
+        (the day index), lost ones per lost_on day (the lost_on index), and each money
         page's from its (target_key, first_seen) and (lost_on, target_key) ranges."""
         conn = self.conn()
         days: dict[tuple[str, str], list[int]] = {}
-        # grouped by the stamp itself: the first_seen index's order, no sort; days summed here
-        for stamp, n in conn.execute("SELECT first_seen, count(*) FROM backlinks WHERE first_seen IS NOT NULL "
-                                     "GROUP BY first_seen"):
-            days.setdefault(("", stamp[:10]), [0, 0])[0] += n
+        # grouped by day in the order of the day index (DAY_INDEX), no sort; a money page's few
+        # rows are grouped by day from its (target_key, first_seen) range
+        for day, n in conn.execute("SELECT substr(first_seen, 1, 10), count(*) FROM backlinks "
+                                   "WHERE first_seen IS NOT NULL GROUP BY substr(first_seen, 1, 10)"):
+            days.setdefault(("", day), [0, 0])[0] += n
         for day, n in conn.execute("SELECT lost_on, count(*) FROM backlinks WHERE lost_on IS NOT NULL GROUP BY lost_on"):
             days.setdefault(("", day), [0, 0])[1] += n
         for key in money_keys:
-            for stamp, n in conn.execute("SELECT first_seen, count(*) FROM backlinks WHERE target_key = ? "
-                                         "AND first_seen IS NOT NULL GROUP BY first_seen", (key,)):
-                days.setdefault((key, stamp[:10]), [0, 0])[0] += n
+            for day, n in conn.execute("SELECT substr(first_seen, 1, 10), count(*) FROM backlinks WHERE target_key = ? "
+                                       "AND first_seen IS NOT NULL GROUP BY 1", (key,)):
+                days.setdefault((key, day), [0, 0])[0] += n
             for day, n in conn.execute("SELECT lost_on, count(*) FROM backlinks WHERE lost_on IS NOT NULL "
                                        "AND target_key = ? GROUP BY lost_on", (key,)):
                 days.setdefault((key, day), [0, 0])[1] += n
