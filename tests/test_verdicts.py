@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+import lxml.etree
 import pytest
 
 from companion.analysis import urls
@@ -240,6 +241,19 @@ def test_script_and_style_text_is_not_the_pages_text(tier1_pages):
     feats = verdicts.page_features(result, doc)
     assert "write for us" not in feats.text and "guest-post" not in feats.text and "gardening" in feats.text
     assert "Write for us" in next(doc.iter("script")).text and ".guest-post" in next(doc.iter("style")).text
+
+
+def test_script_text_lxml_will_not_take_back(tier1_pages):
+    """A damaged page's script may hold a control character that lxml parses but refuses to
+    set back: its text is still left out of the page's, the document is left as it was, and
+    the analysis answers (a 500 in the damaged-corpus test before)."""
+    script = '<script>var cfg = "guest post\x01";</script>'
+    result, doc = verdicts.analyze_document("https://damaged.test/post", page(f"<main>{ARTICLE}{script}</main>"))
+    before = lxml.etree.tostring(doc)
+    feats = verdicts.page_features(result, doc)
+    assert "guest post" not in feats.text and "gardening" in feats.text
+    assert lxml.etree.tostring(doc) == before
+    assert tier1_pages.analyze("https://damaged.test/post", page(f"<main>{ARTICLE}{script}</main>"))["tier2"] is None
 
 
 def test_page_without_a_way_to_place_a_link_has_no_tier2(tier1_pages):
