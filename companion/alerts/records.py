@@ -203,6 +203,12 @@ def prune(store, moment: datetime | None = None) -> int:
     """Drop the closed alerts past their keeping time, and their keys' claims; how many were
     dropped. A write only for a batch that has one (each batch is rewritten in one step, so an
     alert closing at that moment is never lost)."""
+    return _prune(store, moment)[0]
+
+
+def _prune(store, moment: datetime | None) -> tuple[int, list[dict]]:
+    """prune's work; also the batch documents it read, which are still the table's when it
+    dropped nothing (so `record` reads the table once, not twice, on most calls)."""
     moment = moment or datetime.now(timezone.utc)
     seen_before, unseen_before = stamp(moment - timedelta(days=KEEP_SEEN_DAYS)), stamp(moment - timedelta(days=KEEP_UNSEEN_DAYS))
     seen_until = _seen_until(store)
@@ -227,7 +233,7 @@ def prune(store, moment: datetime | None = None) -> int:
     if keys:  # their claims go with them, but for a key that has an open alert again
         still_open = {a["key"] for a in _flat(docs) if a.get("open")}
         _release(store, [c["id"] for c in store.all(CLAIMS) if c.get("key") in keys - still_open])
-    return dropped
+    return dropped, docs
 
 
 def _release(store, claim_ids) -> None:
@@ -249,8 +255,8 @@ def record(store, alerts: list[dict], recovered=(), *, broken_now: set[str] | No
     them is closed (its page was fixed); the closed alerts past their keeping time are
     dropped (`prune`). Returns the new alerts (with their ids)."""
     now = datetime.now(timezone.utc)
-    prune(store, now)
-    stored = every_alert(store)
+    dropped, docs = _prune(store, now)
+    stored = every_alert(store) if dropped else _flat(docs)
     open_alerts = {a["key"]: a for a in stored if a.get("open")}
     closing = {_key(gone, src, tgt) for kind, src, tgt in recovered for gone in RECOVERY.get(kind, ())}
     if broken_now is not None:
