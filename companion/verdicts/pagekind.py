@@ -81,6 +81,11 @@ def page_kind(url: str) -> tuple[str, str] | None:
     author, date or paginated archive, else None: from the URL alone."""
     if url.isascii() and not _MAYBE_KIND.search(url.lower()):
         return None
+    return _split_kind(url)
+
+
+def _split_kind(url: str) -> tuple[str, str] | None:
+    """page_kind from the URL split into host, path segments and query (every URL's answer)."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
