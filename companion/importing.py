@@ -53,15 +53,18 @@ class _TargetSites:
     """Counts the sites (registrable domains) an export's rows link to: a sink for the rows as they are read."""
 
     def __init__(self):
-        self.hosts: Counter = Counter()
+        self.targets: Counter = Counter()  # target URL -> rows (an export names a few pages: hosts read once each)
 
     def __call__(self, rows: list[dict]) -> None:
-        self.hosts.update(urls.host_of(r["target_url"]) for r in rows if r.get("target_url"))
+        self.targets.update(r["target_url"] for r in rows if r.get("target_url"))
 
     def mine(self) -> list[tuple[str, float]]:
         """[(site, share of the rows)] for the sites holding a real share of the targets, biggest first."""
+        hosts: Counter = Counter()
+        for url, n in self.targets.items():
+            hosts[urls.host_of(url)] += n
         sites: Counter = Counter()
-        for host, n in self.hosts.items():
+        for host, n in hosts.items():
             if host:
                 sites[urls.registrable_domain(host)] += n
         total = sum(sites.values())

@@ -203,6 +203,36 @@ def test_draft_check_and_placement_form_give_the_same_exact_share_numbers(cli, h
         assert "of the tier-2 links to https://example.com/pricing" in from_form[0]
 
 
+def test_fold_and_shape_as_the_rule_says_on_every_anchor():
+    """`fold` is NFKD, combining marks dropped, casefold, each run of non-word characters one space;
+    it skips the decomposition for ASCII text (every row an import writes is folded), and the store
+    folds each anchor once for both of its columns (`shape` takes the fold). Checked against the rule
+    written out here, on every cell of the real exports (where present) and on made-up text mixing
+    ASCII with accents, combining marks, compatibility forms, Unicode spaces and punctuation."""
+    import random
+    import re
+    import unicodedata
+
+    from companion.analysis.anchors import shape
+
+    def by_the_rule(text):
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).casefold()
+        return " ".join(re.sub(r"[^\w]+", " ", text).replace("_", " ").split())
+
+    texts = {"", "L’Article !", "click here", "Click_Here", "ÉTÉ", "ﬁne", "K", "İstanbul", "x\u0301y", "a\u00a0b"}
+    for path in sorted(REAL.glob("*.csv")):
+        raw = path.read_bytes()
+        text = raw.decode("utf-16") if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else raw.decode("utf-8", "replace")
+        texts.update(cell for line in text.splitlines() for cell in re.split(r"[\t,]", line))
+    rnd = random.Random(25)
+    alphabet = list(" \t\n\u00a0\u3000\u2000_-.,!'’éÉ\u0301\u0308İK\u212a\u00a8ﬁ①ß aZ09/?%#&=")
+    texts.update("".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 12))) for _ in range(20000))
+    for text in texts:
+        assert fold(text) == by_the_rule(text), text
+        for link_type in (None, "image"):
+            assert shape(text, link_type, fold(text)) == shape(text, link_type), text
+
+
 @pytest.mark.parametrize("name, domain, money", [
     (FLO, "lamicrobyflo.fr", FLO_MONEY), (MD, "mdsupplies.com", MD_MONEY),
     ("semrush-backlinks-coinlineup.csv", "coinlineup.com",

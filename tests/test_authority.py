@@ -281,3 +281,22 @@ def test_followed_links_come_before_every_nofollow_one(make):
     items = ws.boost_list(10)
     assert [i["url"] for i in items] == ["https://weak.test/p", "https://strong.test/p"]
     assert items[0]["score"] < items[1]["score"]
+
+
+def test_the_sort_value_is_the_level_the_signals_read():
+    """The list's authority column (`sort_value`, worked out for every row an import writes) is the
+    common value of the domain level, else the page level, as `levels` makes them, for any metrics:
+    each tool's, several at once, text, booleans, negative, infinite and NaN values."""
+    import math
+    import random
+
+    from companion.core.authority import DOMAIN_METRICS, PAGE_METRICS, levels, sort_value
+
+    rnd = random.Random(25)
+    keys = [k for k, *_ in PAGE_METRICS + DOMAIN_METRICS] + ["external_links"]
+    values = [None, True, False, "", "12", "abc", -1, 0, 0.5, 33, 99.9, 150, "1e400", math.nan, "-3", "inf", -0.0]
+    for _ in range(20000):
+        metrics = {rnd.choice(keys): rnd.choice(values) for _ in range(rnd.randint(0, 5))}
+        page, domain = levels(metrics)
+        strong = domain or page
+        assert repr(sort_value(metrics)) == repr(round(strong.common, 2) if strong else None), metrics

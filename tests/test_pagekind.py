@@ -77,3 +77,34 @@ def test_what_the_rules_flag_in_the_real_exports():
     products = [u for u in found if "/prod.jump?" in u and "searchTerm=" in u]  # product pages found by a search
     assert products and not set(products) & set(flagged)
     assert not [u for u in flagged if re.search(r"[?&]p=\d+$", u)]
+
+
+def _urls_to_try() -> list[str]:
+    """URLs of every shape the rules read: the real exports' (where present), and made-up ones that put
+    each word of the tables in the host, the path, an escape, a tab, upper case, a query or a fragment."""
+    found = set()
+    for path in sorted(REAL.glob("*.csv")):
+        found.update(re.findall(r"https?://[^\s,\"]+", path.read_text(encoding="utf-8-sig", errors="replace")))
+    words = ["search", "Search", "tag", "tags", "category", "Categories", "archive", "author", "label", "topics",
+             "etiqueta", "schlagwort", "page", "2", "2019", "1999", "20", "s", "results.aspx", "%74ag", "t%61g",
+             "ta\tg", "ta\ng", "café", "x", ""]
+    hosts = ["blog.test", "search.engine.test", "www.tag.test", "pages.test"]
+    queries = ["", "?q=widgets", "?s=1", "?search=blue", "?tag=a", "?paged=2", "#tag", "?"]
+    for host in hosts:
+        for a in words:
+            for b in words[::3]:
+                for q in queries[::2] if b else queries:
+                    found.add(f"https://{host}/{a}/{b}{q}")
+                    found.add(f"HTTP://{host.upper()}/{a.upper()}/{b}/{q}")
+    return sorted(found)
+
+
+def test_the_short_cut_for_plain_urls_answers_as_the_split_does():
+    """page_kind tells most URLs "no kind" without splitting them (the import scores every page it
+    writes); every URL must get the same answer as from its split parts."""
+    from companion.verdicts import pagekind
+
+    urls_ = _urls_to_try()
+    assert len(urls_) > 3000
+    assert [u for u in urls_ if page_kind(u) != pagekind._split_kind(u)] == []
+    assert sum(page_kind(u) is not None for u in urls_) > 1000  # the cases do reach the rules

@@ -49,9 +49,11 @@ def rules() -> dict:
 
 def fold(text: str) -> str:
     """Lower case, no accents, punctuation as single spaces: 'L’Article !' -> 'l article'."""
-    text = unicodedata.normalize("NFKD", text or "")
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    return " ".join(_NOT_WORD.sub(" ", text).replace("_", " ").split())
+    text = text or ""
+    if not text.isascii():  # (ASCII has no decomposition and no combining mark: a per-character pass saved)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(_NOT_WORD.sub(" ", text.casefold()).replace("_", " ").split())
 
 
 def squash(text: str) -> str:
@@ -62,16 +64,18 @@ def squash(text: str) -> str:
 SHAPES = ("image", "url", "generic", "empty", "text")
 
 
-def shape(anchor: str | None, link_type: str | None = None) -> str:
+def shape(anchor: str | None, link_type: str | None = None, folded: str | None = None) -> str:
     """What an anchor is whatever the profile says: `image`, `url`, `generic`, `empty`, or
     `text` (brand, exact, partial or other, by the profile). The store keeps it with each link
-    (and `fold(anchor)`), so the whole site's mix is counted in SQL (`sql_rules`)."""
+    (and `fold(anchor)`), so the whole site's mix is counted in SQL (`sql_rules`). `folded`:
+    `fold(anchor)` where the caller has it (the same as the fold of its white space collapsed)."""
     if (link_type or "").lower() == "image":
         return "image"
     text = " ".join((anchor or "").split())
     if text and " " not in text and _NAKED_URL.match(text):
         return "url"
-    folded = fold(text)
+    if folded is None:
+        folded = fold(text)
     if not folded:
         return "empty"
     return "generic" if folded in rules()["generic_phrases"] else "text"

@@ -273,6 +273,8 @@ def host_of(url: str) -> str:
 
 
 def _is_ip(host: str) -> bool:
+    if ":" not in host and not host[-1:].isdigit():  # neither IPv6 nor a dotted IPv4: no parse (or its exception)
+        return False
     try:
         ipaddress.ip_address(host)
         return True

@@ -73,7 +73,9 @@ class Level:
 def _level(metrics: dict, table) -> Level | None:
     found = None
     for key, label, factor, floor in table:
-        value = number(metrics.get(key))
+        if key not in metrics:  # (most rows carry one tool's metrics: a missing key costs no call)
+            continue
+        value = number(metrics[key])
         if value is None or value < 0:
             continue
         if found is None:
@@ -93,10 +95,16 @@ def levels(metrics: dict) -> tuple[Level | None, Level | None]:
 def sort_value(metrics: dict) -> float | None:
     """The one number the backlink list sorts by: the domain authority on the common scale,
     else the page's (Semrush's backlinks export has no domain level), as the boost signals
-    read it (`boost.high_dr`); None when no tool gave either."""
-    page, domain = levels(metrics or {})
-    strong = domain or page
-    return round(strong.common, 2) if strong else None
+    read it (`boost.high_dr`); None when no tool gave either. (The first value `levels` would
+    take, without making its Levels: the store works this out for every row it writes.)"""
+    if metrics:
+        for table in (DOMAIN_METRICS, PAGE_METRICS):
+            for key, _label, factor, _floor in table:
+                if key in metrics:
+                    value = number(metrics[key])
+                    if value is not None and not value < 0:  # (as _level: NaN counts, capped at 100)
+                        return round(min(100.0, value * factor), 2)
+    return None
 
 
 def listing(metrics: dict) -> dict:

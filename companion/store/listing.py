@@ -58,7 +58,7 @@ def record_columns(record: dict) -> tuple:
     seen = [record.get(f) if isinstance(record.get(f), str) and record.get(f) else None
             for f in ("first_seen", "last_seen")]
     return (sort_value(record.get("metrics") or {}), seen[0], seen[1], record.get("follow") is not False,
-            " ".join(words(text)))
+            " ".join(_NON_WORD.sub(" ", text.lower()).split()))  # " ".join(words(text)), without the list
 
 
 def tools_of(record: dict) -> list[str]:

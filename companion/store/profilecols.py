@@ -30,6 +30,7 @@ it uses only `replace`, `LIKE`, `IN` and the dialect's substring search.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from companion.analysis.anchors import fold, shape
 
@@ -53,8 +54,15 @@ def lost_on(record: dict) -> str | None:
 
 def values(record: dict) -> tuple:
     """(anchor_fold, anchor_shape, lost_on) of a record, written beside it."""
-    anchor = record.get("anchor") or ""
-    return fold(anchor), shape(anchor, record.get("type")), lost_on(record)
+    return (*_anchor_columns(record.get("anchor") or "", record.get("type")), lost_on(record))
+
+
+@lru_cache(maxsize=8192)
+def _anchor_columns(anchor: str, link_type) -> tuple[str, str]:
+    """(fold, shape) of an anchor, folded once: real exports repeat their anchors (a brand, "click
+    here") across thousands of rows, and an import writes these beside every row."""
+    folded = fold(anchor)
+    return folded, shape(anchor, link_type, folded)
 
 
 def brand_test(rules: dict, *, contains: str = "instr({hay}, {needle}) > 0", mark: str = "?") -> tuple[str, list]:

@@ -34,6 +34,11 @@ def tier1_features(live: list[dict]) -> dict:
     metrics merge with the oldest record's value first; `targets` are the page keys
     of my pages it links to (for money-page matching).
     """
+    if len(live) == 1:  # most pages hold one link: the same features, without the merging loops
+        r = live[0]
+        return {"url": r["source_url"], "title": r.get("title") or "", "anchors": [r.get("anchor") or ""],
+                "follow": bool(r.get("follow", True)), "rel": list(r.get("rel") or []), "target": r.get("target_url"),
+                "targets": [r["target_key"]], "metrics": dict(r.get("metrics") or {})}
     best = next((r for r in live if r.get("follow", True)), live[0])
     metrics: dict = {}
     for r in live:

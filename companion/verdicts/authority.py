@@ -55,21 +55,23 @@ def summary(metrics: dict) -> dict:
             for name, lv in (("page", page), ("domain", domain))}
 
 
-def tiebreak(metrics: dict) -> tuple[float | None, float | None]:
-    """The common page and domain authority, for ordering pages of equal score."""
-    page, domain = levels(metrics)
+def tiebreak(metrics: dict, known: tuple | None = None) -> tuple[float | None, float | None]:
+    """The common page and domain authority, for ordering pages of equal score (`known`: the
+    metrics' `levels`, where the caller has them)."""
+    page, domain = known or levels(metrics)
     return (round(page.common, 2) if page else None), (round(domain.common, 2) if domain else None)
 
 
-def authority_signals(score, metrics: dict) -> None:
+def authority_signals(score, metrics: dict, known: tuple | None = None) -> None:
     """The authority signals of a page from whichever tool measured it.
 
     `boost.high_dr`: high domain authority; where the export has no domain level
     (Semrush's backlinks export), the page's own authority stands for it, said so.
     `boost.room_to_grow`: the page's own authority is still low on a decent domain
     (both levels known: a low page on an unknown domain is no evidence of anything).
+    `known`: the metrics' `levels`, where the caller has them.
     """
-    page, domain = levels(metrics)
+    page, domain = known or levels(metrics)
     strong = domain or page
     if strong is not None and not strong.none:
         what = "domain" if strong is domain else "page (the export gives no domain authority)"

@@ -50,6 +50,7 @@ class BoostFacts:
     indexing: str | None = None  # "noindex", "canonical_elsewhere", "indexable" (companion.analysis.indexability)
     indexing_reason: str | None = None  # the verdict's own words: its first blocking reason, or its canonical
     position: str | None = None  # where the link to me sits: "content", "footer", ...
+    levels: tuple | None = None  # authority.levels(metrics), where the caller has them (else worked out)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def evaluate(score, facts: BoostFacts) -> tuple[bool, bool]:
     worded = score.reasons is not False
     for rule in RULES:
         if rule is AUTHORITY:
-            authority.authority_signals(score, facts.metrics)
+            authority.authority_signals(score, facts.metrics, facts.levels)
         elif rule is QUALITY:
             spam = authority.quality_signals(score, facts.metrics, facts.url, path=facts.path, network=facts.network,
                                              external=facts.external if facts.measured else None)

@@ -69,9 +69,23 @@ def _search(host: str, segments: list[str], params: dict[str, str]) -> str | Non
     return None
 
 
+# Every rule needs a query, a word of the tables above in the path, or a year: an ASCII URL with
+# none of these (nor a percent-escape, tab or line break, which urlsplit reads into the path) is no
+# kind of page, told without splitting it (most linking pages; an import scores every page it writes).
+_MAYBE_KIND = re.compile(r"[?%\t\r\n]|search|tag|categor|archive|author|label|topics|etiqueta|schlagwort|page|"
+                         r"/(?:19|20)\d\d")
+
+
 def page_kind(url: str) -> tuple[str, str] | None:
     """('search', why) for a search-result page, ('archive', why) for a tag, category,
     author, date or paginated archive, else None: from the URL alone."""
+    if url.isascii() and not _MAYBE_KIND.search(url.lower()):
+        return None
+    return _split_kind(url)
+
+
+def _split_kind(url: str) -> tuple[str, str] | None:
+    """page_kind from the URL split into host, path segments and query (every URL's answer)."""
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()

@@ -337,10 +337,11 @@ class Tier1Scorer:
         The same rules as `explain`, without wording the reasons (the store scores every page
         an import writes: the words are made when a page is shown)."""
         tally = _Tally(self.w, "boost.base")
-        blocked, spam, _rival = self._judge(tally, host, feats, placements, key)
+        known = authority.levels(feats["metrics"])  # read once, for the signals and the tie-break
+        blocked, spam, _rival = self._judge(tally, host, feats, placements, key, known)
         rank = (sqlstore.BLOCKED if blocked else sqlstore.SPAM if spam
                 else sqlstore.ORDINARY if feats["follow"] else sqlstore.NOT_FOLLOWED)
-        return (tally.result(), rank, *authority.tiebreak(feats["metrics"]))
+        return (tally.result(), rank, *authority.tiebreak(feats["metrics"], known))
 
     def explain(self, host: str, feats: dict, placements: int, key: str | None = None) -> dict:
         """The score and reasons of a page from its stored features (companion.store's
@@ -355,7 +356,7 @@ class Tier1Scorer:
         out["target"] = feats["target"]
         return out
 
-    def _judge(self, score, host: str, feats: dict, placements: int, key: str | None):
+    def _judge(self, score, host: str, feats: dict, placements: int, key: str | None, known: tuple | None = None):
         """(blocked, spam, rival): the table evaluated on the page's stored facts into `score`."""
         profile = self.profile
         metrics = feats["metrics"]
@@ -370,7 +371,7 @@ class Tier1Scorer:
             external=authority.number(metrics.get("external_links")), measured=False,
             money=next((self.money_keys[k] for k in feats["targets"] if k in self.money_keys), None)
             if self.money_keys else None,
-            rival=rival, owned=bool(profile.owned_sites) and profile.is_owned(host))
+            rival=rival, owned=bool(profile.owned_sites) and profile.is_owned(host), levels=known)
         blocked, spam = boostrules.evaluate(score, facts)
         return blocked, spam, rival
 
