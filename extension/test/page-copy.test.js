@@ -30,8 +30,8 @@ test('a "<script" inside an attribute value or a comment is not a script', () =>
   // Browsers before 2025 did not escape < in attribute values.
   const attr = '<div title="<script>"><p>text</p></div><a href="/y">y</a><script>end()</script>';
   assert.equal(withoutScriptText(attr), '<div title="<script>"><p>text</p></div><a href="/y">y</a><script></script>');
-  const comment = '<!-- <script>old()</script> <a href="/c"> --><script>now()</script>';
-  assert.equal(withoutScriptText(comment), '<!-- <script>old()</script> <a href="/c"> --><script></script>');
+  const comment = '<!-- <script>old()</script> <a href="/c"> --><script>now()</script><a href="/d">d</a>';
+  assert.equal(withoutScriptText(comment), '<script></script><a href="/d">d</a>'); // the comment goes, whole
   const quoted = '<p data-x="&quot;<a &quot;">t</p><script>s()</script>';
   assert.equal(withoutScriptText(quoted), '<p data-x="&quot;<a &quot;">t</p><script></script>');
 });
@@ -39,4 +39,21 @@ test('a "<script" inside an attribute value or a comment is not a script', () =>
 test('a page without scripts or styles is unchanged, and a tag merely starting with "script" is no script', () => {
   const html = '<head><title>T</title></head><body><p>a &lt;script&gt; b</p><scripted-el>x</scripted-el><stylebox>y</stylebox></body>';
   assert.equal(withoutScriptText(html), html);
+});
+
+test('whitespace between two tags keeps its first character; whitespace in text and attributes stays', () => {
+  const html = '<ul>\n    <li>a  b</li>\n\n  <li title="x   y">c</li>   </ul>\t\t<p>\u00a0\u00a0</p>';
+  assert.equal(withoutScriptText(html), '<ul>\n<li>a  b</li>\n<li title="x   y">c</li> </ul>\t<p>\u00a0\u00a0</p>');
+});
+
+test('an <svg> without text or link loses its drawing; one with text, a link or an inner <svg> keeps it', () => {
+  const icon = '<svg class="i" viewBox="0 0 9 9"><g>\n<path d="M0 0h9v9z"></path></g></svg>';
+  assert.equal(withoutScriptText(`<p>${icon}x</p>`), '<p><svg class="i" viewBox="0 0 9 9"></svg>x</p>');
+  for (const kept of ['<svg><title>Logo</title><path d="M1"></path></svg>', '<svg><text x="1">Hi</text></svg>',
+    '<svg><a href="/s"><path d="M2"></path></a></svg>', '<svg><svg><path d="M3"></path></svg><path d="M4"></path></svg>',
+    '<svg><style>.x{}</style></svg>']) {
+    assert.equal(withoutScriptText(`<p>${kept}</p>`), `<p>${kept}</p>`);
+  }
+  const inLink = `<a href="/l">${icon}</a><h3>${icon}</h3>`; // a link's or heading's content stays whole
+  assert.equal(withoutScriptText(inLink), inLink);
 });
