@@ -297,6 +297,31 @@ def test_tier2_existing_and_tier3(tier1_pages):
     assert "tier3" in result["labels"]
 
 
+def test_one_host_spelt_many_ways_counts_as_the_verdict_without_its_memos(tier1_pages):
+    """Each link's host, site and key are computed once per verdict and shared by the tier-3
+    check, the change detection and the tier-2 verdict (StoreKnowledge's memos, issue 25): a
+    page spelling the same sites several ways (host case, `www.`, IDN and punycode, a
+    trailing dot) gets the tier-2 verdict computed afresh, the stored link matched whatever
+    its spelling, and the sites counted once each."""
+    ws = tier1_pages
+    seed(ws, backlink("https://spelt.test/garden-resources", target="https://example.com/pricing", anchor="great tool"))
+    spellings = ["https://s{i}.test/a", "https://WWW.S{i}.test/b", "https://s{i}.test./c", "https://www.s{i}.test/d"]
+    links = "".join(f'<a href="{s.format(i=i)}">r{i}</a>' for i in range(9) for s in spellings)
+    links += '<a href="https://bücher.test/x">b</a><a href="https://xn--bcher-kva.test/y">b</a>'
+    links += '<a href="https://WWW.Example.com/pricing">great tool</a>'
+    body = page(f"<main><h1>Gardening resources</h1>{links}</main>", title="Gardening resources")
+    result = ws.analyze("https://spelt.test/garden-resources", body)
+    assert result["changes"] == [] and "tier1" in result["labels"]
+    fresh_result, doc = verdicts.analyze_document("https://spelt.test/garden-resources", body, ws.profile)
+    feats = verdicts.page_features(fresh_result, doc)
+    fresh = verdicts.tier2_verdict(verdicts.weights_mod.effective(ws.profile.weights), ws.profile, fresh_result,
+                                   feats, [], 0.0)
+    sites = {urls.site_of(l["href"]) for l in fresh_result["links"] if not l["internal"] and l["valid"]
+             and l["position"] == "content"}
+    assert f"links out to {len(sites)} sites" in reasons(fresh)
+    assert [r for r in fresh["reasons"] if "resource" in r] == [r for r in result["tier2"]["reasons"] if "resource" in r]
+
+
 def test_competitor_linker(ws):
     result = ws.analyze("https://blog.test/c", page('<main><a href="https://rival.test/">rival</a></main>'))
     assert result["labels"] == ["competitor_linker"]

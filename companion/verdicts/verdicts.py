@@ -238,8 +238,12 @@ def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metric
 
 
 def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, suggestions: list[dict],
-                  best_relevance: float) -> dict | None:
-    """The tier-2 verdict, or None when the page offers no way to place a link."""
+                  best_relevance: float, sites: "_Sites | None" = None) -> dict | None:
+    """The tier-2 verdict, or None when the page offers no way to place a link.
+
+    `sites`: the verdict's memo of each link's site (StoreKnowledge.sites); a fresh one otherwise."""
+    if sites is None:
+        sites = _Sites(_Hosts())
     host = urls.host_of(result["url"])
     site = result.get("site") or urls.registrable_domain(host)
     score = Score(w, "tier2.base")
@@ -258,7 +262,7 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
         score.add("tier2.guest_posts", f"it links to '{match.group(0)}': perhaps open to outside authors", 0.3)
         placeable = True
     content_external = [l for l in result["links"] if not l["internal"] and l["position"] == "content"]
-    content_sites = {urls.site_of(l["href"]) for l in content_external if l["valid"]}
+    content_sites = {sites[l["href"]] for l in content_external if l["valid"]}
     if _RESOURCE.search(feats.title + " " + " ".join(feats.headings[:3]) + " " + relevance.url_words(result["url"])) \
             and len(content_sites) >= 8:
         score.add("tier2.resource_page", f"a resource/list page that links out to {len(content_sites)} sites (niche edit)")
@@ -288,7 +292,7 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
         score.add("tier2.noindex", f"the page is not indexable: {why_not}")
     else:
         score.add("tier2.indexable", "the page is indexable")
-    all_sites = {urls.site_of(l["href"]) for l in result["links"] if not l["internal"] and l["valid"]}
+    all_sites = {sites[l["href"]] for l in result["links"] if not l["internal"] and l["valid"]}
     if external >= 300 and len(all_sites) >= 150:
         score.add("tier2.link_farm", f"{external} external links to {len(all_sites)} sites: looks like a link farm")
     if profile.is_competitor(host):
@@ -463,6 +467,10 @@ class StoreKnowledge:
     def __init__(self, store):
         self.store = store
         self.placements = placement_info(store)
+        # the verdict's memos of each link's host, site and page key (see _Hosts)
+        self.hosts = _Hosts()
+        self.sites = _Sites(self.hosts)
+        self.keys = _Keys()
 
     def tier1_links(self, candidates: dict[str, str]) -> set[str]:
         by_host: dict[str, list[str]] = {}
@@ -472,9 +480,10 @@ class StoreKnowledge:
         if not hosts:
             return set()
         keys: dict[str, str] = {}
+        key_of_href = self.keys
         for host in hosts:
             for href in by_host[host]:
-                key = urls.safe_page_key(href)
+                key = key_of_href[href]
                 if key:
                     keys[href] = key
         found = self.store.tier1_among(list(set(keys.values())))
@@ -485,6 +494,39 @@ class StoreKnowledge:
 
     def is_placement_page(self, key: str) -> bool:
         return key in self.placements.keys
+
+
+class _Hosts(dict):
+    """href -> urls.host_of(href), each href parsed once per verdict.
+
+    Why: the tier-3 check, the change detection and the tier-2 verdict each asked the host
+    (and the tier-2 verdict the site, twice) of every link of the page; on the 30 bench pages
+    (thousands of links on some) that was ~4% of a verdict at 1M (docs/BENCHMARKS.md
+    "Where a verdict's time goes"). A plain memo of the same pure functions: same answers."""
+
+    def __missing__(self, href: str) -> str:
+        host = self[href] = urls.host_of(href)
+        return host
+
+
+class _Keys(dict):
+    """href -> urls.safe_page_key(href), once per verdict (see _Hosts)."""
+
+    def __missing__(self, href: str) -> str | None:
+        key = self[href] = urls.safe_page_key(href)
+        return key
+
+
+class _Sites(dict):
+    """href -> urls.site_of(href) through a _Hosts memo (see there)."""
+
+    def __init__(self, hosts: _Hosts):
+        super().__init__()
+        self.hosts = hosts
+
+    def __missing__(self, href: str) -> str:
+        site = self[href] = urls.registrable_domain(self.hosts[href])
+        return site
 
 
 def knowledge(store, profile: Profile) -> StoreKnowledge:
@@ -562,7 +604,7 @@ def _same_anchor(a: str, b: str) -> bool:
     return " ".join((a or "").split()).casefold() == " ".join((b or "").split()).casefold()
 
 
-def detect_changes(store, result: dict, origin: str = "discovered") -> list[dict]:
+def detect_changes(store, result: dict, origin: str = "discovered", *, know: "StoreKnowledge | None" = None) -> list[dict]:
     """Compare the page's links with its stored backlinks; record what changed.
 
     A stored backlink is matched against the page's links by its own target (page key),
@@ -578,6 +620,8 @@ def detect_changes(store, result: dict, origin: str = "discovered") -> list[dict
     page_key = urls.safe_page_key(result["url"])
     if not page_key:
         return []
+    # `know`: the verdict's memos of each link's host and key (_Hosts); fresh ones otherwise
+    host_of, key_of_href = (know.hosts, know.keys) if know is not None else (_Hosts(), _Keys())
     stored = {urls.safe_page_key(r["target_url"]): r for r in store.backlinks_from(page_key)}
     stored_hosts = {host_of_key(k) for k in stored if k}
     now_links: dict[str, list[dict]] = {}
@@ -586,8 +630,8 @@ def detect_changes(store, result: dict, origin: str = "discovered") -> list[dict
         if not link["valid"]:
             continue
         mine = link["target"] == "me"
-        if mine or (stored_hosts and urls.strip_www(urls.host_of(link["href"])) in stored_hosts):
-            key = urls.safe_page_key(link["href"])
+        if mine or (stored_hosts and urls.strip_www(host_of[link["href"]]) in stored_hosts):
+            key = key_of_href[link["href"]]
             if key and (mine or key in stored):
                 now_links.setdefault(key, []).append(link)
     changes: list[dict] = []
@@ -694,9 +738,10 @@ def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_chang
     page_is_me = profile.is_me(urls.host_of(url))
 
     # tier-3: links to a page that holds one of my tier-2 placements
-    for link in result["links"]:
-        if link["valid"] and not link["internal"] and know.may_be_placement_host(urls.host_of(link["href"])):
-            key = urls.safe_page_key(link["href"])
+    host_of, key_of_href = know.hosts, know.keys
+    for link in result["links"] if know.placements.hosts else ():  # no placement: no host to look for
+        if link["valid"] and not link["internal"] and know.may_be_placement_host(host_of[link["href"]]):
+            key = key_of_href[link["href"]]
             if key and know.is_placement_page(key) and key != page_key:
                 if "tier3" not in labels:
                     labels.append("tier3")
@@ -706,7 +751,7 @@ def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_chang
 
     changing = record_changes and not page_is_me
     if changing:
-        result["changes"] = detect_changes(store, result, origin)
+        result["changes"] = detect_changes(store, result, origin, know=know)
     stored = store.backlinks_from(page_key) if page_key else []  # as now stored, after our own write
     if changing:
         # Labels tell the state, `changes` the transition seen now: a page whose
@@ -743,7 +788,7 @@ def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_chang
 
     if not page_is_me:
         topic = " ".join([feats.topic, relevance.url_words(url)])
-        linked = {urls.safe_page_key(l["href"]) for l in result["links"] if l["target"] == "tier1"}
+        linked = {key_of_href[l["href"]] for l in result["links"] if l["target"] == "tier1"}
         exclude = {k for k in linked if k} | ({page_key} if page_key else set())
         suggestions = suggest_tier1(store, topic, exclude_keys=exclude, used_anchors=know.placements.anchors)
         for sug in suggestions:  # the tier-2 pacing guard, as the draft check and placement form give it
@@ -751,7 +796,7 @@ def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_chang
             if pace:
                 sug["warnings"] = pace
         best = max((s["relevance"] for s in suggestions), default=0.0)
-        tier2 = tier2_verdict(w, profile, result, feats, suggestions, best)
+        tier2 = tier2_verdict(w, profile, result, feats, suggestions, best, know.sites)
         result["tier2"] = tier2
         if tier2 and tier2["score"] >= w["threshold.tier2_opportunity"] and "competitor_linker" not in labels \
                 and not profile.is_competitor(urls.host_of(url)):
