@@ -23,11 +23,13 @@ e.g. "the link to me is nofollow [boost.nofollow −30]".
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -238,12 +240,10 @@ def boost_verdict(w, profile: Profile, result: dict, feats: PageFeatures, metric
 
 
 def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, suggestions: list[dict],
-                  best_relevance: float, sites: "_Sites | None" = None) -> dict | None:
+                  best_relevance: float, site_of: Callable[[str], str] = urls.site_of) -> dict | None:
     """The tier-2 verdict, or None when the page offers no way to place a link.
 
-    `sites`: the verdict's memo of each link's site (StoreKnowledge.sites); a fresh one otherwise."""
-    if sites is None:
-        sites = _Sites(_Hosts())
+    `site_of`: the verdict's memo of urls.site_of (StoreKnowledge.site_of)."""
     host = urls.host_of(result["url"])
     site = result.get("site") or urls.registrable_domain(host)
     score = Score(w, "tier2.base")
@@ -262,7 +262,7 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
         score.add("tier2.guest_posts", f"it links to '{match.group(0)}': perhaps open to outside authors", 0.3)
         placeable = True
     content_external = [l for l in result["links"] if not l["internal"] and l["position"] == "content"]
-    content_sites = {sites[l["href"]] for l in content_external if l["valid"]}
+    content_sites = {site_of(l["href"]) for l in content_external if l["valid"]}
     if _RESOURCE.search(feats.title + " " + " ".join(feats.headings[:3]) + " " + relevance.url_words(result["url"])) \
             and len(content_sites) >= 8:
         score.add("tier2.resource_page", f"a resource/list page that links out to {len(content_sites)} sites (niche edit)")
@@ -292,7 +292,7 @@ def tier2_verdict(w, profile: Profile, result: dict, feats: PageFeatures, sugges
         score.add("tier2.noindex", f"the page is not indexable: {why_not}")
     else:
         score.add("tier2.indexable", "the page is indexable")
-    all_sites = {sites[l["href"]] for l in result["links"] if not l["internal"] and l["valid"]}
+    all_sites = {site_of(l["href"]) for l in result["links"] if not l["internal"] and l["valid"]}
     if external >= 300 and len(all_sites) >= 150:
         score.add("tier2.link_farm", f"{external} external links to {len(all_sites)} sites: looks like a link farm")
     if profile.is_competitor(host):
@@ -467,10 +467,13 @@ class StoreKnowledge:
     def __init__(self, store):
         self.store = store
         self.placements = placement_info(store)
-        # the verdict's memos of each link's host, site and page key (see _Hosts)
-        self.hosts = _Hosts()
-        self.sites = _Sites(self.hosts)
-        self.keys = _Keys()
+        # Each link's host, site and page key, worked out once per verdict. Why: the tier-3
+        # check, the change detection and the tier-2 verdict each asked them of every link of
+        # the page (~4% of a verdict at 1M, docs/BENCHMARKS.md "Where a verdict's time goes").
+        # Memos of the same pure functions: same answers.
+        self.host_of = functools.cache(urls.host_of)
+        self.site_of = functools.cache(lambda href: urls.registrable_domain(self.host_of(href)))
+        self.key_of = functools.cache(urls.safe_page_key)
 
     def tier1_links(self, candidates: dict[str, str]) -> set[str]:
         by_host: dict[str, list[str]] = {}
@@ -480,10 +483,9 @@ class StoreKnowledge:
         if not hosts:
             return set()
         keys: dict[str, str] = {}
-        key_of_href = self.keys
         for host in hosts:
             for href in by_host[host]:
-                key = key_of_href[href]
+                key = self.key_of(href)
                 if key:
                     keys[href] = key
         found = self.store.tier1_among(list(set(keys.values())))
@@ -494,39 +496,6 @@ class StoreKnowledge:
 
     def is_placement_page(self, key: str) -> bool:
         return key in self.placements.keys
-
-
-class _Hosts(dict):
-    """href -> urls.host_of(href), each href parsed once per verdict.
-
-    Why: the tier-3 check, the change detection and the tier-2 verdict each asked the host
-    (and the tier-2 verdict the site, twice) of every link of the page; on the 30 bench pages
-    (thousands of links on some) that was ~4% of a verdict at 1M (docs/BENCHMARKS.md
-    "Where a verdict's time goes"). A plain memo of the same pure functions: same answers."""
-
-    def __missing__(self, href: str) -> str:
-        host = self[href] = urls.host_of(href)
-        return host
-
-
-class _Keys(dict):
-    """href -> urls.safe_page_key(href), once per verdict (see _Hosts)."""
-
-    def __missing__(self, href: str) -> str | None:
-        key = self[href] = urls.safe_page_key(href)
-        return key
-
-
-class _Sites(dict):
-    """href -> urls.site_of(href) through a _Hosts memo (see there)."""
-
-    def __init__(self, hosts: _Hosts):
-        super().__init__()
-        self.hosts = hosts
-
-    def __missing__(self, href: str) -> str:
-        site = self[href] = urls.registrable_domain(self.hosts[href])
-        return site
 
 
 def knowledge(store, profile: Profile) -> StoreKnowledge:
@@ -620,8 +589,8 @@ def detect_changes(store, result: dict, origin: str = "discovered", *, know: "St
     page_key = urls.safe_page_key(result["url"])
     if not page_key:
         return []
-    # `know`: the verdict's memos of each link's host and key (_Hosts); fresh ones otherwise
-    host_of, key_of_href = (know.hosts, know.keys) if know is not None else (_Hosts(), _Keys())
+    # `know`: the verdict's memos of each link's host and key (StoreKnowledge)
+    host_of, page_key_of = (know.host_of, know.key_of) if know is not None else (urls.host_of, urls.safe_page_key)
     stored = {urls.safe_page_key(r["target_url"]): r for r in store.backlinks_from(page_key)}
     stored_hosts = {host_of_key(k) for k in stored if k}
     now_links: dict[str, list[dict]] = {}
@@ -630,8 +599,8 @@ def detect_changes(store, result: dict, origin: str = "discovered", *, know: "St
         if not link["valid"]:
             continue
         mine = link["target"] == "me"
-        if mine or (stored_hosts and urls.strip_www(host_of[link["href"]]) in stored_hosts):
-            key = key_of_href[link["href"]]
+        if mine or (stored_hosts and urls.strip_www(host_of(link["href"])) in stored_hosts):
+            key = page_key_of(link["href"])
             if key and (mine or key in stored):
                 now_links.setdefault(key, []).append(link)
     changes: list[dict] = []
@@ -738,10 +707,9 @@ def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_chang
     page_is_me = profile.is_me(urls.host_of(url))
 
     # tier-3: links to a page that holds one of my tier-2 placements
-    host_of, key_of_href = know.hosts, know.keys
     for link in result["links"] if know.placements.hosts else ():  # no placement: no host to look for
-        if link["valid"] and not link["internal"] and know.may_be_placement_host(host_of[link["href"]]):
-            key = key_of_href[link["href"]]
+        if link["valid"] and not link["internal"] and know.may_be_placement_host(know.host_of(link["href"])):
+            key = know.key_of(link["href"])
             if key and know.is_placement_page(key) and key != page_key:
                 if "tier3" not in labels:
                     labels.append("tier3")
@@ -788,7 +756,7 @@ def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_chang
 
     if not page_is_me:
         topic = " ".join([feats.topic, relevance.url_words(url)])
-        linked = {key_of_href[l["href"]] for l in result["links"] if l["target"] == "tier1"}
+        linked = {know.key_of(l["href"]) for l in result["links"] if l["target"] == "tier1"}
         exclude = {k for k in linked if k} | ({page_key} if page_key else set())
         suggestions = suggest_tier1(store, topic, exclude_keys=exclude, used_anchors=know.placements.anchors)
         for sug in suggestions:  # the tier-2 pacing guard, as the draft check and placement form give it
@@ -796,7 +764,7 @@ def _analyze_with_verdicts(store, profile: Profile, url: str, html, record_chang
             if pace:
                 sug["warnings"] = pace
         best = max((s["relevance"] for s in suggestions), default=0.0)
-        tier2 = tier2_verdict(w, profile, result, feats, suggestions, best, know.sites)
+        tier2 = tier2_verdict(w, profile, result, feats, suggestions, best, know.site_of)
         result["tier2"] = tier2
         if tier2 and tier2["score"] >= w["threshold.tier2_opportunity"] and "competitor_linker" not in labels \
                 and not profile.is_competitor(urls.host_of(url)):
