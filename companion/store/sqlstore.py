@@ -129,6 +129,18 @@ _LISTED_BATCH = [
     "SELECT '', status, follow, count(*) FROM backlinks WHERE id >= ?1 GROUP BY status, follow) WHERE true "
     "ON CONFLICT (tool, status, follow) DO UPDATE SET n = n + excluded.n",
 ]
+# The secondary indexes that an import does not read while it runs (the merge finds a page's
+# records by the (source_key, target_key) key and changes rows by id; the tier-1 refresh finds
+# its rows by key and counts networks by path): a big import drops them inside its transaction
+# and builds them again, each by one sort, before it commits (BacklinkDB.bulk). Inserted row by
+# row, each of these takes its rows in an order of its own, not the file's: past the page
+# cache, every insert reads and writes back a leaf page of each.
+_DEFERRED_INDEXES = (*(i.name for i in schema.INDEXES if i.table == "backlinks" and schema.SQLITE in i.only),
+                     "tier1_by_host", "tier1_by_score")
+# An import defers them once it has written this many rows, and more than the table held when it
+# began: the rebuild then sorts at most twice the rows the import wrote (a small import into a
+# big list keeps the indexes and pays per row).
+DEFER_INDEXES_FROM = 50_000
 _BACKLINK_COLUMNS = ("source_key, target_key, source_host, status, target_code, record, authority, first_seen, "
                      "last_seen, follow, words, anchor_fold, anchor_shape, lost_on")
 _PLACES = ", ".join("?" * len(_BACKLINK_COLUMNS.split(", ")))
@@ -816,6 +828,12 @@ class BacklinkDB:
                   "FROM temp.staged ORDER BY rowid", brand_params)
         for statement in _LISTED_BATCH:
             c.execute(statement, (first,))
+        self._local.written += len(rows)
+        if self._local.deferred is None and self._local.written >= max(DEFER_INDEXES_FROM, self._local.held):
+            have = {name for (name,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+            self._local.deferred = [name for name in _DEFERRED_INDEXES if name in have]
+            for name in self._local.deferred:
+                c.execute(f"DROP INDEX {name}")
 
     @contextmanager
     def bulk(self, c, brands: list[str] | None = None):
@@ -829,6 +847,12 @@ class BacklinkDB:
         back, so no other connection ever sees the table without it. Updates and deletes
         keep their triggers (a re-import changes few rows).
 
+        The same way, once an import has written more rows than the table held when it began
+        (and at least DEFER_INDEXES_FROM), the secondary indexes it does not read
+        (_DEFERRED_INDEXES) are dropped, and made again, each by one sort of the rows, before
+        it commits: other connections read the snapshot from before the import (WAL), with
+        every index, and a rollback brings them back.
+
         `brands`: the profile's brand words. The rows written get their `anchor_brand` mark in
         the statement that writes them (profilecols.import_brands says with which words), so
         the next anchor report does not work out a million rows' brand test (30 s) first.
@@ -841,12 +865,19 @@ class BacklinkDB:
         c.execute("DROP TRIGGER IF EXISTS backlinks_listed")
         c.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged ({_BACKLINK_COLUMNS})")
         self._local.bulk = True
+        self._local.held = self.next_backlink_id(c) - 1  # about the rows stored (ids are not reused)
+        self._local.written = 0
+        self._local.deferred = None  # the indexes dropped for the rest of the import (insert_records)
         try:
             yield
+            deferred = self._local.deferred or []
         finally:
             self._local.bulk = False
             self._local.brand = ("NULL", [])
+            self._local.deferred = None
         c.execute("DROP TABLE temp.staged")
+        for statement in schema.statements(schema.SQLITE, only=set(deferred)):
+            c.execute(statement)
         c.execute(_LISTED_TRIGGER)
 
     def update_records(self, c, records: list[tuple[int, dict]]) -> None:
