@@ -14,6 +14,7 @@ from test_recheck import LINK, seed
 from websites import sites  # noqa: F401  (fixture)
 
 DELAY = 0.15
+SLACK = 0.005  # seconds: how late the test site may stamp the end of an answer (see its use)
 
 
 def gaps(site):
@@ -73,7 +74,10 @@ def test_crawl_delay_holds_from_robots_txt_to_the_first_page(cli, home, sites): 
     log = site.requests()
     assert [e["path"] for e in log] == ["/robots.txt", "/p0", "/sitemap.xml", "/p1"]  # the sitemap: once, when a page is judged
     waits = [b["start"] - a["end"] for a, b in zip(log, log[1:])]  # from the end of one to the next's start
-    assert all(1.0 <= w < 1.5 for w in waits), waits
+    # SLACK: the site stamps a request's end after its last write returns, and a busy machine can
+    # run that line after the fetcher has read the answer and started its wait (0.9989 s seen once
+    # in a CI rehearsal); far below the bug this guards against (a gap of 0.00 s)
+    assert all(1.0 - SLACK <= w < 1.5 for w in waits), waits
 
 
 def test_robots_unavailable_means_wait(cli, home, sites):  # noqa: F811
